@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from qingqian.accounts.roles import Perm, Role, has_permission
+
+
+class Organisation(models.Model):
+    """The firm using Qingqian: a law firm, a collection service centre, a receivables team."""
+
+    name = models.CharField(_("名称"), max_length=200)
+    short_code = models.SlugField(_("代号"), max_length=32, unique=True)
+    city = models.CharField(_("城市"), max_length=50, default="苏州市")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("机构")
+        verbose_name_plural = _("机构")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+    role = models.CharField(
+        _("角色"), max_length=20, choices=[(r.value, r.value) for r in Role], default=Role.COLLECTOR
+    )
+    # Creditor users see only this creditor's cases.
+    creditor = models.ForeignKey(
+        "parties.Party",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="creditor_users",
+        verbose_name=_("所属债权人"),
+    )
+    cert_number = models.CharField(_("催收资格证书编号"), max_length=64, blank=True)
+    cert_issuer = models.CharField(_("发证机构"), max_length=100, blank=True)
+    cert_expires = models.DateField(_("证书有效期至"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(role=Role.CREDITOR) | models.Q(creditor__isnull=False),
+                name="creditor_user_has_creditor",
+            )
+        ]
+
+    def has_perm_code(self, perm: Perm) -> bool:
+        return bool(self.is_active and has_permission(self.role, perm))
+
+    @property
+    def is_creditor_user(self) -> bool:
+        return self.role == Role.CREDITOR
+
+    def certification_valid_on(self, day: dt.date) -> bool:
+        """Contact work needs a certificate with a number, an issuer and an unexpired date."""
+        return bool(
+            self.cert_number and self.cert_issuer and self.cert_expires and self.cert_expires >= day
+        )
+
+
+class ApiToken(models.Model):
+    """A per-user API token. Only its SHA-256 is stored; the clear token is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, default="cli")
+    prefix = models.CharField(max_length=12, db_index=True)
+    digest = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.prefix}…"
+
+    @staticmethod
+    def digest_of(token: str) -> str:
+        return hashlib.sha256(token.encode("utf-8")).hexdigest()

@@ -1,0 +1,385 @@
+"""Bulk import of a creditor's receivables ledger into cases and invoices.
+
+Two passes: the pure parser validates every row (nothing is written if any row is bad),
+then one transaction writes parties, cases, invoices, timeline and audit rows in bulk.
+Re-importing the same file creates nothing new: (creditor, invoice number) is unique, and
+rows already present are counted as duplicates. Invoices for a debtor who already has an
+open case with this creditor join that case (a case groups one debtor's invoices).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Min
+
+from qingqian.accounts.models import Organisation, User
+from qingqian.accounts.roles import Perm, Role
+from qingqian.cases.ledger_parse import LedgerRow, RowError, parse_ledger
+from qingqian.cases.models import (
+    Case,
+    CaseParty,
+    ImportJob,
+    IntakeChannel,
+    Invoice,
+    PartyRole,
+    TimelineEvent,
+)
+from qingqian.cases.services import references_reserve, require
+from qingqian.common import clock, crypto
+from qingqian.common.exceptions import ApplicationError, PermissionDenied, ValidationFailed
+from qingqian.compliance.services import audit_record, audit_record_many
+from qingqian.parties.identifiers import mask
+from qingqian.parties.models import Party
+
+BATCH = 2000
+
+
+@dataclass
+class ImportResult:
+    rows: int = 0
+    imported: int = 0
+    duplicates: int = 0
+    cases_created: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    dry_run: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rows": self.rows,
+            "imported": self.imported,
+            "duplicates": self.duplicates,
+            "cases_created": self.cases_created,
+            "dry_run": self.dry_run,
+            "errors": [e.as_dict() for e in self.errors],
+        }
+
+
+def _check_scope(actor: User | None, organisation: Organisation, creditor: Party) -> None:
+    require(actor, Perm.IMPORT_RUN)
+    if creditor.organisation_id != organisation.pk:
+        raise ValidationFailed(
+            "债权人不存在。", "Unknown creditor.", code="creditor_not_found", status=404
+        )
+    if actor is not None and actor.role == Role.CREDITOR and actor.creditor_id != creditor.pk:
+        raise PermissionDenied(
+            "只能导入本债权人的台账。",
+            "You can only import your own ledger.",
+            code="creditor_scope",
+        )
+
+
+def ledger_import(
+    *,
+    organisation: Organisation,
+    creditor: Party,
+    actor: User | None,
+    path: Path,
+    filename: str,
+    dry_run: bool = False,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> ImportResult:
+    """Validate then import a ledger file. Returns counts and every bad row."""
+    _check_scope(actor, organisation, creditor)
+    size = path.stat().st_size
+    from django.conf import settings
+
+    if size > settings.QINGQIAN_MAX_IMPORT_BYTES:
+        raise ValidationFailed(
+            f"文件过大（{size // (1024 * 1024)} MB），"
+            f"上限 {settings.QINGQIAN_MAX_IMPORT_BYTES // (1024 * 1024)} MB。",
+            f"The file is too large ({size // (1024 * 1024)} MB); the limit is "
+            f"{settings.QINGQIAN_MAX_IMPORT_BYTES // (1024 * 1024)} MB.",
+            code="file_too_large",
+            status=413,
+        )
+    parsed = parse_ledger(
+        path, filename, progress=(lambda n: progress("validating", n, 0)) if progress else None
+    )
+    result = ImportResult(rows=parsed.rows_seen, errors=parsed.errors, dry_run=dry_run)
+    existing = (
+        set(
+            Invoice.objects.filter(
+                creditor=creditor, number__in=[r.invoice_no for r in parsed.rows]
+            ).values_list("number", flat=True)
+        )
+        if len(parsed.rows) <= 5000
+        else set(Invoice.objects.filter(creditor=creditor).values_list("number", flat=True))
+    )
+    new_rows = [r for r in parsed.rows if r.invoice_no not in existing]
+    result.duplicates = len(parsed.rows) - len(new_rows)
+    if result.errors:
+        return result
+    if dry_run:
+        result.imported = len(new_rows)
+        return result
+    if progress:
+        progress("writing", 0, len(new_rows))
+    with transaction.atomic():
+        result.cases_created = _write(organisation, creditor, actor, new_rows)
+        result.imported = len(new_rows)
+        audit_record(
+            actor=actor,
+            organisation=organisation,
+            action="ledger.import",
+            obj=creditor,
+            after={
+                "file": filename,
+                "rows": result.rows,
+                "imported": result.imported,
+                "duplicates": result.duplicates,
+                "cases_created": result.cases_created,
+            },
+        )
+    return result
+
+
+def _party_key(r: LedgerRow) -> tuple[str, str]:
+    if r.credit_code:
+        return ("code", r.credit_code)
+    if r.id_number:
+        return ("id", crypto.lookup_hash(r.id_number))
+    return ("name", f"{r.debtor_kind}:{r.debtor_name}")
+
+
+def _write(
+    organisation: Organisation, creditor: Party, actor: User | None, rows: list[LedgerRow]
+) -> int:
+    if not rows:
+        return 0
+    now = clock.now()
+    # 1. Parties: reuse by credit code, ID hash, or (kind, exact name) when neither is given.
+    first_row: dict[tuple[str, str], LedgerRow] = {}
+    for r in rows:
+        first_row.setdefault(_party_key(r), r)
+    parties: dict[tuple[str, str], Party] = {}
+    orgp = Party.objects.filter(organisation=organisation)
+    codes = [k[1] for k in first_row if k[0] == "code"]
+    for i in range(0, len(codes), BATCH):
+        for p in orgp.filter(credit_code__in=codes[i : i + BATCH]):
+            parties[("code", p.credit_code)] = p
+    hashes = [k[1] for k in first_row if k[0] == "id"]
+    for i in range(0, len(hashes), BATCH):
+        for p in orgp.filter(id_number_hash__in=hashes[i : i + BATCH]):
+            parties[("id", p.id_number_hash)] = p
+    names = [k[1].split(":", 1)[1] for k in first_row if k[0] == "name"]
+    for i in range(0, len(names), BATCH):
+        for p in orgp.filter(name__in=names[i : i + BATCH], credit_code="", id_number_hash=""):
+            parties.setdefault(("name", f"{p.kind}:{p.name}"), p)
+    new_parties = []
+    for key, r in first_row.items():
+        if key in parties:
+            continue
+        p = Party(
+            organisation=organisation,
+            kind=r.debtor_kind,
+            name=r.debtor_name,
+            credit_code=r.credit_code,
+            city=r.city,
+            district=r.district,
+            address=r.address,
+        )
+        if r.id_number:
+            p.id_number_enc = crypto.encrypt(r.id_number)
+            p.id_number_hash = crypto.lookup_hash(r.id_number)
+            p.id_number_masked = mask(r.id_number, 6, 4)
+        if r.phone:
+            p.phone_enc = crypto.encrypt(r.phone)
+            p.phone_hash = crypto.lookup_hash(r.phone)
+            p.phone_masked = mask(r.phone, 6, 2)
+        parties[key] = p
+        new_parties.append(p)
+    Party.objects.bulk_create(new_parties, batch_size=BATCH)
+    if new_parties:
+        audit_record_many(
+            actor=actor,
+            organisation=organisation,
+            action="party.create",
+            object_type="parties.party",
+            rows=(
+                (p.pk, {"kind": p.kind, "name": p.name, "source": "import"}) for p in new_parties
+            ),
+        )
+
+    # 2. Cases: one open case per (creditor, debtor); join it if it exists.
+    by_party: dict[int, list[LedgerRow]] = defaultdict(list)
+    for r in rows:
+        party = parties[_party_key(r)]
+        assert party.pk is not None
+        by_party[party.pk].append(r)
+    open_cases: dict[int, Case] = {}
+    party_ids = list(by_party)
+    for i in range(0, len(party_ids), BATCH):
+        links = (
+            CaseParty.objects.filter(
+                role=PartyRole.DEBTOR,
+                party_id__in=party_ids[i : i + BATCH],
+                case__creditor=creditor,
+                case__organisation=organisation,
+            )
+            .exclude(case__state="closed")
+            .select_related("case")
+            .order_by("case_id")
+        )
+        for link in links:
+            open_cases.setdefault(link.party_id, link.case)
+    to_create = [pid for pid in by_party if pid not in open_cases]
+    refs = (
+        references_reserve(organisation=organisation, count=len(to_create), year=clock.today().year)
+        if to_create
+        else []
+    )
+    party_by_id = {p.pk: p for p in parties.values()}
+    new_cases = []
+    for pid, ref in zip(to_create, refs, strict=True):
+        prow = by_party[pid]
+        total = sum((r.amount for r in prow), Decimal("0.00"))
+        new_cases.append(
+            Case(
+                organisation=organisation,
+                reference=ref,
+                creditor=creditor,
+                debt_type=prow[0].debt_type,
+                principal=total,
+                outstanding=total,
+                channel=IntakeChannel.IMPORT,
+                debtor_name=party_by_id[pid].name,
+                oldest_due_date=min(r.due_date for r in prow),
+                due_date=min(r.due_date for r in prow),
+                summary=f"台账导入：{len(prow)} 张发票 / "
+                f"imported from ledger: {len(prow)} invoice(s)",
+            )
+        )
+    Case.objects.bulk_create(new_cases, batch_size=BATCH)
+    for pid, case in zip(to_create, new_cases, strict=True):
+        open_cases[pid] = case
+    CaseParty.objects.bulk_create(
+        [
+            CaseParty(case=c, party_id=pid, role=PartyRole.DEBTOR)
+            for pid, c in zip(to_create, new_cases, strict=True)
+        ],
+        batch_size=BATCH,
+    )
+    TimelineEvent.objects.bulk_create(
+        [
+            TimelineEvent(
+                case=c, at=now, actor=actor, kind="opened", to_state=c.state, note="来源：台账导入"
+            )
+            for c in new_cases
+        ],
+        batch_size=BATCH,
+    )
+    audit_record_many(
+        actor=actor,
+        organisation=organisation,
+        action="case.open",
+        object_type="cases.case",
+        rows=(
+            (
+                c.pk,
+                {
+                    "reference": c.reference,
+                    "state": c.state,
+                    "principal": str(c.principal),
+                    "channel": "import",
+                },
+            )
+            for c in new_cases
+        ),
+    )
+
+    # 3. Invoices.
+    Invoice.objects.bulk_create(
+        [
+            Invoice(
+                case=open_cases[parties[_party_key(r)].pk],
+                creditor=creditor,
+                number=r.invoice_no,
+                amount=r.amount,
+                outstanding=r.amount,
+                issue_date=r.issue_date,
+                due_date=r.due_date,
+                note=r.note,
+            )
+            for r in rows
+        ],
+        batch_size=BATCH,
+    )
+    # 4. Existing cases that received invoices: add to their totals and note it.
+    created_ids = {c.pk for c in new_cases}
+    added: dict[int, Decimal] = defaultdict(lambda: Decimal("0.00"))
+    joined: dict[int, Case] = {}
+    for pid, case in open_cases.items():
+        if case.pk not in created_ids and pid in by_party:
+            added[case.pk] += sum((r.amount for r in by_party[pid]), Decimal("0.00"))
+            joined[case.pk] = case
+    for case_pk, amount in added.items():
+        oldest = Invoice.objects.filter(case_id=case_pk).aggregate(m=Min("due_date"))["m"]
+        Case.objects.filter(pk=case_pk).update(
+            principal=F("principal") + amount,
+            outstanding=F("outstanding") + amount,
+            oldest_due_date=oldest,
+            updated_at=now,
+        )
+    TimelineEvent.objects.bulk_create(
+        [
+            TimelineEvent(
+                case=c,
+                at=now,
+                actor=actor,
+                kind="invoices_added",
+                note="台账导入追加发票 / invoices added by ledger import",
+            )
+            for c in joined.values()
+        ],
+        batch_size=BATCH,
+    )
+    return len(new_cases)
+
+
+def import_job_run(job: ImportJob) -> ImportJob:
+    """Run a stored import job, recording progress on the job row as it goes."""
+
+    def progress(phase: str, done: int, total: int) -> None:
+        if phase == "validating":
+            ImportJob.objects.filter(pk=job.pk).update(rows_done=done)
+        else:
+            ImportJob.objects.filter(pk=job.pk).update(
+                status="running", rows_total=total, rows_done=0
+            )
+
+    ImportJob.objects.filter(pk=job.pk).update(status="running")
+    try:
+        result = ledger_import(
+            organisation=job.organisation,
+            creditor=job.creditor,
+            actor=job.uploaded_by,
+            path=Path(job.file.path),
+            filename=job.filename,
+            dry_run=job.dry_run,
+            progress=progress,
+        )
+    except ApplicationError as exc:
+        errors = [{"line": 0, "code": exc.code, "message": exc.message, "column": ""}]
+        ImportJob.objects.filter(pk=job.pk).update(
+            status="failed", errors=errors, finished_at=clock.now()
+        )
+    else:
+        ImportJob.objects.filter(pk=job.pk).update(
+            status="failed" if result.errors else "done",
+            rows_total=result.rows,
+            rows_done=result.rows,
+            imported=result.imported,
+            duplicates=result.duplicates,
+            cases_created=result.cases_created,
+            errors=[e.as_dict() for e in result.errors],
+            finished_at=clock.now(),
+        )
+    job.refresh_from_db()
+    return job

@@ -1,0 +1,199 @@
+"""Reads on cases. Every case read goes through ``cases_visible_to`` / ``case_get_for_user``,
+which apply organisation, role and creditor scope in one place."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+
+from qingqian.accounts.models import User
+from qingqian.accounts.roles import Perm, Role
+from qingqian.cases.aging import BUCKETS, JUDICIAL_ROUTE_DAYS, due_date_bounds
+from qingqian.cases.models import Case, CaseParty, Invoice, PartyRole
+from qingqian.common.exceptions import NotFound, PermissionDenied
+
+
+def cases_visible_to(user: User | None) -> QuerySet[Case]:
+    """The cases ``user`` may read: nothing for anonymous or inactive users or other orgs'
+    cases; a creditor user only their creditor's; a collector only cases assigned to them."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Case.objects.none()
+    if user.organisation_id is None or not user.has_perm_code(Perm.CASE_VIEW):
+        return Case.objects.none()
+    qs = Case.objects.filter(organisation_id=user.organisation_id)
+    if user.role == Role.CREDITOR:
+        return qs.filter(creditor_id=user.creditor_id)
+    if not user.has_perm_code(Perm.CASE_VIEW_ALL):
+        return qs.filter(handler=user)
+    return qs
+
+
+def case_get_for_user(user: User | None, case_id: int, *, for_detail: bool = False) -> Case:
+    if user is None or not user.is_authenticated:
+        raise PermissionDenied(
+            "请先登录。", "Please log in first.", code="not_authenticated", status=401
+        )
+    qs = cases_visible_to(user).select_related("creditor", "handler", "organisation")
+    if for_detail:
+        qs = qs.prefetch_related(
+            Prefetch(
+                "case_parties",
+                queryset=CaseParty.objects.select_related("party").order_by("role", "id"),
+            ),
+            Prefetch("invoices", queryset=Invoice.objects.order_by("due_date", "id")),
+        )
+    case = qs.filter(pk=case_id).first()
+    if case is None:
+        # Same answer whether the case does not exist or is out of scope: no probing.
+        raise NotFound(
+            "案件不存在或无权查看。",
+            "Case not found or not visible to you.",
+            code="case_not_found",
+            details={"case_id": case_id},
+        )
+    return case
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    q: str = ""
+    state: str = ""
+    debt_type: str = ""
+    creditor_id: int | None = None
+    bucket: str = ""
+    judicial: bool = False
+    as_of: dt.date | None = None
+
+
+def case_search(user: User | None, filters: CaseFilters) -> QuerySet[Case]:
+    """Filtered, searchable case list (debtor name, credit code, invoice number, reference)."""
+    qs = cases_visible_to(user)
+    if filters.state:
+        qs = qs.filter(state=filters.state)
+    if filters.debt_type:
+        qs = qs.filter(debt_type=filters.debt_type)
+    if filters.creditor_id:
+        qs = qs.filter(creditor_id=filters.creditor_id)
+    as_of = filters.as_of
+    if filters.bucket and as_of is not None:
+        bucket = next((b for b in BUCKETS if b.key == filters.bucket), None)
+        if bucket is not None:
+            earliest, latest = due_date_bounds(bucket, as_of)
+            if earliest is not None:
+                qs = qs.filter(oldest_due_date__gte=earliest)
+            if latest is not None:
+                qs = qs.filter(oldest_due_date__lte=latest)
+    if filters.judicial and as_of is not None:
+        qs = qs.filter(oldest_due_date__lt=as_of - dt.timedelta(days=JUDICIAL_ROUTE_DAYS))
+    q = filters.q.strip()
+    if q:
+        cond = Q(debtor_name__icontains=q) | Q(reference__iexact=q)
+        if len(q) == 18:
+            cond |= Q(case_parties__party__credit_code=q.upper())
+        if len(q) >= 3:
+            cond |= Q(pk__in=Invoice.objects.filter(number=q).values("case_id"))
+        qs = qs.filter(cond).distinct()
+    return qs
+
+
+def case_list_page(
+    user: User | None, filters: CaseFilters, *, page: int = 1, per_page: int = 50
+) -> tuple[list[Case], int]:
+    """One page of cases with their debtors; a constant number of queries per page."""
+    qs = case_search(user, filters)
+    count = qs.count()
+    page = max(1, page)
+    rows = list(
+        qs.select_related("creditor", "handler")
+        .prefetch_related(
+            Prefetch(
+                "case_parties",
+                queryset=CaseParty.objects.filter(role=PartyRole.DEBTOR).select_related("party"),
+                to_attr="debtor_links",
+            )
+        )
+        .order_by("-created_at", "-id")[(page - 1) * per_page : page * per_page]
+    )
+    return rows, count
+
+
+def dashboard_stats(user: User | None, as_of: dt.date) -> dict[str, Any]:
+    qs = cases_visible_to(user)
+    by_state = {
+        row["state"]: {"count": row["n"], "outstanding": row["amt"] or Decimal("0.00")}
+        for row in qs.values("state").annotate(n=Count("id"), amt=Sum("outstanding"))
+    }
+    totals = qs.aggregate(n=Count("id"), principal=Sum("principal"), outstanding=Sum("outstanding"))
+    return {
+        "by_state": by_state,
+        "total_cases": totals["n"] or 0,
+        "total_principal": totals["principal"] or Decimal("0.00"),
+        "total_outstanding": totals["outstanding"] or Decimal("0.00"),
+        "aging": aging_report(user, as_of)["totals"],
+        "judicial_candidates": qs.exclude(state="closed")
+        .filter(oldest_due_date__lt=as_of - dt.timedelta(days=JUDICIAL_ROUTE_DAYS))
+        .count(),
+    }
+
+
+def aging_report(
+    user: User | None, as_of: dt.date, *, group_by: str = "creditor", open_only: bool = True
+) -> dict[str, Any]:
+    """Outstanding invoice amounts by aging bucket as of ``as_of``, per creditor or per debtor.
+
+    Buckets are date ranges on the due date, so one aggregate query answers it on any backend.
+    """
+    cases = cases_visible_to(user)
+    if open_only:
+        cases = cases.exclude(state="closed")
+    invoices = Invoice.objects.filter(case__in=cases, outstanding__gt=0)
+    aggregates: dict[str, Any] = {}
+    for b in BUCKETS:
+        earliest, latest = due_date_bounds(b, as_of)
+        cond = Q()
+        if earliest is not None:
+            cond &= Q(due_date__gte=earliest)
+        if latest is not None:
+            cond &= Q(due_date__lte=latest)
+        if b.key == "0_30":
+            cond |= Q(due_date__isnull=True)
+        aggregates[f"amt_{b.key}"] = Sum("outstanding", filter=cond)
+        aggregates[f"n_{b.key}"] = Count("id", filter=cond)
+    key = {
+        "creditor": ("creditor_id", "creditor__name"),
+        "debtor": ("case__debtor_name", "case__debtor_name"),
+    }[group_by]
+    groups = []
+    for row in invoices.values(*dict.fromkeys(key)).annotate(**aggregates).order_by(key[1]):
+        groups.append(
+            {
+                "id": row[key[0]],
+                "name": row[key[1]],
+                "buckets": {
+                    b.key: {
+                        "amount": row[f"amt_{b.key}"] or Decimal("0.00"),
+                        "count": row[f"n_{b.key}"],
+                    }
+                    for b in BUCKETS
+                },
+            }
+        )
+    totals_row = invoices.aggregate(**aggregates)
+    totals = {
+        b.key: {
+            "amount": totals_row[f"amt_{b.key}"] or Decimal("0.00"),
+            "count": totals_row[f"n_{b.key}"],
+        }
+        for b in BUCKETS
+    }
+    return {
+        "as_of": as_of,
+        "group_by": group_by,
+        "groups": groups,
+        "totals": totals,
+        "buckets": BUCKETS,
+    }

@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+
+from qingqian.common import clock
+from qingqian.common.middleware import current_request_id
+from qingqian.compliance.models import AuditEvent
+
+if TYPE_CHECKING:
+    from qingqian.accounts.models import Organisation, User
+
+
+def _actor_fields(actor: User | None) -> dict[str, Any]:
+    if actor is None:
+        return {"actor": None, "actor_label": "system"}
+    return {"actor": actor, "actor_label": actor.get_username()}
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    organisation: Organisation | None,
+    action: str,
+    obj: models.Model,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Write one audit row. Call inside the transaction of the change it records."""
+    return AuditEvent.objects.create(
+        organisation=organisation,
+        action=action,
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        before=before,
+        after=after,
+        at=clock.now(),
+        request_id=current_request_id(),
+        **_actor_fields(actor),
+    )
+
+
+def audit_record_many(
+    *,
+    actor: User | None,
+    organisation: Organisation | None,
+    action: str,
+    object_type: str,
+    rows: Iterable[tuple[Any, dict[str, Any] | None]],
+) -> int:
+    """Bulk variant for imports: one row per ``(object_id, after)``."""
+    at = clock.now()
+    rid = current_request_id()
+    actor_fields = _actor_fields(actor)
+    objs = [
+        AuditEvent(
+            organisation=organisation,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            after=after,
+            at=at,
+            request_id=rid,
+            **actor_fields,
+        )
+        for object_id, after in rows
+    ]
+    AuditEvent.objects.bulk_create(objs, batch_size=2000)
+    return len(objs)

@@ -1,0 +1,23 @@
+from django.contrib import admin
+
+from qingqian.parties.models import Party
+
+
+@admin.register(Party)
+class PartyAdmin(admin.ModelAdmin):
+    """Identifiers appear masked only; clear values are read in the case page (audited)."""
+
+    list_display = (
+        "name",
+        "kind",
+        "credit_code",
+        "id_number_masked",
+        "phone_masked",
+        "city",
+        "district",
+        "is_client",
+    )
+    list_filter = ("kind", "is_client", "city")
+    search_fields = ("name", "credit_code")
+    exclude = ("id_number_enc", "id_number_hash", "phone_enc", "phone_hash")
+    readonly_fields = ("id_number_masked", "phone_masked")

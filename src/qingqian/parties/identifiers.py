@@ -1,0 +1,72 @@
+"""Validation and normalisation of Chinese identifiers (pure: no Django).
+
+* 统一社会信用代码 (unified social credit code) — ``stdnum.cn.uscc`` checksum.
+* 居民身份证号码 (resident ID number) — ``stdnum.cn.ric`` checksum and birth date.
+* Phone numbers — ``phonenumbers``, mainland China by default, stored as E.164.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+from stdnum import exceptions as stdnum_exc
+from stdnum.cn import ric, uscc
+
+from qingqian.common.exceptions import ValidationFailed
+
+
+def normalise_uscc(raw: str) -> str:
+    code = uscc.compact(raw or "").upper()
+    try:
+        return str(uscc.validate(code))
+    except stdnum_exc.InvalidChecksum:
+        reason_zh, reason_en = "校验位不正确", "the check character is wrong"
+    except stdnum_exc.InvalidLength:
+        reason_zh, reason_en = "应为18位", "it must have 18 characters"
+    except stdnum_exc.ValidationError:
+        reason_zh, reason_en = "格式不正确", "the format is invalid"
+    raise ValidationFailed(
+        f"统一社会信用代码无效（{reason_zh}）：{raw}",
+        f"Invalid unified social credit code ({reason_en}): {raw}",
+        code="invalid_credit_code",
+        details={"value": raw},
+    )
+
+
+def normalise_ric(raw: str) -> str:
+    code = ric.compact(raw or "").upper()
+    try:
+        return str(ric.validate(code))
+    except stdnum_exc.InvalidChecksum:
+        reason_zh, reason_en = "校验位不正确", "the check digit is wrong"
+    except stdnum_exc.InvalidLength:
+        reason_zh, reason_en = "应为18位", "it must have 18 characters"
+    except stdnum_exc.ValidationError:
+        reason_zh, reason_en = "格式或出生日期不正确", "the format or birth date is invalid"
+    raise ValidationFailed(
+        f"身份证号码无效（{reason_zh}）",
+        f"Invalid resident ID number ({reason_en})",
+        code="invalid_id_number",
+        details={},
+    )
+
+
+def normalise_phone(raw: str, region: str = "CN") -> str:
+    try:
+        number = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValidationFailed(
+            f"电话号码无效：{raw}",
+            f"Invalid phone number: {raw}",
+            code="invalid_phone",
+            details={"value": raw},
+        )
+    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def mask(value: str, keep_start: int = 3, keep_end: int = 4) -> str:
+    """``320502199001011234`` → ``320***********1234``; used wherever clear text is not needed."""
+    if len(value) <= keep_start + keep_end:
+        return "*" * len(value)
+    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]

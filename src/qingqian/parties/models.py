@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class PartyKind(models.TextChoices):
+    PERSON = "person", _("自然人")
+    COMPANY = "company", _("企业")
+
+
+class Party(models.Model):
+    """A natural person or a company: a creditor, debtor or guarantor.
+
+    The credit code of a company is public registry data and stored in clear. A person's ID
+    number and every phone number are personal data: stored encrypted (``*_enc``) with a
+    keyed hash (``*_hash``) for exact look-up and a masked form for display. Reading them in
+    clear goes through ``parties.services.party_reveal`` which writes an audit row.
+    """
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="parties"
+    )
+    kind = models.CharField(_("类型"), max_length=10, choices=PartyKind.choices)
+    name = models.CharField(_("名称/姓名"), max_length=200, db_index=True)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
+    id_number_enc = models.TextField(blank=True)
+    id_number_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    id_number_masked = models.CharField(_("身份证号（掩码）"), max_length=18, blank=True)
+    phone_enc = models.TextField(blank=True)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_masked = models.CharField(_("电话（掩码）"), max_length=20, blank=True)
+    is_client = models.BooleanField(
+        _("委托人（债权人客户）"),
+        default=False,
+        help_text=_("本机构代为清收的债权人。"),
+    )
+    city = models.CharField(_("城市"), max_length=50, blank=True)
+    district = models.CharField(_("区/县"), max_length=50, blank=True)
+    address = models.CharField(_("地址"), max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("当事人")
+        verbose_name_plural = _("当事人")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "credit_code"],
+                condition=~models.Q(credit_code=""),
+                name="party_unique_credit_code_per_org",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="company") | models.Q(credit_code=""),
+                name="party_credit_code_only_for_companies",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="person") | models.Q(id_number_enc=""),
+                name="party_id_number_only_for_persons",
+            ),
+        ]
+        indexes = [models.Index(fields=["organisation", "credit_code"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def identifier_masked(self) -> str:
+        return self.credit_code or self.id_number_masked

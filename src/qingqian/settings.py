@@ -1,0 +1,185 @@
+"""Django settings for Qingqian.
+
+Everything that differs between a laptop demo and production comes from the environment:
+
+* ``DATABASE_URL`` — default: SQLite file ``var/qingqian.sqlite3`` in the checkout.
+* ``QINGQIAN_SECRET_KEY`` — Django's secret key (a development key is derived otherwise).
+* ``QINGQIAN_FIELD_KEY`` — base64 32-byte key for field-level encryption of ID and phone
+  numbers; ``QINGQIAN_LOOKUP_KEY`` — key for their keyed look-up hashes.
+* ``QINGQIAN_DEBUG`` — ``1`` for debug pages; ``QINGQIAN_ALLOWED_HOSTS`` — comma list.
+* ``QINGQIAN_DATA_DIR`` — where the SQLite file and uploaded files live (default ``var/``).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+REPO_DIR = BASE_DIR.parent.parent
+DATA_DIR = Path(os.environ.get("QINGQIAN_DATA_DIR", REPO_DIR / "var")).resolve()
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+DEBUG = _env_bool("QINGQIAN_DEBUG", False)
+_DEV_SECRET = "qingqian-development-only-secret-do-not-use-in-production"  # noqa: S105
+SECRET_KEY = os.environ.get("QINGQIAN_SECRET_KEY", _DEV_SECRET)
+IS_DEV_SECRET = SECRET_KEY == _DEV_SECRET
+
+
+def _derived_key(env_name: str, purpose: str) -> bytes:
+    """A key from the environment (base64), or one derived from SECRET_KEY for development."""
+    raw = os.environ.get(env_name)
+    if raw:
+        key = base64.b64decode(raw)
+        if len(key) != 32:
+            raise ValueError(f"{env_name} must be 32 bytes, base64-encoded")
+        return key
+    return hashlib.sha256(f"{purpose}:{SECRET_KEY}".encode()).digest()
+
+
+FIELD_ENCRYPTION_KEY = _derived_key("QINGQIAN_FIELD_KEY", "field-encryption")
+FIELD_LOOKUP_KEY = _derived_key("QINGQIAN_LOOKUP_KEY", "field-lookup")
+
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("QINGQIAN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+    if h.strip()
+]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("QINGQIAN_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
+    "qingqian.accounts",
+    "qingqian.compliance",
+    "qingqian.parties",
+    "qingqian.cases",
+    "qingqian.web",
+    "qingqian.api",
+    "qingqian.commands",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "qingqian.common.middleware.RequestIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "qingqian.urls"
+WSGI_APPLICATION = "qingqian.wsgi.application"
+ASGI_APPLICATION = "qingqian.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{DATA_DIR / 'qingqian.sqlite3'}",
+        conn_max_age=int(os.environ.get("QINGQIAN_CONN_MAX_AGE", "0")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].update(
+        {
+            "timeout": 20,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "web:dashboard"
+LOGOUT_REDIRECT_URL = "login"
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "media/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# Uploads: ledgers up to 50 MB are read from a temporary file, never held in memory whole.
+QINGQIAN_MAX_IMPORT_BYTES = int(os.environ.get("QINGQIAN_MAX_IMPORT_BYTES", str(50 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("QINGQIAN_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+if not DEBUG and not IS_DEV_SECRET:
+    SESSION_COOKIE_SECURE = _env_bool("QINGQIAN_SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("QINGQIAN_LOG_LEVEL", "WARNING")},
+}

@@ -1,0 +1,466 @@
+"""Staff UI views: parse input, check access, call one service or selector, render."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from qingqian.accounts.models import User
+from qingqian.accounts.roles import ROLE_LABELS, Perm, Role
+from qingqian.cases import selectors, services
+from qingqian.cases.aging import BUCKETS, bucket_for, needs_judicial_route
+from qingqian.cases.lifecycle import OUTCOME_LABELS, STATE_LABELS, State, allowed_targets
+from qingqian.cases.models import Case, DebtType, HotlineCall, ImportJob, PartyRole
+from qingqian.cases.tasks import import_job_task
+from qingqian.common import clock
+from qingqian.common.exceptions import ApplicationError
+from qingqian.parties.models import Party
+from qingqian.parties.services import party_find_or_create, party_reveal
+from qingqian.web.forms import SUZHOU_DISTRICTS, CaseForm, HotlineForm, ImportForm, TransitionForm
+
+View = Callable[..., HttpResponse]
+
+
+def _lang_index() -> int:
+    lang = get_language() or "zh-hans"
+    return 1 if lang.startswith("en") else 0
+
+
+def state_label(state: str) -> str:
+    try:
+        return STATE_LABELS[State(state)][_lang_index()]
+    except ValueError:
+        return state
+
+
+def staff_view(perm: Perm) -> Callable[[View], View]:
+    """Login required, then the permission; a 403 page names what is missing."""
+
+    def deco(view: View) -> View:
+        @functools.wraps(view)
+        @login_required
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = request.user
+            assert isinstance(user, User)
+            if not user.has_perm_code(perm):
+                return HttpResponseForbidden(
+                    render_to_string("web/forbidden.html", {"perm": perm.value}, request=request)
+                )
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return deco
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def creditors_for(user: User) -> QuerySet[Party]:
+    qs = Party.objects.filter(organisation_id=user.organisation_id, is_client=True).order_by("name")
+    if user.role == Role.CREDITOR:
+        qs = qs.filter(pk=user.creditor_id)
+    return qs
+
+
+def _parse_date(value: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@staff_view(Perm.CASE_VIEW)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    as_of = _parse_date(request.GET.get("as_of")) or clock.today()
+    stats = selectors.dashboard_stats(user, as_of)
+    states = [
+        {
+            "key": s.value,
+            "label": state_label(s.value),
+            "count": stats["by_state"].get(s.value, {}).get("count", 0),
+            "outstanding": stats["by_state"].get(s.value, {}).get("outstanding", 0),
+        }
+        for s in State
+    ]
+    aging = [
+        {"key": b.key, "label": (b.label_zh, b.label_en)[_lang_index()], **stats["aging"][b.key]}
+        for b in BUCKETS
+    ]
+    max_amt = max((a["amount"] for a in aging), default=0) or 1
+    for a in aging:
+        a["width"] = int(a["amount"] * 100 / max_amt)
+    return render(
+        request,
+        "web/dashboard.html",
+        {
+            "stats": stats,
+            "states": states,
+            "aging": aging,
+            "as_of": as_of,
+            "role_label": ROLE_LABELS[Role(user.role)][_lang_index()],
+        },
+    )
+
+
+def _filters(request: HttpRequest) -> selectors.CaseFilters:
+    g = request.GET
+    creditor = g.get("creditor", "")
+    return selectors.CaseFilters(
+        q=g.get("q", "")[:100],
+        state=g.get("state", ""),
+        debt_type=g.get("debt_type", ""),
+        creditor_id=int(creditor) if creditor.isdigit() else None,
+        bucket=g.get("bucket", ""),
+        judicial=g.get("judicial") == "1",
+        as_of=_parse_date(g.get("as_of")) or clock.today(),
+    )
+
+
+def _rows(cases: list[Case], as_of: dt.date) -> list[dict[str, Any]]:
+    rows = []
+    for c in cases:
+        days = (as_of - c.oldest_due_date).days if c.oldest_due_date else None
+        rows.append(
+            {
+                "case": c,
+                "state_label": state_label(c.state),
+                "debtors": [link.party for link in getattr(c, "debtor_links", [])],
+                "days": days,
+                "bucket": bucket_for(days) if days is not None else None,
+                "judicial": bool(days is not None and c.is_open and needs_judicial_route(days)),
+            }
+        )
+    return rows
+
+
+@staff_view(Perm.CASE_VIEW)
+def case_list(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    filters = _filters(request)
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    per_page = 50
+    cases, count = selectors.case_list_page(user, filters, page=page, per_page=per_page)
+    paginator = Paginator(range(count), per_page)
+    ctx = {
+        "rows": _rows(cases, filters.as_of or clock.today()),
+        "count": count,
+        "page": page,
+        "num_pages": paginator.num_pages,
+        "filters": filters,
+        "states": [(s.value, state_label(s.value)) for s in State],
+        "debt_types": DebtType.choices,
+        "buckets": [(b.key, (b.label_zh, b.label_en)[_lang_index()]) for b in BUCKETS],
+        "creditors": creditors_for(user),
+        "query": request.GET.urlencode(),
+    }
+    template = "web/_case_rows.html" if request.htmx else "web/case_list.html"  # type: ignore[attr-defined]
+    return render(request, template, ctx)
+
+
+@staff_view(Perm.CASE_VIEW)
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _user(request)
+    try:
+        case = selectors.case_get_for_user(user, case_id, for_detail=True)
+    except ApplicationError:
+        return render(request, "web/not_found.html", status=404)
+    as_of = clock.today()
+    days = (as_of - case.oldest_due_date).days if case.oldest_due_date else None
+    parties = list(case.case_parties.all())
+    targets = [(s.value, state_label(s.value)) for s in sorted(allowed_targets(State(case.state)))]
+    return render(
+        request,
+        "web/case_detail.html",
+        {
+            "case": case,
+            "state_label": state_label(case.state),
+            "outcome_label": OUTCOME_LABELS[case.outcome][_lang_index()] if case.outcome else "",  # type: ignore[index]
+            "debtors": [cp.party for cp in parties if cp.role == PartyRole.DEBTOR],
+            "guarantors": [cp.party for cp in parties if cp.role == PartyRole.GUARANTOR],
+            "invoices": list(case.invoices.all()),
+            "timeline": list(case.timeline.select_related("actor")[:100]),
+            "days": days,
+            "bucket": bucket_for(days) if days is not None else None,
+            "judicial": bool(days is not None and case.is_open and needs_judicial_route(days)),
+            "targets": targets,
+            "outcomes": [(o.value, lab[_lang_index()]) for o, lab in OUTCOME_LABELS.items()],
+            "can_transition": user.has_perm_code(Perm.CASE_TRANSITION),
+            "can_reveal": user.has_perm_code(Perm.PARTY_REVEAL),
+            "state_labels": {s.value: state_label(s.value) for s in State},
+        },
+    )
+
+
+@require_POST
+@staff_view(Perm.CASE_TRANSITION)
+def case_transition(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _user(request)
+    form = TransitionForm(request.POST)
+    try:
+        case = selectors.case_get_for_user(user, case_id)
+        if not form.is_valid():
+            messages.error(request, _("请选择有效的目标状态。"))
+        else:
+            services.case_transition(
+                case=case,
+                actor=user,
+                to_state=form.cleaned_data["to_state"],
+                outcome=form.cleaned_data["outcome"] or None,
+                note=form.cleaned_data["note"],
+            )
+            messages.success(request, _("案件状态已更新。"))
+    except ApplicationError as exc:
+        if exc.status == 404:
+            return render(request, "web/not_found.html", status=404)
+        messages.error(request, exc.message_for(get_language()))
+    return redirect("web:case_detail", case_id=case_id)
+
+
+@require_POST
+@staff_view(Perm.PARTY_REVEAL)
+def party_reveal_view(
+    request: HttpRequest, case_id: int, party_id: int, field: str
+) -> HttpResponse:
+    user = _user(request)
+    try:
+        case = selectors.case_get_for_user(user, case_id)
+    except ApplicationError:
+        return render(request, "web/not_found.html", status=404)
+    if (
+        field not in ("id_number", "phone")
+        or not case.case_parties.filter(party_id=party_id).exists()
+    ):
+        return render(request, "web/not_found.html", status=404)
+    party = get_object_or_404(Party, pk=party_id, organisation_id=user.organisation_id)
+    value = party_reveal(actor=user, party=party, field=field)  # type: ignore[arg-type]
+    return HttpResponse(f'<span class="revealed" data-field="{field}">{value}</span>')
+
+
+def _case_from_form(user: User, form: CaseForm, *, call: HotlineCall | None = None) -> Case:
+    d = form.cleaned_data
+    org = user.organisation
+    assert org is not None
+    with transaction.atomic():
+        debtor = party_find_or_create(
+            organisation=org,
+            actor=user,
+            kind=d["debtor_kind"],
+            name=d["debtor_name"],
+            credit_code=d["debtor_credit_code"].strip(),
+            id_number=d["debtor_id_number"].strip(),
+            phone=d["debtor_phone"].strip(),
+            city=d["debtor_city"],
+            district=d["debtor_district"],
+        )
+        fields: dict[str, Any] = {
+            "creditor": d["creditor"],
+            "debtors": [debtor],
+            "debt_type": d["debt_type"],
+            "principal": d["principal"],
+            "interest_rate": d["interest_rate"],
+            "interest_terms": d["interest_terms"],
+            "contract_date": d["contract_date"],
+            "funds_transfer_date": d["funds_transfer_date"],
+            "due_date": d["due_date"],
+            "last_payment_date": d["last_payment_date"],
+            "summary": d["summary"],
+        }
+        if call is not None:
+            return services.hotline_call_open_case(call=call, actor=user, **fields)
+        return services.case_open(organisation=org, actor=user, channel="web", **fields)
+
+
+def _form_error(form: CaseForm, exc: ApplicationError) -> None:
+    field = str(exc.details.get("field", ""))
+    mapping = {
+        "principal": "principal",
+        "due_date": "due_date",
+        "debt_type": "debt_type",
+        "interest_rate": "interest_rate",
+    }
+    target = mapping.get(field)
+    if exc.code in ("invalid_credit_code", "credit_code_for_person"):
+        target = "debtor_credit_code"
+    elif exc.code in ("invalid_id_number", "id_number_for_company"):
+        target = "debtor_id_number"
+    elif exc.code == "invalid_phone":
+        target = "debtor_phone"
+    form.add_error(target, exc.message)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(Perm.CASE_CREATE)
+def case_new(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = CaseForm(request.POST or None, creditors=creditors_for(user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = _case_from_form(user, form)
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("已立案：%(ref)s") % {"ref": case.reference})
+            return redirect("web:case_detail", case_id=case.pk)
+    return render(
+        request,
+        "web/case_form.html",
+        {"form": form, "districts": SUZHOU_DISTRICTS, "title": _("网页立案")},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(Perm.HOTLINE_USE)
+def hotline(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    form = HotlineForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            call = services.hotline_call_record(
+                organisation=user.organisation,
+                agent=user,  # type: ignore[arg-type]
+                **form.cleaned_data,
+            )
+        except ApplicationError as exc:
+            form.add_error("callback_phone" if exc.code == "invalid_phone" else None, exc.message)
+        else:
+            return redirect("web:hotline_case", call_id=call.pk)
+    recent = (
+        HotlineCall.objects.filter(organisation_id=user.organisation_id)
+        .select_related("case", "agent")
+        .order_by("-received_at")[:10]
+    )
+    return render(request, "web/hotline.html", {"form": form, "recent": recent})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(Perm.HOTLINE_USE)
+def hotline_case(request: HttpRequest, call_id: int) -> HttpResponse:
+    user = _user(request)
+    call = get_object_or_404(HotlineCall, pk=call_id, organisation_id=user.organisation_id)
+    if call.case_id:
+        return redirect("web:case_detail", case_id=call.case_id)
+    form = CaseForm(
+        request.POST or None, creditors=creditors_for(user), initial={"summary": call.summary}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = _case_from_form(user, form, call=call)
+        except ApplicationError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("已立案：%(ref)s") % {"ref": case.reference})
+            return redirect("web:case_detail", case_id=case.pk)
+    return render(
+        request,
+        "web/case_form.html",
+        {"form": form, "districts": SUZHOU_DISTRICTS, "call": call, "title": _("来电立案")},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(Perm.IMPORT_RUN)
+def import_new(request: HttpRequest) -> HttpResponse:
+    from django.conf import settings
+
+    user = _user(request)
+    form = ImportForm(request.POST or None, request.FILES or None, creditors=creditors_for(user))
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        if upload.size > settings.QINGQIAN_MAX_IMPORT_BYTES:
+            form.add_error(
+                "file",
+                _("文件过大（上限 %(mb)d MB）。 / The file is too large.")
+                % {"mb": settings.QINGQIAN_MAX_IMPORT_BYTES // (1024 * 1024)},
+            )
+        else:
+            job = ImportJob.objects.create(
+                organisation=user.organisation,
+                creditor=form.cleaned_data["creditor"],
+                uploaded_by=user,
+                file=upload,
+                filename=upload.name[:255],
+                dry_run=form.cleaned_data["dry_run"],
+            )
+            transaction.on_commit(lambda: import_job_task.enqueue(job.pk))
+            return redirect("web:import_detail", job_id=job.pk)
+    jobs = ImportJob.objects.filter(organisation_id=user.organisation_id).select_related("creditor")
+    if user.role == Role.CREDITOR:
+        jobs = jobs.filter(creditor_id=user.creditor_id)
+    return render(request, "web/import.html", {"form": form, "jobs": jobs[:20]})
+
+
+def _job_for(user: User, job_id: int) -> ImportJob:
+    qs = ImportJob.objects.filter(organisation_id=user.organisation_id).select_related("creditor")
+    if user.role == Role.CREDITOR:
+        qs = qs.filter(creditor_id=user.creditor_id)
+    return get_object_or_404(qs, pk=job_id)
+
+
+@staff_view(Perm.IMPORT_RUN)
+def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job_for(_user(request), job_id)
+    template = "web/_import_status.html" if request.htmx else "web/import_detail.html"  # type: ignore[attr-defined]
+    return render(
+        request,
+        template,
+        {"job": job, "errors": job.errors[:500], "more_errors": max(0, len(job.errors) - 500)},
+    )
+
+
+@staff_view(Perm.IMPORT_RUN)
+def import_errors_csv(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = _job_for(_user(request), job_id)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+    response.write("\ufeff")  # Excel opens UTF-8 CSV correctly with a BOM
+    writer = csv.writer(response)
+    writer.writerow(["行号 line", "列 column", "代码 code", "说明 message"])
+    for e in job.errors:
+        writer.writerow([e.get("line"), e.get("column", ""), e.get("code"), e.get("message")])
+    return response
+
+
+@staff_view(Perm.REPORT_VIEW)
+def aging(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    as_of = _parse_date(request.GET.get("as_of")) or clock.today()
+    group_by = request.GET.get("group_by", "creditor")
+    if group_by not in ("creditor", "debtor"):
+        group_by = "creditor"
+    report = selectors.aging_report(user, as_of, group_by=group_by)
+    groups = report["groups"]
+    paginator = Paginator(groups, 100)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(
+        request,
+        "web/aging.html",
+        {
+            "report": report,
+            "page": page,
+            "as_of": as_of,
+            "group_by": group_by,
+            "buckets": [(b.key, (b.label_zh, b.label_en)[_lang_index()]) for b in BUCKETS],
+        },
+    )

@@ -1,0 +1,197 @@
+"""C2SP tlog-checkpoint: the signed tree head, its log signature and witness cosignatures.
+
+The checkpoint body is the note text::
+
+    <origin>
+    <tree size, decimal, no leading zeros>
+    <base64 root hash>
+    [extension lines, each non-empty]
+
+signed by the log's Ed25519 note key (key name = origin) and, optionally, cosigned by
+witnesses with tlog-cosignature/v1 keys after they have checked consistency.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from qingqian.ledger.errors import LedgerError
+from qingqian.ledger.merkle import EMPTY_ROOT, HASH_SIZE, verify_consistency
+from qingqian.ledger.note import (
+    SIG_COSIGNATURE_V1,
+    SIG_ED25519,
+    Note,
+    NoteSignature,
+    SignerKey,
+    VerifiedSignature,
+    VerifierKey,
+    check_note_text,
+    parse_note,
+    sign_text,
+    verify_note,
+)
+
+_SIZE = re.compile(r"0|[1-9][0-9]*")
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    origin: str
+    size: int
+    root_hash: bytes
+    extensions: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.origin, str) or not self.origin or "\n" in self.origin:
+            raise _bad("the origin line must be non-empty", {})
+        if not isinstance(self.size, int) or isinstance(self.size, bool) or self.size < 0:
+            raise _bad("the tree size must be a non-negative integer", {})
+        if not isinstance(self.root_hash, bytes) or len(self.root_hash) != HASH_SIZE:
+            raise _bad("the root hash must be 32 bytes", {})
+        if self.size == 0 and self.root_hash != EMPTY_ROOT:
+            raise _bad("an empty tree has the empty root", {})
+        for number, line in enumerate(self.extensions):
+            if not isinstance(line, str) or not line or "\n" in line:
+                raise _bad("extension lines must be non-empty single lines", {"line": number})
+        check_note_text(self.body())
+
+    def body(self) -> str:
+        root = base64.b64encode(self.root_hash).decode()
+        return "".join(
+            f"{line}\n" for line in (self.origin, str(self.size), root, *self.extensions)
+        )
+
+
+def parse_checkpoint(text: str) -> Checkpoint:
+    """Parse a checkpoint body (the note text, signatures already split off)."""
+    check_note_text(text)
+    lines = text.split("\n")[:-1]
+    if len(lines) < 3:
+        raise _bad("a checkpoint has at least three lines", {"lines": len(lines)})
+    origin, size_text, root_text, *extensions = lines
+    if not _SIZE.fullmatch(size_text):
+        raise _bad("the tree size is not a canonical decimal", {"size": size_text})
+    try:
+        root = base64.b64decode(root_text.encode("ascii"), validate=True)
+    except (UnicodeEncodeError, binascii.Error, ValueError) as exc:
+        raise _bad("the root hash is not base64", {}) from exc
+    if base64.b64encode(root).decode() != root_text:
+        raise _bad("the root hash is not canonical base64", {})
+    return Checkpoint(origin, int(size_text), root, tuple(extensions))
+
+
+def sign_checkpoint(checkpoint: Checkpoint, log_key: SignerKey) -> Note:
+    """The log's signed checkpoint note (key name should equal the origin)."""
+    if log_key.sig_type != SIG_ED25519:
+        raise _bad("the log signs with an Ed25519 note key (type 0x01)", {})
+    if log_key.name != checkpoint.origin:
+        raise _bad(
+            "the log key name must equal the origin",
+            {"origin": checkpoint.origin, "key": log_key.name},
+        )
+    body = checkpoint.body()
+    return Note(body, (sign_text(body, log_key),))
+
+
+@dataclass(frozen=True)
+class OpenedCheckpoint:
+    checkpoint: Checkpoint
+    note: Note
+    cosignatures: tuple[VerifiedSignature, ...]
+
+    @property
+    def witnesses(self) -> tuple[str, ...]:
+        return tuple(c.key.name for c in self.cosignatures)
+
+
+def open_checkpoint(
+    data: str | bytes | Note,
+    log_key: VerifierKey,
+    witnesses: Sequence[VerifierKey] = (),
+    *,
+    quorum: int = 0,
+) -> OpenedCheckpoint:
+    """Verify a checkpoint note: the log's signature is required, the origin must equal the
+    log key's name, cosignatures from configured witnesses are checked (unknown ones are
+    ignored) and at least ``quorum`` distinct witnesses must have cosigned."""
+    note = data if isinstance(data, Note) else parse_note(data)
+    if log_key.sig_type != SIG_ED25519:
+        raise _bad("the log key must be an Ed25519 note key (type 0x01)", {})
+    if any(w.sig_type != SIG_COSIGNATURE_V1 for w in witnesses):
+        raise _bad("witness keys must be cosignature keys (type 0x04)", {})
+    verified = verify_note(note, [log_key, *witnesses])
+    if not any(v.key == log_key for v in verified):
+        raise LedgerError(
+            "signature_missing",
+            "检查点缺少日志本身的签名。",
+            "The checkpoint is not signed by the log.",
+            {"log": log_key.name},
+        )
+    checkpoint = parse_checkpoint(note.text)
+    if checkpoint.origin != log_key.name:
+        raise LedgerError(
+            "origin_mismatch",
+            "检查点的来源与日志密钥名称不一致。",
+            "The checkpoint origin does not match the log key name.",
+            {"origin": checkpoint.origin, "log": log_key.name},
+        )
+    cosignatures = tuple(v for v in verified if v.key in witnesses)
+    if len({c.key.name for c in cosignatures}) < quorum:
+        raise LedgerError(
+            "quorum_not_met",
+            f"见证人联署不足：需要 {quorum} 个。",
+            f"Not enough witness cosignatures: {quorum} required.",
+            {"required": quorum, "cosigned_by": [c.key.name for c in cosignatures]},
+        )
+    return OpenedCheckpoint(checkpoint, note, cosignatures)
+
+
+def witness_cosign(
+    *,
+    note: str | bytes | Note,
+    log_key: VerifierKey,
+    witness_key: SignerKey,
+    previous: Checkpoint | None,
+    consistency: Sequence[bytes],
+    timestamp: int,
+) -> NoteSignature:
+    """What a witness does: verify the log's signature, check that the new checkpoint is
+    consistent with the ``previous`` one it cosigned (``None`` for the first time), then
+    cosign at ``timestamp`` (POSIX seconds, supplied by the caller)."""
+    if witness_key.sig_type != SIG_COSIGNATURE_V1:
+        raise _bad("a witness cosigns with a type 0x04 key", {})
+    opened = open_checkpoint(note, log_key)
+    current = opened.checkpoint
+    if previous is not None:
+        if previous.origin != current.origin:
+            raise LedgerError(
+                "origin_mismatch",
+                "新旧检查点属于不同的日志。",
+                "The two checkpoints belong to different logs.",
+                {"previous": previous.origin, "current": current.origin},
+            )
+        if previous.size > 0:
+            verify_consistency(
+                previous.size, current.size, previous.root_hash, current.root_hash, consistency
+            )
+        elif consistency:
+            raise LedgerError(
+                "proof_length",
+                "从空树出发不需要一致性证明。",
+                "No consistency proof is needed from the empty tree.",
+                {"got": len(consistency)},
+            )
+    return sign_text(opened.note.text, witness_key, timestamp=timestamp)
+
+
+def _bad(reason: str, details: dict[str, object]) -> LedgerError:
+    return LedgerError(
+        "checkpoint_invalid",
+        "检查点格式或内容不正确。",
+        f"Invalid checkpoint: {reason}.",
+        {"reason": reason, **details},
+    )

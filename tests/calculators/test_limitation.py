@@ -186,7 +186,8 @@ def test_refusals(kwargs: dict[str, object], code: str) -> None:
     with pytest.raises(CalculatorError) as info:
         limitation_deadline(D("2023-03-15"), **kwargs)  # type: ignore[arg-type]
     assert info.value.code == code
-    assert info.value.message_zh and info.value.message_en
+    assert info.value.message_zh
+    assert info.value.message_en
 
 
 def test_start_missing() -> None:

@@ -17,6 +17,7 @@ from ninja import File, Form, NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.files import UploadedFile
+from ninja.responses import Status
 
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm
@@ -45,7 +46,7 @@ from qingqian.common.exceptions import (
     PermissionDenied,
     ValidationFailed,
 )
-from qingqian.common.money import parse_amount
+from qingqian.common.money import format_amount, parse_amount
 from qingqian.parties.models import Party
 from qingqian.parties.services import party_create, party_reveal
 
@@ -292,7 +293,7 @@ def _party_from_input(user: User, data: PartyIn) -> Party:
 
 
 @api.post("/cases", response={201: CaseDetailOut, **ERRORS}, tags=["cases"])
-def cases_create(request: HttpRequest, payload: CaseIn) -> tuple[int, dict[str, Any]]:
+def cases_create(request: HttpRequest, payload: CaseIn) -> Status[dict[str, Any]]:
     from django.db import transaction
 
     user = _user(request)
@@ -358,7 +359,7 @@ def cases_create(request: HttpRequest, payload: CaseIn) -> tuple[int, dict[str, 
             handler=handler,
         )
     case = selectors.case_get_for_user(user, case.pk, for_detail=True)
-    return 201, case_detail(case, clock.today())
+    return Status(201, case_detail(case, clock.today()))
 
 
 @api.get("/cases/{case_id}", response={200: CaseDetailOut, **ERRORS}, tags=["cases"])
@@ -393,7 +394,9 @@ def aging(
     report.pop("buckets")
 
     def money(d: dict[str, Any]) -> dict[str, Any]:
-        return {k: {"amount": str(v["amount"]), "count": v["count"]} for k, v in d.items()}
+        return {
+            k: {"amount": format_amount(v["amount"]), "count": v["count"]} for k, v in d.items()
+        }
 
     return {
         "as_of": str(report["as_of"]),

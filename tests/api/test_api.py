@@ -1,0 +1,262 @@
+import datetime as dt
+import io
+import json
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from qingqian.accounts.services import api_token_create
+from qingqian.cases.models import Case
+from qingqian.cases.services import case_open
+from qingqian.parties.services import party_create
+from tests.support import make_ric, make_uscc, wrong_check
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def api(users: Any) -> Client:
+    token = api_token_create(user=users["lawyer"])
+    return Client(headers={"Authorization": f"Bearer {token}"})
+
+
+def test_openapi_is_served() -> None:
+    spec = Client().get("/api/v1/openapi.json").json()
+    assert spec["info"]["title"] == "Qingqian API"
+    assert "/api/v1/cases" in spec["paths"]
+    assert "bearer" in json.dumps(spec["components"]["securitySchemes"]).lower()
+
+
+def test_bad_token_is_401_in_the_error_format() -> None:
+    resp = Client().get("/api/v1/cases", headers={"Authorization": "Bearer qq_nope"})
+    assert resp.status_code == 401
+    assert set(resp.json()) == {"code", "message", "details"}
+
+
+def test_revoked_token_is_refused(users: Any) -> None:
+    from qingqian.accounts.models import ApiToken
+
+    token = api_token_create(user=users["lawyer"])
+    ApiToken.objects.update(revoked_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+    assert (
+        Client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    )
+
+
+def test_token_is_stored_hashed(users: Any) -> None:
+    from qingqian.accounts.models import ApiToken
+
+    token = api_token_create(user=users["lawyer"])
+    assert not ApiToken.objects.filter(digest=token).exists()
+    assert ApiToken.objects.get().digest == ApiToken.digest_of(token)
+
+
+def test_list_shape_and_pagination(api: Client, case: Any) -> None:
+    data = api.get("/api/v1/cases?per_page=1").json()
+    assert data["count"] == 1 and data["page"] == 1 and data["per_page"] == 1
+    [item] = data["items"]
+    assert item["id"] == case.pk and item["principal"] == "20000.50"
+    assert [d["id"] for d in item["debtors"]] == [case.case_parties.get().party_id]
+    assert item["aging_bucket"] is not None
+    assert api.get("/api/v1/cases?per_page=1000").json()["code"] == "invalid_page_size"
+
+
+def test_create_case_with_new_parties_and_invoices(api: Client, creditor: Any) -> None:
+    body = {
+        "creditor_id": creditor.pk,
+        "debt_type": "trade",
+        "debtors": [
+            {
+                "kind": "company",
+                "name": "张家港钢构有限公司",
+                "credit_code": make_uscc(900),
+                "city": "苏州市",
+                "district": "张家港市",
+            }
+        ],
+        "guarantors": [
+            {"kind": "person", "name": "钱五", "id_number": make_ric(44), "phone": "13600001234"}
+        ],
+        "invoices": [
+            {
+                "number": "ZJG-1",
+                "amount": "30000.00",
+                "issue_date": "2025-01-01",
+                "due_date": "2025-03-01",
+            },
+            {"number": "ZJG-2", "amount": 20000, "due_date": "2025-04-01"},
+        ],
+    }
+    resp = api.post("/api/v1/cases", body, content_type="application/json")
+    assert resp.status_code == 201, resp.content
+    data = resp.json()
+    assert data["principal"] == "50000.00" and data["channel"] == "api"
+    assert [g["name"] for g in data["guarantors"]] == ["钱五"]
+    assert data["guarantors"][0]["identifier_masked"].endswith(make_ric(44)[-4:])
+    assert make_ric(44) not in resp.content.decode()
+    assert [i["number"] for i in data["invoices"]] == ["ZJG-1", "ZJG-2"]
+    assert data["timeline"][0]["kind"] == "opened"
+
+
+@pytest.mark.parametrize(
+    ("patch", "status", "code"),
+    [
+        ({"principal": "-1"}, 422, "amount_not_positive"),
+        ({"principal": "0"}, 422, "amount_not_positive"),
+        ({"principal": "12.345"}, 422, "amount_too_precise"),
+        ({"principal": "abc"}, 422, "amount_invalid"),
+        ({"principal": 12.5}, 422, "amount_float"),
+        ({"debt_type": "gambling"}, 422, "invalid_debt_type"),
+        (
+            {
+                "debtors": [
+                    {"kind": "company", "name": "X", "credit_code": wrong_check(make_uscc(5))}
+                ]
+            },
+            422,
+            "invalid_credit_code",
+        ),
+        (
+            {"debtors": [{"kind": "person", "name": "Y", "id_number": wrong_check(make_ric(5))}]},
+            422,
+            "invalid_id_number",
+        ),
+        ({"contract_date": "2025-05-01", "due_date": "2025-04-01"}, 422, "due_before_contract"),
+        ({"debtors": []}, 422, "validation_error"),
+        ({"creditor_id": 999999}, 404, "creditor_not_found"),
+        ({"debtors": [{"id": 999999}]}, 404, "party_not_found"),
+    ],
+)
+def test_bad_input_is_4xx_with_code_and_nothing_written(
+    api: Client, creditor: Any, debtor: Any, patch: dict[str, Any], status: int, code: str
+) -> None:
+    from qingqian.parties.models import Party
+
+    body = {
+        "creditor_id": creditor.pk,
+        "debtors": [{"id": debtor.pk}],
+        "debt_type": "trade",
+        "principal": "1000",
+    } | patch
+    parties_before = Party.objects.count()
+    resp = api.post("/api/v1/cases", body, content_type="application/json")
+    assert resp.status_code == status, resp.content
+    err = resp.json()
+    assert err["code"] == code
+    assert " / " in err["message"]
+    assert Case.objects.count() == 0
+    assert Party.objects.count() == parties_before
+
+
+def test_transition_and_illegal_transition(api: Client, case: Any) -> None:
+    ok = api.post(
+        f"/api/v1/cases/{case.pk}/transition",
+        {"to_state": "evidence_review"},
+        content_type="application/json",
+    )
+    assert ok.status_code == 200 and ok.json()["state"] == "evidence_review"
+    bad = api.post(
+        f"/api/v1/cases/{case.pk}/transition",
+        {"to_state": "enforcement"},
+        content_type="application/json",
+    )
+    assert bad.status_code == 409 and bad.json()["code"] == "illegal_transition"
+
+
+def test_aging_endpoint(api: Client, case: Any) -> None:
+    data = api.get("/api/v1/aging?as_of=2025-03-12").json()
+    # INV-001 due 2025-02-10 → 30 days; INV-002 due 2025-04-01 → not yet due (0–30 bucket).
+    assert data["totals"]["0_30"] == {"amount": "20000.50", "count": 2}
+    data = api.get("/api/v1/aging?as_of=2025-08-20&group_by=debtor").json()
+    assert data["totals"]["181_365"] == {"amount": "12000.50", "count": 1}
+    assert data["totals"]["91_180"] == {"amount": "8000.00", "count": 1}
+    assert data["groups"][0]["name"] == "姑苏文旅酒店管理有限公司"
+
+
+def test_import_endpoint_reports_bad_rows(users: Any, creditor: Any) -> None:
+    api = Client(
+        headers={"Authorization": f"Bearer {api_token_create(user=users['intake_agent'])}"}
+    )
+    f = io.BytesIO(
+        f"客户名称,统一社会信用代码,发票号,金额,到期日\n甲有限公司,{make_uscc(3)},"
+        "A-1,100,2025-01-01\n乙有限公司,,A-2,-3,2025-01-01\n".encode()
+    )
+    f.name = "l.csv"
+    resp = api.post("/api/v1/imports", {"creditor_id": creditor.pk, "file": f})
+    assert resp.status_code == 422
+    err = resp.json()
+    assert err["code"] == "ledger_rows_invalid"
+    assert [(e["line"], e["code"]) for e in err["details"]["errors"]] == [
+        (3, "amount_not_positive")
+    ]
+    assert Case.objects.count() == 0
+
+
+def test_list_query_count_is_constant(api: Client, org: Any, users: Any, creditor: Any) -> None:
+    def add(n: int) -> None:
+        for i in range(n):
+            d = party_create(
+                organisation=org,
+                actor=None,
+                kind="company",
+                name=f"债务人{i}",
+                credit_code=make_uscc(2000 + Case.objects.count() * 10 + i),
+            )
+            case_open(
+                organisation=org,
+                actor=users["lawyer"],
+                creditor=creditor,
+                debtors=[d],
+                debt_type="trade",
+                principal="100",
+                channel="web",
+                handler=users["collector"],
+            )
+
+    def count_queries(url: str, client: Client) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    web = Client()
+    web.force_login(users["lawyer"])
+    add(2)
+    small = (count_queries("/api/v1/cases", api), count_queries("/cases/", web))
+    add(20)
+    large = (count_queries("/api/v1/cases", api), count_queries("/cases/", web))
+    assert small == large
+
+
+def test_detail_query_count_is_constant(users: Any, case: Any) -> None:
+    from qingqian.cases.services import case_transition
+
+    web = Client()
+    web.force_login(users["lawyer"])
+
+    def n() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert web.get(f"/cases/{case.pk}/").status_code == 200
+        return len(ctx.captured_queries)
+
+    before = n()
+    for s in ("evidence_review", "accepted", "negotiation", "payment_plan", "negotiation"):
+        case_transition(case=case, actor=users["lawyer"], to_state=s)
+    assert n() == before
+
+
+def test_token_command(users: Any) -> None:
+    out = io.StringIO()
+    call_command("token", "create", "--user", "lawyer", "--json", stdout=out)
+    token = json.loads(out.getvalue())["token"]
+    assert (
+        Client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).json()["username"]
+        == "lawyer"
+    )
+    with pytest.raises(CommandError) as exc:
+        call_command("token", "create", "--user", "nobody")
+    assert exc.value.returncode == 2

@@ -1,0 +1,56 @@
+from decimal import Decimal
+
+import pytest
+
+from qingqian.common.exceptions import ValidationFailed
+from qingqian.common.money import format_amount, parse_amount
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("12000", "12000.00"),
+        ("12,000.50", "12000.50"),
+        ("¥12,000", "12000.00"),
+        ("12000元", "12000.00"),
+        ("１２０００", "12000.00"),
+        ("壹万贰仟元", "12000.00"),
+        ("一万二千五百元整", "12500.00"),
+        ("3.5万", "35000.00"),
+        (12000, "12000.00"),
+        (Decimal("0.01"), "0.01"),
+        ("人民币 8,800.8", "8800.80"),
+        ("壹万贰仟伍", "12500.00"),
+        ("一千五", "1500.00"),
+        ("一万零五", "10005.00"),
+    ],
+)
+def test_parses_what_people_type(raw: object, expected: str) -> None:
+    assert parse_amount(raw) == Decimal(expected)
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("-5", "amount_not_positive"),
+        ("0", "amount_not_positive"),
+        ("abc", "amount_invalid"),
+        ("12.345", "amount_too_precise"),
+        ("", "amount_missing"),
+        (None, "amount_missing"),
+        (12.5, "amount_float"),
+        ("1e400", "amount_too_large"),
+        ("NaN", "amount_invalid"),
+        ("许多钱", "amount_invalid"),
+    ],
+)
+def test_refuses_bad_amounts_with_bilingual_message(raw: object, code: str) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        parse_amount(raw)
+    assert exc.value.code == code
+    zh, en = exc.value.message.split(" / ")
+    assert zh and en and zh != en
+
+
+def test_format_amount_is_two_decimals() -> None:
+    assert format_amount(Decimal("5")) == "5.00"

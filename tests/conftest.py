@@ -1,0 +1,148 @@
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+os.environ.setdefault("QINGQIAN_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Fast password hashing, a private media folder and tasks that run at once.
+
+    Pure-kernel tests also run without Django (``-p no:django``); then there is nothing to set.
+    """
+    if not request.config.pluginmanager.hasplugin("django"):
+        return
+    settings = request.getfixturevalue("settings")
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def org(db: Any) -> Any:
+    from qingqian.accounts.models import Organisation
+
+    return Organisation.objects.create(name="测试商事调解中心", short_code="test")
+
+
+@pytest.fixture
+def other_org(db: Any) -> Any:
+    from qingqian.accounts.models import Organisation
+
+    return Organisation.objects.create(name="别家律师事务所", short_code="other")
+
+
+@pytest.fixture
+def creditor(org: Any) -> Any:
+    from qingqian.parties.models import Party
+    from tests.support import make_uscc
+
+    return Party.objects.create(
+        organisation=org,
+        kind="company",
+        name="苏州园区精密电子有限公司",
+        credit_code=make_uscc(1),
+        is_client=True,
+        city="苏州市",
+        district="苏州工业园区",
+    )
+
+
+@pytest.fixture
+def creditor_b(org: Any) -> Any:
+    from qingqian.parties.models import Party
+    from tests.support import make_uscc
+
+    return Party.objects.create(
+        organisation=org,
+        kind="company",
+        name="相城汽车零部件有限公司",
+        credit_code=make_uscc(2),
+        is_client=True,
+    )
+
+
+def _user(org: Any, role: str, username: str, **extra: Any) -> Any:
+    from qingqian.accounts.models import User
+
+    user = User.objects.create_user(
+        username=username, password="pw-for-tests-only", organisation=org, role=role, **extra
+    )
+    return user
+
+
+@pytest.fixture
+def users(org: Any, creditor: Any, creditor_b: Any) -> dict[str, Any]:
+    """One user per role, plus a creditor user of another creditor."""
+    return {
+        "intake_agent": _user(org, "intake_agent", "intake"),
+        "collector": _user(org, "collector", "collector"),
+        "lawyer": _user(org, "lawyer", "lawyer"),
+        "mediator": _user(org, "mediator", "mediator"),
+        "compliance": _user(org, "compliance", "compliance"),
+        "admin": _user(org, "admin", "admin", is_staff=True),
+        "creditor": _user(org, "creditor", "cred-a", creditor=creditor),
+        "creditor_other": _user(org, "creditor", "cred-b", creditor=creditor_b),
+    }
+
+
+@pytest.fixture
+def debtor(org: Any) -> Any:
+    from qingqian.parties.services import party_create
+    from tests.support import make_uscc
+
+    return party_create(
+        organisation=org,
+        actor=None,
+        kind="company",
+        name="姑苏文旅酒店管理有限公司",
+        credit_code=make_uscc(100),
+        phone="13912345678",
+        city="苏州市",
+        district="姑苏区",
+    )
+
+
+@pytest.fixture
+def person_debtor(org: Any) -> Any:
+    from qingqian.parties.services import party_create
+    from tests.support import make_ric
+
+    return party_create(
+        organisation=org,
+        actor=None,
+        kind="person",
+        name="张三",
+        id_number=make_ric(7),
+        phone="+86 139 1234 5679",
+    )
+
+
+@pytest.fixture
+def case(org: Any, users: dict[str, Any], creditor: Any, debtor: Any) -> Any:
+    import datetime as dt
+    from decimal import Decimal
+
+    from qingqian.cases.services import InvoiceInput, case_open
+
+    return case_open(
+        organisation=org,
+        actor=users["lawyer"],
+        creditor=creditor,
+        debtors=[debtor],
+        debt_type="trade",
+        channel="web",
+        handler=users["collector"],
+        invoices=[
+            InvoiceInput(
+                "INV-001", Decimal("12000.50"), dt.date(2025, 1, 10), dt.date(2025, 2, 10)
+            ),
+            InvoiceInput("INV-002", Decimal("8000.00"), dt.date(2025, 3, 1), dt.date(2025, 4, 1)),
+        ],
+    )

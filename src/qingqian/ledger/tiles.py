@@ -15,6 +15,7 @@ inclusion or consistency proof costs ``O(log256 n)`` tile reads, fetched in one 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,12 +24,12 @@ from typing import Protocol
 from qingqian.ledger.errors import LedgerError
 from qingqian.ledger.merkle import (
     HASH_SIZE,
+    NODE_PREFIX,
     NodeId,
     consistency_plan,
     hashes_for_ranges,
     inclusion_plan,
     leaf_hash,
-    node_hash,
     root_hash,
 )
 
@@ -219,6 +220,12 @@ def node_location(node: NodeId) -> tuple[int, int, int, int]:
 
 def tile_hashes(data: bytes, width: int | None = None) -> list[bytes]:
     """Split tile bytes into hashes; with ``width``, keep the first ``width`` of them."""
+    _check_tile_data(data, width)
+    keep = len(data) // HASH_SIZE if width is None else width
+    return [data[i * HASH_SIZE : (i + 1) * HASH_SIZE] for i in range(keep)]
+
+
+def _check_tile_data(data: object, width: int | None) -> None:
     if not isinstance(data, bytes) or len(data) % HASH_SIZE or not data:
         raise LedgerError(
             "tile_invalid",
@@ -234,15 +241,17 @@ def tile_hashes(data: bytes, width: int | None = None) -> list[bytes]:
             "The tile holds the wrong number of hashes.",
             {"hashes": count, "expected": width},
         )
-    keep = count if width is None else width
-    return [data[i * HASH_SIZE : (i + 1) * HASH_SIZE] for i in range(keep)]
 
 
 def perfect_root(hashes: Sequence[bytes]) -> bytes:
     """The root of a perfect subtree whose bottom row is ``hashes`` (a power of two)."""
     row = list(hashes)
+    sha256, prefix = hashlib.sha256, NODE_PREFIX
     while len(row) > 1:
-        row = [node_hash(row[i], row[i + 1]) for i in range(0, len(row), 2)]
+        row = [
+            sha256(prefix + left + right).digest()
+            for left, right in zip(row[::2], row[1::2], strict=True)
+        ]
     return row[0]
 
 
@@ -278,19 +287,27 @@ class TileNodeReader:
                 {"asked": len(wanted), "returned": len(found)},
             )
         self.tiles_read += len(wanted)
-        rows: dict[TileId, list[list[bytes]]] = {
-            tile: [tile_hashes(data, tile.width)] for tile, data in zip(wanted, found, strict=True)
+        rows = {
+            tile: _TileNodes(data, tile.width) for tile, data in zip(wanted, found, strict=True)
         }
-        out: list[bytes] = []
-        for tile, height, first in located:
-            levels = rows[tile]
-            while len(levels) <= height:
-                below = levels[-1]
-                levels.append(
-                    [node_hash(below[i], below[i + 1]) for i in range(0, len(below) - 1, 2)]
-                )
-            out.append(levels[height][first >> height])
-        return out
+        return [rows[tile].node(height, first >> height) for tile, height, first in located]
+
+
+class _TileNodes:
+    """The inner nodes of one tile, computed on demand from the tile's bytes. The nodes a
+    proof needs inside one tile are disjoint subtrees, so a tile costs at most 255 hash
+    operations, and only the hashes under the requested nodes are sliced out."""
+
+    def __init__(self, data: bytes, width: int) -> None:
+        _check_tile_data(data, width)
+        self.data = data
+
+    def node(self, height: int, index: int) -> bytes:
+        begin, end = (index << height) * HASH_SIZE, ((index + 1) << height) * HASH_SIZE
+        if height == 0:
+            return self.data[begin:end]
+        chunk = self.data[begin:end]
+        return perfect_root([chunk[i : i + HASH_SIZE] for i in range(0, len(chunk), HASH_SIZE)])
 
 
 def root_from_tiles(size: int, reader: TileReader) -> bytes:

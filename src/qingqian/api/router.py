@@ -9,7 +9,7 @@ import datetime as dt
 import tempfile
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
@@ -456,7 +456,12 @@ def imports_create(
 @api.post("/parties/{party_id}/reveal", response={200: RevealOut, **ERRORS}, tags=["parties"])
 def parties_reveal(request: HttpRequest, party_id: int, payload: RevealIn) -> dict[str, str]:
     user = _user(request)
-    if payload.field not in ("id_number", "phone"):
+    field: Literal["id_number", "phone"]
+    if payload.field == "id_number":
+        field = "id_number"
+    elif payload.field == "phone":
+        field = "phone"
+    else:
         raise ValidationFailed(
             "field 只能是 id_number 或 phone。",
             "field must be id_number or phone.",
@@ -464,10 +469,7 @@ def parties_reveal(request: HttpRequest, party_id: int, payload: RevealIn) -> di
         )
     # A party is visible through a case the user can see (or as the user's own creditor).
     visible = selectors.cases_visible_to(user).filter(case_parties__party_id=party_id).exists()
-    party = Party.objects.filter(pk=party_id, organisation_id=user.organisation_id).first()
+    party = Party.objects.filter(pk=party_id, organisation=user.organisation).first()
     if party is None or not visible:
         raise NotFound("当事人不存在。", "Party not found.", code="party_not_found")
-    return {
-        "field": payload.field,
-        "value": party_reveal(actor=user, party=party, field=payload.field),
-    }  # type: ignore[arg-type]
+    return {"field": field, "value": party_reveal(actor=user, party=party, field=field)}

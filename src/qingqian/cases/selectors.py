@@ -107,7 +107,7 @@ def case_list_page(
     qs = case_search(user, filters)
     count = qs.count()
     page = max(1, page)
-    rows = list(
+    rows: list[Case] = list(
         qs.select_related("creditor", "handler")
         .prefetch_related(
             Prefetch(

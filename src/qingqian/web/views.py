@@ -20,7 +20,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from qingqian.accounts.models import User
+from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import ROLE_LABELS, Perm, Role
 from qingqian.cases import selectors, services
 from qingqian.cases.aging import BUCKETS, bucket_for, needs_judicial_route
@@ -28,7 +28,7 @@ from qingqian.cases.lifecycle import OUTCOME_LABELS, STATE_LABELS, State, allowe
 from qingqian.cases.models import Case, DebtType, HotlineCall, ImportJob, PartyRole
 from qingqian.cases.tasks import import_job_task
 from qingqian.common import clock
-from qingqian.common.exceptions import ApplicationError
+from qingqian.common.exceptions import ApplicationError, PermissionDenied
 from qingqian.parties.models import Party
 from qingqian.parties.services import party_find_or_create, party_reveal
 from qingqian.web.forms import SUZHOU_DISTRICTS, CaseForm, HotlineForm, ImportForm, TransitionForm
@@ -57,7 +57,7 @@ def staff_view(perm: Perm) -> Callable[[View], View]:
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             user = request.user
             assert isinstance(user, User)
-            if not user.has_perm_code(perm):
+            if user.organisation_id is None or not user.has_perm_code(perm):
                 return HttpResponseForbidden(
                     render_to_string("web/forbidden.html", {"perm": perm.value}, request=request)
                 )
@@ -73,10 +73,16 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
+def _org(user: User) -> Organisation:
+    if user.organisation is None:
+        raise PermissionDenied("用户不属于任何机构。", "The user belongs to no organisation.")
+    return user.organisation
+
+
 def creditors_for(user: User) -> QuerySet[Party]:
-    qs = Party.objects.filter(organisation_id=user.organisation_id, is_client=True).order_by("name")
+    qs = Party.objects.filter(organisation=_org(user), is_client=True).order_by("name")
     if user.role == Role.CREDITOR:
-        qs = qs.filter(pk=user.creditor_id)
+        qs = qs.filter(creditor_users=user)
     return qs
 
 
@@ -253,7 +259,7 @@ def party_reveal_view(
         or not case.case_parties.filter(party_id=party_id).exists()
     ):
         return render(request, "web/not_found.html", status=404)
-    party = get_object_or_404(Party, pk=party_id, organisation_id=user.organisation_id)
+    party = get_object_or_404(Party, pk=party_id, organisation=_org(user))
     value = party_reveal(actor=user, party=party, field=field)  # type: ignore[arg-type]
     return HttpResponse(f'<span class="revealed" data-field="{field}">{value}</span>')
 
@@ -338,8 +344,8 @@ def hotline(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             call = services.hotline_call_record(
-                organisation=user.organisation,
-                agent=user,  # type: ignore[arg-type]
+                organisation=_org(user),
+                agent=user,
                 **form.cleaned_data,
             )
         except ApplicationError as exc:
@@ -347,7 +353,7 @@ def hotline(request: HttpRequest) -> HttpResponse:
         else:
             return redirect("web:hotline_case", call_id=call.pk)
     recent = (
-        HotlineCall.objects.filter(organisation_id=user.organisation_id)
+        HotlineCall.objects.filter(organisation=_org(user))
         .select_related("case", "agent")
         .order_by("-received_at")[:10]
     )
@@ -358,7 +364,7 @@ def hotline(request: HttpRequest) -> HttpResponse:
 @staff_view(Perm.HOTLINE_USE)
 def hotline_case(request: HttpRequest, call_id: int) -> HttpResponse:
     user = _user(request)
-    call = get_object_or_404(HotlineCall, pk=call_id, organisation_id=user.organisation_id)
+    call = get_object_or_404(HotlineCall, pk=call_id, organisation=_org(user))
     if call.case_id:
         return redirect("web:case_detail", case_id=call.case_id)
     form = CaseForm(
@@ -396,7 +402,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
             )
         else:
             job = ImportJob.objects.create(
-                organisation=user.organisation,
+                organisation=_org(user),
                 creditor=form.cleaned_data["creditor"],
                 uploaded_by=user,
                 file=upload,
@@ -405,14 +411,14 @@ def import_new(request: HttpRequest) -> HttpResponse:
             )
             transaction.on_commit(lambda: import_job_task.enqueue(job.pk))
             return redirect("web:import_detail", job_id=job.pk)
-    jobs = ImportJob.objects.filter(organisation_id=user.organisation_id).select_related("creditor")
+    jobs = ImportJob.objects.filter(organisation=_org(user)).select_related("creditor")
     if user.role == Role.CREDITOR:
         jobs = jobs.filter(creditor_id=user.creditor_id)
     return render(request, "web/import.html", {"form": form, "jobs": jobs[:20]})
 
 
 def _job_for(user: User, job_id: int) -> ImportJob:
-    qs = ImportJob.objects.filter(organisation_id=user.organisation_id).select_related("creditor")
+    qs = ImportJob.objects.filter(organisation=_org(user)).select_related("creditor")
     if user.role == Role.CREDITOR:
         qs = qs.filter(creditor_id=user.creditor_id)
     return get_object_or_404(qs, pk=job_id)

@@ -1,0 +1,60 @@
+# Qingqian — the two commands a new user needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: demo serve install install-test test test-pg lint check messages clean
+
+# A stamp per dependency set: editing pyproject.toml reinstalls, nothing else does.
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e ".[test]"
+	@touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+## make demo: install, migrate the SQLite database in var/, load the demo portfolio, serve.
+demo: $(VENV)/.installed
+	$(BIN)/qingqian migrate --noinput
+	$(BIN)/qingqian load-demo
+	@$(MAKE) --no-print-directory serve
+
+## make serve: the web server on http://$(HOST):$(PORT) plus a task worker (ledger imports).
+serve: $(VENV)/.installed
+	@echo "Qingqian: http://$(HOST):$(PORT)/  (Ctrl-C stops the server and its worker)"
+	@mkdir -p var; $(BIN)/qingqian db_worker --interval 1 >var/worker.log 2>&1 & \
+	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/qingqian runserver --noreload $(HOST):$(PORT)
+
+## make test: the whole suite (SQLite; DATABASE_URL=postgres://… runs it on PostgreSQL).
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q
+
+test-pg: $(VENV)/.installed-test
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/qingqian} \
+	  $(BIN)/python -m pytest -q
+
+## make lint: the static quality gates CI runs.
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/qingqian makemigrations --check --dry-run
+
+## make messages: refresh the English catalogue after changing UI strings, then compile it.
+messages: $(VENV)/.installed
+	cd src/qingqian && ../../$(BIN)/qingqian makemessages -l en --no-obsolete --no-location
+	cd src/qingqian && ../../$(BIN)/qingqian compilemessages -l en
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -346,6 +346,18 @@ def test_witness_checks_consistency_before_cosigning() -> None:
             timestamp=1_750_000_000,
         )
     assert error.value.code == "proof_mismatch"
+    # A fork at the same size (another root) is refused.
+    same_size_fork = Checkpoint(ORIGIN, 13, leaf_hash(b"fork"))
+    with pytest.raises(LedgerError) as error:
+        witness_cosign(
+            note=new_note,
+            log_key=log.verifier(),
+            witness_key=witness,
+            previous=same_size_fork,
+            consistency=[],
+            timestamp=1_750_000_000,
+        )
+    assert error.value.code == "proof_mismatch"
     # A shrinking log is refused.
     bigger = Checkpoint(ORIGIN, 20, leaf_hash(b"big"))
     with pytest.raises(LedgerError) as error:

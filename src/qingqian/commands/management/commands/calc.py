@@ -6,67 +6,18 @@ result's ``to_dict()``); bad input exits with code 2 and a bilingual message.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
-from collections.abc import Callable
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from qingqian import calculators as calc
 from qingqian.calculators.court_fees import KINDS
-from qingqian.calculators.limitation import parse_kind
+from qingqian.calculators.requests import CALCULATORS, run
 from qingqian.calculators.result import CalcResult
 from qingqian.common.exceptions import ApplicationError
 
-
-def _bad(zh: str, en: str) -> CommandError:
-    return CommandError(f"{zh} / {en}", returncode=2)
-
-
-def _date(raw: str | None, name: str) -> dt.date | None:
-    if raw is None:
-        return None
-    try:
-        return dt.date.fromisoformat(raw.strip())
-    except ValueError:
-        raise _bad(
-            f"{name} 不是有效日期（应为 YYYY-MM-DD）：{raw}",
-            f"{name} is not a valid date (expected YYYY-MM-DD): {raw}",
-        ) from None
-
-
-def _req_date(raw: str | None, name: str) -> dt.date:
-    day = _date(raw, name)
-    if day is None:
-        raise _bad(f"缺少 {name}", f"{name} is required")
-    return day
-
-
-def _int(raw: str | None, name: str) -> int | None:
-    if raw is None:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise _bad(f"{name} 必须是整数：{raw}", f"{name} must be a whole number: {raw}") from None
-
-
-def _interruption(raw: str) -> calc.Interruption:
-    day, _, kind = raw.partition(":")
-    return calc.Interruption(
-        _req_date(day, "--interruption"), parse_kind(kind) if kind else calc.EventKind.DEMAND
-    )
-
-
-def _suspension(raw: str) -> calc.Suspension:
-    start, sep, end = raw.partition(":")
-    if not sep:
-        raise _bad(
-            f"--suspension 应为 开始日:结束日：{raw}",
-            f"--suspension must be START:END: {raw}",
-        )
-    return calc.Suspension(_req_date(start, "--suspension"), _req_date(end, "--suspension"))
+# CLI flags that are singular because they repeat (--interruption D1 --interruption D2).
+_RENAMES = {"interruption": "interruptions", "suspension": "suspensions"}
 
 
 class Command(BaseCommand):
@@ -153,20 +104,15 @@ class Command(BaseCommand):
         p.add_argument("--termination-received")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        runners: dict[str, Callable[[dict[str, Any]], CalcResult]] = {
-            "court-fee": self._court_fee,
-            "limitation": self._limitation,
-            "enforcement-window": self._enforcement,
-            "interest-cap": self._interest,
-            "trade-rate": self._trade,
-            "delay-interest": self._delay,
-            "allocate": self._allocate,
-            "contingency-cap": self._contingency,
-            "small-claims": self._small_claims,
-            "payment-order": self._payment_order,
-        }
+        name = opts["calculator"]
+        fields = {f.name for f in CALCULATORS[name].fields}
+        data = {}
+        for key, value in opts.items():
+            field = _RENAMES.get(key, key)
+            if field in fields and value not in (None, [], False):
+                data[field] = value
         try:
-            result = runners[opts["calculator"]](opts)
+            result = run(name, data)
         except ApplicationError as exc:
             raise CommandError(exc.message, returncode=2) from None
         if opts["json"]:
@@ -190,117 +136,3 @@ class Command(BaseCommand):
         self.stdout.write("依据 / Rules:")
         for r in data["rules"]:
             self.stdout.write(f"  {r['document']} {r['article']} [{r['grade']}]")
-
-    def _court_fee(self, o: dict[str, Any]) -> CalcResult:
-        return calc.court_fee(
-            o["amount"],
-            kind=o["kind"],
-            simplified=o["simplified"],
-            small_claims=o["small_claims"],
-            mediated=o["mediated"],
-            withdrawn=o["withdrawn"],
-            counterclaim=o["counterclaim"],
-            round_to_yuan=o["round_yuan"],
-        )
-
-    def _limitation(self, o: dict[str, Any]) -> CalcResult:
-        return calc.limitation_deadline(
-            _date(o["start"], "--start"),
-            installments_last_due=_date(o["installments_last_due"], "--installments-last-due"),
-            interruptions=[_interruption(x) for x in o["interruption"]],
-            suspensions=[_suspension(x) for x in o["suspension"]],
-            harm_date=_date(o["harm_date"], "--harm-date"),
-            as_of=_date(o["as_of"], "--as-of"),
-        )
-
-    def _enforcement(self, o: dict[str, Any]) -> CalcResult:
-        return calc.enforcement_deadline(
-            pay_by=_date(o["pay_by"], "--pay-by"),
-            effective=_date(o["effective"], "--effective"),
-            performance_days=_int(o["days"], "--days"),
-            installments_last_due=_date(o["installments_last_due"], "--installments-last-due"),
-            interruptions=[_interruption(x) for x in o["interruption"]],
-            suspensions=[_suspension(x) for x in o["suspension"]],
-            as_of=_date(o["as_of"], "--as-of"),
-        )
-
-    def _interest(self, o: dict[str, Any]) -> CalcResult:
-        formed = _req_date(o["formed"], "--formed")
-        filed = _date(o["filed"], "--filed")
-        if o["principal"] is not None:
-            if o["agreed_rate"] is None or o["until"] is None:
-                raise _bad(
-                    "计算利息须同时提供 --agreed-rate 和 --until",
-                    "To compute interest give --agreed-rate and --until as well",
-                )
-            return calc.private_lending_interest(
-                o["principal"],
-                formed=formed,
-                end=_req_date(o["until"], "--until"),
-                start=_date(o["start"], "--start"),
-                agreed_rate=o["agreed_rate"],
-                advance_deducted=o["advance_deducted"],
-                filed=filed,
-                day_basis=_int(o["day_basis"], "--day-basis") or 0,
-                round_to_yuan=o["round_yuan"],
-            )
-        if any(o[k] is not None for k in ("overdue_rate", "penalty_rate", "fees_rate")):
-            return calc.combined_overdue_cap(
-                formed,
-                overdue_rate=o["overdue_rate"] or "0",
-                penalty_rate=o["penalty_rate"] or "0",
-                other_fees_rate=o["fees_rate"] or "0",
-                filed=filed,
-            )
-        return calc.interest_cap(formed, filed=filed)
-
-    def _trade(self, o: dict[str, Any]) -> CalcResult:
-        return calc.trade_receivable_rate(
-            _req_date(o["breach"], "--breach"),
-            amount=o["amount"],
-            days=_int(o["days"], "--days"),
-            round_to_yuan=o["round_yuan"],
-        )
-
-    def _delay(self, o: dict[str, Any]) -> CalcResult:
-        return calc.judgment_delay_interest(
-            o["unpaid"],
-            days=_int(o["days"], "--days"),
-            start=_date(o["start"], "--start"),
-            end=_date(o["end"], "--end"),
-            round_to_yuan=o["round_yuan"],
-        )
-
-    def _allocate(self, o: dict[str, Any]) -> CalcResult:
-        return calc.allocate(
-            o["payment"],
-            costs=o["costs"],
-            interest=o["interest"],
-            principal=o["principal"],
-            delay_interest=o["delay_interest"],
-        )
-
-    def _contingency(self, o: dict[str, Any]) -> CalcResult:
-        return calc.contingency_cap(
-            o["recovered"],
-            case_type=o["case_type"],
-            signed=_date(o["signed"], "--signed"),
-            round_to_yuan=o["round_yuan"],
-        )
-
-    def _small_claims(self, o: dict[str, Any]) -> CalcResult:
-        return calc.small_claims(
-            o["amount"],
-            filed=_req_date(o["filed"], "--filed"),
-            province=o["province"],
-            round_to_yuan=o["round_yuan"],
-        )
-
-    def _payment_order(self, o: dict[str, Any]) -> CalcResult:
-        return calc.payment_order_deadlines(
-            applied=_date(o["applied"], "--applied"),
-            accepted=_date(o["accepted"], "--accepted"),
-            issued=_date(o["issued"], "--issued"),
-            served=_date(o["served"], "--served"),
-            termination_received=_date(o["termination_received"], "--termination-received"),
-        )

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "qingqian.compliance",
     "qingqian.parties",
     "qingqian.cases",
+    "qingqian.legaldata",
     "qingqian.web",
     "qingqian.api",
     "qingqian.commands",

@@ -72,6 +72,15 @@ ENDPOINTS = [
     Endpoint("hotline", "get", lambda c: "/hotline/", "collector", "intake_agent", 403),
     Endpoint("import_new", "get", lambda c: "/imports/", "collector", "intake_agent", 403),
     Endpoint("aging", "get", lambda c: "/aging/", "collector2", "lawyer", 200),
+    Endpoint("calc_index", "get", lambda c: "/calc/", "collector2", "lawyer", 200),
+    Endpoint(
+        "calc_for_case",
+        "get",
+        lambda c: f"/calc/court-fee/?case={c['case'].pk}",
+        "collector2",
+        "lawyer",
+        404,
+    ),
     Endpoint("api_me", "get", lambda c: "/api/v1/me", "collector2", "lawyer", 200, api=True),
     Endpoint("api_cases", "get", lambda c: "/api/v1/cases", "collector2", "lawyer", 200, api=True),
     Endpoint(
@@ -173,7 +182,7 @@ def test_other_creditors_user_sees_nothing_of_this_creditor(
 ) -> None:
     resp = _call(ctx, ep, "creditor_other")
     ref = ctx["case"].reference
-    if ep.name in ("case_detail", "api_case", "api_transition", "api_reveal"):
+    if ep.name in ("case_detail", "api_case", "api_transition", "api_reveal", "calc_for_case"):
         assert resp.status_code in (403, 404)
     elif ep.name in ("case_transition", "party_reveal", "hotline"):
         assert resp.status_code == 403
@@ -204,7 +213,7 @@ def test_staff_without_permission(ctx: dict[str, Any], ep: Endpoint) -> None:
 def test_staff_with_permission(ctx: dict[str, Any], ep: Endpoint) -> None:
     resp = _call(ctx, ep, ep.with_)
     assert resp.status_code == ep.ok_status, resp.content[:500]
-    if ep.name in ("case_list", "api_cases", "case_detail", "api_case"):
+    if ep.name in ("case_list", "api_cases", "case_detail", "api_case", "calc_for_case"):
         assert ctx["case"].reference in resp.content.decode()
 
 

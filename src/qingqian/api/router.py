@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import File, Form, NinjaAPI, Query, Schema
+from ninja import Body, File, Form, NinjaAPI, Query, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.files import UploadedFile
@@ -34,6 +34,8 @@ from qingqian.api.schemas import (
     RevealOut,
     TransitionIn,
 )
+from qingqian.calculators.requests import CALCULATORS
+from qingqian.calculators.requests import run as run_calculator
 from qingqian.cases import selectors, services
 from qingqian.cases.aging import bucket_for, needs_judicial_route
 from qingqian.cases.imports import ledger_import
@@ -47,6 +49,7 @@ from qingqian.common.exceptions import (
     ValidationFailed,
 )
 from qingqian.common.money import format_amount, parse_amount
+from qingqian.legaldata.selectors import calc_context
 from qingqian.parties.models import Party
 from qingqian.parties.services import party_create, party_reveal
 
@@ -473,3 +476,17 @@ def parties_reveal(request: HttpRequest, party_id: int, payload: RevealIn) -> di
     if party is None or not visible:
         raise NotFound("当事人不存在。", "Party not found.", code="party_not_found")
     return {"field": field, "value": party_reveal(actor=user, party=party, field=field)}
+
+
+@api.post("/calc/{name}", response={200: dict[str, Any], **ERRORS}, tags=["calculators"])
+def calc_run(request: HttpRequest, name: str, payload: Body[dict[str, Any]]) -> dict[str, Any]:
+    """Run a legal calculator: the same fields and result object as ``qingqian calc NAME``."""
+    _user(request)
+    if name not in CALCULATORS:
+        raise NotFound(
+            f"未知的计算器：{name}",
+            f"Unknown calculator: {name}",
+            code="unknown_calculator",
+            details={"choices": sorted(CALCULATORS)},
+        )
+    return run_calculator(name, payload, calc_context()).to_dict()

@@ -32,7 +32,13 @@ from qingqian.calculators.limitation import (
     limitation_deadline,
     parse_kind,
 )
-from qingqian.calculators.procedure import payment_order_deadlines, small_claims
+from qingqian.calculators.holidays import HolidayCalendar
+from qingqian.calculators.procedure import (
+    SmallClaimsTable,
+    payment_order_deadlines,
+    small_claims,
+)
+from qingqian.calculators.rates import LprTable
 from qingqian.calculators.result import CalcResult
 
 
@@ -48,12 +54,24 @@ class Field:
 
 
 @dataclass(frozen=True)
+class Context:
+    """Dated tables an administrator extends (holidays, LPR quotes, small-claims limits).
+
+    ``None`` means the packaged tables only; the Django layer passes the database rows in.
+    """
+
+    calendar: HolidayCalendar | None = None
+    rates: LprTable | None = None
+    small_claims: SmallClaimsTable | None = None
+
+
+@dataclass(frozen=True)
 class Calculator:
     name: str
     title_zh: str
     title_en: str
     fields: tuple[Field, ...]
-    runner: Callable[[Mapping[str, Any]], CalcResult]
+    runner: Callable[[Mapping[str, Any], Context], CalcResult]
 
 
 def _bad(field: str, zh: str, en: str, code: str = "invalid_field") -> CalculatorError:
@@ -163,7 +181,7 @@ def _suspensions(data: Mapping[str, Any], name: str = "suspensions") -> list[Sus
     return out
 
 
-def _court_fee(d: Mapping[str, Any]) -> CalcResult:
+def _court_fee(d: Mapping[str, Any], ctx: Context) -> CalcResult:
     kind = _str(d, "kind", "property") or "property"
     return court_fee(
         _money(d, "amount", "0" if kind == "judicial-confirmation" else None),
@@ -177,7 +195,7 @@ def _court_fee(d: Mapping[str, Any]) -> CalcResult:
     )
 
 
-def _limitation(d: Mapping[str, Any]) -> CalcResult:
+def _limitation(d: Mapping[str, Any], ctx: Context) -> CalcResult:
     return limitation_deadline(
         _date(d, "start"),
         installments_last_due=_date(d, "installments_last_due"),
@@ -185,10 +203,11 @@ def _limitation(d: Mapping[str, Any]) -> CalcResult:
         suspensions=_suspensions(d),
         harm_date=_date(d, "harm_date"),
         as_of=_date(d, "as_of"),
+        calendar=ctx.calendar,
     )
 
 
-def _enforcement(d: Mapping[str, Any]) -> CalcResult:
+def _enforcement(d: Mapping[str, Any], ctx: Context) -> CalcResult:
     return enforcement_deadline(
         pay_by=_date(d, "pay_by"),
         effective=_date(d, "effective"),
@@ -197,10 +216,11 @@ def _enforcement(d: Mapping[str, Any]) -> CalcResult:
         interruptions=_interruptions(d),
         suspensions=_suspensions(d),
         as_of=_date(d, "as_of"),
+        calendar=ctx.calendar,
     )
 
 
-def _interest(d: Mapping[str, Any]) -> CalcResult:
+def _interest(d: Mapping[str, Any], ctx: Context) -> CalcResult:
     formed = _req_date(d, "formed")
     filed = _date(d, "filed")
     if _str(d, "principal") is not None:
@@ -219,6 +239,7 @@ def _interest(d: Mapping[str, Any]) -> CalcResult:
             agreed_rate=_money(d, "agreed_rate"),
             advance_deducted=_money(d, "advance_deducted", "0"),
             filed=filed,
+            rates=ctx.rates,
             day_basis=_int(d, "day_basis") or 365,
             round_to_yuan=_flag(d, "round_yuan"),
         )
@@ -229,20 +250,22 @@ def _interest(d: Mapping[str, Any]) -> CalcResult:
             penalty_rate=_money(d, "penalty_rate", "0"),
             other_fees_rate=_money(d, "fees_rate", "0"),
             filed=filed,
+            rates=ctx.rates,
         )
-    return interest_cap(formed, filed=filed)
+    return interest_cap(formed, filed=filed, rates=ctx.rates)
 
 
-def _trade(d: Mapping[str, Any]) -> CalcResult:
+def _trade(d: Mapping[str, Any], ctx: Context) -> CalcResult:
     return trade_receivable_rate(
         _req_date(d, "breach"),
         amount=_str(d, "amount"),
         days=_int(d, "days"),
+        rates=ctx.rates,
         round_to_yuan=_flag(d, "round_yuan"),
     )
 
 
-def _delay(d: Mapping[str, Any]) -> CalcResult:
+def _delay(d: Mapping[str, Any], ctx: Context) -> CalcResult:
     return judgment_delay_interest(
         _money(d, "unpaid"),
         days=_int(d, "days"),
@@ -252,7 +275,7 @@ def _delay(d: Mapping[str, Any]) -> CalcResult:
     )
 
 
-def _allocate(d: Mapping[str, Any]) -> CalcResult:
+def _allocate(d: Mapping[str, Any], ctx: Context) -> CalcResult:
     return allocate(
         _money(d, "payment"),
         costs=_money(d, "costs", "0"),
@@ -262,7 +285,7 @@ def _allocate(d: Mapping[str, Any]) -> CalcResult:
     )
 
 
-def _contingency(d: Mapping[str, Any]) -> CalcResult:
+def _contingency(d: Mapping[str, Any], ctx: Context) -> CalcResult:
     return contingency_cap(
         _money(d, "recovered"),
         case_type=_str(d, "case_type"),
@@ -271,22 +294,24 @@ def _contingency(d: Mapping[str, Any]) -> CalcResult:
     )
 
 
-def _small_claims(d: Mapping[str, Any]) -> CalcResult:
+def _small_claims(d: Mapping[str, Any], ctx: Context) -> CalcResult:
     return small_claims(
         _money(d, "amount"),
         filed=_req_date(d, "filed"),
         province=_str(d, "province", "jiangsu") or "jiangsu",
+        table=ctx.small_claims,
         round_to_yuan=_flag(d, "round_yuan"),
     )
 
 
-def _payment_order(d: Mapping[str, Any]) -> CalcResult:
+def _payment_order(d: Mapping[str, Any], ctx: Context) -> CalcResult:
     return payment_order_deadlines(
         applied=_date(d, "applied"),
         accepted=_date(d, "accepted"),
         issued=_date(d, "issued"),
         served=_date(d, "served"),
         termination_received=_date(d, "termination_received"),
+        calendar=ctx.calendar,
     )
 
 
@@ -485,7 +510,7 @@ CALCULATORS: dict[str, Calculator] = {
 }
 
 
-def run(name: str, data: Mapping[str, Any]) -> CalcResult:
+def run(name: str, data: Mapping[str, Any], context: Context | None = None) -> CalcResult:
     """Run calculator ``name`` on ``data`` (field name → string, bool, list or date)."""
     calculator = CALCULATORS.get(name)
     if calculator is None:
@@ -504,4 +529,4 @@ def run(name: str, data: Mapping[str, Any]) -> CalcResult:
             code="unknown_field",
             details={"unknown": unknown, "fields": sorted(known)},
         )
-    return calculator.runner(data)
+    return calculator.runner(data, context or Context())

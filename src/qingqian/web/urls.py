@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qingqian.web import views
+from qingqian.web import calc_views, views
 
 app_name = "web"
 
@@ -21,4 +21,6 @@ urlpatterns = [
     path("imports/<int:job_id>/", views.import_detail, name="import_detail"),
     path("imports/<int:job_id>/errors.csv", views.import_errors_csv, name="import_errors_csv"),
     path("aging/", views.aging, name="aging"),
+    path("calc/", calc_views.calc_index, name="calc_index"),
+    path("calc/<str:name>/", calc_views.calc_page, name="calc_page"),
 ]

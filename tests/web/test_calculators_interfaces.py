@@ -1,0 +1,151 @@
+"""The calculators through the API and the web pages: same fields, same result as the CLI,
+and the administrator's table rows are used."""
+
+import datetime as dt
+import io
+import json
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from qingqian.accounts.services import api_token_create
+from qingqian.legaldata.models import HolidayDay, LprQuoteRow
+
+pytestmark = pytest.mark.django_db
+
+CONTRACT = [
+    ("court-fee", ["--amount", "100000"], {"amount": "100000"}, {"fee": "2300.00"}),
+    ("limitation", ["--start", "2023-03-15"], {"start": "2023-03-15"}, {"deadline": "2026-03-16"}),
+    (
+        "interest-cap",
+        ["--formed", "2025-06-10"],
+        {"formed": "2025-06-10"},
+        {"annual_rate_cap": "12.00", "lpr": "3.00"},
+    ),
+    (
+        "allocate",
+        ["--payment", "50000", "--costs", "3320", "--interest", "8000", "--principal", "100000"],
+        {"payment": "50000", "costs": "3320", "interest": "8000", "principal": "100000"},
+        {
+            "to_costs": "3320.00",
+            "to_interest": "8000.00",
+            "to_principal": "38680.00",
+            "remaining_principal": "61320.00",
+        },
+    ),
+    (
+        "contingency-cap",
+        ["--recovered", "3000000"],
+        {"recovered": "3000000"},
+        {"max_fee": "480000.00"},
+    ),
+    (
+        "small-claims",
+        ["--amount", "60000", "--filed", "2026-02-01", "--province", "jiangsu"],
+        {"amount": "60000", "filed": "2026-02-01", "province": "jiangsu"},
+        {"procedure": "small_claims", "limit": "64610.00"},
+    ),
+]
+
+
+@pytest.fixture
+def api(users: Any) -> Client:
+    return Client(headers={"Authorization": f"Bearer {api_token_create(user=users['lawyer'])}"})
+
+
+@pytest.mark.parametrize(("name", "argv", "body", "expected"), CONTRACT, ids=lambda x: str(x)[:20])
+def test_api_equals_cli(
+    api: Client, name: str, argv: list[str], body: dict[str, Any], expected: dict[str, str]
+) -> None:
+    out = io.StringIO()
+    call_command("calc", name, *argv, "--json", stdout=out)
+    cli = json.loads(out.getvalue())
+    resp = api.post(f"/api/v1/calc/{name}", body, content_type="application/json")
+    assert resp.status_code == 200, resp.content
+    assert resp.json() == cli
+    for key, value in expected.items():
+        assert cli[key] == value
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "status", "code"),
+    [
+        ("court-fee", {"amount": "-5"}, 422, None),
+        ("court-fee", {"amount": "100", "kind": "bribe"}, 422, None),
+        ("court-fee", {"amount": 100.5}, 422, "amount_float"),
+        ("court-fee", {"amount": "100", "colour": "red"}, 422, "unknown_field"),
+        ("interest-cap", {"formed": "2018-01-01"}, 422, "lpr_before_2019_08_20"),
+        (
+            "limitation",
+            {"start": "2023-03-15", "suspensions": ["2025-12-01:2025-11-01"]},
+            422,
+            None,
+        ),
+        ("limitation", {"start": "not-a-date"}, 422, "invalid_date"),
+        ("horoscope", {}, 404, "unknown_calculator"),
+    ],
+)
+def test_api_bad_input(
+    api: Client, name: str, body: dict[str, Any], status: int, code: str | None
+) -> None:
+    resp = api.post(f"/api/v1/calc/{name}", body, content_type="application/json")
+    assert resp.status_code == status, resp.content
+    err = resp.json()
+    assert set(err) == {"code", "message", "details"}
+    if code:
+        assert err["code"] == code
+    assert " / " in err["message"]
+
+
+def test_api_needs_authentication() -> None:
+    resp = Client().post("/api/v1/calc/court-fee", {"amount": "1"}, content_type="application/json")
+    assert resp.status_code == 401
+
+
+def test_admin_lpr_row_is_used(api: Client) -> None:
+    before = api.post(
+        "/api/v1/calc/interest-cap", {"formed": "2030-01-15"}, content_type="application/json"
+    ).json()
+    LprQuoteRow.objects.create(
+        day=dt.date(2030, 1, 20) - dt.timedelta(days=10), one_year=Decimal("2.50"), source="test"
+    )
+    after = api.post(
+        "/api/v1/calc/interest-cap", {"formed": "2030-01-15"}, content_type="application/json"
+    ).json()
+    assert after["lpr"] == "2.50" and after["annual_rate_cap"] == "10.00"
+    assert before["lpr"] != "2.50"
+
+
+def test_admin_holiday_row_moves_a_deadline(api: Client) -> None:
+    # 2027-03-15 is a Monday; three years from 2024-03-15 lands there.
+    body = {"start": "2024-03-15"}
+    before = api.post("/api/v1/calc/limitation", body, content_type="application/json").json()
+    HolidayDay.objects.create(
+        day=dt.date.fromisoformat(before["deadline"]), workday=False, name="test rest day"
+    )
+    after = api.post("/api/v1/calc/limitation", body, content_type="application/json").json()
+    assert after["deadline"] > before["deadline"]
+
+
+def test_web_calculator_page_shows_result_and_steps(users: Any) -> None:
+    web = Client()
+    web.force_login(users["intake_agent"])
+    assert "诉讼费" in web.get("/calc/").content.decode()
+    page = web.post("/calc/court-fee/", {"amount": "100000", "kind": "property"}).content.decode()
+    assert "2300.00" in page
+    assert "诉讼费用交纳办法" in page  # the rule is cited
+    bad = web.post("/calc/court-fee/", {"amount": "-1", "kind": "property"})
+    assert bad.status_code == 200 and 'role="alert"' in bad.content.decode()
+
+
+def test_calculate_for_this_case(users: Any, case: Any) -> None:
+    web = Client()
+    web.force_login(users["lawyer"])
+    page = web.get(f"/calc/court-fee/?case={case.pk}").content.decode()
+    assert 'value="20000.50"' in page and case.reference in page
+    outsider = Client()
+    outsider.force_login(users["creditor_other"])
+    assert outsider.get(f"/calc/court-fee/?case={case.pk}").status_code == 404

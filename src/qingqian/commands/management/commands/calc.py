@@ -15,6 +15,7 @@ from qingqian.calculators.court_fees import KINDS
 from qingqian.calculators.requests import CALCULATORS, run
 from qingqian.calculators.result import CalcResult
 from qingqian.common.exceptions import ApplicationError
+from qingqian.legaldata.selectors import calc_context
 
 # CLI flags that are singular because they repeat (--interruption D1 --interruption D2).
 _RENAMES = {"interruption": "interruptions", "suspension": "suspensions"}
@@ -112,7 +113,7 @@ class Command(BaseCommand):
             if field in fields and value not in (None, [], False):
                 data[field] = value
         try:
-            result = run(name, data)
+            result = run(name, data, calc_context())
         except ApplicationError as exc:
             raise CommandError(exc.message, returncode=2) from None
         if opts["json"]:

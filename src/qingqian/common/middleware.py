@@ -36,3 +36,19 @@ class RequestIdMiddleware:
             _request_id.reset(token)
         response["X-Request-ID"] = rid
         return response
+
+
+class ChineseFirstMiddleware:
+    """Chinese unless the user chose otherwise: ignore the browser's Accept-Language.
+
+    Staff of a Chinese firm often run English-locale browsers; the working language is
+    Chinese, and English is an explicit choice (the switch in the header sets a cookie, which
+    Django's LocaleMiddleware reads first). See docs/decisions/0001-chinese-source-strings.md.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

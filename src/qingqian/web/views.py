@@ -48,6 +48,20 @@ def state_label(state: str) -> str:
         return state
 
 
+EVENT_LABELS: dict[str, tuple[str, str]] = {
+    "opened": ("立案", "Case opened"),
+    "state_changed": ("状态变更", "State changed"),
+    "assigned": ("分派承办人", "Handler assigned"),
+    "hotline_linked": ("关联热线来电", "Hotline call linked"),
+    "invoices_added": ("追加发票", "Invoices added"),
+}
+
+
+def _event_label(kind: str) -> str:
+    labels = EVENT_LABELS.get(kind)
+    return labels[_lang_index()] if labels else kind
+
+
 def staff_view(perm: Perm) -> Callable[[View], View]:
     """Login required, then the permission; a 403 page names what is missing."""
 
@@ -195,7 +209,20 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     as_of = clock.today()
     days = (as_of - case.oldest_due_date).days if case.oldest_due_date else None
     parties = list(case.case_parties.all())
-    targets = [(s.value, state_label(s.value)) for s in sorted(allowed_targets(State(case.state)))]
+    order = list(State)
+    targets = [
+        (s.value, state_label(s.value))
+        for s in sorted(allowed_targets(State(case.state)), key=order.index)
+    ]
+    timeline = [
+        {
+            "event": t,
+            "kind": _event_label(t.kind),
+            "from": state_label(t.from_state) if t.from_state else "",
+            "to": state_label(t.to_state) if t.to_state else "",
+        }
+        for t in case.timeline.select_related("actor")[:100]
+    ]
     return render(
         request,
         "web/case_detail.html",
@@ -206,7 +233,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "debtors": [cp.party for cp in parties if cp.role == PartyRole.DEBTOR],
             "guarantors": [cp.party for cp in parties if cp.role == PartyRole.GUARANTOR],
             "invoices": list(case.invoices.all()),
-            "timeline": list(case.timeline.select_related("actor")[:100]),
+            "timeline": timeline,
             "days": days,
             "bucket": bucket_for(days) if days is not None else None,
             "judicial": bool(days is not None and case.is_open and needs_judicial_route(days)),

@@ -1,0 +1,122 @@
+"""Browser journeys: Playwright (sync API) driving Debian's Chromium against ``live_server``.
+
+Playwright's sync API keeps an asyncio loop running in the test thread, so Django refuses
+ORM calls from that thread unless ``DJANGO_ALLOW_ASYNC_UNSAFE`` is set. It must be set before
+anything touches the database, hence first thing here.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+REPO = Path(__file__).resolve().parents[2]
+SHOTS = REPO / "test-results" / "e2e"
+PASSWORD = "journey-pw-only-for-tests"
+
+
+@pytest.fixture(autouse=True)
+def _immediate_tasks(settings: Any) -> None:
+    """Import jobs run inside the upload request, so the result page is final at once."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is absent: install Debian's chromium to run browser tests")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(
+        locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(10_000)
+    p = context.new_page()
+    try:
+        yield p
+    finally:
+        context.close()
+
+
+class Shots:
+    """Numbered full-page screenshots in test-results/e2e/ (git-ignored)."""
+
+    def __init__(self, prefix: str) -> None:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        self.prefix = prefix
+        self.n = 0
+
+    def __call__(self, page: Any, name: str) -> Path:
+        self.n += 1
+        path = SHOTS / f"{self.prefix}-{self.n:02d}-{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def shots(request: pytest.FixtureRequest) -> Shots:
+    return Shots(request.node.name)
+
+
+@dataclass
+class World:
+    org: Any
+    agent: Any
+    creditor: Any
+    password: str
+
+
+@pytest.fixture
+def world(transactional_db: Any) -> World:
+    """An organisation, an intake agent and one client creditor, made with the real code."""
+    from qingqian.accounts.models import Organisation, User
+    from qingqian.parties.services import party_create
+    from tests.support import make_uscc
+
+    org = Organisation.objects.create(name="苏州清欠商事调解中心", short_code="e2e")
+    agent = User.objects.create_user(
+        username="agent",
+        password=PASSWORD,
+        first_name="小王",
+        organisation=org,
+        role="intake_agent",
+    )
+    creditor = party_create(
+        organisation=org,
+        actor=None,
+        kind="company",
+        name="苏州园区精密电子有限公司",
+        credit_code=make_uscc(1),
+        city="苏州市",
+        district="苏州工业园区",
+    )
+    creditor.is_client = True
+    creditor.save(update_fields=["is_client"])
+    return World(org=org, agent=agent, creditor=creditor, password=PASSWORD)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import os
 from typing import Any
 
@@ -82,7 +83,14 @@ def users(org: Any, creditor: Any, creditor_b: Any) -> dict[str, Any]:
     """One user per role, plus a creditor user of another creditor."""
     return {
         "intake_agent": _user(org, "intake_agent", "intake"),
-        "collector": _user(org, "collector", "collector"),
+        "collector": _user(
+            org,
+            "collector",
+            "collector",
+            cert_number="SZ-CERT-0001",
+            cert_issuer="苏州市商务调解协会",
+            cert_expires=dt.date(2099, 12, 31),
+        ),
         "lawyer": _user(org, "lawyer", "lawyer"),
         "mediator": _user(org, "mediator", "mediator"),
         "compliance": _user(org, "compliance", "compliance"),

@@ -165,3 +165,47 @@ def test_hotline_call_then_case(org: Any, users: Any, creditor: Any, debtor: Any
             debt_type="trade",
             principal="1",
         )
+
+
+def test_assign_refuses_collector_without_valid_certificate(case: Any, users: Any) -> None:
+    from qingqian.cases.services import case_assign
+
+    collector = users["collector"]
+    collector.cert_number = ""
+    collector.save()
+    with pytest.raises(ValidationFailed) as exc:
+        case_assign(case=case, actor=users["admin"], handler=collector)
+    assert exc.value.code == "certification_invalid"
+    collector.cert_number = "SZ-2026-001"
+    collector.cert_expires = dt.date(2020, 1, 1)
+    collector.save()
+    with pytest.raises(ValidationFailed):
+        case_assign(case=case, actor=users["admin"], handler=collector)
+    collector.cert_expires = dt.date(2099, 1, 1)
+    collector.save()
+    case_assign(case=case, actor=users["lawyer"], handler=collector)
+    case.refresh_from_db()
+    assert case.handler == collector
+    assert case.timeline.filter(kind="assigned").exists()
+    assert AuditEvent.objects.filter(action="case.assign").count() == 1
+
+
+def test_assign_needs_permission(case: Any, users: Any) -> None:
+    from qingqian.cases.services import case_assign
+
+    with pytest.raises(PermissionDenied):
+        case_assign(case=case, actor=users["intake_agent"], handler=users["lawyer"])
+
+
+def test_assign_refuses_creditor_user_and_other_org(case: Any, users: Any, other_org: Any) -> None:
+    from django.contrib.auth import get_user_model
+
+    from qingqian.cases.services import case_assign
+
+    with pytest.raises(ValidationFailed):
+        case_assign(case=case, actor=users["admin"], handler=users["creditor"])
+    stranger = get_user_model().objects.create_user(
+        username="s", password="x", organisation=other_org, role="lawyer"
+    )
+    with pytest.raises(ValidationFailed):
+        case_assign(case=case, actor=users["admin"], handler=stranger)

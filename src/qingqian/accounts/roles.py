@@ -53,7 +53,13 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.COLLECTOR: frozenset(_ALL_STAFF_READ | {Perm.CASE_TRANSITION, Perm.PARTY_REVEAL}),
     Role.LAWYER: frozenset(
         _ALL_STAFF_READ
-        | {Perm.CASE_VIEW_ALL, Perm.CASE_CREATE, Perm.CASE_TRANSITION, Perm.PARTY_REVEAL}
+        | {
+            Perm.CASE_VIEW_ALL,
+            Perm.CASE_CREATE,
+            Perm.CASE_TRANSITION,
+            Perm.CASE_ASSIGN,
+            Perm.PARTY_REVEAL,
+        }
     ),
     Role.MEDIATOR: frozenset(_ALL_STAFF_READ | {Perm.CASE_VIEW_ALL, Perm.CASE_TRANSITION}),
     Role.COMPLIANCE: frozenset(

@@ -23,6 +23,7 @@ from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm
 from qingqian.api.auth import BearerToken, StaffSession
 from qingqian.api.schemas import (
+    AssignIn,
     CaseDetailOut,
     CaseIn,
     CaseListOut,
@@ -378,6 +379,19 @@ def cases_transition(request: HttpRequest, case_id: int, payload: TransitionIn) 
     services.case_transition(
         case=case, actor=user, to_state=payload.to_state, outcome=payload.outcome, note=payload.note
     )
+    return case_detail(selectors.case_get_for_user(user, case_id, for_detail=True), clock.today())
+
+
+@api.post("/cases/{case_id}/assign", response={200: CaseDetailOut, **ERRORS}, tags=["cases"])
+def cases_assign(request: HttpRequest, case_id: int, payload: AssignIn) -> dict[str, Any]:
+    user = _user(request)
+    case = selectors.case_get_for_user(user, case_id)
+    handler = None
+    if payload.handler_id is not None:
+        handler = User.objects.filter(organisation=user.organisation, pk=payload.handler_id).first()
+        if handler is None:
+            raise NotFound("承办人不存在。", "Handler not found.", code="handler_not_found")
+    services.case_assign(case=case, actor=user, handler=handler)
     return case_detail(selectors.case_get_for_user(user, case_id, for_detail=True), clock.today())
 
 

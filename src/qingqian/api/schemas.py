@@ -125,6 +125,10 @@ class TransitionIn(Schema):
     note: str = ""
 
 
+class AssignIn(Schema):
+    handler_id: int | None = None
+
+
 class RevealIn(Schema):
     field: str
 

@@ -42,6 +42,34 @@ def require(user: User | None, perm: Perm) -> None:
         )
 
 
+def check_handler(*, organisation: Organisation, handler: User | None) -> None:
+    """A handler belongs to the organisation; a collector needs a valid certificate."""
+    if handler is None:
+        return
+    if handler.organisation_id != organisation.pk or not handler.is_active:
+        raise ValidationFailed(
+            "承办人不属于本机构。",
+            "The handler is not in this organisation.",
+            code="handler_invalid",
+            details={"field": "handler"},
+        )
+    if handler.role == Role.CREDITOR:
+        raise ValidationFailed(
+            "债权人用户不能承办案件。",
+            "A creditor user cannot handle cases.",
+            code="handler_invalid",
+            details={"field": "handler"},
+        )
+    if handler.role == Role.COLLECTOR and not handler.certification_valid_on(clock.today()):
+        raise ValidationFailed(
+            f"催收员 {handler.get_username()} 没有有效的资格证书，不能分派催收工作。",
+            f"Collector {handler.get_username()} has no valid certificate and cannot be given "
+            "collection work.",
+            code="certification_invalid",
+            details={"field": "handler", "cert_expires": str(handler.cert_expires or "")},
+        )
+
+
 def references_reserve(*, organisation: Organisation, count: int, year: int) -> list[str]:
     """Reserve ``count`` consecutive case references (row-locked on PostgreSQL)."""
     counter, _ = ReferenceCounter.objects.get_or_create(organisation=organisation, year=year)
@@ -221,13 +249,7 @@ def case_open(
             )
         amount = parse_amount(principal, field="principal")
         oldest = due_date
-    if handler is not None and handler.organisation_id != organisation.pk:
-        raise ValidationFailed(
-            "承办人不属于本机构。",
-            "The handler is not in this organisation.",
-            code="handler_invalid",
-            details={"field": "handler"},
-        )
+    check_handler(organisation=organisation, handler=handler)
     today = clock.today()
     [reference] = references_reserve(organisation=organisation, count=1, year=today.year)
     case = Case.objects.create(
@@ -335,12 +357,7 @@ def case_transition(
 def case_assign(*, case: Case, actor: User | None, handler: User | None) -> Case:
     require(actor, Perm.CASE_ASSIGN)
     locked = Case.objects.select_for_update().get(pk=case.pk)
-    if handler is not None and handler.organisation_id != locked.organisation_id:
-        raise ValidationFailed(
-            "承办人不属于本机构。",
-            "The handler is not in this organisation.",
-            code="handler_invalid",
-        )
+    check_handler(organisation=locked.organisation, handler=handler)
     before = case_snapshot(locked)
     locked.handler = handler
     locked.save(update_fields=["handler", "updated_at"])

@@ -10,6 +10,7 @@ urlpatterns = [
     path("cases/new/", views.case_new, name="case_new"),
     path("cases/<int:case_id>/", views.case_detail, name="case_detail"),
     path("cases/<int:case_id>/transition/", views.case_transition, name="case_transition"),
+    path("cases/<int:case_id>/assign/", views.case_assign, name="case_assign"),
     path(
         "cases/<int:case_id>/parties/<int:party_id>/reveal/<str:field>/",
         views.party_reveal_view,

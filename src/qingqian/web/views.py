@@ -240,6 +240,8 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "targets": targets,
             "outcomes": [(o.value, lab[_lang_index()]) for o, lab in OUTCOME_LABELS.items()],
             "can_transition": user.has_perm_code(Perm.CASE_TRANSITION),
+            "can_assign": user.has_perm_code(Perm.CASE_ASSIGN),
+            "handlers": handler_choices(user) if user.has_perm_code(Perm.CASE_ASSIGN) else [],
             "can_reveal": user.has_perm_code(Perm.PARTY_REVEAL),
             "state_labels": {s.value: state_label(s.value) for s in State},
         },
@@ -269,6 +271,46 @@ def case_transition(request: HttpRequest, case_id: int) -> HttpResponse:
             return render(request, "web/not_found.html", status=404)
         messages.error(request, exc.message_for(get_language()))
     return redirect("web:case_detail", case_id=case_id)
+
+
+@require_POST
+@staff_view(Perm.CASE_ASSIGN)
+def case_assign(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _user(request)
+    raw = request.POST.get("handler", "")
+    try:
+        case = selectors.case_get_for_user(user, case_id)
+        handler = None
+        if raw:
+            handler = User.objects.filter(
+                organisation=_org(user), pk=int(raw) if raw.isdigit() else 0
+            ).first()
+            if handler is None:
+                messages.error(request, _("承办人不存在。"))
+                return redirect("web:case_detail", case_id=case_id)
+        services.case_assign(case=case, actor=user, handler=handler)
+        messages.success(request, _("已分派承办人。"))
+    except ApplicationError as exc:
+        if exc.status == 404:
+            return render(request, "web/not_found.html", status=404)
+        messages.error(request, exc.message_for(get_language()))
+    return redirect("web:case_detail", case_id=case_id)
+
+
+def handler_choices(user: User) -> list[tuple[int, str, bool]]:
+    """Staff who can handle cases: (id, label, certificate valid) — expired collectors are
+    listed so the refusal is visible, but marked."""
+    today = clock.today()
+    rows = []
+    for u in User.objects.filter(
+        organisation=_org(user),
+        is_active=True,
+        role__in=[Role.COLLECTOR, Role.LAWYER, Role.MEDIATOR],
+    ).order_by("role", "username"):
+        valid = u.role != Role.COLLECTOR or u.certification_valid_on(today)
+        label = f"{u.get_full_name() or u.username}（{ROLE_LABELS[Role(u.role)][_lang_index()]}）"
+        rows.append((u.pk, label, valid))
+    return rows
 
 
 @require_POST

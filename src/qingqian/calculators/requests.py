@@ -17,6 +17,7 @@ from qingqian.calculators.allocation import allocate
 from qingqian.calculators.court_fees import KINDS, court_fee
 from qingqian.calculators.errors import CalculatorError
 from qingqian.calculators.fees import contingency_cap
+from qingqian.calculators.holidays import HolidayCalendar
 from qingqian.calculators.interest import (
     combined_overdue_cap,
     interest_cap,
@@ -32,7 +33,6 @@ from qingqian.calculators.limitation import (
     limitation_deadline,
     parse_kind,
 )
-from qingqian.calculators.holidays import HolidayCalendar
 from qingqian.calculators.procedure import (
     SmallClaimsTable,
     payment_order_deadlines,

@@ -53,7 +53,7 @@ lint: $(VENV)/.installed-test
 
 ## make messages: refresh the English catalogue after changing UI strings, then compile it.
 messages: $(VENV)/.installed
-	cd src/qingqian && ../../$(BIN)/qingqian makemessages -l en --no-obsolete --no-location
+	cd src/qingqian && ../../$(BIN)/qingqian makemessages -l en --no-obsolete --no-location -i "commands/*"
 	cd src/qingqian && ../../$(BIN)/qingqian compilemessages -l en
 
 clean:

@@ -128,6 +128,7 @@ def test_every_bad_row_is_reported_and_nothing_is_written(
         (10, "invalid_date"),
     ]
     assert all(" / " in e.message for e in res.errors)
+    assert [e.header for e in res.errors[:2]] == ["统一社会信用代码", "金额"]
     assert res.imported == 0
     assert Case.objects.count() == 0 and Invoice.objects.count() == 0
     assert Party.objects.filter(organisation=org).count() == 2  # the two fixture creditors
@@ -239,6 +240,7 @@ def test_cli_bad_row_exits_2_with_errors(
             "line": 2,
             "code": "amount_not_positive",
             "column": "amount",
+            "header": "金额",
             "message": data["errors"][0]["message"],
         }
     ]

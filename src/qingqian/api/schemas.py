@@ -143,6 +143,7 @@ class ImportErrorOut(Schema):
     code: str
     message: str
     column: str = ""
+    header: str = ""
 
 
 class ImportOut(Schema):

@@ -115,7 +115,8 @@ class RowError:
     line: int
     code: str
     message: str  # "中文 / English"
-    column: str = ""
+    column: str = ""  # the field (machine name)
+    header: str = ""  # the column as the file names it
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -123,6 +124,7 @@ class RowError:
             "code": self.code,
             "message": self.message,
             "column": self.column,
+            "header": self.header,
         }
 
 
@@ -314,8 +316,11 @@ def map_header(header: list[str]) -> dict[int, str]:
     return mapping
 
 
-def _err(line: int, exc: ApplicationError, column: str = "") -> RowError:
-    return RowError(line=line, code=exc.code, message=exc.message, column=column)
+_FIELD_OF_CODE = {
+    "invalid_credit_code": "credit_code",
+    "invalid_id_number": "id_number",
+    "invalid_phone": "phone",
+}
 
 
 def _validated(line: int, rec: dict[str, object], cache: dict[str, str]) -> LedgerRow:
@@ -420,6 +425,7 @@ def parse_ledger(
     """Validate every row; return the valid rows and every error (with its line number)."""
     header, rows = read_table(path, filename)
     mapping = map_header(header)
+    header_of = {f: header[i] for i, f in mapping.items()}
     result = ParseResult()
     seen_invoices: dict[str, int] = {}
     code_cache: dict[str, str] = {}
@@ -431,8 +437,19 @@ def parse_ledger(
         try:
             row = _validated(line, rec, code_cache)
         except ValidationFailed as exc:
+            column = str(
+                exc.details.get("column")
+                or exc.details.get("field")
+                or _FIELD_OF_CODE.get(exc.code, "")
+            )
             result.errors.append(
-                _err(line, exc, str(exc.details.get("column", exc.details.get("field", ""))))
+                RowError(
+                    line=line,
+                    code=exc.code,
+                    message=exc.message,
+                    column=column,
+                    header=header_of.get(column, ""),
+                )
             )
         else:
             first = seen_invoices.get(row.invoice_no)
@@ -442,6 +459,7 @@ def parse_ledger(
                         line=line,
                         code="duplicate_in_file",
                         column="invoice_no",
+                        header=header_of["invoice_no"],
                         message=f"发票号 {row.invoice_no} 与第 {first} 行重复。 / "
                         f"Invoice number {row.invoice_no} repeats line {first}.",
                     )

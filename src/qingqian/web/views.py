@@ -513,7 +513,8 @@ def import_errors_csv(request: HttpRequest, job_id: int) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(["行号 line", "列 column", "代码 code", "说明 message"])
     for e in job.errors:
-        writer.writerow([e.get("line"), e.get("column", ""), e.get("code"), e.get("message")])
+        column = e.get("header") or e.get("column", "")
+        writer.writerow([e.get("line"), column, e.get("code"), e.get("message")])
     return response
 
 

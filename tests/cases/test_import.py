@@ -245,3 +245,38 @@ def test_cli_bad_row_exits_2_with_errors(
         }
     ]
     assert Case.objects.count() == 0
+
+
+def test_web_upload_runs_the_job_and_reports(
+    tmp_path: Path, org: Any, creditor: Any, users: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from qingqian.cases.models import ImportJob
+
+    web = Client()
+    web.force_login(users["intake_agent"])
+    upload = SimpleUploadedFile("l.csv", good_rows().encode("utf-8"), content_type="text/csv")
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = web.post("/imports/", {"creditor": creditor.pk, "file": upload})
+    job = ImportJob.objects.get()
+    assert resp.status_code == 302 and resp["Location"] == f"/imports/{job.pk}/"
+    assert (job.status, job.rows_total, job.rows_done, job.imported) == ("done", 3, 3, 3)
+    page = web.get(f"/imports/{job.pk}/", headers={"HX-Request": "true"}).content.decode()
+    assert 'data-status="done"' in page and "hx-trigger" not in page
+
+
+def test_progress_is_reported_in_phases(
+    tmp_path: Path, org: Any, creditor: Any, users: Any
+) -> None:
+    seen: list[tuple[str, int, int]] = []
+    run(
+        org,
+        creditor,
+        users["admin"],
+        write(tmp_path, good_rows()),
+        progress=lambda phase, done, total: seen.append((phase, done, total)),
+    )
+    assert seen[0] == ("counted", 0, 3)
+    assert seen[-1] == ("writing", 0, 3)

@@ -21,11 +21,12 @@ from django.db.models import F, Min
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Perm, Role
-from qingqian.cases.ledger_parse import LedgerRow, RowError, parse_ledger
+from qingqian.cases.ledger_parse import LedgerRow, RowError, estimate_rows, parse_ledger
 from qingqian.cases.models import (
     Case,
     CaseParty,
     ImportJob,
+    ImportStatus,
     IntakeChannel,
     Invoice,
     PartyRole,
@@ -35,6 +36,7 @@ from qingqian.cases.services import references_reserve, require
 from qingqian.common import clock, crypto
 from qingqian.common.exceptions import ApplicationError, PermissionDenied, ValidationFailed
 from qingqian.compliance.services import audit_record, audit_record_many
+from qingqian.ledger.services import NewEntry, ledger_append_many, timeline_statement
 from qingqian.parties.identifiers import mask
 from qingqian.parties.models import Party
 
@@ -99,6 +101,8 @@ def ledger_import(
             code="file_too_large",
             status=413,
         )
+    if progress:
+        progress("counted", 0, estimate_rows(path, filename))
     parsed = parse_ledger(
         path, filename, progress=(lambda n: progress("validating", n, 0)) if progress else None
     )
@@ -266,7 +270,7 @@ def _write(
         ],
         batch_size=BATCH,
     )
-    TimelineEvent.objects.bulk_create(
+    opened = TimelineEvent.objects.bulk_create(
         [
             TimelineEvent(
                 case=c, at=now, actor=actor, kind="opened", to_state=c.state, note="来源：台账导入"
@@ -275,6 +279,7 @@ def _write(
         ],
         batch_size=BATCH,
     )
+    _log_events(opened)
     audit_record_many(
         actor=actor,
         organisation=organisation,
@@ -327,7 +332,7 @@ def _write(
             oldest_due_date=oldest,
             updated_at=now,
         )
-    TimelineEvent.objects.bulk_create(
+    added_events = TimelineEvent.objects.bulk_create(
         [
             TimelineEvent(
                 case=c,
@@ -340,18 +345,44 @@ def _write(
         ],
         batch_size=BATCH,
     )
+    _log_events(added_events)
     return len(new_cases)
+
+
+def _log_events(events: list[TimelineEvent]) -> None:
+    """One log entry per bulk-created timeline row, in one bulk insert."""
+    ledger_append_many(
+        NewEntry(
+            kind=f"case.{e.kind}",
+            case_id=e.case.pk,
+            statement=timeline_statement(
+                case_id=e.case.pk,
+                reference=e.case.reference,
+                event_id=e.pk,
+                kind=e.kind,
+                at=e.at,
+                actor_id=e.actor_id,
+                from_state=e.from_state,
+                to_state=e.to_state,
+                note=e.note,
+            ),
+        )
+        for e in events
+    )
 
 
 def import_job_run(job: ImportJob) -> ImportJob:
     """Run a stored import job, recording progress on the job row as it goes."""
 
     def progress(phase: str, done: int, total: int) -> None:
-        if phase == "validating":
+        # Autocommitted updates outside the import's transaction, so the page sees them.
+        if phase == "counted":
+            ImportJob.objects.filter(pk=job.pk).update(rows_total=total)
+        elif phase == "validating":
             ImportJob.objects.filter(pk=job.pk).update(rows_done=done)
         else:
             ImportJob.objects.filter(pk=job.pk).update(
-                status="running", rows_total=total, rows_done=0
+                status=ImportStatus.WRITING, rows_done=F("rows_total")
             )
 
     ImportJob.objects.filter(pk=job.pk).update(status="running")

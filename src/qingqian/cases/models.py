@@ -213,7 +213,8 @@ class HotlineCall(models.Model):
 
 class ImportStatus(models.TextChoices):
     PENDING = "pending", _("排队中")
-    RUNNING = "running", _("处理中")
+    RUNNING = "running", _("校验中")
+    WRITING = "writing", _("写入中")
     DONE = "done", _("已完成")
     FAILED = "failed", _("有错误，未导入")
 

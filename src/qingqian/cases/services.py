@@ -29,6 +29,7 @@ from qingqian.common import clock, crypto
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
 from qingqian.common.money import parse_amount
 from qingqian.compliance.services import audit_record
+from qingqian.ledger.services import ledger_append, timeline_statement
 from qingqian.parties.identifiers import mask, normalise_phone
 from qingqian.parties.models import Party
 
@@ -119,7 +120,7 @@ def timeline_add(
     from_state: str = "",
     to_state: str = "",
 ) -> TimelineEvent:
-    return TimelineEvent.objects.create(
+    event = TimelineEvent.objects.create(
         case=case,
         at=clock.now(),
         actor=actor,
@@ -128,6 +129,22 @@ def timeline_add(
         from_state=from_state,
         to_state=to_state,
     )
+    ledger_append(
+        kind=f"case.{kind}",
+        case_id=case.pk,
+        statement=timeline_statement(
+            case_id=case.pk,
+            reference=case.reference,
+            event_id=event.pk,
+            kind=kind,
+            at=event.at,
+            actor_id=actor.pk if actor else None,
+            from_state=from_state,
+            to_state=to_state,
+            note=note,
+        ),
+    )
+    return event
 
 
 def case_snapshot(case: Case) -> dict[str, Any]:

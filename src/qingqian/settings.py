@@ -19,6 +19,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from qingqian.ledger.note import SignerKey
+
 BASE_DIR = Path(__file__).resolve().parent
 REPO_DIR = BASE_DIR.parent.parent
 DATA_DIR = Path(os.environ.get("QINGQIAN_DATA_DIR", REPO_DIR / "var")).resolve()
@@ -51,6 +53,14 @@ def _derived_key(env_name: str, purpose: str) -> bytes:
 FIELD_ENCRYPTION_KEY = _derived_key("QINGQIAN_FIELD_KEY", "field-encryption")
 FIELD_LOOKUP_KEY = _derived_key("QINGQIAN_LOOKUP_KEY", "field-lookup")
 
+# The case log (docs/ledger.md): origin line, Ed25519 note signer key
+# (PRIVATE+KEY+<origin>+…; `qingqian ledger keygen` prints one), witness verifier keys.
+QINGQIAN_LOG_ORIGIN = os.environ.get("QINGQIAN_LOG_ORIGIN", "qingqian.localhost/log")
+QINGQIAN_LOG_SIGNING_KEY = os.environ.get("QINGQIAN_LOG_SIGNING_KEY") or (
+    SignerKey(QINGQIAN_LOG_ORIGIN, 1, _derived_key("", "log-signing")).encode()
+)
+QINGQIAN_WITNESS_KEYS = os.environ.get("QINGQIAN_WITNESS_KEYS", "").replace(",", " ").split()
+
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("QINGQIAN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
@@ -76,6 +86,8 @@ INSTALLED_APPS = [
     "qingqian.parties",
     "qingqian.cases",
     "qingqian.legaldata",
+    "qingqian.ledger",
+    "qingqian.evidence",
     "qingqian.web",
     "qingqian.api",
     "qingqian.commands",

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LedgerConfig(AppConfig):
+    name = "qingqian.ledger"
+    label = "ledger"
+    verbose_name = _("案件日志（默克尔日志）")

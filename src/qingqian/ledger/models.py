@@ -1,0 +1,134 @@
+"""Storage of the case log: entries, C2SP tlog tiles and entry bundles, checkpoints.
+
+Entries are appended *pending* (``index`` is NULL) inside the caller's transaction and
+sequenced later, in batches, by ``services.ledger_integrate`` under a row lock on the single
+``LogState`` row. Tiles and bundles keep one row per coordinate holding the widest version
+seen (hashes are append-only, so a narrower version is a prefix of it).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class LogEntry(models.Model):
+    index = models.BigIntegerField(_("序号"), null=True, blank=True, unique=True)
+    statement = models.BinaryField(_("规范化语句（RFC 8785）"))
+    leaf_hash = models.BinaryField(max_length=32)
+    kind = models.CharField(_("事件类型"), max_length=48)
+    case_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("写入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("日志条目")
+        verbose_name_plural = _("日志条目")
+        indexes = [
+            models.Index(
+                fields=["id"], condition=Q(index__isnull=True), name="ledger_entry_pending"
+            )
+        ]
+
+    def __str__(self) -> str:
+        where = "pending" if self.index is None else f"#{self.index}"
+        return f"{where} {self.kind}"
+
+
+class LogTile(models.Model):
+    level = models.PositiveSmallIntegerField()
+    index = models.BigIntegerField()
+    width = models.PositiveSmallIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("哈希瓦片")
+        verbose_name_plural = _("哈希瓦片")
+        constraints = [
+            models.UniqueConstraint(fields=["level", "index"], name="ledger_tile_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"tile {self.level}/{self.index} w{self.width}"
+
+
+class LogBundle(models.Model):
+    index = models.BigIntegerField(unique=True)
+    width = models.PositiveSmallIntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("条目包")
+        verbose_name_plural = _("条目包")
+
+    def __str__(self) -> str:
+        return f"entries {self.index} w{self.width}"
+
+
+class LogState(models.Model):
+    """The single row (pk=1) every integration locks: current size and root."""
+
+    size = models.BigIntegerField(default=0)
+    root_hash = models.BinaryField(max_length=32, default=b"")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("日志状态")
+        verbose_name_plural = _("日志状态")
+
+    def __str__(self) -> str:
+        return f"size {self.size}"
+
+
+class Checkpoint(models.Model):
+    size = models.BigIntegerField(_("树大小"), unique=True)
+    root_hash = models.BinaryField(max_length=32)
+    note = models.TextField(_("签名检查点"))
+    created_at = models.DateTimeField(_("发布时间"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("检查点")
+        verbose_name_plural = _("检查点")
+        ordering = ["-size"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.size}"
+
+
+class Cosignature(models.Model):
+    checkpoint = models.ForeignKey(
+        Checkpoint, on_delete=models.PROTECT, related_name="cosignatures"
+    )
+    witness = models.CharField(_("见证人"), max_length=200)
+    key_id = models.CharField(max_length=8)
+    line = models.TextField(_("联署行"))
+    timestamp = models.BigIntegerField(_("联署时间（POSIX 秒）"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("见证人联署")
+        verbose_name_plural = _("见证人联署")
+        ordering = ["witness"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["checkpoint", "witness", "key_id"], name="ledger_cosignature_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.witness} @ {self.checkpoint_id}"
+
+
+class CheckpointTimestamp(models.Model):
+    checkpoint = models.ForeignKey(Checkpoint, on_delete=models.PROTECT, related_name="timestamps")
+    authority = models.CharField(max_length=200)
+    token = models.BinaryField()
+    gen_time = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("可信时间戳")
+        verbose_name_plural = _("可信时间戳")
+
+    def __str__(self) -> str:
+        return f"{self.authority} {self.gen_time:%Y-%m-%d %H:%M:%S}"

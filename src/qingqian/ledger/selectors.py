@@ -1,0 +1,184 @@
+"""Reads on the case log: tile and bundle readers over the database, checkpoints, proofs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from django.conf import settings
+from django.db.models import Q
+
+from qingqian.ledger.errors import LedgerError
+from qingqian.ledger.models import Checkpoint, Cosignature, LogBundle, LogEntry, LogState, LogTile
+from qingqian.ledger.note import Note, NoteSignature, VerifierKey, parse_note
+from qingqian.ledger.proofs import ConsistencyProof, InclusionProof, TlogProof
+from qingqian.ledger.tiles import (
+    BundleId,
+    TileId,
+    consistency_proof_from_tiles,
+    decode_entry_bundle,
+    encode_entry_bundle,
+    inclusion_proof_from_tiles,
+    root_from_tiles,
+)
+
+
+class DbTileReader:
+    """A kernel ``TileReader`` over ``LogTile`` rows; ``overlay`` holds tiles not yet stored
+    (used while integrating). Answers a width-``W`` request with the widest stored version."""
+
+    def __init__(self, overlay: Mapping[TileId, bytes] | None = None) -> None:
+        self.overlay = {(t.level, t.index): data for t, data in (overlay or {}).items()}
+        self.queries = 0
+
+    def read_tiles(self, tiles: Sequence[TileId]) -> list[bytes]:
+        wanted = {(t.level, t.index) for t in tiles} - set(self.overlay)
+        found: dict[tuple[int, int], bytes] = dict(self.overlay)
+        if wanted:
+            self.queries += 1
+            condition = Q()
+            for level, index in wanted:
+                condition |= Q(level=level, index=index)
+            for level, index, stored in LogTile.objects.filter(condition).values_list(
+                "level", "index", "data"
+            ):
+                found[(level, index)] = bytes(stored)
+        out: list[bytes] = []
+        for tile in tiles:
+            data = found.get((tile.level, tile.index))
+            if data is None or len(data) < tile.width * 32:
+                raise LedgerError(
+                    "tile_missing",
+                    "日志存储中缺少所需的瓦片。",
+                    "A tile the log needs is missing from storage.",
+                    {"tile": tile.path},
+                )
+            out.append(data)
+        return out
+
+
+class DbBundleReader:
+    def read_bundles(self, bundles: Sequence[BundleId]) -> list[bytes]:
+        rows = dict(
+            LogBundle.objects.filter(index__in=[b.index for b in bundles]).values_list(
+                "index", "data"
+            )
+        )
+        out: list[bytes] = []
+        for bundle in bundles:
+            data = rows.get(bundle.index)
+            if data is None:
+                raise LedgerError(
+                    "tile_missing",
+                    "日志存储中缺少所需的条目包。",
+                    "An entry bundle the log needs is missing from storage.",
+                    {"bundle": bundle.path},
+                )
+            out.append(bytes(data))
+        return out
+
+
+def log_size() -> int:
+    state = LogState.objects.filter(pk=1).first()
+    return state.size if state else 0
+
+
+def checkpoint_latest() -> Checkpoint | None:
+    return Checkpoint.objects.order_by("-size").first()
+
+
+def checkpoint_note(checkpoint: Checkpoint) -> str:
+    """The signed checkpoint with every stored witness cosignature appended."""
+    note = parse_note(checkpoint.note)
+    lines = list(Cosignature.objects.filter(checkpoint=checkpoint).values_list("line", flat=True))
+    if not lines:
+        return checkpoint.note
+    extra = parse_note(note.text + "\n" + "".join(lines)).signatures
+    return Note(note.text, (*note.signatures, *extra)).encode()
+
+
+def checkpoint_cosigned(min_size: int, quorum: int = 1) -> Checkpoint | None:
+    """The newest checkpoint of at least ``min_size`` with ``quorum`` cosignatures, if any."""
+    qs = Checkpoint.objects.filter(size__gte=min_size).order_by("-size")
+    for checkpoint in qs[:50]:
+        if Cosignature.objects.filter(checkpoint=checkpoint).count() >= quorum:
+            return checkpoint
+    return None
+
+
+def entry_get(index: int) -> LogEntry | None:
+    return LogEntry.objects.filter(index=index).first()
+
+
+def entries_for_case(case_id: int) -> list[LogEntry]:
+    return list(LogEntry.objects.filter(case_id=case_id, index__isnull=False).order_by("index"))
+
+
+def tile_data(tile: TileId) -> bytes | None:
+    """Tile bytes at exactly ``tile.width`` (a prefix of the widest stored version)."""
+    row = LogTile.objects.filter(level=tile.level, index=tile.index).values_list("data").first()
+    if row is None or len(row[0]) < tile.width * 32:
+        return None
+    return bytes(row[0])[: tile.width * 32]
+
+
+def bundle_data(bundle: BundleId) -> bytes | None:
+    row = LogBundle.objects.filter(index=bundle.index).values_list("width", "data").first()
+    if row is None or row[0] < bundle.width:
+        return None
+    if row[0] == bundle.width:
+        return bytes(row[1])
+    return encode_entry_bundle(decode_entry_bundle(bytes(row[1]), bundle.width))
+
+
+def _check_size(name: str, value: int) -> None:
+    current = log_size()
+    if value > current:
+        raise LedgerError(
+            "size_beyond_log",
+            f"请求的大小超出当前日志（{current}）。",
+            f"The requested size is beyond the current log ({current}).",
+            {"field": name, "value": value, "log_size": current},
+        )
+
+
+def inclusion_proof(index: int, size: int) -> InclusionProof:
+    _check_size("size", size)
+    reader = DbTileReader()
+    proof = inclusion_proof_from_tiles(index, size, reader)
+    entry = LogEntry.objects.filter(index=index).values_list("leaf_hash", flat=True).first()
+    if entry is None:
+        raise LedgerError(
+            "index_out_of_range", "条目不存在。", "No such entry.", {"index": index, "size": size}
+        )
+    root = root_from_tiles(size, reader)
+    return InclusionProof(index, size, bytes(entry), root, tuple(proof))
+
+
+def consistency_proof(old: int, new: int) -> ConsistencyProof:
+    _check_size("new", new)
+    reader = DbTileReader()
+    proof = consistency_proof_from_tiles(old, new, reader)
+    old_root = root_from_tiles(old, reader)
+    new_root = root_from_tiles(new, reader)
+    return ConsistencyProof(old, new, old_root, new_root, tuple(proof))
+
+
+def tlog_proof(index: int, checkpoint: Checkpoint) -> TlogProof:
+    """The C2SP tlog-proof of entry ``index`` against ``checkpoint`` (with cosignatures)."""
+    proof = inclusion_proof_from_tiles(index, checkpoint.size, DbTileReader())
+    return TlogProof(index, tuple(proof), checkpoint_note(checkpoint))
+
+
+def log_verifier_key() -> VerifierKey:
+    from qingqian.ledger.services import log_signer
+
+    return log_signer().verifier()
+
+
+def witness_keys() -> list[VerifierKey]:
+    return [VerifierKey.parse(text) for text in getattr(settings, "QINGQIAN_WITNESS_KEYS", [])]
+
+
+def cosignature_lines(checkpoint: Checkpoint) -> list[NoteSignature]:
+    note = parse_note(checkpoint_note(checkpoint))
+    return list(note.signatures[1:])

@@ -1,0 +1,404 @@
+"""Writes on the case log.
+
+``ledger_append`` / ``ledger_append_many`` add *pending* entries inside the caller's
+transaction, so an event and its log entry commit (or roll back) together. After commit a
+task runs ``ledger_integrate``, which sequences pending entries in batches under a row lock
+on ``LogState``, grows the tiles and entry bundles with the pure kernel, and publishes a
+signed checkpoint. Statements are RFC 8785 canonical JSON without personal data in clear.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+
+from qingqian.common import clock
+from qingqian.common.exceptions import ApplicationError
+from qingqian.ledger.canonical import canonicalize
+from qingqian.ledger.checkpoint import Checkpoint as CheckpointBody
+from qingqian.ledger.checkpoint import sign_checkpoint
+from qingqian.ledger.errors import LedgerError
+from qingqian.ledger.merkle import EMPTY_ROOT, leaf_hash
+from qingqian.ledger.models import (
+    Checkpoint,
+    CheckpointTimestamp,
+    Cosignature,
+    LogBundle,
+    LogEntry,
+    LogState,
+    LogTile,
+)
+from qingqian.ledger.note import SIG_ED25519, SignerKey, parse_note, verify_note
+from qingqian.ledger.selectors import DbBundleReader, DbTileReader, witness_keys
+from qingqian.ledger.tiles import grow_entry_bundles, grow_tiles, root_from_tiles
+
+STATEMENT_VERSION = 1
+INTEGRATE_BATCH = 20_000
+
+# Codes of kernel errors a caller can cause (bad index, sizes, proofs); anything else is
+# a storage fault and is reported without details.
+_CLIENT_CODES = {
+    "index_out_of_range",
+    "sizes_invalid",
+    "number_invalid",
+    "size_beyond_log",
+    "proof_malformed",
+    "proof_length",
+    "proof_mismatch",
+    "note_malformed",
+    "signature_invalid",
+    "signature_missing",
+    "checkpoint_invalid",
+    "checkpoint_unknown",
+    "key_invalid",
+    "key_name_invalid",
+    "timestamp_invalid",
+    "tile_path_invalid",
+    "tile_invalid",
+    "float_not_allowed",
+    "integer_out_of_range",
+    "statement_invalid",
+    "statement_too_deep",
+    "entry_invalid",
+}
+_SAFE_DETAIL_KEYS = {"index", "size", "old_size", "new_size", "field", "value", "log_size", "line"}
+
+
+class LedgerServiceError(ApplicationError):
+    """A ``LedgerError`` translated into the project's error shape for interfaces."""
+
+    status = 422
+    code = "ledger_error"
+
+    @classmethod
+    def from_kernel(cls, exc: LedgerError) -> LedgerServiceError:
+        if exc.code not in _CLIENT_CODES:
+            return cls(
+                "日志存储出错，请稍后再试。",
+                "The log storage failed; please try again later.",
+                code="ledger_unavailable",
+                status=503,
+            )
+        details = {
+            key: value
+            for key, value in exc.details.items()
+            if key in _SAFE_DETAIL_KEYS and isinstance(value, int | str)
+        }
+        status = 404 if exc.code in {"index_out_of_range", "size_beyond_log"} else 422
+        return cls(exc.message_zh, exc.message_en, code=exc.code, details=details, status=status)
+
+
+# --------------------------------------------------------------------------- statements
+
+
+def new_salt() -> str:
+    return os.urandom(16).hex()
+
+
+def salted_hash(salt: str, value: str) -> str:
+    """SHA-256 of ``salt ‖ 0x00 ‖ value`` (hex): commits to free text without revealing it."""
+    return hashlib.sha256(bytes.fromhex(salt) + b"\x00" + value.encode("utf-8")).hexdigest()
+
+
+def utc_text(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def statement_build(event: str, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """A statement: version, event type, the given fields and a fresh random salt."""
+    return {"v": STATEMENT_VERSION, "type": event, "salt": new_salt(), **fields}
+
+
+def timeline_statement(
+    *,
+    case_id: int,
+    reference: str,
+    event_id: int | None,
+    kind: str,
+    at: dt.datetime,
+    actor_id: int | None,
+    from_state: str,
+    to_state: str,
+    note: str,
+) -> dict[str, Any]:
+    """The statement of a case timeline event. The free-text note may name people, so only
+    its salted hash goes in."""
+    statement = statement_build(
+        "case." + kind,
+        {
+            "case": reference,
+            "case_id": case_id,
+            "event_id": event_id,
+            "at": utc_text(at),
+            "actor_id": actor_id,
+            "from_state": from_state,
+            "to_state": to_state,
+        },
+    )
+    if note:
+        statement["note_sha256"] = salted_hash(statement["salt"], note)
+    return statement
+
+
+# --------------------------------------------------------------------------- appending
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    kind: str
+    case_id: int | None
+    statement: Mapping[str, Any] | bytes
+
+
+def _encode(statement: Mapping[str, Any] | bytes) -> bytes:
+    data = statement if isinstance(statement, bytes) else canonicalize(statement)
+    if len(data) > 0xFFFF:
+        raise LedgerError(
+            "entry_invalid",
+            "日志语句过长（上限 65535 字节）。",
+            "The statement is too long (65,535 bytes at most).",
+            {"size": len(data)},
+        )
+    return data
+
+
+def ledger_append(
+    *, kind: str, case_id: int | None, statement: Mapping[str, Any] | bytes
+) -> LogEntry:
+    """Add one pending entry in the caller's transaction; integration runs after commit."""
+    data = _encode(statement)
+    entry = LogEntry.objects.create(
+        statement=data, leaf_hash=leaf_hash(data), kind=kind[:48], case_id=case_id
+    )
+    _schedule_integration()
+    return entry
+
+
+def ledger_append_many(entries: Iterable[NewEntry]) -> int:
+    """Bulk variant: one multi-row insert per chunk, no model instances. Returns the count."""
+    now = clock.now()
+    rows = []
+    for item in entries:
+        data = _encode(item.statement)
+        rows.append((data, leaf_hash(data), item.kind[:48], item.case_id, now))
+    if not rows:
+        return 0
+    table = connection.ops.quote_name(LogEntry._meta.db_table)
+    columns = ", ".join(
+        connection.ops.quote_name(name)
+        for name in ("statement", "leaf_hash", "kind", "case_id", "created_at")
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s)",  # noqa: S608
+            rows,
+        )
+    _schedule_integration()
+    return len(rows)
+
+
+def _schedule_integration() -> None:
+    """Once per transaction: enqueue the integration task after commit (never fails the
+    caller; ``qingqian ledger integrate`` catches up if a task was lost)."""
+    conn = transaction.get_connection()
+    if any(callback[1] is _enqueue_integration for callback in conn.run_on_commit):
+        return
+    transaction.on_commit(_enqueue_integration, robust=True)
+
+
+def _enqueue_integration() -> None:
+    if not getattr(settings, "QINGQIAN_LEDGER_AUTO_INTEGRATE", True):
+        return
+    from qingqian.ledger.tasks import ledger_integrate_task
+
+    ledger_integrate_task.enqueue()
+
+
+# --------------------------------------------------------------------------- integrating
+
+
+@lru_cache(maxsize=4)
+def _signer(text: str, origin: str) -> SignerKey:
+    key = SignerKey.parse(text)
+    if key.sig_type != SIG_ED25519 or key.name != origin:
+        raise ApplicationError(
+            "日志签名密钥与日志来源不一致。",
+            "The log signing key does not match the log origin.",
+            code="ledger_misconfigured",
+            status=500,
+        )
+    return key
+
+
+def log_signer() -> SignerKey:
+    return _signer(settings.QINGQIAN_LOG_SIGNING_KEY, settings.QINGQIAN_LOG_ORIGIN)
+
+
+def _state_locked() -> LogState:
+    if not LogState.objects.filter(pk=1).exists():
+        try:
+            with transaction.atomic():
+                LogState.objects.create(pk=1, size=0, root_hash=EMPTY_ROOT)
+        except IntegrityError:
+            pass
+    return LogState.objects.select_for_update().get(pk=1)
+
+
+def _assign_indices(pairs: Sequence[tuple[int, int]]) -> None:
+    """Set ``index`` for ``(id, index)`` pairs in one statement (PostgreSQL) or one
+    prepared statement run many times (SQLite)."""
+    table = connection.ops.quote_name(LogEntry._meta.db_table)
+    index = connection.ops.quote_name("index")
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"UPDATE {table} AS e SET {index} = u.idx "  # noqa: S608
+                "FROM unnest(%s::bigint[], %s::bigint[]) AS u(id, idx) WHERE e.id = u.id",
+                [[p[0] for p in pairs], [p[1] for p in pairs]],
+            )
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET {index} = %s WHERE id = %s",  # noqa: S608
+                [(position, pk) for pk, position in pairs],
+            )
+
+
+def _integrate_batch(state: LogState, batch: int) -> int:
+    pending = list(
+        LogEntry.objects.filter(index__isnull=True)
+        .order_by("id")
+        .values_list("id", "statement", "leaf_hash")[:batch]
+    )
+    if not pending:
+        return 0
+    size = state.size
+    statements = [bytes(row[1]) for row in pending]
+    hashes = [bytes(row[2]) for row in pending]
+    tiles = grow_tiles(size, hashes, DbTileReader())
+    bundles = grow_entry_bundles(size, statements, DbBundleReader())
+    _assign_indices([(row[0], size + n) for n, row in enumerate(pending)])
+    LogTile.objects.bulk_create(
+        [LogTile(level=t.level, index=t.index, width=t.width, data=d) for t, d in tiles.items()],
+        update_conflicts=True,
+        unique_fields=["level", "index"],
+        update_fields=["width", "data"],
+        batch_size=500,
+    )
+    LogBundle.objects.bulk_create(
+        [LogBundle(index=b.index, width=b.width, data=d) for b, d in bundles.items()],
+        update_conflicts=True,
+        unique_fields=["index"],
+        update_fields=["width", "data"],
+        batch_size=500,
+    )
+    new_size = size + len(pending)
+    state.size = new_size
+    state.root_hash = root_from_tiles(new_size, DbTileReader(tiles))
+    state.save(update_fields=["size", "root_hash", "updated_at"])
+    return len(pending)
+
+
+def _publish(state: LogState) -> Checkpoint | None:
+    latest = Checkpoint.objects.order_by("-size").values_list("size", flat=True).first()
+    if latest is not None and latest >= state.size:
+        return None
+    root = bytes(state.root_hash) or EMPTY_ROOT
+    body = CheckpointBody(settings.QINGQIAN_LOG_ORIGIN, state.size, root)
+    note = sign_checkpoint(body, log_signer())
+    checkpoint = Checkpoint.objects.create(size=state.size, root_hash=root, note=note.encode())
+    authority = timestamp_authority()
+    if authority is not None:
+        transaction.on_commit(lambda: checkpoint_timestamp(checkpoint, authority), robust=True)
+    return checkpoint
+
+
+def ledger_integrate(*, batch: int = INTEGRATE_BATCH) -> Checkpoint | None:
+    """Sequence every pending entry (one transaction per batch, each under the state lock)
+    and publish a signed checkpoint if the log grew. Returns the new checkpoint or None."""
+    published: Checkpoint | None = None
+    while True:
+        with transaction.atomic():
+            state = _state_locked()
+            done = _integrate_batch(state, batch) < batch
+            if done:
+                published = _publish(state)
+        if done:
+            return published
+
+
+# --------------------------------------------------------------------------- witnesses
+
+
+def cosignature_add(*, size: int, line: str) -> Cosignature:
+    """Store a witness cosignature (a tlog-cosignature/v1 signature line) on the checkpoint
+    of ``size``. Only keys listed in ``QINGQIAN_WITNESS_KEYS`` are accepted."""
+    checkpoint = Checkpoint.objects.filter(size=size).first()
+    if checkpoint is None:
+        raise LedgerServiceError(
+            "没有这个大小的检查点。",
+            "There is no checkpoint of this size.",
+            code="checkpoint_unknown",
+            details={"size": size},
+            status=404,
+        )
+    text = line if line.endswith("\n") else line + "\n"
+    body = parse_note(checkpoint.note).text
+    try:
+        note = parse_note(body + "\n" + text)
+        if len(note.signatures) != 1:
+            raise LedgerError(
+                "note_malformed", "只能提交一行联署。", "Send exactly one cosignature line."
+            )
+        [verified] = verify_note(note, witness_keys())
+    except LedgerError as exc:
+        raise LedgerServiceError.from_kernel(exc) from exc
+    if verified.timestamp is None:
+        raise LedgerServiceError(
+            "这不是见证人联署（tlog-cosignature/v1）。",
+            "This is not a witness cosignature (tlog-cosignature/v1).",
+            code="signature_invalid",
+        )
+    signature = note.signatures[0]
+    cosignature, _ = Cosignature.objects.get_or_create(
+        checkpoint=checkpoint,
+        witness=signature.name,
+        key_id=signature.key_id.hex(),
+        defaults={"line": signature.line(), "timestamp": verified.timestamp},
+    )
+    return cosignature
+
+
+# --------------------------------------------------------------------------- timestamps
+
+
+def timestamp_authority() -> Any:
+    """The configured RFC 3161-style authority adapter (``QINGQIAN_TIMESTAMP_AUTHORITY``:
+    an object or a dotted path to a zero-argument factory), or None."""
+    configured = getattr(settings, "QINGQIAN_TIMESTAMP_AUTHORITY", None)
+    if configured is None or configured == "":
+        return None
+    if isinstance(configured, str):
+        from django.utils.module_loading import import_string
+
+        return import_string(configured)()
+    return configured
+
+
+def checkpoint_timestamp(checkpoint: Checkpoint, authority: Any) -> CheckpointTimestamp:
+    """Ask ``authority`` for a timestamp on the SHA-256 of the signed checkpoint note."""
+    digest = hashlib.sha256(checkpoint.note.encode("utf-8")).digest()
+    token = authority.timestamp(digest)
+    return CheckpointTimestamp.objects.create(
+        checkpoint=checkpoint,
+        authority=token.authority,
+        token=token.token,
+        gen_time=token.gen_time,
+    )

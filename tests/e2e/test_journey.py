@@ -186,7 +186,7 @@ def test_intake_agent_journey(
     expect(errors.first).to_have_attribute("data-line", "3")
     cells = errors.first.locator("td")
     expect(cells.nth(0)).to_have_text("3")
-    expect(cells.nth(1)).to_have_text("amount")
+    expect(cells.nth(1)).to_have_text("金额")  # the column as the file names it
     expect(cells.nth(2)).to_contain_text(expected.value.message)
     expect(cells.nth(2)).to_contain_text("amount_not_positive")
     expect(page.locator("#import-error-count")).to_have_text("1")

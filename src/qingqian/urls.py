@@ -7,6 +7,7 @@ from qingqian.api.router import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("tlog/", include("qingqian.ledger.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path(
         "login/",

@@ -61,6 +61,7 @@ api = NinjaAPI(
     auth=[BearerToken(), StaffSession()],
     urls_namespace="api",
 )
+api.add_router("/ledger", "qingqian.ledger.api.router")
 
 ERRORS: dict[int | str, Any] = {
     400: ErrorOut,

@@ -1,0 +1,145 @@
+"""``/api/v1/ledger``: checkpoint, entries, proofs (read-only, public like the tiles) and
+witness cosignatures (authenticated by the signature itself against configured keys)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from ninja.responses import Status
+
+from qingqian.common.exceptions import NotFound
+from qingqian.ledger import selectors
+from qingqian.ledger.errors import LedgerError
+from qingqian.ledger.services import LedgerServiceError, cosignature_add
+
+router = Router(tags=["ledger"])
+
+
+class CheckpointOut(Schema):
+    origin: str
+    size: int
+    root_hash: str
+    note: str
+    log_key: str
+    cosigned_by: list[str]
+
+
+class EntryOut(Schema):
+    index: int
+    leaf_hash: str
+    statement: str
+    kind: str
+
+
+class InclusionOut(Schema):
+    leaf_index: int
+    tree_size: int
+    leaf_hash: str
+    root_hash: str
+    proof: list[str]
+
+
+class ConsistencyOut(Schema):
+    old_size: int
+    new_size: int
+    old_root: str
+    new_root: str
+    proof: list[str]
+
+
+class InclusionQuery(Schema):
+    index: int
+    size: int
+
+
+class ConsistencyQuery(Schema):
+    old: int
+    new: int
+
+
+class CosignatureIn(Schema):
+    size: int
+    cosignature: str
+
+
+class CosignatureOut(Schema):
+    size: int
+    witness: str
+    timestamp: int
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def checkpoint_json() -> dict[str, Any]:
+    latest = selectors.checkpoint_latest()
+    if latest is None:
+        raise NotFound(
+            "尚无检查点。", "No checkpoint has been published yet.", code="no_checkpoint"
+        )
+    return {
+        "origin": selectors.log_verifier_key().name,
+        "size": latest.size,
+        "root_hash": _b64(bytes(latest.root_hash)),
+        "note": selectors.checkpoint_note(latest),
+        "log_key": selectors.log_verifier_key().encode(),
+        "cosigned_by": [s.name for s in selectors.cosignature_lines(latest)],
+    }
+
+
+def _kernel(call: Any, *args: int) -> Any:
+    for value in args:
+        if value < 0:
+            raise LedgerServiceError(
+                "数字必须是非负整数。",
+                "Numbers must be non-negative integers.",
+                code="number_invalid",
+            )
+    try:
+        return call(*args)
+    except LedgerError as exc:
+        raise LedgerServiceError.from_kernel(exc) from exc
+
+
+@router.get("/checkpoint", response=CheckpointOut, auth=None)
+def checkpoint(request: HttpRequest) -> dict[str, Any]:
+    return checkpoint_json()
+
+
+@router.get("/entries/{index}", response=EntryOut, auth=None)
+def entry(request: HttpRequest, index: int) -> dict[str, Any]:
+    found = selectors.entry_get(index) if index >= 0 else None
+    if found is None or found.index is None:
+        raise NotFound("条目不存在。", "No such entry.", code="entry_not_found")
+    return {
+        "index": found.index,
+        "leaf_hash": _b64(bytes(found.leaf_hash)),
+        "statement": _b64(bytes(found.statement)),
+        "kind": found.kind,
+    }
+
+
+@router.get("/proofs/inclusion", response=InclusionOut, auth=None)
+def inclusion(request: HttpRequest, query: Query[InclusionQuery]) -> dict[str, Any]:
+    proof = _kernel(selectors.inclusion_proof, query.index, query.size)
+    result: dict[str, Any] = proof.to_json()
+    return result
+
+
+@router.get("/proofs/consistency", response=ConsistencyOut, auth=None)
+def consistency(request: HttpRequest, query: Query[ConsistencyQuery]) -> dict[str, Any]:
+    proof = _kernel(selectors.consistency_proof, query.old, query.new)
+    result: dict[str, Any] = proof.to_json()
+    return result
+
+
+@router.post("/cosignatures", response={201: CosignatureOut}, auth=None)
+def cosignature(request: HttpRequest, payload: CosignatureIn) -> Status[dict[str, Any]]:
+    stored = cosignature_add(size=payload.size, line=payload.cosignature)
+    return Status(
+        201, {"size": payload.size, "witness": stored.witness, "timestamp": stored.timestamp}
+    )

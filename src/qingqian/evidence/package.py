@@ -1,0 +1,150 @@
+"""Build an evidence package for a case: files, statements, tlog-proofs, the checkpoint with
+cosignatures, the log key, a policy file, bilingual instructions, and a manifest signed by
+the log key. ``qingqian-verify`` (``ledger/verify_cli.py``) checks it offline."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from qingqian.accounts.models import User
+from qingqian.cases.selectors import case_get_for_user
+from qingqian.compliance.services import audit_record
+from qingqian.evidence.magic import KINDS
+from qingqian.evidence.models import EvidenceVersion
+from qingqian.evidence.services import file_read, provenance_text
+from qingqian.ledger import selectors as log
+from qingqian.ledger.note import Note, sign_text
+from qingqian.ledger.services import (
+    ledger_append,
+    ledger_integrate,
+    log_signer,
+    statement_build,
+)
+from qingqian.ledger.verify_cli import FORMAT, MANIFEST, MANIFEST_SIG, build_zip, manifest_note_text
+
+README = """清欠证据包 / Qingqian evidence package
+========================================
+
+案件 / Case: {reference}
+检查点大小 / Checkpoint size: {size}
+
+【中文】
+本证据包包含案件日志中的全部事件语句、证据文件及其来源记录、每条语句的包含证明（C2SP
+tlog-proof）、带见证人联署的签名检查点、日志公钥（log-key.txt）和验证策略（policy.json）。
+manifest.json 列出每个文件的 SHA-256，manifest.sig 用日志密钥签署该清单。
+
+验证方法：安装 qingqian 后运行
+    qingqian-verify 本文件.zip --log-key "<从官方渠道获得的日志公钥>"
+验证器不需要数据库或网络，只依赖 Python 与 cryptography。全部检查通过时退出码为 0；
+任何一个字节被改动都会导致失败，并指出出问题的位置。请务必将 log-key.txt 与日志运营方
+公布的公钥核对，并按需要核对见证人公钥。
+
+【English】
+This package holds every logged event statement of the case, the evidence files with their
+provenance records, an inclusion proof (C2SP tlog-proof) for each statement, the signed
+checkpoint with witness cosignatures, the log's public key (log-key.txt) and the verification
+policy (policy.json). manifest.json lists the SHA-256 of every member; manifest.sig signs it
+with the log key.
+
+To verify, install qingqian and run
+    qingqian-verify THIS.zip --log-key "<the log key obtained from an official source>"
+The verifier needs no database and no network, only Python and cryptography. It exits 0 only
+when every check passes; changing any single byte makes it fail and say where. Always compare
+log-key.txt with the key the log operator publishes, and check the witness keys you rely on.
+"""
+
+
+def package_build(*, user: User, case_id: int) -> bytes:
+    """The package of every logged entry of the case (access checked like any case read)."""
+    case = case_get_for_user(user, case_id)
+    ledger_integrate()
+    entries = log.entries_for_case(case.pk)
+    needed = (entries[-1].index + 1) if entries and entries[-1].index is not None else 0
+    witnesses = log.witness_keys()
+    checkpoint = (log.checkpoint_cosigned(needed) if witnesses else None) or (
+        log.checkpoint_latest()
+    )
+    assert checkpoint is not None  # ledger_integrate always leaves one
+    note = log.checkpoint_note(checkpoint)
+    cosigned = {s.name for s in log.cosignature_lines(checkpoint)}
+    trusted = [w for w in witnesses if w.name in cosigned]
+    versions = {
+        v.log_entry_id: v
+        for v in EvidenceVersion.objects.filter(item__case=case).select_related("file", "item")
+    }
+    members: dict[str, bytes] = {
+        "README.txt": README.format(reference=case.reference, size=checkpoint.size).encode(),
+        "log-key.txt": (log.log_verifier_key().encode() + "\n").encode(),
+        "checkpoint.txt": note.encode(),
+        "policy.json": json.dumps(
+            {
+                "format": FORMAT,
+                "log": log.log_verifier_key().name,
+                "witnesses": [w.encode() for w in trusted],
+                "quorum": len(trusted),
+            },
+            indent=2,
+        ).encode(),
+    }
+    listing = []
+    for entry in entries:
+        assert entry.index is not None
+        stem = f"entries/{entry.index:012d}"
+        item: dict[str, object] = {
+            "index": entry.index,
+            "statement": f"{stem}.json",
+            "proof": f"{stem}.tlog-proof",
+        }
+        members[f"{stem}.json"] = bytes(entry.statement)
+        members[f"{stem}.tlog-proof"] = log.tlog_proof(entry.index, checkpoint).encode().encode()
+        version = versions.get(entry.pk)
+        if version is not None:
+            extension = next(
+                (k.extensions[0] for k in KINDS.values() if k.mime == version.file.content_type),
+                "bin",
+            )
+            name = f"files/{version.file.sha256}.{extension}"
+            members[name] = file_read(version.file)
+            item["file"] = name
+            provenance = f"provenance/{entry.index:012d}.json"
+            item["provenance"] = provenance
+            members[provenance] = provenance_text(version.item).encode()
+        listing.append(item)
+    manifest = json.dumps(
+        {
+            "format": FORMAT,
+            "case": case.reference,
+            "checkpoint_size": checkpoint.size,
+            "entries": listing,
+            "members": {
+                name: hashlib.sha256(data).hexdigest() for name, data in sorted(members.items())
+            },
+        },
+        indent=2,
+        ensure_ascii=False,
+    ).encode()
+    text = manifest_note_text(manifest)
+    members[MANIFEST] = manifest
+    members[MANIFEST_SIG] = Note(text, (sign_text(text, log_signer()),)).encode().encode()
+    ledger_append(
+        kind="evidence.package_exported",
+        case_id=case.pk,
+        statement=statement_build(
+            "evidence.package_exported",
+            {
+                "case": case.reference,
+                "case_id": case.pk,
+                "checkpoint_size": checkpoint.size,
+                "manifest_sha256": hashlib.sha256(manifest).hexdigest(),
+            },
+        ),
+    )
+    audit_record(
+        actor=user,
+        organisation=case.organisation,
+        action="evidence.export",
+        obj=case,
+        after={"checkpoint_size": checkpoint.size, "entries": len(listing)},
+    )
+    return build_zip(members)

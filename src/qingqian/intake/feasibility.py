@@ -114,6 +114,10 @@ DEBTOR_FACTORS: dict[str, Decimal] = {
     "registry_deregistered": Decimal("0.30"),
 }
 
+#: Judicial routes once the limitation period has expired: the debtor who pleads it wins, so
+#: only this share of the usual probability is kept (most debtors with advice plead it).
+LIMITATION_EXPIRED_FACTOR = Decimal("0.10")
+
 
 class Route(StrEnum):
     NEGOTIATION = "negotiation"
@@ -458,6 +462,7 @@ def assumptions() -> dict[str, Any]:
         "oral_only_cap": str(ORAL_ONLY_CAP),
         "age_factor": {k: str(v) for k, v in AGE_FACTOR.items()},
         "debtor_factors": {k: str(v) for k, v in DEBTOR_FACTORS.items()},
+        "limitation_expired_factor": str(LIMITATION_EXPIRED_FACTOR),
         "routes": [a.to_dict() for a in ROUTES.values()],
         "recovery_model": "all_or_nothing",
         "recovery_base": "outstanding_principal",
@@ -1095,7 +1100,8 @@ def _routes(
         if not is_open:
             fees = ZERO
         creditor_costs = ZERO if bearer == CostBearer.ORGANISATION.value else fees + other
-        p = _prob(probability * a.efficacy) if is_open else Decimal("0.0000")
+        factor = LIMITATION_EXPIRED_FACTOR if a.judicial and expired else Decimal(1)
+        p = _prob(probability * a.efficacy * factor) if is_open else Decimal("0.0000")
         gross = _money(amount * p)
         expected_commission = _money(commission_full * p)
         net = gross - expected_commission - creditor_costs if is_open else ZERO

@@ -437,7 +437,7 @@ class Attempt:
     @classmethod
     def from_dict(cls, data: Any, where: str = "history") -> Attempt:
         d = _Reader(data, where)
-        outcome = d.get("outcome", default=None)
+        outcome = d.get("outcome")  # required; null means "not known yet"
         attempt = cls(
             at=d.instant("at"),
             channel=d.enum("channel", Channel),

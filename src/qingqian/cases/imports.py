@@ -34,6 +34,7 @@ from qingqian.cases.models import (
 )
 from qingqian.cases.services import references_reserve, require
 from qingqian.common import clock, crypto
+from qingqian.common.bulk import bulk_insert
 from qingqian.common.exceptions import ApplicationError, PermissionDenied, ValidationFailed
 from qingqian.compliance.services import audit_record, audit_record_many
 from qingqian.ledger.services import NewEntry, ledger_append_many, timeline_statement
@@ -299,22 +300,35 @@ def _write(
         ),
     )
 
-    # 3. Invoices.
-    Invoice.objects.bulk_create(
-        [
-            Invoice(
-                case=open_cases[parties[_party_key(r)].pk],
-                creditor=creditor,
-                number=r.invoice_no,
-                amount=r.amount,
-                outstanding=r.amount,
-                issue_date=r.issue_date,
-                due_date=r.due_date,
-                note=r.note,
+    # 3. Invoices: plain rows, the bulk of the file.
+    creditor_id = creditor.pk
+    bulk_insert(
+        Invoice,
+        (
+            "case",
+            "creditor",
+            "number",
+            "amount",
+            "outstanding",
+            "issue_date",
+            "due_date",
+            "note",
+            "created_at",
+        ),
+        (
+            (
+                open_cases[parties[_party_key(r)].pk].pk,
+                creditor_id,
+                r.invoice_no,
+                r.amount,
+                r.amount,
+                r.issue_date,
+                r.due_date,
+                r.note,
+                now,
             )
             for r in rows
-        ],
-        batch_size=BATCH,
+        ),
     )
     # 4. Existing cases that received invoices: add to their totals and note it.
     created_ids = {c.pk for c in new_cases}

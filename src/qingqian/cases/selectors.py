@@ -91,12 +91,17 @@ def case_search(user: User | None, filters: CaseFilters) -> QuerySet[Case]:
         qs = qs.filter(oldest_due_date__lt=as_of - dt.timedelta(days=JUDICIAL_ROUTE_DAYS))
     q = filters.q.strip()
     if q:
-        cond = Q(debtor_name__icontains=q) | Q(reference__iexact=q)
+        # Each branch can use its own index (trigram on the name on PostgreSQL, the unique
+        # reference, credit code, invoice number); sub-selects instead of joins keep the
+        # result free of duplicates without a DISTINCT over the whole case book.
+        cond = Q(debtor_name__icontains=q) | Q(reference=q.upper())
         if len(q) == 18:
-            cond |= Q(case_parties__party__credit_code=q.upper())
+            cond |= Q(
+                pk__in=CaseParty.objects.filter(party__credit_code=q.upper()).values("case_id")
+            )
         if len(q) >= 3:
             cond |= Q(pk__in=Invoice.objects.filter(number=q).values("case_id"))
-        qs = qs.filter(cond).distinct()
+        qs = qs.filter(cond)
     return qs
 
 
@@ -107,8 +112,16 @@ def case_list_page(
     qs = case_search(user, filters)
     count = qs.count()
     page = max(1, page)
+    # Pick the page's ids first (an index-only walk), then load just those rows with their
+    # relations: deep pages no longer drag every skipped row through the joins.
+    ids = list(
+        qs.order_by("-created_at", "-id").values_list("pk", flat=True)[
+            (page - 1) * per_page : page * per_page
+        ]
+    )
     rows: list[Case] = list(
-        qs.select_related("creditor", "handler")
+        Case.objects.filter(pk__in=ids)
+        .select_related("creditor", "handler")
         .prefetch_related(
             Prefetch(
                 "case_parties",
@@ -116,7 +129,7 @@ def case_list_page(
                 to_attr="debtor_links",
             )
         )
-        .order_by("-created_at", "-id")[(page - 1) * per_page : page * per_page]
+        .order_by("-created_at", "-id")
     )
     return rows, count
 

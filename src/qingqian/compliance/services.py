@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 
 from qingqian.common import clock
+from qingqian.common.bulk import bulk_insert
 from qingqian.common.middleware import current_request_id
 from qingqian.compliance.models import AuditEvent
 
@@ -54,18 +55,25 @@ def audit_record_many(
     at = clock.now()
     rid = current_request_id()
     actor_fields = _actor_fields(actor)
-    objs = [
-        AuditEvent(
-            organisation=organisation,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            after=after,
-            at=at,
-            request_id=rid,
-            **actor_fields,
-        )
-        for object_id, after in rows
-    ]
-    AuditEvent.objects.bulk_create(objs, batch_size=2000)
-    return len(objs)
+    actor_id = actor.pk if actor is not None else None
+    label = actor_fields["actor_label"]
+    org_id = organisation.pk if organisation is not None else None
+    return bulk_insert(
+        AuditEvent,
+        (
+            "organisation",
+            "actor",
+            "actor_label",
+            "action",
+            "object_type",
+            "object_id",
+            "before",
+            "after",
+            "at",
+            "request_id",
+        ),
+        (
+            (org_id, actor_id, label, action, object_type, str(object_id), None, after, at, rid)
+            for object_id, after in rows
+        ),
+    )

@@ -58,7 +58,14 @@ class Party(models.Model):
                 name="party_id_number_only_for_persons",
             ),
         ]
-        indexes = [models.Index(fields=["organisation", "credit_code"])]
+        indexes = [
+            models.Index(fields=["organisation", "credit_code"]),
+            models.Index(
+                fields=["organisation", "name"],
+                condition=models.Q(is_client=True),
+                name="party_clients_by_name",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -280,7 +280,7 @@ def _write(
         ],
         batch_size=BATCH,
     )
-    _log_events(opened)
+    timeline_events_log(opened)
     audit_record_many(
         actor=actor,
         organisation=organisation,
@@ -359,11 +359,11 @@ def _write(
         ],
         batch_size=BATCH,
     )
-    _log_events(added_events)
+    timeline_events_log(added_events)
     return len(new_cases)
 
 
-def _log_events(events: list[TimelineEvent]) -> None:
+def timeline_events_log(events: list[TimelineEvent]) -> None:
     """One log entry per bulk-created timeline row, in one bulk insert."""
     ledger_append_many(
         NewEntry(

@@ -1,0 +1,1 @@
+"""The demo portfolio that ``make demo`` loads (``qingqian load-demo``)."""

@@ -43,3 +43,10 @@ def test_phone_e164() -> None:
 
 def test_mask() -> None:
     assert mask("320508198503150012", 6, 4) == "320508********0012"
+
+
+def test_chinese_full_name_is_family_name_first() -> None:
+    from qingqian.accounts.models import User
+
+    assert User(first_name="建国", last_name="陈").get_full_name() == "陈建国"
+    assert User(first_name="Ada", last_name="Lovelace").get_full_name() == "Ada Lovelace"

@@ -56,6 +56,13 @@ class User(AbstractUser):
             )
         ]
 
+    def get_full_name(self) -> str:
+        """Chinese names read family name first, with no space (陈建国)."""
+        last, first = self.last_name.strip(), self.first_name.strip()
+        if any("\u3400" <= ch <= "\u9fff" for ch in last + first):
+            return f"{last}{first}"
+        return super().get_full_name()
+
     def has_perm_code(self, perm: Perm) -> bool:
         return bool(self.is_active and has_permission(self.role, perm))
 

@@ -260,3 +260,18 @@ def test_token_command(users: Any) -> None:
     with pytest.raises(CommandError) as exc:
         call_command("token", "create", "--user", "nobody")
     assert exc.value.returncode == 2
+
+
+@pytest.mark.parametrize("broad", [False, True])
+def test_search_by_name_reference_code_and_invoice(
+    api: Client, case: Any, debtor: Any, monkeypatch: pytest.MonkeyPatch, broad: bool
+) -> None:
+    from qingqian.cases import selectors
+
+    if broad:  # the plain OR plan used for searches most names match
+        monkeypatch.setattr(selectors, "BROAD_SEARCH", 1)
+    for q in ["文旅酒店", case.reference.lower(), debtor.credit_code, "INV-002"]:
+        data = api.get("/api/v1/cases", {"q": q}).json()
+        assert [i["id"] for i in data["items"]] == [case.pk], q
+        assert data["count"] == 1
+    assert api.get("/api/v1/cases", {"q": "不存在的公司"}).json()["count"] == 0

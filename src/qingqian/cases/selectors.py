@@ -69,6 +69,36 @@ class CaseFilters:
     as_of: dt.date | None = None
 
 
+BROAD_SEARCH = 2000
+
+
+def _search_condition(q: str) -> Q:
+    """Cases whose debtor name contains ``q``, or whose reference, a debtor's credit code or
+    an invoice number is ``q``.
+
+    A selective search is answered as a UNION of branches that each use their own index
+    (trigram on the name on PostgreSQL, the unique reference, credit code, invoice number)
+    and only then joined to the case list. A broad one (a word most names share, such as
+    有限公司) is left as one OR condition, which the ordered list scan satisfies at once; one
+    bounded probe tells the two apart.
+    """
+    code = q.upper()
+    name = Case.objects.filter(debtor_name__icontains=q).order_by()
+    branches: list[QuerySet[Any]] = [Case.objects.filter(reference=code).order_by().values("pk")]
+    if len(q) == 18:
+        branches.append(
+            CaseParty.objects.filter(party__credit_code=code).order_by().values("case_id")
+        )
+    if len(q) >= 3:
+        branches.append(Invoice.objects.filter(number=q).order_by().values("case_id"))
+    if len(name.values("pk")[:BROAD_SEARCH]) >= BROAD_SEARCH:
+        cond = Q(debtor_name__icontains=q)
+        for branch in branches:
+            cond |= Q(pk__in=branch)
+        return cond
+    return Q(pk__in=name.values("pk").union(*branches, all=True))
+
+
 def case_search(user: User | None, filters: CaseFilters) -> QuerySet[Case]:
     """Filtered, searchable case list (debtor name, credit code, invoice number, reference)."""
     qs = cases_visible_to(user)
@@ -91,17 +121,7 @@ def case_search(user: User | None, filters: CaseFilters) -> QuerySet[Case]:
         qs = qs.filter(oldest_due_date__lt=as_of - dt.timedelta(days=JUDICIAL_ROUTE_DAYS))
     q = filters.q.strip()
     if q:
-        # Each branch can use its own index (trigram on the name on PostgreSQL, the unique
-        # reference, credit code, invoice number); sub-selects instead of joins keep the
-        # result free of duplicates without a DISTINCT over the whole case book.
-        cond = Q(debtor_name__icontains=q) | Q(reference=q.upper())
-        if len(q) == 18:
-            cond |= Q(
-                pk__in=CaseParty.objects.filter(party__credit_code=q.upper()).values("case_id")
-            )
-        if len(q) >= 3:
-            cond |= Q(pk__in=Invoice.objects.filter(number=q).values("case_id"))
-        qs = qs.filter(cond)
+        qs = qs.filter(_search_condition(q))
     return qs
 
 

@@ -10,7 +10,6 @@ PORT   ?= 8000
 # A stamp per dependency set: editing pyproject.toml reinstalls, nothing else does.
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e .
 	@touch $@
 

@@ -883,7 +883,8 @@ def train(frame: pd.DataFrame, config: Config, current: Artefact | None = None) 
     window_end = window.get("holdout_to", "").replace("-", "") or None
     version = model_version("radar", payload, window_end)
     new_auc = models[config.primary]["holdout"]["auc"]
-    promotion = _promotion(current, xh, y[hold_rows], new_auc, config.min_gain)
+    holdout_raw = frame.iloc[hold_rows]  # the current model may use other columns
+    promotion = _promotion(current, holdout_raw, y[hold_rows], new_auc, config.min_gain)
     card_doc = {
         "model_version": version,
         "pipeline_version": PIPELINE_VERSION,

@@ -1,0 +1,167 @@
+"""``qingqian scoring``: evaluate and train repayment-propensity models (还款意愿评分模型).
+
+``qingqian scoring evaluate --csv FILE --target COLUMN [--positive VALUE] [--folds 5]
+[--audit COL ...] [--exclude COL ...] [--no-challenger] --json`` prints the cross-validated
+``{"auc", "ks", "brier", "ece", "n", "model_version", ...}`` of the WOE/logistic scorecard
+(and the LightGBM challenger under ``"challenger"``), with a fairness report per audit column.
+
+``qingqian scoring train --csv FILE --target COLUMN --out DIR [--date-column COL]
+[--positive VALUE] [--audit COL ...] [--exclude COL ...] [--primary scorecard|challenger]
+[--min-gain 0.0] --json`` fits both models on the earlier window, judges them on the latest
+``--holdout`` share by date, writes ``DIR/<version>/`` (``model.json``, ``model_card.json``,
+``model_card.md``) and points ``DIR/CURRENT`` at it only when it is not worse than the
+current model on the same held-out rows; a refused promotion exits with code 3.
+
+Bad input exits with code 2 and a bilingual message. See ``docs/scoring.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from qingqian.common.exceptions import ApplicationError
+
+
+def _bad(zh: str, en: str) -> CommandError:
+    return CommandError(f"{zh} / {en}", returncode=2)
+
+
+def _common(parser: CommandParser) -> None:
+    parser.add_argument("--csv", required=True, help="CSV file with a header row")
+    parser.add_argument("--target", required=True, help="the binary target column")
+    parser.add_argument("--positive", help="the target value that counts as positive")
+    parser.add_argument(
+        "--audit", action="append", default=[], help="group column for the fairness audit only"
+    )
+    parser.add_argument("--exclude", action="append", default=[], help="column to leave out")
+    parser.add_argument("--threshold", default="60", help="work threshold 0-100 (default 60)")
+    parser.add_argument("--seed", default="0", help="random seed (default 0)")
+    parser.add_argument("--estimators", default="300", help="LightGBM rounds (default 300)")
+    parser.add_argument("--no-challenger", action="store_true", help="skip LightGBM")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def _int(raw: str, name: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise _bad(f"{name} 必须是整数：{raw!r}", f"{name} must be an integer: {raw!r}") from None
+
+
+def _float(raw: str, name: str) -> float:
+    try:
+        return float(raw)
+    except ValueError:
+        raise _bad(f"{name} 必须是数字：{raw!r}", f"{name} must be a number: {raw!r}") from None
+
+
+def _read_csv(path: str) -> Any:
+    import pandas as pd
+
+    file = Path(path)
+    if not file.is_file():
+        raise _bad(f"找不到文件：{path}", f"No such file: {path}")
+    try:
+        return pd.read_csv(file)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _bad(f"无法读取 CSV：{exc}", f"Cannot read the CSV: {exc}") from None
+
+
+class Command(BaseCommand):
+    help = "Repayment-propensity models: `scoring evaluate` (cross-validated) and `scoring train`."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        evaluate = sub.add_parser("evaluate", help="Cross-validate the pipeline on a CSV.")
+        _common(evaluate)
+        evaluate.add_argument("--folds", default="5", help="number of folds (default 5)")
+        train = sub.add_parser("train", help="Train, judge on the latest window, maybe promote.")
+        _common(train)
+        train.add_argument("--out", required=True, help="artefact directory (holds CURRENT)")
+        train.add_argument("--date-column", help="date column for the out-of-time split")
+        train.add_argument("--holdout", default="0.2", help="held-out share (default 0.2)")
+        train.add_argument("--primary", default="scorecard", help="scorecard or challenger")
+        train.add_argument("--min-gain", default="0", help="AUC gain required to promote")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        from qingqian.scoring.pipeline import Config
+
+        frame = _read_csv(opts["csv"])
+        try:
+            config = Config(
+                target=opts["target"],
+                positive=opts.get("positive"),
+                date_column=opts.get("date_column"),
+                audit_columns=tuple(opts["audit"]),
+                exclude=tuple(opts["exclude"]),
+                folds=_int(opts.get("folds", "5"), "--folds"),
+                holdout_share=_float(opts.get("holdout", "0.2"), "--holdout"),
+                seed=_int(opts["seed"], "--seed"),
+                threshold=_int(opts["threshold"], "--threshold"),
+                challenger=not opts["no_challenger"],
+                lgbm_estimators=_int(opts["estimators"], "--estimators"),
+                primary=opts.get("primary", "scorecard"),
+                min_gain=_float(opts.get("min_gain", "0"), "--min-gain"),
+            )
+            if opts["action"] == "evaluate":
+                self._evaluate(frame, config, opts)
+            else:
+                self._train(frame, config, opts)
+        except ApplicationError as exc:
+            raise CommandError(exc.message, returncode=2) from None
+
+    def _evaluate(self, frame: Any, config: Any, opts: dict[str, Any]) -> None:
+        from qingqian.scoring.pipeline import evaluate
+
+        result = evaluate(frame, config)
+        if opts["json"]:
+            self.stdout.write(json.dumps(result, ensure_ascii=False))
+            return
+        self.stdout.write(
+            f"{result['n']} 行 rows, {config.folds} 折 folds: AUC {result['auc']} "
+            f"(±{result['auc_std']}), KS {result['ks']}, Brier {result['brier']}, "
+            f"ECE {result['ece']}  [{result['model_version']}]"
+        )
+        if "challenger" in result:
+            c = result["challenger"]
+            self.stdout.write(f"LightGBM: AUC {c['auc']}, KS {c['ks']}, Brier {c['brier']}")
+
+    def _train(self, frame: Any, config: Any, opts: dict[str, Any]) -> None:
+        from qingqian.scoring.pipeline import load_artefact, train
+
+        out = Path(opts["out"])
+        current = None
+        pointer = out / "CURRENT"
+        if pointer.is_file():
+            folder = out / pointer.read_text(encoding="utf-8").strip()
+            current = load_artefact({p.name: p.read_bytes() for p in folder.iterdir()})
+        artefact = train(frame, config, current)
+        folder = out / artefact.version
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, data in artefact.files().items():
+            (folder / name).write_bytes(data)
+        promotion = artefact.card["promotion"]
+        if promotion["promoted"]:
+            pointer.write_text(artefact.version + "\n", encoding="utf-8")
+        summary = {
+            "model_version": artefact.version,
+            "directory": str(folder),
+            "promoted": promotion["promoted"],
+            "promotion": promotion,
+            "holdout": {k: v["holdout"] for k, v in artefact.card["models"].items()},
+            "window": artefact.card["data"]["window"],
+        }
+        if opts["json"]:
+            self.stdout.write(json.dumps(summary, ensure_ascii=False))
+        else:
+            self.stdout.write(f"{artefact.version} → {folder}")
+            self.stdout.write(f"{promotion['reason_zh']} / {promotion['reason_en']}")
+        if not promotion["promoted"]:
+            raise CommandError(
+                f"未启用：{promotion['reason_zh']} / Not promoted: {promotion['reason_en']}",
+                returncode=3,
+            )

@@ -35,6 +35,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -450,11 +451,16 @@ def fit_woe_logit(
         categorical_variables=list(categorical) or None,
         binning_fit_params={name: dict(NUMERIC_BINNING) for name in numeric} or None,
     )
-    process.fit(x[names], y)
+    with warnings.catch_warnings():
+        # optbinning 1.0 writes its "Totals" row in a way pandas 3 flags; harmless here
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", DeprecationWarning)
+        process.fit(x[names], y)
+        tables = {name: process.get_binned_variable(name).binning_table.build() for name in names}
     variables = []
     for name in names:
         ob = process.get_binned_variable(name)
-        table = ob.binning_table.build()
+        table = tables[name]
         n_bins = len(table) - 3  # minus Special, Missing, Totals
         woe = [float(table["WoE"].iloc[i]) for i in range(n_bins)]
         missing_woe = float(table["WoE"].iloc[n_bins + 1])  # rows: bins, Special, Missing

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "qingqian.legaldata",
     "qingqian.ledger",
     "qingqian.evidence",
+    "qingqian.reports",
     "qingqian.web",
     "qingqian.api",
     "qingqian.commands",

@@ -1,0 +1,107 @@
+"""Feasibility reports (versioned per case) and the published fee schedules."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from qingqian.intake.fee_rules import CostBearer, OrgType
+
+
+class Decision(models.TextChoices):
+    PENDING = "pending", _("待律师审查")
+    ACCEPTED = "accepted", _("接案")
+    REJECTED = "rejected", _("不予接案")
+
+
+class FeasibilityReport(models.Model):
+    """One version of a case's 可行性报告: the kernel's ``to_dict()`` as generated, never
+    edited afterwards; only the lawyer's decision is written later."""
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="feasibility_reports"
+    )
+    version = models.PositiveIntegerField(_("版本"))
+    generated_at = models.DateTimeField(_("生成时间"))
+    generated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    data = models.JSONField(_("报告内容"))
+    inputs_digest = models.CharField(_("输入摘要（SHA-256）"), max_length=64)
+    pdf_sha256 = models.CharField(_("PDF 摘要（SHA-256）"), max_length=64, blank=True)
+    decision = models.CharField(
+        _("审查结论"), max_length=10, choices=Decision.choices, default=Decision.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审查时间"), null=True, blank=True)
+    reason = models.TextField(_("理由"), blank=True)
+
+    class Meta:
+        verbose_name = _("可行性报告")
+        verbose_name_plural = _("可行性报告")
+        ordering = ["case", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "version"], name="feasibility_version_unique"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="feasibility_version_pos"),
+            models.CheckConstraint(
+                condition=~Q(decision="rejected") | ~Q(reason=""),
+                name="feasibility_rejection_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} v{self.version}"
+
+
+class FeeScheduleRow(models.Model):
+    """A published fee schedule (收费标准) as data. ``bands`` holds the agreement without its
+    date: ``{"default": {...}, "by_debt_type": {...}}`` in ``fee_agreement_from_data`` form.
+    Saved only through ``reports.services.fee_schedule_save`` or the admin form, both of
+    which run ``fee_rules.check_pricing``."""
+
+    key = models.SlugField(_("代号"), max_length=64)
+    name_zh = models.CharField(_("名称（中文）"), max_length=200)
+    name_en = models.CharField(_("名称（英文）"), max_length=200)
+    organisation_type = models.CharField(
+        _("机构类型"), max_length=20, choices=[(o.value, o.value) for o in OrgType]
+    )
+    valid_from = models.DateField(_("生效日期"))
+    withdrawn_on = models.DateField(_("停止适用日期"), null=True, blank=True)
+    bands = models.JSONField(_("费率表"))
+    recovered_counts = models.JSONField(_("计费的回收形式"), default=list)
+    court_costs_borne_by = models.CharField(
+        _("诉讼费用承担"),
+        max_length=20,
+        choices=[(c.value, c.value) for c in CostBearer],
+        default=CostBearer.CREDITOR.value,
+    )
+    prepayment = models.DecimalField(
+        _("预付费用"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    covers_litigation = models.BooleanField(_("包含诉讼代理"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("收费标准")
+        verbose_name_plural = _("收费标准")
+        ordering = ["valid_from", "key"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "valid_from"], name="feeschedule_key_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name_zh} ({self.valid_from})"

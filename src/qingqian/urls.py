@@ -15,5 +15,6 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("qingqian.reports.urls")),
     path("", include("qingqian.web.urls")),
 ]

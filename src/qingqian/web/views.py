@@ -54,6 +54,7 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
     "assigned": ("分派承办人", "Handler assigned"),
     "hotline_linked": ("关联热线来电", "Hotline call linked"),
     "invoices_added": ("追加发票", "Invoices added"),
+    "feasibility_report": ("可行性报告", "Feasibility report"),
 }
 
 

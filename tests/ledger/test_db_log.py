@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 from django.db import connection, connections, transaction
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qingqian.ledger import selectors, services
 from qingqian.ledger.canonical import parse_canonical
@@ -215,3 +217,27 @@ def test_parallel_appends_and_integrations_leave_no_gaps() -> None:
     assert bytes(latest.root_hash) == root_from_entries(statements)
     sizes = list(Checkpoint.objects.order_by("size").values_list("size", flat=True))
     assert len(sizes) == len(set(sizes))
+
+
+_json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**60), 2**60) | st.text(max_size=12),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=8), _json_values, max_size=6))
+def test_fast_statement_encoding_equals_the_kernel(statement: dict[str, Any]) -> None:
+    from qingqian.ledger.canonical import canonicalize
+    from qingqian.ledger.errors import LedgerError
+
+    try:
+        expected = canonicalize(statement)
+    except LedgerError:
+        with pytest.raises(LedgerError):
+            services.canonical_statement(statement)
+        return
+    assert services.canonical_statement(statement) == expected

@@ -27,6 +27,7 @@ class DbTileReader:
     (used while integrating). Answers a width-``W`` request with the widest stored version."""
 
     def __init__(self, overlay: Mapping[TileId, bytes] | None = None) -> None:
+        # Tiles given or already read in this request (a reader lives for one request).
         self.overlay = {(t.level, t.index): data for t, data in (overlay or {}).items()}
         self.queries = 0
 
@@ -41,7 +42,7 @@ class DbTileReader:
             for level, index, stored in LogTile.objects.filter(condition).values_list(
                 "level", "index", "data"
             ):
-                found[(level, index)] = bytes(stored)
+                found[(level, index)] = self.overlay[(level, index)] = bytes(stored)
         out: list[bytes] = []
         for tile in tiles:
             data = found.get((tile.level, tile.index))

@@ -1,0 +1,189 @@
+"""Benchmark of the database-backed case log (``qingqian.ledger.services``).
+
+Measures, per database (a fresh SQLite file; PostgreSQL if ``--postgres URL`` is given, in
+a scratch database it creates and drops):
+
+* appends/s *batched*: ``ledger_append_many`` in chunks plus ``ledger_integrate`` per chunk
+  (statements canonicalised, leaf-hashed, inserted, sequenced, tiles and bundles grown,
+  checkpoint signed), up to ``--entries`` entries;
+* appends/s *one per commit*: each ``ledger_append`` in its own transaction, integration
+  after each commit (what a busy system with one event per request does);
+* cold inclusion-proof latency at the largest size (tiles read from the database each time,
+  nothing cached in the process), mean and p99;
+* the peer: pymerkle 7.0.0's ``SqliteTree`` (GPL: a benchmark-only dependency, never
+  imported from ``src/``) appending the same statements and proving inclusion.
+
+Run: ``.venv/bin/python benchmarks/ledger_db.py --entries 100000 [--postgres URL]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+
+def statement(n: int) -> dict[str, object]:
+    return {
+        "v": 1,
+        "type": "case.state_changed",
+        "case": f"BENCH-2026-{n // 10:06d}",
+        "case_id": n // 10,
+        "event_id": n,
+        "at": "2026-01-01T00:00:00.000000Z",
+        "from_state": "intake",
+        "to_state": "evidence_review",
+        "salt": f"{n:032x}",
+    }
+
+
+def run_django(entries: int, single: int, chunk: int) -> dict[str, float]:
+    import django
+    from django.core.management import call_command
+    from django.db import connection, transaction
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    from qingqian.ledger import selectors, services
+    from qingqian.ledger.canonical import canonicalize
+
+    result: dict[str, float] = {}
+    started = time.perf_counter()
+    for begin in range(0, entries, chunk):
+        with transaction.atomic():
+            services.ledger_append_many(
+                services.NewEntry("case.state_changed", n // 10, statement(n))
+                for n in range(begin, min(entries, begin + chunk))
+            )
+        services.ledger_integrate()
+    result["batched_per_s"] = entries / (time.perf_counter() - started)
+    started = time.perf_counter()
+    for n in range(entries, entries + single):
+        with transaction.atomic():
+            services.ledger_append(kind="case.state_changed", case_id=n, statement=statement(n))
+    result["single_per_s"] = single / (time.perf_counter() - started)
+    size = selectors.log_size()
+    assert size == entries + single, size
+    connection.close()
+    timings = []
+    for index in random.Random(7).sample(range(size), 300):
+        t0 = time.perf_counter()
+        selectors.inclusion_proof(index, size).verify()
+        timings.append((time.perf_counter() - t0) * 1000)
+    timings.sort()
+    result["proof_ms_mean"] = statistics.mean(timings)
+    result["proof_ms_p99"] = timings[int(len(timings) * 0.99) - 1]
+    result["size"] = size
+    assert len(canonicalize(statement(0))) < 400
+    return result
+
+
+def run_pymerkle(entries: int, chunk: int) -> dict[str, float] | None:
+    try:
+        from pymerkle import SqliteTree  # GPL, benchmark-only
+    except ImportError:
+        print(
+            "pymerkle 7.0.0 is not installed; skipping the peer "
+            "(.venv/bin/pip install pymerkle==7.0.0)"
+        )
+        return None
+    from qingqian.ledger.canonical import canonicalize
+
+    with tempfile.TemporaryDirectory() as folder:
+        tree = SqliteTree(os.path.join(folder, "pymerkle.db"))
+        started = time.perf_counter()
+        for begin in range(0, entries, chunk):
+            tree.append_entries(
+                [canonicalize(statement(n)) for n in range(begin, min(entries, begin + chunk))]
+            )
+        batched = entries / (time.perf_counter() - started)
+        single = 2000
+        started = time.perf_counter()
+        for n in range(entries, entries + single):
+            tree.append_entry(canonicalize(statement(n)))
+        single_rate = single / (time.perf_counter() - started)
+        size = tree.get_size()
+        timings = []
+        for index in random.Random(7).sample(range(1, size + 1), 50):
+            tree.cache_clear()
+            t0 = time.perf_counter()
+            tree.prove_inclusion(index, size)
+            timings.append((time.perf_counter() - t0) * 1000)
+        tree.close()
+    return {
+        "batched_per_s": batched,
+        "single_per_s": single_rate,
+        "proof_ms_mean": statistics.mean(timings),
+        "size": size,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument("--single", type=int, default=2_000)
+    parser.add_argument("--chunk", type=int, default=20_000)
+    parser.add_argument("--postgres", help="postgres://… (a scratch database is created)")
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "pymerkle"])
+    args = parser.parse_args()
+    os.environ["DJANGO_SETTINGS_MODULE"] = "qingqian.settings"
+    os.environ["QINGQIAN_TASKS_BACKEND"] = "django_tasks.backends.immediate.ImmediateBackend"
+    if args.backend is None:  # run each backend in its own process (fresh Django)
+        import subprocess
+
+        backends = ["sqlite", *(["postgres"] if args.postgres else []), "pymerkle"]
+        for backend in backends:
+            command = [
+                sys.executable,
+                __file__,
+                "--backend",
+                backend,
+                "--entries",
+                str(args.entries),
+                "--single",
+                str(args.single),
+                "--chunk",
+                str(args.chunk),
+            ]
+            if args.postgres:
+                command += ["--postgres", args.postgres]
+            subprocess.run(command, check=True)  # noqa: S603
+        return
+    if args.backend == "pymerkle":
+        figures = run_pymerkle(args.entries, args.chunk)
+    elif args.backend == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
+            figures = run_django(args.entries, args.single, args.chunk)
+    else:
+        import psycopg
+
+        with psycopg.connect(args.postgres, autocommit=True) as admin:
+            admin.execute("DROP DATABASE IF EXISTS qingqian_bench")
+            admin.execute("CREATE DATABASE qingqian_bench")
+        base = args.postgres.rsplit("/", 1)[0]
+        os.environ["DATABASE_URL"] = f"{base}/qingqian_bench"
+        try:
+            figures = run_django(args.entries, args.single, args.chunk)
+        finally:
+            from django.db import connections
+
+            connections.close_all()
+            with psycopg.connect(args.postgres, autocommit=True) as admin:
+                admin.execute("DROP DATABASE IF EXISTS qingqian_bench")
+    if figures is not None:
+        shown = ", ".join(
+            f"{k}={v:,.2f}" if isinstance(v, float) else f"{k}={v:,}" for k, v in figures.items()
+        )
+        print(f"{args.backend:9s} entries={args.entries:,}: {shown}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -11,36 +11,48 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from qingqian.demodata.portfolio import PASSWORD, load_demo
+from qingqian.accounts.roles import ROLE_LABELS, Role
+from qingqian.demo.catalogue import PASSWORD
+from qingqian.demo.generator import DemoError, load_demo
 
 
 class Command(BaseCommand):
-    help = "Load the demo organisation, users and portfolio (载入演示数据)."
+    help = (
+        "载入演示机构、演示账号和约 2000 件苏州演示案件（可重复运行）/ Load the demo "
+        "organisation, logins and about 2,000 Suzhou cases (idempotent)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--cases", type=int, default=2000, help="number of cases (default 2000)"
+            "--cases", type=int, default=2000, help="number of cases, 20–200000 (default 2000)"
         )
-        parser.add_argument("--seed", type=int, default=7)
-        parser.add_argument("--json", action="store_true", help="print JSON")
+        parser.add_argument(
+            "--seed", type=int, default=7, help="random seed: same seed, same portfolio"
+        )
+        parser.add_argument("--json", action="store_true", help="print one JSON object")
 
     def handle(self, *args: Any, **opts: Any) -> None:
-        if not 10 <= opts["cases"] <= 200_000:
-            raise CommandError(
-                "--cases 应在 10–200000 之间 / --cases must be 10–200000", returncode=2
-            )
         started = time.perf_counter()
-        result = load_demo(cases=opts["cases"], seed=opts["seed"])
+        try:
+            result = load_demo(cases=opts["cases"], seed=opts["seed"])
+        except DemoError as exc:
+            raise CommandError(exc.message, returncode=2) from exc
+        seconds = time.perf_counter() - started
         if opts["json"]:
             self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))
             return
         if result.created:
             self.stdout.write(
-                f"演示数据已载入 / demo data loaded: {result.cases} cases "
-                f"in {time.perf_counter() - started:.1f} s"
+                f"演示数据已载入 / demo data loaded: {result.organisation}, "
+                f"{result.cases} cases in {seconds:.1f} s"
             )
         else:
-            self.stdout.write(f"演示数据已存在 / demo data already present: {result.cases} cases")
-        self.stdout.write(f"\n{result.organisation}\n演示账号 / demo logins (password: {PASSWORD})")
+            self.stdout.write(
+                f"演示数据已存在，未做改动 / demo data already present, nothing changed: "
+                f"{result.organisation}, {result.cases} cases"
+            )
+        self.stdout.write("")
+        self.stdout.write(f"{'username':<14} {'role':<14} {'角色':<10} password")
         for login in result.logins:
-            self.stdout.write(f"  {login['username']:<16} {login['role']}")
+            label = ROLE_LABELS[Role(login["role"])][0]
+            self.stdout.write(f"{login['username']:<14} {login['role']:<14} {label:<10} {PASSWORD}")

@@ -1,0 +1,65 @@
+"""``qingqian load-demo``: text and JSON output, idempotence, bad input."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from qingqian.accounts.models import Organisation, User
+from qingqian.cases.models import Case
+
+pytestmark = pytest.mark.django_db
+
+
+def _run(*args: str) -> str:
+    out = io.StringIO()
+    call_command("load-demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_json_then_idempotent_json() -> None:
+    data = json.loads(_run("--cases", "25", "--seed", "3", "--json"))
+    assert set(data) == {"created", "organisation", "cases", "logins", "password"}
+    assert data["created"] is True and data["cases"] == 25
+    assert data["organisation"] == "苏州清欠商事调解服务中心"
+    assert data["password"] == "qingqian-demo"
+    assert [login["username"] for login in data["logins"]] == [
+        "admin",
+        "intake",
+        "collector",
+        "collector2",
+        "collector3",
+        "lawyer",
+        "mediator",
+        "compliance",
+        "creditor-ems",
+        "creditor-auto",
+        "creditor-tour",
+    ]
+    again = json.loads(_run("--cases", "999", "--json"))
+    assert again == data | {"created": False}
+    assert Case.objects.count() == 25
+
+
+def test_text_output_is_a_login_table() -> None:
+    text = _run("--cases", "20")
+    assert "demo data loaded" in text and "20 cases" in text
+    lines = text.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("username"))
+    table = [line.split() for line in lines[header + 1 :] if line.strip()]
+    assert len(table) == User.objects.count() == 11
+    assert all(row[-1] == "qingqian-demo" for row in table)
+    assert ["collector3", "collector", "催收员", "qingqian-demo"] in table
+    assert "already present" in _run()
+
+
+def test_bad_count_exits_2_and_writes_nothing() -> None:
+    with pytest.raises(CommandError) as exc:
+        _run("--cases", "5")
+    assert exc.value.returncode == 2
+    assert "20–200000" in str(exc.value)
+    assert not Organisation.objects.exists()

@@ -1,0 +1,298 @@
+"""The loaded demo portfolio in the database: logins for every role, coverage, valid and
+encrypted identifiers, legal timelines with their audit and log rows, reconciled money,
+idempotence and determinism."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from decimal import Decimal
+from typing import Any
+
+import phonenumbers
+import pytest
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.db.models import Count, Min, Sum
+from stdnum.cn import ric, uscc
+
+from qingqian.accounts.models import Organisation, User
+from qingqian.accounts.roles import Role
+from qingqian.cases.aging import BUCKETS, bucket_for
+from qingqian.cases.lifecycle import TRANSITIONS, Outcome, State, check_transition
+from qingqian.cases.models import Case, CaseParty, HotlineCall, Invoice, PartyRole, TimelineEvent
+from qingqian.cases.services import check_handler
+from qingqian.common import clock, crypto
+from qingqian.common.exceptions import ValidationFailed
+from qingqian.compliance.models import AuditEvent
+from qingqian.demo.catalogue import ORG_CODE, ORG_NAME, PASSWORD
+from qingqian.demo.generator import DemoError, load_demo
+from qingqian.demo.identifiers import DISTRICTS
+from qingqian.ledger.models import LogEntry
+from qingqian.parties.models import Party
+
+pytestmark = pytest.mark.django_db
+
+N = 120
+
+
+@pytest.fixture
+def demo() -> Any:
+    return load_demo(cases=N, seed=11)
+
+
+def _counts() -> dict[str, int]:
+    models = (Organisation, User, Party, Case, CaseParty, Invoice, TimelineEvent, HotlineCall)
+    counts = {m.__name__: m.objects.count() for m in models}
+    return counts | {"AuditEvent": AuditEvent.objects.count(), "LogEntry": LogEntry.objects.count()}
+
+
+def test_every_role_has_a_login_that_authenticates(demo: Any) -> None:
+    assert {login["role"] for login in demo.logins} == {r.value for r in Role}
+    for login in demo.logins:
+        user = authenticate(username=login["username"], password=PASSWORD)
+        assert user is not None and user.role == login["role"], login
+        assert user.last_name and user.first_name  # a Chinese display name
+    admin = User.objects.get(username="admin")
+    assert admin.is_staff and admin.is_superuser
+    assert not User.objects.exclude(username="admin").filter(is_staff=True).exists()
+
+
+def test_collector_certificates_and_the_refusal_of_an_expired_one(demo: Any) -> None:
+    today = clock.today()
+    org = Organisation.objects.get(short_code=ORG_CODE)
+    for name in ("collector", "collector2"):
+        user = User.objects.get(username=name)
+        assert user.certification_valid_on(today)
+        assert user.cert_expires is not None and user.cert_expires > today
+        check_handler(organisation=org, handler=user)
+    expired = User.objects.get(username="collector3")
+    assert expired.cert_number and expired.cert_issuer and expired.cert_expires is not None
+    assert expired.cert_expires < today
+    with pytest.raises(ValidationFailed) as exc:
+        check_handler(organisation=org, handler=expired)
+    assert exc.value.code == "certification_invalid"
+    assert not Case.objects.filter(handler=expired).exists()
+
+
+def test_organisation_creditors_and_counts(demo: Any) -> None:
+    assert demo.created and demo.cases == N
+    org = Organisation.objects.get()
+    assert (org.name, org.short_code, org.city) == (ORG_NAME, ORG_CODE, "苏州市")
+    assert Case.objects.filter(organisation=org).count() == N
+    clients = Party.objects.filter(is_client=True)
+    companies = clients.filter(kind="company")
+    assert companies.count() == 3 and 3 <= clients.filter(kind="person").count() <= 6
+    assert {p.district for p in companies} == {"苏州工业园区", "相城区", "姑苏区"}
+    creditor_users = User.objects.filter(role=Role.CREDITOR)
+    assert {u.username for u in creditor_users} == {
+        "creditor-ems",
+        "creditor-auto",
+        "creditor-tour",
+    }
+    assert {u.creditor for u in creditor_users} == set(companies)
+    for user in creditor_users:
+        assert Case.objects.filter(creditor=user.creditor).exists()
+    assert not Invoice.objects.values("case").annotate(n=Count("id")).filter(n=0).exists()
+    assert Invoice.objects.values("case").distinct().count() == N
+    assert all(p.city == "苏州市" and p.district in DISTRICTS for p in Party.objects.all())
+
+
+def test_every_state_outcome_debt_type_and_aging_bucket_is_present(demo: Any) -> None:
+    cases = Case.objects.all()
+    assert set(cases.values_list("state", flat=True)) == {s.value for s in State}
+    assert set(cases.exclude(outcome="").values_list("outcome", flat=True)) == {
+        o.value for o in Outcome
+    }
+    assert set(cases.values_list("debt_type", flat=True)) == {
+        "trade",
+        "construction",
+        "private_loan",
+        "other",
+    }
+    today = clock.today()
+    buckets = {
+        bucket_for((today - d).days).key
+        for d in cases.values_list("oldest_due_date", flat=True)
+        if d is not None
+    }
+    assert not cases.filter(oldest_due_date=None).exists()
+    assert buckets == {b.key for b in BUCKETS}
+
+
+def test_identifiers_are_valid_and_stored_encrypted(demo: Any) -> None:
+    companies = Party.objects.filter(kind="company")
+    assert companies.count() > 20
+    assert all(uscc.is_valid(p.credit_code) for p in companies)
+    people = Party.objects.filter(kind="person")
+    assert people.count() > 20
+    for p in people:
+        assert p.id_number_enc.startswith("v1:")
+        number = crypto.decrypt(p.id_number_enc)
+        assert ric.is_valid(number), number
+        assert 1960 <= ric.get_birth_date(number).year <= 2000
+        assert number not in p.id_number_enc and p.id_number_hash == crypto.lookup_hash(number)
+        assert p.id_number_masked == number[:6] + "*" * 8 + number[-4:]
+    for p in Party.objects.all():
+        phone = crypto.decrypt(p.phone_enc)
+        assert phonenumbers.is_valid_number(phonenumbers.parse(phone)), phone
+        assert p.phone_hash == crypto.lookup_hash(phone) and phone not in p.phone_enc
+    for call in HotlineCall.objects.all():
+        assert phonenumbers.is_valid_number(
+            phonenumbers.parse(crypto.decrypt(call.callback_phone_enc))
+        )
+
+
+def _legal(path: list[tuple[str, str]], outcome: str) -> bool:
+    current = State.INTAKE.value
+    for from_state, to_state in path:
+        if from_state != current or State(to_state) not in TRANSITIONS[State(current)]:
+            return False
+        check_transition(current, to_state, outcome if to_state == "closed" else None)
+        current = to_state
+    return True
+
+
+def test_timelines_are_legal_paths_with_audit_and_log_rows(demo: Any) -> None:
+    now = clock.now()
+    moves = 0
+    for case in Case.objects.prefetch_related("timeline"):
+        events = sorted(case.timeline.all(), key=lambda e: (e.at, e.pk))
+        assert events[0].kind == "opened" and events[0].to_state == "intake"
+        assert events[0].at == case.created_at and events[-1].at == case.updated_at < now
+        path = [(e.from_state, e.to_state) for e in events if e.kind == "state_changed"]
+        assert _legal(path, case.outcome), (case.reference, path)
+        assert (path[-1][1] if path else "intake") == case.state
+        assert bool(case.outcome) == (case.state == "closed")
+        assert case.reference.startswith(
+            f"SZQQ-{case.created_at.astimezone(clock.BUSINESS_TZ).year}-"
+        )
+        moves += len(path)
+    audit = Counter(AuditEvent.objects.values_list("action", flat=True))
+    assert audit["case.open"] == N
+    assert (
+        audit["case.transition"]
+        == moves
+        == TimelineEvent.objects.filter(kind="state_changed").count()
+    )
+    assert audit["case.assign"] == TimelineEvent.objects.filter(kind="assigned").count()
+    assert audit["party.create"] == Party.objects.count()
+    assert (
+        audit["hotline.record"]
+        == HotlineCall.objects.count()
+        == Case.objects.filter(channel="hotline").count()
+    )
+    audited = set(
+        AuditEvent.objects.filter(object_type="cases.case").values_list("object_id", flat=True)
+    )
+    assert audited == {str(pk) for pk in Case.objects.values_list("pk", flat=True)}
+    assert LogEntry.objects.filter(case_id__isnull=False).count() == TimelineEvent.objects.count()
+
+
+def test_amounts_reconcile(demo: Any) -> None:
+    cent = Decimal("0.01")
+    sums = {
+        row["case"]: row
+        for row in Invoice.objects.values("case").annotate(
+            a=Sum("amount"), o=Sum("outstanding"), due=Min("due_date")
+        )
+    }
+    for case in Case.objects.all():
+        inv = sums[case.pk]
+        assert inv["a"] == case.principal and inv["o"] == case.outstanding
+        assert inv["due"] == case.oldest_due_date == case.due_date
+        assert Decimal(0) <= case.outstanding <= case.principal
+        assert case.principal == case.principal.quantize(cent)
+        if case.outcome == "paid_in_full":
+            assert case.outstanding == 0
+            assert not Invoice.objects.filter(case=case, outstanding__gt=0).exists()
+    ranges = {
+        "trade": (5_000, 2_000_000),
+        "construction": (50_000, 5_000_000),
+        "private_loan": (2_000, 500_000),
+    }
+    for debt_type, (low, high) in ranges.items():
+        amounts = Case.objects.filter(debt_type=debt_type).values_list("principal", flat=True)
+        assert all(low <= a <= high for a in amounts)
+    per_creditor = Counter(Invoice.objects.values_list("creditor", "number"))
+    assert max(per_creditor.values()) == 1
+
+
+def test_debtors_guarantors_and_handlers(demo: Any) -> None:
+    names = dict(Case.objects.values_list("pk", "debtor_name"))
+    owed: dict[int, set[int]] = defaultdict(set)
+    for link in CaseParty.objects.select_related("case", "party"):
+        if link.role == PartyRole.DEBTOR:
+            owed[link.party_id].add(link.case.creditor_id)
+    assert any(len(creditors) > 1 for creditors in owed.values())
+    first_debtor = {
+        link.case_id: link.party.name
+        for link in CaseParty.objects.filter(role=PartyRole.DEBTOR)
+        .select_related("party")
+        .order_by("-id")
+    }
+    assert first_debtor == names
+    guaranteed = CaseParty.objects.filter(role=PartyRole.GUARANTOR)
+    assert guaranteed.exists()
+    for link in guaranteed:
+        assert not CaseParty.objects.filter(
+            case=link.case_id, party=link.party_id, role="debtor"
+        ).exists()
+    handlers = Counter(
+        Case.objects.exclude(handler=None).values_list("handler__username", flat=True)
+    )
+    assert handlers["collector"] + handlers["collector2"] > sum(handlers.values()) / 2
+
+
+def test_a_second_run_creates_nothing(demo: Any) -> None:
+    before = _counts()
+    again = load_demo(cases=N, seed=11)
+    assert not again.created and again.cases == N and again.logins == demo.logins
+    assert _counts() == before
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _snapshot(seed: int) -> list[tuple[str, Decimal, Decimal, str, str, dt.date | None]]:
+    rows: list[tuple[str, Decimal, Decimal, str, str, dt.date | None]] = []
+    try:
+        with transaction.atomic():
+            load_demo(cases=30, seed=seed)
+            rows = list(
+                Case.objects.order_by("reference").values_list(
+                    "reference",
+                    "principal",
+                    "outstanding",
+                    "state",
+                    "debtor_name",
+                    "oldest_due_date",
+                )
+            )
+            raise _Rollback
+    except _Rollback:
+        return rows
+
+
+def test_same_seed_same_portfolio() -> None:
+    first = _snapshot(5)
+    assert len(first) == 30
+    assert _snapshot(5) == first
+    assert _snapshot(6) != first
+
+
+@pytest.mark.parametrize("cases", [0, 19, 200_001])
+def test_a_bad_case_count_is_refused_and_nothing_written(cases: int) -> None:
+    with pytest.raises(DemoError) as exc:
+        load_demo(cases=cases)
+    assert exc.value.code == "invalid_case_count"
+    assert not Organisation.objects.exists()
+
+
+def test_a_taken_username_is_refused_and_nothing_written() -> None:
+    User.objects.create_user(username="lawyer", password="x")
+    with pytest.raises(DemoError) as exc:
+        load_demo(cases=20)
+    assert exc.value.code == "username_taken" and exc.value.details == {"usernames": ["lawyer"]}
+    assert not Organisation.objects.exists() and not Party.objects.exists()

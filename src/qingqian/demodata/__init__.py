@@ -1,1 +1,0 @@
-"""The demo portfolio that ``make demo`` loads (``qingqian load-demo``)."""

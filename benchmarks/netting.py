@@ -1,0 +1,203 @@
+"""Benchmark of the multilateral set-off solver (``qingqian.netting.solver``).
+
+Synthetic supply-chain networks: five tiers (raw material -> parts -> modules -> assemblers
+-> distributors), many small firms at the bottom and few large ones at the top, firm sizes
+Pareto-distributed (heavy tail), invoice amounts lognormal (median 30,000 yuan) and scaled
+by the buyer's size, due dates spread over two years, from a seed. 75% of invoices run up
+the chain (a buyer owes its supplier), 15% within a tier and 10% down the chain (a supplier
+buying from a customer: scrap, tooling, services, finished goods), which is what closes
+the debt cycles.
+
+For each size (10**3 .. 10**6 obligations) a fresh subprocess generates the network, then
+runs ``solve`` and reports wall seconds and the process's peak resident memory
+(``resource.getrusage(...).ru_maxrss``: OR-Tools allocates in C++, which ``tracemalloc``
+cannot see), before and after the solve. Up to 10**5 another fresh subprocess runs
+networkx's network simplex on the same network (the classic MTCS formulation: keep net
+positions as node demands, minimise the remaining debt, on the whole graph), and the
+cleared totals must be identical.
+
+Run: ``.venv/bin/python benchmarks/netting.py [--sizes 1000,10000,100000,1000000]
+[--nx-max 100000] [--seed 2026]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import resource
+import subprocess
+import sys
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+TIER_SHARE = (0.40, 0.30, 0.17, 0.08, 0.05)  # share of firms per tier, bottom to top
+UP, SAME = 0.75, 0.15  # the rest (0.10) runs down the chain
+FIRMS_PER_OBLIGATION = 0.1
+BASE_DAY = dt.date(2024, 1, 1).toordinal()
+
+
+def generate(n: int, seed: int) -> list[Any]:
+    """``n`` obligations of a synthetic supply chain, as ``Obligation`` objects."""
+    from qingqian.netting.solver import Obligation
+
+    rng = np.random.default_rng(seed)
+    n_firms = max(30, int(n * FIRMS_PER_OBLIGATION))
+    tier_sizes = [max(3, round(s * n_firms)) for s in TIER_SHARE]
+    tiers: list[np.ndarray[Any, Any]] = []
+    start = 0
+    for size in tier_sizes:
+        tiers.append(np.arange(start, start + size))
+        start += size
+    size_weight = (rng.pareto(1.2, start) + 1.0) * np.repeat([1.0, 2.0, 5.0, 20.0, 8.0], tier_sizes)
+    probs = [size_weight[t] / size_weight[t].sum() for t in tiers]
+
+    kind = rng.random(n)
+    debtor = np.empty(n, dtype=np.int64)
+    creditor = np.empty(n, dtype=np.int64)
+    up = kind < UP
+    same = (kind >= UP) & (kind < UP + SAME)
+    down = kind >= UP + SAME
+    lower = rng.integers(0, len(tiers) - 1, n)  # pair of tiers (lower, lower + 1)
+    same_tier = rng.integers(0, len(tiers), n)
+    for t in range(len(tiers)):
+        # up: the buyer in tier t+1 owes the supplier in tier t
+        sel = up & (lower == t)
+        if t + 1 < len(tiers):
+            debtor[sel] = rng.choice(tiers[t + 1], sel.sum(), p=probs[t + 1])
+            creditor[sel] = rng.choice(tiers[t], sel.sum(), p=probs[t])
+            sel = down & (lower == t)
+            debtor[sel] = rng.choice(tiers[t], sel.sum(), p=probs[t])
+            creditor[sel] = rng.choice(tiers[t + 1], sel.sum(), p=probs[t + 1])
+        sel = same & (same_tier == t)
+        debtor[sel] = rng.choice(tiers[t], sel.sum(), p=probs[t])
+        creditor[sel] = rng.choice(tiers[t], sel.sum(), p=probs[t])
+    loops = debtor == creditor
+    creditor[loops] = (creditor[loops] + 1) % start  # no self-loops
+    scale = np.sqrt(size_weight[debtor] / np.median(size_weight))
+    fen = np.maximum(1, np.rint(rng.lognormal(np.log(3_000_000), 1.2, n) * scale)).astype(np.int64)
+    fen = np.minimum(fen, 99_999_999_999_999)
+    days = rng.integers(0, 730, n)
+    names = [f"F{i:07d}" for i in range(start)]
+    dates = [dt.date.fromordinal(BASE_DAY + d) for d in range(730)]
+    return [
+        Obligation(f"INV{i:08d}", names[d], names[c], Decimal(a).scaleb(-2), dates[day])
+        for i, (d, c, a, day) in enumerate(
+            zip(debtor.tolist(), creditor.tolist(), fen.tolist(), days.tolist(), strict=True)
+        )
+    ]
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+
+
+def child_solver(n: int, seed: int) -> dict[str, Any]:
+    from qingqian.netting.solver import solve
+
+    obligations = generate(n, seed)
+    rss_input = rss_mb()
+    t0 = time.perf_counter()
+    result = solve(obligations)
+    seconds = time.perf_counter() - t0
+    return {
+        "seconds": seconds,
+        "rss_input_mb": rss_input,
+        "rss_peak_mb": rss_mb(),
+        "firms": len(result.firms),
+        "total": str(result.total),
+        "cleared": str(result.cleared),
+        "clearable": str(result.clearable),
+        "components": result.components,
+        "largest_component": result.largest_component,
+        "tie_break_exact": result.tie_break_exact,
+    }
+
+
+def child_networkx(n: int, seed: int) -> dict[str, Any]:
+    import networkx as nx
+
+    obligations = generate(n, seed)
+    t0 = time.perf_counter()
+    graph = nx.MultiDiGraph()
+    net: dict[str, int] = {}
+    total = 0
+    for ob in obligations:
+        fen = int(ob.amount.scaleb(2))
+        total += fen
+        graph.add_edge(ob.debtor, ob.creditor, capacity=fen, weight=1)
+        net[ob.debtor] = net.get(ob.debtor, 0) - fen
+        net[ob.creditor] = net.get(ob.creditor, 0) + fen
+    for firm, value in net.items():
+        graph.nodes[firm]["demand"] = value
+    remaining, _ = nx.network_simplex(graph)
+    seconds = time.perf_counter() - t0
+    cleared = Decimal(total - remaining).scaleb(-2)
+    return {"seconds": seconds, "rss_peak_mb": rss_mb(), "cleared": str(cleared)}
+
+
+def run_child(kind: str, n: int, seed: int) -> dict[str, Any]:
+    out = subprocess.run(  # noqa: S603 - our own interpreter and script
+        [sys.executable, __file__, "--child", kind, "--sizes", str(n), "--seed", str(seed)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    data: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return data
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000,100000,1000000")
+    parser.add_argument("--nx-max", type=int, default=100_000)
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--child", choices=["solver", "networkx"])
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    if args.child:
+        fn = child_solver if args.child == "solver" else child_networkx
+        print(json.dumps(fn(sizes[0], args.seed)))
+        return
+
+    print(
+        f"{'obligations':>11} {'firms':>7} {'seconds':>8} {'peak MB':>8} {'input MB':>8} "
+        f"{'cleared %':>9} {'of clearable %':>14} {'SCCs':>5} {'largest':>7} "
+        f"{'nx s':>8} {'nx MB':>7} {'speed-up':>8} same"
+    )
+    failures = []
+    for n in sizes:
+        r = run_child("solver", n, args.seed)
+        total, cleared = Decimal(r["total"]), Decimal(r["cleared"])
+        clearable = Decimal(r["clearable"])
+        pct = 100 * cleared / total if total else Decimal(0)
+        pct_clearable = 100 * cleared / clearable if clearable else Decimal(0)
+        nx_cols = f"{'-':>8} {'-':>7} {'-':>8} -"
+        if n <= args.nx_max:
+            x = run_child("networkx", n, args.seed)
+            same = Decimal(x["cleared"]) == cleared
+            if not same:
+                failures.append(f"{n}: cleared {cleared} != networkx {x['cleared']}")
+            nx_cols = (
+                f"{x['seconds']:8.2f} {x['rss_peak_mb']:7.0f} "
+                f"{x['seconds'] / r['seconds']:7.0f}x {'yes' if same else 'NO'}"
+            )
+        print(
+            f"{n:>11} {r['firms']:>7} {r['seconds']:8.2f} {r['rss_peak_mb']:8.0f} "
+            f"{r['rss_input_mb']:8.0f} {pct:9.2f} {pct_clearable:14.2f} "
+            f"{r['components']:>5} {r['largest_component']:>7} {nx_cols}",
+            flush=True,
+        )
+    if failures:
+        raise SystemExit("cleared totals differ: " + "; ".join(failures))
+
+
+if __name__ == "__main__":
+    main()

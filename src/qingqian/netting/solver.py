@@ -1,0 +1,809 @@
+"""Optimal multilateral set-off of trade debts (多边抵销), the MTCS problem.
+
+Given obligations ``debtor owes creditor amount``, find a set-off ``s_e`` on every
+obligation ``e`` with ``0 <= s_e <= amount_e`` such that no firm's net position
+(receivables minus payables) changes, and the total set-off ``sum(s_e)`` is as large as
+possible. Net positions are unchanged exactly when ``s`` is a *circulation* (at every firm
+the set-off on its receivables equals the set-off on its payables), so the problem is a
+maximum-weight circulation, i.e. a min-cost flow with cost ``-1`` per fen set off. It is
+solved exactly, in integer fen, with OR-Tools' ``SimpleMinCostFlow``:
+
+1. Only obligations inside one strongly connected component (SCC) of the debt graph lie on
+   a cycle, and a circulation is zero on every arc between components, so the graph is
+   reduced to the arcs inside non-trivial SCCs first (iterative Tarjan, linear time).
+2. Among the optimal circulations, older obligations are preferred: an arc's cost is
+   ``-(M_c + w_e)`` where ``w_e`` in ``0..K_c`` ranks its due date within its component
+   (oldest highest) and ``M_c = K_c * L_c + 1`` with ``L_c`` the component's flow nodes.
+   A simple cycle has at most ``L_c`` arcs, so any cycle that clears one more fen is worth
+   at least ``M_c - K_c * (L_c - 1) > 0`` and the tie-break can never cost a fen of the
+   optimum (argued in full in ``docs/netting.md``).
+3. A firm's cap on its total set-off splits the firm into an "in" node (its receivables)
+   and an "out" node (its payables) joined by one arc of capacity ``cap``: still a
+   min-cost flow, still exact.
+
+The result lists the set-off per obligation, every firm's position before and after
+(identical nets) and the totals. Output depends only on the *set* of obligations (not on
+their order): firms are numbered in sorted order and arcs are added sorted by obligation
+id, so OR-Tools always receives the same instance.
+
+Pure: no Django, no clock, no I/O. Money enters as ``Decimal`` yuan (at most two
+decimals) and leaves as ``Decimal`` yuan quantised to the fen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import operator
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import cached_property
+from typing import Any, Final
+
+import numpy as np
+from ortools.graph.python import min_cost_flow
+
+from qingqian.netting.errors import NettingError
+from qingqian.netting.scc import cycle_components
+
+CONFIRMED: Final = "confirmed"
+UNCONFIRMED: Final = "unconfirmed"
+DISPUTED: Final = "disputed"
+STATUSES: Final = (CONFIRMED, UNCONFIRMED, DISPUTED)
+
+# Reasons an obligation was left out of the set-off (``SetOff.excluded``).
+EXCLUDED_DISPUTED: Final = "disputed"
+EXCLUDED_UNCONFIRMED: Final = "unconfirmed"
+EXCLUDED_NON_CONSENTING: Final = "non_consenting"
+EXCLUDED_BELOW_MINIMUM: Final = "below_minimum"
+
+MAX_AMOUNT_FEN: Final = 99_999_999_999_999  # 999,999,999,999.99 yuan, as qingqian.common.money
+MAX_TOTAL_FEN: Final = 2**62  # eligible total; keeps every OR-Tools capacity sum in int64
+# Largest |arc cost| handed to OR-Tools is kept below 2**62 / (N + 1)**2 for N flow nodes:
+# its cost scaling multiplies costs by N + 1, and node prices can reach about N times that.
+COST_BUDGET: Final = 2**62
+
+_DATE_BITS: Final = 22  # date.max.toordinal() == 3_652_059 < 2**22
+
+
+AGE_GLOBAL: Final = "global"
+AGE_PARALLEL: Final = "parallel"
+_UNDATED: Final = (1 << _DATE_BITS) - 1  # sorts after every real date
+
+
+@dataclass(frozen=True, slots=True)
+class Obligation:
+    """``debtor`` owes ``creditor`` ``amount`` yuan (``Decimal``, at most two decimals).
+
+    ``due`` (optional) is when it fell due: among optimal set-offs the older ones are
+    cleared first. ``status`` is ``confirmed`` (default), ``unconfirmed`` or ``disputed``.
+    """
+
+    id: str
+    debtor: str
+    creditor: str
+    amount: Decimal
+    due: dt.date | None = None
+    status: str = CONFIRMED
+
+
+@dataclass(frozen=True, slots=True)
+class NettingOptions:
+    """What takes part in the set-off, and how ties are broken.
+
+    * ``exclude_disputed`` / ``exclude_unconfirmed``: leave such obligations out (default).
+    * ``non_consenting``: firms that have not consented; every obligation they are party
+      to is left out (names not in the input are allowed and ignored).
+    * ``min_amount``: leave out obligations whose amount is below it (yuan).
+    * ``caps``: firm -> the most that may be set off on that firm's payables (which always
+      equals the set-off on its receivables). Every capped firm must appear in the input.
+    * ``age_tie_break``: ``"global"`` (default) prefers older obligations across the whole
+      network among all optimal set-offs; ``"parallel"`` only among obligations between
+      the same debtor and creditor, which costs nothing extra (for very large networks).
+    """
+
+    exclude_disputed: bool = True
+    exclude_unconfirmed: bool = True
+    non_consenting: frozenset[str] = frozenset()
+    min_amount: Decimal | None = None
+    caps: Mapping[str, Decimal] = field(default_factory=dict)
+    age_tie_break: str = AGE_GLOBAL
+
+
+@dataclass(frozen=True, slots=True)
+class SetOff:
+    """One obligation's outcome: ``setoff + remaining == amount``.
+
+    ``excluded`` names why it took no part (``disputed``, ``unconfirmed``,
+    ``non_consenting``, ``below_minimum``) or is ``None``.
+    """
+
+    id: str
+    debtor: str
+    creditor: str
+    amount: Decimal
+    setoff: Decimal
+    remaining: Decimal
+    excluded: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FirmPosition:
+    """A firm's receivables and payables before and after, and its set-off.
+
+    ``setoff`` is the amount set off on its payables, which equals the amount set off on
+    its receivables; ``net = receivable - payable`` is the same before and after.
+    """
+
+    firm: str
+    receivable_before: Decimal
+    payable_before: Decimal
+    setoff: Decimal
+    receivable_after: Decimal
+    payable_after: Decimal
+    net: Decimal
+
+
+_CENT = Decimal("0.01")
+_I64 = np.dtype[np.int64]
+IntArray = np.ndarray[Any, _I64]
+
+
+def _yuan(fen: int) -> Decimal:
+    return Decimal(fen) * _CENT
+
+
+def _fmt(fen: int) -> str:
+    q, r = divmod(abs(fen), 100)
+    return f"{'-' if fen < 0 else ''}{q}.{r:02d}"
+
+
+class NettingResult:
+    """The solution, kept in fen; ``Decimal`` views are built when first read.
+
+    ``setoffs`` follow the input order, ``firms`` and the net-position dicts are sorted by
+    firm. ``eligible`` is the total of the obligations that took part, ``clearable`` the
+    part of it lying on cycles (an upper bound on ``cleared``). ``tie_break_exact`` is false
+    when the global age tie-break had to be coarsened into buckets of due dates (only for
+    huge components with many distinct due dates); ``cleared`` is optimal regardless.
+    """
+
+    def __init__(
+        self,
+        *,
+        ids: list[str],
+        debtors: list[str],
+        creditors: list[str],
+        excluded: list[str | None],
+        amount_fen: IntArray,
+        setoff_fen: IntArray,
+        firm_names: list[str],
+        firm_fen: dict[str, IntArray],
+        eligible_fen: int,
+        clearable_fen: int,
+        components: int,
+        largest_component: int,
+        age_tie_break: str,
+        tie_break_exact: bool,
+    ) -> None:
+        self._ids = ids
+        self._debtors = debtors
+        self._creditors = creditors
+        self._excluded = excluded
+        self._amount = amount_fen
+        self._setoff = setoff_fen
+        self._firm_names = firm_names
+        self._firm = firm_fen
+        total = int(amount_fen.sum()) if len(amount_fen) else 0
+        cleared = int(setoff_fen.sum()) if len(setoff_fen) else 0
+        self.total = _yuan(total)
+        self.cleared = _yuan(cleared)
+        self.remaining = _yuan(total - cleared)
+        self.eligible = _yuan(eligible_fen)
+        self.clearable = _yuan(clearable_fen)
+        self.components = components
+        self.largest_component = largest_component
+        self.age_tie_break = age_tie_break
+        self.tie_break_exact = tie_break_exact
+
+    def setoff_fen(self) -> list[int]:
+        """Set-off per obligation in fen, in input order."""
+        return list(self._setoff.tolist())
+
+    def setoff_by_id(self) -> dict[str, Decimal]:
+        return {s.id: s.setoff for s in self.setoffs}
+
+    @cached_property
+    def setoffs(self) -> tuple[SetOff, ...]:
+        return tuple(
+            SetOff(oid, d, c, _yuan(a), _yuan(s), _yuan(a - s), x)
+            for oid, d, c, a, s, x in zip(
+                self._ids,
+                self._debtors,
+                self._creditors,
+                self._amount.tolist(),
+                self._setoff.tolist(),
+                self._excluded,
+                strict=True,
+            )
+        )
+
+    @cached_property
+    def firms(self) -> tuple[FirmPosition, ...]:
+        f = {k: v.tolist() for k, v in self._firm.items()}
+        return tuple(
+            FirmPosition(
+                name,
+                _yuan(f["recv_before"][i]),
+                _yuan(f["pay_before"][i]),
+                _yuan(f["setoff"][i]),
+                _yuan(f["recv_after"][i]),
+                _yuan(f["pay_after"][i]),
+                _yuan(f["recv_before"][i] - f["pay_before"][i]),
+            )
+            for i, name in enumerate(self._firm_names)
+        )
+
+    def _nets(self, when: str) -> dict[str, Decimal]:
+        net = (self._firm[f"recv_{when}"] - self._firm[f"pay_{when}"]).tolist()
+        return {name: _yuan(v) for name, v in zip(self._firm_names, net, strict=True)}
+
+    @cached_property
+    def net_positions_before(self) -> dict[str, Decimal]:
+        """Firm -> receivables minus payables before the set-off (positive: net creditor)."""
+        return self._nets("before")
+
+    @cached_property
+    def net_positions_after(self) -> dict[str, Decimal]:
+        return self._nets("after")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The CLI/API contract: amounts as decimal strings in yuan."""
+        net = (self._firm["recv_before"] - self._firm["pay_before"]).tolist()
+        return {
+            "total": str(self.total),
+            "cleared": str(self.cleared),
+            "remaining": str(self.remaining),
+            "setoffs": [
+                {"id": oid, "amount": _fmt(s)}
+                for oid, s in zip(self._ids, self._setoff.tolist(), strict=True)
+            ],
+            "net_positions": {name: _fmt(v) for name, v in zip(self._firm_names, net, strict=True)},
+        }
+
+
+def to_fen(value: object, *, field_name: str, where: dict[str, Any], allow_zero: bool) -> int:
+    """A money value (``Decimal``, ``int`` or decimal string) in whole fen.
+
+    Refuses floats, non-numbers, negatives, zero (unless ``allow_zero``), more than two
+    decimals and amounts above 999,999,999,999.99 with a :class:`NettingError`.
+    """
+    details = {**where, "field": field_name, "value": str(value)}
+    amount: Decimal
+    if isinstance(value, Decimal):
+        amount = value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        amount = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            amount = Decimal(value.strip())
+        except InvalidOperation:
+            amount = Decimal("NaN")
+    else:
+        raise NettingError(
+            f"{field_name} 必须是十进制数（Decimal 或字符串），不能是 {type(value).__name__}",
+            f"{field_name} must be a Decimal or a decimal string, not {type(value).__name__}",
+            code="amount_invalid",
+            details=details,
+        )
+    if not amount.is_finite():
+        raise NettingError(
+            f"{field_name} 不是数字：{value}",
+            f"{field_name} is not a number: {value}",
+            code="amount_invalid",
+            details=details,
+        )
+    if amount < 0 or (amount == 0 and not allow_zero):
+        raise NettingError(
+            f"{field_name} 必须大于零：{value}",
+            f"{field_name} must be greater than zero: {value}",
+            code="amount_not_positive",
+            details=details,
+        )
+    scaled = amount.scaleb(2)
+    if scaled != scaled.to_integral_value():
+        raise NettingError(
+            f"{field_name} 最多两位小数（精确到分）：{value}",
+            f"{field_name} has more than two decimals (cents): {value}",
+            code="amount_too_precise",
+            details=details,
+        )
+    if scaled > MAX_AMOUNT_FEN:
+        raise NettingError(
+            f"{field_name} 过大：{value}",
+            f"{field_name} is too large: {value}",
+            code="amount_too_large",
+            details=details,
+        )
+    return int(scaled)
+
+
+def _bad_name(value: object, field_name: str, index: int, oid: object) -> NettingError:
+    return NettingError(
+        f"第 {index} 项的 {field_name} 为空或不是文本",
+        f"Item {index}: {field_name} is empty or not text",
+        code=f"{field_name}_missing",
+        details={"index": index, "id": str(oid), "field": field_name, "value": str(value)},
+    )
+
+
+def _ok_name(value: object) -> bool:
+    return isinstance(value, str) and bool(value) and not value.isspace()
+
+
+@dataclass(slots=True)
+class _Prepared:
+    ids: list[str]
+    debtors: list[str]
+    creditors: list[str]
+    fen: list[int]
+    due_ordinals: list[int]  # -1 when no due date
+    excluded: list[str | None]
+
+
+def _prepare(obligations: Iterable[Obligation], options: NettingOptions) -> _Prepared:
+    """Validate every obligation and convert it to fen.
+
+    The checks run column by column in C-level loops; when any of them fails, the row-by-row
+    validator runs instead so that the error reported is the first one in input order.
+    """
+    obs = list(obligations)
+    if not all(type(ob) is Obligation for ob in obs):
+        return _prepare_slow(obs, options)
+    ids = [ob.id for ob in obs]
+    debtors = [ob.debtor for ob in obs]
+    creditors = [ob.creditor for ob in obs]
+    amounts = [ob.amount for ob in obs]
+    dues = [ob.due for ob in obs]
+    statuses = [ob.status for ob in obs]
+    names = set(debtors).union(creditors)
+    ok = (
+        set(map(type, ids)) <= {str}
+        and len(set(ids)) == len(ids)
+        and "" not in ids
+        and not any(map(str.isspace, ids))
+        and all(_ok_name(name) for name in names)
+        and not any(map(operator.eq, debtors, creditors))
+        and set(map(type, amounts)) <= {Decimal}
+        and set(map(type, dues)) <= {type(None), dt.date}
+        and set(statuses) <= set(STATUSES)
+    )
+    fens: list[int] = []
+    if ok:
+        try:
+            scaled = [a.scaleb(2) for a in amounts]
+            fens = list(map(int, scaled))
+        except (ValueError, OverflowError):
+            ok = False
+        else:
+            ok = not fens or (
+                min(fens) > 0
+                and max(fens) <= MAX_AMOUNT_FEN
+                and all(map(operator.eq, fens, scaled))
+            )
+    if not ok:
+        return _prepare_slow(obs, options)
+    ordinals = [-1 if d is None else d.toordinal() for d in dues]
+    min_fen = -1
+    if options.min_amount is not None:
+        min_fen = to_fen(options.min_amount, field_name="min_amount", where={}, allow_zero=True)
+    excluded: list[str | None] = [None] * len(obs)
+    non_consenting = options.non_consenting
+    if min_fen > 0 or non_consenting or set(statuses) != {CONFIRMED}:
+        excluded = [
+            _reason(st, d, c, f, options, min_fen)
+            for st, d, c, f in zip(statuses, debtors, creditors, fens, strict=True)
+        ]
+    return _Prepared(ids, debtors, creditors, fens, ordinals, excluded)
+
+
+def _reason(
+    status: str, debtor: str, creditor: str, fen: int, options: NettingOptions, min_fen: int
+) -> str | None:
+    if status == DISPUTED and options.exclude_disputed:
+        return EXCLUDED_DISPUTED
+    if status == UNCONFIRMED and options.exclude_unconfirmed:
+        return EXCLUDED_UNCONFIRMED
+    if debtor in options.non_consenting or creditor in options.non_consenting:
+        return EXCLUDED_NON_CONSENTING
+    if fen < min_fen:
+        return EXCLUDED_BELOW_MINIMUM
+    return None
+
+
+def _prepare_slow(obligations: Iterable[Obligation], options: NettingOptions) -> _Prepared:
+    """Validate every obligation one by one (the first error in input order wins)."""
+    ids: list[str] = []
+    debtors: list[str] = []
+    creditors: list[str] = []
+    fens: list[int] = []
+    dues: list[int] = []
+    excluded: list[str | None] = []
+    min_fen = -1
+    if options.min_amount is not None:
+        min_fen = to_fen(options.min_amount, field_name="min_amount", where={}, allow_zero=True)
+    for index, ob in enumerate(obligations):
+        if not isinstance(ob, Obligation):
+            raise NettingError(
+                f"第 {index} 项不是债务记录",
+                f"Item {index} is not an Obligation",
+                code="obligation_invalid",
+                details={"index": index},
+            )
+        oid, debtor, creditor, amount = ob.id, ob.debtor, ob.creditor, ob.amount
+        if not _ok_name(oid):
+            raise _bad_name(oid, "id", index, oid)
+        if not _ok_name(debtor):
+            raise _bad_name(debtor, "debtor", index, oid)
+        if not _ok_name(creditor):
+            raise _bad_name(creditor, "creditor", index, oid)
+        if debtor == creditor:
+            raise NettingError(
+                f"第 {index} 项（{oid}）债务人与债权人相同：{debtor}",
+                f"Item {index} ({oid}): debtor and creditor are the same firm: {debtor}",
+                code="self_loop",
+                details={"index": index, "id": oid, "firm": debtor},
+            )
+        fen = -1
+        if type(amount) is Decimal:
+            try:
+                scaled = amount.scaleb(2)
+                fen = int(scaled)
+            except (ValueError, OverflowError):
+                fen = -1
+            if fen <= 0 or fen > MAX_AMOUNT_FEN or fen != scaled:
+                fen = -1
+        if fen < 0:  # the slow path raises the precise error, or accepts str/int input
+            fen = to_fen(amount, field_name="amount", where={"index": index, "id": oid},
+                         allow_zero=False)  # fmt: skip
+        due = ob.due
+        if due is None:
+            ordinal = -1
+        elif isinstance(due, dt.date) and not isinstance(due, dt.datetime):
+            ordinal = due.toordinal()
+        else:
+            raise NettingError(
+                f"第 {index} 项（{oid}）的到期日必须是日期：{due!r}",
+                f"Item {index} ({oid}): the due date must be a date: {due!r}",
+                code="due_invalid",
+                details={"index": index, "id": oid, "value": str(due)},
+            )
+        status = ob.status
+        if status not in STATUSES:
+            raise NettingError(
+                f"第 {index} 项（{oid}）的确认状态未知：{status!r}"
+                "（应为 confirmed、unconfirmed 或 disputed）",
+                f"Item {index} ({oid}): unknown status {status!r} "
+                "(expected confirmed, unconfirmed or disputed)",
+                code="status_invalid",
+                details={"index": index, "id": oid, "value": str(status)},
+            )
+        reason = _reason(status, debtor, creditor, fen, options, min_fen)
+        ids.append(oid)
+        debtors.append(debtor)
+        creditors.append(creditor)
+        fens.append(fen)
+        dues.append(ordinal)
+        excluded.append(reason)
+    if len(set(ids)) != len(ids):
+        first: dict[str, int] = {}
+        for index, oid in enumerate(ids):
+            if oid in first:
+                raise NettingError(
+                    f"债务编号重复：{oid}（第 {first[oid]} 项与第 {index} 项）",
+                    f"Duplicate obligation id: {oid} (items {first[oid]} and {index})",
+                    code="duplicate_id",
+                    details={"index": index, "id": oid, "first_index": first[oid]},
+                )
+            first[oid] = index
+    return _Prepared(ids, debtors, creditors, fens, dues, excluded)
+
+
+def tie_break_scale(levels: IntArray, nodes: IntArray) -> IntArray:
+    """``M`` per component with tie-break weights ``0..levels`` and ``nodes`` flow nodes.
+
+    Every simple cycle of the residual graph has at most ``nodes`` arcs, so a cycle that
+    sets off one more fen gains at least ``M - levels * (nodes - 1) >= 1`` in the scaled
+    objective: the tie-break never outweighs a single fen of the primary objective.
+    """
+    return levels * nodes + 1
+
+
+def age_weights(
+    comp_of_arc: IntArray, due_of_arc: IntArray, n_comp: int
+) -> tuple[IntArray, IntArray]:
+    """Per arc, the number of distinct due dates in its component later than its own
+    (oldest highest; undated ``-1`` gets 0); per component the largest weight ``K_c``."""
+    weights = np.zeros(len(comp_of_arc), dtype=np.int64)
+    levels = np.zeros(n_comp, dtype=np.int64)
+    dated = due_of_arc >= 0
+    if not dated.any():
+        return weights, levels
+    keys = (comp_of_arc[dated] << _DATE_BITS) | due_of_arc[dated]
+    uniq, inverse = unique_inverse(keys)
+    ucomp = uniq >> _DATE_BITS
+    count = np.bincount(ucomp, minlength=n_comp).astype(np.int64)
+    first = np.concatenate(([0], np.cumsum(count)[:-1])).astype(np.int64)
+    position = np.arange(len(uniq), dtype=np.int64) - first[ucomp]
+    rank = count[ucomp] - 1 - position  # the component's newest date 0, its oldest count-1
+    weights[dated] = rank[inverse]
+    levels = np.maximum(count - 1, 0)
+    return weights, levels
+
+
+def fit_cost_budget(
+    weights: IntArray, levels: IntArray, comp_of_arc: IntArray, nodes_of_comp: IntArray,
+    n_nodes: int,
+) -> tuple[IntArray, IntArray, bool]:  # fmt: skip
+    """Coarsen the weights of components whose largest cost ``M + K`` would exceed the
+    budget ``COST_BUDGET // (n_nodes + 1)**2``; the flag is false if any was coarsened.
+
+    Weights are divided by an integer ``q`` per component (monotone: an older obligation
+    never gets a smaller weight than a newer one), so the preference survives in buckets.
+    """
+    limit = COST_BUDGET // ((n_nodes + 1) * (n_nodes + 1))
+    # M + K = K * (L + 1) + 1 <= limit  <=>  K <= (limit - 1) // (L + 1)
+    max_levels = np.maximum((limit - 1) // (nodes_of_comp + 1), 0)
+    over = levels > max_levels
+    if not over.any():
+        return weights, levels, True
+    q = np.ones_like(levels)
+    some = over & (max_levels > 0)
+    q[some] = levels[some] // max_levels[some] + 1
+    none = over & (max_levels == 0)
+    q[none] = levels[none] + 1
+    return weights // q[comp_of_arc], levels // q, False
+
+
+def _firm_numbers(names: list[str], firm_index: dict[str, int]) -> IntArray:
+    if len(names) < 2:  # itemgetter of one key returns the value, not a tuple
+        return np.asarray([firm_index[x] for x in names], dtype=np.int64).reshape(len(names))
+    return np.asarray(operator.itemgetter(*names)(firm_index), dtype=np.int64)
+
+
+def unique_inverse(values: IntArray) -> tuple[IntArray, IntArray]:
+    """``np.unique(values, return_inverse=True)`` by one stable sort (much faster here)."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    new = np.concatenate(([True], ordered[1:] != ordered[:-1])) if len(values) else ordered
+    uniq = ordered[new.astype(bool)]
+    inverse = np.empty(len(values), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return uniq, inverse
+
+
+def _firm_sums(n: int, index: IntArray, values: IntArray) -> IntArray:
+    out = np.zeros(n, dtype=np.int64)
+    np.add.at(out, index, values)
+    return out
+
+
+def solve(
+    obligations: Iterable[Obligation], options: NettingOptions | None = None
+) -> NettingResult:
+    """Set off as much debt as possible without changing any firm's net position.
+
+    Raises :class:`NettingError` for bad input (nothing is computed then).
+    """
+    options = options or NettingOptions()
+    if options.age_tie_break not in (AGE_GLOBAL, AGE_PARALLEL):
+        raise NettingError(
+            f"未知的账龄优先方式：{options.age_tie_break!r}（应为 global 或 parallel）",
+            f"Unknown age_tie_break {options.age_tie_break!r} (expected global or parallel)",
+            code="option_invalid",
+            details={"option": "age_tie_break", "value": str(options.age_tie_break)},
+        )
+    p = _prepare(obligations, options)
+    m = len(p.ids)
+    total_fen = sum(p.fen)
+    if total_fen > MAX_TOTAL_FEN:
+        raise NettingError(
+            "债务总额过大，无法计算",
+            "The total of the obligations is too large to compute",
+            code="total_too_large",
+            details={"total_fen": str(total_fen)},
+        )
+    firm_names = sorted(set(p.debtors).union(p.creditors))
+    firm_index = {f: i for i, f in enumerate(firm_names)}
+    n = len(firm_names)
+    cap_fen: dict[int, int] = {}
+    for firm, cap in options.caps.items():
+        if firm not in firm_index:
+            raise NettingError(
+                f"封顶金额所指的企业不在债务清单中：{firm}",
+                f"A cap names a firm that is not in the obligations: {firm}",
+                code="unknown_firm",
+                details={"firm": str(firm)},
+            )
+        cap_fen[firm_index[firm]] = to_fen(
+            cap, field_name="cap", where={"firm": firm}, allow_zero=True
+        )
+
+    tails = _firm_numbers(p.debtors, firm_index)
+    heads = _firm_numbers(p.creditors, firm_index)
+    amount = np.asarray(p.fen, dtype=np.int64).reshape(m)
+    if p.excluded.count(None) == m:
+        eligible = np.ones(m, dtype=bool)
+    else:
+        eligible = np.asarray([r is None for r in p.excluded], dtype=bool).reshape(m)
+    labels = cycle_components(n, tails[eligible], heads[eligible])
+    kept = np.flatnonzero(eligible & (labels[tails] == labels[heads]))
+
+    setoff = np.zeros(m, dtype=np.int64)
+    n_comp = 0
+    largest = 0
+    exact = True
+    if len(kept):
+        due = np.asarray(p.due_ordinals, dtype=np.int64).reshape(m)[kept]
+        setoff[kept], n_comp, largest, exact = _solve_cycles(
+            kept,
+            tails[kept],
+            heads[kept],
+            amount[kept],
+            due,
+            labels,
+            cap_fen,
+            p.ids,
+            n,
+            options.age_tie_break,
+        )
+
+    firm_fen = {
+        "pay_before": _firm_sums(n, tails, amount),
+        "recv_before": _firm_sums(n, heads, amount),
+        "pay_after": _firm_sums(n, tails, amount - setoff),
+        "recv_after": _firm_sums(n, heads, amount - setoff),
+        "setoff": _firm_sums(n, tails, setoff),
+    }
+    _check(amount, setoff, firm_fen, heads, cap_fen, n)
+    return NettingResult(
+        ids=p.ids,
+        debtors=p.debtors,
+        creditors=p.creditors,
+        excluded=p.excluded,
+        amount_fen=amount,
+        setoff_fen=setoff,
+        firm_names=firm_names,
+        firm_fen=firm_fen,
+        eligible_fen=int(amount[eligible].sum()),
+        clearable_fen=int(amount[kept].sum()),
+        components=n_comp,
+        largest_component=largest,
+        age_tie_break=options.age_tie_break,
+        tie_break_exact=exact,
+    )
+
+
+def _check(
+    amount: IntArray, setoff: IntArray, firm: dict[str, IntArray], heads: IntArray,
+    cap_fen: dict[int, int], n: int,
+) -> None:  # fmt: skip
+    """Invariants of every solution; a failure is a bug, never bad input."""
+    if ((setoff < 0) | (setoff > amount)).any():
+        raise RuntimeError("a set-off is out of its bounds")
+    if not np.array_equal(
+        firm["recv_before"] - firm["pay_before"], firm["recv_after"] - firm["pay_after"]
+    ):
+        raise RuntimeError("a net position changed")
+    if not np.array_equal(firm["setoff"], _firm_sums(n, heads, setoff)):
+        raise RuntimeError("a firm's set-off on payables differs from that on receivables")
+    for f, cap in cap_fen.items():
+        if firm["setoff"][f] > cap:
+            raise RuntimeError("a cap was exceeded")
+
+
+def _solve_cycles(
+    kept: IntArray, kt: IntArray, kh: IntArray, kf: IntArray, kd: IntArray,
+    labels: IntArray, cap_fen: dict[int, int], ids: list[str], n: int, mode: str,
+) -> tuple[IntArray, int, int, bool]:  # fmt: skip
+    """Set-off (fen) on the arcs lying on cycles, in the order of ``kept``."""
+    # Flow nodes: one per firm on a cycle in sorted firm order ("in" node, where its
+    # receivables arrive); a capped firm also gets an "out" node for its payables.
+    on_cycle = np.zeros(n, dtype=bool)
+    on_cycle[kt] = True
+    on_cycle[kh] = True
+    cycle_firms = np.flatnonzero(on_cycle)
+    in_node = np.full(n, -1, dtype=np.int64)
+    in_node[cycle_firms] = np.arange(len(cycle_firms), dtype=np.int64)
+    out_node = in_node.copy()
+    capped = np.asarray(sorted(f for f in cap_fen if in_node[f] >= 0), dtype=np.int64)
+    out_node[capped] = len(cycle_firms) + np.arange(len(capped), dtype=np.int64)
+    n_nodes = len(cycle_firms) + len(capped)
+
+    comp_of_firm = labels[cycle_firms]  # already 0..k-1 over the firms on cycles
+    n_comp = int(comp_of_firm.max()) + 1
+    firms_per_comp = np.bincount(comp_of_firm, minlength=n_comp).astype(np.int64)
+    nodes_of_comp = firms_per_comp + np.bincount(labels[capped], minlength=n_comp).astype(np.int64)
+
+    # Canonical order: by debtor, creditor, due date (undated last), then id; so the arcs
+    # handed to OR-Tools depend only on the set of obligations, never on their order.
+    due_key = np.where(kd >= 0, kd, _UNDATED)
+    order = np.lexsort((due_key, kh, kt))
+    st, sh, sd, sf = kt[order], kh[order], due_key[order], kf[order]
+    same = (st[1:] == st[:-1]) & (sh[1:] == sh[:-1]) & (sd[1:] == sd[:-1])
+    if same.any():
+        run_start = np.flatnonzero(np.concatenate(([True], ~same)))
+        run_end = np.append(run_start[1:], len(order))
+        order_list = order.tolist()
+        kept_list = kept.tolist()
+        long_runs = np.flatnonzero(run_end - run_start > 1)
+        for a, b in zip(run_start[long_runs].tolist(), run_end[long_runs].tolist(), strict=True):
+            order_list[a:b] = sorted(order_list[a:b], key=lambda j: ids[kept_list[j]])
+        order = np.asarray(order_list, dtype=np.int64)
+        sf = kf[order]
+
+    pair_change = (st[1:] != st[:-1]) | (sh[1:] != sh[:-1])
+    boundary = pair_change | (sd[1:] != sd[:-1]) if mode == AGE_GLOBAL else pair_change
+    g_start = np.flatnonzero(np.concatenate(([True], boundary)))
+    g_cap = np.add.reduceat(sf, g_start)
+    g_src = out_node[st[g_start]]
+    g_dst = in_node[sh[g_start]]
+    g_comp = labels[st[g_start]]
+
+    exact = True
+    if mode == AGE_GLOBAL:
+        g_due = np.where(sd[g_start] == _UNDATED, -1, sd[g_start])
+        weights, levels = age_weights(g_comp, g_due, n_comp)
+        weights, levels, exact = fit_cost_budget(weights, levels, g_comp, nodes_of_comp, n_nodes)
+    else:
+        weights = np.zeros(len(g_start), dtype=np.int64)
+        levels = np.zeros(n_comp, dtype=np.int64)
+    cap_arcs = (
+        in_node[capped],
+        out_node[capped],
+        np.asarray([cap_fen[f] for f in capped.tolist()], dtype=np.int64),
+    )
+    flow = _min_cost_flow(g_src, g_dst, g_cap, weights, levels, g_comp, nodes_of_comp,
+                          cap_arcs, n_nodes)  # fmt: skip
+    if flow is None:  # OR-Tools refused the cost range: keep the optimum, drop the tie-break
+        exact = False
+        zero_w = np.zeros(len(g_start), dtype=np.int64)
+        zero_k = np.zeros(n_comp, dtype=np.int64)
+        flow = _min_cost_flow(g_src, g_dst, g_cap, zero_w, zero_k, g_comp, nodes_of_comp,
+                              cap_arcs, n_nodes)  # fmt: skip
+        if flow is None:
+            raise RuntimeError("OR-Tools refused the set-off instance")
+
+    # Spread each arc's flow over its obligations in canonical order (oldest first).
+    sizes = np.diff(np.append(g_start, len(order)))
+    member_group = np.repeat(np.arange(len(g_start), dtype=np.int64), sizes)
+    cum = np.cumsum(sf)
+    before = cum - sf - (cum[g_start] - sf[g_start])[member_group]
+    s_sorted = np.clip(flow[member_group] - before, 0, sf)
+    result = np.zeros(len(kept), dtype=np.int64)
+    result[order] = s_sorted
+    return result, n_comp, int(firms_per_comp.max()), exact
+
+
+def _min_cost_flow(
+    src: IntArray, dst: IntArray, cap: IntArray, weights: IntArray, levels: IntArray,
+    comp_of_arc: IntArray, nodes_of_comp: IntArray,
+    cap_arcs: tuple[IntArray, IntArray, IntArray], n_nodes: int,
+) -> IntArray | None:  # fmt: skip
+    """Maximum-weight circulation; ``None`` if OR-Tools refuses the cost range."""
+    scale = tie_break_scale(levels, nodes_of_comp)
+    cost = -(scale[comp_of_arc] + weights)
+    smcf = min_cost_flow.SimpleMinCostFlow()
+    arcs = smcf.add_arcs_with_capacity_and_unit_cost(src, dst, cap, cost)
+    if len(cap_arcs[0]):
+        smcf.add_arcs_with_capacity_and_unit_cost(
+            cap_arcs[0], cap_arcs[1], cap_arcs[2], np.zeros(len(cap_arcs[0]), dtype=np.int64)
+        )
+    smcf.set_nodes_supplies(np.arange(n_nodes, dtype=np.int64), np.zeros(n_nodes, dtype=np.int64))
+    status = smcf.solve()
+    if status == smcf.BAD_COST_RANGE:
+        return None
+    if status != smcf.OPTIMAL:
+        raise RuntimeError(f"OR-Tools min-cost flow ended with status {status}")
+    flow: IntArray = np.asarray(smcf.flows(arcs), dtype=np.int64)
+    return flow

@@ -99,16 +99,25 @@ def rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
-def child_solver(n: int, seed: int) -> dict[str, Any]:
-    from qingqian.netting.solver import solve
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def child_solver(n: int, seed: int, mode: str) -> dict[str, Any]:
+    from qingqian.netting.solver import NettingOptions, solve
 
     obligations = generate(n, seed)
     rss_input = rss_mb()
-    t0 = time.perf_counter()
-    result = solve(obligations)
-    seconds = time.perf_counter() - t0
+    c0, t0 = cpu_seconds(), time.perf_counter()
+    result = solve(obligations, NettingOptions(age_tie_break=mode))
+    seconds, cpu = time.perf_counter() - t0, cpu_seconds() - c0
+    t1 = time.perf_counter()
+    json.dumps(result.as_dict())
     return {
         "seconds": seconds,
+        "cpu": cpu,
+        "json_seconds": time.perf_counter() - t1,
         "rss_input_mb": rss_input,
         "rss_peak_mb": rss_mb(),
         "firms": len(result.firms),
@@ -125,7 +134,7 @@ def child_networkx(n: int, seed: int) -> dict[str, Any]:
     import networkx as nx
 
     obligations = generate(n, seed)
-    t0 = time.perf_counter()
+    c0, t0 = cpu_seconds(), time.perf_counter()
     graph = nx.MultiDiGraph()
     net: dict[str, int] = {}
     total = 0
@@ -138,14 +147,15 @@ def child_networkx(n: int, seed: int) -> dict[str, Any]:
     for firm, value in net.items():
         graph.nodes[firm]["demand"] = value
     remaining, _ = nx.network_simplex(graph)
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, cpu_seconds() - c0
     cleared = Decimal(total - remaining).scaleb(-2)
-    return {"seconds": seconds, "rss_peak_mb": rss_mb(), "cleared": str(cleared)}
+    return {"seconds": seconds, "cpu": cpu, "rss_peak_mb": rss_mb(), "cleared": str(cleared)}
 
 
 def run_child(kind: str, n: int, seed: int) -> dict[str, Any]:
     out = subprocess.run(  # noqa: S603 - our own interpreter and script
         [sys.executable, __file__, "--child", kind, "--sizes", str(n), "--seed", str(seed)],
+        cwd=ROOT,
         check=True,
         capture_output=True,
         text=True,
@@ -159,42 +169,53 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000,1000000")
     parser.add_argument("--nx-max", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--child", choices=["solver", "networkx"])
+    parser.add_argument("--child", choices=["global", "parallel", "networkx"])
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     if args.child:
-        fn = child_solver if args.child == "solver" else child_networkx
-        print(json.dumps(fn(sizes[0], args.seed)))
+        if args.child == "networkx":
+            print(json.dumps(child_networkx(sizes[0], args.seed)))
+        else:
+            print(json.dumps(child_solver(sizes[0], args.seed, args.child)))
         return
 
     print(
-        f"{'obligations':>11} {'firms':>7} {'seconds':>8} {'peak MB':>8} {'input MB':>8} "
-        f"{'cleared %':>9} {'of clearable %':>14} {'SCCs':>5} {'largest':>7} "
-        f"{'nx s':>8} {'nx MB':>7} {'speed-up':>8} same"
+        "Solver seconds are wall (cpu) for solve(); 'json' is result.as_dict() + json.dumps;\n"
+        "peak MB is the child process's ru_maxrss (input MB: after generating the input).\n"
+        "global = age tie-break across the network (default); parallel = only between the\n"
+        "same two firms. networkx: network simplex on the whole graph, same process design."
     )
+    head = (
+        f"{'obligations':>11} {'firms':>6} {'mode':>8} {'seconds':>15} {'json s':>6} "
+        f"{'peak MB':>7} {'input MB':>8} {'cleared %':>9} {'% of clearable':>14} "
+        f"{'largest SCC':>11} {'nx seconds':>15} {'nx MB':>6} {'speed-up':>8} same"
+    )
+    print(head)
     failures = []
     for n in sizes:
-        r = run_child("solver", n, args.seed)
-        total, cleared = Decimal(r["total"]), Decimal(r["cleared"])
-        clearable = Decimal(r["clearable"])
-        pct = 100 * cleared / total if total else Decimal(0)
-        pct_clearable = 100 * cleared / clearable if clearable else Decimal(0)
-        nx_cols = f"{'-':>8} {'-':>7} {'-':>8} -"
-        if n <= args.nx_max:
-            x = run_child("networkx", n, args.seed)
-            same = Decimal(x["cleared"]) == cleared
-            if not same:
-                failures.append(f"{n}: cleared {cleared} != networkx {x['cleared']}")
-            nx_cols = (
-                f"{x['seconds']:8.2f} {x['rss_peak_mb']:7.0f} "
-                f"{x['seconds'] / r['seconds']:7.0f}x {'yes' if same else 'NO'}"
+        nx_result = run_child("networkx", n, args.seed) if n <= args.nx_max else None
+        for mode in ("global", "parallel"):
+            r = run_child(mode, n, args.seed)
+            total, cleared = Decimal(r["total"]), Decimal(r["cleared"])
+            clearable = Decimal(r["clearable"])
+            pct = 100 * cleared / total if total else Decimal(0)
+            pct_clearable = 100 * cleared / clearable if clearable else Decimal(0)
+            nx_cols = f"{'-':>15} {'-':>6} {'-':>8} -"
+            if nx_result is not None:
+                same = Decimal(nx_result["cleared"]) == cleared
+                if not same:
+                    failures.append(f"{n} {mode}: {cleared} != networkx {nx_result['cleared']}")
+                nx_cols = (
+                    f"{nx_result['seconds']:7.2f} ({nx_result['cpu']:5.2f}) "
+                    f"{nx_result['rss_peak_mb']:6.0f} "
+                    f"{nx_result['seconds'] / r['seconds']:7.0f}x {'yes' if same else 'NO'}"
+                )
+            print(
+                f"{n:>11} {r['firms']:>6} {mode:>8} {r['seconds']:7.2f} ({r['cpu']:5.2f}) "
+                f"{r['json_seconds']:6.2f} {r['rss_peak_mb']:7.0f} {r['rss_input_mb']:8.0f} "
+                f"{pct:9.2f} {pct_clearable:14.2f} {r['largest_component']:>11} {nx_cols}",
+                flush=True,
             )
-        print(
-            f"{n:>11} {r['firms']:>7} {r['seconds']:8.2f} {r['rss_peak_mb']:8.0f} "
-            f"{r['rss_input_mb']:8.0f} {pct:9.2f} {pct_clearable:14.2f} "
-            f"{r['components']:>5} {r['largest_component']:>7} {nx_cols}",
-            flush=True,
-        )
     if failures:
         raise SystemExit("cleared totals differ: " + "; ".join(failures))
 

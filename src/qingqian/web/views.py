@@ -254,24 +254,21 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
 def case_transition(request: HttpRequest, case_id: int) -> HttpResponse:
     user = _user(request)
     form = TransitionForm(request.POST)
-    try:
-        case = selectors.case_get_for_user(user, case_id)
+
+    def act(case: Case) -> None:
         if not form.is_valid():
             messages.error(request, _("请选择有效的目标状态。"))
-        else:
-            services.case_transition(
-                case=case,
-                actor=user,
-                to_state=form.cleaned_data["to_state"],
-                outcome=form.cleaned_data["outcome"] or None,
-                note=form.cleaned_data["note"],
-            )
-            messages.success(request, _("案件状态已更新。"))
-    except ApplicationError as exc:
-        if exc.status == 404:
-            return render(request, "web/not_found.html", status=404)
-        messages.error(request, exc.message_for(get_language()))
-    return redirect("web:case_detail", case_id=case_id)
+            return
+        services.case_transition(
+            case=case,
+            actor=user,
+            to_state=form.cleaned_data["to_state"],
+            outcome=form.cleaned_data["outcome"] or None,
+            note=form.cleaned_data["note"],
+        )
+        messages.success(request, _("案件状态已更新。"))
+
+    return _case_action(request, case_id, act)
 
 
 @require_POST
@@ -279,8 +276,8 @@ def case_transition(request: HttpRequest, case_id: int) -> HttpResponse:
 def case_assign(request: HttpRequest, case_id: int) -> HttpResponse:
     user = _user(request)
     raw = request.POST.get("handler", "")
-    try:
-        case = selectors.case_get_for_user(user, case_id)
+
+    def act(case: Case) -> None:
         handler = None
         if raw:
             handler = User.objects.filter(
@@ -288,9 +285,20 @@ def case_assign(request: HttpRequest, case_id: int) -> HttpResponse:
             ).first()
             if handler is None:
                 messages.error(request, _("承办人不存在。"))
-                return redirect("web:case_detail", case_id=case_id)
+                return
         services.case_assign(case=case, actor=user, handler=handler)
         messages.success(request, _("已分派承办人。"))
+
+    return _case_action(request, case_id, act)
+
+
+def _case_action(request: HttpRequest, case_id: int, act: Callable[[Case], None]) -> HttpResponse:
+    """Run a POST action on a case the user may see, then go back to the case page.
+
+    A case out of scope answers 404; a refused action (an ApplicationError) becomes a message
+    in the user's language and nothing is written."""
+    try:
+        act(selectors.case_get_for_user(_user(request), case_id))
     except ApplicationError as exc:
         if exc.status == 404:
             return render(request, "web/not_found.html", status=404)

@@ -32,12 +32,11 @@ from qingqian.cases.models import (
     PartyRole,
     TimelineEvent,
 )
-from qingqian.cases.services import references_reserve, require
+from qingqian.cases.services import references_reserve, require, timeline_events_log
 from qingqian.common import clock, crypto
 from qingqian.common.bulk import bulk_insert
 from qingqian.common.exceptions import ApplicationError, PermissionDenied, ValidationFailed
 from qingqian.compliance.services import audit_record, audit_record_many
-from qingqian.ledger.services import NewEntry, ledger_append_many, timeline_statement
 from qingqian.parties.identifiers import mask
 from qingqian.parties.models import Party
 
@@ -361,28 +360,6 @@ def _write(
     )
     timeline_events_log(added_events)
     return len(new_cases)
-
-
-def timeline_events_log(events: list[TimelineEvent]) -> None:
-    """One log entry per bulk-created timeline row, in one bulk insert."""
-    ledger_append_many(
-        NewEntry(
-            kind=f"case.{e.kind}",
-            case_id=e.case.pk,
-            statement=timeline_statement(
-                case_id=e.case.pk,
-                reference=e.case.reference,
-                event_id=e.pk,
-                kind=e.kind,
-                at=e.at,
-                actor_id=e.actor_id,
-                from_state=e.from_state,
-                to_state=e.to_state,
-                note=e.note,
-            ),
-        )
-        for e in events
-    )
 
 
 def import_job_run(job: ImportJob) -> ImportJob:

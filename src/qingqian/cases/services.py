@@ -29,7 +29,7 @@ from qingqian.common import clock, crypto
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
 from qingqian.common.money import parse_amount
 from qingqian.compliance.services import audit_record
-from qingqian.ledger.services import ledger_append, timeline_statement
+from qingqian.ledger.services import NewEntry, ledger_append, ledger_append_many, timeline_statement
 from qingqian.parties.identifiers import mask, normalise_phone
 from qingqian.parties.models import Party
 
@@ -145,6 +145,28 @@ def timeline_add(
         ),
     )
     return event
+
+
+def timeline_events_log(events: list[TimelineEvent]) -> None:
+    """One log entry per bulk-created timeline row, in one bulk insert."""
+    ledger_append_many(
+        NewEntry(
+            kind=f"case.{e.kind}",
+            case_id=e.case.pk,
+            statement=timeline_statement(
+                case_id=e.case.pk,
+                reference=e.case.reference,
+                event_id=e.pk,
+                kind=e.kind,
+                at=e.at,
+                actor_id=e.actor_id,
+                from_state=e.from_state,
+                to_state=e.to_state,
+                note=e.note,
+            ),
+        )
+        for e in events
+    )
 
 
 def case_snapshot(case: Case) -> dict[str, Any]:

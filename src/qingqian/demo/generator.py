@@ -24,10 +24,9 @@ from django.db import connection, transaction
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Role
-from qingqian.cases.imports import timeline_events_log
 from qingqian.cases.lifecycle import OUTCOME_LABELS, Outcome
 from qingqian.cases.models import Case, CaseParty, HotlineCall, Invoice, PartyRole, TimelineEvent
-from qingqian.cases.services import references_reserve
+from qingqian.cases.services import references_reserve, timeline_events_log
 from qingqian.common import clock, crypto
 from qingqian.common.bulk import bulk_insert
 from qingqian.common.exceptions import ApplicationError

@@ -32,7 +32,7 @@ demo: $(VENV)/.installed
 ## make serve: the web server on http://$(HOST):$(PORT) plus a task worker (ledger imports).
 serve: $(VENV)/.installed
 	@echo "Qingqian: http://$(HOST):$(PORT)/  (Ctrl-C stops the server and its worker)"
-	@mkdir -p var; $(BIN)/qingqian db_worker --interval 1 >var/worker.log 2>&1 & \
+	@mkdir -p var/static; $(BIN)/qingqian db_worker --interval 1 >var/worker.log 2>&1 & \
 	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/qingqian runserver --noreload $(HOST):$(PORT)
 

@@ -10,7 +10,12 @@ from typing import Any
 import pytest
 
 from qingqian.cases.models import Case, Invoice, TimelineEvent
-from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
+from qingqian.common.exceptions import (
+    ApplicationError,
+    Conflict,
+    PermissionDenied,
+    ValidationFailed,
+)
 from qingqian.compliance.models import AuditEvent
 from qingqian.ledger.models import LogEntry
 from qingqian.netting import services
@@ -22,6 +27,7 @@ from qingqian.netting.models import (
     RoundState,
     Setoff,
 )
+from qingqian.payments.models import Payment, PaymentAllocation
 from tests.netting.chain import CHAIN, CHIPS, DEALER, LOGISTICS, OEM, PARTS, STEEL
 from tests.netting.world import build_chain
 
@@ -94,7 +100,17 @@ def test_full_round_clears_the_seed_chain_and_applies_atomically(
         assert after[number] == amount - expected.get(number, Decimal(0))
     cleared_per_case = {c.pk: case_before[c.pk] - c.outstanding for c in Case.objects.all()}
     assert sum(cleared_per_case.values()) == Decimal("32000000.00")
-    assert TimelineEvent.objects.filter(kind="setoff").count() == len(expected)
+    payments = Payment.objects.filter(kind="setoff")
+    assert payments.count() == len(expected)
+    assert {p.idempotency_key for p in payments} == {
+        f"netting:{round_.pk}:{s.obligation_id}" for s in Setoff.objects.all()
+    }
+    pinned = {
+        a.invoice.number: a.amount
+        for a in PaymentAllocation.objects.select_related("invoice").filter(payment__in=payments)
+    }
+    assert pinned == expected
+    assert TimelineEvent.objects.filter(kind="payment").count() == len(expected)
     # one case timeline entry per set-off, one netting.setoff entry each, one for the round
     new = LogEntry.objects.count() - entries_before
     assert new == 2 * len(expected) + 1
@@ -102,6 +118,13 @@ def test_full_round_clears_the_seed_chain_and_applies_atomically(
     assert AuditEvent.objects.filter(action="netting.round_applied").count() == 1
     with pytest.raises(Conflict):
         services.round_apply(round_=round_, actor=mediator)
+    assert _outstanding() == after
+    # The idempotency key makes a second recording of one set-off a no-op.
+    s = Setoff.objects.select_related("obligation__invoice__case").first()
+    assert s is not None and s.obligation.invoice is not None
+    services._record_setoff(
+        s.obligation.invoice, s.amount, f"netting:{round_.pk}:{s.obligation_id}", mediator, "x"
+    )
     assert _outstanding() == after
 
 
@@ -124,7 +147,7 @@ def test_a_decline_after_the_run_cancels_with_nothing_applied(
     with pytest.raises(Conflict):
         services.participant_accept(participant=_participant(round_, chain[PARTS]), actor=mediator)
     assert _outstanding() == before
-    assert not TimelineEvent.objects.filter(kind="setoff").exists()
+    assert not Payment.objects.exists()
 
 
 def test_run_leaves_out_non_consenting_firms_and_disputed_obligations(
@@ -168,9 +191,10 @@ def test_apply_is_all_or_nothing(
     Invoice.objects.filter(number="LP-1").update(outstanding=Decimal("100.00"))
     before = _outstanding()
     timeline = TimelineEvent.objects.count()
-    with pytest.raises(Conflict) as exc:
+    with pytest.raises(ApplicationError) as exc:
         services.round_apply(round_=round_, actor=mediator)
-    assert exc.value.code == "setoff_exceeds_outstanding"
+    assert exc.value.code == "payment_invoice_overpaid"
+    assert not Payment.objects.exists()
     assert _outstanding() == before
     assert TimelineEvent.objects.count() == timeline
     round_.refresh_from_db()

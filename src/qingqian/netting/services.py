@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Perm
@@ -40,6 +40,8 @@ from qingqian.netting.models import (
     Setoff,
 )
 from qingqian.parties.models import Party, PartyKind
+from qingqian.payments.models import PaymentKind
+from qingqian.payments.services import payment_record
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
@@ -558,41 +560,22 @@ def _setoffs_digest(round_: NettingRound) -> str:
 # --------------------------------------------------------------------------- apply
 
 
-def _record_setoff(invoice: Invoice, amount: Decimal, key: str, actor: User | None) -> None:
-    """Record ``amount`` set off against ``invoice`` as a payment of kind "setoff".
-
-    Until the payments app is merged this reduces the invoice's and the case's outstanding
-    directly under a row lock, with the case's timeline row (and thereby its log entry) and
-    an audit row. ``key`` makes a repeated call a no-op.
-    """
-    from qingqian.cases.models import Case, TimelineEvent
-    from qingqian.cases.services import timeline_add
-
-    note = f"多边抵销 / multilateral set-off {amount} ({key})"
-    if TimelineEvent.objects.filter(case_id=invoice.case_id, kind="setoff", note=note).exists():
-        return
-    inv = Invoice.objects.select_for_update().get(pk=invoice.pk)
-    if amount > inv.outstanding:
-        raise Conflict(
-            f"发票 {inv.number} 的未收金额 {inv.outstanding} 小于抵销金额 {amount}，"
-            "未执行任何抵销。",
-            f"Invoice {inv.number} has {inv.outstanding} outstanding, less than the set-off "
-            f"{amount}; nothing was applied.",
-            code="setoff_exceeds_outstanding",
-            details={"invoice": inv.pk, "outstanding": str(inv.outstanding), "amount": str(amount)},
-        )
-    before = str(inv.outstanding)
-    Invoice.objects.filter(pk=inv.pk).update(outstanding=F("outstanding") - amount)
-    case = Case.objects.select_for_update().get(pk=inv.case_id)
-    Case.objects.filter(pk=case.pk).update(outstanding=F("outstanding") - amount)
-    timeline_add(case=case, actor=actor, kind="setoff", note=note)
-    audit_record(
+def _record_setoff(
+    invoice: Invoice, amount: Decimal, key: str, actor: User | None, reference: str
+) -> None:
+    """Record ``amount`` set off against ``invoice``: a payment of kind "setoff" pinned to
+    that invoice (the payments app writes the allocation, the case's timeline row, its log
+    entry and the audit row). The same ``key`` again is a no-op; an amount above the
+    invoice's outstanding raises and, inside ``round_apply``, rolls every set-off back."""
+    payment_record(
+        case=invoice.case,
+        amount=amount,
+        kind=PaymentKind.SETOFF,
+        idempotency_key=key,
         actor=actor,
-        organisation=case.organisation,
-        action="invoice.setoff",
-        obj=inv,
-        before={"outstanding": before},
-        after={"outstanding": str(inv.outstanding - amount), "key": key},
+        reference=reference,
+        note="多边抵销 / multilateral set-off",
+        invoice_amounts={invoice.pk: amount},
     )
 
 
@@ -607,7 +590,9 @@ def round_apply(*, round_: NettingRound, actor: User) -> NettingRound:
     for s in setoffs:
         ob = s.obligation
         if ob.invoice is not None:
-            _record_setoff(ob.invoice, s.amount, f"netting:{round_.pk}:{ob.pk}", actor)
+            _record_setoff(
+                ob.invoice, s.amount, f"netting:{round_.pk}:{ob.pk}", actor, f"NET-{round_.pk}"
+            )
         _log(
             "setoff",
             round_,

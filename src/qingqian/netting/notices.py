@@ -25,7 +25,7 @@ ZERO = Decimal("0.00")
 #: The legal basis printed on every notice, as dated data. Civil Code Arts. 568 and 569 are
 #: not in the project's verified rule file (docs/legal-rules.md): grade D until someone
 #: checks the official text; ``checked`` stays None until then.
-LEGAL_BASIS: Final = (
+LEGAL_BASIS: Final[tuple[dict[str, str | None], ...]] = (
     {
         "article": "《中华人民共和国民法典》第五百六十八条",
         "article_en": "Civil Code of the PRC, Art. 568",
@@ -85,7 +85,7 @@ class Notice:
     receivables: list[NoticeLine]
     payable_setoff: Decimal
     receivable_setoff: Decimal
-    legal_basis: tuple[dict[str, object], ...]
+    legal_basis: tuple[dict[str, str | None], ...]
 
     @property
     def firm(self) -> str:
@@ -158,9 +158,9 @@ def notice_docx(notice: Notice) -> bytes:
 
     doc = Document()
     style = doc.styles["Normal"]
-    style.font.name = "Noto Serif CJK SC"  # type: ignore[attr-defined]
-    style.font.size = Pt(10.5)  # type: ignore[attr-defined]
-    style.element.rPr.rFonts.set(qn("w:eastAsia"), "Noto Serif CJK SC")  # type: ignore[attr-defined]
+    style.font.name = "Noto Serif CJK SC"
+    style.font.size = Pt(10.5)
+    style.element.rPr.rFonts.set(qn("w:eastAsia"), "Noto Serif CJK SC")
     title = doc.add_heading("多边抵销通知书", level=1)
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
     sub = doc.add_paragraph("Notice of multilateral set-off")

@@ -14,7 +14,7 @@ from html import escape
 
 WIDTH = 720
 HEIGHT = 520
-_R_NODE = 34
+_R_NODE = 16
 
 
 def _short(name: str, limit: int = 8) -> str:
@@ -50,7 +50,8 @@ def cycles_svg(
         f'class="netting-graph" role="img" aria-label="{escape(title)}">',
         f"<title>{escape(title)}</title>",
         '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" '
-        'markerWidth="5" markerHeight="5" orient="auto-start-reverse">'
+        'markerUnits="userSpaceOnUse" markerWidth="14" markerHeight="14" '
+        'orient="auto-start-reverse">'
         '<path d="M0,0 L10,5 L0,10 z" fill="#1b4f8a"/></marker></defs>',
     ]
     for (debtor, creditor), amount in sorted(edges.items()):
@@ -80,10 +81,13 @@ def cycles_svg(
         )
     for name, (x, y) in pos.items():
         fill = "#0f3a66" if name == highlight else "#2f6fad"
+        # The name sits outside the circle, away from the centre.
+        ny = y + (_R_NODE + 16 if y >= cy else -_R_NODE - 8)
         out.append(
             f'<g class="firm"><circle cx="{x:.1f}" cy="{y:.1f}" r="{_R_NODE}" fill="{fill}"/>'
-            f'<text x="{x:.1f}" y="{y + 4:.1f}" text-anchor="middle" font-size="11" '
-            f'fill="#fff">{escape(_short(name))}</text><title>{escape(name)}</title></g>'
+            f'<text x="{x:.1f}" y="{ny:.1f}" text-anchor="middle" font-size="13" '
+            f'fill="#1d2733" stroke="#fff" stroke-width="4" paint-order="stroke">'
+            f"{escape(_short(name, 12))}</text><title>{escape(name)}</title></g>"
         )
     out.append("</svg>")
     return "".join(out)

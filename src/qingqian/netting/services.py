@@ -212,12 +212,14 @@ def round_create(
 
 def _debtor_links(organisation: Organisation, party_ids: Iterable[int]) -> dict[int, int]:
     """case id → debtor party id, for cases with exactly one debtor among ``party_ids``."""
-    links: dict[int, list[int]] = {}
-    for case_id, party_id in CaseParty.objects.filter(
-        case__organisation=organisation, role=PartyRole.DEBTOR
-    ).values_list("case_id", "party_id"):
-        links.setdefault(case_id, []).append(party_id)
     wanted = set(party_ids)
+    debtor_links = CaseParty.objects.filter(case__organisation=organisation, role=PartyRole.DEBTOR)
+    case_ids = debtor_links.filter(party_id__in=wanted).values("case_id")
+    links: dict[int, list[int]] = {}
+    for case_id, party_id in debtor_links.filter(case_id__in=case_ids).values_list(
+        "case_id", "party_id"
+    ):
+        links.setdefault(case_id, []).append(party_id)
     return {c: ps[0] for c, ps in links.items() if len(ps) == 1 and ps[0] in wanted}
 
 

@@ -135,3 +135,17 @@ def test_other_organisations_get_404(
     assert c.post(f"/netting/{r.pk}/invite/").status_code == 404
     r.refresh_from_db()
     assert r.state == RoundState.DRAFT
+
+
+def test_caps_from_the_form_reach_the_participants(
+    users: dict[str, Any], chain: dict[str, Any]
+) -> None:
+    c = _login(users["mediator"])
+    steel = chain[STEEL]
+    data = {"title": "封顶", "parties": [p.pk for p in chain.values()]}
+    c.post("/netting/", {**data, f"cap_{steel.pk}": "abc"})
+    assert not NettingRound.objects.exists()
+    c.post("/netting/", {**data, f"cap_{steel.pk}": "1,000,000"})
+    r = NettingRound.objects.get()
+    assert r.participants.get(party=steel).cap == Decimal("1000000.00")
+    assert r.participants.exclude(party=steel).filter(cap__isnull=False).count() == 0

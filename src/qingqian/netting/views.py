@@ -57,6 +57,11 @@ def round_list(request: HttpRequest) -> HttpResponse:
         try:
             ids = {int(x) for x in request.POST.getlist("parties") if x.isdigit()}
             parties = [p for p in _companies(user) if p.pk in ids]
+            caps = {
+                p.pk: cap
+                for p in parties
+                if (cap := _amount_or_none(request.POST.get(f"cap_{p.pk}", ""), "cap")) is not None
+            }
             assert user.organisation is not None
             round_ = services.round_create(
                 organisation=user.organisation,
@@ -66,6 +71,7 @@ def round_list(request: HttpRequest) -> HttpResponse:
                 min_amount=_amount_or_none(request.POST.get("min_amount", ""), "min_amount"),
                 exclude_disputed=request.POST.get("include_disputed") != "on",
                 exclude_unconfirmed=request.POST.get("include_unconfirmed") != "on",
+                caps=caps,
             )
         except ApplicationError as exc:
             _error(request, exc)

@@ -127,6 +127,7 @@ def child_solver(n: int, seed: int, mode: str) -> dict[str, Any]:
         "components": result.components,
         "largest_component": result.largest_component,
         "tie_break_exact": result.tie_break_exact,
+        "mode_used": result.age_tie_break,
     }
 
 
@@ -152,6 +153,10 @@ def child_networkx(n: int, seed: int) -> dict[str, Any]:
     return {"seconds": seconds, "cpu": cpu, "rss_peak_mb": rss_mb(), "cleared": str(cleared)}
 
 
+def label(mode: str, r: dict[str, Any]) -> str:
+    return f"a>{r['mode_used'][0]}" if mode == "auto" else mode
+
+
 def run_child(kind: str, n: int, seed: int) -> dict[str, Any]:
     out = subprocess.run(  # noqa: S603 - our own interpreter and script
         [sys.executable, __file__, "--child", kind, "--sizes", str(n), "--seed", str(seed)],
@@ -169,7 +174,8 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000,100000,1000000")
     parser.add_argument("--nx-max", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--child", choices=["global", "parallel", "networkx"])
+    parser.add_argument("--modes", default="auto,global,parallel")
+    parser.add_argument("--child", choices=["auto", "global", "parallel", "networkx"])
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     if args.child:
@@ -182,8 +188,9 @@ def main() -> None:
     print(
         "Solver seconds are wall (cpu) for solve(); 'json' is result.as_dict() + json.dumps;\n"
         "peak MB is the child process's ru_maxrss (input MB: after generating the input).\n"
-        "global = age tie-break across the network (default); parallel = only between the\n"
-        "same two firms. networkx: network simplex on the whole graph, same process design."
+        "global = age tie-break across the network; parallel = only between the same two\n"
+        "firms; auto (default) = global up to 300,000 obligations on cycles, parallel above\n"
+        "(mode column: auto>used). networkx: network simplex on the whole graph."
     )
     head = (
         f"{'obligations':>11} {'firms':>6} {'mode':>8} {'seconds':>15} {'json s':>6} "
@@ -194,7 +201,7 @@ def main() -> None:
     failures = []
     for n in sizes:
         nx_result = run_child("networkx", n, args.seed) if n <= args.nx_max else None
-        for mode in ("global", "parallel"):
+        for mode in args.modes.split(","):
             r = run_child(mode, n, args.seed)
             total, cleared = Decimal(r["total"]), Decimal(r["cleared"])
             clearable = Decimal(r["clearable"])
@@ -211,7 +218,8 @@ def main() -> None:
                     f"{nx_result['seconds'] / r['seconds']:7.0f}x {'yes' if same else 'NO'}"
                 )
             print(
-                f"{n:>11} {r['firms']:>6} {mode:>8} {r['seconds']:7.2f} ({r['cpu']:5.2f}) "
+                f"{n:>11} {r['firms']:>6} {label(mode, r):>8} "
+                f"{r['seconds']:7.2f} ({r['cpu']:5.2f}) "
                 f"{r['json_seconds']:6.2f} {r['rss_peak_mb']:7.0f} {r['rss_input_mb']:8.0f} "
                 f"{pct:9.2f} {pct_clearable:14.2f} {r['largest_component']:>11} {nx_cols}",
                 flush=True,

@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "qingqian.ledger",
     "qingqian.evidence",
     "qingqian.reports",
+    "qingqian.payments",
+    "qingqian.netting",
     "qingqian.web",
     "qingqian.api",
     "qingqian.commands",

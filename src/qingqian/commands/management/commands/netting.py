@@ -6,7 +6,7 @@
 with amounts as decimal strings in yuan. ``--out`` writes ``id,setoff,remaining``. Options:
 ``--min-amount``, ``--exclude-firm NAME`` (repeatable: firms that have not consented),
 ``--cap FIRM=AMOUNT`` (repeatable), ``--include-unconfirmed``, ``--include-disputed``,
-``--age-tie-break global|parallel``. Bad input exits with code 2 and a bilingual message
+``--age-tie-break auto|global|parallel``. Bad input exits with code 2 and a bilingual message
 naming the line. The rules are in ``docs/netting.md``.
 """
 
@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qingqian.common.exceptions import ApplicationError
 from qingqian.netting.csvio import read_obligations, setoffs_csv
-from qingqian.netting.solver import AGE_GLOBAL, AGE_PARALLEL, NettingOptions, solve
+from qingqian.netting.solver import AGE_AUTO, AGE_MODES, NettingOptions, solve
 
 
 def _bad(zh: str, en: str) -> CommandError:
@@ -59,7 +59,7 @@ class Command(BaseCommand):
         p.add_argument("--include-unconfirmed", action="store_true")
         p.add_argument("--include-disputed", action="store_true")
         p.add_argument(
-            "--age-tie-break", choices=[AGE_GLOBAL, AGE_PARALLEL], default=AGE_GLOBAL,
+            "--age-tie-break", choices=list(AGE_MODES), default=AGE_AUTO,
             help="prefer older obligations across the network (global) or only between "
             "the same two firms (parallel, faster on huge networks)",
         )  # fmt: skip

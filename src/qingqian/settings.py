@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "qingqian.ledger",
     "qingqian.evidence",
     "qingqian.reports",
+    "qingqian.intake",
     "qingqian.contact",
     "qingqian.web",
     "qingqian.api",

@@ -79,6 +79,10 @@ def test_draft_send_sign_records_the_hash(
     note = TimelineEvent.objects.get(case=accepted, kind="agreement_signed").note
     assert signed.signed_sha256 in note and signed.terms_sha256 in note
     assert AuditEvent.objects.filter(action="agreement.sign", object_id=str(signed.pk)).exists()
+    # Signing starts the debtor's treatment: the first strategy step is scheduled.
+    from qingqian.intake.models import StrategyStep
+
+    assert StrategyStep.objects.filter(run__case=accepted, index=0, state="scheduled").exists()
     # The code cannot be reused, and a signed agreement cannot be signed again.
     with pytest.raises(Conflict):
         agreement_sign(agreement=signed, actor=users["creditor"], typed_name="x", code=code)

@@ -41,6 +41,7 @@ from qingqian.intake.fee_rules import (
     check_agreement,
     price_disclosure,
 )
+from qingqian.intake.services import strategy_start
 from qingqian.reports.models import Agreement, AgreementState
 from qingqian.reports.selectors import default_schedule, organisation_type
 
@@ -355,6 +356,8 @@ def agreement_sign(*, agreement: Agreement, actor: User, typed_name: str, code: 
                 "terms_sha256": locked.terms_sha256,
             },
         )
+        # Zero prepayment, paid on results: work starts as soon as the client has signed.
+        strategy_start(case=locked.case, actor=None)
     return locked
 
 

@@ -158,3 +158,30 @@ def test_arm_comparison_sums_recovery_and_cost(accepted_case: Any, users: dict[s
     table = arm_comparison(accepted_case.organisation)
     arm = table["judicial"]["arms"]["champion"]
     assert arm["recovered"] == "8000.00" and arm["cost"] == "300.00" and arm["debtors"] == 1
+
+
+def test_pages(accepted_case: Any, users: dict[str, Any], client: Any) -> None:
+    import json
+
+    strategy_start(case=accepted_case, actor=None)
+    client.force_login(users["lawyer"])
+    page = client.get(f"/cases/{accepted_case.pk}/").content.decode()
+    assert 'id="strategy-panel"' in page and "律师函" in page and "180" in page
+    dash = client.get("/strategy/").content.decode()
+    assert "judicial" in dash and "champion" in dash
+    edit = client.get("/strategy/playbooks/judicial/")
+    assert edit.status_code == 200
+    bad = json.dumps(dict(DEFAULT_PLAYBOOK_DATA[0], steps=[]))
+    shown = client.post(
+        "/strategy/playbooks/judicial/", {"data": bad, "action": "preview"}
+    ).content.decode()
+    assert 'id="preview-result"' in shown and "steps" in shown
+    good = json.dumps(DEFAULT_PLAYBOOK_DATA[0], ensure_ascii=False)
+    shown = client.post(
+        "/strategy/playbooks/judicial/", {"data": good, "action": "preview"}
+    ).content.decode()
+    assert accepted_case.reference in shown and "lawyer_letter" in shown
+    client.force_login(users["collector"])
+    assert client.get("/strategy/playbooks/judicial/").status_code == 403
+    client.force_login(users["creditor"])
+    assert client.get("/strategy/").status_code == 403

@@ -69,7 +69,7 @@ def playbook_preview(*, actor: User, data: dict[str, Any]) -> dict[str, Any]:
     try:
         books = load_playbooks(merged)
     except IntakeError as exc:  # pragma: no cover - validate_playbooks found nothing
-        return {"errors": [{"path": "", "message": exc.message}], "matches": []}
+        return {"errors": [{"path": "", "zh": exc.message_zh, "en": exc.message_en}], "matches": []}
     cases = cases_visible_to(actor).filter(state__in=[s.value for s in WORKING_STATES])
     seen: set[int] = set()
     matches = []

@@ -46,7 +46,10 @@ def case_next_steps(case: Case, *, en: bool = False) -> list[dict[str, Any]]:
                 "run": run,
                 "step": step,
                 "step_label": label,
-                "done": list(last.order_by("index")),
+                "done": [
+                    {"step": s, "label": STEP_LABELS[StepKind(s.kind)][1 if en else 0]}
+                    for s in last.order_by("index")
+                ],
                 "reason": run.reason["en" if en else "zh"],
                 "other_case": run.case_id != case.pk,
             }

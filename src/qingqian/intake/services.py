@@ -226,6 +226,9 @@ def _new_step(run: StrategyRun, treatment: Treatment) -> StrategyStep | None:
         channels=[c.value for c in treatment.next_step.channels],
         due_on=treatment.next_date,
     )
+    if run.reason != _reason(treatment):
+        run.reason = _reason(treatment)  # "why" always explains the step now scheduled
+        run.save(update_fields=["reason"])
     _schedule(step)
     return step
 

@@ -217,3 +217,24 @@ def test_pages_draft_send_and_sign(
     pdf = client.get(base + "pdf/")
     assert pdf["Content-Type"] == "application/pdf"
     assert hashlib.sha256(pdf.content).hexdigest() in done.content.decode()
+
+
+def test_a_strategy_problem_does_not_undo_the_signature(
+    accepted: Any, users: dict[str, Any], mailoutbox: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qingqian.reports import agreements
+
+    def broken(**_kw: Any) -> None:
+        raise IntakeError("策略数据有误", "Broken playbook data", code="playbook_invalid")
+
+    monkeypatch.setattr(agreements, "strategy_start", broken)
+    draft = agreement_draft(case=accepted, actor=users["lawyer"])
+    sent = agreement_send(agreement=draft, actor=users["lawyer"])
+    agreement_code_request(agreement=sent, actor=users["creditor"])
+    signed = agreement_sign(
+        agreement=sent, actor=users["creditor"], typed_name="王建华", code=_code(mailoutbox)
+    )
+    assert signed.state == "signed"
+    assert TimelineEvent.objects.filter(
+        case=accepted, kind="strategy_none", note="策略数据有误"
+    ).exists()

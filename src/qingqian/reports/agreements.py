@@ -32,7 +32,12 @@ from qingqian.cases.lifecycle import State
 from qingqian.cases.models import Case
 from qingqian.cases.services import timeline_add
 from qingqian.common import clock
-from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
+from qingqian.common.exceptions import (
+    ApplicationError,
+    Conflict,
+    PermissionDenied,
+    ValidationFailed,
+)
 from qingqian.compliance.services import audit_record
 from qingqian.intake.fee_rules import (
     RULE_NO_DEBTOR_FEE,
@@ -356,8 +361,13 @@ def agreement_sign(*, agreement: Agreement, actor: User, typed_name: str, code: 
                 "terms_sha256": locked.terms_sha256,
             },
         )
-        # Zero prepayment, paid on results: work starts as soon as the client has signed.
-        strategy_start(case=locked.case, actor=None)
+        # Zero prepayment, paid on results: work starts as soon as the client has signed. A
+        # strategy problem (say, a broken playbook) must not undo the signature: it is logged.
+        try:
+            with transaction.atomic():
+                strategy_start(case=locked.case, actor=None)
+        except ApplicationError as exc:
+            timeline_add(case=locked.case, actor=None, kind="strategy_none", note=exc.message_zh)
     return locked
 
 

@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "qingqian.reports",
     "qingqian.payments",
     "qingqian.netting",
+    "qingqian.intake",
+    "qingqian.contact",
     "qingqian.web",
     "qingqian.api",
     "qingqian.commands",

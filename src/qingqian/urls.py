@@ -17,5 +17,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("qingqian.reports.urls")),
     path("", include("qingqian.netting.urls")),
+    path("", include("qingqian.intake.urls")),
     path("", include("qingqian.web.urls")),
 ]

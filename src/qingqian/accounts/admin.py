@@ -6,7 +6,8 @@ from qingqian.accounts.models import ApiToken, Organisation, User
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ("name", "short_code", "city")
+    list_display = ("name", "short_code", "org_type", "city")
+    list_filter = ("org_type",)
 
 
 @admin.register(User)

@@ -1,0 +1,140 @@
+"""Read side of the strategy engine: what happens next on a case, playbook previews, and the
+champion/challenger comparison."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from qingqian.accounts.models import Organisation, User
+from qingqian.cases.models import Case, CaseParty, Invoice, PartyRole
+from qingqian.cases.selectors import cases_visible_to
+from qingqian.common import clock
+from qingqian.intake.errors import IntakeError
+from qingqian.intake.models import RunStatus, StepState, StrategyRun, StrategyStep
+from qingqian.intake.playbooks import (
+    STEP_LABELS,
+    ArmOutcome,
+    StepKind,
+    compare_arms,
+    load_playbooks,
+    plan,
+    validate_playbooks,
+)
+from qingqian.intake.services import WORKING_STATES, debtor_view, playbooks_data
+
+
+def case_next_steps(case: Case, *, en: bool = False) -> list[dict[str, Any]]:
+    """Per debtor of the case: the run in force, its next scheduled step and why."""
+    out: list[dict[str, Any]] = []
+    debtor_ids = CaseParty.objects.filter(case=case, role=PartyRole.DEBTOR).values_list(
+        "party_id", flat=True
+    )
+    runs = StrategyRun.objects.filter(debtor_id__in=list(debtor_ids)).select_related("debtor")
+    for run in runs.order_by("-status", "-created_at"):
+        if any(o["run"].debtor_id == run.debtor_id for o in out):
+            continue
+        step = (
+            StrategyStep.objects.filter(run=run, state=StepState.SCHEDULED)
+            .order_by("index")
+            .first()
+        )
+        last = StrategyStep.objects.filter(run=run).exclude(state=StepState.SCHEDULED)
+        label = STEP_LABELS[StepKind(step.kind)][1 if en else 0] if step else ""
+        out.append(
+            {
+                "run": run,
+                "step": step,
+                "step_label": label,
+                "done": [
+                    {"step": s, "label": STEP_LABELS[StepKind(s.kind)][1 if en else 0]}
+                    for s in last.order_by("index")
+                ],
+                "reason": run.reason["en" if en else "zh"],
+                "other_case": run.case_id != case.pk,
+            }
+        )
+    return out
+
+
+def playbook_preview(*, actor: User, data: dict[str, Any]) -> dict[str, Any]:
+    """What the organisation's set would do with ``data`` put in (replacing the playbook of
+    the same key, else first): validation errors, and for each debtor of the visible working
+    cases the playbook, arm, next step and reason. Writes nothing."""
+    current = playbooks_data(actor.organisation)
+    key = data.get("key") if isinstance(data, dict) else None
+    merged = [data if d.get("key") == key else d for d in current]
+    if not any(d.get("key") == key for d in current):
+        merged.insert(0, data)
+    errors = validate_playbooks(merged)
+    if errors:
+        return {"errors": errors, "matches": []}
+    try:
+        books = load_playbooks(merged)
+    except IntakeError as exc:  # pragma: no cover - validate_playbooks found nothing
+        return {"errors": [{"path": "", "zh": exc.message_zh, "en": exc.message_en}], "matches": []}
+    cases = cases_visible_to(actor).filter(state__in=[s.value for s in WORKING_STATES])
+    seen: set[int] = set()
+    matches = []
+    today = clock.today()
+    for cp in (
+        CaseParty.objects.filter(case__in=cases, role=PartyRole.DEBTOR)
+        .select_related("party", "case")
+        .order_by("party_id", "case_id")[:200]
+    ):
+        if cp.party_id in seen or actor.organisation is None:
+            continue
+        seen.add(cp.party_id)
+        t = plan(books, debtor_view(cp.party, organisation=actor.organisation), today=today)
+        matches.append(
+            {
+                "case": cp.case.reference,
+                "debtor_id": cp.party_id,
+                "debtor": cp.party.name,
+                "playbook": t.playbook_key,
+                "arm": t.arm,
+                "status": t.status,
+                "next_step": t.next_step.to_dict() if t.next_step else None,
+                "next_date": t.next_date.isoformat() if t.next_date else None,
+                "reason_zh": t.reason_zh,
+                "reason_en": t.reason_en,
+                "changed": key is not None and t.playbook_key == key,
+            }
+        )
+    return {"errors": [], "matches": matches}
+
+
+def _outstanding_now(run: StrategyRun) -> Decimal:
+    total = Decimal("0")
+    for ident in run.invoice_ids:
+        ref, _sep, number = str(ident).partition("/")
+        if number:
+            inv = Invoice.objects.filter(case__reference=ref, number=number).first()
+            total += inv.outstanding if inv else Decimal("0")
+        else:
+            case = Case.objects.filter(reference=ref).first()
+            total += case.outstanding if case else Decimal("0")
+    return total
+
+
+def arm_comparison(organisation: Organisation | None) -> dict[str, Any]:
+    """Per experiment (or playbook, when not split) and arm: debtors, assigned, recovered
+    (assigned less what is still outstanding on the run's invoices), cost of the steps run."""
+    outcomes = []
+    runs = StrategyRun.objects.filter(organisation=organisation).exclude(
+        status=RunStatus.STOPPED, step_rows__isnull=True
+    )
+    for run in runs.distinct():
+        cost = sum((s.cost for s in run.step_rows.all()), Decimal("0"))
+        recovered = max(Decimal("0"), run.assigned_amount - _outstanding_now(run))
+        outcomes.append(
+            ArmOutcome(
+                experiment=run.experiment or run.playbook_key,
+                arm=run.arm,
+                debtor_id=str(run.debtor_id),
+                assigned=run.assigned_amount,
+                recovered=recovered,
+                cost=cost,
+            )
+        )
+    return compare_arms(outcomes)

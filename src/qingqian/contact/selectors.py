@@ -25,17 +25,13 @@ def holds_visible_to(user: User, *, active: bool = True) -> QuerySet[ContactHold
 
 def denied_summary(user: User, *, since: dt.datetime) -> dict[str, Any]:
     """Denied attempts since ``since`` by deciding rule and by every reason code."""
-    qs = ContactAttempt.objects.filter(
-        organisation_id=user.organisation_id, allowed=False, at__gte=since
-    )
+    qs = ContactAttempt.objects.filter(organisation=user.organisation, allowed=False, at__gte=since)
     by_rule = list(qs.values("rule").annotate(n=Count("id")).order_by("-n", "rule"))
     codes: Counter[str] = Counter()
     for reasons in qs.values_list("reasons", flat=True).iterator(chunk_size=2000):
         for r in reasons:
             codes[r["code"]] += 1
-    total = ContactAttempt.objects.filter(
-        organisation_id=user.organisation_id, at__gte=since
-    ).count()
+    total = ContactAttempt.objects.filter(organisation=user.organisation, at__gte=since).count()
     return {
         "total": total,
         "denied": qs.count(),

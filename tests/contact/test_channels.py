@@ -169,6 +169,22 @@ def test_deliver_refuses_stale_other_recipient_and_later_hold(
         with pytest.raises(ApplicationError) as exc:
             deliver(b, render_message(b, template="reminder", context=CTX, to="13912345678"))
         assert exc.value.code == "contact_hold_since"
+        c = contact_attempt_authorize(case=case, party=debtor, channel="sms", actor=robot)
+        assert not c.allowed  # the vulnerability hold is in force
+    assert fake_sms.calls == []
+
+
+def test_case_wide_hold_after_the_decision_stops_delivery(
+    case: Any, debtor: Any, org: Any, fake_sms: FakeAliyunSms
+) -> None:
+    robot = contact_system_actor(organisation=org)
+    with time_machine.travel(TEN_AM, tick=False):
+        a = contact_attempt_authorize(case=case, party=debtor, channel="sms", actor=robot)
+    with time_machine.travel(TEN_AM + dt.timedelta(minutes=1), tick=False):
+        contact_hold_place(case=case, party=None, kind="complaint", actor=None)
+        with pytest.raises(ApplicationError) as exc:
+            deliver(a, render_message(a, template="reminder", context=CTX, to="13912345678"))
+        assert exc.value.code == "contact_hold_since"
     assert fake_sms.calls == []
 
 

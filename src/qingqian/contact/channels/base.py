@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils.module_loading import import_string
 
@@ -157,7 +158,9 @@ def deliver(attempt: ContactAttempt, message: Message) -> Delivery:
                 decided_at=locked.at.isoformat(),
             )
         since = ContactHold.objects.filter(
-            party_id=locked.party_id, lifted_at__isnull=True, placed_at__gt=locked.at
+            Q(party_id=locked.party_id) | Q(party__isnull=True, case_id=locked.case_id),
+            lifted_at__isnull=True,
+            placed_at__gt=locked.at,
         ).exclude(kind__in=["cease", "dispute"] if locked.purpose == Purpose.LEGAL_NOTICE else [])
         if since.exists():
             raise _refuse(

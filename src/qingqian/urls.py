@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("qingqian.reports.urls")),
     path("", include("qingqian.netting.urls")),
     path("", include("qingqian.intake.urls")),
+    path("", include("qingqian.contact.urls")),
     path("", include("qingqian.web.urls")),
 ]

@@ -296,6 +296,21 @@ def test_case_panel_and_model_page(case: Any, users: dict[str, Any]) -> None:
     page = client.get(f"/scoring/models/{latest.model_version}/")
     assert page.status_code == 200 and "模型卡" in page.content.decode()
     assert client.get("/scoring/models/nope/").status_code == 404
+    # the client's own users see the case, not the firm's score
+    seen = _client(users["creditor"]).get(f"/cases/{case.pk}/")
+    assert seen.status_code == 200
+    assert 'id="feasibility-panel"' in seen.content.decode()
+    assert 'id="radar-panel"' not in seen.content.decode()
+
+
+def test_cli_enqueue_runs_the_task_per_organisation(case: Any) -> None:
+    from io import StringIO
+
+    _activate(case)
+    out = StringIO()
+    call_command("scoring", "rescore", "--enqueue", "--at", AT.isoformat(), stdout=out)
+    assert "queued 1" in out.getvalue()
+    assert CaseScore.objects.filter(case=case, is_latest=True).exists()  # immediate backend
 
 
 def test_debtor_profile_form(case: Any, users: dict[str, Any], debtor: Any) -> None:

@@ -94,6 +94,9 @@ class Command(BaseCommand):
         rescore.add_argument("--organisation", help="only this organisation (short code)")
         rescore.add_argument("--at", help="scoring date YYYY-MM-DD (default today)")
         rescore.add_argument("--batch", default="2000", help="cases per transaction")
+        rescore.add_argument(
+            "--enqueue", action="store_true", help="queue one background task per organisation"
+        )
         rescore.add_argument("--json", action="store_true", help="print JSON")
         train.add_argument("--date-column", help="date column for the out-of-time split")
         train.add_argument("--holdout", default="0.2", help="held-out share (default 0.2)")
@@ -219,8 +222,11 @@ class Command(BaseCommand):
         batch = _int(opts["batch"], "--batch")
         if batch < 1:
             raise _bad("--batch 必须大于零。", "--batch must be greater than zero.")
-        cases = Case.objects.exclude(state__in=selectors.INACTIVE_STATES)
         org_id = self._organisation_id(opts.get("organisation"))
+        if opts["enqueue"]:
+            self._enqueue(org_id, at)
+            return
+        cases = Case.objects.exclude(state__in=selectors.INACTIVE_STATES)
         if org_id is not None:
             cases = cases.filter(organisation_id=org_id)
         result = services.rescore(cases, at=at, batch_size=batch)
@@ -231,6 +237,19 @@ class Command(BaseCommand):
                 f"已评分 scored {result['scored']} / {result['cases']}，"
                 f"拒绝 refused {result['refused']}（{at}）"
             )
+
+    def _enqueue(self, org_id: int | None, at: Any) -> None:
+        from qingqian.accounts.models import Organisation
+        from qingqian.scoring.tasks import rescore_organisation_task
+
+        ids = (
+            [org_id]
+            if org_id is not None
+            else list(Organisation.objects.order_by("id").values_list("id", flat=True))
+        )
+        for pk in ids:
+            rescore_organisation_task.enqueue(pk, at.isoformat())
+        self.stdout.write(f"已排队 queued {len(ids)}（{at}）")
 
     def _train_db(self, opts: dict[str, Any]) -> None:
         from qingqian.scoring import services

@@ -222,6 +222,11 @@ def test_train_from_db_registers_and_promotes(
     services.rescore(Case.objects.filter(pk=c.pk), at=AT)
     stored = CaseScore.objects.get(case=c, is_latest=True)
     assert stored.model_version == row.version
+    assert all(r["text_zh"] and r["text_en"] for r in stored.reasons)
+    # its model card page: window, held-out metrics, fairness by the named audit column
+    html = _client(users["lawyer"]).get(f"/scoring/models/{row.version}/").content.decode()
+    assert "数据窗口" in html and "公平性审计" in html and "debtor_kind" in html
+    assert str(row.holdout_metrics["auc"]) in html
     # the same data again: not better than the current model on the held-out window
     with pytest.raises(services.ModelNotPromoted):
         services.scoring_model_train(actor=users["lawyer"], min_gain=0.01, estimators=30)

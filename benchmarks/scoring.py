@@ -46,7 +46,19 @@ def main() -> None:
         f"expert card: {args.cases:,} cases in {card_s:.2f} s = {args.cases / card_s:,.0f} cases/s "
         f"(mean score {result.scores.mean():.1f}, share ≥ 60: {(result.scores >= 60).mean():.3f})"
     )
-    del cols, result
+    # peer: the same kernel called once per case (a per-row Python loop), on a sample
+    sample = min(args.cases, 20_000)
+    one_rows = card_columns(sample, seed=1)
+    t = time.perf_counter()
+    for i in range(sample):
+        score_columns({k: v[i : i + 1] for k, v in one_rows.items()})
+    loop_s = time.perf_counter() - t
+    speedup = (args.cases / card_s) / (sample / loop_s)
+    print(
+        f"peer, per-row loop over the same card: {sample:,} cases in {loop_s:.2f} s = "
+        f"{sample / loop_s:,.0f} cases/s; vectorised is {speedup:.0f}x"
+    )
+    del cols, result, one_rows
 
     frame = closed_cases(args.train, seed=2)
     t = time.perf_counter()
@@ -57,6 +69,38 @@ def main() -> None:
     print(
         f"training on {args.train:,} closed cases: {train_s:.1f} s "
         f"(held-out AUC scorecard {sc['auc']}, LightGBM {ch['auc']}; version {artefact.version})"
+    )
+
+    # peer: scikit-learn LogisticRegression on one-hot categoricals + standardised numerics
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    x = frame.drop(columns=[TARGET, DATE_COLUMN])
+    import pandas as pd
+
+    cats = [
+        c
+        for c in x.columns
+        if not pd.api.types.is_numeric_dtype(x[c]) or pd.api.types.is_bool_dtype(x[c])
+    ]
+    nums = [c for c in x.columns if c not in cats]
+    peer = make_pipeline(
+        ColumnTransformer(
+            [
+                ("cat", OneHotEncoder(handle_unknown="ignore"), cats),
+                ("num", StandardScaler(), nums),
+            ]
+        ),
+        LogisticRegression(max_iter=2000),
+    )
+    t = time.perf_counter()
+    peer.fit(x.fillna(dict.fromkeys(nums, 0)), frame[TARGET])
+    peer_s = time.perf_counter() - t
+    print(
+        f"peer, scikit-learn one-hot LogisticRegression fit on {args.train:,}: {peer_s:.1f} s "
+        f"(no binning, reports, challenger or card; the radar pipeline is {train_s / peer_s:.0f}x)"
     )
 
     loaded = load_artefact(artefact.files())

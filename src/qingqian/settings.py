@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "qingqian.netting",
     "qingqian.intake",
     "qingqian.contact",
+    "qingqian.scoring",
     "qingqian.web",
     "qingqian.api",
     "qingqian.commands",

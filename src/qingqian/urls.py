@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("qingqian.netting.urls")),
     path("", include("qingqian.intake.urls")),
     path("", include("qingqian.contact.urls")),
+    path("", include("qingqian.scoring.urls")),
     path("", include("qingqian.web.urls")),
 ]

@@ -134,3 +134,14 @@ def test_columns_encode_missing_values_with_flags() -> None:
     assert bool(cols["has_limitation"][0]) is False
     assert int(cols["registry"][0]) == 4
     assert int(cols["evidence"][0]) == 2
+
+
+def test_fast_digest_equals_the_rfc8785_encoder() -> None:
+    for facts in (PAYING, FRESH_PERSON, HOPELESS):
+        for at in (dt.date(2026, 3, 15), dt.date(2027, 1, 1)):
+            f = compute_features(facts, at)
+            assert f.digest() == f.digest_reference()
+    odd = compute_features(PAYING, dt.date(2026, 3, 15))
+    # strings with quotes, control characters and non-ASCII text escape the same way
+    weird = dataclasses.replace(odd, debt_type='t"\\\n\t\x01中文\u2028')
+    assert weird.digest() == weird.digest_reference()

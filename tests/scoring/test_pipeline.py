@@ -19,7 +19,13 @@ from qingqian.scoring.synthetic import DATE_COLUMN, TARGET, closed_cases
 from tests.scoring.cases import site_packages_file
 
 GERMAN_AUC_FLOOR = 0.78  # WOE + LR, 5-fold CV, measured before this pipeline existed
-DEFAULT_AUC_FLOOR = 0.945  # "≈ 0.95"; this pipeline measures 0.947
+# The issue asks for ≈ 0.95 on ISLR Default. The correctly specified model — a logistic
+# regression on raw balance, income and student, the process the data were simulated from —
+# measures 0.9491 on the same 5 folds (0.9496 in-sample): 0.95 is above what any model can
+# honestly reach in 5-fold CV. The pipeline measures 0.947; the test holds it to 0.945 and
+# to within 0.004 of that ceiling, measured in the same run.
+DEFAULT_AUC_FLOOR = 0.945
+DEFAULT_CEILING_GAP = 0.004
 
 
 def german() -> pd.DataFrame:
@@ -62,11 +68,31 @@ def test_german_credit_refuses_protected_columns_as_features() -> None:
     assert err.value.details["columns"] == "personal_status_and_sex,age_in_years"
 
 
+def _raw_logistic_cv_auc(frame: pd.DataFrame) -> float:
+    """The peer: scikit-learn's logistic regression on the raw columns, same 5 folds."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold
+
+    y = (frame["default"] == "Yes").to_numpy().astype(int)
+    x = np.column_stack(
+        [frame["balance"], frame["income"] / 1000, (frame["student"] == "Yes").astype(int)]
+    )
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=0)
+    aucs = []
+    for tr, te in folds.split(x, y):
+        model = LogisticRegression(max_iter=5000).fit(x[tr], y[tr])
+        aucs.append(roc_auc_score(y[te], model.predict_proba(x[te])[:, 1]))
+    return float(np.mean(aucs))
+
+
 def test_islr_default_meets_the_floor_and_runs_the_challenger() -> None:
     frame = pd.read_csv(site_packages_file("ISLP", "data/Default.csv"))
     result = evaluate(frame, Config(target="default", lgbm_estimators=60))
     assert result["positive"] == "Yes"
     assert result["auc"] >= DEFAULT_AUC_FLOOR
+    assert result["auc"] >= _raw_logistic_cv_auc(frame) - DEFAULT_CEILING_GAP
     assert result["challenger"]["auc"] >= 0.9
     assert result["ece"] < 0.02
     assert len(result["auc_folds"]) == 5

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -182,7 +183,18 @@ class Features:
         return out
 
     def digest(self) -> str:
-        """SHA-256 (hex) of the RFC 8785 canonical JSON of :meth:`as_dict`."""
+        """SHA-256 (hex) of the RFC 8785 canonical JSON of :meth:`as_dict`.
+
+        The vector holds no floats and only ASCII keys, so the standard library's sorted,
+        compact ``json.dumps`` writes exactly the RFC 8785 bytes (same escapes, same key order)
+        at a fraction of the cost; :func:`digest_reference` is the general encoder, and the
+        tests hold the two equal.
+        """
+        text = json.dumps(self.as_dict(), sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def digest_reference(self) -> str:
+        """The same digest through the general RFC 8785 encoder (slower)."""
         return hashlib.sha256(canonicalize(self.as_dict())).hexdigest()
 
 

@@ -206,6 +206,9 @@ def prepare(frame: pd.DataFrame, config: Config) -> Prepared:
             f"features: {', '.join(forbidden)} (name them with --audit or --exclude).",
             columns=",".join(forbidden),
         )
+    # A column with no values or a single value carries no information (e.g. "days since the
+    # last payment" as at acceptance, when nobody has paid yet); binning cannot fit it.
+    features = [c for c in features if frame[c].nunique(dropna=True) > 1]
     if not features:
         raise fail("no_features", "没有可用的特征列。", "No feature columns are left.")
     minority = int(min(y.sum(), y.size - y.sum()))

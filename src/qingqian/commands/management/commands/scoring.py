@@ -30,9 +30,13 @@ def _bad(zh: str, en: str) -> CommandError:
     return CommandError(f"{zh} / {en}", returncode=2)
 
 
-def _common(parser: CommandParser) -> None:
-    parser.add_argument("--csv", required=True, help="CSV file with a header row")
-    parser.add_argument("--target", required=True, help="the binary target column")
+def _common(parser: CommandParser, *, db: bool = False) -> None:
+    if db:
+        parser.add_argument("--csv", help="CSV file with a header row (default: the database)")
+        parser.add_argument("--target", help="the binary target column (CSV only)")
+    else:
+        parser.add_argument("--csv", required=True, help="CSV file with a header row")
+        parser.add_argument("--target", required=True, help="the binary target column")
     parser.add_argument("--positive", help="the target value that counts as positive")
     parser.add_argument(
         "--audit", action="append", default=[], help="group column for the fairness audit only"
@@ -80,8 +84,20 @@ class Command(BaseCommand):
         _common(evaluate)
         evaluate.add_argument("--folds", default="5", help="number of folds (default 5)")
         train = sub.add_parser("train", help="Train, judge on the latest window, maybe promote.")
-        _common(train)
-        train.add_argument("--out", required=True, help="artefact directory (holds CURRENT)")
+        _common(train, db=True)
+        train.add_argument("--out", help="artefact directory (holds CURRENT; CSV only)")
+        train.add_argument(
+            "--target-days", default="90", help="DB: payment within N days of acceptance"
+        )
+        train.add_argument("--organisation", help="DB: train on one organisation (short code)")
+        rescore = sub.add_parser("rescore", help="Re-score open cases and store the scores.")
+        rescore.add_argument("--organisation", help="only this organisation (short code)")
+        rescore.add_argument("--at", help="scoring date YYYY-MM-DD (default today)")
+        rescore.add_argument("--batch", default="2000", help="cases per transaction")
+        rescore.add_argument(
+            "--enqueue", action="store_true", help="queue one background task per organisation"
+        )
+        rescore.add_argument("--json", action="store_true", help="print JSON")
         train.add_argument("--date-column", help="date column for the out-of-time split")
         train.add_argument("--holdout", default="0.2", help="held-out share (default 0.2)")
         train.add_argument("--primary", default="scorecard", help="scorecard or challenger")
@@ -90,6 +106,20 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **opts: Any) -> None:
         from qingqian.scoring.pipeline import Config
 
+        try:
+            if opts["action"] == "rescore":
+                self._rescore(opts)
+                return
+            if opts["action"] == "train" and not opts.get("csv"):
+                self._train_db(opts)
+                return
+        except ApplicationError as exc:
+            code = 3 if getattr(exc, "code", "") == "model_not_promoted" else 2
+            raise CommandError(exc.message, returncode=code) from None
+        if not opts.get("target"):
+            raise _bad("缺少 --target。", "--target is required with --csv.")
+        if opts["action"] == "train" and not opts.get("out"):
+            raise _bad("缺少 --out。", "--out is required with --csv.")
         frame = _read_csv(opts["csv"])
         try:
             config = Config(
@@ -164,4 +194,84 @@ class Command(BaseCommand):
             raise CommandError(
                 f"未启用：{promotion['reason_zh']} / Not promoted: {promotion['reason_en']}",
                 returncode=3,
+            )
+
+    def _organisation_id(self, code: str | None) -> int | None:
+        from qingqian.accounts.models import Organisation
+
+        if not code:
+            return None
+        org = Organisation.objects.filter(short_code=code).first()
+        if org is None:
+            raise _bad(f"找不到机构：{code}", f"No such organisation: {code}")
+        return org.pk
+
+    def _rescore(self, opts: dict[str, Any]) -> None:
+        import datetime as dt
+
+        from qingqian.cases.models import Case
+        from qingqian.common import clock
+        from qingqian.scoring import selectors, services
+
+        try:
+            at = dt.date.fromisoformat(opts["at"]) if opts.get("at") else clock.today()
+        except ValueError:
+            raise _bad(
+                f"日期格式应为 YYYY-MM-DD：{opts['at']}", f"Use YYYY-MM-DD: {opts['at']}"
+            ) from None
+        batch = _int(opts["batch"], "--batch")
+        if batch < 1:
+            raise _bad("--batch 必须大于零。", "--batch must be greater than zero.")
+        org_id = self._organisation_id(opts.get("organisation"))
+        if opts["enqueue"]:
+            self._enqueue(org_id, at)
+            return
+        cases = Case.objects.exclude(state__in=selectors.INACTIVE_STATES)
+        if org_id is not None:
+            cases = cases.filter(organisation_id=org_id)
+        result = services.rescore(cases, at=at, batch_size=batch)
+        if opts["json"]:
+            self.stdout.write(json.dumps(result))
+        else:
+            self.stdout.write(
+                f"已评分 scored {result['scored']} / {result['cases']}，"
+                f"拒绝 refused {result['refused']}（{at}）"
+            )
+
+    def _enqueue(self, org_id: int | None, at: Any) -> None:
+        from qingqian.accounts.models import Organisation
+        from qingqian.scoring.tasks import rescore_organisation_task
+
+        ids = (
+            [org_id]
+            if org_id is not None
+            else list(Organisation.objects.order_by("id").values_list("id", flat=True))
+        )
+        for pk in ids:
+            rescore_organisation_task.enqueue(pk, at.isoformat())
+        self.stdout.write(f"已排队 queued {len(ids)}（{at}）")
+
+    def _train_db(self, opts: dict[str, Any]) -> None:
+        from qingqian.scoring import services
+
+        row = services.scoring_model_train(
+            actor=None,
+            target_days=_int(opts["target_days"], "--target-days"),
+            audit_columns=tuple(opts["audit"]),
+            primary=opts.get("primary", "scorecard"),
+            organisation_id=self._organisation_id(opts.get("organisation")),
+            estimators=_int(opts["estimators"], "--estimators"),
+        )
+        summary = {
+            "model_version": row.version,
+            "kind": row.kind,
+            "promoted": row.is_current,
+            "holdout": row.holdout_metrics,
+            "promotion": row.card.get("promotion"),
+        }
+        if opts["json"]:
+            self.stdout.write(json.dumps(summary, ensure_ascii=False))
+        else:
+            self.stdout.write(
+                f"{row.version} 已启用 promoted: AUC {row.holdout_metrics.get('auc')}"
             )

@@ -1,0 +1,255 @@
+"""Reads for the debt radar: the kernel's :class:`CaseFacts` for many cases in a few queries,
+the latest stored scores, the handler's work queue and the model registry.
+
+Contact history: the contact records app is not in this codebase yet, so every case is
+scored with no contact attempts and :data:`CONTACT_HISTORY_AVAILABLE` is False; the case
+panel and the queue say so rather than implying the debtor was never called.
+
+Payments so far: there is no payment ledger per case yet either; what the case row holds
+(principal − outstanding, and the last payment date) becomes one payment on that date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from django.db.models import QuerySet
+
+from qingqian.accounts.models import User
+from qingqian.calculators.limitation import limitation_deadline
+from qingqian.cases.models import Case, CaseParty, PartyRole
+from qingqian.cases.selectors import cases_visible_to
+from qingqian.evidence.models import EvidenceItem
+from qingqian.evidence.strength import evidence_strength
+from qingqian.scoring.features import CaseFacts, Payment
+from qingqian.scoring.models import CaseScore, DebtorProfile, ScoringModel, ScoringSettings
+from qingqian.scoring.queue import QueueConfig, QueueEntry, QueueItem, order_queue
+
+CONTACT_HISTORY_AVAILABLE = False
+
+#: Case states in which nobody works the debt (closed, refused, or not yet accepted).
+INACTIVE_STATES: tuple[str, ...] = ("closed", "rejected", "intake")
+
+
+def strength_level(score: int) -> str:
+    """The vault's 0–100 checklist score as the feature's level (weights 40/40/20)."""
+    if score >= 80:
+        return "strong"
+    if score >= 40:
+        return "medium"
+    if score > 0:
+        return "weak"
+    return "none"
+
+
+@lru_cache(maxsize=8192)
+def limitation_expiry(start: dt.date) -> dt.date:
+    """Last day of the 3-year period (Civil Code art. 188) from ``start``, via the calculator."""
+    deadline: dt.date = limitation_deadline(start).figures["deadline"]
+    return deadline
+
+
+@dataclass(frozen=True)
+class CaseInputs:
+    """The kernel's facts for one case, plus the ids the Django layer needs around them."""
+
+    case_id: int
+    debtor_id: str
+    facts: CaseFacts
+    handler_id: int | None
+
+
+_CASE_FIELDS = (
+    "id",
+    "debt_type",
+    "principal",
+    "outstanding",
+    "created_at",
+    "due_date",
+    "oldest_due_date",
+    "last_payment_date",
+    "debtor_name",
+    "handler_id",
+)
+
+
+def case_inputs(cases: QuerySet[Case]) -> list[CaseInputs]:
+    """:class:`CaseInputs` for every case of ``cases`` — four queries however many cases."""
+    rows = list(cases.order_by("id").values(*_CASE_FIELDS))
+    ids = [r["id"] for r in rows]
+    debtors: dict[int, dict[str, Any]] = {}
+    for link in (
+        CaseParty.objects.filter(case_id__in=ids, role=PartyRole.DEBTOR)
+        .order_by("case_id", "id")
+        .values("case_id", "party_id", "party__kind", "party__credit_code", "party__id_number_hash")
+    ):
+        debtors.setdefault(link["case_id"], dict(link))
+    types: dict[int, set[str]] = defaultdict(set)
+    for case_id, kind in EvidenceItem.objects.filter(case_id__in=ids).values_list(
+        "case_id", "evidence_type"
+    ):
+        types[case_id].add(kind)
+    party_ids = {d["party_id"] for d in debtors.values()}
+    profiles = {p.party_id: p for p in DebtorProfile.objects.filter(party_id__in=party_ids)}
+    return [_inputs(r, debtors.get(r["id"]), types.get(r["id"], set()), profiles) for r in rows]
+
+
+def _inputs(
+    row: dict[str, Any],
+    debtor: dict[str, Any] | None,
+    types: set[str],
+    profiles: dict[int, DebtorProfile],
+) -> CaseInputs:
+    kind = (
+        debtor["party__kind"]
+        if debtor and debtor["party__kind"] in ("person", "company")
+        else "company"
+    )
+    accepted = row["created_at"].date()
+    due = row["oldest_due_date"] or row["due_date"] or accepted
+    if types:
+        result = evidence_strength(
+            types,
+            debt_type=row["debt_type"],
+            debtor_has_credit_code=bool(
+                debtor and kind == "company" and debtor["party__credit_code"]
+            ),
+        )
+        strength = strength_level(result.score)
+    else:
+        strength = "none"
+    paid = row["principal"] - row["outstanding"]
+    payments: tuple[Payment, ...] = ()
+    last_paid = row["last_payment_date"]
+    if paid > 0:
+        payments = (Payment(last_paid or accepted, paid),)
+    profile = profiles.get(debtor["party_id"]) if debtor else None
+    registry: str | None = None
+    judgments: tuple[dt.date, ...] = ()
+    dishonest = None
+    if profile is not None:
+        registry = None if kind == "person" else profile.registry_status
+        on = profile.last_judgment_on or profile.checked_on
+        judgments = (on,) * profile.judgments
+        dishonest = profile.dishonest_listed_on
+    start = max(d for d in (due, last_paid) if d is not None)
+    debtor_key = f"p{debtor['party_id']}" if debtor else f"n{row['debtor_name']}"
+    return CaseInputs(
+        case_id=row["id"],
+        debtor_id=debtor_key,
+        handler_id=row["handler_id"],
+        facts=CaseFacts(
+            debtor_kind=kind,
+            debt_type=row["debt_type"],
+            principal=row["principal"],
+            accepted_on=accepted,
+            oldest_due_on=due,
+            evidence_strength=strength,
+            registry_status=registry,
+            judgments_on=judgments,
+            dishonest_listed_on=dishonest,
+            payments=payments,
+            limitation_expires_on=limitation_expiry(start),
+        ),
+    )
+
+
+def current_model() -> ScoringModel | None:
+    return ScoringModel.objects.filter(is_current=True).first()
+
+
+def latest_scores(case_ids: Iterable[int]) -> dict[int, CaseScore]:
+    return {
+        s.case_id: s for s in CaseScore.objects.filter(case_id__in=list(case_ids), is_latest=True)
+    }
+
+
+def case_score_history(case: Case, limit: int = 10) -> list[CaseScore]:
+    return list(CaseScore.objects.filter(case=case).order_by("-scored_at", "-id")[:limit])
+
+
+def threshold_for(organisation_id: int | None) -> int:
+    if organisation_id is None:
+        return 60
+    row = ScoringSettings.objects.filter(organisation_id=organisation_id).first()
+    return 60 if row is None else row.threshold
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    entry: QueueEntry
+    debtor_name: str
+    cases: Sequence[Case]
+    reasons: Sequence[dict[str, Any]]
+    unscored: int
+
+
+def work_queue(user: User | None, *, today: dt.date, limit: int = 50) -> dict[str, Any]:
+    """The user's own open cases as a queue, one row per debtor (constant query count)."""
+    visible = cases_visible_to(user)
+    if user is None or not user.is_authenticated:
+        mine = visible
+    else:
+        mine = visible.filter(handler_id=user.pk)
+    mine = mine.exclude(state__in=INACTIVE_STATES)
+    inputs = case_inputs(mine)
+    scores = latest_scores(i.case_id for i in inputs)
+    threshold = threshold_for(getattr(user, "organisation_id", None))
+    items = []
+    unscored = 0
+    for i in inputs:
+        stored = scores.get(i.case_id)
+        if stored is None:
+            unscored += 1
+        facts = i.facts
+        items.append(
+            QueueItem(
+                case_id=str(i.case_id),
+                debtor_id=i.debtor_id,
+                balance=facts.principal - sum((p.amount for p in facts.payments), Decimal(0)),
+                score=stored.score if stored else 0,
+                limitation_expires_on=facts.limitation_expires_on,
+                dishonest_debtor=facts.dishonest_listed_on is not None,
+                registry_status=facts.registry_status or "unknown",
+            )
+        )
+    items = [it for it in items if it.balance > 0]
+    entries = order_queue(items, today=today, config=QueueConfig(threshold=threshold))[:limit]
+    wanted = {int(c) for e in entries for c in e.case_ids}
+    by_id = {c.pk: c for c in Case.objects.filter(pk__in=wanted).select_related("creditor")}
+    rows = []
+    for e in entries:
+        cases = [by_id[int(c)] for c in e.case_ids]
+        best = max(
+            (scores[c.pk] for c in cases if c.pk in scores), key=lambda s: s.score, default=None
+        )
+        rows.append(
+            QueueRow(
+                entry=e,
+                debtor_name=cases[0].debtor_name,
+                cases=cases,
+                reasons=best.reasons if best else [],
+                unscored=sum(1 for c in cases if c.pk not in scores),
+            )
+        )
+    return {
+        "rows": rows,
+        "threshold": threshold,
+        "unscored": unscored,
+        "total_debtors": len({it.debtor_id for it in items}),
+        "contact_history_available": CONTACT_HISTORY_AVAILABLE,
+    }
+
+
+def model_list() -> QuerySet[ScoringModel]:
+    return ScoringModel.objects.defer("artefact").select_related("promoted_by")
+
+
+def model_get(version: str) -> ScoringModel | None:
+    return model_list().filter(version=version).first()

@@ -1,0 +1,457 @@
+"""Writes for the debt radar: batch re-scoring, the model registry with its promotion rule,
+training on the firm's own closed cases, debtor profiles and queue settings.
+
+Every write runs in one transaction with its audit rows. A stored score names the model
+version and the SHA-256 of the canonical feature vector it was computed from, so any score
+can be recomputed and checked later.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from qingqian.accounts.models import Organisation, User
+from qingqian.cases.models import Case
+from qingqian.common import clock
+from qingqian.common.bulk import bulk_insert
+from qingqian.common.exceptions import ApplicationError
+from qingqian.compliance.services import audit_record, audit_record_many
+from qingqian.scoring import selectors
+from qingqian.scoring.errors import ScoringError
+from qingqian.scoring.features import Features, compute_features, to_columns, training_row
+from qingqian.scoring.models import (
+    CaseScore,
+    DebtorProfile,
+    ModelKind,
+    ScoringModel,
+    ScoringSettings,
+)
+from qingqian.scoring.scorecard import CARD_VERSION, FACTORS, score_columns
+
+#: Names of the learned model's variables for its reasons (the trained card's own columns).
+VARIABLE_NAMES: dict[str, tuple[str, str]] = {
+    "days_overdue": ("逾期天数", "Days overdue"),
+    "days_since_acceptance": ("受理天数", "Days since acceptance"),
+    "principal": ("本金", "Principal"),
+    "balance": ("余额", "Balance"),
+    "paid": ("已还金额", "Paid so far"),
+    "paid_permille": ("已还比例", "Share paid"),
+    "debt_type": ("债务类型", "Debt type"),
+    "evidence_strength": ("证据强度", "Evidence strength"),
+    "debtor_kind": ("债务人类型", "Debtor kind"),
+    "registry_status": ("企业登记状态", "Registry status"),
+    "judgments": ("生效判决", "Court judgments"),
+    "dishonest_debtor": ("失信被执行人", "Dishonest judgment debtor"),
+    "contact_attempts": ("联系次数", "Contact attempts"),
+    "contacts_reached": ("接通次数", "Contacts reached"),
+    "contacts_connected": ("沟通次数", "Contacts connected"),
+    "days_since_last_contact": ("距上次联系天数", "Days since last contact"),
+    "promises_kept": ("守约承诺", "Promises kept"),
+    "promises_broken": ("违约承诺", "Promises broken"),
+    "promises_open": ("未到期承诺", "Open promises"),
+    "payments_count": ("还款次数", "Payments"),
+    "days_since_last_payment": ("距上次还款天数", "Days since last payment"),
+    "days_to_limitation": ("距诉讼时效届满天数", "Days to the limitation deadline"),
+}
+
+NO_CONTACT_REASON = {
+    "code": "contact.unavailable",
+    "direction": "?",
+    "text_zh": "联系记录模块未启用：未计入联系历史",
+    "text_en": "Contact records are not enabled: contact history not counted",
+}
+
+
+class ModelNotPromoted(ApplicationError):
+    status = 409
+    code = "model_not_promoted"
+
+
+@dataclass(frozen=True)
+class ScoredCase:
+    case_id: int
+    score: int
+    reasons: list[dict[str, Any]]
+    model_version: str
+    digest: str
+
+
+def _load(model: ScoringModel | None) -> Any:
+    if model is None or model.kind == ModelKind.EXPERT or not model.artefact:
+        return None
+    import json
+
+    from qingqian.scoring.pipeline import load_artefact
+
+    return load_artefact(
+        {
+            "model.json": json.dumps(model.artefact).encode(),
+            "model_card.json": json.dumps(model.card).encode(),
+        }
+    )
+
+
+def score_features(
+    features: Sequence[Features], model: ScoringModel | None
+) -> list[tuple[int, list[dict[str, Any]], str]]:
+    """Scores (0–100), top-three reasons and model version for ``features`` (vectorised)."""
+    artefact = _load(model)
+    contact_note = [] if selectors.CONTACT_HISTORY_AVAILABLE else [NO_CONTACT_REASON]
+    if artefact is None:
+        batch = score_columns(to_columns(features))
+        out = []
+        for row in range(len(features)):
+            reasons = []
+            for fi in batch.reason_factors[row]:
+                factor = FACTORS[int(fi)]
+                chosen = factor.bins[int(batch.bins[row, int(fi)])]
+                reasons.append(
+                    {
+                        "code": f"{factor.code}.{chosen.code}",
+                        "direction": "+" if 2 * chosen.points >= factor.max_points else "-",
+                        "text_zh": f"{factor.name_zh}：{chosen.label_zh}",
+                        "text_en": f"{factor.name_en}: {chosen.label_en}",
+                    }
+                )
+            out.append((int(batch.scores[row]), reasons + contact_note, CARD_VERSION))
+        return out
+    import numpy as np
+    import pandas as pd
+
+    frame = pd.DataFrame([training_row(f) for f in features])
+    p = artefact.predict(frame)
+    contrib, idx = artefact.scorecard.contributions(frame)
+    variables = artefact.scorecard.variables
+    out = []
+    for row in range(len(features)):
+        order = np.argsort(-np.abs(contrib[row]), kind="stable")[:3]
+        reasons = []
+        for j in order:
+            v = variables[int(j)]
+            b = int(idx[row, int(j)])
+            label = v.labels[b] if 0 <= b < len(v.labels) else "(missing)"
+            zh, en = VARIABLE_NAMES.get(v.name, (v.name, v.name))
+            reasons.append(
+                {
+                    "code": f"{v.name}.{b}",
+                    "direction": "+" if contrib[row, int(j)] >= 0 else "-",
+                    "text_zh": f"{zh}：{label}",
+                    "text_en": f"{en}: {label}",
+                }
+            )
+        score = int(np.clip(np.rint(100 * p[row]), 0, 100))
+        out.append((score, reasons + contact_note, artefact.version))
+    return out
+
+
+def rescore(
+    cases: QuerySet[Case], *, at: dt.date, actor: User | None = None, batch_size: int = 2000
+) -> dict[str, int]:
+    """Score ``cases`` as at ``at`` and store one new latest row per case (history kept).
+
+    Cases whose facts the kernel refuses (e.g. payments above the principal) are counted in
+    ``refused`` and left with their previous score; the rest are written batch by batch,
+    each batch in one transaction with its audit rows.
+    """
+    model = selectors.current_model()
+    ids = list(cases.order_by("id").values_list("id", flat=True))
+    written = refused = 0
+    now = clock.now()
+    for start in range(0, len(ids), batch_size):
+        chunk = ids[start : start + batch_size]
+        inputs = selectors.case_inputs(Case.objects.filter(id__in=chunk))
+        features: list[Features] = []
+        kept: list[int] = []
+        orgs: dict[int, int] = {}
+        for i in inputs:
+            try:
+                features.append(compute_features(i.facts, at))
+            except ScoringError:
+                refused += 1
+                continue
+            kept.append(i.case_id)
+        if not kept:
+            continue
+        scored = score_features(features, model)
+        org_of = dict(Case.objects.filter(id__in=kept).values_list("id", "organisation_id"))
+        with transaction.atomic():
+            CaseScore.objects.filter(case_id__in=kept, is_latest=True).update(is_latest=False)
+            bulk_insert(
+                CaseScore,
+                (
+                    "case",
+                    "score",
+                    "reasons",
+                    "model_version",
+                    "feature_digest",
+                    "features_at",
+                    "scored_at",
+                    "is_latest",
+                ),
+                (
+                    (cid, s, reasons, version, f.digest(), at, now, True)
+                    for cid, f, (s, reasons, version) in zip(kept, features, scored, strict=True)
+                ),
+            )
+            for cid in kept:
+                orgs.setdefault(org_of[cid], 0)
+                orgs[org_of[cid]] += 1
+            for org_id in orgs:
+                audit_record_many(
+                    actor=actor,
+                    organisation=Organisation(pk=org_id),
+                    action="scoring.rescore",
+                    object_type="cases.case",
+                    rows=(
+                        (cid, {"score": s, "model_version": v})
+                        for cid, (s, _r, v) in zip(kept, scored, strict=True)
+                        if org_of[cid] == org_id
+                    ),
+                )
+        written += len(kept)
+    return {"scored": written, "refused": refused, "cases": len(ids)}
+
+
+def rescore_organisation(organisation_id: int, *, at: dt.date) -> dict[str, int]:
+    """Re-score every open, accepted case of one organisation (the nightly task's body)."""
+    cases = Case.objects.filter(organisation_id=organisation_id).exclude(
+        state__in=selectors.INACTIVE_STATES
+    )
+    return rescore(cases, at=at)
+
+
+def _model_audit(
+    model: ScoringModel, actor: User | None, action: str, after: dict[str, Any]
+) -> None:
+    audit_record(
+        actor=actor,
+        organisation=getattr(actor, "organisation", None),
+        action=action,
+        obj=model,
+        after=after,
+    )
+
+
+def _holdout_auc(model: ScoringModel) -> float | None:
+    value = model.holdout_metrics.get("auc")
+    return None if value is None else float(value)
+
+
+def scoring_model_promote(*, model: ScoringModel, actor: User | None) -> ScoringModel:
+    """Make ``model`` current, unless it is worse than the current model on the held-out
+    window (lower AUC on the same window, or judged on a different window)."""
+    with transaction.atomic():
+        current = ScoringModel.objects.select_for_update().filter(is_current=True).first()
+        if current is not None and current.pk != model.pk and current.kind != ModelKind.EXPERT:
+            new_auc, old_auc = _holdout_auc(model), _holdout_auc(current)
+            same_window = model.holdout_metrics.get("window") == current.holdout_metrics.get(
+                "window"
+            )
+            if new_auc is None or old_auc is None or (same_window and new_auc < old_auc):
+                raise ModelNotPromoted(
+                    f"模型 {model.version} 在留出窗口上的 AUC {new_auc} 低于当前模型 "
+                    f"{current.version} 的 {old_auc}，拒绝启用。",
+                    f"Model {model.version} has a held-out AUC of {new_auc}, below the current "
+                    f"model {current.version}'s {old_auc}; promotion refused.",
+                    details={"new_auc": new_auc, "current_auc": old_auc},
+                )
+        if model.kind != ModelKind.EXPERT and not model.card.get("promotion", {}).get(
+            "promoted", True
+        ):
+            promo = model.card["promotion"]
+            raise ModelNotPromoted(
+                f"训练时已判定不得启用：{promo.get('reason_zh', '')}",
+                f"Refused when trained: {promo.get('reason_en', '')}",
+                details={"version": model.version},
+            )
+        ScoringModel.objects.filter(is_current=True).update(is_current=False)
+        model.is_current = True
+        model.promoted_at = clock.now()
+        model.promoted_by = actor
+        model.save(update_fields=["is_current", "promoted_at", "promoted_by"])
+        _model_audit(model, actor, "scoring.model_promote", {"version": model.version})
+    return model
+
+
+def expert_model_ensure() -> ScoringModel:
+    """The cold-start card's registry row (created once; current when nothing else is)."""
+    card = {
+        "kind": "expert",
+        "version": CARD_VERSION,
+        "factors": [
+            {
+                "code": f.code,
+                "name_zh": f.name_zh,
+                "name_en": f.name_en,
+                "bins": [{"zh": b.label_zh, "en": b.label_en, "points": b.points} for b in f.bins],
+            }
+            for f in FACTORS
+        ],
+        "documentation": "docs/scoring-scorecard.md",
+    }
+    row, created = ScoringModel.objects.get_or_create(
+        version=CARD_VERSION, defaults={"kind": ModelKind.EXPERT, "card": card}
+    )
+    if created and not ScoringModel.objects.filter(is_current=True).exists():
+        row.is_current = True
+        row.promoted_at = clock.now()
+        row.save(update_fields=["is_current", "promoted_at"])
+    return row
+
+
+def training_frame(*, target_days: int = 90, organisation_id: int | None = None) -> Any:
+    """One row per closed case: the features as at acceptance, the target and audit columns.
+
+    Target: a payment within ``target_days`` of acceptance. Without a per-payment ledger,
+    this reads the case row: something was paid (outstanding < principal) and the last
+    payment fell within the window. A first payment inside the window followed by a later one
+    counts as 0 — the target undercounts; docs/scoring.md says so.
+    """
+    import pandas as pd
+
+    closed = Case.objects.filter(state="closed")
+    if organisation_id is not None:
+        closed = closed.filter(organisation_id=organisation_id)
+    inputs = selectors.case_inputs(closed)
+    rows = []
+    for i in inputs:
+        accepted = i.facts.accepted_on
+        try:
+            features = compute_features(i.facts, accepted)
+        except ScoringError:
+            continue
+        paid = [p for p in i.facts.payments if p.on <= accepted + dt.timedelta(days=target_days)]
+        row = training_row(features)
+        row["paid_within"] = int(bool(paid))
+        row["accepted_on"] = accepted.isoformat()
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def scoring_model_train(
+    *,
+    actor: User | None,
+    target_days: int = 90,
+    audit_columns: Sequence[str] = (),
+    primary: str = "scorecard",
+    organisation_id: int | None = None,
+    estimators: int = 300,
+    min_gain: float = 0.0,
+) -> ScoringModel:
+    """Train on closed cases, register the new version and promote it when it is not worse
+    than the current model on the held-out window; raise :class:`ModelNotPromoted` (after
+    keeping the refused version on record) when it is."""
+    from qingqian.scoring.pipeline import Config, train
+
+    frame = training_frame(target_days=target_days, organisation_id=organisation_id)
+    if len(frame) < 50 or frame["paid_within"].nunique() < 2:
+        raise ApplicationError(
+            f"已结案件不足以训练（{len(frame)} 件，需至少 50 件且有还款与未还款两类）。",
+            f"Not enough closed cases to train ({len(frame)}; need at least 50, with both "
+            "paying and non-paying cases).",
+            code="training_data_insufficient",
+            details={"rows": len(frame)},
+        )
+    config = Config(
+        target="paid_within",
+        positive="1",
+        date_column="accepted_on",
+        audit_columns=tuple(audit_columns),
+        primary=primary,
+        lgbm_estimators=estimators,
+        min_gain=min_gain,
+    )
+    current_row = selectors.current_model()
+    artefact = train(frame, config, _load(current_row))
+    promotion = artefact.card["promotion"]
+    holdout = artefact.card["models"][primary]["holdout"]
+    kind = ModelKind.LGBM if primary == "challenger" else ModelKind.WOE_LR
+    with transaction.atomic():
+        row, _ = ScoringModel.objects.update_or_create(
+            version=artefact.version,
+            defaults={
+                "kind": kind,
+                "artefact": artefact.model_json(),
+                "card": artefact.card,
+                "holdout_metrics": {**holdout, "window": artefact.card["data"]["window"]},
+            },
+        )
+        _model_audit(row, actor, "scoring.model_train", {"promotion": promotion})
+    if not promotion["promoted"]:
+        raise ModelNotPromoted(
+            f"模型 {row.version} 未启用：{promotion['reason_zh']}",
+            f"Model {row.version} not promoted: {promotion['reason_en']}",
+            details={"version": row.version},
+        )
+    return scoring_model_promote(model=row, actor=actor)
+
+
+def debtor_profile_save(
+    *, party_id: int, data: dict[str, Any], actor: User | None
+) -> DebtorProfile:
+    """Create or update a debtor's public-record profile (audited, before and after)."""
+    with transaction.atomic():
+        profile = DebtorProfile.objects.select_for_update().filter(party_id=party_id).first()
+        before = None
+        if profile is None:
+            profile = DebtorProfile(party_id=party_id)
+        else:
+            before = _profile_dict(profile)
+        for key, value in data.items():
+            setattr(profile, key, value)
+        profile.updated_by = actor
+        profile.full_clean()
+        profile.save()
+        audit_record(
+            actor=actor,
+            organisation=getattr(actor, "organisation", None),
+            action="scoring.debtor_profile_save",
+            obj=profile,
+            before=before,
+            after=_profile_dict(profile),
+        )
+    return profile
+
+
+def _profile_dict(p: DebtorProfile) -> dict[str, Any]:
+    return {
+        "registry_status": p.registry_status,
+        "judgments": p.judgments,
+        "last_judgment_on": None if p.last_judgment_on is None else p.last_judgment_on.isoformat(),
+        "dishonest_listed_on": None
+        if p.dishonest_listed_on is None
+        else p.dishonest_listed_on.isoformat(),
+        "checked_on": p.checked_on.isoformat(),
+        "source_note": p.source_note,
+    }
+
+
+def threshold_set(
+    *, organisation: Organisation, threshold: int, actor: User | None
+) -> ScoringSettings:
+    if not 0 <= threshold <= 100:
+        raise ApplicationError(
+            f"阈值须在 0 到 100 之间：{threshold}",
+            f"The threshold must be between 0 and 100: {threshold}",
+            code="threshold_out_of_range",
+        )
+    with transaction.atomic():
+        row, _ = ScoringSettings.objects.get_or_create(organisation=organisation)
+        before = {"threshold": row.threshold}
+        row.threshold = threshold
+        row.save(update_fields=["threshold"])
+        audit_record(
+            actor=actor,
+            organisation=organisation,
+            action="scoring.threshold_set",
+            obj=row,
+            before=before,
+            after={"threshold": threshold},
+        )
+    return row

@@ -1,0 +1,125 @@
+"""Debt-radar pages: the handler's work queue, the model registry and cards, and the
+public-record form for a case's debtor. Each view checks access and calls one selector or
+service."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from qingqian.accounts.models import User
+from qingqian.accounts.roles import Perm
+from qingqian.cases.models import PartyRole
+from qingqian.cases.selectors import case_get_for_user
+from qingqian.common import clock
+from qingqian.common.exceptions import ApplicationError
+from qingqian.scoring import selectors, services
+from qingqian.scoring.forms import DebtorProfileForm, ThresholdForm
+from qingqian.scoring.models import DebtorProfile
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _not_found(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/not_found.html", status=404)
+
+
+@login_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    data = selectors.work_queue(user, today=clock.today())
+    can_set = user.has_perm_code(Perm.CASE_ASSIGN)
+    return render(
+        request,
+        "scoring/queue.html",
+        {
+            **data,
+            "can_set_threshold": can_set,
+            "threshold_form": ThresholdForm(initial={"threshold": data["threshold"]}),
+        },
+    )
+
+
+@login_required
+@require_POST
+def threshold(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not user.has_perm_code(Perm.CASE_ASSIGN) or user.organisation is None:
+        return render(request, "web/forbidden.html", status=403)
+    form = ThresholdForm(request.POST)
+    if form.is_valid():
+        services.threshold_set(
+            organisation=user.organisation, threshold=form.cleaned_data["threshold"], actor=user
+        )
+        messages.success(request, _("阈值已更新。"))
+    else:
+        messages.error(request, _("阈值须为 0 到 100 之间的整数。"))
+    return redirect("scoring:queue")
+
+
+@login_required
+@require_GET
+def models(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not user.has_perm_code(Perm.REPORT_VIEW):
+        return render(request, "web/forbidden.html", status=403)
+    return render(request, "scoring/models.html", {"models": list(selectors.model_list()[:50])})
+
+
+@login_required
+@require_GET
+def model_detail(request: HttpRequest, version: str) -> HttpResponse:
+    user = _user(request)
+    if not user.has_perm_code(Perm.REPORT_VIEW):
+        return render(request, "web/forbidden.html", status=403)
+    model = selectors.model_get(version)
+    if model is None:
+        return _not_found(request)
+    card = model.card
+    primary = card.get("primary", "scorecard")
+    return render(
+        request,
+        "scoring/model.html",
+        {
+            "model": model,
+            "card": card,
+            "primary_metrics": card.get("models", {}).get(primary, {}),
+            "models_metrics": card.get("models", {}),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def debtor_profile(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _user(request)
+    try:
+        case = case_get_for_user(user, case_id, for_detail=True)
+    except ApplicationError:
+        return _not_found(request)
+    if not user.has_perm_code(Perm.CASE_TRANSITION):
+        return render(request, "web/forbidden.html", status=403)
+    link = next((cp for cp in case.case_parties.all() if cp.role == PartyRole.DEBTOR), None)
+    if link is None:
+        return _not_found(request)
+    profile = DebtorProfile.objects.filter(party=link.party).first()
+    form = DebtorProfileForm(request.POST or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.debtor_profile_save(party_id=link.party_id, data=form.cleaned_data, actor=user)
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("债务人公开信息已保存，下次评分时生效。"))
+            return redirect("web:case_detail", case.pk)
+    return render(
+        request, "scoring/debtor_profile.html", {"case": case, "party": link.party, "form": form}
+    )

@@ -1,0 +1,333 @@
+"""The debt radar's Django layer: features from the database, stored scores with history,
+the model registry's promotion rule, the work queue page and the case panel."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from qingqian.cases.models import Case
+from qingqian.compliance.models import AuditEvent
+from qingqian.scoring import selectors, services
+from qingqian.scoring.features import compute_features
+from qingqian.scoring.models import CaseScore, ModelKind, ScoringModel
+
+pytestmark = pytest.mark.django_db
+
+AT = dt.date(2026, 12, 15)
+_CODES = itertools.count(500)
+
+
+def _client(user: Any) -> Client:
+    c = Client()
+    c.force_login(user)
+    return c
+
+
+def _activate(*cases: Any) -> None:
+    Case.objects.filter(pk__in=[c.pk for c in cases]).update(state="negotiation")
+
+
+def _more_cases(
+    org: Any, users: dict[str, Any], creditor: Any, n: int, debtor: Any = None
+) -> list[Any]:
+    from qingqian.cases.services import InvoiceInput, case_open
+    from qingqian.parties.services import party_create
+    from tests.support import make_uscc
+
+    out = []
+    for i in range(n):
+        k = next(_CODES)
+        d = debtor or party_create(
+            organisation=org,
+            actor=None,
+            kind="company",
+            name=f"测试债务人{k}有限公司",
+            credit_code=make_uscc(k),
+        )
+        out.append(
+            case_open(
+                organisation=org,
+                actor=users["lawyer"],
+                creditor=creditor,
+                debtors=[d],
+                debt_type="trade",
+                channel="web",
+                handler=users["collector"],
+                invoices=[
+                    InvoiceInput(
+                        f"Q-{k}",
+                        Decimal(10000 + 1000 * i),
+                        dt.date(2025, 1, 1),
+                        dt.date(2025, 3, 1),
+                    )
+                ],
+            )
+        )
+    _activate(*out)
+    return out
+
+
+def test_case_inputs_read_profile_payments_and_limitation(
+    case: Any, debtor: Any, users: dict[str, Any]
+) -> None:
+    services.debtor_profile_save(
+        party_id=debtor.pk,
+        data={
+            "registry_status": "abnormal",
+            "judgments": 2,
+            "last_judgment_on": dt.date(2025, 12, 1),
+            "dishonest_listed_on": dt.date(2026, 1, 5),
+            "checked_on": dt.date(2026, 1, 10),
+            "source_note": "公示系统截图",
+        },
+        actor=users["lawyer"],
+    )
+    Case.objects.filter(pk=case.pk).update(
+        outstanding=Decimal("15000.50"), last_payment_date=dt.date(2026, 2, 1)
+    )
+    [inputs] = selectors.case_inputs(Case.objects.filter(pk=case.pk))
+    f = compute_features(inputs.facts, AT)
+    assert f.registry_status == "abnormal"
+    assert f.judgments == 2 and f.dishonest_debtor
+    assert f.paid == Decimal("5000.00") and f.balance == Decimal("15000.50")
+    assert f.debtor_kind == "company"
+    # 3 years from the last payment (an acknowledgement restarts the period)
+    assert inputs.facts.limitation_expires_on == dt.date(2029, 2, 1)
+    assert f.contact_attempts == 0  # no contact records app: nothing counted
+    assert AuditEvent.objects.filter(action="scoring.debtor_profile_save").count() == 1
+
+
+def test_rescore_keeps_history_and_one_latest(case: Any) -> None:
+    _activate(case)
+    r1 = services.rescore(Case.objects.all(), at=AT)
+    r2 = services.rescore(Case.objects.all(), at=AT + dt.timedelta(days=30))
+    assert r1 == {"scored": 1, "refused": 0, "cases": 1} and r2["scored"] == 1
+    rows = list(CaseScore.objects.filter(case=case).order_by("scored_at", "id"))
+    assert len(rows) == 2
+    assert [r.is_latest for r in rows] == [False, True]
+    latest = rows[1]
+    [inputs] = selectors.case_inputs(Case.objects.filter(pk=case.pk))
+    assert latest.feature_digest == compute_features(inputs.facts, latest.features_at).digest()
+    assert 0 <= latest.score <= 100
+    assert len([r for r in latest.reasons if r["direction"] in "+-"]) == 3
+    assert any(r["code"] == "contact.unavailable" for r in latest.reasons)
+    assert latest.model_version.startswith("expert")
+    assert AuditEvent.objects.filter(action="scoring.rescore").count() == 2
+
+
+def test_rescore_counts_refused_cases_and_leaves_them(case: Any) -> None:
+    _activate(case)
+    # accepted after the scoring date: the kernel refuses, nothing half-written
+    services.rescore(Case.objects.all(), at=AT)
+    assert services.rescore(Case.objects.all(), at=dt.date(2000, 1, 1)) == {
+        "scored": 0,
+        "refused": 1,
+        "cases": 1,
+    }
+    assert CaseScore.objects.filter(case=case).count() == 1
+
+
+def test_task_rescores_one_organisation(case: Any, org: Any) -> None:
+    from qingqian.scoring.tasks import rescore_organisation_task
+
+    _activate(case)
+    result = rescore_organisation_task.enqueue(org.pk, AT.isoformat())
+    assert result.return_value == {"scored": 1, "refused": 0, "cases": 1}
+
+
+def _model(
+    version: str, auc: float | None, window: str = "w1", current: bool = False
+) -> ScoringModel:
+    return ScoringModel.objects.create(
+        version=version,
+        kind=ModelKind.WOE_LR,
+        card={"promotion": {"promoted": True}},
+        holdout_metrics={"auc": auc, "window": window},
+        is_current=current,
+    )
+
+
+def test_promotion_refuses_a_worse_model_on_the_same_window(users: dict[str, Any]) -> None:
+    old = _model("radar-a", 0.80, current=True)
+    worse = _model("radar-b", 0.78)
+    with pytest.raises(services.ModelNotPromoted) as exc:
+        services.scoring_model_promote(model=worse, actor=users["lawyer"])
+    assert "拒绝启用" in exc.value.message_zh and "refused" in exc.value.message_en
+    assert exc.value.status == 409
+    old.refresh_from_db()
+    assert old.is_current
+    better = _model("radar-c", 0.81)
+    services.scoring_model_promote(model=better, actor=users["lawyer"])
+    old.refresh_from_db()
+    better.refresh_from_db()
+    assert better.is_current and not old.is_current and better.promoted_by == users["lawyer"]
+
+
+def test_expert_card_is_registered_once_and_current() -> None:
+    row = services.expert_model_ensure()
+    assert row.is_current and row.kind == "expert"
+    assert services.expert_model_ensure().pk == row.pk
+    assert row.card["factors"]
+
+
+def _closed_history(org: Any, users: dict[str, Any], creditor: Any, n: int) -> None:
+    """n closed cases over two years; richer evidence pays more often within 90 days."""
+    import random
+
+    from qingqian.evidence.models import EvidenceItem
+
+    rng = random.Random(7)
+    cases = _more_cases(org, users, creditor, n)
+    for i, c in enumerate(cases):
+        accepted = dt.datetime(2024, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=i * 700 // n)
+        strong = rng.random() < 0.5
+        pays = rng.random() < (0.75 if strong else 0.2)
+        if strong:
+            EvidenceItem.objects.filter(case=c).delete()
+        Case.objects.filter(pk=c.pk).update(
+            created_at=accepted,
+            state="closed",
+            outcome="settled" if pays else "uncollectable",
+            outstanding=c.principal / 2 if pays else c.principal,
+            last_payment_date=(accepted + dt.timedelta(days=30)).date() if pays else None,
+            oldest_due_date=(accepted - dt.timedelta(days=60 if strong else 400)).date(),
+        )
+
+
+def test_train_from_db_registers_and_promotes(
+    org: Any, users: dict[str, Any], creditor: Any
+) -> None:
+    _closed_history(org, users, creditor, 120)
+    frame = services.training_frame(target_days=90)
+    assert len(frame) == 120 and set(frame["paid_within"]) == {0, 1}
+    assert not any(c in frame.columns for c in ("gender", "age"))
+    row = services.scoring_model_train(
+        actor=users["lawyer"], audit_columns=("debtor_kind",), estimators=30
+    )
+    assert row.is_current and row.kind == "woe_lr"
+    assert row.card["data"]["window"]
+    assert row.holdout_metrics["auc"] is not None
+    # the registered learned model now scores open cases, with its own reasons
+    [c] = _more_cases(org, users, creditor, 1)
+    services.rescore(Case.objects.filter(pk=c.pk), at=AT)
+    stored = CaseScore.objects.get(case=c, is_latest=True)
+    assert stored.model_version == row.version
+    assert all(r["text_zh"] and r["text_en"] for r in stored.reasons)
+    # its model card page: window, held-out metrics, fairness by the named audit column
+    html = _client(users["lawyer"]).get(f"/scoring/models/{row.version}/").content.decode()
+    assert "数据窗口" in html and "公平性审计" in html and "debtor_kind" in html
+    assert str(row.holdout_metrics["auc"]) in html
+    # the same data again: not better than the current model on the held-out window
+    with pytest.raises(services.ModelNotPromoted):
+        services.scoring_model_train(actor=users["lawyer"], min_gain=0.01, estimators=30)
+
+
+def test_cli_rescore_and_train_refusal(case: Any, org: Any) -> None:
+    from io import StringIO
+
+    _activate(case)
+    out = StringIO()
+    call_command(
+        "scoring",
+        "rescore",
+        "--at",
+        AT.isoformat(),
+        "--organisation",
+        org.short_code,
+        "--json",
+        stdout=out,
+    )
+    assert '"scored": 1' in out.getvalue()
+    with pytest.raises(CommandError) as exc:
+        call_command("scoring", "train")
+    assert exc.value.returncode == 2 and "Not enough closed cases" in str(exc.value)
+    with pytest.raises(CommandError) as exc:
+        call_command("scoring", "rescore", "--at", "2026-13-01")
+    assert exc.value.returncode == 2
+
+
+def test_queue_one_row_per_debtor_and_constant_queries(
+    org: Any, users: dict[str, Any], creditor: Any, debtor: Any
+) -> None:
+    few = _more_cases(org, users, creditor, 3)
+    shared = _more_cases(org, users, creditor, 2, debtor=debtor)
+    services.rescore(Case.objects.all(), at=AT)
+    client = _client(users["collector"])
+    client.get("/queue/")  # warm caches (session, content types)
+    with CaptureQueriesContext(connection) as small:
+        r = client.get("/queue/")
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert html.count('data-debtor="') == 4  # 3 debtors + the shared debtor once
+    assert shared[0].reference in html and shared[1].reference in html
+    assert few[0].reference in html
+    _more_cases(org, users, creditor, 12)
+    services.rescore(Case.objects.all(), at=AT)
+    with CaptureQueriesContext(connection) as large:
+        r = client.get("/queue/")
+    assert r.content.decode().count('data-debtor="') == 16
+    assert len(large) == len(small)
+
+
+def test_queue_threshold_setting(users: dict[str, Any], org: Any) -> None:
+    r = _client(users["collector"]).post("/queue/threshold/", {"threshold": "70"})
+    assert r.status_code == 403
+    r = _client(users["lawyer"]).post("/queue/threshold/", {"threshold": "70"})
+    assert r.status_code == 302
+    assert selectors.threshold_for(org.pk) == 70
+    _client(users["lawyer"]).post("/queue/threshold/", {"threshold": "170"})
+    assert selectors.threshold_for(org.pk) == 70
+
+
+def test_case_panel_and_model_page(case: Any, users: dict[str, Any]) -> None:
+    services.expert_model_ensure()
+    _activate(case)
+    services.rescore(Case.objects.all(), at=AT)
+    latest = CaseScore.objects.get(case=case, is_latest=True)
+    client = _client(users["lawyer"])
+    html = client.get(f"/cases/{case.pk}/").content.decode()
+    assert 'id="radar-panel"' in html and f'data-score="{latest.score}"' in html
+    assert latest.model_version in html
+    page = client.get(f"/scoring/models/{latest.model_version}/")
+    assert page.status_code == 200 and "模型卡" in page.content.decode()
+    assert client.get("/scoring/models/nope/").status_code == 404
+    # the client's own users see the case, not the firm's score
+    seen = _client(users["creditor"]).get(f"/cases/{case.pk}/")
+    assert seen.status_code == 200
+    assert 'id="feasibility-panel"' in seen.content.decode()
+    assert 'id="radar-panel"' not in seen.content.decode()
+
+
+def test_cli_enqueue_runs_the_task_per_organisation(case: Any) -> None:
+    from io import StringIO
+
+    _activate(case)
+    out = StringIO()
+    call_command("scoring", "rescore", "--enqueue", "--at", AT.isoformat(), stdout=out)
+    assert "queued 1" in out.getvalue()
+    assert CaseScore.objects.filter(case=case, is_latest=True).exists()  # immediate backend
+
+
+def test_debtor_profile_form(case: Any, users: dict[str, Any], debtor: Any) -> None:
+    client = _client(users["lawyer"])
+    assert client.get(f"/cases/{case.pk}/debtor-profile/").status_code == 200
+    r = client.post(
+        f"/cases/{case.pk}/debtor-profile/",
+        {"registry_status": "deregistered", "judgments": "1", "checked_on": "2026-05-01"},
+    )
+    assert r.status_code == 302
+    assert debtor.scoring_profile.registry_status == "deregistered"
+    # a creditor user of another creditor cannot see the case
+    assert (
+        _client(users["creditor_other"]).get(f"/cases/{case.pk}/debtor-profile/").status_code == 404
+    )

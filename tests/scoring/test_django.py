@@ -103,7 +103,7 @@ def test_case_inputs_read_profile_payments_and_limitation(
     assert f.debtor_kind == "company"
     # 3 years from the last payment (an acknowledgement restarts the period)
     assert inputs.facts.limitation_expires_on == dt.date(2029, 2, 1)
-    assert f.contact_attempts == 0  # no contact records app: nothing counted
+    assert f.contact_attempts == 0  # nobody has been contacted yet
     assert AuditEvent.objects.filter(action="scoring.debtor_profile_save").count() == 1
 
 
@@ -120,7 +120,7 @@ def test_rescore_keeps_history_and_one_latest(case: Any) -> None:
     assert latest.feature_digest == compute_features(inputs.facts, latest.features_at).digest()
     assert 0 <= latest.score <= 100
     assert len([r for r in latest.reasons if r["direction"] in "+-"]) == 3
-    assert any(r["code"] == "contact.unavailable" for r in latest.reasons)
+    assert not any(r["code"] == "contact.unavailable" for r in latest.reasons)
     assert latest.model_version.startswith("expert")
     assert AuditEvent.objects.filter(action="scoring.rescore").count() == 2
 
@@ -331,3 +331,34 @@ def test_debtor_profile_form(case: Any, users: dict[str, Any], debtor: Any) -> N
     assert (
         _client(users["creditor_other"]).get(f"/cases/{case.pk}/debtor-profile/").status_code == 404
     )
+
+
+def test_contact_outcomes_from_the_gate_become_features(case: Any, users: Any) -> None:
+    """Allowed attempts with an outcome count; denied ones and pending ones never happened;
+    a call answered and refused is reached but not connected."""
+    from qingqian.contact.models import ContactAttempt
+    from qingqian.contact.services import contact_policy_current
+
+    policy, _ = contact_policy_current()
+    debtor = case.case_parties.get(role="debtor").party
+    base = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.UTC)
+    rows = [
+        (True, "connected", 0),
+        (True, "refused", 1),
+        (True, "no_answer", 2),
+        (True, "", 3),  # decided, outcome not yet recorded
+        (False, "", 4),  # denied by the gate
+        (True, "connected", 30),  # after the scoring date
+    ]
+    for allowed, outcome, day in rows:
+        ContactAttempt.objects.create(
+            organisation=case.organisation, case=case, party=debtor, party_role="debtor",
+            channel="voice", purpose="collection", actor=users["collector"],
+            actor_label="collector", at=base + dt.timedelta(days=day), allowed=allowed,
+            rule="test", reasons=[], policy=policy, policy_version=str(policy.version),
+            outcome=outcome,
+        )  # fmt: skip
+    [inputs] = selectors.case_inputs(Case.objects.filter(pk=case.pk))
+    f = compute_features(inputs.facts, AT)
+    assert (f.contact_attempts, f.contacts_reached, f.contacts_connected) == (3, 2, 1)
+    assert f.days_since_last_contact == (AT - dt.date(2026, 12, 3)).days

@@ -1,9 +1,9 @@
 """Reads for the debt radar: the kernel's :class:`CaseFacts` for many cases in a few queries,
 the latest stored scores, the handler's work queue and the model registry.
 
-Contact history: the contact records app is not in this codebase yet, so every case is
-scored with no contact attempts and :data:`CONTACT_HISTORY_AVAILABLE` is False; the case
-panel and the queue say so rather than implying the debtor was never called.
+Contact history comes from the contact gate's allowed attempts with a recorded outcome:
+reached = someone answered (``connected`` or ``refused``); connected = the debtor or a
+guarantor engaged in a conversation (``connected``). Denied attempts never happened.
 
 Payments so far: there is no payment ledger per case yet either; what the case row holds
 (principal − outstanding, and the last payment date) becomes one payment on that date.
@@ -20,18 +20,25 @@ from functools import lru_cache
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from qingqian.accounts.models import User
 from qingqian.calculators.limitation import limitation_deadline
 from qingqian.cases.models import Case, CaseParty, PartyRole
 from qingqian.cases.selectors import cases_visible_to
+from qingqian.contact.models import ContactAttempt
 from qingqian.evidence.models import EvidenceItem
 from qingqian.evidence.strength import evidence_strength
 from qingqian.scoring.features import CaseFacts, Payment
+from qingqian.scoring.features import ContactAttempt as ContactFact
 from qingqian.scoring.models import CaseScore, DebtorProfile, ScoringModel, ScoringSettings
 from qingqian.scoring.queue import QueueConfig, QueueEntry, QueueItem, order_queue
 
-CONTACT_HISTORY_AVAILABLE = False
+CONTACT_HISTORY_AVAILABLE = True
+
+#: Outcomes in which a person answered, and those in which a conversation took place.
+REACHED_OUTCOMES = frozenset({"connected", "refused"})
+CONNECTED_OUTCOMES = frozenset({"connected"})
 
 #: Case states in which nobody works the debt (closed, refused, or not yet accepted).
 INACTIVE_STATES: tuple[str, ...] = ("closed", "rejected", "intake")
@@ -80,7 +87,7 @@ _CASE_FIELDS = (
 
 
 def case_inputs(cases: QuerySet[Case]) -> list[CaseInputs]:
-    """:class:`CaseInputs` for every case of ``cases`` — four queries however many cases."""
+    """:class:`CaseInputs` for every case of ``cases`` — five queries however many cases."""
     rows = list(cases.order_by("id").values(*_CASE_FIELDS))
     ids = [r["id"] for r in rows]
     debtors: dict[int, dict[str, Any]] = {}
@@ -97,7 +104,25 @@ def case_inputs(cases: QuerySet[Case]) -> list[CaseInputs]:
         types[case_id].add(kind)
     party_ids = {d["party_id"] for d in debtors.values()}
     profiles = {p.party_id: p for p in DebtorProfile.objects.filter(party_id__in=party_ids)}
-    return [_inputs(r, debtors.get(r["id"]), types.get(r["id"], set()), profiles) for r in rows]
+    contacts: dict[int, list[ContactFact]] = defaultdict(list)
+    for case_id, at, outcome, role in (
+        ContactAttempt.objects.filter(case_id__in=ids, allowed=True)
+        .exclude(outcome="")
+        .order_by("case_id", "at", "id")
+        .values_list("case_id", "at", "outcome", "party_role")
+    ):
+        reached = outcome in REACHED_OUTCOMES
+        contacts[case_id].append(
+            ContactFact(
+                on=timezone.localtime(at).date(),
+                reached=reached,
+                connected=reached and outcome in CONNECTED_OUTCOMES and role != "third_party",
+            )
+        )
+    return [
+        _inputs(r, debtors.get(r["id"]), types.get(r["id"], set()), profiles, contacts[r["id"]])
+        for r in rows
+    ]
 
 
 def _inputs(
@@ -105,6 +130,7 @@ def _inputs(
     debtor: dict[str, Any] | None,
     types: set[str],
     profiles: dict[int, DebtorProfile],
+    contacts: Sequence[ContactFact] = (),
 ) -> CaseInputs:
     kind = (
         debtor["party__kind"]
@@ -154,6 +180,7 @@ def _inputs(
             registry_status=registry,
             judgments_on=judgments,
             dishonest_listed_on=dishonest,
+            contacts=tuple(contacts),
             payments=payments,
             limitation_expires_on=limitation_expiry(start),
         ),

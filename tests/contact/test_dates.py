@@ -83,6 +83,8 @@ DATE_CASES: list[tuple[str, dt.date, dt.date | None, dt.time | None]] = [
     ("我没钱", WED, None, None),
     ("你们别再打了", WED, None, None),
     ("这笔钱我早就还了", WED, None, None),
+    ("一年前就还了", WED, None, None),
+    ("去年前就结清了", WED, None, None),
 ]
 
 

@@ -206,3 +206,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("QINGQIAN_LOG_LEVEL", "WARNING")},
 }
+
+# What a debtor says on a robot call (transcript events at the signed webhook) is analysed
+# and acted on: distress stops automated contact, anger goes to a person (docs/contact-gate.md).
+QINGQIAN_CONTACT_TRANSCRIPT_HOOK = os.environ.get(
+    "QINGQIAN_CONTACT_TRANSCRIPT_HOOK", "qingqian.contact.followups.transcript_event_handle"
+)

@@ -214,3 +214,50 @@ class TransactionalMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.to_masked}"
+
+
+class FollowUpKind(models.TextChoices):
+    HANDOFF = "handoff", _("转人工：对方情绪激动")
+    DISTRESS = "distress", _("困境复核：已停止自动联系")
+    DISPUTE = "dispute", _("争议核实")
+    PROMISE = "promise", _("还款承诺待确认")
+
+
+class ContactFollowUp(models.Model):
+    """Work for a person that transcript analysis found: a call to take over from the robot,
+    a distress signal for compliance to review, a dispute to check, a promise to confirm.
+    Holds it implies are placed at once; the follow-up is the human's part."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="followups")
+    party = models.ForeignKey(
+        "parties.Party", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    event = models.ForeignKey(
+        ContactCallEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField(_("来源"), max_length=12)  # robot / notes / chat
+    kind = models.CharField(_("类型"), max_length=12, choices=FollowUpKind.choices)
+    labels = models.JSONField(_("识别结果"), default=list)
+    rule_hits = models.JSONField(_("命中规则"), default=list)
+    promise = models.JSONField(_("承诺"), null=True, blank=True)
+    assigned_role = models.CharField(_("处理角色"), max_length=16)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"))
+    done_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    done_note = models.TextField(_("处理说明"), blank=True)
+
+    class Meta:
+        verbose_name = _("人工跟进")
+        verbose_name_plural = _("人工跟进")
+        indexes = [
+            models.Index(fields=("organisation", "done_at", "kind"), name="contact_followup_open")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.case_id}"

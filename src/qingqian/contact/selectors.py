@@ -11,7 +11,7 @@ from django.db.models import Count, QuerySet
 from qingqian.accounts.models import User
 from qingqian.cases.models import Case
 from qingqian.cases.selectors import cases_visible_to
-from qingqian.contact.models import ContactAttempt, ContactHold, ContactPolicy
+from qingqian.contact.models import ContactAttempt, ContactFollowUp, ContactHold, ContactPolicy
 
 
 def holds_visible_to(user: User, *, active: bool = True) -> QuerySet[ContactHold]:
@@ -59,3 +59,13 @@ def policy_versions() -> dict[str, list[ContactPolicy]]:
     for row in ContactPolicy.objects.select_related("created_by").order_by("name", "-version"):
         out.setdefault(row.name, []).append(row)
     return out
+
+
+def followups_visible_to(user: User, *, open_only: bool = True) -> QuerySet[ContactFollowUp]:
+    """Follow-ups on cases the user may see; compliance sees the distress reviews."""
+    qs = ContactFollowUp.objects.filter(case__in=cases_visible_to(user)).select_related(
+        "case", "party", "assigned_to", "done_by"
+    )
+    if open_only:
+        qs = qs.filter(done_at__isnull=True)
+    return qs.order_by("-created_at")

@@ -5,8 +5,8 @@ the database, asks the pure ``contact.policy.decide`` and records the decision (
 denied) as a :class:`ContactAttempt` citing the policy version and the deciding rule. It runs
 in one transaction holding a lock per person and per number (an advisory lock on PostgreSQL,
 a :class:`ContactLock` row elsewhere), so concurrent dialers and workers asking about one
-person are serialised and can never push that person past a cap. Nothing reaches a channel without an allowed attempt
-(``contact.channels.deliver`` checks).
+person are serialised and can never push that person past a cap. Nothing reaches a channel
+without an allowed attempt (``contact.channels.deliver`` checks).
 """
 
 from __future__ import annotations

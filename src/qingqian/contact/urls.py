@@ -11,4 +11,11 @@ urlpatterns = [
     path("contact/holds/", views.holds, name="holds"),
     path("contact/holds/<int:hold_id>/lift/", views.hold_lift, name="hold_lift"),
     path("contact/cases/<int:case_id>/holds/", views.case_hold_place, name="case_hold_place"),
+    path("contact/cases/<int:case_id>/notes/", views.case_notes_analyse, name="case_notes"),
+    path("contact/followups/", views.followups, name="followups"),
+    path(
+        "contact/followups/<int:followup_id>/close/",
+        views.followup_close,
+        name="followup_close",
+    ),
 ]

@@ -18,6 +18,7 @@ from qingqian.cases.selectors import case_get_for_user
 from qingqian.common import clock
 from qingqian.common.exceptions import ApplicationError
 from qingqian.contact import selectors
+from qingqian.contact.followups import followup_done, transcript_analyse
 from qingqian.contact.policy import Policy
 from qingqian.contact.preview import preview
 from qingqian.contact.services import (
@@ -184,6 +185,77 @@ def case_hold_place(request: HttpRequest, case_id: int) -> HttpResponse:
             channel=request.POST.get("channel", ""),
         )
         messages.success(request, "已暂停联系。 / Contact is on hold.")
+    except ApplicationError as exc:
+        messages.error(request, _message(exc))
+    return redirect("web:case_detail", case.pk)
+
+
+@login_required
+@require_GET
+def followups(request: HttpRequest) -> HttpResponse:
+    """Work transcript analysis found for people: take-overs, distress reviews, disputes to
+    check, promises to confirm."""
+    user = _user(request)
+    if not _staff(user):
+        return _forbidden(request)
+    return render(
+        request,
+        "contact/followups.html",
+        {
+            "open": selectors.followups_visible_to(user)[:500],
+            "done": selectors.followups_visible_to(user, open_only=False).filter(
+                done_at__isnull=False
+            )[:50],
+        },
+    )
+
+
+@login_required
+@require_POST
+def followup_close(request: HttpRequest, followup_id: int) -> HttpResponse:
+    user = _user(request)
+    item = selectors.followups_visible_to(user).filter(pk=followup_id).first()
+    if item is None or not _staff(user):
+        return _forbidden(request)
+    try:
+        followup_done(followup=item, actor=user, note=request.POST.get("note", ""))
+        messages.success(request, "已处理。 / Closed.")
+    except ApplicationError as exc:
+        messages.error(request, _message(exc))
+    return redirect("contact:followups")
+
+
+@login_required
+@require_POST
+def case_notes_analyse(request: HttpRequest, case_id: int) -> HttpResponse:
+    """An agent's notes or a chat message about the case, analysed like a call transcript."""
+    user = _user(request)
+    if not _staff(user):
+        return _forbidden(request)
+    try:
+        case = case_get_for_user(user, case_id)
+    except ApplicationError:
+        return _forbidden(request)
+    raw = request.POST.get("party", "")
+    link = case.case_parties.select_related("party").filter(party_id=raw).first() if raw else None
+    if raw and link is None:
+        return _forbidden(request)
+    source = request.POST.get("source", "notes")
+    try:
+        found = transcript_analyse(
+            case=case,
+            party=link.party if link else None,
+            text=request.POST.get("text", ""),
+            source=source,
+            actor=user,
+        )
+        if found:
+            messages.warning(
+                request,
+                f"已生成 {len(found)} 项人工跟进。 / {len(found)} follow-up(s) created.",
+            )
+        else:
+            messages.success(request, "未发现需要处理的信号。 / Nothing to act on.")
     except ApplicationError as exc:
         messages.error(request, _message(exc))
     return redirect("web:case_detail", case.pk)

@@ -55,6 +55,21 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
     "hotline_linked": ("关联热线来电", "Hotline call linked"),
     "invoices_added": ("追加发票", "Invoices added"),
     "feasibility_report": ("可行性报告", "Feasibility report"),
+    "agreement_drafted": ("协议起草", "Agreement drafted"),
+    "agreement_sent": ("协议发送", "Agreement sent"),
+    "agreement_signed": ("协议签署", "Agreement signed"),
+    "contact_hold_placed": ("暂停联系", "Contact hold placed"),
+    "contact_hold_lifted": ("解除暂停", "Contact hold lifted"),
+    "contact_outcome": ("联系结果", "Contact outcome"),
+    "transcript_analysed": ("通话/记录分析", "Transcript analysed"),
+    "followup_done": ("人工跟进完成", "Follow-up closed"),
+    "invoice_disputed": ("发票争议", "Invoice disputed"),
+    "payment": ("收款", "Payment"),
+    "payment_reversed": ("收款冲正", "Payment reversed"),
+    "strategy_started": ("策略启动", "Strategy started"),
+    "strategy_step": ("策略步骤", "Strategy step"),
+    "strategy_ended": ("策略结束", "Strategy ended"),
+    "strategy_none": ("无适用策略", "No playbook applies"),
 }
 
 

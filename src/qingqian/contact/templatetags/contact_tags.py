@@ -70,3 +70,17 @@ def contact_case_panel(context: template.Context, case: Any) -> dict[str, Any]:
         "channels": list(CHANNEL_LABELS),
         "csrf_token": context.get("csrf_token"),
     }
+
+
+FOLLOWUP_LABELS = {
+    "handoff": ("转人工：对方情绪激动", "Take over: the person is angry"),
+    "distress": ("困境复核：已停止自动联系", "Distress review: automated contact stopped"),
+    "dispute": ("争议核实", "Check a dispute"),
+    "promise": ("还款承诺待确认", "Confirm a promise to pay"),
+}
+
+
+@register.filter
+def followup_label(kind: str) -> str:
+    zh, en = FOLLOWUP_LABELS.get(kind, (kind, kind))
+    return en if is_english() else zh

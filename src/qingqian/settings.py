@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "qingqian.ledger",
     "qingqian.evidence",
     "qingqian.reports",
+    "qingqian.payments",
     "qingqian.web",
     "qingqian.api",
     "qingqian.commands",

@@ -513,3 +513,36 @@ def _positive_fen(amount: Decimal) -> int:
 
 def _dec(fen: int) -> Decimal:
     return (Decimal(fen) / 100).quantize(Decimal("0.01"))
+
+
+def check_posting(balances: Mapping[str, int], txn: Transaction) -> dict[str, int]:
+    """The balances of the accounts ``txn`` touches after posting it on ``balances``, or a
+    ``PaymentsError`` when it is malformed or would overdraw (the same guards as
+    :meth:`TrustLedger.post`). ``balances`` must hold at least the creditor's four accounts
+    and the bank; the caller stores the result. Reversal bookkeeping is the caller's."""
+    _check_shape(txn)
+    changes: dict[str, int] = defaultdict(int)
+    for posting in txn.postings:
+        changes[posting.account] += posting.fen
+    after = {a: balances.get(a, 0) + d for a, d in changes.items()}
+    for account, value in after.items():
+        if not _on_normal_side(account, value):
+            raise _overdraw(txn, account, value)
+    c = txn.creditor
+    view = {
+        a: after.get(a, balances.get(a, 0))
+        for a in (held(c), on_hold(c), commission_payable(c), setoff(c))
+    }
+    share = _cash_share(view, c)
+    if share < 0:
+        raise _overdraw(txn, f"cash_share:{c}", share)
+    return after
+
+
+def creditor_accounts(creditor: str) -> tuple[str, ...]:
+    return (BANK, held(creditor), on_hold(creditor), commission_payable(creditor), setoff(creditor))
+
+
+def to_yuan(fen: int) -> Decimal:
+    """Integer fen as a two-place ``Decimal`` in yuan."""
+    return _dec(fen)

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "qingqian.evidence",
     "qingqian.reports",
     "qingqian.payments",
+    "qingqian.contact",
     "qingqian.web",
     "qingqian.api",
     "qingqian.commands",

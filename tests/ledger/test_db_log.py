@@ -157,7 +157,7 @@ def test_integration_runs_after_commit(
 ) -> None:
     from qingqian.cases.services import case_open, case_transition
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         case = case_open(
             organisation=org,
             actor=users["lawyer"],
@@ -169,7 +169,10 @@ def test_integration_runs_after_commit(
         )
         case_transition(case=case, actor=users["lawyer"], to_state="evidence_review")
     # One integration per transaction, however many events it logged.
-    assert [c.__name__ for c in callbacks] == ["_enqueue_integration"]
+    # Other apps may queue their own work (the feasibility report); count the ledger's only.
+    ours = [c for c in callbacks if getattr(c, "__name__", "") == "_enqueue_integration"]
+    assert len(ours) == 1
+    ours[0]()
     assert LogEntry.objects.filter(index__isnull=True).count() == 0
     assert LogState.objects.get(pk=1).size == LogEntry.objects.count() == 2
     assert Checkpoint.objects.get().size == 2

@@ -62,12 +62,32 @@ def test_the_sweep_generates_once(case: Any, users: dict[str, Any]) -> None:
 def test_on_commit_hook_generates_after_commit(
     case: Any, users: dict[str, Any], django_capture_on_commit_callbacks: Any
 ) -> None:
-    """``intake_completed`` is what a ``transaction.on_commit`` hook calls."""
+    """Entering evidence review queues the report through ``transaction.on_commit``: nothing
+    before the commit, exactly one version after it."""
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
-        moved = case_transition(case=case, actor=users["lawyer"], to_state="evidence_review")
-        transaction.on_commit(lambda: intake_completed(moved.pk))
+        case_transition(case=case, actor=users["lawyer"], to_state="evidence_review")
         assert not FeasibilityReport.objects.filter(case=case).exists()
     assert FeasibilityReport.objects.get(case=case).version == 1
+    assert feasibility_reports_sweep() == []
+
+
+def test_a_rolled_back_move_queues_nothing(
+    case: Any, users: dict[str, Any], django_capture_on_commit_callbacks: Any
+) -> None:
+    def move_then_fail() -> None:
+        with transaction.atomic():
+            case_transition(case=case, actor=users["lawyer"], to_state="evidence_review")
+            raise RuntimeError("roll back")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        move_then_fail()
+    assert callbacks == []
+    assert not FeasibilityReport.objects.filter(case=case).exists()
+
+
+def test_intake_completed_queues_the_task(reviewed: Any) -> None:
+    intake_completed(reviewed.pk)
+    assert FeasibilityReport.objects.filter(case=reviewed).count() == 2
 
 
 def test_the_task_skips_a_case_that_left_review(case: Any, users: dict[str, Any]) -> None:
@@ -239,3 +259,12 @@ def test_expired_limitation_says_so(
     assert data["interest"]["above_cap"] is True
     facts, _ = case_facts(case, today=dt.date(2026, 11, 28))
     assert facts.debtor_kind == "person"
+
+
+def test_the_organisation_type_decides_the_fee_rules(case: Any, users: dict[str, Any]) -> None:
+    case.organisation.org_type = "law_firm"
+    case.organisation.save(update_fields=["org_type"])
+    case_transition(case=case, actor=users["lawyer"], to_state="evidence_review")
+    report = feasibility_report_generate(case=case, actor=None)
+    assert report.data["context"]["organisation_type"] == "law_firm"
+    assert report.data["context"]["fee_schedule_key"] == "law-firm-contingency-2027"

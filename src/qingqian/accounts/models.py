@@ -10,10 +10,25 @@ from django.utils.translation import gettext_lazy as _
 from qingqian.accounts.roles import Perm, Role, has_permission
 
 
+class OrgKind(models.TextChoices):
+    """Which legal fee rules bind the organisation (legal-rules.md §5; ``intake.fee_rules``)."""
+
+    LAW_FIRM = "law_firm", _("律师事务所")
+    MEDIATION_CENTRE = "mediation_centre", _("调解中心")
+    IN_HOUSE = "in_house", _("债权人内部团队")
+
+
 class Organisation(models.Model):
     """The firm using Qingqian: a law firm, a collection service centre, a receivables team."""
 
     name = models.CharField(_("名称"), max_length=200)
+    org_type = models.CharField(
+        _("机构类型"),
+        max_length=20,
+        choices=OrgKind.choices,
+        default=OrgKind.MEDIATION_CENTRE,
+        help_text=_("决定适用的收费上限与禁止风险代理的案件类型。"),
+    )
     short_code = models.SlugField(_("代号"), max_length=32, unique=True)
     city = models.CharField(_("城市"), max_length=50, default="苏州市")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -98,3 +113,35 @@ class ApiToken(models.Model):
     @staticmethod
     def digest_of(token: str) -> str:
         return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+class OneTimeCode(models.Model):
+    """A six-digit one-time code for signing or an identity check.
+
+    Only an HMAC-SHA256 of the code (keyed with ``SECRET_KEY`` and bound to the purpose and
+    subject) is stored; the clear code exists only in the message delivered to the person.
+    A code expires after :data:`OTP_TTL`, locks after :data:`OTP_MAX_ATTEMPTS` wrong tries and
+    can be used once.
+    """
+
+    purpose = models.CharField(_("用途"), max_length=40)
+    subject = models.CharField(_("对象键"), max_length=200, db_index=True)
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(_("签发时间"))
+    expires_at = models.DateTimeField(_("失效时间"))
+    attempts = models.PositiveSmallIntegerField(_("错误次数"), default=0)
+    locked_at = models.DateTimeField(_("锁定时间"), null=True, blank=True)
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("一次性验证码")
+        verbose_name_plural = _("一次性验证码")
+        indexes = [models.Index(fields=["purpose", "subject", "-created_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(attempts__lte=5), name="otp_attempts_at_most_five"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.purpose}:{self.subject}"

@@ -25,6 +25,7 @@ from qingqian.cases.models import (
     ReferenceCounter,
     TimelineEvent,
 )
+from qingqian.cases.signals import case_state_changed
 from qingqian.common import clock, crypto
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
 from qingqian.common.money import parse_amount
@@ -389,6 +390,7 @@ def case_transition(
         before=before,
         after=case_snapshot(locked) | {"note": note},
     )
+    case_state_changed.send(sender=Case, case=locked, from_state=from_state, to_state=locked.state)
     return locked
 
 

@@ -105,3 +105,55 @@ class FeeScheduleRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name_zh} ({self.valid_from})"
+
+
+class AgreementState(models.TextChoices):
+    DRAFT = "draft", _("草稿")
+    SENT = "sent", _("已发送待签")
+    SIGNED = "signed", _("已签署")
+
+
+class Agreement(models.Model):
+    """The fee agreement of an accepted case (风险代理协议 for a law firm's contingency fee,
+    委托协议 otherwise): the terms as canonical JSON with their SHA-256, drafted from the case
+    and a snapshot of the fee schedule, then sent and signed by the creditor in Qingqian
+    (typed name + one-time code). The signed PDF and its SHA-256 are kept; the hash is also
+    written to the case timeline and thereby the ledger."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="agreements")
+    version = models.PositiveIntegerField(_("版本"))
+    kind = models.CharField(_("协议类型"), max_length=20)
+    schedule_key = models.CharField(_("收费标准代号"), max_length=64)
+    schedule_snapshot = models.JSONField(_("收费标准快照"))
+    terms = models.JSONField(_("协议条款"))
+    terms_sha256 = models.CharField(_("条款摘要（SHA-256）"), max_length=64)
+    state = models.CharField(
+        _("状态"), max_length=10, choices=AgreementState.choices, default=AgreementState.DRAFT
+    )
+    created_at = models.DateTimeField(_("起草时间"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("签署时间"), null=True, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    signed_name = models.CharField(_("签署人姓名"), max_length=100, blank=True)
+    signed_pdf = models.BinaryField(_("已签署 PDF"), null=True, blank=True)
+    signed_sha256 = models.CharField(_("已签署文件摘要（SHA-256）"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("委托协议")
+        verbose_name_plural = _("委托协议")
+        ordering = ["case", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "version"], name="agreement_version_unique"),
+            models.CheckConstraint(
+                condition=~Q(state="signed") | (~Q(signed_sha256="") & ~Q(signed_name="")),
+                name="agreement_signed_has_hash_and_name",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} agreement v{self.version}"

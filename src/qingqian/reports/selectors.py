@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
-from qingqian.accounts.models import User
+from qingqian.accounts.models import Organisation, User
 from qingqian.cases.lifecycle import State
 from qingqian.cases.models import Case, PartyRole, TimelineEvent
 from qingqian.cases.selectors import case_get_for_user, cases_visible_to
@@ -31,8 +31,11 @@ REPORT_SLA = dt.timedelta(hours=24)
 DEFAULT_ORGANISATION_TYPE = OrgType.MEDIATION_CENTRE.value
 
 
-def organisation_type() -> str:
-    """``settings.QINGQIAN_ORGANISATION_TYPE`` when configured, else ``mediation_centre``."""
+def organisation_type(organisation: Organisation | None = None) -> str:
+    """The organisation's type (``Organisation.org_type``), which decides the fee rules; with
+    no organisation, ``settings.QINGQIAN_ORGANISATION_TYPE`` or else ``mediation_centre``."""
+    if organisation is not None and organisation.org_type:
+        return str(organisation.org_type)
     value = getattr(settings, "QINGQIAN_ORGANISATION_TYPE", "") or DEFAULT_ORGANISATION_TYPE
     return str(value)
 
@@ -141,7 +144,7 @@ def case_facts(case: Case, *, today: dt.date) -> tuple[CaseFacts, FactsContext]:
                 evidence[code] = Evidence.MISSING
         score = result.score
         strength_level = _strength_level(score)
-    org_type = organisation_type()
+    org_type = organisation_type(case.organisation)
     choice = default_schedule(org_type, today)
     facts = CaseFacts(
         debt_type=case.debt_type,

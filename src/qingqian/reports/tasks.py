@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django_tasks import task
 
 from qingqian.cases.lifecycle import State
@@ -28,3 +29,13 @@ def feasibility_reports_sweep_task() -> int:
 def intake_completed(case_id: int) -> None:
     """To call after commit when a case enters evidence review: queue its report at once."""
     feasibility_report_task.enqueue(case_id)
+
+
+def on_case_state_changed(
+    sender: object, *, case: Case, from_state: str, to_state: str, **_kwargs: object
+) -> None:
+    """Intake completes when a case enters evidence review: once the move commits, queue its
+    feasibility report (the 24-hour SLA runs from that move; the sweep catches a lost task)."""
+    if to_state == State.EVIDENCE_REVIEW and from_state != to_state:
+        case_id = case.pk
+        transaction.on_commit(lambda: intake_completed(case_id), robust=True)

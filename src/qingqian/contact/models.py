@@ -1,0 +1,174 @@
+"""The contact gate's data: versioned policies, every attempt (allowed or denied), holds.
+
+The rules live in the pure kernel (``contact.policy``); these rows are what the gate reads
+(the person's history and holds) and writes (its decision). Phone numbers and addresses are
+never stored in clear: an attempt keeps the HMAC look-up hash (to count per number) and a
+masked form (to show).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from qingqian.contact.policy import Policy
+
+
+class ContactPolicy(models.Model):
+    """One version of a named policy, stored as the kernel's JSON. Rows are never edited:
+    a change is a new version; the highest version of a name is the one in force."""
+
+    name = models.CharField(_("政策名称"), max_length=64)
+    version = models.PositiveIntegerField(_("版本"))
+    data = models.JSONField(_("政策内容"))
+    note = models.CharField(_("修订说明"), max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("联系政策")
+        verbose_name_plural = _("联系政策")
+        ordering = ("name", "-version")
+        constraints = [
+            models.UniqueConstraint(fields=("name", "version"), name="contact_policy_version_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    def policy(self) -> Policy:
+        return Policy.from_dict(self.data)
+
+
+class Purpose(models.TextChoices):
+    COLLECTION = "collection", _("催收")
+    LEGAL_NOTICE = "legal_notice", _("法律文书送达")
+
+
+class ContactAttempt(models.Model):
+    """One decision of the gate. Denied attempts are kept (the compliance view reads them)
+    but never counted as contact; allowed ones are the person's contact history."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="contacts")
+    party = models.ForeignKey(
+        "parties.Party", on_delete=models.PROTECT, related_name="contact_attempts"
+    )
+    party_role = models.CharField(_("身份"), max_length=12)
+    channel = models.CharField(_("渠道"), max_length=10)
+    purpose = models.CharField(
+        _("目的"), max_length=16, choices=Purpose.choices, default=Purpose.COLLECTION
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150)
+    at = models.DateTimeField(_("时间"))
+    allowed = models.BooleanField(_("允许"))
+    rule = models.CharField(_("决定规则"), max_length=64)
+    reasons = models.JSONField(_("理由"), default=list)
+    policy = models.ForeignKey(ContactPolicy, on_delete=models.PROTECT, related_name="+")
+    policy_version = models.CharField(_("政策版本"), max_length=80)
+    number_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    number_masked = models.CharField(_("号码（掩码）"), max_length=40, blank=True)
+    outcome = models.CharField(_("结果"), max_length=12, blank=True)
+    outcome_at = models.DateTimeField(_("结果时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("联系尝试")
+        verbose_name_plural = _("联系尝试")
+        indexes = [
+            models.Index(fields=("party", "allowed", "at"), name="contact_attempt_party_at"),
+            models.Index(fields=("allowed", "rule", "at"), name="contact_attempt_rule_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.party_id} {self.at:%Y-%m-%d %H:%M} {self.rule}"
+
+    @property
+    def reason_codes(self) -> list[str]:
+        return [r["code"] for r in self.reasons]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "allowed": self.allowed,
+            "attempt_id": self.pk,
+            "reasons": [{"code": r["code"], "message": r["message"]} for r in self.reasons],
+            "policy_version": self.policy_version,
+            "rule": self.rule,
+        }
+
+
+class HoldKind(models.TextChoices):
+    CEASE = "cease", _("停止联系请求")
+    DISPUTE = "dispute", _("争议")
+    COMPLAINT = "complaint", _("投诉")
+    VULNERABILITY = "vulnerability", _("困境/脆弱")
+    REPRESENTATION = "representation", _("律师代理")
+    REFUSED_MEDIUM = "refused_medium", _("拒绝某种联系方式")
+
+
+class ContactHold(models.Model):
+    """A hold that stops contact with a person (``party``) or everyone on a case."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="contact_holds")
+    party = models.ForeignKey(
+        "parties.Party",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contact_holds",
+    )
+    kind = models.CharField(_("类型"), max_length=16, choices=HoldKind.choices)
+    channel = models.CharField(_("渠道"), max_length=10, blank=True)
+    reason = models.TextField(_("原因"), blank=True)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    placed_at = models.DateTimeField(_("设置时间"))
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    lifted_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
+    lift_reason = models.TextField(_("解除原因"), blank=True)
+
+    class Meta:
+        verbose_name = _("联系暂停")
+        verbose_name_plural = _("联系暂停")
+        indexes = [models.Index(fields=("party", "lifted_at"), name="contact_hold_party_open")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.party_id or self.case_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None
+
+
+class ContactLock(models.Model):
+    """One row per person (``party:<id>``) and per number (``number:<hash>``) that the gate
+    locks (``SELECT … FOR UPDATE``) while it reads the history and records a decision, so
+    concurrent workers asking about the same person are serialised."""
+
+    key = models.CharField(max_length=80, primary_key=True)
+
+    class Meta:
+        verbose_name = _("联系锁")
+        verbose_name_plural = _("联系锁")
+
+    def __str__(self) -> str:
+        return self.key

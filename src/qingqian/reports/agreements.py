@@ -1,0 +1,445 @@
+"""The fee agreement (风险代理协议 / 委托协议): drafted from the case and the organisation's fee
+schedule, rendered as Word and PDF, signed by the creditor with a typed name and a one-time
+code sent to their e-mail.
+
+* Drafting checks the schedule against the rules binding the organisation's type for this
+  case's debt type (``fee_rules.check_agreement``): above the cap, or a contingency fee on a
+  forbidden case type (wages, marriage, …), is refused with the rule cited.
+* The terms are canonical JSON (sorted keys, no spaces) and their SHA-256 is stored; the
+  documents are rendered from the stored terms only, so what is signed is what was hashed.
+* Signing writes the signed PDF, its SHA-256 into the case timeline (and so the ledger) and
+  an audit row, in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+from typing import Any
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Max
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from qingqian.accounts.models import User
+from qingqian.accounts.otp import otp_issue, otp_verify
+from qingqian.accounts.roles import Role
+from qingqian.calculators.fees import FORBIDDEN_CASE_TYPES
+from qingqian.cases.lifecycle import State
+from qingqian.cases.models import Case
+from qingqian.cases.services import timeline_add
+from qingqian.common import clock
+from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
+from qingqian.compliance.services import audit_record
+from qingqian.intake.fee_rules import (
+    RULE_NO_DEBTOR_FEE,
+    OrgType,
+    applicable_rules,
+    check_agreement,
+    price_disclosure,
+)
+from qingqian.reports.models import Agreement, AgreementState
+from qingqian.reports.selectors import default_schedule, organisation_type
+
+OTP_PURPOSE = "agreement.sign"
+DRAFT_ROLES = {Role.LAWYER, Role.ADMIN}
+
+KIND_TITLES = {
+    "contingency": ("风险代理协议", "Contingency fee agreement"),
+    "entrustment": ("委托协议", "Engagement agreement"),
+}
+
+CONTINGENCY_NOTICE = (
+    "风险代理是指律师事务所按照约定，在案件取得约定结果时按实际回收金额收取律师费，"
+    "未取得约定结果时不收取或少收取律师费的收费方式。婚姻继承、劳动报酬、社会保险待遇、"
+    "赡养费/抚养费、工伤赔偿、刑事、行政、国家赔偿及群体性诉讼案件不得实行风险代理。"
+    "风险代理收费（含各阶段）最高不超过法定分段上限（18%/15%/12%/9%/6%）。"
+    "委托人理解：追偿结果存在不确定性，可能无法全部或部分收回。"
+)
+CONTINGENCY_NOTICE_EN = (
+    "A contingency fee is paid only on the agreed result, as a share of what is actually "
+    "recovered; nothing or less is paid otherwise. Contingency fees are forbidden in marriage "
+    "and inheritance, wage, social-insurance, maintenance, work-injury, criminal, "
+    "administrative, state-compensation and group cases. The total fee over all stages may not "
+    "exceed the statutory tiered caps (18/15/12/9/6 %). The client understands that recovery "
+    "is uncertain and may fail in whole or in part."
+)
+
+
+def canonical(terms: dict[str, Any]) -> bytes:
+    return json.dumps(terms, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def terms_digest(terms: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical(terms)).hexdigest()
+
+
+def _can_draft(user: User) -> bool:
+    return user.role in DRAFT_ROLES and user.organisation_id is not None
+
+
+def _require_staff(actor: User, case: Case) -> None:
+    if not _can_draft(actor) or actor.organisation_id != case.organisation_id:
+        raise PermissionDenied(
+            "只有本机构的律师或管理员可以起草或发送协议。",
+            "Only a lawyer or administrator of the organisation may draft or send an agreement.",
+            code="agreement_forbidden",
+        )
+
+
+def _require_creditor(actor: User, agreement: Agreement) -> None:
+    if actor.role != Role.CREDITOR or actor.creditor_id != agreement.case.creditor_id:
+        raise PermissionDenied(
+            "只有该案的债权人本人可以签署协议。",
+            "Only the case's creditor may sign the agreement.",
+            code="agreement_sign_forbidden",
+        )
+
+
+def agreement_terms(case: Case, *, version: int) -> tuple[dict[str, Any], str]:
+    """The terms of a new agreement for ``case`` and the schedule key, after the fee-rule
+    checks for the organisation's type and the case's debt type (``IntakeError`` if refused)."""
+    today = clock.today()
+    org_type = organisation_type(case.organisation)
+    choice = default_schedule(org_type, today)
+    pricing = choice.pricing
+    if pricing is None:
+        raise ValidationFailed(
+            "本机构类型没有公布的收费标准，无法起草协议。",
+            "No published fee schedule for this organisation type; cannot draft an agreement.",
+            code="no_fee_schedule",
+            details={"organisation_type": org_type},
+        )
+    check_agreement(
+        pricing.agreement,
+        organisation_type=org_type,
+        # Qingqian's debt types (trade, construction, loans, other) are civil money claims;
+        # a forbidden type would only reach here through a schedule keyed by it.
+        case_type=case.debt_type if case.debt_type in FORBIDDEN_CASE_TYPES else "civil",
+        covers_litigation=pricing.covers_litigation,
+    )
+    public = price_disclosure([pricing], on=max(today, pricing.valid_from))["schedules"][0]
+    kind = "contingency" if org_type == OrgType.LAW_FIRM else "entrustment"
+    title_zh, title_en = KIND_TITLES[kind]
+    rules = [r.to_dict() for r in applicable_rules(OrgType(org_type), signed=today)]
+    terms: dict[str, Any] = {
+        "title_zh": title_zh,
+        "title_en": title_en,
+        "kind": kind,
+        "version": version,
+        "drafted_on": today.isoformat(),
+        "case_reference": case.reference,
+        "provider": case.organisation.name,
+        "organisation_type": org_type,
+        "creditor": case.creditor.name,
+        "debtor": case.debtor_name,
+        "debt_type": case.debt_type,
+        "principal": str(case.principal),
+        "outstanding": str(case.outstanding),
+        "currency": case.currency,
+        "schedule": public,
+        "prepayment": public["prepayment"],
+        "zero_prepayment": public["prepayment"] == "0.00",
+        "court_costs_borne_by": public["court_costs_borne_by"],
+        "fees_charged_to": "creditor",
+        "no_debtor_fee": {"zh": RULE_NO_DEBTOR_FEE.zh, "en": RULE_NO_DEBTOR_FEE.en},
+        "rules": rules,
+        "notice": {"zh": CONTINGENCY_NOTICE, "en": CONTINGENCY_NOTICE_EN}
+        if kind == "contingency"
+        else None,
+        "client_may_settle": True,
+    }
+    return terms, pricing.key
+
+
+@transaction.atomic
+def agreement_draft(*, case: Case, actor: User) -> Agreement:
+    """Draft the next version for an accepted case (refused above the cap or on a forbidden
+    case type, with the rule cited)."""
+    _require_staff(actor, case)
+    locked = (
+        Case.objects.select_for_update().select_related("organisation", "creditor").get(pk=case.pk)
+    )
+    if locked.state != State.ACCEPTED:
+        raise Conflict(
+            "案件尚未接案（律师审查通过）前不能起草协议。",
+            "The case must be accepted by a lawyer before an agreement is drafted.",
+            code="agreement_case_not_accepted",
+            details={"state": locked.state},
+        )
+    if Agreement.objects.filter(case=locked, state=AgreementState.SIGNED).exists():
+        raise Conflict(
+            "本案协议已签署。", "The case's agreement is already signed.", code="agreement_signed"
+        )
+    version = (Agreement.objects.filter(case=locked).aggregate(v=Max("version"))["v"] or 0) + 1
+    terms, key = agreement_terms(locked, version=version)
+    row = Agreement.objects.create(
+        case=locked,
+        version=version,
+        kind=terms["kind"],
+        schedule_key=key,
+        schedule_snapshot=terms["schedule"],
+        terms=terms,
+        terms_sha256=terms_digest(terms),
+        created_at=clock.now(),
+        created_by=actor,
+    )
+    timeline_add(
+        case=locked,
+        actor=actor,
+        kind="agreement_drafted",
+        note=f"{terms['title_zh']} 第 {version} 版 SHA-256 {row.terms_sha256}",
+    )
+    audit_record(
+        actor=actor,
+        organisation=locked.organisation,
+        action="agreement.draft",
+        obj=row,
+        after={"version": version, "schedule": key, "terms_sha256": row.terms_sha256},
+    )
+    return row
+
+
+@transaction.atomic
+def agreement_send(*, agreement: Agreement, actor: User) -> Agreement:
+    locked = Agreement.objects.select_for_update().select_related("case").get(pk=agreement.pk)
+    _require_staff(actor, locked.case)
+    if locked.state != AgreementState.DRAFT:
+        raise Conflict("只能发送草稿。", "Only a draft can be sent.", code="agreement_not_draft")
+    # Older unsigned versions are superseded: only the newest can be signed.
+    latest = Agreement.objects.filter(case=locked.case).aggregate(v=Max("version"))["v"]
+    if locked.version != latest:
+        raise Conflict(
+            "只能发送最新一版协议。",
+            "Only the latest version can be sent.",
+            code="agreement_not_latest",
+        )
+    locked.state = AgreementState.SENT
+    locked.sent_at = clock.now()
+    locked.save(update_fields=["state", "sent_at"])
+    timeline_add(
+        case=locked.case,
+        actor=actor,
+        kind="agreement_sent",
+        note=f"第 {locked.version} 版送债权人签署",
+    )
+    audit_record(
+        actor=actor,
+        organisation=locked.case.organisation,
+        action="agreement.send",
+        obj=locked,
+        after={"version": locked.version},
+    )
+    return locked
+
+
+def _otp_subject(agreement: Agreement) -> str:
+    return f"agreement:{agreement.pk}:{agreement.terms_sha256[:16]}"
+
+
+def _deliver_code(user: User, code: str, agreement: Agreement) -> None:
+    # Seam: qingqian.contact.channels.send_transactional (branch h-contact) replaces this.
+    send_mail(
+        subject=f"清欠：签署{agreement.terms['title_zh']}的验证码",
+        message=(
+            f"您正在签署案件 {agreement.case.reference} 的{agreement.terms['title_zh']}"
+            f"（第 {agreement.version} 版）。验证码：{code}，10 分钟内有效。"
+            "如非本人操作，请忽略本邮件。\n"
+            f"Your code to sign agreement v{agreement.version} of case "
+            f"{agreement.case.reference}: {code} (valid 10 minutes)."
+        ),
+        from_email=None,
+        recipient_list=[user.email],
+    )
+
+
+def agreement_code_request(*, agreement: Agreement, actor: User) -> None:
+    """Send a one-time signing code to the creditor user's e-mail."""
+    agreement = Agreement.objects.select_related("case").get(pk=agreement.pk)
+    _require_creditor(actor, agreement)
+    if agreement.state != AgreementState.SENT:
+        raise Conflict(
+            "该协议当前不可签署。",
+            "This agreement is not open for signing.",
+            code="agreement_not_sent",
+            details={"state": agreement.state},
+        )
+    if not actor.email:
+        raise ValidationFailed(
+            "您的账户没有已验证的电子邮箱，无法发送验证码。",
+            "Your account has no verified e-mail address to send the code to.",
+            code="no_verified_email",
+        )
+    otp_issue(
+        purpose=OTP_PURPOSE,
+        subject=_otp_subject(agreement),
+        deliver=lambda code: _deliver_code(actor, code, agreement),
+    )
+
+
+def _check_signable(agreement: Agreement) -> None:
+    if agreement.state != AgreementState.SENT:
+        raise Conflict(
+            "该协议当前不可签署。",
+            "This agreement is not open for signing.",
+            code="agreement_not_sent",
+            details={"state": agreement.state},
+        )
+    if terms_digest(agreement.terms) != agreement.terms_sha256:
+        raise Conflict(
+            "协议条款与其摘要不符，拒绝签署。",
+            "The terms do not match their digest; refusing to sign.",
+            code="agreement_tampered",
+        )
+
+
+def agreement_sign(*, agreement: Agreement, actor: User, typed_name: str, code: str) -> Agreement:
+    """The creditor signs: typed name + the one-time code. Writes the signed PDF, its SHA-256
+    to the case timeline (and ledger) and an audit row, in one transaction.
+
+    The code is checked first in its own transaction, so a wrong try is counted even though
+    nothing is signed."""
+    current = Agreement.objects.select_related("case").get(pk=agreement.pk)
+    _require_creditor(actor, current)
+    _check_signable(current)
+    name = " ".join((typed_name or "").split())
+    if not name or len(name) > 100:
+        raise ValidationFailed(
+            "请输入签署人姓名（不超过 100 字）。",
+            "Type the signatory's name (at most 100 characters).",
+            code="typed_name_required",
+            details={"field": "typed_name"},
+        )
+    otp_verify(purpose=OTP_PURPOSE, subject=_otp_subject(current), code=code)
+    with transaction.atomic():
+        locked = Agreement.objects.select_for_update().select_related("case").get(pk=current.pk)
+        _check_signable(locked)
+        locked.state = AgreementState.SIGNED
+        locked.signed_at = clock.now()
+        locked.signed_by = actor
+        locked.signed_name = name
+        pdf = agreement_pdf(locked)
+        locked.signed_pdf = pdf
+        locked.signed_sha256 = hashlib.sha256(pdf).hexdigest()
+        locked.save(
+            update_fields=[
+                "state",
+                "signed_at",
+                "signed_by",
+                "signed_name",
+                "signed_pdf",
+                "signed_sha256",
+            ]
+        )
+        timeline_add(
+            case=locked.case,
+            actor=actor,
+            kind="agreement_signed",
+            note=(
+                f"{locked.terms['title_zh']} 第 {locked.version} 版由 {name} 签署；"
+                f"签署文件 SHA-256 {locked.signed_sha256}；条款 SHA-256 {locked.terms_sha256}"
+            ),
+        )
+        audit_record(
+            actor=actor,
+            organisation=locked.case.organisation,
+            action="agreement.sign",
+            obj=locked,
+            after={
+                "version": locked.version,
+                "signed_name": name,
+                "signed_sha256": locked.signed_sha256,
+                "terms_sha256": locked.terms_sha256,
+            },
+        )
+    return locked
+
+
+# --- documents ------------------------------------------------------------------------------
+
+
+def _band_lines(terms: dict[str, Any], *, en: bool) -> list[str]:
+    lines = []
+    for schedule in terms["schedule"]["schedules"]:
+        head = schedule["debt_type"] or ("all debt types" if en else "全部债务类型")
+        mode = schedule["mode_en"] if en else schedule["mode_zh"]
+        bands = "; ".join(
+            f"{b['above']}–{b['up_to'] or '∞'}: {b['rate_percent']}%" for b in schedule["bands"]
+        )
+        lines.append(f"{head} ({mode}): {bands}")
+    return lines
+
+
+def agreement_view(agreement: Agreement, *, en: bool = False) -> dict[str, Any]:
+    terms = agreement.terms
+    return {
+        "agreement": agreement,
+        "terms": terms,
+        "title": terms["title_en"] if en else terms["title_zh"],
+        "bands": _band_lines(terms, en=en),
+        "en": en,
+    }
+
+
+def agreement_html(agreement: Agreement, *, en: bool = False) -> str:
+    with translation.override("en" if en else "zh-hans"):
+        return render_to_string("agreements/pdf.html", agreement_view(agreement, en=en))
+
+
+def agreement_pdf(agreement: Agreement, *, en: bool = False) -> bytes:
+    from weasyprint import HTML  # heavy import: only when a PDF is asked for
+
+    pdf: bytes = HTML(string=agreement_html(agreement, en=en)).write_pdf()
+    return pdf
+
+
+def agreement_docx(agreement: Agreement) -> bytes:
+    """The agreement as a Word document, from the stored terms only."""
+    import datetime as dt
+
+    from docx import Document
+
+    terms = agreement.terms
+    doc = Document()
+    props = doc.core_properties
+    props.title = f"{terms['title_zh']} {terms['case_reference']} v{agreement.version}"
+    props.author = terms["provider"]
+    props.created = props.modified = dt.datetime.fromisoformat(terms["drafted_on"])
+    doc.add_heading(terms["title_zh"], level=0)
+    doc.add_paragraph(f"案号：{terms['case_reference']}　版本：第 {agreement.version} 版")
+    doc.add_paragraph(f"委托人（债权人）：{terms['creditor']}")
+    doc.add_paragraph(f"受托人：{terms['provider']}")
+    doc.add_paragraph(f"债务人：{terms['debtor']}")
+    doc.add_paragraph(
+        f"委托事项：追收欠款本金 {terms['principal']} 元，未收余额 {terms['outstanding']} 元。"
+    )
+    doc.add_heading("一、收费", level=1)
+    doc.add_paragraph(f"收费标准：{terms['schedule']['name_zh']}（{terms['schedule']['key']}）")
+    for line in _band_lines(terms, en=False):
+        doc.add_paragraph(line, style="List Bullet")
+    forms = "、".join(f["zh"] for f in terms["schedule"]["recovered_counts"])
+    doc.add_paragraph(f"计费的回收形式：{forms}。")
+    if terms["zero_prepayment"]:
+        doc.add_paragraph("零预付：委托人无需预付任何费用，按实际回收收费。")
+    else:
+        doc.add_paragraph(f"预付费用：{terms['prepayment']} 元。")
+    doc.add_paragraph(terms["no_debtor_fee"]["zh"] + "。")
+    doc.add_paragraph("委托人有权自行与债务人和解或撤回委托；和解不视为全额回收。")
+    if terms["notice"]:
+        doc.add_heading("二、风险代理告知", level=1)
+        doc.add_paragraph(terms["notice"]["zh"])
+    doc.add_heading("适用规则", level=1)
+    for rule in terms["rules"]:
+        doc.add_paragraph(f"{rule.get('zh', '')}", style="List Bullet")
+    doc.add_paragraph(f"条款摘要（SHA-256）：{agreement.terms_sha256}")
+    if agreement.state == AgreementState.SIGNED:
+        doc.add_paragraph(
+            f"签署：{agreement.signed_name}，{agreement.signed_at:%Y-%m-%d %H:%M} "
+            "（一次性验证码确认）"
+        )
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "qingqian.evidence",
     "qingqian.reports",
     "qingqian.payments",
+    "qingqian.negotiation",
     "qingqian.contact",
     "qingqian.web",
     "qingqian.api",

@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "qingqian.reports",
     "qingqian.payments",
     "qingqian.negotiation",
+    "qingqian.portal",
     "qingqian.contact",
     "qingqian.web",
     "qingqian.api",

@@ -15,6 +15,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("p/", include("qingqian.portal.urls")),
     path("", include("qingqian.reports.urls")),
     path("", include("qingqian.web.urls")),
 ]

@@ -16,6 +16,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("p/", include("qingqian.portal.urls")),
+    path("", include("qingqian.negotiation.urls")),
     path("", include("qingqian.reports.urls")),
     path("", include("qingqian.web.urls")),
 ]

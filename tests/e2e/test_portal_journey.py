@@ -48,6 +48,7 @@ def test_debtor_accepts_seasonal_plan_and_pays(
     from qingqian.accounts.models import User
     from qingqian.cases.models import TimelineEvent
     from qingqian.cases.services import InvoiceInput, case_open
+    from qingqian.common import clock
     from qingqian.negotiation.models import BreachRecord, PlanVersion, VersionState
     from qingqian.negotiation.services import (
         plan_accept_staff,
@@ -94,7 +95,7 @@ def test_debtor_accepts_seasonal_plan_and_pays(
             )
         ],
     )
-    today = dt.date.today()
+    today = clock.today()
     start = f"{today.year + today.month // 12}-{today.month % 12 + 1:02d}"
     version = plan_propose(
         case=case,

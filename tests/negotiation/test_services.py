@@ -230,3 +230,17 @@ def test_settlement_offer_within_creditor_limit(case: Any, users: Any) -> None:
         expires_on=dt.date(2026, 12, 31),
     )
     assert offer.amount == Decimal("18000.45")
+
+
+def test_daily_command_applies_breach(case: Any, users: Any, debtor: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    v = _agree(case, users, debtor, consequence="return_to_strategy", grace=0)
+    out = StringIO()
+    call_command("plan", "daily", "--today", "2027-12-31", stdout=out)
+    assert '"breached": 1' in out.getvalue()
+    v.refresh_from_db()
+    assert v.state == VersionState.BREACHED
+    assert TimelineEvent.objects.filter(case=case, kind="plan.breach.return_to_strategy").exists()

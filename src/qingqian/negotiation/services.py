@@ -585,3 +585,11 @@ def settlement_offers_expire(*, today: dt.date | None = None) -> int:
             )
         n += 1
     return n
+
+
+def negotiation_daily(*, today: dt.date | None = None) -> dict[str, int]:
+    """The day's work: decide promises, apply plan breaches, lapse offers (idempotent)."""
+    out = dict(promises_decide(today=today))
+    out.update(plans_breach_check(today=today))
+    out["offers_expired"] = settlement_offers_expire(today=today)
+    return out

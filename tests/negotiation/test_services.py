@@ -244,3 +244,13 @@ def test_daily_command_applies_breach(case: Any, users: Any, debtor: Any) -> Non
     v.refresh_from_db()
     assert v.state == VersionState.BREACHED
     assert TimelineEvent.objects.filter(case=case, kind="plan.breach.return_to_strategy").exists()
+
+
+def test_terms_cannot_be_saved_over(case: Any, users: Any, debtor: Any) -> None:
+    v = _agree(case, users, debtor)
+    v.terms = {**v.terms, "total": "1.00"}
+    with pytest.raises(Conflict):
+        v.save()
+    with pytest.raises(Conflict):
+        v.save(update_fields=["terms"])
+    assert PlanVersion.objects.get(pk=v.pk).terms["total"] == "12000.00"

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from qingqian.common.exceptions import Conflict
 
 
 class PromiseSource(models.TextChoices):
@@ -81,6 +85,23 @@ class InstallmentPlan(models.Model):
         return f"plan {self.pk}"
 
 
+TERMS_FIELDS = frozenset(
+    {
+        "plan",
+        "version",
+        "kind",
+        "profile",
+        "grace_days",
+        "consequence",
+        "terms",
+        "canonical",
+        "sha256",
+        "previous_sha256",
+        "proposed_by_debtor",
+    }
+)
+
+
 class PlanVersion(models.Model):
     """Immutable once both sides accepted: any change is a new version accepted again."""
 
@@ -117,6 +138,18 @@ class PlanVersion(models.Model):
 
     def __str__(self) -> str:
         return f"plan {self.plan_id} v{self.version}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Terms never change after creation: only state and acceptance fields may be saved."""
+        if self.pk is not None:
+            fields = kwargs.get("update_fields")
+            if fields is None or set(fields) & TERMS_FIELDS:
+                raise Conflict(
+                    "还款计划条款不可修改；如需变更，请提出新版本。",
+                    "Plan terms cannot be changed; propose a new version instead.",
+                    code="plan_terms_immutable",
+                )
+        super().save(*args, **kwargs)
 
     @property
     def total(self) -> str:

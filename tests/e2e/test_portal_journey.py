@@ -142,6 +142,10 @@ def test_debtor_accepts_seasonal_plan_and_pays(
     assert page.get_by_label("支付金额（元）").input_value() == str(first.amount)
     page.get_by_role("button", name="立即支付").click()
     page.get_by_text(f"已收到您的付款 ¥{first.amount}").wait_for()
+    # the next suggestion is the second installment
+    assert page.get_by_label("支付金额（元）").input_value() == str(
+        version.installments.get(number=2).amount
+    )
     shots(page, "paid")
 
     statement = creditor_statement(
@@ -160,6 +164,15 @@ def test_debtor_accepts_seasonal_plan_and_pays(
     assert PlanVersion.objects.get(pk=version.pk).state == VersionState.BREACHED
     assert TimelineEvent.objects.filter(case=case, kind="plan.breach.acceleration").exists()
 
-    # Keyboard: the skip link is the first stop and every control is reachable.
+    # Keyboard: the skip link is the first stop.
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"
+
+    # English on request; the dispute opens a hold.
+    page.get_by_role("button", name="English").click()
+    page.get_by_role("link", name="Dispute").click()
+    page.get_by_label("Reason for the dispute").fill("The goods were faulty.")
+    page.get_by_role("button", name="Submit dispute").click()
+    page.get_by_text("We have received your dispute.").wait_for()
+    shots(page, "dispute-en")
+    assert case.contact_holds.filter(kind="dispute").exists()

@@ -345,9 +345,18 @@ def portal_plan_accept(*, link: PortalLink, version_id: int, code: str) -> PlanV
     return v
 
 
-def portal_transfer_instructions(*, link: PortalLink) -> dict[str, str]:
+def portal_pay_page(*, link: PortalLink) -> dict[str, Any]:
+    """Transfer instructions and the amount to suggest: what is due next on an active plan
+    (the earliest installment not fully paid), else the whole balance."""
     require_verified(link)
-    return transfer_instructions(link.case)
+    suggested = link.case.outstanding
+    active = PlanVersion.objects.filter(plan__case=link.case, state="active").first()
+    if active is not None:
+        statuses = neg.plan_assess(active).installments
+        due = next((s for s in statuses if s.outstanding > 0), None)
+        if due is not None:
+            suggested = min(due.outstanding, link.case.outstanding)
+    return {"transfer": transfer_instructions(link.case), "suggested": suggested}
 
 
 def portal_pay(*, link: PortalLink, amount: Decimal) -> Payment:

@@ -204,18 +204,12 @@ def pay(request: HttpRequest, link: PortalLink) -> HttpResponse:
             link.case.refresh_from_db()
         except ApplicationError as exc:
             error = _error(exc)
-    versions = list(plan_versions_for_debtor(link.case).filter(state="active"))
-    suggested = None
-    if versions:
-        first = versions[0].installments.order_by("number").first()
-        suggested = first.amount if first else None
     return _page(
         request,
         "pay.html",
         link,
-        transfer=services.portal_transfer_instructions(link=link),
         online=provider() is not None,
         error=error,
         paid=paid,
-        suggested=suggested or link.case.outstanding,
+        **services.portal_pay_page(link=link),
     )

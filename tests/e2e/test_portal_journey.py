@@ -176,3 +176,67 @@ def test_debtor_accepts_seasonal_plan_and_pays(
     page.get_by_text("We have received your dispute.").wait_for()
     shots(page, "dispute-en")
     assert case.contact_holds.filter(kind="dispute").exists()
+
+
+def test_handler_previews_and_proposes_a_seasonal_plan(
+    live_server: Any, page: Any, world: World, shots: Shots
+) -> None:
+    from qingqian.accounts.models import User
+    from qingqian.cases.services import InvoiceInput, case_open
+    from qingqian.negotiation.models import PlanVersion
+    from qingqian.parties.services import party_create
+    from tests.support import make_uscc
+
+    User.objects.create_user(
+        username="coll2",
+        password=world.password,
+        organisation=world.org,
+        role="collector",
+        first_name="小李",
+        cert_number="SZ-CERT-10",
+        cert_issuer="苏州市商务调解协会",
+        cert_expires=dt.date(2099, 12, 31),
+    )
+    debtor = party_create(
+        organisation=world.org,
+        actor=None,
+        kind="company",
+        name="平江路茶馆有限公司",
+        credit_code=make_uscc(43),
+        phone="13912340043",
+    )
+    case = case_open(
+        organisation=world.org,
+        actor=world.agent,
+        creditor=world.creditor,
+        debtors=[debtor],
+        debt_type="trade",
+        channel="web",
+        handler=User.objects.get(username="coll2"),
+        invoices=[
+            InvoiceInput("PJ-1", Decimal("120000.00"), dt.date(2025, 6, 1), dt.date(2025, 7, 1))
+        ],
+    )
+    base = live_server.url
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", "coll2")
+    page.fill("#id_password", world.password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{base}/")
+    page.goto(f"{base}/cases/{case.pk}/")
+    page.get_by_text("提出还款计划").click()
+    form = page.locator("#plan-form")
+    form.get_by_label("月数").fill("12")
+    form.get_by_label("起始月（YYYY-MM）").fill("2027-01")
+    form.get_by_role("button", name="预览").click()
+    page.locator("#plan-preview tfoot").wait_for()
+    assert "¥120000.00" in page.locator("#plan-preview").inner_text()
+    assert not PlanVersion.objects.exists()  # the preview writes nothing
+    shots(page, "preview")
+    form.get_by_role("button", name="提出计划").click()
+    page.locator(".plan-version").first.wait_for()
+    version = PlanVersion.objects.get()
+    assert version.kind == "seasonal" and version.terms["amount_total"] == "120000.00"
+    page.get_by_role("button", name="代表债权人确认").click()
+    page.get_by_text("已代表债权人确认该计划。").wait_for()
+    shots(page, "staff-accepted")

@@ -130,3 +130,31 @@ def test_bad_token_and_debtor_proposal(link: Any, debtor: Any) -> None:
     assert "您的方案已提交" in r.content.decode()
     v = PlanVersion.objects.get()
     assert v.proposed_by_debtor and v.kind == "equal" and v.state == VersionState.PROPOSED
+
+
+def test_debtor_accepts_settlement_offer(link: Any, case: Any, debtor: Any, users: Any) -> None:
+    import datetime as dt
+
+    from qingqian.common import clock
+    from qingqian.negotiation.models import SettlementLimit, SettlementOffer
+    from qingqian.negotiation.services import settlement_offer_make
+
+    SettlementLimit.objects.create(creditor=case.creditor, max_discount_percent=10, max_days=30)
+    offer = settlement_offer_make(
+        case=case,
+        actor=users["collector"],
+        discount_percent=Decimal("10"),
+        expires_on=clock.today() + dt.timedelta(days=10),
+    )
+    _, token = link
+    c = Client()
+    _login(c, token, debtor.credit_code[-4:])
+    assert "18000.45" in c.get("/p/plan/").content.decode()
+    r = c.post("/p/plan/", {"action": "offer", "offer": offer.pk})
+    assert "您已接受和解方案" in r.content.decode()
+    offer.refresh_from_db()
+    assert offer.state == "accepted"
+    assert TimelineEvent.objects.filter(case=case, kind="settlement.accepted").exists()
+    again = c.post("/p/plan/", {"action": "offer", "offer": offer.pk}).content.decode()
+    assert "该和解要约已失效" in again
+    assert isinstance(SettlementOffer.objects.get(), SettlementOffer)

@@ -563,6 +563,40 @@ def settlement_offer_make(
     return offer
 
 
+def settlement_offer_accept(*, offer: SettlementOffer, party: Party) -> SettlementOffer:
+    """The debtor accepts an open, unexpired offer (in the portal); it is then paid as usual."""
+    with transaction.atomic():
+        offer = SettlementOffer.objects.select_for_update().select_related("case").get(pk=offer.pk)
+        if offer.state != OfferState.OPEN or offer.expires_on < clock.today():
+            raise Conflict(
+                "该和解要约已失效。",
+                "This settlement offer is no longer open.",
+                code="offer_closed",
+            )
+        if _debtor(offer.case).pk != party.pk:
+            raise ValidationFailed(
+                "只有债务人可以接受。", "Only the debtor may accept.", code="not_debtor"
+            )
+        offer.state = OfferState.ACCEPTED
+        offer.save(update_fields=["state"])
+        timeline_add(
+            case=offer.case,
+            actor=None,
+            kind="settlement.accepted",
+            note=f"债务人接受和解要约：一次付清 {offer.amount} 元，"
+            f"{offer.expires_on.isoformat()} 前",
+        )
+        audit_record(
+            actor=None,
+            organisation=offer.case.organisation,
+            action="settlement.accept",
+            obj=offer,
+            before={"state": "open"},
+            after={"state": "accepted", "party": party.pk},
+        )
+    return offer
+
+
 def settlement_offers_expire(*, today: dt.date | None = None) -> int:
     today = today or clock.today()
     n = 0

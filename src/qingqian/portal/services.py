@@ -32,7 +32,7 @@ from qingqian.contact.services import (
     contact_system_actor,
 )
 from qingqian.negotiation import services as neg
-from qingqian.negotiation.models import PlanVersion, Promise
+from qingqian.negotiation.models import PlanVersion, Promise, SettlementOffer
 from qingqian.parties.models import Party
 from qingqian.payments.models import Payment
 from qingqian.payments.selectors import transfer_instructions
@@ -389,3 +389,23 @@ def portal_pay(*, link: PortalLink, amount: Decimal) -> Payment:
     with transaction.atomic():
         _audit(link, "pay", payment=payment.pk, amount=str(payment.amount))
     return payment
+
+
+def portal_offers(*, link: PortalLink) -> list[SettlementOffer]:
+    require_verified(link)
+    return list(
+        SettlementOffer.objects.filter(
+            case=link.case, state__in=["open", "accepted"], expires_on__gte=clock.today()
+        )
+    )
+
+
+def portal_offer_accept(*, link: PortalLink, offer_id: int) -> SettlementOffer:
+    require_verified(link)
+    offer = SettlementOffer.objects.filter(pk=offer_id, case=link.case).first()
+    if offer is None:
+        raise ValidationFailed("要约不存在。", "No such offer.", code="offer_not_found", status=404)
+    offer = neg.settlement_offer_accept(offer=offer, party=link.party)
+    with transaction.atomic():
+        _audit(link, "offer_accept", offer=offer.pk)
+    return offer

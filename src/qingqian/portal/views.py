@@ -138,6 +138,9 @@ def plan(request: HttpRequest, link: PortalLink) -> HttpResponse:
                     start=request.POST.get("start", ""),
                 )
                 notice = "proposed"
+            elif action == "offer":
+                services.portal_offer_accept(link=link, offer_id=int(request.POST["offer"]))
+                notice = "offer"
             elif action == "promise":
                 services.portal_promise(
                     link=link,
@@ -154,6 +157,7 @@ def plan(request: HttpRequest, link: PortalLink) -> HttpResponse:
         "plan.html",
         link,
         versions=list(plan_versions_for_debtor(link.case)),
+        offers=services.portal_offers(link=link),
         error=error,
         notice=notice,
         code_for=code_for,

@@ -110,7 +110,7 @@ def creditor_statement(
         rows=rows,
         received=sum((r.amount for r in rows), ZERO),
         commission=sum((r.commission for r in rows), ZERO),
-        remitted=remitted or ZERO,
+        remitted=ZERO if remitted is None else Decimal(str(remitted)).quantize(ZERO),
         batches=batches,
     )
 

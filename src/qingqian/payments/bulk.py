@@ -12,8 +12,9 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 
 from qingqian.accounts.models import Organisation, User
@@ -58,6 +59,68 @@ class BulkPayment:
     idempotency_key: str
     received_at: dt.datetime
     reference: str = ""
+
+
+def _reserve_ids(model: type[Any], n: int) -> list[int] | None:
+    """``n`` primary keys from the table's sequence (PostgreSQL), so rows can be written with
+    COPY and still be referenced; ``None`` elsewhere (the caller falls back to bulk_create)."""
+    if connection.vendor != "postgresql" or n == 0:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            [model._meta.db_table, n],
+        )
+        return [int(r[0]) for r in cursor.fetchall()]
+
+
+def _update_rows(
+    model: type[Any], objs: Sequence[Any], fields: Sequence[str], casts: Sequence[str]
+) -> None:
+    """``UPDATE … FROM (VALUES …)`` on PostgreSQL (Django's bulk_update builds a CASE per
+    field); bulk_update elsewhere."""
+    if not objs:
+        return
+    if connection.vendor != "postgresql":
+        model.objects.bulk_update(objs, list(fields), batch_size=2000)
+        return
+    qn = connection.ops.quote_name
+    columns = [model._meta.get_field(f).column for f in fields]
+    sets = ", ".join(f"{qn(c)} = v.{qn(c)}::{cast}" for c, cast in zip(columns, casts, strict=True))
+    names = ", ".join(["id", *(qn(c) for c in columns)])
+    table = qn(model._meta.db_table)
+    with connection.cursor() as cursor:
+        for start in range(0, len(objs), 5000):
+            part = objs[start : start + 5000]
+            marks = ", ".join(["(" + ", ".join(["%s"] * (len(fields) + 1)) + ")"] * len(part))
+            params: list[Any] = []
+            for obj in part:
+                params.append(obj.pk)
+                params.extend(
+                    None if getattr(obj, f) is None else str(getattr(obj, f)) for f in fields
+                )
+            cursor.execute(
+                f"UPDATE {table} AS t SET {sets} FROM (VALUES {marks}) AS v({names}) "  # noqa: S608
+                f"WHERE t.id = v.id::bigint",
+                params,
+            )
+
+
+def _insert(model: type[Any], objs: list[Any], fields: Sequence[str]) -> list[Any]:
+    """Write ``objs`` with COPY when ids can be reserved, else ``bulk_create``; returns them
+    with primary keys set."""
+    ids = _reserve_ids(model, len(objs))
+    if ids is None:
+        return list(model.objects.bulk_create(objs, batch_size=2000))
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+    bulk_insert(
+        model,
+        ("id", *fields),
+        ([obj.pk, *(getattr(obj, model._meta.get_field(f).attname) for f in fields)]
+         for obj in objs),
+    )  # fmt: skip
+    return objs
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +256,14 @@ def _post_chunk(
             )
         )
         plans.append(shares)
-    payments = Payment.objects.bulk_create(payment_rows, batch_size=2000)
+    for p in payment_rows:
+        p.created_at = now
+    payments = _insert(
+        Payment,
+        payment_rows,
+        ("organisation", "case", "kind", "amount", "received_at", "idempotency_key",
+         "reference", "note", "reverses", "actor", "commissionable", "commission", "created_at"),
+    )  # fmt: skip
     bulk_insert(
         PaymentAllocation,
         ("payment", "invoice", "component", "amount"),
@@ -203,14 +273,20 @@ def _post_chunk(
             for s in shares
         ),
     )
-    Invoice.objects.bulk_update(
-        [i for rows in invoices.values() for i in rows], ["outstanding"], batch_size=2000
+    _update_rows(
+        Invoice, [i for rows in invoices.values() for i in rows], ["outstanding"], ["numeric"]
     )
-    Case.objects.bulk_update(
-        list(cases.values()), ["outstanding", "last_payment_date"], batch_size=2000
+    for case in cases.values():
+        case.updated_at = now
+    _update_rows(
+        Case,
+        list(cases.values()),
+        ["outstanding", "last_payment_date", "updated_at"],
+        ["numeric", "date", "timestamptz"],
     )
     _post_trust(organisation, payments, plans, cases)
-    events = TimelineEvent.objects.bulk_create(
+    events = _insert(
+        TimelineEvent,
         [
             TimelineEvent(
                 case_id=p.case_id,
@@ -221,7 +297,7 @@ def _post_chunk(
             )
             for p in payments
         ],
-        batch_size=2000,
+        ("case", "at", "actor", "kind", "from_state", "to_state", "note"),
     )
     ledger_append_many(
         NewEntry(
@@ -300,7 +376,9 @@ def _post_trust(
     for account, row in rows.items():
         row.fen = balances[account]
     TrustBalance.objects.bulk_update(list(rows.values()), ["fen"])
-    entries = JournalEntry.objects.bulk_create(
+    now = clock.now()
+    entries = _insert(
+        JournalEntry,
         [
             JournalEntry(
                 organisation=organisation,
@@ -310,11 +388,13 @@ def _post_trust(
                 on=t.on,
                 reference=t.reference,
                 payment=p,
+                created_at=now,
             )
             for p, t in txns
         ],
-        batch_size=2000,
-    )
+        ("organisation", "txn_id", "kind", "creditor", "on", "reverses", "reference", "payment",
+         "remittance", "created_at"),
+    )  # fmt: skip
     bulk_insert(
         JournalLine,
         ("entry", "account", "fen"),

@@ -18,5 +18,6 @@ urlpatterns = [
     path("p/", include("qingqian.portal.urls")),
     path("", include("qingqian.negotiation.urls")),
     path("", include("qingqian.reports.urls")),
+    path("", include("qingqian.payments.urls")),
     path("", include("qingqian.web.urls")),
 ]

@@ -240,3 +240,14 @@ def test_command_remit_reconcile_and_statement(case: Any, creditor: Any, tmp_pat
     with pytest.raises(CommandError) as info:
         call_command("payments", "reconcile", stdout=io.StringIO())
     assert info.value.returncode == 1
+
+
+def test_monthly_task_remits_last_month(case: Any) -> None:
+    from qingqian.common import clock
+    from qingqian.payments.tasks import previous_period, remittance_month_task
+
+    last = clock.today().replace(day=1) - dt.timedelta(days=1)
+    assert previous_period() == f"{last.year:04d}-{last.month:02d}"
+    _pay(case, "300.00", "t", at=dt.datetime(last.year, last.month, 5, tzinfo=dt.UTC))
+    assert remittance_month_task.call(case.organisation_id) == 1
+    assert remittance_month_task.call(case.organisation_id) == 0

@@ -135,7 +135,7 @@ def remittance_run(
             period=period,
             basis=basis,
             amount=trust.to_yuan(amount_fen),
-            commission=info.get("commission") or ZERO,
+            commission=_q(info.get("commission")),
             cases=info.get("cases") or 0,
             actor=actor,
         )
@@ -173,6 +173,11 @@ def remittance_run(
         )
         batches.append(batch)
     return batches
+
+
+def _q(value: object) -> Decimal:
+    """A database sum as an exact two-place Decimal (SQLite sums decimals as floats)."""
+    return ZERO if value is None else Decimal(str(value)).quantize(Decimal("0.01"))
 
 
 def _balance(organisation: Organisation, account: str) -> int:
@@ -248,8 +253,8 @@ def reconciliation_report(
         .values("case__creditor_id")
         .annotate(amount=Sum("amount"), commission=Sum("commission"))
     ):
-        paid[str(row["case__creditor_id"])] = row["amount"] or ZERO
-        commission[str(row["case__creditor_id"])] = row["commission"] or ZERO
+        paid[str(row["case__creditor_id"])] = _q(row["amount"])
+        commission[str(row["case__creditor_id"])] = _q(row["commission"])
     accrued = defaultdict(lambda: ZERO)
     for row in (
         JournalLine.objects.filter(
@@ -272,13 +277,13 @@ def reconciliation_report(
     # Cases: outstanding = Σ invoice outstanding (cases with invoices) and
     # principal − Σ applied (all cases).
     invoice_sums = {
-        row["case_id"]: row["total"]
+        row["case_id"]: _q(row["total"])
         for row in Invoice.objects.filter(case__organisation=organisation)
         .values("case_id")
         .annotate(total=Sum("outstanding"))
     }
     applied = {
-        row["payment__case_id"]: row["total"]
+        row["payment__case_id"]: _q(row["total"])
         for row in PaymentAllocation.objects.filter(payment__organisation=organisation)
         .exclude(component="surplus")
         .values("payment__case_id")

@@ -18,6 +18,7 @@ from qingqian.parties.models import Party
 from qingqian.payments.models import Payment, PaymentKind, RemittanceBatch
 
 ZERO = Decimal("0.00")
+_SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 HEADERS = (
     ("收款日期", "Date"),
     ("案号", "Case"),
@@ -79,7 +80,7 @@ def creditor_statement(
     labels = dict(PaymentKind.choices)
     rows = tuple(
         StatementRow(
-            on=p.received_at.date(),
+            on=p.received_at.astimezone(_SHANGHAI).date(),
             case_reference=p.case.reference,
             debtor=p.case.debtor_name,
             kind=str(labels[p.kind]),
@@ -110,7 +111,7 @@ def creditor_statement(
         rows=rows,
         received=sum((r.amount for r in rows), ZERO),
         commission=sum((r.commission for r in rows), ZERO),
-        remitted=remitted or ZERO,
+        remitted=ZERO if remitted is None else Decimal(str(remitted)).quantize(ZERO),
         batches=batches,
     )
 

@@ -43,7 +43,7 @@ def _code() -> str:
 
 
 def test_debtor_accepts_seasonal_plan_and_pays(
-    live_server: Any, phone: Any, world: World, shots: Shots, settings: Any
+    live_server: Any, phone: Any, page: Any, world: World, shots: Shots, settings: Any
 ) -> None:
     from qingqian.accounts.models import User
     from qingqian.cases.models import TimelineEvent
@@ -114,7 +114,7 @@ def test_debtor_accepts_seasonal_plan_and_pays(
     plan_accept_staff(version=version, actor=collector)
     _, token = portal_link_send(case=case, party=debtor, actor=collector, base_url=live_server.url)
 
-    page = phone
+    desk, page = page, phone
     page.goto(f"{live_server.url}/p/{token}/")
     shots(page, "identity")
     page.get_by_label("统一社会信用代码后四位").fill(debtor.credit_code[-4:])
@@ -154,6 +154,25 @@ def test_debtor_accepts_seasonal_plan_and_pays(
     assert [(r.case_reference, r.amount) for r in statement.rows] == [
         (case.reference, first.amount)
     ]
+
+    # The creditor's own user sees the payment on the statement page.
+    User.objects.create_user(
+        username="cred",
+        password=world.password,
+        organisation=world.org,
+        role="creditor",
+        creditor=world.creditor,
+    )
+    desk.goto(f"{live_server.url}/login/")
+    desk.fill("#id_username", "cred")
+    desk.fill("#id_password", world.password)
+    desk.get_by_role("button", name="登录").click()
+    desk.wait_for_url(f"{live_server.url}/")
+    desk.goto(f"{live_server.url}/money/statement/?from={today}&to={today}")
+    body = desk.locator("main").inner_text()
+    assert case.reference in body
+    assert f"{first.amount:,}" in body or str(first.amount) in body
+    shots(desk, "creditor-statement")
 
     # The second installment is missed: after its grace period the daily task accelerates.
     second = version.installments.get(number=2)

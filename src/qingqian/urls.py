@@ -19,5 +19,6 @@ urlpatterns = [
     path("", include("qingqian.negotiation.urls")),
     path("", include("qingqian.reports.urls")),
     path("", include("qingqian.payments.urls")),
+    path("", include("qingqian.contact.urls")),
     path("", include("qingqian.web.urls")),
 ]

@@ -260,3 +260,16 @@ def test_publish_new_version_takes_effect(
     with pytest.raises(ApplicationError):
         contact_policy_publish(name="cn-default", data=bad, actor=users["compliance"])
     assert ContactPolicy.objects.filter(name="cn-default").count() == 2
+
+
+def test_case_wide_hold_stops_everyone_on_the_case(
+    case: Any, debtor: Any, robot: Any, users: dict[str, Any]
+) -> None:
+    hold = contact_hold_place(case=case, party=None, kind="representation", actor=users["lawyer"])
+    a = contact_attempt_authorize(case=case, party=debtor, channel="sms", actor=robot, at=at(10))
+    assert not a.allowed
+    assert a.reasons[0]["code"] == "hold_lawyer"
+    contact_hold_lift(hold=hold, actor=users["lawyer"], reason="代理已终止")
+    assert contact_attempt_authorize(
+        case=case, party=debtor, channel="sms", actor=robot, at=at(10)
+    ).allowed

@@ -82,6 +82,9 @@ class ContactAttempt(models.Model):
     number_masked = models.CharField(_("号码（掩码）"), max_length=40, blank=True)
     outcome = models.CharField(_("结果"), max_length=12, blank=True)
     outcome_at = models.DateTimeField(_("结果时间"), null=True, blank=True)
+    # Set once a channel has used this allowed decision; it cannot be used twice.
+    sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    provider_ref = models.CharField(_("服务商编号"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("联系尝试")
@@ -172,3 +175,42 @@ class ContactLock(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ContactCallEvent(models.Model):
+    """An event the voice-robot provider posted to the signed webhook (replays refused)."""
+
+    attempt = models.ForeignKey(ContactAttempt, on_delete=models.PROTECT, related_name="events")
+    event_id = models.CharField(max_length=100)
+    kind = models.CharField(_("事件"), max_length=20)
+    payload = models.JSONField(default=dict)
+    sent_at = models.DateTimeField(_("服务商时间"))
+    received_at = models.DateTimeField(_("接收时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("通话事件")
+        verbose_name_plural = _("通话事件")
+        constraints = [
+            models.UniqueConstraint(fields=("attempt", "event_id"), name="contact_call_event_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id} {self.kind} {self.event_id}"
+
+
+class TransactionalMessage(models.Model):
+    """A non-collection message (a one-time code to a creditor user): not gated, audited."""
+
+    channel = models.CharField(_("渠道"), max_length=10)
+    to_hash = models.CharField(max_length=64)
+    to_masked = models.CharField(_("收件人（掩码）"), max_length=60)
+    subject = models.CharField(_("主题"), max_length=200, blank=True)
+    provider_ref = models.CharField(max_length=100, blank=True)
+    sent_at = models.DateTimeField(_("发送时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("事务性消息")
+        verbose_name_plural = _("事务性消息")
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.to_masked}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 
@@ -81,6 +82,24 @@ def contact_policy_name() -> str:
     return str(getattr(settings, "QINGQIAN_CONTACT_POLICY", DEFAULT_POLICY))
 
 
+# The gate re-reads which version is in force at most this often (a newly published version
+# governs every decision within this time); ``contact_policy_publish`` clears it at once.
+CURRENT_TTL_SECONDS = 2.0
+_current: dict[str, tuple[float, ContactPolicy]] = {}
+
+
+def contact_policy_in_force(name: str | None = None) -> tuple[ContactPolicy, pol.Policy]:
+    """Like :func:`contact_policy_current`, cached for ``CURRENT_TTL_SECONDS`` (the gate)."""
+    name = name or contact_policy_name()
+    now = time.monotonic()
+    hit = _current.get(name)
+    if hit is not None and now - hit[0] < CURRENT_TTL_SECONDS:
+        return hit[1], _policy_of(hit[1])
+    row, parsed = contact_policy_current(name)
+    _current[name] = (now, row)
+    return row, parsed
+
+
 def contact_policy_current(name: str | None = None) -> tuple[ContactPolicy, pol.Policy]:
     """The version in force of ``name`` (the highest), with its parsed kernel policy."""
     name = name or contact_policy_name()
@@ -141,6 +160,8 @@ def contact_policy_publish(
             before={"version": last.label} if last else None,
             after={"version": row.label, "note": row.note},
         )
+        _current.pop(name, None)
+        transaction.on_commit(lambda: _current.pop(name, None))
     return row
 
 
@@ -183,16 +204,21 @@ def _actors(actor: Any) -> list[User]:
 # --------------------------------------------------------------------------- the gate
 
 
+def recipient_key(channel: str, raw: str) -> tuple[str, str]:
+    """(look-up hash, masked form) of a phone number, e-mail or postal address."""
+    raw = raw.strip()
+    if channel in PHONE_CHANNELS:
+        normal = normalise_phone(raw)
+        return crypto.lookup_hash(normal), mask(normal, 6, 2)
+    normal = raw.lower() if channel == "email" else " ".join(raw.split())
+    shown = mask(normal, 2, 4) if channel == "email" else mask(normal, 4, 0)
+    return crypto.lookup_hash(f"{channel}:{normal}"), shown
+
+
 def _number_of(party: Party, channel: str, number: str | None) -> tuple[str, str]:
     """(look-up hash, masked form) of the number or address contacted; never the clear value."""
     if number is not None and number.strip():
-        raw = number.strip()
-        if channel in PHONE_CHANNELS:
-            normal = normalise_phone(raw)
-            return crypto.lookup_hash(normal), mask(normal, 6, 2)
-        normal = raw.lower() if channel == "email" else " ".join(raw.split())
-        shown = mask(normal, 2, 4) if channel == "email" else mask(normal, 4, 0)
-        return crypto.lookup_hash(f"{channel}:{normal}"), shown
+        return recipient_key(channel, number)
     if channel in PHONE_CHANNELS and party.phone_hash:
         return party.phone_hash, party.phone_masked
     return "", ""
@@ -330,7 +356,7 @@ def contact_attempt_authorize(
         # ``channels.deliver`` refuses a message without it.
         opt_out_line=True,
     )
-    row, policy = contact_policy_current()
+    row, policy = contact_policy_in_force()
     lead = team[0]
     with transaction.atomic():
         _lock([f"party:{party.pk}"] + ([f"number:{number_hash}"] if number_hash else []))

@@ -125,6 +125,11 @@ class Command(BaseCommand):
         sim.add_argument("--robot-capacity", default=str(ROBOT_CAPACITY), help="calls/robot/day")
         sim.add_argument("--start", default=DEFAULT_START.isoformat(), help="first day")
         sim.add_argument("--json", action="store_true", help="print one JSON object")
+        sim.add_argument(
+            "--db",
+            action="store_true",
+            help="run through the real database gate (rolled back afterwards; use a small scale)",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
@@ -227,6 +232,9 @@ class Command(BaseCommand):
                 f"--start must be YYYY-MM-DD: {opts['start']!r}",
             ) from None
         began = time.perf_counter()
+        if opts.get("db"):
+            self._simulate_db(opts, seed, start, began)
+            return
         report = simulate(
             policy,
             debtors=_positive(opts["debtors"], "--debtors"),
@@ -253,4 +261,30 @@ class Command(BaseCommand):
         )
         for code, count in out["denied_by_reason"].items():
             self.stdout.write(f"  {code}: {count}")
+        self.stdout.write(f"用时 wall time {out['wall_seconds']} s")
+
+    def _simulate_db(self, opts: dict[str, Any], seed: int, start: dt.date, began: float) -> None:
+        from qingqian.contact.dbsim import simulate_db
+
+        out = simulate_db(
+            debtors=_positive(opts["debtors"], "--debtors"),
+            days=_positive(opts["days"], "--days"),
+            seed=seed,
+            start=start,
+        )
+        out["start"] = start.isoformat()
+        out["wall_seconds"] = round(time.perf_counter() - began, 3)
+        if opts["json"]:
+            self.stdout.write(json.dumps(out, ensure_ascii=False))
+            return
+        self.stdout.write(
+            f"{out['policy_version']} (数据库闸门 database gate): {out['debtors']} 债务人 "
+            f"debtors × {out['days']} 天 days (seed {seed})"
+        )
+        self.stdout.write(
+            f"尝试 attempts {out['attempts']}  允许 allowed {out['allowed']}  "
+            f"拒绝 denied {out['denied']}  违规 violations {out['violations']}"
+        )
+        for rule, count in out["denied_by_rule"].items():
+            self.stdout.write(f"  {rule}: {count}")
         self.stdout.write(f"用时 wall time {out['wall_seconds']} s")

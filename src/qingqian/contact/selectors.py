@@ -1,0 +1,61 @@
+"""Reads for the contact pages: scoped through ``cases_visible_to``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from typing import Any
+
+from django.db.models import Count, QuerySet
+
+from qingqian.accounts.models import User
+from qingqian.cases.models import Case
+from qingqian.cases.selectors import cases_visible_to
+from qingqian.contact.models import ContactAttempt, ContactHold, ContactPolicy
+
+
+def holds_visible_to(user: User, *, active: bool = True) -> QuerySet[ContactHold]:
+    qs = ContactHold.objects.filter(case__in=cases_visible_to(user)).select_related(
+        "case", "party", "placed_by", "lifted_by"
+    )
+    if active:
+        qs = qs.filter(lifted_at__isnull=True)
+    return qs.order_by("-placed_at")
+
+
+def denied_summary(user: User, *, since: dt.datetime) -> dict[str, Any]:
+    """Denied attempts since ``since`` by deciding rule and by every reason code."""
+    qs = ContactAttempt.objects.filter(organisation=user.organisation, allowed=False, at__gte=since)
+    by_rule = list(qs.values("rule").annotate(n=Count("id")).order_by("-n", "rule"))
+    codes: Counter[str] = Counter()
+    for reasons in qs.values_list("reasons", flat=True).iterator(chunk_size=2000):
+        for r in reasons:
+            codes[r["code"]] += 1
+    total = ContactAttempt.objects.filter(organisation=user.organisation, at__gte=since).count()
+    return {
+        "total": total,
+        "denied": qs.count(),
+        "by_rule": by_rule,
+        "by_code": codes.most_common(),
+        "recent": list(qs.select_related("case", "party").order_by("-at")[:50]),
+    }
+
+
+def case_contact_panel(case: Case) -> dict[str, Any]:
+    return {
+        "holds": list(
+            ContactHold.objects.filter(case=case, lifted_at__isnull=True)
+            .select_related("party", "placed_by")
+            .order_by("-placed_at")
+        ),
+        "attempts": list(
+            ContactAttempt.objects.filter(case=case).select_related("party").order_by("-at")[:10]
+        ),
+    }
+
+
+def policy_versions() -> dict[str, list[ContactPolicy]]:
+    out: dict[str, list[ContactPolicy]] = {}
+    for row in ContactPolicy.objects.select_related("created_by").order_by("name", "-version"):
+        out.setdefault(row.name, []).append(row)
+    return out

@@ -1,0 +1,189 @@
+"""Staff pages of the contact gate: parse, check access, call one service or selector, render."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from qingqian.accounts.models import User
+from qingqian.accounts.roles import Perm, Role
+from qingqian.cases.selectors import case_get_for_user
+from qingqian.common import clock
+from qingqian.common.exceptions import ApplicationError
+from qingqian.contact import selectors
+from qingqian.contact.policy import Policy
+from qingqian.contact.preview import preview
+from qingqian.contact.services import (
+    contact_hold_lift,
+    contact_hold_place,
+    contact_policy_current,
+    contact_policy_publish,
+)
+from qingqian.contact.templatetags.contact_tags import is_english
+
+
+def _user(request: HttpRequest) -> User:
+    assert isinstance(request.user, User)
+    return request.user
+
+
+def _forbidden(request: HttpRequest) -> HttpResponse:
+    return render(request, "web/not_found.html", status=404)
+
+
+def _compliance(user: User) -> bool:
+    return user.has_perm_code(Perm.AUDIT_VIEW)
+
+
+def _staff(user: User) -> bool:
+    return user.is_active and user.role != Role.CREDITOR
+
+
+def _message(exc: ApplicationError) -> str:
+    return exc.message_for("en" if is_english() else "zh")
+
+
+@login_required
+@require_GET
+def compliance(request: HttpRequest) -> HttpResponse:
+    """Denied attempts by rule and by reason (compliance officers and administrators)."""
+    user = _user(request)
+    if not _compliance(user):
+        return _forbidden(request)
+    days = 30 if request.GET.get("days") == "30" else 7
+    summary = selectors.denied_summary(user, since=clock.now() - dt.timedelta(days=days))
+    return render(request, "contact/compliance.html", {"s": summary, "days": days})
+
+
+@login_required
+@require_GET
+def policies(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not _staff(user):
+        return _forbidden(request)
+    return render(
+        request,
+        "contact/policies.html",
+        {"versions": selectors.policy_versions(), "can_edit": _compliance(user)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy_edit(request: HttpRequest, name: str) -> HttpResponse:
+    """Edit a new version as data; preview it against sample histories; publish it."""
+    user = _user(request)
+    if not _compliance(user):
+        return _forbidden(request)
+    try:
+        row, current = contact_policy_current(name)
+    except ApplicationError:
+        return _forbidden(request)
+    text = row.policy().to_json()
+    note = ""
+    rows: list[Any] | None = None
+    error = ""
+    if request.method == "POST":
+        text = request.POST.get("data", "")
+        note = request.POST.get("note", "")
+        try:
+            data = json.loads(text)
+            if not isinstance(data, dict):
+                raise ValueError
+        except ValueError:
+            error = "政策内容不是合法的 JSON 对象。 / The policy is not a JSON object."
+        else:
+            try:
+                if request.POST.get("action") == "publish":
+                    published = contact_policy_publish(name=name, data=data, actor=user, note=note)
+                    messages.success(
+                        request,
+                        f"已发布 {published.label} / Published {published.label}",
+                    )
+                    return redirect("contact:policies")
+                draft = Policy.from_dict({**data, "name": name, "version": row.version + 1})
+                rows = preview(current, draft)
+            except ApplicationError as exc:
+                error = _message(exc)
+        if request.headers.get("HX-Request") and request.POST.get("action") != "publish":
+            return render(
+                request, "contact/_preview.html", {"rows": rows, "error": error, "row": row}
+            )
+    return render(
+        request,
+        "contact/policy_edit.html",
+        {"row": row, "text": text, "note": note, "rows": rows, "error": error},
+    )
+
+
+@login_required
+@require_GET
+def holds(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not _staff(user):
+        return _forbidden(request)
+    return render(
+        request,
+        "contact/holds.html",
+        {
+            "holds": selectors.holds_visible_to(user)[:500],
+            "lifted": selectors.holds_visible_to(user, active=False).filter(
+                lifted_at__isnull=False
+            )[:50],
+            "can_lift": user.role in (Role.COMPLIANCE, Role.ADMIN, Role.LAWYER),
+        },
+    )
+
+
+@login_required
+@require_POST
+def hold_lift(request: HttpRequest, hold_id: int) -> HttpResponse:
+    user = _user(request)
+    hold = selectors.holds_visible_to(user).filter(pk=hold_id).first()
+    if hold is None:
+        return _forbidden(request)
+    try:
+        contact_hold_lift(hold=hold, actor=user, reason=request.POST.get("reason", ""))
+        messages.success(request, "已解除暂停。 / The hold is lifted.")
+    except ApplicationError as exc:
+        messages.error(request, _message(exc))
+    return redirect("contact:holds")
+
+
+@login_required
+@require_POST
+def case_hold_place(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _user(request)
+    if not _staff(user):
+        return _forbidden(request)
+    try:
+        case = case_get_for_user(user, case_id)
+    except ApplicationError:
+        return _forbidden(request)
+    raw = request.POST.get("party", "")
+    party = None
+    if raw:
+        link = case.case_parties.select_related("party").filter(party_id=raw).first()
+        if link is None:
+            return _forbidden(request)
+        party = link.party
+    try:
+        contact_hold_place(
+            case=case,
+            party=party,
+            kind=request.POST.get("kind", ""),
+            actor=user,
+            reason=request.POST.get("reason", ""),
+            channel=request.POST.get("channel", ""),
+        )
+        messages.success(request, "已暂停联系。 / Contact is on hold.")
+    except ApplicationError as exc:
+        messages.error(request, _message(exc))
+    return redirect("web:case_detail", case.pk)

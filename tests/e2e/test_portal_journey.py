@@ -34,11 +34,32 @@ def phone(browser: Any) -> Iterator[Any]:
         context.close()
 
 
-def _code() -> str:
-    from qingqian.portal import services
+class _Sms:
+    def __init__(self) -> None:
+        self.sent: list[Any] = []
 
-    match = re.search(r"(\d{6})", services.OUTBOX[-1][1])
-    assert match, services.OUTBOX[-1]
+    def send(self, attempt: Any, message: Any) -> Any:
+        from qingqian.contact.channels.base import Delivery
+
+        self.sent.append(message)
+        return Delivery(channel="sms", provider_ref=f"e2e-{len(self.sent)}")
+
+
+SMS = _Sms()
+
+
+@pytest.fixture(autouse=True)
+def _sms() -> Iterator[None]:
+    from qingqian.contact.channels.base import use_adapter
+
+    SMS.sent.clear()
+    with use_adapter("sms", SMS):
+        yield
+
+
+def _code() -> str:
+    match = re.search(r"验证码 (\d{6})", SMS.sent[-1].body)
+    assert match, SMS.sent[-1].body
     return match.group(1)
 
 

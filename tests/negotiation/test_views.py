@@ -46,6 +46,10 @@ def test_panel_preview_and_propose(staff: Client, case: Any, users: Any) -> None
 
 
 def test_promise_offer_link(staff: Client, case: Any, debtor: Any) -> None:
+    from qingqian.contact.channels.base import use_adapter
+    from tests.portal.fakes import RecordingSms
+
+    sms = RecordingSms()
     staff.post(
         f"/cases/{case.pk}/promises/",
         {"amount": "300", "due": "2099-01-01", "source": "transcript"},
@@ -57,8 +61,10 @@ def test_promise_offer_link(staff: Client, case: Any, debtor: Any) -> None:
     )
     assert not SettlementOffer.objects.exists()
     assert "20" in r.content.decode()
-    staff.post(f"/cases/{case.pk}/portal-link/", {"party": debtor.pk, "channel": "sms"})
+    with use_adapter("sms", sms):
+        staff.post(f"/cases/{case.pk}/portal-link/", {"party": debtor.pk, "channel": "sms"})
     assert PortalLink.objects.filter(case=case, party=debtor).exists()
+    assert "/p/" in sms.sent[0].body
 
 
 def test_out_of_scope_case_is_404(case: Any, users: Any) -> None:

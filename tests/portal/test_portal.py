@@ -21,9 +21,19 @@ from qingqian.portal.models import PortalLink
 pytestmark = pytest.mark.django_db
 
 
+SENT: list[Any] = []
+
+
+@pytest.fixture(autouse=True)
+def _sent(sms: Any) -> Any:
+    SENT.clear()
+    sms.sent = SENT
+    return sms
+
+
 def _last_code() -> str:
-    match = re.search(r"(\d{6})", services.OUTBOX[-1][1])
-    assert match
+    match = re.search(r"验证码 (\d{6})", SENT[-1].body)
+    assert match, SENT[-1].body
     return match.group(1)
 
 
@@ -44,7 +54,8 @@ def _login(client: Client, token: str, last4: str) -> None:
 def test_link_is_sent_through_the_gate_and_logged(link: Any, case: Any) -> None:
     obj, token = link
     assert obj.token_hash != token and len(token) > 30
-    assert token in services.OUTBOX[-1][1]
+    assert token in SENT[-1].body and SENT[-1].to == "+8613912345678"
+    assert SENT[-1].template == "portal_link"
     assert TimelineEvent.objects.filter(case=case, kind="portal.link_sent").exists()
 
 

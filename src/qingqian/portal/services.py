@@ -9,15 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import logging
 import secrets
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
-from django.utils.module_loading import import_string
 
 from qingqian.accounts.models import User
 from qingqian.accounts.otp import otp_issue, otp_verify
@@ -26,6 +22,12 @@ from qingqian.cases.services import timeline_add
 from qingqian.common import clock, crypto
 from qingqian.common.exceptions import PermissionDenied, ValidationFailed
 from qingqian.compliance.services import audit_record
+from qingqian.contact.channels.base import (
+    OPT_OUT_LINES,
+    Message,
+    deliver,
+    send_transactional,
+)
 from qingqian.contact.services import (
     contact_attempt_authorize,
     contact_hold_place,
@@ -40,32 +42,29 @@ from qingqian.payments.services import payment_record, payment_reference_for
 from qingqian.portal.models import PortalLink
 from qingqian.portal.provider import provider
 
-log = logging.getLogger(__name__)
 LINK_TTL = dt.timedelta(days=7)
 MAX_IDENTITY_FAILURES = 5
 OTP_PURPOSE = "portal_login"
 OPT_OUT_CHANNELS = ("voice", "robot", "sms", "email", "letter")
-
-#: Messages the development SMS sender "sent" (tests and demo read codes from here).
-OUTBOX: list[tuple[str, str]] = []
 
 
 def _hash(value: str) -> str:
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 
-def sms_outbox(phone_masked: str, text: str) -> None:
-    """Development SMS sender: keeps the message in memory and logs that it was sent."""
-    OUTBOX.append((phone_masked, text))
-    log.info("portal sms to %s", phone_masked)
+def _phone(party: Party) -> str:
+    if not party.phone_enc:
+        raise ValidationFailed(
+            "该债务人没有登记手机号，无法发送。",
+            "The debtor has no phone number on file; nothing can be sent.",
+            code="no_phone",
+        )
+    return crypto.decrypt(party.phone_enc)
 
 
-def _send_sms(party: Party, text: str) -> None:
-    """Send ``text`` to the party's phone through the configured sender (one seam)."""
-    sender: Callable[[str, str], None] = import_string(
-        getattr(settings, "PORTAL_SMS_SENDER", "qingqian.portal.services.sms_outbox")
-    )
-    sender(party.phone_masked, text)
+def _send_code(party: Party, text: str) -> None:
+    """A code the debtor asked for: a transactional SMS (audited, masked recipient)."""
+    send_transactional("sms", _phone(party), "", text)
 
 
 def _audit(link: PortalLink, action: str, **after: Any) -> None:
@@ -91,8 +90,14 @@ def portal_link_send(
     """Issue a one-time link and send it, only after the contact gate allowed the attempt."""
     if not case.case_parties.filter(party=party, role="debtor").exists():
         raise ValidationFailed("只能发给本案债务人。", "Only the case's debtor.", code="not_debtor")
+    to = _phone(party)
     attempt = contact_attempt_authorize(
-        case=case, party=party, channel=channel, actor=_system(case), purpose="collection"
+        case=case,
+        party=party,
+        channel=channel,
+        actor=_system(case),
+        number=to,
+        purpose="collection",
     )
     if not attempt.allowed:
         raise PermissionDenied(
@@ -118,7 +123,23 @@ def portal_link_send(
             note=f"已向债务人发送自助页面链接（{channel}），{LINK_TTL.days} 天内有效",
         )
         _audit(link, "link_send", channel=channel, attempt=attempt.pk)
-        _send_sms(party, f"【清欠】请查看您的账款信息：{base_url}/p/{token}/")
+        url = f"{base_url}/p/{token}/"
+        body = f"您好，请通过以下一次性链接查看您的账款信息：{url}"
+        line = ""
+        if channel in attempt.policy.policy().opt_out_channels:
+            line = OPT_OUT_LINES.get(channel, "")
+            body = f"{body}\n{line}" if line else body
+        deliver(
+            attempt,
+            Message(
+                to=to,
+                body=body,
+                subject="账款信息 / Your account",
+                template="portal_link",
+                params={"url": url},
+                opt_out_line=line,
+            ),
+        )
     return link, token
 
 
@@ -209,7 +230,7 @@ def portal_identity_check(*, link: PortalLink, last4: str) -> None:
     otp_issue(
         purpose=OTP_PURPOSE,
         subject=f"portal:{locked.pk}",
-        deliver=lambda code: _send_sms(locked.party, f"【清欠】验证码 {code}，10 分钟内有效。"),
+        deliver=lambda code: _send_code(locked.party, f"验证码 {code}，10 分钟内有效。"),
     )
 
 
@@ -329,8 +350,8 @@ def portal_plan_code(*, link: PortalLink, version_id: int) -> None:
     neg.plan_debtor_code_send(
         version=v,
         party=link.party,
-        deliver=lambda code: _send_sms(
-            link.party, f"【清欠】确认还款计划（{v.sha256[:8]}）的验证码 {code}。"
+        deliver=lambda code: _send_code(
+            link.party, f"确认还款计划（{v.sha256[:8]}）的验证码 {code}。"
         ),
     )
     with transaction.atomic():

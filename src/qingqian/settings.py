@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "qingqian.intake",
     "qingqian.contact",
     "qingqian.scoring",
+    "qingqian.negotiation",
+    "qingqian.portal",
     "qingqian.web",
     "qingqian.api",
     "qingqian.commands",

@@ -262,3 +262,36 @@ def test_same_webhook_twenty_times_at_once_is_recorded_once(case: Any) -> None:
     case.refresh_from_db()
     assert case.outstanding == Decimal("20000.50") - Decimal("888.88")
     _reconciled(case.organisation)
+
+
+def test_bulk_posting_follows_the_same_rules(case: Any, users: Any) -> None:
+    from qingqian.payments.bulk import BulkPayment, payments_post_bulk
+
+    items = [
+        BulkPayment(case.pk, Decimal("5000.00"), "bank_transfer", f"b{i}", AT) for i in range(5)
+    ]
+    result = payments_post_bulk(
+        organisation=case.organisation, items=items + items[:2], actor=None, chunk=3
+    )
+    assert (result.created, result.duplicates) == (5, 2)
+    case.refresh_from_db()
+    assert case.outstanding == Decimal("0.00")
+    assert _invoices(case) == {"INV-001": Decimal("0.00"), "INV-002": Decimal("0.00")}
+    # 20,000.50 applied; 4,999.50 surplus held; commission cumulative as one by one.
+    single = Payment.objects.order_by("id")
+    assert sum(p.commissionable for p in single) == Decimal("20000.50")
+    from qingqian.payments.commission import commission_on_total
+    from qingqian.payments.selectors import commission_rate
+
+    rate = commission_rate(case, AT.date())
+    assert rate is not None
+    assert sum(p.commission for p in single) == commission_on_total(
+        rate.schedule, Decimal("20000.50")
+    )
+    assert TimelineEvent.objects.filter(case=case, kind="payment").count() == 5
+    assert AuditEvent.objects.filter(action="payment.record").count() == 5
+    result = _reconciled(case.organisation)
+    assert result.total.on_hold == Decimal("4999.50")
+    from qingqian.payments.remittance import reconciliation_report
+
+    assert reconciliation_report(organisation=case.organisation).ok

@@ -63,6 +63,7 @@ api = NinjaAPI(
 )
 api.add_router("/ledger", "qingqian.ledger.api.router")
 api.add_router("/netting", "qingqian.netting.api.router")
+api.add_router("/payments", "qingqian.payments.api.router")
 api.add_router("/contact", "qingqian.contact.api.router")
 
 ERRORS: dict[int | str, Any] = {

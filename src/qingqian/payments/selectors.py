@@ -64,3 +64,21 @@ def payments_for_case(case: Case) -> QuerySet[Payment]:
         .prefetch_related("allocations__invoice")
         .order_by("-received_at", "-id")
     )
+
+
+def transfer_instructions(case: Case) -> dict[str, str]:
+    """Bank-transfer instructions: the always-available way to pay. The trust account is
+    ``settings.QINGQIAN_TRUST_ACCOUNT = {"name", "bank", "number"}``; the reference (附言)
+    is the case's unique payment reference, which the statement import matches on."""
+    from django.conf import settings
+
+    from qingqian.payments.services import payment_reference_for
+
+    account = getattr(settings, "QINGQIAN_TRUST_ACCOUNT", None) or {}
+    return {
+        "account_name": str(account.get("name", "")),
+        "bank": str(account.get("bank", "")),
+        "account_number": str(account.get("number", "")),
+        "reference": payment_reference_for(case).code,
+        "outstanding": str(case.outstanding),
+    }

@@ -172,6 +172,14 @@ def allocation_plan(
         if amount - applied:
             shares.append(Share(None, Component.SURPLUS, amount - applied))
         return shares
+    if len(open_invoices) == 1:
+        # One debt: Art. 560 has nothing to order; Art. 561 within it.
+        only = open_invoices[0]
+        applied = min(amount, only.outstanding)
+        shares.append(Share(only.pk, Component.PRINCIPAL, applied))
+        if amount - applied:
+            shares.append(Share(None, Component.SURPLUS, amount - applied))
+        return shares
     debts = [
         Debt(
             id=str(i.pk),

@@ -541,3 +541,8 @@ def check_posting(balances: Mapping[str, int], txn: Transaction) -> dict[str, in
 
 def creditor_accounts(creditor: str) -> tuple[str, ...]:
     return (BANK, held(creditor), on_hold(creditor), commission_payable(creditor), setoff(creditor))
+
+
+def to_yuan(fen: int) -> Decimal:
+    """Integer fen as a two-place ``Decimal`` in yuan."""
+    return _dec(fen)

@@ -54,6 +54,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
+        daily = sub.add_parser(
+            "daily", help="Decide promises, apply plan breaches, lapse offers (run once a day)."
+        )
+        daily.add_argument("--today", help="YYYY-MM-DD (default: today in Asia/Shanghai)")
         propose = sub.add_parser("propose", help="Compute an equal or seasonal schedule.")
         propose.add_argument("--total", required=True, help="amount to repay, e.g. 120000")
         propose.add_argument("--months", required=True, help="months allowed, e.g. 12")
@@ -70,6 +74,9 @@ class Command(BaseCommand):
         propose.add_argument("--json", action="store_true", help="print JSON")
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["action"] == "daily":
+            self._daily(opts)
+            return
         try:
             schedule = self._propose(opts)
         except ApplicationError as exc:
@@ -136,3 +143,14 @@ class Command(BaseCommand):
             cap=_rate(opts["rate_cap"], "--rate-cap"),
             accrues_from=accrues_from,
         )
+
+    def _daily(self, opts: dict[str, Any]) -> None:
+        from qingqian.negotiation.services import negotiation_daily
+
+        raw = opts.get("today")
+        try:
+            today = dt.date.fromisoformat(raw) if raw else None
+        except ValueError:
+            raise _bad(f"日期格式错误：{raw!r}", f"Invalid date: {raw!r}") from None
+        out = negotiation_daily(today=today)
+        self.stdout.write(json.dumps(out, ensure_ascii=False))

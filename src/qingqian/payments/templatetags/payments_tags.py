@@ -1,0 +1,30 @@
+"""``{% payments_case_panel case %}``: payments on the case page."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import template
+
+from qingqian.payments.models import PaymentKind
+from qingqian.payments.selectors import payments_for_case
+
+register = template.Library()
+
+
+@register.inclusion_tag("payments/_case_panel_body.html", takes_context=True)
+def payments_case_panel(context: template.Context, case: Any) -> dict[str, Any]:
+    payments = list(payments_for_case(case))
+    reversed_ids = {p.reverses_id for p in payments if p.reverses_id}
+    return {
+        "case": case,
+        "payments": payments,
+        "reversed_ids": reversed_ids,
+        "kinds": [(k.value, k.label) for k in PaymentKind if k.value not in ("reversal", "setoff")],
+        # A fresh key per rendered form: a double click posts the same key twice (a no-op).
+        "form_key": f"form:{uuid.uuid4()}",
+        "request": context.get("request"),
+        "csrf_token": context.get("csrf_token"),
+        "reference": getattr(getattr(case, "payment_reference", None), "code", ""),
+    }

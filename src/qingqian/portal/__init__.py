@@ -1,0 +1,1 @@
+"""The debtor's self-service portal: one-time link, identity check, claim, plan, pay."""

@@ -1,0 +1,432 @@
+"""Portal services: link, identity, and each debtor action (audited, in transactions).
+
+The debtor has no staff login: actions on the case are taken under the organisation's
+system actor (``contact_system_actor``) and audited as ``portal.*`` with the link id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from qingqian.accounts.models import User
+from qingqian.accounts.otp import otp_issue, otp_verify
+from qingqian.cases.models import Case
+from qingqian.cases.services import timeline_add
+from qingqian.common import clock, crypto
+from qingqian.common.exceptions import PermissionDenied, ValidationFailed
+from qingqian.compliance.services import audit_record
+from qingqian.contact.channels.base import (
+    OPT_OUT_LINES,
+    Message,
+    deliver,
+    send_transactional,
+)
+from qingqian.contact.services import (
+    contact_attempt_authorize,
+    contact_hold_place,
+    contact_system_actor,
+)
+from qingqian.negotiation import services as neg
+from qingqian.negotiation.models import PlanVersion, Promise, SettlementOffer
+from qingqian.parties.models import Party
+from qingqian.payments.models import Payment
+from qingqian.payments.selectors import transfer_instructions
+from qingqian.payments.services import payment_record, payment_reference_for
+from qingqian.portal.models import PortalLink
+from qingqian.portal.provider import provider
+
+LINK_TTL = dt.timedelta(days=7)
+MAX_IDENTITY_FAILURES = 5
+OTP_PURPOSE = "portal_login"
+OPT_OUT_CHANNELS = ("voice", "robot", "sms", "email", "letter")
+
+
+def _hash(value: str) -> str:
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def _phone(party: Party) -> str:
+    if not party.phone_enc:
+        raise ValidationFailed(
+            "该债务人没有登记手机号，无法发送。",
+            "The debtor has no phone number on file; nothing can be sent.",
+            code="no_phone",
+        )
+    return crypto.decrypt(party.phone_enc)
+
+
+def _send_code(party: Party, text: str) -> None:
+    """A code the debtor asked for: a transactional SMS (audited, masked recipient)."""
+    send_transactional("sms", _phone(party), "", text)
+
+
+def _audit(link: PortalLink, action: str, **after: Any) -> None:
+    audit_record(
+        actor=None,
+        organisation=link.case.organisation,
+        action=f"portal.{action}",
+        obj=link,
+        after={"case": link.case_id, "party": link.party_id, **after},
+    )
+
+
+def _system(case: Case) -> User:
+    return contact_system_actor(organisation=case.organisation)
+
+
+# --------------------------------------------------------------------------- link
+
+
+def portal_link_send(
+    *, case: Case, party: Party, actor: User, base_url: str, channel: str = "sms"
+) -> tuple[PortalLink, str]:
+    """Issue a one-time link and send it, only after the contact gate allowed the attempt."""
+    if not case.case_parties.filter(party=party, role="debtor").exists():
+        raise ValidationFailed("只能发给本案债务人。", "Only the case's debtor.", code="not_debtor")
+    to = _phone(party)
+    attempt = contact_attempt_authorize(
+        case=case,
+        party=party,
+        channel=channel,
+        actor=_system(case),
+        number=to,
+        purpose="collection",
+    )
+    if not attempt.allowed:
+        raise PermissionDenied(
+            "联系规则不允许现在发送链接。",
+            "The contact rules do not allow sending the link now.",
+            code="contact_not_allowed",
+            details={"reasons": attempt.reasons},
+        )
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        link = PortalLink.objects.create(
+            case=case,
+            party=party,
+            token_hash=_hash(token),
+            channel=channel,
+            expires_at=clock.now() + LINK_TTL,
+            created_by=actor,
+        )
+        timeline_add(
+            case=case,
+            actor=actor,
+            kind="portal.link_sent",
+            note=f"已向债务人发送自助页面链接（{channel}），{LINK_TTL.days} 天内有效",
+        )
+        _audit(link, "link_send", channel=channel, attempt=attempt.pk)
+        url = f"{base_url}/p/{token}/"
+        body = f"您好，请通过以下一次性链接查看您的账款信息：{url}"
+        line = ""
+        if channel in attempt.policy.policy().opt_out_channels:
+            line = OPT_OUT_LINES.get(channel, "")
+            body = f"{body}\n{line}" if line else body
+        deliver(
+            attempt,
+            Message(
+                to=to,
+                body=body,
+                subject="账款信息 / Your account",
+                template="portal_link",
+                params={"url": url},
+                opt_out_line=line,
+            ),
+        )
+    return link, token
+
+
+def portal_open(*, token: str, session_key: str) -> PortalLink:
+    """The link, bound to the first browser session that opens it; any other is refused."""
+    link = (
+        PortalLink.objects.select_related("case", "party").filter(token_hash=_hash(token)).first()
+    )
+    now = clock.now()
+    if link is None or link.revoked_at is not None or link.expires_at <= now:
+        raise PermissionDenied(
+            "链接无效或已过期，请联系经办人重新发送。",
+            "This link is invalid or has expired; ask for a new one.",
+            code="portal_link_invalid",
+        )
+    with transaction.atomic():
+        locked = PortalLink.objects.select_for_update().get(pk=link.pk)
+        if locked.session_hash and locked.session_hash != _hash(session_key):
+            raise PermissionDenied(
+                "该链接已在另一设备上打开，仅可使用一次。",
+                "This link was already opened in another session; it works once only.",
+                code="portal_link_used",
+            )
+        if not locked.session_hash:
+            locked.session_hash = _hash(session_key)
+            locked.opened_at = now
+            locked.save(update_fields=["session_hash", "opened_at"])
+            _audit(locked, "open")
+    link.session_hash = _hash(session_key)
+    return link
+
+
+def portal_session_link(*, link_id: int, session_key: str) -> PortalLink:
+    link = PortalLink.objects.select_related("case__creditor", "party").filter(pk=link_id).first()
+    if (
+        link is None
+        or link.revoked_at is not None
+        or link.expires_at <= clock.now()
+        or link.session_hash != _hash(session_key)
+    ):
+        raise PermissionDenied(
+            "会话已失效，请重新打开链接。",
+            "The session has ended; open your link again.",
+            code="portal_session_invalid",
+        )
+    return link
+
+
+def _identifier(party: Party) -> str:
+    if party.credit_code:
+        return party.credit_code
+    return crypto.decrypt(party.id_number_enc) if party.id_number_enc else ""
+
+
+def portal_identity_check(*, link: PortalLink, last4: str) -> None:
+    """Compare the last 4 characters of the ID number / credit code, then text a code."""
+    with transaction.atomic():
+        locked = (
+            PortalLink.objects.select_for_update().select_related("case", "party").get(pk=link.pk)
+        )
+        if locked.identity_failures >= MAX_IDENTITY_FAILURES:
+            raise PermissionDenied(
+                "核验失败次数过多，链接已锁定，请联系经办人。",
+                "Too many failed checks; the link is locked. Contact your case handler.",
+                code="portal_identity_locked",
+            )
+        expected = _identifier(locked.party)[-4:].upper()
+        given = last4.strip().upper()
+        ok = len(expected) == 4 and hmac.compare_digest(expected, given)
+        _audit(
+            locked,
+            "identity_check",
+            ok=ok,
+            field="credit_code" if locked.party.credit_code else "id_number",
+        )
+        if not ok:
+            locked.identity_failures += 1
+            locked.save(update_fields=["identity_failures"])
+    if not ok:
+        raise ValidationFailed(
+            "号码后四位不符。",
+            "The last four characters do not match.",
+            code="portal_identity_mismatch",
+            details={"remaining": MAX_IDENTITY_FAILURES - locked.identity_failures},
+        )
+    locked.identity_ok_at = clock.now()
+    locked.save(update_fields=["identity_ok_at"])
+    otp_issue(
+        purpose=OTP_PURPOSE,
+        subject=f"portal:{locked.pk}",
+        deliver=lambda code: _send_code(locked.party, f"验证码 {code}，10 分钟内有效。"),
+    )
+
+
+def portal_code_verify(*, link: PortalLink, code: str) -> PortalLink:
+    if link.identity_ok_at is None:
+        raise PermissionDenied(
+            "请先核验身份。", "Check your identity first.", code="portal_identity"
+        )
+    otp_verify(purpose=OTP_PURPOSE, subject=f"portal:{link.pk}", code=code.strip())
+    with transaction.atomic():
+        link.verified_at = clock.now()
+        link.save(update_fields=["verified_at"])
+        _audit(link, "verified")
+    return link
+
+
+def require_verified(link: PortalLink) -> None:
+    if link.verified_at is None:
+        raise PermissionDenied(
+            "请先完成身份验证。", "Verify your identity first.", code="portal_unverified"
+        )
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def portal_claim(*, link: PortalLink) -> dict[str, Any]:
+    """Who claims what and why: invoices, principal, interest, costs, evidence, payments."""
+    require_verified(link)
+    case = link.case
+    invoices = list(case.invoices.order_by("due_date", "number"))
+    paid = sum((p.amount for p in Payment.objects.filter(case=case)), Decimal("0.00"))
+    with transaction.atomic():
+        _audit(link, "view_claim")
+    return {
+        "case": case,
+        "creditor": case.creditor.name,
+        "invoices": invoices,
+        "principal": sum((i.amount for i in invoices), Decimal("0.00")),
+        "interest_rate": case.interest_rate,
+        "costs": Decimal("0.00"),
+        "paid": paid,
+        "outstanding": case.outstanding,
+        "evidence": list(case.evidence.order_by("collected_at")),
+    }
+
+
+def portal_dispute(*, link: PortalLink, reason: str) -> None:
+    require_verified(link)
+    if not reason.strip():
+        raise ValidationFailed("请写明异议理由。", "Please give the reason.", code="dispute_reason")
+    with transaction.atomic():
+        hold = contact_hold_place(
+            case=link.case,
+            party=link.party,
+            kind="dispute",
+            actor=_system(link.case),
+            reason=f"债务人在自助页面提出异议：{reason.strip()[:500]}",
+        )
+        _audit(link, "dispute", hold=hold.pk)
+
+
+def portal_opt_out(*, link: PortalLink, channel: str) -> None:
+    require_verified(link)
+    if channel not in OPT_OUT_CHANNELS:
+        raise ValidationFailed("未知的联系方式。", "Unknown contact channel.", code="channel")
+    with transaction.atomic():
+        hold = contact_hold_place(
+            case=link.case,
+            party=link.party,
+            kind="refused_medium",
+            channel=channel,
+            actor=_system(link.case),
+            reason="债务人在自助页面拒绝此联系方式",
+        )
+        _audit(link, "opt_out", channel=channel, hold=hold.pk)
+
+
+def portal_promise(*, link: PortalLink, amount: Decimal, due_date: dt.date) -> Promise:
+    require_verified(link)
+    with transaction.atomic():
+        promise = neg.promise_record(
+            case=link.case, amount=amount, due_date=due_date, source="portal", actor=None
+        )
+        _audit(link, "promise", promise=promise.pk)
+    return promise
+
+
+def portal_plan_propose(*, link: PortalLink, months: int, start: str) -> PlanVersion:
+    require_verified(link)
+    schedule = neg.plan_schedule(
+        kind="equal", total=link.case.outstanding, months=months, start=start
+    )
+    with transaction.atomic():
+        version = neg.plan_propose(
+            case=link.case,
+            actor=None,
+            schedule=schedule,
+            grace_days=7,
+            consequence="reminder",
+            by_debtor=True,
+        )
+        _audit(link, "plan_propose", version=version.pk)
+    return version
+
+
+def _version(link: PortalLink, version_id: int) -> PlanVersion:
+    v = PlanVersion.objects.filter(pk=version_id, plan__case=link.case).first()
+    if v is None:
+        raise ValidationFailed("计划不存在。", "No such plan.", code="plan_not_found", status=404)
+    return v
+
+
+def portal_plan_code(*, link: PortalLink, version_id: int) -> None:
+    require_verified(link)
+    v = _version(link, version_id)
+    neg.plan_debtor_code_send(
+        version=v,
+        party=link.party,
+        deliver=lambda code: _send_code(
+            link.party, f"确认还款计划（{v.sha256[:8]}）的验证码 {code}。"
+        ),
+    )
+    with transaction.atomic():
+        _audit(link, "plan_code", version=v.pk)
+
+
+def portal_plan_accept(*, link: PortalLink, version_id: int, code: str) -> PlanVersion:
+    require_verified(link)
+    v = neg.plan_accept_debtor(version=_version(link, version_id), party=link.party, code=code)
+    with transaction.atomic():
+        _audit(link, "plan_accept", version=v.pk, sha256=v.sha256)
+    return v
+
+
+def portal_pay_page(*, link: PortalLink) -> dict[str, Any]:
+    """Transfer instructions and the amount to suggest: what is due next on an active plan
+    (the earliest installment not fully paid), else the whole balance."""
+    require_verified(link)
+    suggested = link.case.outstanding
+    active = PlanVersion.objects.filter(plan__case=link.case, state="active").first()
+    if active is not None:
+        statuses = neg.plan_assess(active).installments
+        due = next((s for s in statuses if s.outstanding > 0), None)
+        if due is not None:
+            suggested = min(due.outstanding, link.case.outstanding)
+    return {"transfer": transfer_instructions(link.case), "suggested": suggested}
+
+
+def portal_pay(*, link: PortalLink, amount: Decimal) -> Payment:
+    """Pay online through the configured provider; recorded once under its transaction id."""
+    require_verified(link)
+    adapter = provider()
+    if adapter is None:
+        raise ValidationFailed(
+            "暂不支持在线支付，请使用银行转账。",
+            "Online payment is not available; please pay by bank transfer.",
+            code="provider_unavailable",
+        )
+    if amount <= 0 or amount > link.case.outstanding:
+        raise ValidationFailed(
+            "支付金额须大于 0 且不超过未还余额。",
+            "The amount must be above 0 and at most the balance.",
+            code="pay_amount",
+        )
+    reference = payment_reference_for(link.case).code
+    confirmation = adapter.pay(amount=amount, reference=reference, order_id=f"{link.pk}")
+    payment, _created = payment_record(
+        case=link.case,
+        amount=confirmation.amount,
+        kind="provider",
+        idempotency_key=f"{adapter.name}:{confirmation.transaction_id}",
+        actor=None,
+        reference=reference,
+        note="债务人自助页面在线支付",
+    )
+    with transaction.atomic():
+        _audit(link, "pay", payment=payment.pk, amount=str(payment.amount))
+    return payment
+
+
+def portal_offers(*, link: PortalLink) -> list[SettlementOffer]:
+    require_verified(link)
+    return list(
+        SettlementOffer.objects.filter(
+            case=link.case, state__in=["open", "accepted"], expires_on__gte=clock.today()
+        )
+    )
+
+
+def portal_offer_accept(*, link: PortalLink, offer_id: int) -> SettlementOffer:
+    require_verified(link)
+    offer = SettlementOffer.objects.filter(pk=offer_id, case=link.case).first()
+    if offer is None:
+        raise ValidationFailed("要约不存在。", "No such offer.", code="offer_not_found", status=404)
+    offer = neg.settlement_offer_accept(offer=offer, party=link.party)
+    with transaction.atomic():
+        _audit(link, "offer_accept", offer=offer.pk)
+    return offer

@@ -1,0 +1,219 @@
+"""Debtor portal pages (no staff login): each view checks the session's link, then calls one
+service. Errors are shown in the page language."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import get_language
+from django.views.decorators.http import require_http_methods
+
+from qingqian.common.exceptions import ApplicationError, ValidationFailed
+from qingqian.common.money import parse_amount
+from qingqian.negotiation.selectors import plan_versions_for_debtor
+from qingqian.portal import services
+from qingqian.portal.models import PortalLink
+from qingqian.portal.provider import provider
+
+SESSION_KEY = "portal_link"
+
+
+def _session_key(request: HttpRequest) -> str:
+    if not request.session.session_key:
+        request.session.save()
+    return str(request.session.session_key)
+
+
+def _link(request: HttpRequest) -> PortalLink | None:
+    link_id = request.session.get(SESSION_KEY)
+    if link_id is None:
+        return None
+    try:
+        return services.portal_session_link(link_id=link_id, session_key=_session_key(request))
+    except ApplicationError:
+        return None
+
+
+def _page(
+    request: HttpRequest, template: str, link: PortalLink | None, status: int = 200, **ctx: Any
+) -> HttpResponse:
+    return render(request, f"portal/{template}", {"link": link, **ctx}, status=status)
+
+
+def _error(exc: ApplicationError) -> str:
+    return exc.message_for(get_language())
+
+
+def verified(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        link = _link(request)
+        if link is None:
+            return _page(request, "expired.html", None, status=403)
+        if link.verified_at is None:
+            return redirect("portal:verify")
+        return view(request, link, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    return wrapper
+
+
+def open_link(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        link = services.portal_open(token=token, session_key=_session_key(request))
+    except ApplicationError as exc:
+        return render(request, "portal/expired.html", {"message": _error(exc)}, status=403)
+    request.session[SESSION_KEY] = link.pk
+    return redirect("portal:verify")
+
+
+@require_http_methods(["GET", "POST"])
+def verify(request: HttpRequest) -> HttpResponse:
+    link = _link(request)
+    if link is None:
+        return render(request, "portal/expired.html", {}, status=403)
+    error = ""
+    if request.method == "POST":
+        try:
+            if request.POST.get("step") == "code":
+                services.portal_code_verify(link=link, code=request.POST.get("code", ""))
+                return redirect("portal:home")
+            services.portal_identity_check(link=link, last4=request.POST.get("last4", ""))
+            link.refresh_from_db()
+        except ApplicationError as exc:
+            error = _error(exc)
+            link.refresh_from_db()
+    return _page(
+        request,
+        "verify.html",
+        link,
+        error=error,
+        company=bool(link.party.credit_code),
+        step="code" if link.identity_ok_at else "identity",
+    )
+
+
+@verified
+def home(request: HttpRequest, link: PortalLink) -> HttpResponse:
+    return _page(request, "home.html", link, **services.portal_claim(link=link))
+
+
+@verified
+@require_http_methods(["GET", "POST"])
+def dispute(request: HttpRequest, link: PortalLink) -> HttpResponse:
+    error, done = "", False
+    if request.method == "POST":
+        try:
+            services.portal_dispute(link=link, reason=request.POST.get("reason", ""))
+            done = True
+        except ApplicationError as exc:
+            error = _error(exc)
+    return _page(request, "dispute.html", link, error=error, done=done)
+
+
+@verified
+@require_http_methods(["GET", "POST"])
+def plan(request: HttpRequest, link: PortalLink) -> HttpResponse:
+    error, notice, code_for = "", "", None
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "code":
+                code_for = int(request.POST["version"])
+                services.portal_plan_code(link=link, version_id=code_for)
+            elif action == "accept":
+                services.portal_plan_accept(
+                    link=link,
+                    version_id=int(request.POST["version"]),
+                    code=request.POST.get("code", "").strip(),
+                )
+                notice = "accepted"
+            elif action == "propose":
+                services.portal_plan_propose(
+                    link=link,
+                    months=_int(request.POST.get("months", "")),
+                    start=request.POST.get("start", ""),
+                )
+                notice = "proposed"
+            elif action == "offer":
+                services.portal_offer_accept(link=link, offer_id=int(request.POST["offer"]))
+                notice = "offer"
+            elif action == "promise":
+                services.portal_promise(
+                    link=link,
+                    amount=parse_amount(request.POST.get("amount", "")),
+                    due_date=_date(request.POST.get("due", "")),
+                )
+                notice = "promised"
+        except (ApplicationError, KeyError, ValueError) as exc:
+            error = _error(exc) if isinstance(exc, ApplicationError) else str(exc)
+            if isinstance(exc, ApplicationError) and request.POST.get("action") == "accept":
+                code_for = int(request.POST.get("version", "0") or 0)
+    return _page(
+        request,
+        "plan.html",
+        link,
+        versions=list(plan_versions_for_debtor(link.case)),
+        offers=services.portal_offers(link=link),
+        error=error,
+        notice=notice,
+        code_for=code_for,
+    )
+
+
+def _int(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ValidationFailed("请输入整数。", "Enter a whole number.", code="not_int") from None
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed("日期格式错误。", "Invalid date.", code="bad_date") from None
+
+
+@verified
+@require_http_methods(["GET", "POST"])
+def contact(request: HttpRequest, link: PortalLink) -> HttpResponse:
+    error, done = "", ""
+    if request.method == "POST":
+        try:
+            channel = request.POST.get("channel", "")
+            services.portal_opt_out(link=link, channel=channel)
+            done = channel
+        except ApplicationError as exc:
+            error = _error(exc)
+    return _page(request, "contact.html", link, error=error, done=done)
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    return _page(request, "privacy.html", _link(request))
+
+
+@verified
+@require_http_methods(["GET", "POST"])
+def pay(request: HttpRequest, link: PortalLink) -> HttpResponse:
+    error, paid = "", None
+    if request.method == "POST":
+        try:
+            paid = services.portal_pay(
+                link=link, amount=parse_amount(request.POST.get("amount", ""))
+            )
+            link.case.refresh_from_db()
+        except ApplicationError as exc:
+            error = _error(exc)
+    return _page(
+        request,
+        "pay.html",
+        link,
+        online=provider() is not None,
+        error=error,
+        paid=paid,
+        **services.portal_pay_page(link=link),
+    )

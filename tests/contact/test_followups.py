@@ -147,3 +147,33 @@ def test_notes_form_and_follow_up_page(case: Any, debtor: Any, users: dict[str, 
     outsider.force_login(users["creditor"])
     assert outsider.get("/contact/followups/").status_code == 404
     assert outsider.post(f"/contact/cases/{case.pk}/notes/", {"text": "x"}).status_code == 404
+
+
+@time_machine.travel(TEN_AM, tick=False)
+def test_the_handler_confirms_a_heard_promise_into_a_promise_record(
+    case: Any, debtor: Any, users: dict[str, Any]
+) -> None:
+    from qingqian.negotiation.models import Promise
+
+    [promise] = [f for f in _analyse(case, debtor, "我月底还五千") if f.kind == "promise"]
+    with pytest.raises(ValidationFailed) as half:
+        followup_done(
+            followup=promise, actor=users["collector"], note="电话确认", promise_amount=Decimal(1)
+        )
+    assert half.value.code == "promise_incomplete"
+    assert not Promise.objects.exists()  # nothing half-written
+    web = Client()
+    web.force_login(users["collector"])
+    r = web.post(
+        f"/contact/followups/{promise.pk}/close/",
+        {"note": "电话确认，改为4800", "confirm_promise": "1", "amount": "4800",
+         "due": "2026-03-31"},
+    )  # fmt: skip
+    assert r.status_code == 302
+    record = Promise.objects.get(case=case)
+    assert (record.amount, record.due_date, record.source) == (
+        Decimal("4800.00"), dt.date(2026, 3, 31), "transcript",
+    )  # fmt: skip
+    assert record.confirmed_by == users["collector"]
+    promise.refresh_from_db()
+    assert promise.done_at is not None

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -209,8 +210,19 @@ def transcript_event_handle(event: ContactCallEvent) -> list[ContactFollowUp]:
     )
 
 
-def followup_done(*, followup: ContactFollowUp, actor: User, note: str) -> ContactFollowUp:
-    """Close a follow-up with what was done. Distress reviews are closed by compliance only."""
+def followup_done(
+    *,
+    followup: ContactFollowUp,
+    actor: User,
+    note: str,
+    promise_amount: Decimal | None = None,
+    promise_date: dt.date | None = None,
+) -> ContactFollowUp:
+    """Close a follow-up with what was done. Distress reviews are closed by compliance only.
+
+    For a promise, ``promise_amount`` and ``promise_date`` (as heard, or as the handler
+    corrected them) confirm it: a promise record (source ``transcript``) is made in the same
+    transaction, and from then on payments decide whether it is kept."""
     note = (note or "").strip()
     if not note:
         raise ValidationFailed(
@@ -227,6 +239,30 @@ def followup_done(*, followup: ContactFollowUp, actor: User, note: str) -> Conta
         if locked.done_at is not None:
             raise Conflict(
                 "该跟进已处理。", "This follow-up is already closed.", code="followup_done"
+            )
+        confirming = promise_amount is not None or promise_date is not None
+        if confirming and locked.kind != FollowUpKind.PROMISE:
+            raise ValidationFailed(
+                "只有还款承诺可以确认。",
+                "Only a promise to pay can be confirmed.",
+                code="followup_not_promise",
+            )
+        if confirming:
+            if promise_amount is None or promise_date is None:
+                raise ValidationFailed(
+                    "确认承诺需要金额和日期。",
+                    "Confirming a promise needs its amount and date.",
+                    code="promise_incomplete",
+                )
+            from qingqian.negotiation.services import promise_record
+
+            promise_record(
+                case=locked.case,
+                amount=promise_amount,
+                due_date=promise_date,
+                source="transcript",
+                actor=actor,
+                confirmed_by=actor,
             )
         locked.done_at = clock.now()
         locked.done_by = actor

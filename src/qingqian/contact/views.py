@@ -16,7 +16,8 @@ from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm, Role
 from qingqian.cases.selectors import case_get_for_user
 from qingqian.common import clock
-from qingqian.common.exceptions import ApplicationError
+from qingqian.common.exceptions import ApplicationError, ValidationFailed
+from qingqian.common.money import parse_amount
 from qingqian.contact import selectors
 from qingqian.contact.followups import followup_done, transcript_analyse
 from qingqian.contact.policy import Policy
@@ -217,8 +218,23 @@ def followup_close(request: HttpRequest, followup_id: int) -> HttpResponse:
     item = selectors.followups_visible_to(user).filter(pk=followup_id).first()
     if item is None or not _staff(user):
         return _forbidden(request)
+    amount = date = None
     try:
-        followup_done(followup=item, actor=user, note=request.POST.get("note", ""))
+        if request.POST.get("confirm_promise"):
+            amount = parse_amount(request.POST.get("amount", ""))
+            try:
+                date = dt.date.fromisoformat(request.POST.get("due", ""))
+            except ValueError:
+                raise ValidationFailed(
+                    "日期格式应为 YYYY-MM-DD。", "The date must be YYYY-MM-DD.", code="bad_date"
+                ) from None
+        followup_done(
+            followup=item,
+            actor=user,
+            note=request.POST.get("note", ""),
+            promise_amount=amount,
+            promise_date=date,
+        )
         messages.success(request, "已处理。 / Closed.")
     except ApplicationError as exc:
         messages.error(request, _message(exc))

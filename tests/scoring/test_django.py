@@ -362,3 +362,28 @@ def test_contact_outcomes_from_the_gate_become_features(case: Any, users: Any) -
     f = compute_features(inputs.facts, AT)
     assert (f.contact_attempts, f.contacts_reached, f.contacts_connected) == (3, 2, 1)
     assert f.days_since_last_contact == (AT - dt.date(2026, 12, 3)).days
+
+
+def test_recorded_payments_become_features_and_reversals_do_not(case: Any, users: Any) -> None:
+    """Payment rows count on their dates; a reversed payment and its reversal count for
+    nothing; what was paid before intake (principal − outstanding) is kept as one payment."""
+    from qingqian.payments.services import payment_record, payment_reverse
+
+    [before] = selectors.case_inputs(Case.objects.filter(pk=case.pk))
+    prior = sum((p.amount for p in before.facts.payments), Decimal(0))
+    day = dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.UTC)
+    kept, _ = payment_record(
+        case=case, amount=Decimal("300.00"), kind="bank_transfer", idempotency_key="s1",
+        actor=users["lawyer"], received_at=day,
+    )  # fmt: skip
+    bounced, _ = payment_record(
+        case=case, amount=Decimal("200.00"), kind="bank_transfer", idempotency_key="s2",
+        actor=users["lawyer"], received_at=day + dt.timedelta(days=3),
+    )  # fmt: skip
+    payment_reverse(payment=bounced, actor=users["lawyer"], reason="退票")
+    [after] = selectors.case_inputs(Case.objects.filter(pk=case.pk))
+    f = compute_features(after.facts, AT)
+    assert f.paid == prior + Decimal("300.00")
+    assert f.payments_count == (2 if prior else 1)
+    assert f.days_since_last_payment == (AT - dt.date(2026, 12, 2)).days
+    assert kept.pk

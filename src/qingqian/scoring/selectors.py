@@ -5,8 +5,9 @@ Contact history comes from the contact gate's allowed attempts with a recorded o
 reached = someone answered (``connected`` or ``refused``); connected = the debtor or a
 guarantor engaged in a conversation (``connected``). Denied attempts never happened.
 
-Payments so far: there is no payment ledger per case yet either; what the case row holds
-(principal − outstanding, and the last payment date) becomes one payment on that date.
+Payments so far are the payment rows (reversed ones and reversals left out), plus what was
+paid before the case came to Qingqian (principal − outstanding not explained by the rows) as
+one payment on the last payment date.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from qingqian.cases.selectors import cases_visible_to
 from qingqian.contact.models import ContactAttempt
 from qingqian.evidence.models import EvidenceItem
 from qingqian.evidence.strength import evidence_strength
+from qingqian.payments.models import Payment as PaymentRow
 from qingqian.scoring.features import CaseFacts, Payment
 from qingqian.scoring.features import ContactAttempt as ContactFact
 from qingqian.scoring.models import CaseScore, DebtorProfile, ScoringModel, ScoringSettings
@@ -86,8 +88,28 @@ _CASE_FIELDS = (
 )
 
 
+def _payments(
+    row: dict[str, Any], recorded: Sequence[Payment], accepted: dt.date
+) -> tuple[Payment, ...]:
+    """The payment rows recorded in Qingqian, plus what was paid before (principal −
+    outstanding not explained by those rows) as one payment on the last payment date; never
+    more in total than the principal (a surplus is refunded, not a payment of the debt)."""
+    out: list[Payment] = []
+    before = row["principal"] - row["outstanding"] - sum((p.amount for p in recorded), Decimal(0))
+    if before > 0:
+        out.append(Payment(row["last_payment_date"] or accepted, before))
+    room = row["principal"] - sum((p.amount for p in out), Decimal(0))
+    for p in recorded:
+        amount = min(p.amount, room)
+        if amount <= 0:
+            break
+        out.append(Payment(max(p.on, accepted), amount))
+        room -= amount
+    return tuple(out)
+
+
 def case_inputs(cases: QuerySet[Case]) -> list[CaseInputs]:
-    """:class:`CaseInputs` for every case of ``cases`` — five queries however many cases."""
+    """:class:`CaseInputs` for every case of ``cases`` — six queries however many cases."""
     rows = list(cases.order_by("id").values(*_CASE_FIELDS))
     ids = [r["id"] for r in rows]
     debtors: dict[int, dict[str, Any]] = {}
@@ -119,8 +141,23 @@ def case_inputs(cases: QuerySet[Case]) -> list[CaseInputs]:
                 connected=reached and outcome in CONNECTED_OUTCOMES and role != "third_party",
             )
         )
+    paid_rows: dict[int, list[Payment]] = defaultdict(list)
+    for case_id, at, amount in (
+        PaymentRow.objects.filter(case_id__in=ids, reversed_by__isnull=True)
+        .exclude(kind="reversal")
+        .order_by("case_id", "received_at", "id")
+        .values_list("case_id", "received_at", "amount")
+    ):
+        paid_rows[case_id].append(Payment(timezone.localtime(at).date(), amount))
     return [
-        _inputs(r, debtors.get(r["id"]), types.get(r["id"], set()), profiles, contacts[r["id"]])
+        _inputs(
+            r,
+            debtors.get(r["id"]),
+            types.get(r["id"], set()),
+            profiles,
+            contacts[r["id"]],
+            paid_rows[r["id"]],
+        )
         for r in rows
     ]
 
@@ -131,6 +168,7 @@ def _inputs(
     types: set[str],
     profiles: dict[int, DebtorProfile],
     contacts: Sequence[ContactFact] = (),
+    recorded: Sequence[Payment] = (),
 ) -> CaseInputs:
     kind = (
         debtor["party__kind"]
@@ -150,11 +188,8 @@ def _inputs(
         strength = strength_level(result.score)
     else:
         strength = "none"
-    paid = row["principal"] - row["outstanding"]
-    payments: tuple[Payment, ...] = ()
-    last_paid = row["last_payment_date"]
-    if paid > 0:
-        payments = (Payment(last_paid or accepted, paid),)
+    payments = _payments(row, recorded, accepted)
+    last_paid = max((p.on for p in payments), default=row["last_payment_date"])
     profile = profiles.get(debtor["party_id"]) if debtor else None
     registry: str | None = None
     judgments: tuple[dt.date, ...] = ()

@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import QuerySet
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.cases.lifecycle import State
@@ -36,6 +37,7 @@ from qingqian.intake.models import (
 )
 from qingqian.intake.playbooks import (
     DEFAULT_PLAYBOOK_DATA,
+    EVIDENCE_ORDER,
     STEP_LABELS,
     DebtorView,
     InvoiceView,
@@ -192,12 +194,32 @@ def debtor_view(
                     debt_type=case.debt_type,
                 )
             )
+    score, strength = _radar(cases)
     return DebtorView(
         debtor_id=str(party.pk),
         invoices=tuple(views),
         debtor_kind=party.kind if party.kind in ("person", "company") else None,
+        score=score,
+        evidence_strength=strength,
         progress=progress,
     )
+
+
+def _radar(cases: QuerySet[Case]) -> tuple[Decimal | None, str | None]:
+    """The debtor's best latest propensity score (0–1) across their working cases, and the
+    strongest evidence on file for any of them; ``None`` where nothing is known yet (a
+    playbook condition on it then does not match)."""
+    from qingqian.scoring.selectors import case_inputs, latest_scores
+
+    ids = list(cases.values_list("pk", flat=True))
+    if not ids:
+        return None, None
+    scores = [s.score for s in latest_scores(ids).values()]
+    score = (Decimal(max(scores)) / 100).quantize(Decimal("0.01")) if scores else None
+    levels = [i.facts.evidence_strength for i in case_inputs(Case.objects.filter(pk__in=ids))]
+    known = [lv for lv in levels if lv in EVIDENCE_ORDER]
+    strength = max(known, key=EVIDENCE_ORDER.index) if known else None
+    return score, strength
 
 
 # --- runs and steps ---------------------------------------------------------------------------

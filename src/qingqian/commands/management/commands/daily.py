@@ -1,0 +1,73 @@
+"""``qingqian daily [--today YYYY-MM-DD] [--json]``: the day's scheduled work, in order.
+
+Run it once a day after midnight (Asia/Shanghai), e.g. from cron
+``10 0 * * * cd /srv/qingqian && .venv/bin/qingqian daily --json``. Every step is idempotent,
+so running it twice, or after a missed day, does no harm:
+
+1. promises kept or broken, plan breaches and their agreed consequences, expired offers;
+2. strategy steps whose day has come (through the contact gate);
+3. feasibility reports due (cases in evidence review without one);
+4. the debt radar: every organisation's open cases re-scored as at today;
+5. on the 1st of the month, every organisation's remittance batches for the month before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from qingqian.accounts.models import Organisation
+from qingqian.common import clock
+from qingqian.intake.services import strategy_step_execute, strategy_steps_due
+from qingqian.negotiation.services import negotiation_daily
+from qingqian.payments.remittance import remittance_run
+from qingqian.reports.services import feasibility_reports_sweep
+from qingqian.scoring.services import rescore_organisation
+
+
+class Command(BaseCommand):
+    help = "Run the day's scheduled work (每日任务): plans, strategy, reports, scores, remittance."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--today", help="the business day (default: today in Asia/Shanghai)")
+        parser.add_argument("--json", action="store_true", help="print a JSON summary")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        try:
+            today = dt.date.fromisoformat(opts["today"]) if opts["today"] else clock.today()
+        except ValueError:
+            raise CommandError(
+                f"日期格式应为 YYYY-MM-DD：{opts['today']} / The date must be YYYY-MM-DD",
+                returncode=2,
+            ) from None
+        out: dict[str, Any] = {"today": today.isoformat()}
+        out["negotiation"] = negotiation_daily(today=today)
+        due = strategy_steps_due()
+        out["strategy_steps"] = {
+            "run": len(due),
+            "states": [str(strategy_step_execute(step_id=i).state) for i in due],
+        }
+        out["feasibility_reports"] = len(feasibility_reports_sweep())
+        organisations = list(Organisation.objects.order_by("pk"))
+        out["scores"] = {o.short_code: rescore_organisation(o.pk, at=today) for o in organisations}
+        if today.day == 1:
+            period = (today - dt.timedelta(days=1)).strftime("%Y-%m")
+            out["remittance"] = {
+                "period": period,
+                "batches": {
+                    o.short_code: len(
+                        remittance_run(
+                            organisation=o, period=period, basis="net", actor=None, today=today
+                        )
+                    )
+                    for o in organisations
+                },
+            }
+        if opts["json"]:
+            self.stdout.write(json.dumps(out, ensure_ascii=False, default=str))
+        else:
+            for key, value in out.items():
+                self.stdout.write(f"{key}: {value}")

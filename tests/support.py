@@ -21,3 +21,21 @@ def wrong_check(code: str) -> str:
     """The same code with a different (wrong) last character."""
     last = code[-1]
     return code[:-1] + ("1" if last != "1" else "2")
+
+
+def reseed_reference_data() -> None:
+    """Put back the rows data migrations seed (fee schedules, shared playbooks, contact policy
+    presets): a transactional test's flush empties every table, migrations' rows included."""
+    import importlib
+
+    from django.apps import apps
+
+    from qingqian.contact.presets import PRESETS as CONTACT_PRESETS
+    from qingqian.contact.services import contact_policy_current
+    from qingqian.reports.services import fee_schedules_seed
+
+    fee_schedules_seed()
+    playbooks = importlib.import_module("qingqian.intake.migrations.0002_seed_default_playbooks")
+    playbooks.seed(apps, None)
+    for name in CONTACT_PRESETS:
+        contact_policy_current(name)

@@ -98,8 +98,9 @@ def world(transactional_db: Any) -> World:
     """An organisation, an intake agent and one client creditor, made with the real code."""
     from qingqian.accounts.models import Organisation, User
     from qingqian.parties.services import party_create
-    from tests.support import make_uscc
+    from tests.support import make_uscc, reseed_reference_data
 
+    reseed_reference_data()  # an earlier browser test's flush removed the migrations' rows
     org = Organisation.objects.create(name="苏州清欠商事调解中心", short_code="e2e")
     agent = User.objects.create_user(
         username="agent",

@@ -86,7 +86,8 @@ def test_collector_works_the_queue(live_server: Any, page: Any, world: World, sh
     expect(first).to_contain_text("吴江纺织有限公司")
     expect(first.locator("a")).to_have_count(2)  # both of its cases in one entry
     expect(first.locator(".radar-reason")).not_to_have_count(0)
-    expect(page.locator(".banner.warn")).to_contain_text("联系记录模块未启用")
+    # contact history comes from the contact gate now: no "not enabled" banner
+    expect(page.locator(".banner.warn")).to_have_count(0)
     shots(page, "queue")
     first.locator("a").first.click()
     panel = page.locator("#radar-panel")

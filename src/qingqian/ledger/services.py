@@ -400,10 +400,19 @@ def _publish(state: LogState) -> Checkpoint | None:
     body = CheckpointBody(settings.QINGQIAN_LOG_ORIGIN, state.size, root)
     note = sign_checkpoint(body, log_signer())
     checkpoint = Checkpoint.objects.create(size=state.size, root_hash=root, note=note.encode())
+    if getattr(settings, "QINGQIAN_TIMESTAMP_AUTHORITY", None) or getattr(
+        settings, "QINGQIAN_TSA_URL", ""
+    ):
+        # After commit and robust: a slow, unreachable or misconfigured authority never
+        # holds the log lock or fails the integration; the checkpoint just has no token.
+        transaction.on_commit(lambda: _timestamp_published(checkpoint), robust=True)
+    return checkpoint
+
+
+def _timestamp_published(checkpoint: Checkpoint) -> None:
     authority = timestamp_authority()
     if authority is not None:
-        transaction.on_commit(lambda: checkpoint_timestamp(checkpoint, authority), robust=True)
-    return checkpoint
+        checkpoint_timestamp(checkpoint, authority)
 
 
 def ledger_integrate(*, batch: int = INTEGRATE_BATCH) -> Checkpoint | None:
@@ -466,11 +475,14 @@ def cosignature_add(*, size: int, line: str) -> Cosignature:
 
 
 def timestamp_authority() -> Any:
-    """The configured RFC 3161-style authority adapter (``QINGQIAN_TIMESTAMP_AUTHORITY``:
-    an object or a dotted path to a zero-argument factory), or None."""
+    """The configured time-stamping authority adapter, or None:
+    ``QINGQIAN_TIMESTAMP_AUTHORITY`` (an object or a dotted path to a zero-argument factory)
+    if set, else an RFC 3161 authority from ``QINGQIAN_TSA_URL`` / ``QINGQIAN_TSA_ROOTS``."""
     configured = getattr(settings, "QINGQIAN_TIMESTAMP_AUTHORITY", None)
     if configured is None or configured == "":
-        return None
+        from qingqian.ledger.timestamping import authority_from_settings
+
+        return authority_from_settings()
     if isinstance(configured, str):
         from django.utils.module_loading import import_string
 
@@ -479,9 +491,9 @@ def timestamp_authority() -> Any:
 
 
 def checkpoint_timestamp(checkpoint: Checkpoint, authority: Any) -> CheckpointTimestamp:
-    """Ask ``authority`` for a timestamp on the SHA-256 of the signed checkpoint note."""
-    digest = hashlib.sha256(checkpoint.note.encode("utf-8")).digest()
-    token = authority.timestamp(digest)
+    """Ask ``authority`` for a timestamp over the signed checkpoint note (the token's
+    message imprint is SHA-256 of the note's bytes)."""
+    token = authority.timestamp(checkpoint.note.encode("utf-8"))
     return CheckpointTimestamp.objects.create(
         checkpoint=checkpoint,
         authority=token.authority,

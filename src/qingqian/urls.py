@@ -16,5 +16,6 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("qingqian.reports.urls")),
+    path("", include("qingqian.evidence.urls")),
     path("", include("qingqian.web.urls")),
 ]

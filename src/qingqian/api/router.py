@@ -62,6 +62,7 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 api.add_router("/ledger", "qingqian.ledger.api.router")
+api.add_router("/cases", "qingqian.evidence.api.router")
 
 ERRORS: dict[int | str, Any] = {
     400: ErrorOut,

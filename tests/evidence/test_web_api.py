@@ -117,7 +117,7 @@ def test_package_button_serves_a_verifying_zip(web: Client, case: Any) -> None:
     response = web.post(f"/cases/{case.pk}/evidence/package.zip")
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
     report = verify_package(response.content)
-    assert report.ok
+    assert report.passed, report.render()
     assert AuditEvent.objects.filter(action="evidence.export").count() == 1
     assert web.get(f"/cases/{case.pk}/evidence/package.zip").status_code == 405
 
@@ -149,7 +149,7 @@ def test_api_upload_list_download_package(api: Client, case: Any) -> None:
     assert download.status_code == 200 and download.content == PDF
     assert AuditEvent.objects.filter(action="evidence.download").count() == 1
     package = api.get(f"/api/v1/cases/{case.pk}/evidence/package")
-    assert package.status_code == 200 and verify_package(package.content).ok
+    assert package.status_code == 200 and verify_package(package.content).passed
     bad = api.post(
         f"/api/v1/cases/{case.pk}/evidence",
         {

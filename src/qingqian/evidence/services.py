@@ -15,6 +15,7 @@ from django.db import transaction
 
 from qingqian.accounts.models import User
 from qingqian.cases.selectors import case_get_for_user
+from qingqian.cases.services import timeline_add
 from qingqian.common import clock
 from qingqian.common.exceptions import ValidationFailed
 from qingqian.compliance.services import audit_record
@@ -231,6 +232,12 @@ def evidence_add(
         created_by=user,
     )
     _log_version(version, "evidence.added")
+    timeline_add(
+        case=case,
+        actor=user,
+        kind="evidence_added",
+        note=f"{item.get_evidence_type_display()} {stored.sha256[:12]}",
+    )
     audit_record(
         actor=user,
         organisation=case.organisation,
@@ -288,6 +295,12 @@ def evidence_version_add(
         created_by=user,
     )
     _log_version(version, f"evidence.{'redacted' if kind == 'redaction' else 'converted'}")
+    timeline_add(
+        case=case,
+        actor=user,
+        kind="evidence_version",
+        note=f"v{version.number} {VersionKind(kind).label} {stored.sha256[:12]}",
+    )
     audit_record(
         actor=user,
         organisation=case.organisation,

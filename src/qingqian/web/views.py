@@ -55,6 +55,8 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
     "hotline_linked": ("关联热线来电", "Hotline call linked"),
     "invoices_added": ("追加发票", "Invoices added"),
     "feasibility_report": ("可行性报告", "Feasibility report"),
+    "evidence_added": ("新增证据", "Evidence added"),
+    "evidence_version": ("证据新版本", "New evidence version"),
 }
 
 

@@ -92,3 +92,31 @@ def test_bulk_append_rejects_an_oversized_statement_and_writes_nothing() -> None
     with pytest.raises(LedgerError), transaction.atomic():
         services.ledger_append_many(items)
     assert LogEntry.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("first", [1, 4_000])
+def test_large_integrations_replace_the_right_edge(first: int) -> None:
+    """Over the upsert threshold tiles and bundles are replaced by delete + bulk insert:
+    the partial right edge of the earlier integration must end up at its full width."""
+    from qingqian.ledger import selectors
+    from qingqian.ledger.merkle import root_from_entries
+    from qingqian.ledger.models import LogBundle, LogState, LogTile
+
+    for start, count in ((0, first), (first, 9_000 - first)):
+        with transaction.atomic():
+            services.ledger_append_many(
+                services.NewEntry("t", None, {"n": n, "salt": "00"})
+                for n in range(start, start + count)
+            )
+        services.ledger_integrate()
+    statements = [
+        bytes(s) for s in LogEntry.objects.order_by("index").values_list("statement", flat=True)
+    ]
+    assert len(statements) == 9_000
+    assert bytes(LogState.objects.get(pk=1).root_hash) == root_from_entries(statements)
+    assert LogTile.objects.filter(level=0).count() == 36  # 35 full + one of width 40
+    assert LogTile.objects.get(level=0, index=35).width == 9_000 - 35 * 256
+    assert LogBundle.objects.get(index=15).width == 256
+    for index in (0, first - 1, first, 8_999):
+        selectors.inclusion_proof(index, 9_000).verify()

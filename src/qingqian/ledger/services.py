@@ -20,6 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 
 from qingqian.common import clock
 from qingqian.common.bulk import bulk_insert
@@ -349,24 +350,48 @@ def _assign_indices(pairs: Sequence[tuple[int, int]]) -> None:
             )
 
 
+_UPSERT_MAX = 32  # below this many rows an upsert statement beats delete + bulk insert
+
+
 def _store_tiles(tiles: Mapping[TileId, bytes], bundles: Mapping[BundleId, bytes]) -> None:
-    """Replace the grown tiles and bundles. Only the right edge of the log (at most one
-    partial tile per level and one partial bundle) can already be stored, so those few rows
-    are deleted and everything goes in with ``bulk_insert`` (``COPY`` on PostgreSQL) rather
-    than a per-row upsert. Runs under the ``LogState`` lock."""
+    """Store the grown tiles and bundles (one row per coordinate, the widest version).
+
+    A small integration (one event per commit) upserts its few rows. A large one replaces:
+    only the right edge of the log (at most one partial tile per level and one partial
+    bundle) can already be stored, so those rows are deleted in one statement each and the
+    batch goes in with ``bulk_insert`` (``COPY`` on PostgreSQL) instead of a per-row upsert.
+    Runs under the ``LogState`` lock."""
+    tile_rows = [
+        LogTile(level=t.level, index=t.index, width=t.width, data=d) for t, d in tiles.items()
+    ]
+    bundle_rows = [LogBundle(index=b.index, width=b.width, data=d) for b, d in bundles.items()]
+    if len(tile_rows) + len(bundle_rows) <= _UPSERT_MAX:
+        LogTile.objects.bulk_create(
+            tile_rows,
+            update_conflicts=True,
+            unique_fields=["level", "index"],
+            update_fields=["width", "data"],
+        )
+        LogBundle.objects.bulk_create(
+            bundle_rows,
+            update_conflicts=True,
+            unique_fields=["index"],
+            update_fields=["width", "data"],
+        )
+        return
+    stale = Q(pk__in=[])
     for level in {t.level for t in tiles}:
-        LogTile.objects.filter(
-            level=level, index__in=[t.index for t in tiles if t.level == level]
-        ).delete()
+        stale |= Q(level=level, index__in=[t.index for t in tiles if t.level == level])
+    LogTile.objects.filter(stale).delete()
     if bundles:
         LogBundle.objects.filter(index__in=[b.index for b in bundles]).delete()
     bulk_insert(
         LogTile,
         ("level", "index", "width", "data"),
-        [(t.level, t.index, t.width, d) for t, d in tiles.items()],
+        [(r.level, r.index, r.width, r.data) for r in tile_rows],
     )
     bulk_insert(
-        LogBundle, ("index", "width", "data"), [(b.index, b.width, d) for b, d in bundles.items()]
+        LogBundle, ("index", "width", "data"), [(r.index, r.width, r.data) for r in bundle_rows]
     )
 
 

@@ -13,7 +13,15 @@ a scratch database it creates and drops):
 * the peer: pymerkle 7.0.0's ``SqliteTree`` (GPL: a benchmark-only dependency, never
   imported from ``src/``) appending the same statements and proving inclusion.
 
-Run: ``.venv/bin/python benchmarks/ledger_db.py --entries 100000 [--postgres URL]``
+Each backend runs in its own process (fresh Django, fresh store) per size. The full run
+the issue asks for (10⁵ and 10⁶, SQLite, PostgreSQL and pymerkle; minutes, needs
+``pip install pymerkle==7.0.0``)::
+
+    nice .venv/bin/python benchmarks/ledger_db.py --entries 100000 1000000 \
+        --postgres postgres://postgres@127.0.0.1:5432/postgres
+
+The one-minute load average is printed with every line: figures taken on a busy machine
+are not comparable with the targets.
 """
 
 from __future__ import annotations
@@ -127,7 +135,7 @@ def run_pymerkle(entries: int, chunk: int) -> dict[str, float] | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--entries", type=int, default=100_000)
+    parser.add_argument("--entries", type=int, nargs="+", default=[100_000])
     parser.add_argument("--single", type=int, default=2_000)
     parser.add_argument("--chunk", type=int, default=20_000)
     parser.add_argument("--postgres", help="postgres://… (a scratch database is created)")
@@ -139,14 +147,14 @@ def main() -> None:
         import subprocess
 
         backends = ["sqlite", *(["postgres"] if args.postgres else []), "pymerkle"]
-        for backend in backends:
+        for entries, backend in ((e, b) for e in args.entries for b in backends):
             command = [
                 sys.executable,
                 __file__,
                 "--backend",
                 backend,
                 "--entries",
-                str(args.entries),
+                str(entries),
                 "--single",
                 str(args.single),
                 "--chunk",
@@ -156,12 +164,13 @@ def main() -> None:
                 command += ["--postgres", args.postgres]
             subprocess.run(command, check=True)  # noqa: S603
         return
+    [entries] = args.entries
     if args.backend == "pymerkle":
-        figures = run_pymerkle(args.entries, args.chunk)
+        figures = run_pymerkle(entries, args.chunk)
     elif args.backend == "sqlite":
         with tempfile.TemporaryDirectory() as folder:
             os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
-            figures = run_django(args.entries, args.single, args.chunk)
+            figures = run_django(entries, args.single, args.chunk)
     else:
         import psycopg
 
@@ -171,7 +180,7 @@ def main() -> None:
         base = args.postgres.rsplit("/", 1)[0]
         os.environ["DATABASE_URL"] = f"{base}/qingqian_bench"
         try:
-            figures = run_django(args.entries, args.single, args.chunk)
+            figures = run_django(entries, args.single, args.chunk)
         finally:
             from django.db import connections
 
@@ -182,7 +191,8 @@ def main() -> None:
         shown = ", ".join(
             f"{k}={v:,.2f}" if isinstance(v, float) else f"{k}={v:,}" for k, v in figures.items()
         )
-        print(f"{args.backend:9s} entries={args.entries:,}: {shown}", flush=True)
+        load = os.getloadavg()[0]
+        print(f"{args.backend:9s} entries={entries:,}: {shown} (load {load:.1f})", flush=True)
 
 
 if __name__ == "__main__":

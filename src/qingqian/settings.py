@@ -60,6 +60,9 @@ QINGQIAN_LOG_SIGNING_KEY = os.environ.get("QINGQIAN_LOG_SIGNING_KEY") or (
     SignerKey(QINGQIAN_LOG_ORIGIN, 1, _derived_key("", "log-signing")).encode()
 )
 QINGQIAN_WITNESS_KEYS = os.environ.get("QINGQIAN_WITNESS_KEYS", "").replace(",", " ").split()
+# RFC 3161 time-stamping authority for checkpoints (URL + PEM file of trusted roots); unset: none.
+QINGQIAN_TSA_URL = os.environ.get("QINGQIAN_TSA_URL", "")
+QINGQIAN_TSA_ROOTS = os.environ.get("QINGQIAN_TSA_ROOTS", "")
 
 ALLOWED_HOSTS = [
     h.strip()

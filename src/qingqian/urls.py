@@ -23,5 +23,6 @@ urlpatterns = [
     path("", include("qingqian.payments.urls")),
     path("", include("qingqian.contact.urls")),
     path("", include("qingqian.scoring.urls")),
+    path("", include("qingqian.evidence.urls")),
     path("", include("qingqian.web.urls")),
 ]

@@ -248,7 +248,8 @@ def test_package_verifies(package: bytes, capsys: Any, tmp_path: Path) -> None:
         "manifest.sig",
     } <= set(names)
     assert sum(n.startswith("files/") for n in names) == 2
-    assert sum(n.endswith(".tlog-proof") for n in names) == 3  # opened + two evidence items
+    # opened + two evidence items + their two timeline rows
+    assert sum(n.endswith(".tlog-proof") for n in names) == 5
     policy = json.loads(zipfile.ZipFile(io.BytesIO(package)).read("policy.json"))
     assert policy["quorum"] == 1
     path = tmp_path / "p.zip"

@@ -176,29 +176,3 @@ def test_cosignature_from_configured_witness(client: Client, log: Any, settings:
     opened = open_checkpoint(note, selectors.log_verifier_key(), [witness.verifier()], quorum=1)
     assert opened.witnesses == ("notary.example/w1",)
     assert client.get("/api/v1/ledger/checkpoint").json()["cosigned_by"] == ["notary.example/w1"]
-
-
-def test_checkpoint_timestamped_by_authority(
-    settings: Any, django_capture_on_commit_callbacks: Any
-) -> None:
-    import datetime as dt
-    import hashlib
-
-    from qingqian.ledger.models import CheckpointTimestamp
-    from qingqian.ledger.timestamping import InProcessTestAuthority
-
-    authority = InProcessTestAuthority(
-        clock=lambda: dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
-    )
-    settings.QINGQIAN_TIMESTAMP_AUTHORITY = authority
-    with django_capture_on_commit_callbacks(execute=True):
-        services.ledger_append(kind="t", case_id=None, statement={"a": 1})
-    stamp = CheckpointTimestamp.objects.get()
-    digest = hashlib.sha256(stamp.checkpoint.note.encode()).digest()
-    assert authority.verify(bytes(stamp.token), digest) == dt.datetime(
-        2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC
-    )
-    from qingqian.ledger.errors import LedgerError
-
-    with pytest.raises(LedgerError):
-        authority.verify(bytes(stamp.token), hashlib.sha256(b"other").digest())

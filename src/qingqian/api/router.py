@@ -65,6 +65,7 @@ api.add_router("/ledger", "qingqian.ledger.api.router")
 api.add_router("/netting", "qingqian.netting.api.router")
 api.add_router("/payments", "qingqian.payments.api.router")
 api.add_router("/contact", "qingqian.contact.api.router")
+api.add_router("/cases", "qingqian.evidence.api.router")
 
 ERRORS: dict[int | str, Any] = {
     400: ErrorOut,

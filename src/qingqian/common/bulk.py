@@ -24,7 +24,7 @@ def _converter(field: models.Field[Any, Any], vendor: str, connection: Any) -> C
         return lambda v: None if v is None else json.dumps(v, ensure_ascii=False)
     if isinstance(field, models.DateTimeField):
         if vendor == "sqlite":
-            return connection.ops.adapt_datetimefield_value
+            return _repeat_cached(connection.ops.adapt_datetimefield_value)
         return None
     if isinstance(
         field,
@@ -34,10 +34,23 @@ def _converter(field: models.Field[Any, Any], vendor: str, connection: Any) -> C
         | models.DecimalField
         | models.DateField
         | models.BooleanField
+        | models.BinaryField
         | models.ForeignKey,
     ):
-        return None  # the driver adapts str, int, Decimal, date, bool and None itself
+        return None  # the driver adapts str, int, Decimal, date, bool, bytes and None itself
     return lambda v: field.get_db_prep_save(v, connection)
+
+
+def _repeat_cached(convert: Converter) -> Converter:
+    """``convert`` remembering its last argument: bulk rows usually share one timestamp."""
+    last: list[Any] = [object(), None]
+
+    def cached(value: Any) -> Any:
+        if value is not last[0]:
+            last[0], last[1] = value, convert(value)
+        return last[1]
+
+    return cached
 
 
 def bulk_insert(
@@ -58,13 +71,18 @@ def bulk_insert(
     table = connection.ops.quote_name(opts.db_table)
     column_sql = ", ".join(connection.ops.quote_name(c) for c in columns)
 
-    def prepared(chunk: Iterable[Sequence[Any]]) -> list[tuple[Any, ...]]:
-        if not any(converters):
-            return [tuple(r) for r in chunk]
-        return [
-            tuple(v if c is None else c(v) for c, v in zip(converters, r, strict=True))
-            for r in chunk
-        ]
+    active = [(i, c) for i, c in enumerate(converters) if c is not None]
+
+    def prepared(chunk: Iterable[Sequence[Any]]) -> list[Sequence[Any]]:
+        if not active:
+            return list(chunk)
+        out: list[Sequence[Any]] = []
+        for r in chunk:
+            row = list(r)
+            for i, c in active:
+                row[i] = c(row[i])
+            out.append(row)
+        return out
 
     count = 0
     it = iter(rows)

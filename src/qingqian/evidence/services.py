@@ -15,6 +15,7 @@ from django.db import transaction
 
 from qingqian.accounts.models import User
 from qingqian.cases.selectors import case_get_for_user
+from qingqian.cases.services import timeline_add
 from qingqian.common import clock
 from qingqian.common.exceptions import ValidationFailed
 from qingqian.compliance.services import audit_record
@@ -231,6 +232,12 @@ def evidence_add(
         created_by=user,
     )
     _log_version(version, "evidence.added")
+    timeline_add(
+        case=case,
+        actor=user,
+        kind="evidence_added",
+        note=f"{item.get_evidence_type_display()} {stored.sha256[:12]}",
+    )
     audit_record(
         actor=user,
         organisation=case.organisation,
@@ -251,10 +258,12 @@ def evidence_version_add(
     data: bytes | IO[bytes],
     reason: str,
     declared_mime: str = "",
+    case_id: int | None = None,
 ) -> EvidenceVersion:
     """A redaction or conversion: a new version pointing to the latest one. The original
     stays stored and logged unchanged."""
-    item = EvidenceItem.objects.select_related("case").filter(pk=item_id).first()
+    items = EvidenceItem.objects.select_related("case").filter(pk=item_id)
+    item = (items if case_id is None else items.filter(case_id=case_id)).first()
     if item is None:
         raise EvidenceError(
             "证据不存在。", "No such evidence item.", code="evidence_not_found", status=404
@@ -286,6 +295,12 @@ def evidence_version_add(
         created_by=user,
     )
     _log_version(version, f"evidence.{'redacted' if kind == 'redaction' else 'converted'}")
+    timeline_add(
+        case=case,
+        actor=user,
+        kind="evidence_version",
+        note=f"v{version.number} {VersionKind(kind).label} {stored.sha256[:12]}",
+    )
     audit_record(
         actor=user,
         organisation=case.organisation,
@@ -305,3 +320,39 @@ def evidence_summary(item: EvidenceItem) -> dict[str, Any]:
             for v in item.versions.select_related("file").order_by("number")
         ],
     }
+
+
+def evidence_version_download(
+    *, user: User, case_id: int, item_id: int, number: int | None = None
+) -> tuple[EvidenceVersion, bytes]:
+    """The bytes of one version (the latest if ``number`` is None) for a user who can see
+    the case; every download is audited."""
+    case = case_get_for_user(user, case_id)
+    versions = EvidenceVersion.objects.select_related("file", "item").filter(
+        item_id=item_id, item__case=case
+    )
+    version = (
+        versions.order_by("-number").first()
+        if number is None
+        else versions.filter(number=number).first()
+    )
+    if version is None:
+        raise EvidenceError(
+            "证据不存在。", "No such evidence item.", code="evidence_not_found", status=404
+        )
+    raw = file_read(version.file)
+    if hashlib.sha256(raw).hexdigest() != version.file.sha256:
+        raise EvidenceError(
+            "存储的文件已损坏（哈希不符），请联系管理员。",
+            "The stored file is corrupt (its hash does not match); contact the administrator.",
+            code="file_corrupt",
+            status=500,
+        )
+    audit_record(
+        actor=user,
+        organisation=case.organisation,
+        action="evidence.download",
+        obj=version.item,
+        after={"version": version.number, "sha256": version.file.sha256},
+    )
+    return version, raw

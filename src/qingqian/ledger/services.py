@@ -20,14 +20,16 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 
 from qingqian.common import clock
+from qingqian.common.bulk import bulk_insert
 from qingqian.common.exceptions import ApplicationError
 from qingqian.ledger.canonical import canonicalize
 from qingqian.ledger.checkpoint import Checkpoint as CheckpointBody
 from qingqian.ledger.checkpoint import sign_checkpoint
 from qingqian.ledger.errors import LedgerError
-from qingqian.ledger.merkle import EMPTY_ROOT, leaf_hash
+from qingqian.ledger.merkle import EMPTY_ROOT, LEAF_PREFIX, leaf_hash
 from qingqian.ledger.models import (
     Checkpoint,
     CheckpointTimestamp,
@@ -39,7 +41,13 @@ from qingqian.ledger.models import (
 )
 from qingqian.ledger.note import SIG_ED25519, SignerKey, parse_note, verify_note
 from qingqian.ledger.selectors import DbBundleReader, DbTileReader, witness_keys
-from qingqian.ledger.tiles import grow_entry_bundles, grow_tiles, root_from_tiles
+from qingqian.ledger.tiles import (
+    BundleId,
+    TileId,
+    grow_entry_bundles,
+    grow_tiles,
+    root_from_tiles,
+)
 
 STATEMENT_VERSION = 1
 INTEGRATE_BATCH = 20_000
@@ -160,24 +168,51 @@ class NewEntry:
 
 
 _SAFE_INT = (1 << 53) - 1
+# Python's escaping with ensure_ascii=False is RFC 8785's for strings; sort_keys orders ASCII
+# member names by code point.
+_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
-def _simple(value: object, depth: int = 0) -> bool:
-    """True if ``json.dumps(sort_keys=True)`` gives the RFC 8785 form of ``value``: ASCII
-    member names (so code-point order is UTF-16 order), no floats, safe integers."""
+def _scalar(value: object) -> bool:
     if value is None or isinstance(value, str | bool):
         return True
     if isinstance(value, int):
         return -_SAFE_INT <= value <= _SAFE_INT
+    return False
+
+
+def _simple(value: object, depth: int = 0) -> bool:
+    """True if ``json.dumps(sort_keys=True)`` gives the RFC 8785 form of ``value``: ASCII
+    member names (so code-point order is UTF-16 order), no floats, safe integers, at most
+    16 levels. Exact-type checks inline (this runs once per statement on the bulk path);
+    subclasses fall back to ``isinstance``."""
+    kind = type(value)
+    if kind is dict:
+        try:
+            if not "".join(value).isascii():  # type: ignore[arg-type]
+                return False
+        except TypeError:  # a key that is not a string
+            return False
+        members: Iterable[object] = value.values()  # type: ignore[attr-defined]
+    elif kind is list:
+        members = value  # type: ignore[assignment]
+    elif isinstance(value, dict | list):
+        return False
+    else:
+        return _scalar(value)
     if depth > 16:
         return False
-    if isinstance(value, dict):
-        return all(
-            isinstance(k, str) and k.isascii() and _simple(v, depth + 1) for k, v in value.items()
-        )
-    if isinstance(value, list):
-        return all(_simple(v, depth + 1) for v in value)
-    return False
+    for member in members:
+        kind = type(member)
+        if kind is str or member is None or kind is bool:
+            continue
+        if kind is int:
+            if -_SAFE_INT <= member <= _SAFE_INT:  # type: ignore[operator]
+                continue
+            return False
+        if not _simple(member, depth + 1):
+            return False
+    return True
 
 
 def canonical_statement(statement: Mapping[str, Any]) -> bytes:
@@ -186,9 +221,7 @@ def canonical_statement(statement: Mapping[str, Any]) -> bytes:
     8785's); anything else, and any lone surrogate, goes through the kernel."""
     if isinstance(statement, dict) and _simple(statement):
         try:
-            return json.dumps(
-                statement, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-            ).encode("utf-8")
+            return _JSON.encode(statement).encode("utf-8")
         except UnicodeEncodeError:
             pass
     return canonicalize(statement)
@@ -219,24 +252,24 @@ def ledger_append(
 
 
 def ledger_append_many(entries: Iterable[NewEntry]) -> int:
-    """Bulk variant: one multi-row insert per chunk, no model instances. Returns the count."""
+    """Bulk variant: statements canonicalised and leaf-hashed here (integration reads the
+    stored hash and never rehashes), rows sent with ``common.bulk.bulk_insert`` (``COPY`` on
+    PostgreSQL, one prepared ``executemany`` on SQLite), no model instances. Returns the
+    count."""
     now = clock.now()
+    sha256 = hashlib.sha256
     rows = []
     for item in entries:
         data = _encode(item.statement)
-        rows.append((data, leaf_hash(data), item.kind[:48], item.case_id, now))
+        rows.append((data, sha256(LEAF_PREFIX + data).digest(), item.kind[:48], item.case_id, now))
     if not rows:
         return 0
-    table = connection.ops.quote_name(LogEntry._meta.db_table)
-    columns = ", ".join(
-        connection.ops.quote_name(name)
-        for name in ("statement", "leaf_hash", "kind", "case_id", "created_at")
+    bulk_insert(
+        LogEntry,
+        ("statement", "leaf_hash", "kind", "case_id", "created_at"),
+        rows,
+        batch_size=INTEGRATE_BATCH,
     )
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s)",  # noqa: S608
-            rows,
-        )
     _schedule_integration()
     return len(rows)
 
@@ -289,29 +322,77 @@ def _state_locked() -> LogState:
 
 
 def _assign_indices(pairs: Sequence[tuple[int, int]]) -> None:
-    """Set ``index`` for ``(id, index)`` pairs in one statement (PostgreSQL) or one
-    prepared statement run many times (SQLite)."""
+    """Set ``index`` for ``(id, index)`` pairs. When the ids read are one contiguous run
+    (the usual case) a single range update does it: ids are unique, so a run of ``k``
+    distinct ids between ``a`` and ``a + k - 1`` leaves no other row in that range, whatever
+    commits concurrently. Otherwise one statement over arrays (PostgreSQL) or one prepared
+    statement run many times (SQLite)."""
+    if not pairs:
+        return
     table = connection.ops.quote_name(LogEntry._meta.db_table)
     index = connection.ops.quote_name("index")
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
+        if pairs[-1][0] - pairs[0][0] == len(pairs) - 1:
+            cursor.execute(
+                f"UPDATE {table} SET {index} = id - %s WHERE id BETWEEN %s AND %s",  # noqa: S608
+                [pairs[0][0] - pairs[0][1], pairs[0][0], pairs[-1][0]],
+            )
+        elif connection.vendor == "postgresql":
             cursor.execute(
                 f"UPDATE {table} AS e SET {index} = u.idx "  # noqa: S608
                 "FROM unnest(%s::bigint[], %s::bigint[]) AS u(id, idx) WHERE e.id = u.id",
                 [[p[0] for p in pairs], [p[1] for p in pairs]],
-            )
-        elif pairs and pairs[-1][0] - pairs[0][0] == len(pairs) - 1:
-            # SQLite holds the database write lock for the whole transaction, so the pending
-            # rows with ids in this contiguous range are exactly the ones read.
-            cursor.execute(
-                f"UPDATE {table} SET {index} = id - %s WHERE id BETWEEN %s AND %s",  # noqa: S608
-                [pairs[0][0] - pairs[0][1], pairs[0][0], pairs[-1][0]],
             )
         else:
             cursor.executemany(
                 f"UPDATE {table} SET {index} = %s WHERE id = %s",  # noqa: S608
                 [(position, pk) for pk, position in pairs],
             )
+
+
+_UPSERT_MAX = 32  # below this many rows an upsert statement beats delete + bulk insert
+
+
+def _store_tiles(tiles: Mapping[TileId, bytes], bundles: Mapping[BundleId, bytes]) -> None:
+    """Store the grown tiles and bundles (one row per coordinate, the widest version).
+
+    A small integration (one event per commit) upserts its few rows. A large one replaces:
+    only the right edge of the log (at most one partial tile per level and one partial
+    bundle) can already be stored, so those rows are deleted in one statement each and the
+    batch goes in with ``bulk_insert`` (``COPY`` on PostgreSQL) instead of a per-row upsert.
+    Runs under the ``LogState`` lock."""
+    tile_rows = [
+        LogTile(level=t.level, index=t.index, width=t.width, data=d) for t, d in tiles.items()
+    ]
+    bundle_rows = [LogBundle(index=b.index, width=b.width, data=d) for b, d in bundles.items()]
+    if len(tile_rows) + len(bundle_rows) <= _UPSERT_MAX:
+        LogTile.objects.bulk_create(
+            tile_rows,
+            update_conflicts=True,
+            unique_fields=["level", "index"],
+            update_fields=["width", "data"],
+        )
+        LogBundle.objects.bulk_create(
+            bundle_rows,
+            update_conflicts=True,
+            unique_fields=["index"],
+            update_fields=["width", "data"],
+        )
+        return
+    stale = Q(pk__in=[])
+    for level in {t.level for t in tiles}:
+        stale |= Q(level=level, index__in=[t.index for t in tiles if t.level == level])
+    LogTile.objects.filter(stale).delete()
+    if bundles:
+        LogBundle.objects.filter(index__in=[b.index for b in bundles]).delete()
+    bulk_insert(
+        LogTile,
+        ("level", "index", "width", "data"),
+        [(r.level, r.index, r.width, r.data) for r in tile_rows],
+    )
+    bulk_insert(
+        LogBundle, ("index", "width", "data"), [(r.index, r.width, r.data) for r in bundle_rows]
+    )
 
 
 def _integrate_batch(state: LogState, batch: int) -> int:
@@ -328,20 +409,7 @@ def _integrate_batch(state: LogState, batch: int) -> int:
     tiles = grow_tiles(size, hashes, DbTileReader())
     bundles = grow_entry_bundles(size, statements, DbBundleReader())
     _assign_indices([(row[0], size + n) for n, row in enumerate(pending)])
-    LogTile.objects.bulk_create(
-        [LogTile(level=t.level, index=t.index, width=t.width, data=d) for t, d in tiles.items()],
-        update_conflicts=True,
-        unique_fields=["level", "index"],
-        update_fields=["width", "data"],
-        batch_size=500,
-    )
-    LogBundle.objects.bulk_create(
-        [LogBundle(index=b.index, width=b.width, data=d) for b, d in bundles.items()],
-        update_conflicts=True,
-        unique_fields=["index"],
-        update_fields=["width", "data"],
-        batch_size=500,
-    )
+    _store_tiles(tiles, bundles)
     new_size = size + len(pending)
     state.size = new_size
     state.root_hash = root_from_tiles(new_size, DbTileReader(tiles))
@@ -357,10 +425,19 @@ def _publish(state: LogState) -> Checkpoint | None:
     body = CheckpointBody(settings.QINGQIAN_LOG_ORIGIN, state.size, root)
     note = sign_checkpoint(body, log_signer())
     checkpoint = Checkpoint.objects.create(size=state.size, root_hash=root, note=note.encode())
+    if getattr(settings, "QINGQIAN_TIMESTAMP_AUTHORITY", None) or getattr(
+        settings, "QINGQIAN_TSA_URL", ""
+    ):
+        # After commit and robust: a slow, unreachable or misconfigured authority never
+        # holds the log lock or fails the integration; the checkpoint just has no token.
+        transaction.on_commit(lambda: _timestamp_published(checkpoint), robust=True)
+    return checkpoint
+
+
+def _timestamp_published(checkpoint: Checkpoint) -> None:
     authority = timestamp_authority()
     if authority is not None:
-        transaction.on_commit(lambda: checkpoint_timestamp(checkpoint, authority), robust=True)
-    return checkpoint
+        checkpoint_timestamp(checkpoint, authority)
 
 
 def ledger_integrate(*, batch: int = INTEGRATE_BATCH) -> Checkpoint | None:
@@ -423,11 +500,14 @@ def cosignature_add(*, size: int, line: str) -> Cosignature:
 
 
 def timestamp_authority() -> Any:
-    """The configured RFC 3161-style authority adapter (``QINGQIAN_TIMESTAMP_AUTHORITY``:
-    an object or a dotted path to a zero-argument factory), or None."""
+    """The configured time-stamping authority adapter, or None:
+    ``QINGQIAN_TIMESTAMP_AUTHORITY`` (an object or a dotted path to a zero-argument factory)
+    if set, else an RFC 3161 authority from ``QINGQIAN_TSA_URL`` / ``QINGQIAN_TSA_ROOTS``."""
     configured = getattr(settings, "QINGQIAN_TIMESTAMP_AUTHORITY", None)
     if configured is None or configured == "":
-        return None
+        from qingqian.ledger.timestamping import authority_from_settings
+
+        return authority_from_settings()
     if isinstance(configured, str):
         from django.utils.module_loading import import_string
 
@@ -436,9 +516,9 @@ def timestamp_authority() -> Any:
 
 
 def checkpoint_timestamp(checkpoint: Checkpoint, authority: Any) -> CheckpointTimestamp:
-    """Ask ``authority`` for a timestamp on the SHA-256 of the signed checkpoint note."""
-    digest = hashlib.sha256(checkpoint.note.encode("utf-8")).digest()
-    token = authority.timestamp(digest)
+    """Ask ``authority`` for a timestamp over the signed checkpoint note (the token's
+    message imprint is SHA-256 of the note's bytes)."""
+    token = authority.timestamp(checkpoint.note.encode("utf-8"))
     return CheckpointTimestamp.objects.create(
         checkpoint=checkpoint,
         authority=token.authority,

@@ -70,6 +70,8 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
     "strategy_step": ("策略步骤", "Strategy step"),
     "strategy_ended": ("策略结束", "Strategy ended"),
     "strategy_none": ("无适用策略", "No playbook applies"),
+    "evidence_added": ("新增证据", "Evidence added"),
+    "evidence_version": ("证据新版本", "New evidence version"),
 }
 
 

@@ -1,0 +1,122 @@
+"""The bulk append path: the fast canonical encoder's edges and what ``bulk_insert`` stores."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+import pytest
+from django.db import transaction
+
+from qingqian.ledger import services
+from qingqian.ledger.canonical import canonicalize
+from qingqian.ledger.errors import LedgerError
+from qingqian.ledger.merkle import leaf_hash
+from qingqian.ledger.models import LogEntry
+
+
+class _Kind(enum.IntEnum):
+    A = 3
+
+
+class _Text(str):
+    pass
+
+
+def _nested(depth: int) -> dict[str, Any]:
+    value: dict[str, Any] = {"x": 1}
+    for _ in range(depth):
+        value = {"x": [value]}
+    return value
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        {"z": 1, "a": "b", "m": None, "t": True, "f": False},
+        {"é": 1, "e": 2, "\U0001f600": 3, "\uff61": 4},  # non-ASCII names: kernel ordering
+        {"n": 2**53 - 1, "m": -(2**53) + 1},
+        {"k": _Kind.A, "s": _Text("x")},
+        {"a": [1, [2, [3, {"b": "c"}]]]},
+        {"text": "line\nbreak \u2028 \x7f \ud7ff 中文"},
+        _nested(10),
+    ],
+)
+def test_fast_encoder_matches_the_kernel(statement: dict[str, Any]) -> None:
+    assert services.canonical_statement(statement) == canonicalize(statement)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [{"f": 1.5}, {"big": 2**53}, {1: "x"}, {"a": [0.5]}, {"a": b"bytes"}],
+)
+def test_fast_encoder_defers_what_it_cannot_prove_to_the_kernel(
+    statement: dict[Any, Any],
+) -> None:
+    try:
+        expected: bytes | None = canonicalize(statement)
+    except LedgerError:
+        expected = None
+    if expected is None:
+        with pytest.raises(LedgerError):
+            services.canonical_statement(statement)
+    else:
+        assert services.canonical_statement(statement) == expected
+
+
+@pytest.mark.django_db
+def test_bulk_append_stores_statements_hashes_and_kinds() -> None:
+    items = [
+        services.NewEntry("case.opened" + "x" * 60, 5, {"n": 1, "salt": "01"}),
+        services.NewEntry("case.paid", None, b'{"n":2}'),
+    ]
+    with transaction.atomic():
+        assert services.ledger_append_many(items) == 2
+        assert services.ledger_append_many([]) == 0
+    rows = list(
+        LogEntry.objects.order_by("id").values_list("statement", "leaf_hash", "kind", "case_id")
+    )
+    assert [bytes(r[0]) for r in rows] == [b'{"n":1,"salt":"01"}', b'{"n":2}']
+    assert [bytes(r[1]) for r in rows] == [leaf_hash(bytes(r[0])) for r in rows]
+    assert [r[2] for r in rows] == ["case.opened" + "x" * 37, "case.paid"]
+    assert [r[3] for r in rows] == [5, None]
+    assert LogEntry.objects.filter(index__isnull=True, created_at__isnull=False).count() == 2
+
+
+@pytest.mark.django_db
+def test_bulk_append_rejects_an_oversized_statement_and_writes_nothing() -> None:
+    items = [
+        services.NewEntry("ok", None, {"n": 1}),
+        services.NewEntry("big", None, {"blob": "x" * 70_000}),
+    ]
+    with pytest.raises(LedgerError), transaction.atomic():
+        services.ledger_append_many(items)
+    assert LogEntry.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("first", [1, 4_000])
+def test_large_integrations_replace_the_right_edge(first: int) -> None:
+    """Over the upsert threshold tiles and bundles are replaced by delete + bulk insert:
+    the partial right edge of the earlier integration must end up at its full width."""
+    from qingqian.ledger import selectors
+    from qingqian.ledger.merkle import root_from_entries
+    from qingqian.ledger.models import LogBundle, LogState, LogTile
+
+    for start, count in ((0, first), (first, 9_000 - first)):
+        with transaction.atomic():
+            services.ledger_append_many(
+                services.NewEntry("t", None, {"n": n, "salt": "00"})
+                for n in range(start, start + count)
+            )
+        services.ledger_integrate()
+    statements = [
+        bytes(s) for s in LogEntry.objects.order_by("index").values_list("statement", flat=True)
+    ]
+    assert len(statements) == 9_000
+    assert bytes(LogState.objects.get(pk=1).root_hash) == root_from_entries(statements)
+    assert LogTile.objects.filter(level=0).count() == 36  # 35 full + one of width 40
+    assert LogTile.objects.get(level=0, index=35).width == 9_000 - 35 * 256
+    assert LogBundle.objects.get(index=15).width == 256
+    for index in (0, first - 1, first, 8_999):
+        selectors.inclusion_proof(index, 9_000).verify()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -217,3 +218,23 @@ LOGGING = {
 QINGQIAN_CONTACT_TRANSCRIPT_HOOK = os.environ.get(
     "QINGQIAN_CONTACT_TRANSCRIPT_HOOK", "qingqian.contact.followups.transcript_event_handle"
 )
+
+# Contact channels and the contact policy in force (docs/contact-gate.md). Without provider
+# keys the SMS adapter refuses to send (code sms_not_configured).
+QINGQIAN_CONTACT_POLICY = os.environ.get("QINGQIAN_CONTACT_POLICY", "cn-default")
+QINGQIAN_SMS_ACCESS_KEY_ID = os.environ.get("QINGQIAN_SMS_ACCESS_KEY_ID", "")
+QINGQIAN_SMS_ACCESS_KEY_SECRET = os.environ.get("QINGQIAN_SMS_ACCESS_KEY_SECRET", "")
+QINGQIAN_SMS_SIGN_NAME = os.environ.get("QINGQIAN_SMS_SIGN_NAME", "清欠")
+# {"purpose": "SMS_123456", ...}: the provider's approved template code per message purpose
+QINGQIAN_SMS_TEMPLATES = json.loads(os.environ.get("QINGQIAN_SMS_TEMPLATES", "{}"))
+QINGQIAN_VOICE_PROVIDER_URL = os.environ.get("QINGQIAN_VOICE_PROVIDER_URL", "")
+QINGQIAN_VOICE_WEBHOOK_SECRET = os.environ.get("QINGQIAN_VOICE_WEBHOOK_SECRET", "")
+# E-mail (contact channel, one-time codes): Django's SMTP backend when a host is given.
+if os.environ.get("QINGQIAN_EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["QINGQIAN_EMAIL_HOST"]
+    EMAIL_PORT = int(os.environ.get("QINGQIAN_EMAIL_PORT", "587"))
+    EMAIL_HOST_USER = os.environ.get("QINGQIAN_EMAIL_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("QINGQIAN_EMAIL_PASSWORD", "")
+    EMAIL_USE_TLS = os.environ.get("QINGQIAN_EMAIL_TLS", "1") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("QINGQIAN_EMAIL_FROM", "清欠 Qingqian <noreply@localhost>")

@@ -237,4 +237,6 @@ if os.environ.get("QINGQIAN_EMAIL_HOST"):
     EMAIL_HOST_USER = os.environ.get("QINGQIAN_EMAIL_USER", "")
     EMAIL_HOST_PASSWORD = os.environ.get("QINGQIAN_EMAIL_PASSWORD", "")
     EMAIL_USE_TLS = os.environ.get("QINGQIAN_EMAIL_TLS", "1") == "1"
+else:  # development and the demo: messages are printed, never sent
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("QINGQIAN_EMAIL_FROM", "清欠 Qingqian <noreply@localhost>")

@@ -222,6 +222,8 @@ QINGQIAN_CONTACT_TRANSCRIPT_HOOK = os.environ.get(
 # Contact channels and the contact policy in force (docs/contact-gate.md). Without provider
 # keys the SMS adapter refuses to send (code sms_not_configured).
 QINGQIAN_CONTACT_POLICY = os.environ.get("QINGQIAN_CONTACT_POLICY", "cn-default")
+# The callback number printed in reminders and notices the strategy engine sends.
+QINGQIAN_CONTACT_PHONE = os.environ.get("QINGQIAN_CONTACT_PHONE", "")
 QINGQIAN_SMS_ACCESS_KEY_ID = os.environ.get("QINGQIAN_SMS_ACCESS_KEY_ID", "")
 QINGQIAN_SMS_ACCESS_KEY_SECRET = os.environ.get("QINGQIAN_SMS_ACCESS_KEY_SECRET", "")
 QINGQIAN_SMS_SIGN_NAME = os.environ.get("QINGQIAN_SMS_SIGN_NAME", "清欠")

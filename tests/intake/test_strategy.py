@@ -185,3 +185,40 @@ def test_pages(accepted_case: Any, users: dict[str, Any], client: Any) -> None:
     assert client.get("/strategy/playbooks/judicial/").status_code == 403
     client.force_login(users["creditor"])
     assert client.get("/strategy/").status_code == 403
+
+
+def test_an_sms_step_is_sent_on_the_gates_decision(accepted_case: Any, debtor: Any) -> None:
+    """A step's SMS goes out through the channel on the very attempt the gate allowed; a
+    debtor with no number on file gets nothing, and the step says why."""
+    from qingqian.contact.channels.base import Delivery, use_adapter
+    from qingqian.contact.models import ContactAttempt
+
+    sent: list[Any] = []
+
+    class Fake:
+        def send(self, attempt: Any, message: Any) -> Delivery:
+            sent.append(message)
+            return Delivery(channel="sms", provider_ref=f"fake-{len(sent)}")
+
+    [run] = strategy_start(case=accepted_case, actor=None)
+    step = StrategyStep.objects.get(run=run, index=0)
+    StrategyStep.objects.filter(pk=step.pk).update(kind="sms_reminder", channels=["sms"])
+    with use_adapter("sms", Fake()):
+        done = strategy_step_execute(step_id=step.pk)
+    assert done.state == "sent", done.reasons
+    [message] = sent
+    assert accepted_case.reference in message.body
+    attempt = ContactAttempt.objects.get(case=accepted_case, channel="sms")
+    assert attempt.allowed and attempt.sent_at is not None and attempt.provider_ref == "fake-1"
+    assert "已发送" in TimelineEvent.objects.filter(kind="strategy_step").last().note
+    # No number on file: nothing is sent, and the step is skipped saying why.
+    type(debtor).objects.filter(pk=debtor.pk).update(phone_enc="", phone_hash="")
+    nxt = StrategyStep.objects.get(run=run, index=1)
+    StrategyStep.objects.filter(pk=nxt.pk).update(
+        kind="sms_reminder", channels=["sms"], due_on=NOON.date()
+    )
+    with use_adapter("sms", Fake()):
+        skipped = strategy_step_execute(step_id=nxt.pk)
+    assert skipped.state == "skipped"
+    assert skipped.reasons[0]["reasons"][0]["code"] == "no_recipient"
+    assert len(sent) == 1

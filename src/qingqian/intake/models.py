@@ -105,6 +105,7 @@ class StrategyRun(models.Model):
 class StepState(models.TextChoices):
     SCHEDULED = "scheduled", _("已排期")
     AUTHORIZED = "authorized", _("已获准，待执行")
+    SENT = "sent", _("已发送")
     HANDED_OVER = "handed_over", _("已交律师/调解员")
     SKIPPED = "skipped", _("已跳过")
 

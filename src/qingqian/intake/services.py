@@ -17,6 +17,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 
@@ -25,7 +26,7 @@ from qingqian.cases.lifecycle import State
 from qingqian.cases.models import Case, CaseParty, Invoice, PartyRole
 from qingqian.cases.services import timeline_add
 from qingqian.common import clock
-from qingqian.common.exceptions import PermissionDenied
+from qingqian.common.exceptions import ApplicationError, PermissionDenied
 from qingqian.compliance.services import audit_record
 from qingqian.intake.models import (
     InvoiceDispute,
@@ -317,14 +318,56 @@ def strategy_start(*, case: Case, actor: User | None) -> list[StrategyRun]:
     return runs
 
 
-def _authorize_contact(
+#: Channels a step sends by itself (a person makes calls and visits), with the message
+#: template and where the recipient comes from.
+SENT_BY_STEP = {"sms": "reminder", "letter": "legal_notice"}
+
+
+def _recipient(party: Party, channel: str) -> str:
+    """The clear recipient the step sends to: the phone (decrypted here only to send; the
+    delivery is audited with the masked number) or the postal address; ``""`` if none."""
+    from qingqian.common import crypto
+
+    if channel == "sms":
+        return crypto.decrypt(party.phone_enc) if party.phone_enc else ""
+    if channel == "letter":
+        return party.address.strip()
+    return ""
+
+
+def _contact(
     *, case: Case, party: Party, channel: str, actor: User
-) -> tuple[bool, list[dict[str, Any]]]:
-    """The one call into the contact gate (``contact.services.contact_attempt_authorize``)."""
+) -> tuple[bool, list[dict[str, Any]], str]:
+    """Ask the contact gate (``contact.services.contact_attempt_authorize``) and, for an SMS or
+    a letter it allows, send the message on that very decision through the channel
+    (``contact.channels.deliver``). Returns (allowed, reasons, what was done)."""
+    from qingqian.contact.channels.base import deliver, render_message
     from qingqian.contact.services import contact_attempt_authorize
 
-    attempt = contact_attempt_authorize(case=case, party=party, channel=channel, actor=actor)
-    return bool(attempt.allowed), list(attempt.reasons or [])
+    template = SENT_BY_STEP.get(channel)
+    to = _recipient(party, channel) if template else ""
+    if template and not to:
+        why = {"code": "no_recipient", "message": "没有登记可用的号码或地址 / no number or address"}
+        return False, [why], ""
+    attempt = contact_attempt_authorize(
+        case=case, party=party, channel=channel, actor=actor, number=to or None
+    )
+    if not attempt.allowed or not template:
+        return bool(attempt.allowed), list(attempt.reasons or []), ""
+    context = {
+        "firm": case.organisation.name,
+        "name": party.name,
+        "creditor": case.creditor.name,
+        "amount": f"{case.outstanding:,.2f}",
+        "reference": case.reference,
+        "phone": getattr(settings, "QINGQIAN_CONTACT_PHONE", ""),
+    }
+    try:
+        message = render_message(attempt, template=template, context=context, to=to)
+        delivery = deliver(attempt, message)
+    except ApplicationError as exc:  # not configured, refused: the step says why
+        return False, [{"code": exc.code, "message": exc.message_zh}], ""
+    return True, [], f"sent:{delivery.provider_ref}"
 
 
 def _step_actor(case: Case, gate_channel: str) -> User:
@@ -353,12 +396,15 @@ def strategy_step_execute(*, step_id: int) -> StrategyStep:
     gate = [GATE_CHANNEL[c] for c in step.channels if c in GATE_CHANNEL]
     allowed: list[str] = []
     reasons: list[dict[str, Any]] = []
+    sent: list[str] = []
     for channel in gate:
-        ok, why = _authorize_contact(
+        ok, why, done = _contact(
             case=case, party=party, channel=channel, actor=_step_actor(case, channel)
         )
         if ok:
             allowed.append(channel)
+            if done:
+                sent.append(channel)
         else:
             reasons.append({"channel": channel, "reasons": why})
     kind = StepKind(step.kind)
@@ -369,9 +415,17 @@ def strategy_step_execute(*, step_id: int) -> StrategyStep:
     elif kind in HANDOVER_KINDS:
         step.state = StepState.HANDED_OVER
         note = f"{label_zh}：已交律师/调解员办理"
+    elif sent and set(sent) == set(allowed):
+        step.state = StepState.SENT
+        note = f"{label_zh}：联系闸门已放行并已发送（{', '.join(sent)}）"
     else:
         step.state = StepState.AUTHORIZED
-        note = f"{label_zh}：联系闸门已放行（{', '.join(allowed)}），待执行"
+        left = [c for c in allowed if c not in sent]
+        done = f"，已发送 {', '.join(sent)}" if sent else ""
+        note = (
+            f"{label_zh}：联系闸门已放行（{', '.join(allowed)}）{done}，"
+            f"待人工执行 {', '.join(left)}"
+        )
     step.reasons = reasons
     step.executed_at = clock.now()
     step.cost = (

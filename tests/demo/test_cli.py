@@ -46,8 +46,13 @@ def test_json_then_idempotent_json() -> None:
 
 
 def test_text_output_is_a_login_table() -> None:
+    from qingqian.scoring.models import CaseScore
+
     text = _run("--cases", "20")
     assert "demo data loaded" in text and "20 cases" in text
+    # the open cases are scored at once, so the work queue is ordered from the first login
+    scored = CaseScore.objects.filter(is_latest=True).count()
+    assert scored > 0 and f"({scored} scored)" in text
     lines = text.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("username"))
     table = [line.split() for line in lines[header + 1 :] if line.strip()]

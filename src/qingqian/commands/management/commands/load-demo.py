@@ -11,9 +11,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from qingqian.accounts.models import Organisation
 from qingqian.accounts.roles import ROLE_LABELS, Role
-from qingqian.demo.catalogue import PASSWORD
+from qingqian.common import clock
+from qingqian.demo.catalogue import ORG_CODE, PASSWORD
 from qingqian.demo.generator import DemoError, load_demo
+from qingqian.scoring.services import rescore_organisation
 
 
 class Command(BaseCommand):
@@ -37,6 +40,12 @@ class Command(BaseCommand):
             result = load_demo(cases=opts["cases"], seed=opts["seed"])
         except DemoError as exc:
             raise CommandError(exc.message, returncode=2) from exc
+        scored = 0
+        if result.created:
+            # The debt radar scores the portfolio as a nightly `qingqian daily` would, so the
+            # work queue and the case pages show scores from the first login.
+            org = Organisation.objects.get(short_code=ORG_CODE)
+            scored = rescore_organisation(org.pk, at=clock.today())["scored"]
         seconds = time.perf_counter() - started
         if opts["json"]:
             self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))
@@ -44,7 +53,7 @@ class Command(BaseCommand):
         if result.created:
             self.stdout.write(
                 f"演示数据已载入 / demo data loaded: {result.organisation}, "
-                f"{result.cases} cases in {seconds:.1f} s"
+                f"{result.cases} cases ({scored} scored) in {seconds:.1f} s"
             )
         else:
             self.stdout.write(

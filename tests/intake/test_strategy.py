@@ -222,3 +222,14 @@ def test_an_sms_step_is_sent_on_the_gates_decision(accepted_case: Any, debtor: A
     assert skipped.state == "skipped"
     assert skipped.reasons[0]["reasons"][0]["code"] == "no_recipient"
     assert len(sent) == 1
+
+
+def test_the_case_panel_names_playbook_arm_and_channels(accepted_case: Any) -> None:
+    strategy_start(case=accepted_case, actor=None)
+    [row] = case_next_steps(accepted_case)
+    assert row["playbook_name"] != row["run"].playbook_key  # its name, not its key
+    assert row["arm_label"] in ("主策略", "挑战策略")
+    labels = {"短信", "电话", "电子邮件", "信函", "上门", "法院"}
+    assert row["channel_labels"] and set(row["channel_labels"]) <= labels
+    [en] = case_next_steps(accepted_case, en=True)
+    assert en["arm_label"] in ("champion", "challenger")

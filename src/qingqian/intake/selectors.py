@@ -23,6 +23,19 @@ from qingqian.intake.playbooks import (
 )
 from qingqian.intake.services import WORKING_STATES, debtor_view, playbooks_data
 
+CHANNEL_LABELS: dict[str, tuple[str, str]] = {
+    "sms": ("短信", "SMS"),
+    "call": ("电话", "call"),
+    "email": ("电子邮件", "e-mail"),
+    "letter": ("信函", "letter"),
+    "in_person": ("上门", "visit"),
+    "court": ("法院", "court"),
+}
+ARM_LABELS: dict[str, tuple[str, str]] = {
+    "champion": ("主策略", "champion"),
+    "challenger": ("挑战策略", "challenger"),
+}
+
 
 def case_next_steps(case: Case, *, en: bool = False) -> list[dict[str, Any]]:
     """Per debtor of the case: the run in force, its next scheduled step and why."""
@@ -31,6 +44,11 @@ def case_next_steps(case: Case, *, en: bool = False) -> list[dict[str, Any]]:
         "party_id", flat=True
     )
     runs = StrategyRun.objects.filter(debtor_id__in=list(debtor_ids)).select_related("debtor")
+    lang = 1 if en else 0
+    names = {
+        d.get("key"): d.get("name_en" if en else "name_zh") or d.get("key")
+        for d in playbooks_data(case.organisation)
+    }
     for run in runs.order_by("-status", "-created_at"):
         if any(o["run"].debtor_id == run.debtor_id for o in out):
             continue
@@ -46,6 +64,11 @@ def case_next_steps(case: Case, *, en: bool = False) -> list[dict[str, Any]]:
                 "run": run,
                 "step": step,
                 "step_label": label,
+                "playbook_name": names.get(run.playbook_key, run.playbook_key),
+                "arm_label": ARM_LABELS.get(run.arm, (run.arm, run.arm))[lang],
+                "channel_labels": [
+                    CHANNEL_LABELS.get(c, (c, c))[lang] for c in (step.channels if step else [])
+                ],
                 "done": [
                     {"step": s, "label": STEP_LABELS[StepKind(s.kind)][1 if en else 0]}
                     for s in last.order_by("index")

@@ -87,3 +87,15 @@ def evidence_strength(
     met = tuple(item for item in CHECKLIST if checks[item])
     missing = tuple(item for item in CHECKLIST if not checks[item])
     return StrengthResult(sum(item.weight for item in met), met, missing)
+
+
+def strength_level(score: int) -> str:
+    """The 0–100 checklist score as the level the feasibility kernel and the debt radar
+    use: strong ≥ 80, medium ≥ 40, weak > 0, else none (weights 40/40/20)."""
+    if score >= 80:
+        return "strong"
+    if score >= 40:
+        return "medium"
+    if score > 0:
+        return "weak"
+    return "none"

@@ -19,7 +19,7 @@ from qingqian.cases.models import Case, PartyRole, TimelineEvent
 from qingqian.cases.selectors import case_get_for_user, cases_visible_to
 from qingqian.common.exceptions import NotFound
 from qingqian.evidence.models import EvidenceItem
-from qingqian.evidence.strength import evidence_strength
+from qingqian.evidence.strength import evidence_strength, strength_level
 from qingqian.intake.feasibility import CaseFacts, Evidence
 from qingqian.intake.fee_rules import OrgType, PricingSchedule, price_disclosure
 from qingqian.reports.models import FeasibilityReport, FeeScheduleRow
@@ -103,17 +103,6 @@ class FactsContext:
     evidence_score: int | None
 
 
-def _strength_level(score: int) -> str:
-    """The vault's 0–100 checklist score as the kernel's level (weights 40/40/20)."""
-    if score >= 80:
-        return "strong"
-    if score >= 40:
-        return "medium"
-    if score > 0:
-        return "weak"
-    return "none"
-
-
 def case_facts(case: Case, *, today: dt.date) -> tuple[CaseFacts, FactsContext]:
     """Everything the case knows, as the kernel's :class:`CaseFacts`."""
     debtor_link = (
@@ -128,7 +117,7 @@ def case_facts(case: Case, *, today: dt.date) -> tuple[CaseFacts, FactsContext]:
         "money_flow": Evidence.UNKNOWN,
         "debtor_identity": Evidence.PRESENT if identified else Evidence.UNKNOWN,
     }
-    strength_level: str | None = None
+    level: str | None = None
     score: int | None = None
     if count:
         result = evidence_strength(
@@ -143,7 +132,7 @@ def case_facts(case: Case, *, today: dt.date) -> tuple[CaseFacts, FactsContext]:
             elif code != "debtor_identity" or not identified:
                 evidence[code] = Evidence.MISSING
         score = result.score
-        strength_level = _strength_level(score)
+        level = strength_level(score)
     org_type = organisation_type(case.organisation)
     choice = default_schedule(org_type, today)
     facts = CaseFacts(
@@ -160,7 +149,7 @@ def case_facts(case: Case, *, today: dt.date) -> tuple[CaseFacts, FactsContext]:
         written_agreement=evidence["written_agreement"],
         money_flow=evidence["money_flow"],
         debtor_identity=evidence["debtor_identity"],
-        evidence_strength=strength_level,
+        evidence_strength=level,
         debtor_kind=debtor.kind if debtor and debtor.kind in ("person", "company") else None,
         fee_schedule=choice.pricing,
         organisation_type=org_type,

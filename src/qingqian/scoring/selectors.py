@@ -29,7 +29,7 @@ from qingqian.cases.models import Case, CaseParty, PartyRole
 from qingqian.cases.selectors import cases_visible_to
 from qingqian.contact.models import ContactAttempt
 from qingqian.evidence.models import EvidenceItem
-from qingqian.evidence.strength import evidence_strength
+from qingqian.evidence.strength import evidence_strength, strength_level
 from qingqian.payments.models import Payment as PaymentRow
 from qingqian.scoring.features import CaseFacts, Payment
 from qingqian.scoring.features import ContactAttempt as ContactFact
@@ -44,17 +44,6 @@ CONNECTED_OUTCOMES = frozenset({"connected"})
 
 #: Case states in which nobody works the debt (closed, refused, or not yet accepted).
 INACTIVE_STATES: tuple[str, ...] = ("closed", "rejected", "intake")
-
-
-def strength_level(score: int) -> str:
-    """The vault's 0–100 checklist score as the feature's level (weights 40/40/20)."""
-    if score >= 80:
-        return "strong"
-    if score >= 40:
-        return "medium"
-    if score > 0:
-        return "weak"
-    return "none"
 
 
 @lru_cache(maxsize=8192)

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm, Role
+from qingqian.cases.models import Case
 from qingqian.cases.selectors import case_get_for_user
 from qingqian.common import clock
 from qingqian.common.exceptions import ApplicationError, ValidationFailed
@@ -29,6 +30,7 @@ from qingqian.contact.services import (
     contact_policy_publish,
 )
 from qingqian.contact.templatetags.contact_tags import is_english
+from qingqian.parties.models import Party
 
 
 def _user(request: HttpRequest) -> User:
@@ -159,23 +161,32 @@ def hold_lift(request: HttpRequest, hold_id: int) -> HttpResponse:
     return redirect("contact:holds")
 
 
+def _posted_case_party(
+    request: HttpRequest, user: User, case_id: int
+) -> tuple[Case, Party | None] | None:
+    """The case a staff member may see and the party of it named by the POSTed ``party``
+    (``None`` for the whole case); ``None`` when either is out of reach (answer 404)."""
+    if not _staff(user):
+        return None
+    try:
+        case = case_get_for_user(user, case_id)
+    except ApplicationError:
+        return None
+    raw = request.POST.get("party", "")
+    if not raw:
+        return case, None
+    link = case.case_parties.select_related("party").filter(party_id=raw).first()
+    return (case, link.party) if link is not None else None
+
+
 @login_required
 @require_POST
 def case_hold_place(request: HttpRequest, case_id: int) -> HttpResponse:
     user = _user(request)
-    if not _staff(user):
+    found = _posted_case_party(request, user, case_id)
+    if found is None:
         return _forbidden(request)
-    try:
-        case = case_get_for_user(user, case_id)
-    except ApplicationError:
-        return _forbidden(request)
-    raw = request.POST.get("party", "")
-    party = None
-    if raw:
-        link = case.case_parties.select_related("party").filter(party_id=raw).first()
-        if link is None:
-            return _forbidden(request)
-        party = link.party
+    case, party = found
     try:
         contact_hold_place(
             case=case,
@@ -246,21 +257,15 @@ def followup_close(request: HttpRequest, followup_id: int) -> HttpResponse:
 def case_notes_analyse(request: HttpRequest, case_id: int) -> HttpResponse:
     """An agent's notes or a chat message about the case, analysed like a call transcript."""
     user = _user(request)
-    if not _staff(user):
+    posted = _posted_case_party(request, user, case_id)
+    if posted is None:
         return _forbidden(request)
-    try:
-        case = case_get_for_user(user, case_id)
-    except ApplicationError:
-        return _forbidden(request)
-    raw = request.POST.get("party", "")
-    link = case.case_parties.select_related("party").filter(party_id=raw).first() if raw else None
-    if raw and link is None:
-        return _forbidden(request)
+    case, party = posted
     source = request.POST.get("source", "notes")
     try:
         found = transcript_analyse(
             case=case,
-            party=link.party if link else None,
+            party=party,
             text=request.POST.get("text", ""),
             source=source,
             actor=user,

@@ -265,7 +265,7 @@ def _request(entry: QueueEntry, channel: Channel, policy: Policy, day: dt.date) 
 class _Pool:
     """Agents (robots or collectors) with a daily capacity each, spread evenly over hours."""
 
-    def __init__(self, capacity: Mapping[Hashable, int], hours: int) -> None:
+    def __init__(self, capacity: Mapping[Any, int], hours: int) -> None:
         self.capacity = dict(capacity)
         self.per_hour = {k: math.ceil(v / max(1, hours)) for k, v in self.capacity.items()}
         self.day: Counter[Hashable] = Counter()

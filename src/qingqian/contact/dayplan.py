@@ -42,7 +42,13 @@ from qingqian.common import clock
 from qingqian.common.exceptions import ValidationFailed
 from qingqian.contact import policy as pol
 from qingqian.contact.models import ContactAttempt, ContactHold
-from qingqian.contact.schedule import COLLECTOR_CAPACITY, ROBOT_CAPACITY, QueueEntry, plan_day
+from qingqian.contact.schedule import (
+    COLLECTOR_CAPACITY,
+    ROBOT_CAPACITY,
+    QueueEntry,
+    plan_day,
+    window_hours,
+)
 from qingqian.contact.services import contact_policy_current, kernel_hold
 from qingqian.intake.models import RunStatus, StepState, StrategyStep
 from qingqian.intake.playbooks import STEP_LABELS, StepKind
@@ -187,6 +193,7 @@ class DayPlanView:
     left_out: tuple[LeftOut, ...]
     not_before: dt.datetime | None = None
     learned_from: int = 0  # call outcomes the hours were learned from
+    window: tuple[int, ...] = ()  # the policy's whole local contact hours
     totals: dict[str, int] = field(default_factory=dict)
 
     def by_channel(self) -> dict[str, list[Slot]]:
@@ -574,6 +581,7 @@ def day_plan(
         not_before=not_before,
         learned_from=sum(n for _, n in portfolio.values()),
         totals=plan.per_channel(),
+        window=tuple(window_hours(policy)),
     )
 
 

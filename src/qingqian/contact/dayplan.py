@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Container, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -37,7 +37,7 @@ from django.db.models.functions import ExtractHour
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Role
-from qingqian.cases.models import Case
+from qingqian.cases.models import Case, CaseParty, PartyRole
 from qingqian.common import clock
 from qingqian.common.exceptions import ValidationFailed
 from qingqian.contact import policy as pol
@@ -262,20 +262,24 @@ def _history(
     organisation: Organisation, parties: Mapping[int, dict[str, Any]], since: dt.datetime
 ) -> dict[int, list[pol.Attempt]]:
     """Each party's allowed attempts the policy can count (by person or by their number),
-    like the gate's own read, for every party at once."""
-    ids = list(parties)
+    like the gate's own read, for every party at once. The organisation's recent attempts
+    are read whole (no list of ids is sent) and sorted to their people here."""
     by_hash: dict[str, list[int]] = defaultdict(list)
     for pid, p in parties.items():
         if p["phone_hash"]:
             by_hash[p["phone_hash"]].append(pid)
     rows = (
         ContactAttempt.objects.filter(organisation=organisation, allowed=True)
-        .filter(Q(party_id__in=ids) | Q(number_hash__in=list(by_hash)))
         .filter(Q(at__gte=since) | Q(outcome="refused") | Q(party_role="third_party"))
         .values_list("at", "channel", "outcome", "party_role", "number_hash", "party_id", "case_id")
     )
     out: dict[int, list[pol.Attempt]] = defaultdict(list)
     for at, channel, outcome, role, nh, pid, cid in rows:
+        owners = set(by_hash.get(nh, ())) if nh else set()
+        if pid in parties:
+            owners.add(pid)
+        if not owners:
+            continue
         attempt = pol.Attempt(
             at=at,
             channel=pol.Channel(channel),
@@ -285,18 +289,16 @@ def _history(
             party_id=str(pid),
             debt_id=str(cid),
         )
-        owners = set(by_hash.get(nh, ())) if nh else set()
-        if pid in parties:
-            owners.add(pid)
         for owner in owners:
             out[owner].append(attempt)
     return out
 
 
 def _hour_stats(
-    organisation: Organisation, party_ids: Iterable[int], since: dt.datetime, tz: Any
+    organisation: Organisation, party_ids: Container[int], since: dt.datetime, tz: Any
 ) -> tuple[dict[int, dict[int, tuple[int, int]]], dict[int, tuple[int, int]]]:
-    """(per party, whole organisation): local hour -> (connected, call attempts)."""
+    """(per party, whole organisation): local hour -> (connected, call attempts), aggregated
+    by the database over the organisation's calls (no list of ids is sent)."""
     calls = ContactAttempt.objects.filter(
         organisation=organisation,
         allowed=True,
@@ -306,13 +308,13 @@ def _hour_stats(
     agg = {"n": Count("id"), "c": Count("id", filter=Q(outcome=pol.Outcome.CONNECTED.value))}
     per: dict[int, dict[int, tuple[int, int]]] = defaultdict(dict)
     for row in (
-        calls.filter(party_id__in=list(party_ids))
-        .annotate(h=ExtractHour("at", tzinfo=tz))
+        calls.annotate(h=ExtractHour("at", tzinfo=tz))
         .values("party_id", "h")
         .annotate(**agg)
         .order_by()
     ):
-        per[row["party_id"]][row["h"]] = (row["c"], row["n"])
+        if row["party_id"] in party_ids:
+            per[row["party_id"]][row["h"]] = (row["c"], row["n"])
     portfolio = {
         row["h"]: (row["c"], row["n"])
         for row in calls.annotate(h=ExtractHour("at", tzinfo=tz))
@@ -324,17 +326,13 @@ def _hour_stats(
 
 
 def _holds(
-    organisation: Organisation, party_ids: list[int], case_party: Mapping[int, int]
+    organisation: Organisation, party_ids: Container[int], case_party: Mapping[int, int]
 ) -> dict[int, list[pol.Hold]]:
     """Holds in force per party: their own, and those on everyone of one of their cases."""
     out: dict[int, list[pol.Hold]] = defaultdict(list)
-    for h in ContactHold.objects.filter(
-        Q(party_id__in=party_ids) | Q(party__isnull=True, case_id__in=list(case_party)),
-        organisation=organisation,
-        lifted_at__isnull=True,
-    ):
+    for h in ContactHold.objects.filter(organisation=organisation, lifted_at__isnull=True):
         owner = h.party_id if h.party_id is not None else case_party.get(h.case_id)
-        if owner is not None:
+        if owner is not None and owner in party_ids:
             out[owner].append(kernel_hold(h))
     return out
 
@@ -411,16 +409,20 @@ def day_plan(
     )
 
     # 3. the people, their cases and the collectors.
-    party_ids = {int(e.debtor_id[1:]) for e in queue if e.debtor_id.startswith("p")}
-    party_ids |= {s["run__debtor_id"] for s in steps}
+    # The open cases' debtors and references come by subquery: no list of ids is sent.
+    step_parties = {s["run__debtor_id"] for s in steps}
+    debtors = CaseParty.objects.filter(case__in=cases_qs, role=PartyRole.DEBTOR)
     parties: dict[int, dict[str, Any]] = {
         p["id"]: dict(p)
-        for p in Party.objects.filter(pk__in=party_ids, organisation=organisation).values(
-            "id", "name", "phone_hash", "address"
-        )
+        for p in Party.objects.filter(organisation=organisation)
+        .filter(Q(pk__in=debtors.values("party_id")) | Q(pk__in=step_parties))
+        .values("id", "name", "phone_hash", "address")
     }
-    case_ids = {int(c) for e in queue for c in e.case_ids} | {s["run__case_id"] for s in steps}
-    refs = dict(Case.objects.filter(pk__in=case_ids).values_list("id", "reference"))
+    refs = dict(
+        Case.objects.filter(organisation=organisation)
+        .filter(Q(pk__in=cases_qs.values("pk")) | Q(pk__in={s["run__case_id"] for s in steps}))
+        .values_list("id", "reference")
+    )
     collectors = _certified(organisation, day, capacity.collector_capacity)
     collector_caps = {str(pk): capacity.collector_capacity for pk in collectors}
     teams = len(collectors) // max(1, policy.visit_min_collectors)
@@ -484,7 +486,7 @@ def day_plan(
     )
     per_hours, portfolio = _hour_stats(organisation, wanted, since_hours, tz)
     case_party = {c: pid for pid, w in wanted.items() for c in w["cases"]}
-    holds = _holds(organisation, list(wanted), case_party)
+    holds = _holds(organisation, wanted, case_party)
 
     entries = []
     for pid, w in wanted.items():

@@ -270,14 +270,18 @@ class _Pool:
         self.per_hour = {k: math.ceil(v / max(1, hours)) for k, v in self.capacity.items()}
         self.day: Counter[Hashable] = Counter()
         self.hour: Counter[tuple[Hashable, int]] = Counter()
+        self.full: set[int] = set()  # hours with no agent free (loads only grow)
 
     def pick(self, h: int, prefer: Hashable | None = None) -> Hashable | None:
+        if h in self.full:
+            return None
         free = [
             k
             for k, cap in self.capacity.items()
             if self.day[k] < cap and self.hour[(k, h)] < self.per_hour[k]
         ]
         if not free:
+            self.full.add(h)
             return None
         if prefer is not None and prefer in free:
             return prefer

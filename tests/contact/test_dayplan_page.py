@@ -132,3 +132,15 @@ def test_query_count_is_bounded(
         body = c.get(URL, {"date": tomorrow()}).content.decode()
     assert 'id="kpi-planned">10<' in body
     assert len(many.captured_queries) == len(few.captured_queries) <= 25
+
+
+def test_times_are_the_debtors_local_time(users: dict[str, Any], cases: list[Case]) -> None:
+    from qingqian.contact.presets import preset
+    from qingqian.contact.services import contact_policy_publish
+
+    data = preset("cn-default").to_dict()
+    data["default_timezone"] = "Asia/Urumqi"  # two hours behind Beijing time
+    contact_policy_publish(name="cn-default", data=data, actor=users["compliance"])
+    body = client_for(users["compliance"]).get(URL, {"date": tomorrow()}).content.decode()
+    # no history: the earliest hour, 08:00 in Urumqi (10:00 in Beijing)
+    assert "<td>08:00</td>" in body and "<td>10:00</td>" not in body

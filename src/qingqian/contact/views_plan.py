@@ -40,14 +40,11 @@ def _categories() -> dict[str, str]:
     }
 
 
-def _visible(user: User, view: DayPlanView) -> set[int] | None:
-    """Case ids the user may see among the plan's, or ``None`` for all of them."""
+def _visible(user: User) -> set[int] | None:
+    """Ids of the cases the user may see, or ``None`` for all of the organisation's."""
     if user.has_perm_code(Perm.CASE_VIEW_ALL):
         return None
-    ids = {c for s in view.slots for c, _ in s.cases} | {
-        c for x in view.left_out for c, _ in x.cases
-    }
-    return set(cases_visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    return set(cases_visible_to(user).values_list("pk", flat=True))
 
 
 def _shown(cases: tuple[tuple[int, str], ...], visible: set[int] | None) -> bool:
@@ -78,7 +75,7 @@ def day_plan_page(request: HttpRequest) -> HttpResponse:
             error = exc.message_for("en" if is_english() else "zh")
     context: dict[str, Any] = {"day": day, "today": today, "error": error, "view": view}
     if view is not None:
-        visible = _visible(user, view)
+        visible = _visible(user)
         channels: dict[str, dict[str, Any]] = {}
         for channel, slots in view.by_channel().items():
             mine: list[Slot] = [s for s in slots if _shown(s.cases, visible)]

@@ -57,7 +57,13 @@ class World:
             address=address,
         )
 
-    def case(self, debtor: Any, principal: str = "10000.00", state: str = "negotiation") -> Case:
+    def case(
+        self,
+        debtor: Any,
+        principal: str = "10000.00",
+        state: str = "negotiation",
+        due: dt.date = dt.date(2026, 1, 15),
+    ) -> Case:
         case = case_open(
             organisation=self.org,
             actor=None,
@@ -67,7 +73,7 @@ class World:
             channel="web",
             principal=principal,
             handler=self.users["collector"],
-            due_date=dt.date(2026, 1, 15),
+            due_date=due,
         )
         Case.objects.filter(pk=case.pk).update(state=state)
         case.refresh_from_db()
@@ -247,3 +253,22 @@ def test_today_plans_only_the_hours_left(world: World) -> None:
     assert late.left_out[0].category == "window"
     noon = day_plan(world.org, now=local(today, 12, 10))
     assert noon.slots[0].at >= local(today, 12, 10)
+
+
+def test_a_written_demand_is_sent_once_then_followed_up_by_phone(world: World) -> None:
+    # the limitation period (3 years from the due date) ends in about ten days
+    today = clock.today()
+    due = dt.date(today.year - 3, today.month, min(today.day, 28)) + dt.timedelta(days=10)
+    debtor = world.debtor("辰公司（时效将届满）")
+    case = world.case(debtor, due=due)
+    (slot,) = plan(world).slots
+    assert (slot.channel, slot.reason_code) == ("letter", "interrupt_limitation")
+    robot = contact_system_actor(organisation=world.org)
+    sent = clock.now() - dt.timedelta(days=3)
+    letter = contact_attempt_authorize(
+        case=case, party=debtor, channel="letter", actor=robot, number=debtor.address, at=sent
+    )
+    assert letter.allowed
+    (slot,) = plan(world).slots
+    assert (slot.channel, slot.reason_code) == ("voice", "letter_follow_up")
+    assert sent.astimezone(SH).date().isoformat() in slot.reason_zh

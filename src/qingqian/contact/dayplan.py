@@ -32,7 +32,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.db.models.functions import ExtractHour
 
 from qingqian.accounts.models import Organisation, User
@@ -70,6 +70,8 @@ ACTION_CHANNELS: dict[str, tuple[pol.Channel, ...]] = {
 NOT_CONTACT = {"legal_review": "legal_review", "wait": "policy_wait"}
 #: How far back call outcomes teach the best hours.
 LEARN_DAYS = 180
+#: A written demand sent this many days ago or less is followed up by phone, not repeated.
+LETTER_REST_DAYS = 14
 
 DEFAULTS: dict[str, int | None] = {
     "robots": 10,
@@ -337,6 +339,22 @@ def _holds(
     return out
 
 
+def _letters_since(organisation: Organisation, since: dt.datetime) -> dict[int, dt.datetime]:
+    """When each person was last sent a letter the gate allowed, since ``since``."""
+    return dict(
+        ContactAttempt.objects.filter(
+            organisation=organisation,
+            allowed=True,
+            channel=pol.Channel.LETTER.value,
+            at__gte=since,
+        )
+        .values("party_id")
+        .annotate(last=Max("at"))
+        .values_list("party_id", "last")
+        .order_by()
+    )
+
+
 def _certified(organisation: Organisation, day: dt.date, per_collector: int) -> dict[int, str]:
     users = User.objects.filter(
         organisation=organisation, role=Role.COLLECTOR, is_active=True, cert_expires__gte=day
@@ -436,6 +454,7 @@ def day_plan(
     def cases_of(ids: Iterable[int]) -> tuple[tuple[int, str], ...]:
         return tuple((c, refs.get(c, str(c))) for c in dict.fromkeys(ids))
 
+    letters = _letters_since(organisation, now - dt.timedelta(days=LETTER_REST_DAYS))
     for e in queue:
         ids = [int(c) for c in e.case_ids]
         if not e.debtor_id.startswith("p") or int(e.debtor_id[1:]) not in parties:
@@ -448,11 +467,22 @@ def day_plan(
                 LeftOut(pid, parties[pid]["name"], cases_of(ids), code, _category(code, policy))
             )
             continue
+        channels = ACTION_CHANNELS.get(e.action.code, PHONE_FIRST)
+        reason = (e.action.code, e.action.text_zh, e.action.text_en)
+        sent = letters.get(pid)
+        if channels == WRITTEN and sent is not None:  # one letter is enough: follow it up
+            channels = PHONE_FIRST
+            on = sent.astimezone(tz).date().isoformat()
+            reason = (
+                "letter_follow_up",
+                f"跟进 {on} 寄出的书面催收函",
+                f"Follow up the written demand sent on {on}",
+            )
         wanted[pid] = {
             "cases": ids,
-            "channels": ACTION_CHANNELS.get(e.action.code, PHONE_FIRST),
+            "channels": channels,
             "priority": rank_priority[e.debtor_id],
-            "reason": (e.action.code, e.action.text_zh, e.action.text_en),
+            "reason": reason,
             "handler": next((handler_of[c] for c in ids if handler_of.get(c)), None),
         }
     for s in steps:

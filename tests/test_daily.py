@@ -42,3 +42,17 @@ def test_a_bad_date_is_refused() -> None:
     with pytest.raises(CommandError) as err:
         call_command("daily", "--today", "2026-13-01")
     assert "YYYY-MM-DD" in str(err.value)
+
+
+def test_the_day_totals_the_contact_plan(case: Any) -> None:
+    import datetime as dt
+
+    from qingqian.common import clock
+
+    Case.objects.filter(pk=case.pk).update(state="negotiation")
+    tomorrow = clock.today() + dt.timedelta(days=1)
+    plan = _daily("--today", tomorrow.isoformat())["contact_plan"][case.organisation.short_code]
+    assert plan["planned"] == 1 and plan["per_channel"] == {"voice": 1}
+    assert plan["left_out"] == 0
+    # a day gone by has no plan (planning is a forecast)
+    assert "contact_plan" not in _daily("--today", "2020-01-02")

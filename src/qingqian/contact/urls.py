@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qingqian.contact import views
+from qingqian.contact import views, views_plan
 
 app_name = "contact"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("contact/policies/", views.policies, name="policies"),
     path("contact/policies/<slug:name>/", views.policy_edit, name="policy_edit"),
     path("contact/holds/", views.holds, name="holds"),
+    path("contact/plan/", views_plan.day_plan_page, name="day_plan"),
     path("contact/holds/<int:hold_id>/lift/", views.hold_lift, name="hold_lift"),
     path("contact/cases/<int:case_id>/holds/", views.case_hold_place, name="case_hold_place"),
     path("contact/cases/<int:case_id>/notes/", views.case_notes_analyse, name="case_notes"),

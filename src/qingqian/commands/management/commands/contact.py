@@ -1,4 +1,4 @@
-"""``qingqian contact check|simulate``: ask the contact policy a what-if question.
+"""``qingqian contact check|simulate|plan``: ask the contact policy a what-if question.
 
 ``qingqian contact check --policy cn-default --history HISTORY.json --channel robot
 --at 2026-03-02T21:59:59+08:00 [--number N] [--party-role debtor] --json`` prints
@@ -9,6 +9,9 @@ us-reg-f uses the offset written in ``--at``).
 ``qingqian contact simulate --debtors 10000 --days 30 --robots 10 [--seed S] --json`` replays a
 seeded campaign through the gate and prints attempts, allowed, denied by reason and the
 violations an independent re-check found (must be 0).
+
+``qingqian contact plan [--date D] [--robots N] [--json]`` prints the day's contact plan
+(``qingqian.commands.contact_plan``).
 
 Thin: parse, call ``qingqian.contact``, print. Bad input exits with code 2 and a bilingual
 message. The rules are described in ``docs/contact-policy.md``.
@@ -25,6 +28,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from qingqian.commands.contact_plan import add_plan_parser, run_plan
 from qingqian.common.exceptions import ApplicationError
 from qingqian.contact.policy import (
     Channel,
@@ -130,11 +134,14 @@ class Command(BaseCommand):
             action="store_true",
             help="run through the real database gate (rolled back afterwards; use a small scale)",
         )
+        add_plan_parser(sub)
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
             if opts["action"] == "check":
                 self._check(opts)
+            elif opts["action"] == "plan":
+                run_plan(opts, self.stdout)
             else:
                 self._simulate(opts)
         except ApplicationError as exc:

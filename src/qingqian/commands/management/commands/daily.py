@@ -8,7 +8,9 @@ so running it twice, or after a missed day, does no harm:
 2. strategy steps whose day has come (through the contact gate);
 3. feasibility reports due (cases in evidence review without one);
 4. the debt radar: every organisation's open cases re-scored as at today;
-5. on the 1st of the month, every organisation's remittance batches for the month before.
+5. on the 1st of the month, every organisation's remittance batches for the month before;
+6. the day's contact plan per organisation, as totals (a forecast: nothing is recorded; see
+   ``qingqian contact plan`` for the slots).
 """
 
 from __future__ import annotations
@@ -21,11 +23,17 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qingqian.accounts.models import Organisation
 from qingqian.common import clock
+from qingqian.contact.dayplan import day_plan
 from qingqian.intake.services import strategy_step_execute, strategy_steps_due
 from qingqian.negotiation.services import negotiation_daily
 from qingqian.payments.remittance import remittance_run
 from qingqian.reports.services import feasibility_reports_sweep
 from qingqian.scoring.services import rescore_organisation
+
+
+def _plan_totals(organisation: Organisation, day: dt.date) -> dict[str, Any]:
+    totals = day_plan(organisation, day).as_dict()["totals"]
+    return {k: totals[k] for k in ("planned", "per_channel", "left_out", "left_out_by_category")}
 
 
 class Command(BaseCommand):
@@ -66,6 +74,8 @@ class Command(BaseCommand):
                     for o in organisations
                 },
             }
+        if today >= clock.today():
+            out["contact_plan"] = {o.short_code: _plan_totals(o, today) for o in organisations}
         if opts["json"]:
             self.stdout.write(json.dumps(out, ensure_ascii=False, default=str))
         else:

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
-DB_NAME = "qq_money_bench"
+DB_NAME = "qq_money_bench_posting"
 TARGET_POST = 2000
 TARGET_REMIT_S = 60.0
 
@@ -129,7 +129,13 @@ def main() -> None:
     parser.add_argument("--peer", type=int, default=1_000)
     parser.add_argument("--pg-url", default=f"postgres://postgres@127.0.0.1:5432/{DB_NAME}")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--only-post", action="store_true", help="post the payments only (no peers, no remittance)"
+    )
+    parser.add_argument("--profile", help="write a cProfile of the bulk posting to this file")
     args = parser.parse_args()
+    if "posting" not in DB_NAME:
+        raise SystemExit("the scratch database name must contain 'posting'")
     _psql(f"DROP DATABASE IF EXISTS {DB_NAME}")
     _psql(f"CREATE DATABASE {DB_NAME}")
     try:
@@ -160,6 +166,11 @@ def _run(args: argparse.Namespace) -> None:
     # 1. bulk posting: the first month (one payment per case), then the remittance of that
     # month for every case, then the peers, then the remaining months.
     items = _items(case_ids, args.payments)
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
     t0 = time.perf_counter()
     posted = 0
     bulk_s = 0.0
@@ -175,12 +186,29 @@ def _run(args: argparse.Namespace) -> None:
             if not batch:
                 return
             t = time.perf_counter()
+            if profiler is not None:
+                profiler.enable()
             posted += payments_post_bulk(organisation=org, items=batch, actor=None).created
+            if profiler is not None:
+                profiler.disable()
             bulk_s += time.perf_counter() - t
-            print(f"  posted {posted:,} in {bulk_s:.1f} s ({posted / bulk_s:,.0f}/s)", flush=True)
+            print(
+                f"  posted {posted:,} in {bulk_s:.1f} s ({posted / bulk_s:,.0f}/s), "
+                f"load {os.getloadavg()[0]:.2f}",
+                flush=True,
+            )
 
-    post(len(case_ids))
+    post(min(len(case_ids), args.payments))
     print(f"bulk posting, month 1: {posted:,} in {bulk_s:.1f} s = {posted / bulk_s:,.0f}/s")
+    if args.only_post:
+        post(args.payments)
+        print(
+            f"bulk posting: {posted:,} payments in {bulk_s:.1f} s = {posted / bulk_s:,.0f}/s, "
+            f"load {os.getloadavg()[0]:.2f}"
+        )
+        if profiler is not None:
+            profiler.dump_stats(args.profile)
+        return
 
     t0 = time.perf_counter()
     batches = remittance_run(

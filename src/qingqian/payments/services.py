@@ -226,10 +226,7 @@ def _recovered_before(case: Case, rate: CommissionRate) -> Decimal:
 
 def _describe(shares: list[Share]) -> str:
     labels = {c.value: str(c.label) for c in Component}
-    totals: dict[str, Decimal] = {}
-    for s in shares:
-        totals[s.component] = totals.get(s.component, ZERO) + s.amount
-    return "，".join(f"{labels[k]} {v}" for k, v in totals.items())
+    return "，".join(f"{labels[k]} {v}" for k, v in allocation.totals(shares).items())
 
 
 def payment_record(

@@ -333,3 +333,115 @@ def test_bulk_posting_writes_a_fixed_number_of_statements(
         post(40, "b")
     # SQLite falls back to batched inserts, which also do not grow with 40 rows.
     assert len(large.captured_queries) == len(small.captured_queries)
+
+
+# --------------------------------------------------------------------------- due now and plans
+
+
+def test_acceleration_makes_everything_due_without_counting_it_twice(
+    case: Any, users: Any, debtor: Any
+) -> None:
+    import time_machine
+
+    from qingqian.negotiation.models import BreachRecord
+    from qingqian.negotiation.services import (
+        plan_accept_debtor,
+        plan_accept_staff,
+        plan_debtor_code_send,
+        plan_propose,
+        plan_schedule,
+        plans_breach_check,
+    )
+
+    with time_machine.travel(dt.datetime(2026, 12, 15, 2, tzinfo=dt.UTC), tick=False):
+        _, inv2 = Invoice.objects.filter(case=case).order_by("due_date")
+        charge_add(case=case, kind="court_fee", amount="500", actor=users["lawyer"], invoice=inv2)
+        today = dt.date(2026, 12, 15)
+        before = case_balance(Case.objects.get(pk=case.pk), today=today)
+        assert (before.basis, before.total, before.due_now) == (
+            "invoices", D("20500.50"), D("20500.50"),
+        )  # fmt: skip
+        schedule = plan_schedule(
+            kind="seasonal", total=D("12000"), months=6, start="2027-01", profile="1,1,2,1,1,3"
+        )
+        version = plan_propose(
+            case=case, actor=users["collector"], schedule=schedule, grace_days=5,
+            consequence="acceleration", profile="1,1,2,1,1,3",
+        )  # fmt: skip
+        plan_accept_staff(version=version, actor=users["collector"])
+        sent: list[str] = []
+        plan_debtor_code_send(version=version, party=debtor, deliver=sent.append)
+        version = plan_accept_debtor(version=version, party=debtor, code=sent[0])
+        # The plan defers 12,000; the other 8,500.50 (with the court fee) is still due.
+        agreed = case_balance(Case.objects.get(pk=case.pk), today=today)
+        assert (agreed.basis, agreed.due_now) == ("plan", D("8500.50"))
+    first, second = version.installments.order_by("number")[:2]
+    payment_record(
+        case=case, amount=first.amount, kind="bank_transfer", idempotency_key="i1",
+        actor=None, received_at=dt.datetime(2027, 1, 20, 2, tzinfo=dt.UTC),
+    )  # fmt: skip
+    total = D("20500.50") - first.amount
+    day = second.due + dt.timedelta(days=1)
+    on_plan = case_balance(Case.objects.get(pk=case.pk), today=day)
+    assert (on_plan.total, on_plan.due_now) == (total, second.amount + D("8500.50"))
+    assert plans_breach_check(today=second.due + dt.timedelta(days=6))["breached"] == 1
+    record = BreachRecord.objects.get(version=version)
+    assert record.accelerated_balance == D("12000.00") - first.amount
+    accelerated = case_balance(Case.objects.get(pk=case.pk), today=day)
+    # Everything is due now; the accelerated plan balance is inside the total, not on top.
+    assert (accelerated.basis, accelerated.due_now, accelerated.total) == (
+        "accelerated", total, total,
+    )  # fmt: skip
+    assert accelerated.accelerated_balance == record.accelerated_balance
+    payment_record(
+        case=case, amount=D("1000.00"), kind="cash", idempotency_key="i2", actor=None,
+        received_at=dt.datetime(2027, 3, 20, 2, tzinfo=dt.UTC),
+    )  # fmt: skip
+    after = case_balance(Case.objects.get(pk=case.pk), today=day)
+    assert after.due_now == after.total == total - D("1000.00")
+
+
+def test_case_page_shows_the_components_and_what_is_due(case: Any, users: Any) -> None:
+    from django.test import Client
+
+    _, inv2 = Invoice.objects.filter(case=case).order_by("due_date")
+    client = Client()
+    client.force_login(users["lawyer"])
+    response = client.post(
+        f"/cases/{case.pk}/charges/", {"kind": "court_fee", "amount": "321.00", "invoice": inv2.pk}
+    )
+    assert response.status_code == 302
+    assert Charge.objects.get().amount == D("321.00")
+    payment_record(
+        case=case, amount=D("13000.00"), kind="cash", idempotency_key="v", actor=None,
+        received_at=AT,
+    )  # fmt: skip
+    html = client.get(f"/cases/{case.pk}/").content.decode()
+    assert 'id="case-balance"' in html
+    # 20,000.50 + 321 − 13,000 = 7,321.50; INV-002's court fee was paid first.
+    assert "7,321.50" in html and "诉讼费" in html and "321.00" in html
+    from qingqian.payments.statements import creditor_statement, statement_csv
+
+    statement = creditor_statement(
+        organisation=case.organisation, creditor=case.creditor,
+        start=dt.date(2027, 2, 1), end=dt.date(2027, 2, 28),
+    )  # fmt: skip
+    row = statement.rows[0]
+    assert (row.costs, row.interest, row.principal, row.surplus) == (
+        D("321.00"), D("0.00"), D("12679.00"), D("0.00"),
+    )  # fmt: skip
+    assert "To costs" in statement_csv(statement).decode("utf-8-sig")
+
+
+def test_bulk_refuses_a_case_of_another_organisation_and_writes_nothing(
+    case: Any, org: Any
+) -> None:
+    from qingqian.accounts.models import Organisation
+    from qingqian.payments.bulk import BulkPayment, payments_post_bulk
+
+    other = Organisation.objects.create(name="别的中心", short_code="other")
+    items = [BulkPayment(case.pk, D("10.00"), "cash", "f1", AT)]
+    with pytest.raises(PaymentsError) as exc:
+        payments_post_bulk(organisation=other, items=items, actor=None)
+    assert exc.value.code == "payment_case_unknown"
+    assert Payment.objects.count() == 0

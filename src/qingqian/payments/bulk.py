@@ -103,11 +103,16 @@ def _table(model: type[Any]) -> str:
 
 
 def _in(column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
-    """``column IN values`` as one array parameter on PostgreSQL (no per-value
-    placeholders for the driver to parse), a placeholder list elsewhere."""
-    if _pg():
-        return f"{column} = ANY(%s)", [list(values)]
+    """``column IN values`` as a placeholder list (SQLite; PostgreSQL uses ``_keyed``)."""
     return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
+def _keyed(values: Sequence[Any], sql_type: str) -> tuple[str, list[Any]]:
+    """PostgreSQL: the values as a relation ``k(key)`` to join on. One array parameter (no
+    per-value placeholders for the driver to parse), and a join the planner drives from the
+    keys through the table's index; ``col = ANY(array)`` next to another condition lets it
+    pick an index on the other column and filter every row of the organisation instead."""
+    return f"unnest(%s::{sql_type}[]) AS k(key)", [list(values)]
 
 
 def _fetch(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
@@ -199,11 +204,24 @@ class _CaseRow:
     changed: bool = False
 
 
+_BULK_KINDS = frozenset(PaymentKind.values) - {"reversal", "setoff"}
+
+
 def _check_items(items: Sequence[BulkPayment]) -> None:
     for item in items:
-        _check_amount(item.amount)
-        _check_key(item.idempotency_key)
-        if item.kind not in PaymentKind.values or item.kind in ("reversal", "setoff"):
+        amount = item.amount
+        # The common case checked inline; anything else goes through the full parser.
+        if not (
+            type(amount) is Decimal
+            and amount.is_finite()
+            and amount > 0
+            and amount.as_tuple().exponent in (0, -1, -2)
+        ):
+            _check_amount(amount)
+        key = item.idempotency_key
+        if not (isinstance(key, str) and 0 < len(key) <= 128 and key == key.strip()):
+            _check_key(key)
+        if item.kind not in _BULK_KINDS:
             raise PaymentsError(
                 f"批量入账不支持的收款方式：{item.kind}",
                 f"Bulk posting does not take the kind {item.kind} ({_SKIP_SETOFF}).",
@@ -214,13 +232,16 @@ def _check_items(items: Sequence[BulkPayment]) -> None:
 
 def _lock_cases(organisation: Organisation, case_ids: list[int]) -> dict[int, _CaseRow]:
     if _pg():
-        where, params = _in("id", case_ids)
+        keyed, params = _keyed(case_ids, "bigint")
         rows = _fetch(
-            f"SELECT id, outstanding, last_payment_date, creditor_id, debt_type, reference, "  # noqa: S608
-            f"due_date FROM {_table(Case)} WHERE organisation_id = %s AND {where} "
-            f"ORDER BY id FOR UPDATE",
-            [organisation.pk, *params],
+            f"SELECT c.id, c.outstanding, c.last_payment_date, c.creditor_id, c.debt_type, "  # noqa: S608
+            f"c.reference, c.due_date, c.organisation_id FROM {keyed} "
+            f"JOIN {_table(Case)} c ON c.id = k.key ORDER BY c.id FOR UPDATE OF c",
+            params,
         )
+        # The organisation is checked here, not in SQL (see ``_keyed``); a foreign case
+        # aborts the chunk, and the rollback releases its lock.
+        rows = [r for r in rows if r[7] == organisation.pk]
     else:
         rows = list(
             Case.objects.select_for_update()
@@ -253,15 +274,17 @@ def _lock_debts(
     the interactive path (case → invoices → charges), and the loaded outstanding of every
     invoice and charge (to write back only what changed)."""
     if _pg():
-        where, params = _in("case_id", case_ids)
+        keyed, params = _keyed(case_ids, "bigint")
         invoice_rows = _fetch(
-            f"SELECT id, case_id, outstanding, due_date, issue_date, number "  # noqa: S608
-            f"FROM {_table(Invoice)} WHERE {where} ORDER BY due_date, id FOR UPDATE",
+            f"SELECT i.id, i.case_id, i.outstanding, i.due_date, i.issue_date, i.number "  # noqa: S608
+            f"FROM {keyed} JOIN {_table(Invoice)} i ON i.case_id = k.key "
+            f"ORDER BY i.due_date, i.id FOR UPDATE OF i",
             params,
         )
         charge_rows = _fetch(
-            f"SELECT id, case_id, invoice_id, component, outstanding "  # noqa: S608
-            f"FROM {_table(Charge)} WHERE {where} ORDER BY id FOR UPDATE",
+            f"SELECT ch.id, ch.case_id, ch.invoice_id, ch.component, ch.outstanding "  # noqa: S608
+            f"FROM {keyed} JOIN {_table(Charge)} ch ON ch.case_id = k.key "
+            f"ORDER BY ch.id FOR UPDATE OF ch",
             params,
         )
     else:
@@ -305,13 +328,20 @@ def _lock_debts(
 def _recovered(case_ids: list[int]) -> dict[int, dict[str, Decimal]]:
     """Σ commissionable per case and kind (``services._recovered_before`` sums the kinds the
     schedule counts, and reversals)."""
-    where, params = _in("case_id", case_ids)
+    if _pg():
+        keyed, params = _keyed(case_ids, "bigint")
+        sql = (
+            f"SELECT p.case_id, p.kind, SUM(p.commissionable) FROM {keyed} "  # noqa: S608
+            f"JOIN {_table(Payment)} p ON p.case_id = k.key GROUP BY p.case_id, p.kind"
+        )
+    else:
+        where, params = _in("case_id", case_ids)
+        sql = (
+            f"SELECT case_id, kind, SUM(commissionable) FROM {_table(Payment)} "  # noqa: S608
+            f"WHERE {where} GROUP BY case_id, kind"
+        )
     out: dict[int, dict[str, Decimal]] = defaultdict(dict)
-    for case_id, kind, total in _fetch(
-        f"SELECT case_id, kind, SUM(commissionable) FROM {_table(Payment)} "  # noqa: S608
-        f"WHERE {where} GROUP BY case_id, kind",
-        params,
-    ):
+    for case_id, kind, total in _fetch(sql, params):
         out[case_id][kind] = Decimal(total).quantize(Decimal("0.01"))
     return out
 
@@ -339,15 +369,22 @@ def _post_chunk(
     _check_items(items)
     case_ids = sorted({i.case_id for i in items})
     cases = _lock_cases(organisation, case_ids)
-    where, params = _in("idempotency_key", [i.idempotency_key for i in items])
-    existing = {
-        r[0]
-        for r in _fetch(
-            f"SELECT idempotency_key FROM {_table(Payment)} "  # noqa: S608
-            f"WHERE organisation_id = %s AND {where}",
-            [organisation.pk, *params],
+    keys = [i.idempotency_key for i in items]
+    if _pg():
+        keyed, params = _keyed(keys, "text")
+        sql = (
+            f"SELECT p.idempotency_key FROM {keyed} JOIN {_table(Payment)} p "  # noqa: S608
+            f"ON p.organisation_id = %s AND p.idempotency_key = k.key"
         )
-    }
+        params = [*params, organisation.pk]
+    else:
+        where, params = _in("idempotency_key", keys)
+        sql = (
+            f"SELECT idempotency_key FROM {_table(Payment)} "  # noqa: S608
+            f"WHERE organisation_id = %s AND {where}"
+        )
+        params = [organisation.pk, *params]
+    existing = {r[0] for r in _fetch(sql, params)}
     fresh: list[BulkPayment] = []
     for item in items:
         if item.idempotency_key in existing:

@@ -166,12 +166,12 @@ def plan(
             ],
             as_of=on,
         ).figures
-        for row in figures["debts"]:  # type: ignore[attr-defined]
+        for row in figures["debts"]:
             part = to_fen(row["amount"])
             if part:
                 rest = _within(open_debts[int(row["id"])], part, shares)
                 assert rest == 0, "allocate_across gave a debt more than it owes"
-        left = to_fen(figures["surplus"])  # type: ignore[arg-type]
+        left = to_fen(figures["surplus"])
     if left:
         shares.append(Share(None, "surplus", to_yuan(left)))
     return shares

@@ -587,9 +587,9 @@ def _post_trust(
     balances = {a: r.fen for a, r in rows.items()}
     for _, t in txns:
         balances.update(trust.check_posting(balances, t))
-    changed = [r for a, r in rows.items() if r.fen != balances[a]]
-    for row in changed:
-        row.fen = balances[row.account]
+    changed = [b for a, b in rows.items() if b.fen != balances[a]]
+    for balance in changed:
+        balance.fen = balances[balance.account]
     TrustBalance.objects.bulk_update(changed, ["fen"])
     now = clock.now()
     org_id = organisation.pk

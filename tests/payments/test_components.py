@@ -216,7 +216,7 @@ def test_contract_interest_is_capped_at_four_times_lpr_and_never_overlaps(
 def _snapshot(org: Any) -> dict[str, Any]:
     """Everything the postings decide, by stable names (ids differ between the runs)."""
     payments = {
-        p.idempotency_key: (p.amount, p.commissionable, p.commission)
+        p.idempotency_key: (p.amount, p.commissionable, p.commission, p.reference)
         for p in Payment.objects.filter(organisation=org)
     }
     allocations = sorted(
@@ -278,7 +278,8 @@ def test_bulk_posting_equals_one_by_one_with_components(
     )  # fmt: skip
     payment_reverse(payment=first, actor=None, reason="退票")
     items = [
-        BulkPayment(c.pk, D(a), k, f"k{n}", AT + dt.timedelta(days=n), reference=f"R{n}")
+        # References with a tab, a backslash and a newline go through COPY's escaping.
+        BulkPayment(c.pk, D(a), k, f"k{n}", AT + dt.timedelta(days=n), reference=f"R\t{n}\\N\n")
         for n, (c, a, k) in enumerate(
             [
                 (case, "100.00", "bank_transfer"), (bare, "50.00", "cash"),

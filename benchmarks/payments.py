@@ -1,6 +1,6 @@
 """Benchmark of money posting and remittance on PostgreSQL.
 
-In a scratch database (``qq_money_bench``, created, migrated and dropped here):
+In a scratch database (``qq_money_bench_posting``, created, migrated and dropped here):
 
 1. **Posting**: ``--payments`` payments (default 1,000,000) over ``--cases`` cases (default
    100,000; one invoice each, 20 creditors), ten months of one payment per case per month,
@@ -17,7 +17,16 @@ In a scratch database (``qq_money_bench``, created, migrated and dropped here):
 4. **Reconciliation** (the trust ledger recomputed from its journal) is timed too.
 
 Run once, niced: ``nice -n 10 .venv/bin/python benchmarks/payments.py [--payments N]
-[--cases N] [--peer N] [--pg-url URL] [--keep]``
+[--cases N] [--peer N] [--pg-url URL] [--keep] [--charges-every K]``
+
+* ``--charges-every K``: every K-th case also owes a court fee and interest (Art. 561
+  components), so posting exercises costs → interest → principal.
+* ``--only-post [--profile FILE]``: posting only, optionally under cProfile.
+* ``--compare``: two identical worlds in the one database; the pre-rewrite bulk path
+  (``benchmarks/_payments_bulk_v1.py``, the named peer) and ``payments.bulk`` post the same
+  payments in alternating 10,000-payment chunks, so both see the same load.
+
+Every progress line prints the 1-minute load average.
 """
 
 from __future__ import annotations

@@ -49,6 +49,7 @@ from qingqian.payments.selectors import CommissionRate, commission_rate
 from qingqian.payments.services import _business_day, _check_amount, _check_key
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 _SKIP_SETOFF = "set-offs must pin invoices: use payment_record"
 _LABELS = {c.value: str(c.label) for c in Component}
 _KIND_LABELS = {k.value: str(k.label) for k in PaymentKind}
@@ -409,12 +410,14 @@ def _post_chunk(
         case = cases[item.case_id]
         case_debts = debts[case.pk]
         on = _business_day(item.received_at)
-        shares = allocation.plan(case_debts, item.amount, on=on)
+        # As ``payment_record`` parses it: two places, so notes and journal read the same.
+        amount = item.amount.quantize(CENT)
+        shares = allocation.plan(case_debts, amount, on=on)
         case.outstanding += allocation.apply_shares(case_debts, shares, sign=-1)
         case.changed = True
         totals = allocation.totals(shares)
         surplus = totals.get("surplus", ZERO)
-        applied = item.amount - surplus
+        applied = amount - surplus
         if case.last_payment_date is None or on > case.last_payment_date:
             case.last_payment_date = on
         rate_key = (case.debt_type, on)
@@ -438,12 +441,12 @@ def _post_chunk(
             ).commission
             recovered[case.pk] = before + applied
         payment_rows.append(
-            (org_id, case.pk, item.kind, item.amount, item.received_at, item.idempotency_key,
+            (org_id, case.pk, item.kind, amount, item.received_at, item.idempotency_key,
              item.reference[:64], "", None, actor_id, commissionable, commission, now)
         )  # fmt: skip
         plans.append(shares)
         note = (
-            f"收款 {item.amount} 元（{_KIND_LABELS[item.kind]}）：{_describe(totals)}；"
+            f"收款 {amount} 元（{_KIND_LABELS[item.kind]}）：{_describe(totals)}；"
             f"{_balance_note(case, case_debts)}"
         )
         meta.append((case.pk, on, surplus, commission, note))

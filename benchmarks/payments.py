@@ -1,6 +1,6 @@
 """Benchmark of money posting and remittance on PostgreSQL.
 
-In a scratch database (``qq_money_bench``, created, migrated and dropped here):
+In a scratch database (``qq_money_bench_posting``, created, migrated and dropped here):
 
 1. **Posting**: ``--payments`` payments (default 1,000,000) over ``--cases`` cases (default
    100,000; one invoice each, 20 creditors), ten months of one payment per case per month,
@@ -17,7 +17,16 @@ In a scratch database (``qq_money_bench``, created, migrated and dropped here):
 4. **Reconciliation** (the trust ledger recomputed from its journal) is timed too.
 
 Run once, niced: ``nice -n 10 .venv/bin/python benchmarks/payments.py [--payments N]
-[--cases N] [--peer N] [--pg-url URL] [--keep]``
+[--cases N] [--peer N] [--pg-url URL] [--keep] [--charges-every K]``
+
+* ``--charges-every K``: every K-th case also owes a court fee and interest (Art. 561
+  components), so posting exercises costs → interest → principal.
+* ``--only-post [--profile FILE]``: posting only, optionally under cProfile.
+* ``--compare``: two identical worlds in the one database; the pre-rewrite bulk path
+  (``benchmarks/_payments_bulk_v1.py``, the named peer) and ``payments.bulk`` post the same
+  payments in alternating 10,000-payment chunks, so both see the same load.
+
+Every progress line prints the 1-minute load average.
 """
 
 from __future__ import annotations
@@ -36,7 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
-DB_NAME = "qq_money_bench"
+DB_NAME = "qq_money_bench_posting"
 TARGET_POST = 2000
 TARGET_REMIT_S = 60.0
 
@@ -60,12 +69,13 @@ def _setup(db_url: str) -> None:
     call_command("migrate", verbosity=0)
 
 
-def _world(cases: int) -> tuple[Any, list[int]]:
+def _world(cases: int, code: str = "bench", charges_every: int = 0) -> tuple[Any, list[int]]:
     from qingqian.accounts.models import Organisation
     from qingqian.cases.models import Case, Invoice
     from qingqian.parties.models import Party
+    from qingqian.payments.models import Charge
 
-    org = Organisation.objects.create(name="基准调解中心", short_code="bench")
+    org = Organisation.objects.create(name=f"基准调解中心 {code}", short_code=code)
     creditors = [
         Party.objects.create(organisation=org, kind="company", name=f"债权人{i:02d}")
         for i in range(20)
@@ -76,7 +86,7 @@ def _world(cases: int) -> tuple[Any, list[int]]:
         rows = [
             Case(
                 organisation=org,
-                reference=f"BENCH-{n:07d}",
+                reference=f"{code.upper()}-{n:07d}",
                 creditor=creditors[n % 20],
                 debt_type="trade",
                 principal=Decimal("1000000.00"),
@@ -88,7 +98,7 @@ def _world(cases: int) -> tuple[Any, list[int]]:
             for n in range(start, min(cases, start + step))
         ]
         made = Case.objects.bulk_create(rows)
-        Invoice.objects.bulk_create(
+        invoices = Invoice.objects.bulk_create(
             [
                 Invoice(
                     case=c,
@@ -101,11 +111,24 @@ def _world(cases: int) -> tuple[Any, list[int]]:
                 for c in made
             ]
         )
+        if charges_every:
+            # Every k-th case owes a court fee and accrued interest on top of principal.
+            Charge.objects.bulk_create(
+                Charge(
+                    organisation=org, case_id=i.case_id, invoice=i, component=component,
+                    kind=kind, amount=Decimal(value), outstanding=Decimal(value),
+                )
+                for n, i in enumerate(invoices)
+                if n % charges_every == 0
+                for component, kind, value in (
+                    ("costs", "court_fee", "13800.00"), ("interest", "late_interest", "2345.67"),
+                )
+            )  # fmt: skip
         ids.extend(c.pk for c in made)
     return org, ids
 
 
-def _items(case_ids: list[int], total: int) -> Any:
+def _items(case_ids: list[int], total: int, prefix: str = "bench") -> Any:
     from qingqian.payments.bulk import BulkPayment
 
     months = max(1, total // len(case_ids))
@@ -117,7 +140,7 @@ def _items(case_ids: list[int], total: int) -> Any:
                 return
             yield BulkPayment(
                 cid, Decimal(100 + n % 900) + Decimal(n % 100) / 100, "bank_transfer",
-                f"bench:{n}", at,
+                f"{prefix}:{n}", at,
             )  # fmt: skip
             n += 1
 
@@ -129,7 +152,22 @@ def main() -> None:
     parser.add_argument("--peer", type=int, default=1_000)
     parser.add_argument("--pg-url", default=f"postgres://postgres@127.0.0.1:5432/{DB_NAME}")
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument(
+        "--only-post", action="store_true", help="post the payments only (no peers, no remittance)"
+    )
+    parser.add_argument("--profile", help="write a cProfile of the bulk posting to this file")
+    parser.add_argument(
+        "--compare",
+        action="store_true",
+        help="post the same payments into two identical worlds, alternating chunks: the "
+        "pre-rewrite bulk path (benchmarks/_payments_bulk_v1.py) and payments.bulk",
+    )
+    parser.add_argument(
+        "--charges-every", type=int, default=0, help="every k-th case owes costs and interest"
+    )
     args = parser.parse_args()
+    if "posting" not in DB_NAME:
+        raise SystemExit("the scratch database name must contain 'posting'")
     _psql(f"DROP DATABASE IF EXISTS {DB_NAME}")
     _psql(f"CREATE DATABASE {DB_NAME}")
     try:
@@ -142,8 +180,54 @@ def main() -> None:
             _psql(f"DROP DATABASE IF EXISTS {DB_NAME}")
 
 
+def _compare(args: argparse.Namespace) -> None:
+    """Peer and subject in one run on the same data, chunk by chunk in turn, so both see the
+    same load."""
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import _payments_bulk_v1 as v1
+
+    from qingqian.payments import bulk
+
+    worlds = {}
+    for name in ("v1", "new"):
+        org, ids = _world(args.cases, code=f"b{name}", charges_every=args.charges_every)
+        worlds[name] = (org, _items(ids, args.payments, prefix=name))
+    posters = {"v1": v1.payments_post_bulk, "new": bulk.payments_post_bulk}
+    seconds = {"v1": 0.0, "new": 0.0}
+    posted = {"v1": 0, "new": 0}
+    loads: list[float] = []
+    step = 10_000
+    while posted["new"] < args.payments:
+        for name in ("v1", "new"):
+            org, items = worlds[name]
+            batch = [item for _, item in zip(range(step), items, strict=False)]
+            if not batch:
+                continue
+            t = time.perf_counter()
+            posted[name] += posters[name](organisation=org, items=batch, actor=None).created
+            seconds[name] += time.perf_counter() - t
+        loads.append(os.getloadavg()[0])
+        print(
+            f"  {posted['new']:,}: v1 {posted['v1'] / seconds['v1']:,.0f}/s, "
+            f"new {posted['new'] / seconds['new']:,.0f}/s, load {loads[-1]:.2f}",
+            flush=True,
+        )
+    for name in ("v1", "new"):
+        print(
+            f"{name}: {posted[name]:,} payments in {seconds[name]:.1f} s = "
+            f"{posted[name] / seconds[name]:,.0f}/s"
+        )
+    print(
+        f"new / v1 = {seconds['v1'] / seconds['new']:.2f}x; 1-min load average "
+        f"{min(loads):.2f}–{max(loads):.2f}"
+    )
+
+
 def _run(args: argparse.Namespace) -> None:
     _setup(args.pg_url)
+    if args.compare:
+        _compare(args)
+        return
     from django.db import connection
     from django.db.models import Sum
 
@@ -154,12 +238,17 @@ def _run(args: argparse.Namespace) -> None:
     from qingqian.payments.services import payment_record
 
     t0 = time.perf_counter()
-    org, case_ids = _world(args.cases)
+    org, case_ids = _world(args.cases, charges_every=args.charges_every)
     print(f"setup: {len(case_ids):,} cases in {time.perf_counter() - t0:.1f} s", flush=True)
 
     # 1. bulk posting: the first month (one payment per case), then the remittance of that
     # month for every case, then the peers, then the remaining months.
     items = _items(case_ids, args.payments)
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
     t0 = time.perf_counter()
     posted = 0
     bulk_s = 0.0
@@ -175,12 +264,29 @@ def _run(args: argparse.Namespace) -> None:
             if not batch:
                 return
             t = time.perf_counter()
+            if profiler is not None:
+                profiler.enable()
             posted += payments_post_bulk(organisation=org, items=batch, actor=None).created
+            if profiler is not None:
+                profiler.disable()
             bulk_s += time.perf_counter() - t
-            print(f"  posted {posted:,} in {bulk_s:.1f} s ({posted / bulk_s:,.0f}/s)", flush=True)
+            print(
+                f"  posted {posted:,} in {bulk_s:.1f} s ({posted / bulk_s:,.0f}/s), "
+                f"load {os.getloadavg()[0]:.2f}",
+                flush=True,
+            )
 
-    post(len(case_ids))
+    post(min(len(case_ids), args.payments))
     print(f"bulk posting, month 1: {posted:,} in {bulk_s:.1f} s = {posted / bulk_s:,.0f}/s")
+    if args.only_post:
+        post(args.payments)
+        print(
+            f"bulk posting: {posted:,} payments in {bulk_s:.1f} s = {posted / bulk_s:,.0f}/s, "
+            f"load {os.getloadavg()[0]:.2f}"
+        )
+        if profiler is not None:
+            profiler.dump_stats(args.profile)
+        return
 
     t0 = time.perf_counter()
     batches = remittance_run(

@@ -1,7 +1,10 @@
-"""Hypothesis: through any sequence of payments (cash, over-payments, set-offs), reversals
-and remittances, money is conserved to the fen: every creditor's received = remitted +
-commission + held, the stored balances equal the journal, and each case's outstanding plus
-what was applied equals its principal."""
+"""Hypothesis: through any sequence of payments (cash, over-payments, set-offs), reversals,
+remittances and new costs or interest, money is conserved to the fen: every creditor's
+received = remitted + commission + held, the stored balances equal the journal, each case's
+outstanding principal plus what was applied to principal equals its principal, every cost or
+interest row's outstanding plus what was applied to it equals its amount, and every payment
+is split exactly (components + surplus = amount), costs before interest before principal
+within each invoice."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from hypothesis import strategies as st
 
 from qingqian.cases.models import Case, Invoice
 from qingqian.payments.errors import PaymentsError
-from qingqian.payments.models import Payment
+from qingqian.payments.models import Charge, Payment, PaymentAllocation
 from qingqian.payments.remittance import reconciliation_report, remittance_run
 from qingqian.payments.services import payment_record, payment_reverse
 
@@ -28,6 +31,7 @@ _op = st.one_of(
     st.tuples(st.just("setoff"), _fen, st.integers(0, 1)),
     st.tuples(st.just("reverse"), st.integers(0, 50), st.just(None)),
     st.tuples(st.just("remit"), st.sampled_from(["net", "gross"]), st.integers(0, 5)),
+    st.tuples(st.just("charge"), _fen, st.tuples(st.integers(0, 1), st.booleans())),
 )
 
 
@@ -57,7 +61,15 @@ def _run(case: Any, ops: list[tuple[Any, Any, Any]]) -> None:
     for index, (op, a, b) in enumerate(ops):
         at = dt.datetime(2027, 1 + month, 15, tzinfo=dt.UTC)
         try:
-            if op == "pay":
+            if op == "charge":
+                which, interest = b
+                Charge.objects.create(
+                    organisation=case.organisation, case=case, invoice=invoices[which],
+                    component="interest" if interest else "costs",
+                    kind="late_interest" if interest else "court_fee",
+                    amount=Decimal(a) / 100, outstanding=Decimal(a) / 100,
+                )  # fmt: skip
+            elif op == "pay":
                 payment_record(
                     case=case, amount=Decimal(a) / 100, kind=b, idempotency_key=f"k{index}",
                     actor=None, received_at=at,
@@ -94,15 +106,26 @@ def _run(case: Any, ops: list[tuple[Any, Any, Any]]) -> None:
         assert refused == "trust_overdraw"
         report = reconciliation_report(organisation=case.organisation)
         assert report.ok, (ops[: index + 1], report.differences, report.trust)
-        fresh = Case.objects.get(pk=case.pk)
-        applied = sum(
-            (
-                al.amount
-                for p in Payment.objects.filter(case=case)
-                for al in p.allocations.all()
-                if al.component != "surplus"
-            ),
-            Decimal("0.00"),
-        )
-        assert fresh.outstanding + applied == principal
-        assert 0 <= fresh.outstanding <= principal
+        _check_components(case, principal)
+
+
+def _check_components(case: Any, principal: Decimal) -> None:
+    fresh = Case.objects.get(pk=case.pk)
+    allocations = list(PaymentAllocation.objects.filter(payment__case=case).order_by("id"))
+    applied = sum((al.amount for al in allocations if al.component == "principal"), Decimal(0))
+    assert fresh.outstanding + applied == principal
+    assert 0 <= fresh.outstanding <= principal
+    for charge in Charge.objects.filter(case=case):
+        paid = sum((al.amount for al in allocations if al.charge_id == charge.pk), Decimal(0))
+        assert charge.outstanding + paid == charge.amount
+        assert 0 <= charge.outstanding <= charge.amount
+        assert {al.component for al in allocations if al.charge_id == charge.pk} <= {
+            charge.component
+        }
+    rank = {"costs": 0, "interest": 1, "principal": 2, "surplus": 3}
+    for payment in Payment.objects.filter(case=case):
+        rows = [al for al in allocations if al.payment_id == payment.pk]
+        assert sum((al.amount for al in rows), Decimal(0)) == payment.amount
+        for invoice_id in {al.invoice_id for al in rows}:
+            order = [rank[al.component] for al in rows if al.invoice_id == invoice_id]
+            assert order == sorted(order)

@@ -81,11 +81,95 @@ class Component(models.TextChoices):
     SURPLUS = "surplus", _("超付待退")
 
 
+class ChargeKind(models.TextChoices):
+    """What a cost or interest component is. Costs are 实现债权的有关费用 (Art. 561)."""
+
+    COURT_FEE = "court_fee", _("诉讼费")
+    PRESERVATION_FEE = "preservation_fee", _("保全费")
+    ENFORCEMENT_FEE = "enforcement_fee", _("执行费")
+    ANNOUNCEMENT_FEE = "announcement_fee", _("公告费")
+    APPRAISAL_FEE = "appraisal_fee", _("鉴定评估费")
+    OTHER_COST = "other_cost", _("其他实现债权费用")
+    CONTRACT_INTEREST = "contract_interest", _("约定利息")
+    LATE_INTEREST = "late_interest", _("逾期付款利息/损失")
+
+
+COST_KINDS = frozenset(
+    {
+        ChargeKind.COURT_FEE.value,
+        ChargeKind.PRESERVATION_FEE.value,
+        ChargeKind.ENFORCEMENT_FEE.value,
+        ChargeKind.ANNOUNCEMENT_FEE.value,
+        ChargeKind.APPRAISAL_FEE.value,
+        ChargeKind.OTHER_COST.value,
+    }
+)
+INTEREST_KINDS = frozenset({ChargeKind.CONTRACT_INTEREST.value, ChargeKind.LATE_INTEREST.value})
+
+
+class Charge(models.Model):
+    """A cost or an accrued interest amount owed on top of an invoice's principal (or the
+    case's, when the case has no invoices), with its own outstanding. Payments reach it
+    before principal (Civil Code Art. 561): costs, then interest, then principal.
+
+    ``Invoice.outstanding`` and ``Case.outstanding`` stay the outstanding principal; what
+    the debtor owes in all is principal + Σ ``Charge.outstanding``
+    (``payments.selectors.case_balance``)."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="+"
+    )
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="charges")
+    invoice = models.ForeignKey(
+        "cases.Invoice", on_delete=models.PROTECT, null=True, blank=True, related_name="charges"
+    )
+    component = models.CharField(
+        _("项目"),
+        max_length=10,
+        choices=[("costs", _("实现债权的费用")), ("interest", _("利息"))],
+    )
+    kind = models.CharField(_("类别"), max_length=20, choices=ChargeKind.choices)
+    amount = models.DecimalField(_("金额"), max_digits=14, decimal_places=2)
+    outstanding = models.DecimalField(_("未收金额"), max_digits=14, decimal_places=2)
+    period_start = models.DateField(_("计息起日"), null=True, blank=True)
+    period_end = models.DateField(_("计息止日"), null=True, blank=True)
+    basis = models.JSONField(_("计算依据"), default=dict, blank=True)
+    note = models.CharField(_("备注"), max_length=300, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("费用与利息")
+        verbose_name_plural = _("费用与利息")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="charge_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(outstanding__gte=0) & Q(outstanding__lte=models.F("amount")),
+                name="charge_outstanding_within_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(component__in=["costs", "interest"]), name="charge_component_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["case", "invoice"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.outstanding}/{self.amount}"
+
+
 class PaymentAllocation(models.Model):
     payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="allocations")
     invoice = models.ForeignKey(
         "cases.Invoice", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    charge = models.ForeignKey(
+        Charge, on_delete=models.PROTECT, null=True, blank=True, related_name="allocations"
+    )
+    """The cost or interest row a ``costs`` / ``interest`` share went to (reversal restores
+    exactly that row)."""
     component = models.CharField(_("冲抵项目"), max_length=10, choices=Component.choices)
     amount = models.DecimalField(_("金额"), max_digits=14, decimal_places=2)
 

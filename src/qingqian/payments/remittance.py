@@ -274,8 +274,8 @@ def reconciliation_report(
             diffs.append(_diff("payments", c, "payments vs receipts", paid[c], received))
         if commission[c] != accrued[c]:
             diffs.append(_diff("commission", c, "payments vs journal", commission[c], accrued[c]))
-    # Cases: outstanding = Σ invoice outstanding (cases with invoices) and
-    # principal − Σ applied (all cases).
+    # Cases: outstanding (principal) = Σ invoice outstanding (cases with invoices) and
+    # principal − Σ applied to principal (all cases; costs and interest are Charge rows).
     invoice_sums = {
         row["case_id"]: _q(row["total"])
         for row in Invoice.objects.filter(case__organisation=organisation)
@@ -284,8 +284,9 @@ def reconciliation_report(
     }
     applied = {
         row["payment__case_id"]: _q(row["total"])
-        for row in PaymentAllocation.objects.filter(payment__organisation=organisation)
-        .exclude(component="surplus")
+        for row in PaymentAllocation.objects.filter(
+            payment__organisation=organisation, component="principal"
+        )
         .values("payment__case_id")
         .annotate(total=Sum("amount"))
     }

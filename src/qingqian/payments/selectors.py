@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import QuerySet
 
 from qingqian.cases.models import Case
 from qingqian.intake.fee_rules import RecoveryForm
 from qingqian.payments.commission import FeeSchedule
-from qingqian.payments.models import NON_CASH_KINDS, Payment, PaymentKind
+from qingqian.payments.models import NON_CASH_KINDS, Charge, Payment, PaymentKind
 from qingqian.reports import selectors as report_selectors
 
 
@@ -57,11 +58,90 @@ def commission_rate(case: Case, on: dt.date) -> CommissionRate | None:
     )
 
 
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True, slots=True)
+class CaseBalance:
+    """What the debtor owes on a case, by component, and how much of it is due now.
+
+    ``basis``: ``invoices`` (no plan in force: invoices due by today, with their costs and
+    interest), ``plan`` (an agreed plan in force: its installments due by today plus
+    whatever the plan does not cover), or ``accelerated`` (the plan was breached with
+    acceleration: everything is due). The accelerated balance recorded at the breach is
+    part of ``total``, never added to it."""
+
+    principal: Decimal
+    costs: Decimal
+    interest: Decimal
+    due_now: Decimal
+    basis: str
+    accelerated_balance: Decimal | None = None
+
+    @property
+    def total(self) -> Decimal:
+        return self.principal + self.costs + self.interest
+
+
+def case_balance(case: Case, *, today: dt.date | None = None) -> CaseBalance:
+    from qingqian.common import clock
+    from qingqian.negotiation.models import Consequence, PlanVersion, VersionState
+    from qingqian.negotiation.services import plan_assess
+
+    today = today or clock.today()
+    charges = list(
+        Charge.objects.filter(case=case, outstanding__gt=0).values_list(
+            "invoice_id", "component", "outstanding"
+        )
+    )
+    costs = sum((o for _, c, o in charges if c == "costs"), ZERO)
+    interest = sum((o for _, c, o in charges if c == "interest"), ZERO)
+    total = case.outstanding + costs + interest
+    version = (
+        PlanVersion.objects.filter(
+            plan__case=case,
+            state__in=[VersionState.ACTIVE, VersionState.BREACHED, VersionState.COMPLETED],
+        )
+        .select_related("breach")
+        .order_by("-agreed_at", "-pk")
+        .first()
+    )
+    if version is not None and version.state == VersionState.BREACHED:
+        breach = getattr(version, "breach", None)
+        if breach is not None and breach.consequence == Consequence.ACCELERATION:
+            return CaseBalance(
+                case.outstanding, costs, interest, total, "accelerated",
+                breach.accelerated_balance,
+            )  # fmt: skip
+    if version is not None and version.state == VersionState.ACTIVE:
+        result = plan_assess(version, today=today)
+        due = sum((s.outstanding for s in result.installments if s.due <= today), ZERO)
+        uncovered = max(ZERO, total - result.outstanding_total)
+        return CaseBalance(case.outstanding, costs, interest, min(total, due + uncovered), "plan")
+    due_now = total
+    invoices = list(case.invoices.values_list("pk", "outstanding", "due_date", "issue_date"))
+    if invoices:
+        by_invoice: dict[int | None, Decimal] = {}
+        for invoice_id, _, outstanding in charges:
+            by_invoice[invoice_id] = by_invoice.get(invoice_id, ZERO) + outstanding
+        due_now = sum(
+            (
+                outstanding + by_invoice.get(pk, ZERO)
+                for pk, outstanding, due, issued in invoices
+                if (due or issued or case.due_date or today) <= today
+            ),
+            ZERO,
+        )
+    elif case.due_date is not None and case.due_date > today:
+        due_now = ZERO
+    return CaseBalance(case.outstanding, costs, interest, due_now, "invoices")
+
+
 def payments_for_case(case: Case) -> QuerySet[Payment]:
     return (
         Payment.objects.filter(case=case)
         .select_related("actor", "reverses")
-        .prefetch_related("allocations__invoice")
+        .prefetch_related("allocations__invoice", "allocations__charge")
         .order_by("-received_at", "-id")
     )
 

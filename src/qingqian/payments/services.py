@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -19,18 +18,21 @@ from django.db import IntegrityError, transaction
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Perm
-from qingqian.calculators.allocation import Debt, allocate, allocate_across
 from qingqian.cases.models import Case, Invoice
 from qingqian.cases.services import require, timeline_add
 from qingqian.common import clock
 from qingqian.common.exceptions import Conflict, ValidationFailed
 from qingqian.common.money import parse_amount
 from qingqian.compliance.services import audit_record
-from qingqian.payments import trust
+from qingqian.payments import allocation, trust
+from qingqian.payments.allocation import ChargeState, DebtState, Share, to_fen, to_yuan
 from qingqian.payments.commission import commission_for_recovery
 from qingqian.payments.errors import PaymentsError
 from qingqian.payments.models import (
+    COST_KINDS,
+    INTEREST_KINDS,
     NON_CASH_KINDS,
+    Charge,
     Component,
     JournalEntry,
     JournalLine,
@@ -45,13 +47,6 @@ from qingqian.payments.selectors import CommissionRate, commission_rate
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 _SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-
-
-@dataclass(frozen=True, slots=True)
-class Share:
-    invoice_id: int | None
-    component: str
-    amount: Decimal
 
 
 # --------------------------------------------------------------------------- validation
@@ -112,92 +107,44 @@ def _same_or_conflict(existing: Payment, *, case: Case, amount: Decimal, kind: s
 # --------------------------------------------------------------------------- allocation
 
 
+def debts_of(case: Case, invoices: Sequence[Invoice], charges: Iterable[Charge]) -> list[DebtState]:
+    """The case's debts for allocation: one per invoice (principal = ``Invoice.outstanding``)
+    with its cost and interest rows, or the case itself when it has no invoices."""
+    by_invoice: dict[int | None, list[ChargeState]] = {}
+    for c in sorted(charges, key=lambda c: c.pk):
+        by_invoice.setdefault(c.invoice_id, []).append(
+            ChargeState(c.pk, c.component, to_fen(c.outstanding))
+        )
+    if not invoices:
+        return [DebtState(None, case.due_date, to_fen(case.outstanding), by_invoice.get(None, []))]
+    return [
+        DebtState(
+            i.pk,
+            i.due_date or i.issue_date or case.due_date,
+            to_fen(i.outstanding),
+            by_invoice.get(i.pk, []),
+            i.number,
+        )
+        for i in invoices
+    ]
+
+
 def allocation_plan(
     *,
     case: Case,
-    invoices: Iterable[Invoice],
+    invoices: Sequence[Invoice],
     amount: Decimal,
     on: dt.date,
     invoice_amounts: Mapping[int, Decimal] | None = None,
+    charges: Iterable[Charge] = (),
 ) -> list[Share]:
-    """How ``amount`` is applied (pure given its inputs; no writes).
-
-    Invoices carry principal only today (``Invoice.outstanding``), so Art. 561 puts every yuan
-    on principal; costs and interest enter here when they are stored per invoice. Art. 560
-    orders the invoices (due first, then earliest due, same due date pro rata); a case
-    without invoices takes the payment on its own outstanding. What exceeds the debt is a
-    ``surplus`` share, held for refund."""
-    open_invoices = [i for i in invoices if i.outstanding > 0]
-    shares: list[Share] = []
+    """How ``amount`` is applied (pure given its inputs; no writes): Art. 561 within each
+    debt (costs, interest, principal), Art. 560 across them unless the debtor pinned the
+    amounts per invoice. See ``payments.allocation``."""
+    pinned = None
     if invoice_amounts is not None:
-        by_id = {i.pk: i for i in invoices}
-        total = ZERO
-        for invoice_id, raw in invoice_amounts.items():
-            part = _check_amount(raw)
-            invoice = by_id.get(invoice_id)
-            if invoice is None:
-                raise PaymentsError(
-                    f"发票 {invoice_id} 不属于本案。",
-                    f"Invoice {invoice_id} does not belong to this case.",
-                    code="payment_invoice_unknown",
-                    details={"invoice_id": invoice_id},
-                )
-            if part > invoice.outstanding:
-                raise PaymentsError(
-                    f"发票 {invoice.number} 只欠 {invoice.outstanding}，不能冲抵 {part}。",
-                    f"Invoice {invoice.number} has only {invoice.outstanding} outstanding, "
-                    f"not {part}.",
-                    code="payment_invoice_overpaid",
-                    details={"invoice_id": invoice_id, "outstanding": str(invoice.outstanding)},
-                )
-            figures = allocate(part, principal=invoice.outstanding).figures
-            for component in ("costs", "interest", "principal"):
-                value = Decimal(str(figures[f"to_{component}"]))
-                if value:
-                    shares.append(Share(invoice_id, component, value))
-            total += part
-        if total != amount:
-            raise PaymentsError(
-                f"各发票冲抵金额合计 {total} 与收款金额 {amount} 不一致。",
-                f"The invoice amounts add up to {total}, not the payment's {amount}.",
-                code="payment_invoice_sum_mismatch",
-                details={"sum": str(total), "amount": str(amount)},
-            )
-        return shares
-    if not open_invoices:
-        owed = case.outstanding if not list(invoices) else ZERO
-        applied = min(owed, amount)
-        if applied:
-            shares.append(Share(None, Component.PRINCIPAL, applied))
-        if amount - applied:
-            shares.append(Share(None, Component.SURPLUS, amount - applied))
-        return shares
-    if len(open_invoices) == 1:
-        # One debt: Art. 560 has nothing to order; Art. 561 within it.
-        only = open_invoices[0]
-        applied = min(amount, only.outstanding)
-        shares.append(Share(only.pk, Component.PRINCIPAL, applied))
-        if amount - applied:
-            shares.append(Share(None, Component.SURPLUS, amount - applied))
-        return shares
-    debts = [
-        Debt(
-            id=str(i.pk),
-            due=i.due_date or i.issue_date or case.due_date or on,
-            principal=i.outstanding,
-        )
-        for i in open_invoices
-    ]
-    figures = allocate_across(amount, debts, as_of=on).figures
-    for row in figures["debts"]:
-        for component in ("costs", "interest", "principal"):
-            value = row[f"to_{component}"]
-            if value:
-                shares.append(Share(int(row["id"]), component, value))
-    surplus = figures["surplus"]
-    if surplus:
-        shares.append(Share(None, Component.SURPLUS, surplus))
-    return shares
+        pinned = {k: _check_amount(v) for k, v in invoice_amounts.items()}
+    return allocation.plan(debts_of(case, invoices, charges), amount, on=on, pinned=pinned)
 
 
 # --------------------------------------------------------------------------- trust journal
@@ -279,10 +226,7 @@ def _recovered_before(case: Case, rate: CommissionRate) -> Decimal:
 
 def _describe(shares: list[Share]) -> str:
     labels = {c.value: str(c.label) for c in Component}
-    totals: dict[str, Decimal] = {}
-    for s in shares:
-        totals[s.component] = totals.get(s.component, ZERO) + s.amount
-    return "，".join(f"{labels[k]} {v}" for k, v in totals.items())
+    return "，".join(f"{labels[k]} {v}" for k, v in allocation.totals(shares).items())
 
 
 def payment_record(
@@ -357,12 +301,15 @@ def _record(
             code="payment_setoff_unpinned",
             details={"field": "invoice_amounts"},
         )
-    invoices = list(
-        Invoice.objects.select_for_update().filter(case=locked).order_by("due_date", "id")
-    )
+    invoices, charges = _lock_debts(locked)
     on = _business_day(received_at)
     shares = allocation_plan(
-        case=locked, invoices=invoices, amount=amount, on=on, invoice_amounts=invoice_amounts
+        case=locked,
+        invoices=invoices,
+        amount=amount,
+        on=on,
+        invoice_amounts=invoice_amounts,
+        charges=charges,
     )
     surplus = sum((s.amount for s in shares if s.component == Component.SURPLUS), ZERO)
     applied = amount - surplus
@@ -390,19 +337,23 @@ def _record(
     PaymentAllocation.objects.bulk_create(
         [
             PaymentAllocation(
-                payment=payment, invoice_id=s.invoice_id, component=s.component, amount=s.amount
+                payment=payment,
+                invoice_id=s.invoice_id,
+                charge_id=s.charge_id,
+                component=s.component,
+                amount=s.amount,
             )
             for s in shares
         ]
     )
-    _apply_to_debt(locked, invoices, shares, sign=-1, on=on)
+    _apply_to_debt(locked, invoices, charges, shares, sign=-1, on=on)
     _post_payment(locked, payment, on=on, surplus=surplus, commission=commission)
     timeline_add(
         case=locked,
         actor=actor,
         kind="payment",
         note=f"收款 {amount} 元（{PaymentKind(kind).label}）：{_describe(shares)}；"
-        f"未收余额 {locked.outstanding}",
+        f"{_balance_note(locked, charges)}",
     )
     audit_record(
         actor=actor,
@@ -415,23 +366,59 @@ def _record(
     return payment, True
 
 
+def _balance_note(case: Case, charges: Iterable[Charge]) -> str:
+    costs = sum((c.outstanding for c in charges if c.component == "costs"), ZERO)
+    interest = sum((c.outstanding for c in charges if c.component == "interest"), ZERO)
+    if not costs and not interest:
+        return f"未收余额 {case.outstanding}"
+    return (
+        f"未收余额 {case.outstanding + costs + interest}（费用 {costs}，利息 {interest}，"
+        f"本金 {case.outstanding}）"
+    )
+
+
+def _lock_debts(case: Case) -> tuple[list[Invoice], list[Charge]]:
+    """The case's invoices and cost / interest rows, locked ``FOR UPDATE`` (the case row is
+    already locked, so the order is case → invoices → charges everywhere)."""
+    invoices = list(
+        Invoice.objects.select_for_update().filter(case=case).order_by("due_date", "id")
+    )
+    charges = list(Charge.objects.select_for_update().filter(case=case).order_by("id"))
+    return invoices, charges
+
+
 def _apply_to_debt(
-    case: Case, invoices: list[Invoice], shares: list[Share], *, sign: int, on: dt.date | None
+    case: Case,
+    invoices: list[Invoice],
+    charges: list[Charge],
+    shares: list[Share],
+    *,
+    sign: int,
+    on: dt.date | None,
 ) -> None:
-    by_id = {i.pk: i for i in invoices}
-    touched: dict[int, Invoice] = {}
-    debt_change = ZERO
-    for s in shares:
-        if s.component == Component.SURPLUS:
-            continue
-        debt_change += s.amount
-        if s.component == Component.PRINCIPAL and s.invoice_id is not None:
-            invoice = by_id[s.invoice_id]
-            invoice.outstanding += sign * s.amount
-            touched[invoice.pk] = invoice
-    if touched:
-        Invoice.objects.bulk_update(list(touched.values()), ["outstanding"])
-    case.outstanding += sign * debt_change
+    """Move invoices, cost / interest rows and the case by ``sign`` × the shares and save
+    them. ``Case.outstanding`` is the outstanding principal (Σ invoices' when it has any)."""
+    debts = debts_of(case, invoices, charges)
+    principal = allocation.apply_shares(debts, shares, sign=sign)
+    by_invoice = {d.invoice_id: d for d in debts}
+    touched_invoices = []
+    for invoice in invoices:
+        value = to_yuan(by_invoice[invoice.pk].principal)
+        if value != invoice.outstanding:
+            invoice.outstanding = value
+            touched_invoices.append(invoice)
+    if touched_invoices:
+        Invoice.objects.bulk_update(touched_invoices, ["outstanding"])
+    states = {c.charge_id: c for d in debts for c in d.charges}
+    touched_charges = []
+    for charge in charges:
+        value = to_yuan(states[charge.pk].outstanding)
+        if value != charge.outstanding:
+            charge.outstanding = value
+            touched_charges.append(charge)
+    if touched_charges:
+        Charge.objects.bulk_update(touched_charges, ["outstanding"])
+    case.outstanding += to_yuan(principal)
     fields = ["outstanding", "updated_at"]
     if on is not None and (case.last_payment_date is None or on > case.last_payment_date):
         case.last_payment_date = on
@@ -475,7 +462,12 @@ def _snapshot(payment: Payment, shares: list[Share]) -> dict[str, Any]:
         "reference": payment.reference,
         "commission": str(payment.commission),
         "allocation": [
-            {"invoice": s.invoice_id, "component": s.component, "amount": str(s.amount)}
+            {
+                "invoice": s.invoice_id,
+                "charge": s.charge_id,
+                "component": s.component,
+                "amount": str(s.amount),
+            }
             for s in shares
         ],
     }
@@ -510,11 +502,10 @@ def payment_reverse(*, payment: Payment, actor: User | None, reason: str) -> Pay
             code="payment_already_reversed",
             details={"payment_id": original.pk},
         )
-    invoices = list(
-        Invoice.objects.select_for_update().filter(case=case).order_by("due_date", "id")
-    )
+    invoices, charges = _lock_debts(case)
     shares = [
-        Share(a.invoice_id, a.component, a.amount) for a in original.allocations.order_by("id")
+        Share(a.invoice_id, a.component, a.amount, a.charge_id)
+        for a in original.allocations.order_by("id")
     ]
     today = clock.today()
     commission = ZERO
@@ -542,12 +533,16 @@ def payment_reverse(*, payment: Payment, actor: User | None, reason: str) -> Pay
     PaymentAllocation.objects.bulk_create(
         [
             PaymentAllocation(
-                payment=reversal, invoice_id=s.invoice_id, component=s.component, amount=-s.amount
+                payment=reversal,
+                invoice_id=s.invoice_id,
+                charge_id=s.charge_id,
+                component=s.component,
+                amount=-s.amount,
             )
             for s in shares
         ]
     )
-    _apply_to_debt(case, invoices, shares, sign=1, on=None)
+    _apply_to_debt(case, invoices, charges, shares, sign=1, on=None)
     org = case.organisation
     # Commission back first, so the creditor's held money covers the receipt's reversal.
     if commission:
@@ -570,7 +565,7 @@ def payment_reverse(*, payment: Payment, actor: User | None, reason: str) -> Pay
         case=case,
         actor=actor,
         kind="payment_reversed",
-        note=f"冲正收款 {original.amount} 元：{reason}；未收余额 {case.outstanding}",
+        note=f"冲正收款 {original.amount} 元：{reason}；{_balance_note(case, charges)}",
     )
     audit_record(
         actor=actor,
@@ -581,6 +576,233 @@ def payment_reverse(*, payment: Payment, actor: User | None, reason: str) -> Pay
         after={"reason": reason, "commission": str(commission)},
     )
     return reversal
+
+
+# --------------------------------------------------------------------------- costs and interest
+
+
+def _charge_target(case: Case, invoice: Invoice | None) -> Invoice | None:
+    has_invoices = Invoice.objects.filter(case=case).exists()
+    if invoice is None and has_invoices:
+        raise PaymentsError(
+            "本案有发票：费用和利息须记在某张发票上。",
+            "This case has invoices: a cost or interest amount must belong to one of them.",
+            code="charge_invoice_required",
+            details={"field": "invoice"},
+        )
+    if invoice is not None and invoice.case_id != case.pk:
+        raise PaymentsError(
+            f"发票 {invoice.pk} 不属于本案。",
+            f"Invoice {invoice.pk} does not belong to this case.",
+            code="payment_invoice_unknown",
+            details={"invoice_id": invoice.pk},
+        )
+    return invoice
+
+
+def _charge_write(
+    *,
+    case: Case,
+    invoice: Invoice | None,
+    component: str,
+    kind: str,
+    amount: Decimal,
+    actor: User | None,
+    note: str,
+    basis: dict[str, Any],
+    period: tuple[dt.date, dt.date] | None = None,
+) -> Charge:
+    charge = Charge.objects.create(
+        organisation_id=case.organisation_id,
+        case=case,
+        invoice=invoice,
+        component=component,
+        kind=kind,
+        amount=amount,
+        outstanding=amount,
+        period_start=period[0] if period else None,
+        period_end=period[1] if period else None,
+        basis=basis,
+        note=note[:300],
+        actor=actor,
+    )
+    case.save(update_fields=["updated_at"])
+    label = "费用" if component == "costs" else "利息"
+    timeline_add(
+        case=case,
+        actor=actor,
+        kind=f"charge.{component}",
+        note=f"记入{label} {amount} 元（{charge.get_kind_display()}"
+        + (f"，{period[0]} 至 {period[1]}" if period else "")
+        + (f"，发票 {invoice.number}" if invoice else "")
+        + "）",
+    )
+    audit_record(
+        actor=actor,
+        organisation=case.organisation,
+        action=f"charge.{component}",
+        obj=charge,
+        after={"kind": kind, "amount": str(amount), "invoice": invoice.pk if invoice else None}
+        | ({"period": [period[0].isoformat(), period[1].isoformat()]} if period else {})
+        | {"basis": basis},
+    )
+    return charge
+
+
+@transaction.atomic
+def charge_add(
+    *,
+    case: Case,
+    kind: str,
+    amount: object,
+    actor: User | None,
+    invoice: Invoice | None = None,
+    note: str = "",
+) -> Charge:
+    """Record a cost of enforcing the claim (court fee, preservation fee, …) actually
+    incurred, on an invoice (or on the case when it has no invoices). Payments reach costs
+    first (Art. 561)."""
+    require(actor, Perm.CASE_TRANSITION)
+    if kind not in COST_KINDS:
+        raise PaymentsError(
+            f"未知的费用类别：{kind}",
+            f"Unknown cost kind: {kind}",
+            code="charge_kind_invalid",
+            details={"field": "kind", "kinds": sorted(COST_KINDS)},
+        )
+    value = _check_amount(amount)
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    target = _charge_target(locked, invoice)
+    return _charge_write(
+        case=locked,
+        invoice=target,
+        component="costs",
+        kind=kind,
+        amount=value,
+        actor=actor,
+        note=note,
+        basis={"entered": str(value)},
+    )
+
+
+@transaction.atomic
+def interest_accrue(
+    *,
+    case: Case,
+    kind: str,
+    start: dt.date,
+    end: dt.date,
+    actor: User | None,
+    invoice: Invoice | None = None,
+    agreed_rate: object = None,
+    formed: dt.date | None = None,
+    note: str = "",
+) -> Charge:
+    """Accrue interest on the outstanding principal of an invoice (or of a case without
+    invoices) from ``start`` to ``end`` with the calculators, capped per legal-rules.md §3:
+
+    * ``contract_interest`` (and ``late_interest`` with an agreed rate): the agreed annual
+      rate in percent, never above 4 × the one-year LPR at formation (``formed``, default
+      the case's contract date) — ``calculators.interest.private_lending_interest``;
+    * ``late_interest`` without an agreed rate: the loss on a late payment for goods, at the
+      lower bound LPR at breach + 30 % — ``calculators.interest.trade_receivable_rate``.
+
+    Periods of interest on one debt may not overlap (no interest counted twice)."""
+    from qingqian.calculators.interest import private_lending_interest, trade_receivable_rate
+
+    require(actor, Perm.CASE_TRANSITION)
+    if kind not in INTEREST_KINDS:
+        raise PaymentsError(
+            f"未知的利息类别：{kind}",
+            f"Unknown interest kind: {kind}",
+            code="charge_kind_invalid",
+            details={"field": "kind", "kinds": sorted(INTEREST_KINDS)},
+        )
+    if end <= start:
+        raise PaymentsError(
+            "计息止日必须晚于起日。",
+            "The end of the interest period must be after its start.",
+            code="charge_period_invalid",
+            details={"start": start.isoformat(), "end": end.isoformat()},
+        )
+    locked = Case.objects.select_for_update().get(pk=case.pk)
+    target = _charge_target(locked, invoice)
+    if target is not None:
+        target = Invoice.objects.select_for_update().get(pk=target.pk)
+    overlap = Charge.objects.filter(
+        case=locked,
+        invoice=target,
+        component="interest",
+        period_start__lt=end,
+        period_end__gt=start,
+    ).first()
+    if overlap is not None:
+        raise PaymentsError(
+            f"该期间与已计利息（{overlap.period_start} 至 {overlap.period_end}）重叠。",
+            f"The period overlaps interest already accrued ({overlap.period_start} to "
+            f"{overlap.period_end}).",
+            code="charge_period_overlap",
+            details={"charge_id": overlap.pk},
+        )
+    principal = target.outstanding if target is not None else locked.outstanding
+    if principal <= 0:
+        raise PaymentsError(
+            "本金已清偿，无从计息。",
+            "No principal is outstanding to bear interest.",
+            code="charge_no_principal",
+            details={"principal": str(principal)},
+        )
+    if agreed_rate is not None and agreed_rate != "":
+        formation = formed or locked.contract_date or start
+        result = private_lending_interest(
+            principal, formed=formation, start=max(start, formation), end=end,
+            agreed_rate=str(agreed_rate),
+        )  # fmt: skip
+        value = Decimal(str(result.figures["supported_interest"])).quantize(CENT)
+        basis: dict[str, Any] = {
+            "calculator": "private_lending_interest",
+            "principal": str(principal),
+            "agreed_rate": str(agreed_rate),
+            "formed": formation.isoformat(),
+            "cap_regime": str(result.figures.get("regime", "")),
+            "claimed": str(result.figures["claimed_interest"]),
+            "supported": str(value),
+        }
+    elif kind == "late_interest":
+        result = trade_receivable_rate(start, amount=principal, days=(end - start).days)
+        value = Decimal(str(result.figures["loss_low"])).quantize(CENT)
+        basis = {
+            "calculator": "trade_receivable_rate",
+            "principal": str(principal),
+            "rate": str(result.figures["rate_low"]),
+            "lpr": str(result.figures["lpr"]),
+            "days": (end - start).days,
+        }
+    else:
+        raise PaymentsError(
+            "约定利息须填写约定年利率。",
+            "Contract interest needs the agreed annual rate.",
+            code="charge_rate_missing",
+            details={"field": "agreed_rate"},
+        )
+    if value <= 0:
+        raise PaymentsError(
+            "该期间利息为零，未记入。",
+            "The interest for this period is zero; nothing was recorded.",
+            code="charge_zero",
+            details={"start": start.isoformat(), "end": end.isoformat()},
+        )
+    return _charge_write(
+        case=locked,
+        invoice=target,
+        component="interest",
+        kind=kind,
+        amount=value,
+        actor=actor,
+        note=note,
+        basis=basis,
+        period=(start, end),
+    )
 
 
 # --------------------------------------------------------------------------- references

@@ -15,7 +15,7 @@ from django.db.models import Sum
 
 from qingqian.accounts.models import Organisation
 from qingqian.parties.models import Party
-from qingqian.payments.models import Payment, PaymentKind, RemittanceBatch
+from qingqian.payments.models import Payment, PaymentAllocation, PaymentKind, RemittanceBatch
 
 ZERO = Decimal("0.00")
 _SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -26,6 +26,10 @@ HEADERS = (
     ("方式", "Kind"),
     ("付款参考号", "Reference"),
     ("金额", "Amount"),
+    ("冲抵费用", "To costs"),
+    ("冲抵利息", "To interest"),
+    ("冲抵本金", "To principal"),
+    ("超付待退", "Surplus"),
     ("佣金", "Commission"),
     ("净额", "Net"),
 )
@@ -40,6 +44,11 @@ class StatementRow:
     reference: str
     amount: Decimal
     commission: Decimal
+    costs: Decimal = ZERO
+    interest: Decimal = ZERO
+    principal: Decimal = ZERO
+    surplus: Decimal = ZERO
+    """How the payment was applied (Art. 561); a reversal shows the negated split."""
 
     @property
     def net(self) -> Decimal:
@@ -78,6 +87,14 @@ def creditor_statement(
         .order_by("received_at", "id")
     )
     labels = dict(PaymentKind.choices)
+    split: dict[int, dict[str, Decimal]] = {}
+    for payment_id, component, total in (
+        PaymentAllocation.objects.filter(payment__in=payments)
+        .values_list("payment_id", "component")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    ):
+        split.setdefault(payment_id, {})[component] = Decimal(str(total)).quantize(ZERO)
     rows = tuple(
         StatementRow(
             on=p.received_at.astimezone(_SHANGHAI).date(),
@@ -87,6 +104,10 @@ def creditor_statement(
             reference=p.reference,
             amount=p.amount,
             commission=p.commission,
+            costs=split.get(p.pk, {}).get("costs", ZERO),
+            interest=split.get(p.pk, {}).get("interest", ZERO),
+            principal=split.get(p.pk, {}).get("principal", ZERO),
+            surplus=split.get(p.pk, {}).get("surplus", ZERO),
         )
         for p in payments
     )
@@ -127,13 +148,21 @@ def _table(statement: Statement) -> list[list[str]]:
                 r.kind,
                 r.reference,
                 str(r.amount),
+                str(r.costs),
+                str(r.interest),
+                str(r.principal),
+                str(r.surplus),
                 str(r.commission),
                 str(r.net),
             ]
         )
+    sums = [
+        sum((getattr(r, f) for r in statement.rows), ZERO)
+        for f in ("costs", "interest", "principal", "surplus")
+    ]
     table.append(
-        ["合计 / Total", "", "", "", "", str(statement.received), str(statement.commission),
-         str(statement.net)]
+        ["合计 / Total", "", "", "", "", str(statement.received), *map(str, sums),
+         str(statement.commission), str(statement.net)]
     )  # fmt: skip
     return table
 
@@ -159,7 +188,7 @@ def statement_xlsx(statement: Statement) -> bytes:
             continue
         cells: list[object] = list(row[:5]) + [Decimal(x) for x in row[5:]]
         sheet.append(cells)
-        for cell in sheet[sheet.max_row][5:8]:
+        for cell in sheet[sheet.max_row][5:12]:
             cell.number_format = "#,##0.00"
     out = io.BytesIO()
     book.save(out)

@@ -23,7 +23,12 @@ from qingqian.parties.models import Party
 from qingqian.payments.bankimport import bank_statement_import
 from qingqian.payments.models import BankStatementLine, Payment, RemittanceBatch
 from qingqian.payments.remittance import reconciliation_report, remittance_run
-from qingqian.payments.services import payment_record, payment_reverse
+from qingqian.payments.services import (
+    charge_add,
+    interest_accrue,
+    payment_record,
+    payment_reverse,
+)
 from qingqian.payments.statements import creditor_statement, statement_csv, statement_xlsx
 
 _SHANGHAI = dt.timezone(dt.timedelta(hours=8))
@@ -82,6 +87,53 @@ def record(request: HttpRequest, case_id: int) -> HttpResponse:
             messages.success(request, _("已登记回款 %(amount)s 元。") % {"amount": payment.amount})
         else:
             messages.info(request, _("这笔回款已经登记过，未重复记账。"))
+    return redirect("web:case_detail", case_id=case_id)
+
+
+@login_required
+@require_POST
+def charge(request: HttpRequest, case_id: int) -> HttpResponse:
+    """Record a cost (court fee, preservation fee …) or accrue interest on the case page."""
+    user = _user(request)
+    post = request.POST
+    try:
+        case = case_get_for_user(user, case_id)
+        invoice = None
+        if post.get("invoice"):
+            invoice = case.invoices.filter(pk=int(post["invoice"])).first()
+            if invoice is None:
+                raise ValueError(post["invoice"])
+        kind = post.get("kind", "")
+        if kind in ("contract_interest", "late_interest"):
+            made = interest_accrue(
+                case=case,
+                kind=kind,
+                start=dt.date.fromisoformat(post.get("start", "")),
+                end=dt.date.fromisoformat(post.get("end", "")),
+                actor=user,
+                invoice=invoice,
+                agreed_rate=post.get("rate") or None,
+                note=post.get("note", ""),
+            )
+        else:
+            made = charge_add(
+                case=case,
+                kind=kind,
+                amount=post.get("amount", ""),
+                actor=user,
+                invoice=invoice,
+                note=post.get("note", ""),
+            )
+    except ValueError:
+        messages.error(request, _("日期或发票无效。"))
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("已记入%(kind)s %(amount)s 元。")
+            % {"kind": made.get_kind_display(), "amount": made.amount},
+        )
     return redirect("web:case_detail", case_id=case_id)
 
 

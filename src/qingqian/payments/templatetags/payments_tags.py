@@ -7,8 +7,8 @@ from typing import Any
 
 from django import template
 
-from qingqian.payments.models import PaymentKind
-from qingqian.payments.selectors import payments_for_case
+from qingqian.payments.models import Charge, ChargeKind, PaymentKind
+from qingqian.payments.selectors import case_balance, payments_for_case
 
 register = template.Library()
 
@@ -27,4 +27,8 @@ def payments_case_panel(context: template.Context, case: Any) -> dict[str, Any]:
         "request": context.get("request"),
         "csrf_token": context.get("csrf_token"),
         "reference": getattr(getattr(case, "payment_reference", None), "code", ""),
+        "balance": case_balance(case),
+        "charges": list(Charge.objects.filter(case=case).select_related("invoice")),
+        "charge_kinds": [(k.value, k.label) for k in ChargeKind],
+        "invoices": list(case.invoices.order_by("due_date", "id")),
     }

@@ -85,6 +85,9 @@ class ContactAttempt(models.Model):
     # Set once a channel has used this allowed decision; it cannot be used twice.
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     provider_ref = models.CharField(_("服务商编号"), max_length=100, blank=True)
+    # The message template (script) the decision was given for; a third-party contact is
+    # allowed only with a non-disclosing script, and ``channels.deliver`` sends only it.
+    script = models.CharField(_("话术模板"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("联系尝试")
@@ -160,6 +163,42 @@ class ContactHold(models.Model):
     @property
     def is_active(self) -> bool:
         return self.lifted_at is None
+
+
+class ContactUnreachable(models.Model):
+    """A debtor on a case flagged unreachable by a person (numbers dead, address gone).
+
+    Only while every debtor of a case is flagged, and none has been reached since the flag,
+    may a third party be asked (with a non-disclosing script) how to reach them. A flag is
+    cleared by a person with a reason; reaching the debtor ends it by itself."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
+    party = models.ForeignKey("parties.Party", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("原因"))
+    flagged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    flagged_at = models.DateTimeField(_("标记时间"))
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cleared_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
+    clear_reason = models.TextField(_("解除原因"), blank=True)
+
+    class Meta:
+        verbose_name = _("债务人失联标记")
+        verbose_name_plural = _("债务人失联标记")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("case", "party"),
+                condition=models.Q(cleared_at__isnull=True),
+                name="contact_unreachable_open_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"unreachable {self.party_id}@{self.case_id}"
 
 
 class ContactLock(models.Model):

@@ -1050,3 +1050,111 @@ def contact_hold_lift(*, hold: ContactHold, actor: User, reason: str) -> Contact
             after=_hold_snapshot(locked),
         )
     return locked
+
+
+# --------------------------------------------------------------------------- unreachable debtors
+
+_FLAG_ROLES = frozenset({Role.COLLECTOR, Role.LAWYER, Role.MEDIATOR, Role.ADMIN, Role.COMPLIANCE})
+
+
+def contact_unreachable_flag(
+    *, case: Case, party: Party, actor: User, reason: str
+) -> ContactUnreachable:
+    """Flag a debtor of ``case`` unreachable (saying why: numbers dead, letters returned).
+
+    While every debtor of the case is flagged, and none has been reached since, the gate may
+    allow a third party to be asked, with a non-disclosing script, how to reach them. Nothing
+    here contacts anyone; reaching the debtor ends the flag by itself."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(
+            "标记失联必须说明原因。",
+            "Say why the debtor is flagged unreachable.",
+            code="unreachable_reason_missing",
+        )
+    if not actor.is_active or actor.role not in _FLAG_ROLES:
+        raise PermissionDenied(
+            "您无权标记债务人失联。",
+            "You may not flag a debtor unreachable.",
+            code="unreachable_flag_forbidden",
+        )
+    if actor.organisation_id != case.organisation_id:
+        raise NotFound("案件不存在。", "Case not found.", code="case_not_found")
+    if not CaseParty.objects.filter(case=case, party=party, role="debtor").exists():
+        raise ValidationFailed(
+            "只能标记本案的债务人失联。",
+            "Only a debtor of this case can be flagged unreachable.",
+            code="party_role_mismatch",
+            details={"party_id": party.pk, "party_role": "debtor"},
+        )
+    with transaction.atomic():
+        if ContactUnreachable.objects.filter(
+            case=case, party=party, cleared_at__isnull=True
+        ).exists():
+            raise Conflict(
+                "该债务人已标记失联。",
+                "The debtor is already flagged unreachable.",
+                code="unreachable_flagged",
+            )
+        flag = ContactUnreachable.objects.create(
+            organisation_id=case.organisation_id,
+            case=case,
+            party=party,
+            reason=reason[:2000],
+            flagged_by=actor,
+            flagged_at=clock.now(),
+        )
+        timeline_add(
+            case=case, actor=actor, kind="contact_unreachable", note=f"{party.name}：{flag.reason}"
+        )
+        audit_record(
+            actor=actor,
+            organisation=case.organisation,
+            action="contact.unreachable_flag",
+            obj=flag,
+            after={"party_id": party.pk, "reason": flag.reason},
+        )
+    return flag
+
+
+def contact_unreachable_clear(
+    *, flag: ContactUnreachable, actor: User, reason: str
+) -> ContactUnreachable:
+    """Clear an unreachable flag (a new number was found, the debtor called back)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(
+            "解除失联标记必须说明原因。",
+            "Say why the flag is cleared.",
+            code="unreachable_reason_missing",
+        )
+    if not actor.is_active or actor.role not in _FLAG_ROLES:
+        raise PermissionDenied(
+            "您无权解除失联标记。",
+            "You may not clear an unreachable flag.",
+            code="unreachable_flag_forbidden",
+        )
+    if actor.organisation_id != flag.organisation_id:
+        raise NotFound("标记不存在。", "Flag not found.", code="unreachable_not_found")
+    with transaction.atomic():
+        locked = ContactUnreachable.objects.select_for_update().get(pk=flag.pk)
+        if locked.cleared_at is not None:
+            raise Conflict(
+                "该失联标记已解除。", "The flag is already cleared.", code="unreachable_cleared"
+            )
+        locked.cleared_at = clock.now()
+        locked.cleared_by = actor
+        locked.clear_reason = reason[:2000]
+        locked.save(update_fields=["cleared_at", "cleared_by", "clear_reason"])
+        case = Case.objects.get(pk=locked.case_id)
+        timeline_add(
+            case=case, actor=actor, kind="contact_unreachable_cleared", note=locked.clear_reason
+        )
+        audit_record(
+            actor=actor,
+            organisation=case.organisation,
+            action="contact.unreachable_clear",
+            obj=locked,
+            after={"reason": locked.clear_reason},
+        )
+    return locked

@@ -32,6 +32,28 @@ SH = dt.timezone(dt.timedelta(hours=8))
 AT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=SH)
 
 
+def server_cpu() -> float:
+    """CPU seconds used so far by this benchmark's PostgreSQL server processes (the backends
+    serving its database, and the WAL writer), read from /proc (Linux)."""
+    name = os.environ["DATABASE_URL"].rsplit("/", 1)[1]
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+            if not cmd.startswith("postgres:") or (
+                f" {name} " not in cmd and "walwriter" not in cmd
+            ):
+                continue
+            with open(f"/proc/{pid}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        except OSError:
+            continue
+    return total / tick
+
+
 def recreate(url: str) -> None:
     import psycopg
 
@@ -76,9 +98,9 @@ def setup_data(debtors: int) -> tuple[list[tuple[int, int]], int]:
 
 
 def worker(
-    args: tuple[str, list[tuple[int, int]], int, int, int, Any, Any, bool, int, int],
+    args: tuple[str, list[tuple[int, int]], int, int, int, Any, Any, Any, bool, int, int],
 ) -> None:
-    mode, targets, robot_id, count, seed, start, results, robots_only, batch, day = args
+    mode, targets, robot_id, count, seed, start, finish, results, robots_only, batch, day = args
     import django
 
     django.setup()
@@ -99,6 +121,7 @@ def worker(
     rng = random.Random(seed)
     start.wait()
     t0 = time.perf_counter()
+    cpu0 = time.process_time()
     allowed = 0
     pending: list[Any] = []
     for i in range(count):
@@ -120,7 +143,8 @@ def worker(
         if len(pending) == batch or i == count - 1:
             allowed += sum(a.allowed for a in services.contact_attempts_authorize_many(pending))
             pending = []
-    results.put((t0, time.perf_counter(), count, allowed))
+    results.put((t0, time.perf_counter(), count, allowed, time.process_time() - cpu0))
+    finish.wait()  # keep the connection (and its server process) until the parent has read it
     connections.close_all()
 
 
@@ -138,20 +162,23 @@ def run(
 
     connections.close_all()
     ctx = mp.get_context("fork")
-    start = ctx.Event()
+    start, finish = ctx.Event(), ctx.Event()
     results = ctx.Queue()
     procs = [
         ctx.Process(
             target=worker,
-            args=((mode, targets, robot, per, n, start, results, robots_only, batch, day),),
+            args=((mode, targets, robot, per, n, start, finish, results, robots_only, batch, day),),
         )
         for n in range(workers)
     ]
     for p in procs:
         p.start()
     time.sleep(2.0)  # let every worker set up Django and load its fixtures
+    server0 = server_cpu()
     start.set()
     rows = [results.get() for _ in procs]
+    server = server_cpu() - server0
+    finish.set()
     for p in procs:
         p.join()
     begin, end = min(r[0] for r in rows), max(r[1] for r in rows)
@@ -161,6 +188,8 @@ def run(
         "allowed": sum(r[3] for r in rows),
         "seconds": round(end - begin, 3),
         "per_second": round(total / (end - begin), 1),
+        "client_cpu_ms_per_decision": round(1000 * sum(r[4] for r in rows) / total, 3),
+        "server_cpu_ms_per_decision": round(1000 * server / total, 3),
         "load_1min_after": round(os.getloadavg()[0], 2),
     }
 

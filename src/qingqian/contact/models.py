@@ -58,10 +58,14 @@ class ContactAttempt(models.Model):
     """One decision of the gate. Denied attempts are kept (the compliance view reads them)
     but never counted as contact; allowed ones are the person's contact history."""
 
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT)
+    # Every index is paid for on each decision's INSERT: only those a reader uses are kept
+    # (the organisation's, the party's and the number's look-ups are the composite indexes).
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, db_index=False
+    )
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="contacts")
     party = models.ForeignKey(
-        "parties.Party", on_delete=models.PROTECT, related_name="contact_attempts"
+        "parties.Party", on_delete=models.PROTECT, related_name="contact_attempts", db_index=False
     )
     party_role = models.CharField(_("身份"), max_length=12)
     channel = models.CharField(_("渠道"), max_length=10)
@@ -69,16 +73,22 @@ class ContactAttempt(models.Model):
         _("目的"), max_length=16, choices=Purpose.choices, default=Purpose.COLLECTION
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_index=False,
     )
     actor_label = models.CharField(max_length=150)
     at = models.DateTimeField(_("时间"))
     allowed = models.BooleanField(_("允许"))
     rule = models.CharField(_("决定规则"), max_length=64)
     reasons = models.JSONField(_("理由"), default=list)
-    policy = models.ForeignKey(ContactPolicy, on_delete=models.PROTECT, related_name="+")
+    policy = models.ForeignKey(
+        ContactPolicy, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     policy_version = models.CharField(_("政策版本"), max_length=80)
-    number_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    number_hash = models.CharField(max_length=64, blank=True)
     number_masked = models.CharField(_("号码（掩码）"), max_length=40, blank=True)
     outcome = models.CharField(_("结果"), max_length=12, blank=True)
     outcome_at = models.DateTimeField(_("结果时间"), null=True, blank=True)
@@ -94,7 +104,8 @@ class ContactAttempt(models.Model):
         verbose_name_plural = _("联系尝试")
         indexes = [
             models.Index(fields=("party", "allowed", "at"), name="contact_attempt_party_at"),
-            models.Index(fields=("allowed", "rule", "at"), name="contact_attempt_rule_at"),
+            models.Index(fields=("number_hash",), name="contact_attempt_number"),
+            models.Index(fields=("organisation", "allowed", "at"), name="contact_attempt_org_at"),
         ]
 
     def __str__(self) -> str:

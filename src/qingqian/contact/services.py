@@ -25,8 +25,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Q
+from django.db.models.base import ModelState
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Role
@@ -403,8 +405,10 @@ def _marks(values: Sequence[Any]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
-def _fetch_sql(asks: Sequence[_Ask], policy_name: str, since: dt.datetime) -> tuple[str, list[Any]]:
-    ops = connection.ops
+def _fetch_sql(
+    db: BaseDatabaseWrapper, asks: Sequence[_Ask], policy_name: str, since: dt.datetime
+) -> tuple[str, list[Any]]:
+    ops = db.ops
     org = asks[0].case.organisation_id
     parties = sorted({a.party.pk for a in asks})
     cases = sorted({a.case.pk for a in asks})
@@ -647,21 +651,22 @@ _INSERT_ROW = "(" + ", ".join(["%s"] * 16) + ", '', NULL, NULL, '', %s)"
 
 
 def _insert_sql(
-    asks: Sequence[_Ask], decisions: Sequence[pol.Decision], policy_id: int
-) -> tuple[str, list[Any], list[dict[str, Any]]]:
-    adapt = connection.ops.adapt_datetimefield_value
+    db: BaseDatabaseWrapper, asks: Sequence[_Ask], decisions: Sequence[pol.Decision], policy_id: int
+) -> tuple[str, list[Any], list[tuple[dict[str, Any], dict[str, Any]]]]:
+    adapt = db.ops.adapt_datetimefield_value
     params: list[Any] = []
     fields = []
     for ask, d in zip(asks, decisions, strict=True):
         reasons = [r.as_dict() for r in d.reasons]
-        row = {
+        actor = ask.team[0]
+        row: dict[str, Any] = {
             "organisation_id": ask.case.organisation_id,
-            "case": ask.case,
-            "party": ask.party,
+            "case_id": ask.case.pk,
+            "party_id": ask.party.pk,
             "party_role": ask.role.value,
             "channel": ask.channel.value,
             "purpose": ask.purpose.value,
-            "actor": ask.team[0],
+            "actor_id": actor.pk,
             "actor_label": ",".join(u.get_username() for u in ask.team)[:150],
             "at": ask.at,
             "allowed": d.allowed,
@@ -673,27 +678,25 @@ def _insert_sql(
             "number_masked": ask.number_masked,
             "script": ask.script,
         }
-        fields.append(row)
         params += [
-            row["organisation_id"],
-            ask.case.pk,
-            ask.party.pk,
-            row["party_role"],
-            row["channel"],
-            row["purpose"],
-            ask.team[0].pk,
-            row["actor_label"],
+            *(row[k] for k in _INSERT_KEYS[:8]),
             adapt(ask.at),
             d.allowed,
             d.rule,
             json.dumps(reasons, ensure_ascii=False),
-            policy_id,
-            d.policy_version,
-            ask.number_hash,
-            ask.number_masked,
-            ask.script,
+            *(row[k] for k in _INSERT_KEYS[12:]),
         ]
+        row.update(outcome="", outcome_at=None, sent_at=None, provider_ref="")
+        fields.append((row, {"case": ask.case, "party": ask.party, "actor": actor}))
     return _insert_text(len(asks)), params, fields
+
+
+# The attempt's fields in the order of the INSERT's parameters.
+_INSERT_KEYS = (
+    "organisation_id", "case_id", "party_id", "party_role", "channel", "purpose", "actor_id",
+    "actor_label", "at", "allowed", "rule", "reasons", "policy_id", "policy_version",
+    "number_hash", "number_masked", "script",
+)  # fmt: skip
 
 
 def _insert_text(rows: int) -> str:
@@ -704,12 +707,22 @@ def _insert_text(rows: int) -> str:
     )
 
 
-def _attempt_rows(ids: Sequence[int], fields: Sequence[dict[str, Any]]) -> list[ContactAttempt]:
+def _attempt_rows(
+    db: BaseDatabaseWrapper,
+    ids: Sequence[int],
+    fields: Sequence[tuple[dict[str, Any], dict[str, Any]]],
+) -> list[ContactAttempt]:
+    """The recorded attempts, built as Django builds a row read back (every concrete field
+    set, the case, party and actor cached), without a second query."""
     out = []
-    for pk, row in zip(ids, fields, strict=True):
-        a = ContactAttempt(id=pk, **row)
-        a._state.adding = False
-        a._state.db = connection.alias
+    for pk, (row, related) in zip(ids, fields, strict=True):
+        a = ContactAttempt.__new__(ContactAttempt)
+        state = ModelState()
+        state.adding = False
+        state.db = db.alias
+        state.fields_cache.update(related)
+        a._state = state
+        a.__dict__.update(row, id=pk)
         out.append(a)
     return out
 
@@ -725,11 +738,12 @@ def _authorize(asks: list[_Ask]) -> list[ContactAttempt]:
             code="contact_batch_mixed_organisations",
         )
     name = contact_policy_name()
+    db = connections[DEFAULT_DB_ALIAS]
     for attempt in range(2):
         try:
-            if connection.vendor == "postgresql":
-                return _authorize_pg(asks, name)
-            return _authorize_portable(asks, name)
+            if db.vendor == "postgresql":
+                return _authorize_pg(db, asks, name)
+            return _authorize_portable(db, asks, name)
         except _PolicyMissing:
             if attempt:
                 raise
@@ -743,12 +757,19 @@ def _since(asks: Sequence[_Ask], policy: pol.Policy) -> dt.datetime:
     return min(a.at for a in asks) - dt.timedelta(days=policy.horizon_days + 2)
 
 
-def _decide_in(cur: Any, asks: list[_Ask], name: str, rows: Sequence[Any], assumed: Any) -> Any:
+def _decide_in(
+    db: BaseDatabaseWrapper,
+    cur: Any,
+    asks: list[_Ask],
+    name: str,
+    rows: Sequence[Any],
+    assumed: Any,
+) -> Any:
     """Decode, pick the version in force (re-reading when its horizon is longer), decide."""
     snap = _Snapshot(rows)
     policy_id, policy = _version_in_force(cur, snap, name, assumed)
     if policy.horizon_days > assumed[1].horizon_days:
-        sql, params = _fetch_sql(asks, name, _since(asks, policy))
+        sql, params = _fetch_sql(db, asks, name, _since(asks, policy))
         cur.execute(sql, params)
         snap = _Snapshot(cur.fetchall())
     return policy_id, _decide_all(asks, snap, policy)
@@ -761,10 +782,10 @@ _prepared_on: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictiona
 _MAX_PREPARED = 64
 
 
-def _pg_statement(sql: str, todo: list[tuple[str, str]]) -> str:
+def _pg_statement(db: BaseDatabaseWrapper, sql: str, todo: list[tuple[str, str]]) -> str:
     """``EXECUTE`` of the prepared form of ``sql`` on this connection (a ``PREPARE`` not yet
     sent is queued in ``todo``), or ``sql`` itself once the connection holds enough."""
-    done = _prepared_on.setdefault(connection.connection, set())
+    done = _prepared_on.setdefault(db.connection, set())
     found = _prepared_names.get(sql)
     if found is None:
         count = iter(range(1, sql.count("%s") + 1))
@@ -780,37 +801,37 @@ def _pg_statement(sql: str, todo: list[tuple[str, str]]) -> str:
     return f"EXECUTE {name}({', '.join(['%s'] * n)})" if n else f"EXECUTE {name}"
 
 
-def _pg_prepare(cur: Any, todo: list[tuple[str, str]]) -> None:
+def _pg_prepare(db: BaseDatabaseWrapper, cur: Any, todo: list[tuple[str, str]]) -> None:
     if todo:
         cur.execute("; ".join(text for _, text in todo))
-        _prepared_on[connection.connection].update(name for name, _ in todo)
+        _prepared_on[db.connection].update(name for name, _ in todo)
         todo.clear()
 
 
-def _authorize_pg(asks: list[_Ask], name: str) -> list[ContactAttempt]:
+def _authorize_pg(db: BaseDatabaseWrapper, asks: list[_Ask], name: str) -> list[ContactAttempt]:
     """Two round trips: ``BEGIN; locks; the one query`` and ``INSERT … RETURNING; COMMIT``.
 
     Inside a caller's transaction the BEGIN and COMMIT are the caller's, and nothing is
     prepared (a PREPARE must not depend on a transaction the gate does not own)."""
     assumed = _gate_policy(name)
     ids = sorted({_advisory_id(k) for a in asks for k in _lock_keys(a)})
-    fetch, params = _fetch_sql(asks, name, _since(asks, assumed[1]))
+    fetch, params = _fetch_sql(db, asks, name, _since(asks, assumed[1]))
     lock = _lock_sql(ids)
-    own = connection.get_autocommit() and not connection.in_atomic_block
-    with connection.cursor() as cur:
+    own = db.get_autocommit() and not db.in_atomic_block
+    with db.cursor() as cur:
         todo: list[tuple[str, str]] = []
         insert = _insert_text(len(asks))
         if own:
-            lock, fetch = _pg_statement(lock, todo), _pg_statement(fetch, todo)
+            lock, fetch = _pg_statement(db, lock, todo), _pg_statement(db, fetch, todo)
             if len(asks) == 1:
-                insert = _pg_statement(insert, todo)
-            _pg_prepare(cur, todo)
+                insert = _pg_statement(db, insert, todo)
+            _pg_prepare(db, cur, todo)
         try:
             cur.execute(("BEGIN; " if own else "") + lock + "; " + fetch, [*ids, *params])
             for _ in range(2 if own else 1):
                 cur.nextset()
-            policy_id, decisions = _decide_in(cur, asks, name, cur.fetchall(), assumed)
-            _, values, fields = _insert_sql(asks, decisions, policy_id)
+            policy_id, decisions = _decide_in(db, cur, asks, name, cur.fetchall(), assumed)
+            _, values, fields = _insert_sql(db, asks, decisions, policy_id)
             cur.execute(insert + ("; COMMIT" if own else ""), values)
             pks = [r[0] for r in cur.fetchall()]
         except BaseException:
@@ -818,21 +839,23 @@ def _authorize_pg(asks: list[_Ask], name: str) -> list[ContactAttempt]:
                 with contextlib.suppress(Exception):
                     cur.execute("ROLLBACK")
             raise
-    return _attempt_rows(pks, fields)
+    return _attempt_rows(db, pks, fields)
 
 
-def _authorize_portable(asks: list[_Ask], name: str) -> list[ContactAttempt]:
+def _authorize_portable(
+    db: BaseDatabaseWrapper, asks: list[_Ask], name: str
+) -> list[ContactAttempt]:
     """The same steps on a database without advisory locks (lock rows, one transaction)."""
     assumed = _gate_policy(name)
-    fetch, params = _fetch_sql(asks, name, _since(asks, assumed[1]))
-    with transaction.atomic(), connection.cursor() as cur:
+    fetch, params = _fetch_sql(db, asks, name, _since(asks, assumed[1]))
+    with transaction.atomic(using=db.alias), db.cursor() as cur:
         _lock([k for a in asks for k in _lock_keys(a)])
         cur.execute(fetch, params)
-        policy_id, decisions = _decide_in(cur, asks, name, cur.fetchall(), assumed)
-        sql, values, fields = _insert_sql(asks, decisions, policy_id)
+        policy_id, decisions = _decide_in(db, cur, asks, name, cur.fetchall(), assumed)
+        sql, values, fields = _insert_sql(db, asks, decisions, policy_id)
         cur.execute(sql, values)
         pks = [r[0] for r in cur.fetchall()]
-    return _attempt_rows(pks, fields)
+    return _attempt_rows(db, pks, fields)
 
 
 def _lock_keys(ask: _Ask) -> list[str]:

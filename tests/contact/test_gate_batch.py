@@ -125,3 +125,30 @@ def test_two_round_trips_per_decision_on_postgresql(case: Any, debtor: Any, robo
         )
     assert len(ctx.captured_queries) <= 3  # (a PREPARE the first time), fetch, insert
     assert ContactAttempt.objects.filter(party=debtor).count() == 22
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_refused_batch_rolls_back_its_own_transaction_on_postgresql(
+    case: Any, debtor: Any, person_debtor: Any, robot: Any
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the gate's own BEGIN/COMMIT is PostgreSQL's")
+    asks = [
+        AuthorizeRequest(case=case, party=debtor, channel="robot", actor=robot, at=at(10)),
+        AuthorizeRequest(case=case, party=person_debtor, channel="robot", actor=robot, at=at(10)),
+    ]
+    with pytest.raises(ApplicationError):
+        contact_attempts_authorize_many(asks)
+    # No transaction left open on the connection, no locks held, nothing written.
+    assert connection.connection.info.transaction_status == 0  # IDLE
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database"
+            " WHERE l.locktype = 'advisory' AND d.datname = current_database()"
+        )
+        assert cur.fetchone()[0] == 0
+    assert not ContactAttempt.objects.exists()
+    assert contact_attempt_authorize(
+        case=case, party=debtor, channel="robot", actor=robot, at=at(10)
+    ).allowed

@@ -11,8 +11,13 @@ Measured, each way, in the same run:
 
     nice -n 5 .venv/bin/python benchmarks/contact_gate.py --debtors 2000 --per-worker 100
 
+Also printed per run: the client CPU (the workers' own) and the server CPU (the PostgreSQL
+processes serving the benchmark's database, and the WAL writer, read from /proc) per
+decision, which a loaded machine disturbs far less than the rate, and the 1-minute load
+average before the runs and after each (the latter includes the benchmark's own 16 workers).
+
 Needs PostgreSQL (``--database-url``, default ``postgres://postgres@127.0.0.1:5432/
-qq_contact_bench``; the database is dropped and created afresh).
+qq_gate_bench``; the database is dropped and created afresh) and Linux (/proc).
 """
 
 from __future__ import annotations
@@ -29,7 +34,6 @@ from decimal import Decimal
 from typing import Any
 
 SH = dt.timezone(dt.timedelta(hours=8))
-COMMIT_DELAY_US = int(os.environ.get("QQ_BENCH_COMMIT_DELAY_US", "0"))
 AT = dt.datetime(2026, 3, 2, 10, 0, tzinfo=SH)
 
 
@@ -116,11 +120,6 @@ def worker(
         # The peer: check-then-insert, no lock (the statement still reads its parameters).
         services._lock_sql = lambda ids: "SELECT " + ", ".join(["%s::bigint"] * len(ids))
     robot = User.objects.get(pk=robot_id)
-    if COMMIT_DELAY_US:
-        # Server tuning, this session only (needs a superuser): wait up to this long before a
-        # commit's WAL flush when other transactions are active, so that one flush serves more.
-        with connections["default"].cursor() as cur:
-            cur.execute(f"SET commit_delay = {int(COMMIT_DELAY_US)}; SET commit_siblings = 2")
     case_ids = {c for c, _ in targets}
     cases = {c.pk: c for c in Case.objects.filter(pk__in=case_ids)}
     parties = {p.pk: p for p in Party.objects.filter(pk__in={p for _, p in targets})}
@@ -206,20 +205,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=16)
     parser.add_argument("--per-worker", type=int, default=100)
     parser.add_argument("--batch", type=int, default=50, help="decisions per batch transaction")
-    parser.add_argument(
-        "--commit-delay-us",
-        type=int,
-        default=0,
-        help="SET commit_delay in the workers' sessions (default 0: the server's setting)",
-    )
     parser.add_argument("--only-single", action="store_true", help="skip the batch runs")
     parser.add_argument(
         "--database-url", default="postgres://postgres@127.0.0.1:5432/qq_gate_bench"
     )
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = args.database_url
-    global COMMIT_DELAY_US
-    COMMIT_DELAY_US = args.commit_delay_us
     os.environ["DJANGO_SETTINGS_MODULE"] = "qingqian.settings"
     recreate(args.database_url)
     import django
@@ -234,7 +225,6 @@ def main() -> None:
         "debtors": args.debtors,
         "cpus": os.cpu_count(),
         "batch": args.batch,
-        "commit_delay_us": args.commit_delay_us,
         "cn_cap_conversations_per_day": 3,
         "load_1min_before": round(os.getloadavg()[0], 2),
     }

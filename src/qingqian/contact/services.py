@@ -7,6 +7,11 @@ in one transaction holding a lock per person and per number (an advisory lock on
 a :class:`ContactLock` row elsewhere), so concurrent dialers and workers asking about one
 person are serialised and can never push that person past a cap. Nothing reaches a channel
 without an allowed attempt (``contact.channels.deliver`` checks).
+
+On PostgreSQL a decision is two round trips: ``BEGIN; locks; the one query`` (everything the
+decision needs, see ``_fetch_sql``) and ``INSERT … RETURNING; COMMIT``, with the statements
+prepared once per connection. ``contact_attempts_authorize_many`` decides a dialer's batch
+the same way in one transaction. ``docs/contact-gate.md`` §2 describes it.
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ import time
 import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -406,25 +407,33 @@ _USERS = User._meta.db_table
 _CASE_PARTIES = CaseParty._meta.db_table
 
 
-def _marks(values: Sequence[Any]) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
 def _fetch_sql(
     db: BaseDatabaseWrapper, asks: Sequence[_Ask], policy_name: str, since: dt.datetime
 ) -> tuple[str, list[Any]]:
-    ops = db.ops
+    """The one query for ``asks`` and its parameters (the text depends only on the counts)."""
     org = asks[0].case.organisation_id
     parties = sorted({a.party.pk for a in asks})
     cases = sorted({a.case.pk for a in asks})
     numbers = sorted({a.number_hash for a in asks if a.number_hash})
     users = sorted({u.pk for a in asks for u in a.team})
-    who = f"a.party_id IN ({_marks(parties)})"
-    params: list[Any] = [org, True, *parties]
+    third = sorted({a.case.pk for a in asks if a.role is pol.PartyRole.THIRD_PARTY})
+    params: list[Any] = [org, True, *parties, *numbers]
+    params.append(db.ops.adapt_datetimefield_value(since))
+    params += [*parties, org, *cases, org, *users, policy_name, policy_name, *cases, *parties]
+    if third:
+        params += [True, *third]
+    text = _fetch_text(len(parties), len(cases), len(numbers), len(users), len(third))
+    return text, params
+
+
+@lru_cache(maxsize=256)
+def _fetch_text(parties: int, cases: int, numbers: int, users: int, third: int) -> str:
+    def marks(n: int) -> str:
+        return ", ".join(["%s"] * n)
+
+    who = f"a.party_id IN ({marks(parties)})"
     if numbers:
-        who = f"({who} OR a.number_hash IN ({_marks(numbers)}))"
-        params += numbers
-    params.append(ops.adapt_datetimefield_value(since))
+        who = f"({who} OR a.number_hash IN ({marks(numbers)}))"
     # ``organisation_id + 0``: a filter, never an index path (the planner, misled by young
     # statistics, would otherwise intersect with every attempt of the organisation).
     parts = [
@@ -435,23 +444,21 @@ def _fetch_sql(
         " AND (a.at >= %s OR a.outcome = 'refused' OR a.party_role = 'third_party')",
         # Holds on the persons, then holds on everyone of the cases (two index look-ups).
         "SELECT 'h', h.id, h.party_id, h.case_id, NULL, NULL, h.kind, h.channel, NULL, NULL"  # noqa: S608 (table names from model metadata)
-        f" FROM {_HOLDS} h WHERE h.party_id IN ({_marks(parties)}) AND h.lifted_at IS NULL"
+        f" FROM {_HOLDS} h WHERE h.party_id IN ({marks(parties)}) AND h.lifted_at IS NULL"
         " AND h.organisation_id + 0 = %s",
         "SELECT 'h', h.id, h.party_id, h.case_id, NULL, NULL, h.kind, h.channel, NULL, NULL"  # noqa: S608 (table names from model metadata)
-        f" FROM {_HOLDS} h WHERE h.case_id IN ({_marks(cases)}) AND h.party_id IS NULL"
+        f" FROM {_HOLDS} h WHERE h.case_id IN ({marks(cases)}) AND h.party_id IS NULL"
         " AND h.lifted_at IS NULL AND h.organisation_id + 0 = %s",
         "SELECT 'u', u.id, CASE WHEN u.is_active THEN 1 ELSE 0 END, NULL, NULL,"  # noqa: S608 (table names from model metadata)
         " u.cert_expires, u.cert_number, u.cert_issuer, NULL, NULL"
-        f" FROM {_USERS} u WHERE u.id IN ({_marks(users)})",
+        f" FROM {_USERS} u WHERE u.id IN ({marks(users)})",
         "SELECT 'p', p.id, p.version, NULL, NULL, NULL, NULL, NULL, NULL, NULL"  # noqa: S608 (table names from model metadata)
         f" FROM {_POLICIES} p WHERE p.name = %s"
         f" AND p.version = (SELECT MAX(q.version) FROM {_POLICIES} q WHERE q.name = %s)",
         "SELECT 'l', NULL, cp.party_id, cp.case_id, NULL, NULL, cp.role, NULL, NULL, NULL"  # noqa: S608 (table names from model metadata)
-        f" FROM {_CASE_PARTIES} cp WHERE cp.case_id IN ({_marks(cases)})"
-        f" AND cp.party_id IN ({_marks(parties)})",
+        f" FROM {_CASE_PARTIES} cp WHERE cp.case_id IN ({marks(cases)})"
+        f" AND cp.party_id IN ({marks(parties)})",
     ]
-    params += [*parties, org, *cases, org, *users, policy_name, policy_name, *cases, *parties]
-    third = sorted({a.case.pk for a in asks if a.role is pol.PartyRole.THIRD_PARTY})
     if third:
         parts.append(
             "SELECT 'r', NULL, cp.party_id, cp.case_id, f.flagged_at, NULL,"  # noqa: S608 (table names from model metadata)
@@ -461,10 +468,9 @@ def _fetch_sql(
             " THEN 'reached' ELSE NULL END, NULL, NULL, NULL"
             f" FROM {_CASE_PARTIES} cp LEFT JOIN {_UNREACHABLE} f ON f.case_id = cp.case_id"
             " AND f.party_id = cp.party_id AND f.cleared_at IS NULL"
-            f" WHERE cp.case_id IN ({_marks(third)}) AND cp.role = 'debtor'"
+            f" WHERE cp.case_id IN ({marks(third)}) AND cp.role = 'debtor'"
         )
-        params += [True, *third]
-    return " UNION ALL ".join(parts), params
+    return " UNION ALL ".join(parts)
 
 
 def _as_dt(value: Any) -> dt.datetime:
@@ -704,6 +710,7 @@ _INSERT_KEYS = (
 )  # fmt: skip
 
 
+@lru_cache(maxsize=256)
 def _insert_text(rows: int) -> str:
     return (
         f"INSERT INTO {_ATTEMPTS} ({_INSERT_COLUMNS}) VALUES "  # noqa: S608 (table names from model metadata)
@@ -782,7 +789,7 @@ def _decide_in(
 
 # Statements the gate sends on PostgreSQL are prepared once per connection (``PREPARE`` …
 # ``EXECUTE``): planning the one query costs more than running it.
-_prepared_names: dict[str, tuple[str, str]] = {}
+_prepared_names: dict[str, tuple[str, str, str]] = {}
 _prepared_on: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
 _MAX_PREPARED = 64
 
@@ -793,17 +800,19 @@ def _pg_statement(db: BaseDatabaseWrapper, sql: str, todo: list[tuple[str, str]]
     done = _prepared_on.setdefault(db.connection, set())
     found = _prepared_names.get(sql)
     if found is None:
-        count = iter(range(1, sql.count("%s") + 1))
+        n = sql.count("%s")
+        count = iter(range(1, n + 1))
         body = re.sub("%s", lambda _: f"${next(count)}", sql)
-        found = ("qq_gate_" + hashlib.sha256(sql.encode()).hexdigest()[:20], body)
+        name = "qq_gate_" + hashlib.sha256(sql.encode()).hexdigest()[:20]
+        execute = f"EXECUTE {name}({', '.join(['%s'] * n)})" if n else f"EXECUTE {name}"
+        found = (name, body, execute)
         _prepared_names[sql] = found
-    name, body = found
+    name, body, execute = found
     if name not in done:
         if len(done) + len(todo) >= _MAX_PREPARED:
             return sql
         todo.append((name, f"PREPARE {name} AS {body}"))
-    n = sql.count("%s")
-    return f"EXECUTE {name}({', '.join(['%s'] * n)})" if n else f"EXECUTE {name}"
+    return execute
 
 
 def _pg_prepare(db: BaseDatabaseWrapper, cur: Any, todo: list[tuple[str, str]]) -> None:

@@ -826,7 +826,8 @@ def _authorize_pg(db: BaseDatabaseWrapper, asks: list[_Ask], name: str) -> list[
     """Two round trips: ``BEGIN; locks; the one query`` and ``INSERT … RETURNING; COMMIT``.
 
     Inside a caller's transaction the BEGIN and COMMIT are the caller's, and nothing is
-    prepared (a PREPARE must not depend on a transaction the gate does not own)."""
+    prepared (a PREPARE must not depend on a transaction the gate does not own); nor is a
+    batch's (its shape varies, and one plan serves the whole batch)."""
     assumed = _gate_policy(name)
     ids = sorted({_advisory_id(k) for a in asks for k in _lock_keys(a)})
     fetch, params = _fetch_sql(db, asks, name, _since(asks, assumed[1]))
@@ -835,10 +836,11 @@ def _authorize_pg(db: BaseDatabaseWrapper, asks: list[_Ask], name: str) -> list[
     with db.cursor() as cur:
         todo: list[tuple[str, str]] = []
         insert = _insert_text(len(asks))
-        if own:
+        if own and len(asks) == 1:
+            # A batch's statements vary in shape and their planning is shared by the whole
+            # batch: only the single decision's three statements are prepared.
             lock, fetch = _pg_statement(db, lock, todo), _pg_statement(db, fetch, todo)
-            if len(asks) == 1:
-                insert = _pg_statement(db, insert, todo)
+            insert = _pg_statement(db, insert, todo)
             _pg_prepare(db, cur, todo)
         try:
             cur.execute(("BEGIN; " if own else "") + lock + "; " + fetch, [*ids, *params])

@@ -12,7 +12,11 @@ def _fresh_policy_cache() -> Iterator[None]:
     services = sys.modules.get("qingqian.contact.services")
     if services is not None:
         services._current.clear()
+        services._gate_latest.clear()
+        services._gate_versions.clear()
     yield
     services = sys.modules.get("qingqian.contact.services")
     if services is not None:
         services._current.clear()
+        services._gate_latest.clear()
+        services._gate_versions.clear()

@@ -193,6 +193,9 @@ def test_email_over_real_smtp_carries_the_opt_out_line_when_the_policy_asks(
     case: Any, debtor: Any, org: Any, smtp: list[Any]
 ) -> None:
     use_us_policy()
+    # us-reg-f judges the hours in the party's zone: 10:00 in New York (23:00 in Shanghai).
+    debtor.timezone = "America/New_York"
+    debtor.save(update_fields=["timezone"])
     robot = contact_system_actor(organisation=org)
     a = contact_attempt_authorize(
         case=case, party=debtor, channel="email", actor=robot, number="Debtor@Example.com"

@@ -129,3 +129,44 @@ def test_us_has_no_daily_caps_but_public_notices_are_forbidden() -> None:
         "collector_not_certified",
         "visit_too_few_collectors",
     )
+
+
+def test_an_iana_zone_in_at_places_history_on_its_true_local_days() -> None:
+    """The gate writes ``at`` in the party's IANA zone. New York moved to summer time on
+    8 March 2026: a call at 04:30 UTC that morning was 23:30 on 7 March, local, outside the
+    7-day window that begins on 8 March. A fixed -04:00 would put it on 8 March."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from qingqian.contact.policy import decide
+
+    history = [past("2026-03-08T04:30:00+00:00", "robot", "no_answer")] + [
+        past(f"2026-03-10T{9 + k:02d}:00:00-04:00", "robot", "no_answer") for k in range(6)
+    ]
+    in_zone = dt.datetime(2026, 3, 14, 20, 0, tzinfo=ZoneInfo("America/New_York"))
+    assert decide(P, req("robot"), history, [], in_zone).allowed
+    fixed = in_zone.astimezone(dt.timezone(dt.timedelta(hours=-4)))
+    assert decide(P, req("robot"), history, [], fixed).codes == ("calls_per_7_days",)
+
+
+def test_the_recheck_reads_an_iana_zone_in_at_as_decide_does() -> None:
+    """The same log as above, judged by the independent re-check: the late call is itself out
+    of hours, and only a fixed offset would also count it in the 7-day window."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from qingqian.contact.policy import Outcome
+    from qingqian.contact.recheck import LoggedAttempt, recheck
+
+    ny = ZoneInfo("America/New_York")
+    times = [dt.datetime(2026, 3, 8, 4, 30, tzinfo=dt.UTC).astimezone(ny)]
+    times += [dt.datetime(2026, 3, 10, 9 + k, 0, tzinfo=ny) for k in range(6)]
+    times.append(dt.datetime(2026, 3, 14, 20, 0, tzinfo=ny))
+
+    def log(zone: dt.tzinfo) -> list[LoggedAttempt]:
+        return [LoggedAttempt(req("robot"), t.astimezone(zone), Outcome.NO_ANSWER) for t in times]
+
+    in_zone = [(v.index, v.code) for v in recheck(P, log(ny))]
+    assert in_zone == [(0, "outside_hours")]
+    fixed = [(v.index, v.code) for v in recheck(P, log(dt.timezone(dt.timedelta(hours=-4))))]
+    assert (7, "calls_per_7_days") in fixed

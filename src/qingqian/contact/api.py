@@ -60,6 +60,7 @@ class AuthorizeIn(Schema):
     number: str | None = None
     party_role: str = "debtor"
     purpose: str = "collection"
+    script: str = ""  # the message template to be used (a third party: a non-disclosing one)
 
 
 class AuthorizeOut(Schema):
@@ -174,6 +175,7 @@ def authorize(request: HttpRequest, payload: AuthorizeIn) -> dict[str, Any]:
         number=payload.number,
         party_role=payload.party_role,
         purpose=payload.purpose,
+        script=payload.script,
     )
     return {**attempt.as_dict(), "at": attempt.at}
 

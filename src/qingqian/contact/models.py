@@ -58,10 +58,14 @@ class ContactAttempt(models.Model):
     """One decision of the gate. Denied attempts are kept (the compliance view reads them)
     but never counted as contact; allowed ones are the person's contact history."""
 
-    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT)
+    # Every index is paid for on each decision's INSERT: only those a reader uses are kept
+    # (the organisation's, the party's and the number's look-ups are the composite indexes).
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, db_index=False
+    )
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="contacts")
     party = models.ForeignKey(
-        "parties.Party", on_delete=models.PROTECT, related_name="contact_attempts"
+        "parties.Party", on_delete=models.PROTECT, related_name="contact_attempts", db_index=False
     )
     party_role = models.CharField(_("身份"), max_length=12)
     channel = models.CharField(_("渠道"), max_length=10)
@@ -69,29 +73,39 @@ class ContactAttempt(models.Model):
         _("目的"), max_length=16, choices=Purpose.choices, default=Purpose.COLLECTION
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        db_index=False,
     )
     actor_label = models.CharField(max_length=150)
     at = models.DateTimeField(_("时间"))
     allowed = models.BooleanField(_("允许"))
     rule = models.CharField(_("决定规则"), max_length=64)
     reasons = models.JSONField(_("理由"), default=list)
-    policy = models.ForeignKey(ContactPolicy, on_delete=models.PROTECT, related_name="+")
+    policy = models.ForeignKey(
+        ContactPolicy, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     policy_version = models.CharField(_("政策版本"), max_length=80)
-    number_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    number_hash = models.CharField(max_length=64, blank=True)
     number_masked = models.CharField(_("号码（掩码）"), max_length=40, blank=True)
     outcome = models.CharField(_("结果"), max_length=12, blank=True)
     outcome_at = models.DateTimeField(_("结果时间"), null=True, blank=True)
     # Set once a channel has used this allowed decision; it cannot be used twice.
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     provider_ref = models.CharField(_("服务商编号"), max_length=100, blank=True)
+    # The message template (script) the decision was given for; a third-party contact is
+    # allowed only with a non-disclosing script, and ``channels.deliver`` sends only it.
+    script = models.CharField(_("话术模板"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("联系尝试")
         verbose_name_plural = _("联系尝试")
         indexes = [
             models.Index(fields=("party", "allowed", "at"), name="contact_attempt_party_at"),
-            models.Index(fields=("allowed", "rule", "at"), name="contact_attempt_rule_at"),
+            models.Index(fields=("number_hash",), name="contact_attempt_number"),
+            models.Index(fields=("organisation", "allowed", "at"), name="contact_attempt_org_at"),
         ]
 
     def __str__(self) -> str:
@@ -160,6 +174,42 @@ class ContactHold(models.Model):
     @property
     def is_active(self) -> bool:
         return self.lifted_at is None
+
+
+class ContactUnreachable(models.Model):
+    """A debtor on a case flagged unreachable by a person (numbers dead, address gone).
+
+    Only while every debtor of a case is flagged, and none has been reached since the flag,
+    may a third party be asked (with a non-disclosing script) how to reach them. A flag is
+    cleared by a person with a reason; reaching the debtor ends it by itself."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT)
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
+    party = models.ForeignKey("parties.Party", on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("原因"))
+    flagged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    flagged_at = models.DateTimeField(_("标记时间"))
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    cleared_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
+    clear_reason = models.TextField(_("解除原因"), blank=True)
+
+    class Meta:
+        verbose_name = _("债务人失联标记")
+        verbose_name_plural = _("债务人失联标记")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("case", "party"),
+                condition=models.Q(cleared_at__isnull=True),
+                name="contact_unreachable_open_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"unreachable {self.party_id}@{self.case_id}"
 
 
 class ContactLock(models.Model):

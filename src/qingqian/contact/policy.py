@@ -8,8 +8,9 @@ person's earlier attempts and the holds in force, and records the decision.
 Counting rules (see ``docs/contact-policy.md``):
 
 - Days are **local calendar days of the debtor** (``TimezoneRule.DEBTOR_ZONE``: the request's
-  IANA zone, else the policy's default zone; ``TimezoneRule.AT_OFFSET``: the UTC offset
-  carried by ``at``). Every history entry is placed on a local day in that same zone.
+  IANA zone, else the policy's default zone; ``TimezoneRule.AT_OFFSET``: the zone carried by
+  ``at``, an IANA zone or a fixed UTC offset). Every history entry is placed on a local day
+  in that same zone.
 - A cap with ``counts = attempts`` counts every earlier attempt on its channels, whatever the
   outcome. A cap with ``counts = conversations`` counts attempts whose outcome is
   ``connected`` or ``refused`` (the person answered) or still unknown (``None``: in flight,
@@ -656,8 +657,14 @@ def prune_history(policy: Policy, history: Iterable[Attempt], at: dt.datetime) -
 
 
 def local_zone(policy: Policy, request: ContactRequest, at: dt.datetime) -> dt.tzinfo:
-    """The debtor's local zone for this decision (see :class:`TimezoneRule`)."""
+    """The debtor's local zone for this decision (see :class:`TimezoneRule`).
+
+    Under ``AT_OFFSET`` an ``at`` that carries an IANA zone (``ZoneInfo``) is judged in that
+    zone, so history entries on the far side of a daylight-saving change fall on their true
+    local days; an ``at`` with a fixed offset is judged in that offset."""
     if policy.timezone_rule is TimezoneRule.AT_OFFSET:
+        if isinstance(at.tzinfo, ZoneInfo):
+            return at.tzinfo
         offset = at.utcoffset()
         if offset is None:
             _check_aware(at, "at")  # raises

@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from qingqian.contact import reasons as rc
 from qingqian.contact.errors import ContactPolicyError
@@ -199,6 +200,8 @@ def recheck(
 
 def _zone_of(policy: Policy, row: _Row) -> dt.tzinfo:
     if policy.timezone_rule is TimezoneRule.AT_OFFSET:
+        if isinstance(row.when.tzinfo, ZoneInfo):  # an IANA zone: its own offsets, DST too
+            return row.when.tzinfo
         return dt.timezone(row.when.utcoffset() or dt.timedelta(0))
     return zone(row.request.debtor_timezone or policy.default_timezone)
 

@@ -7,20 +7,34 @@ in one transaction holding a lock per person and per number (an advisory lock on
 a :class:`ContactLock` row elsewhere), so concurrent dialers and workers asking about one
 person are serialised and can never push that person past a cap. Nothing reaches a channel
 without an allowed attempt (``contact.channels.deliver`` checks).
+
+On PostgreSQL a decision is two round trips: ``BEGIN; locks; the one query`` (everything the
+decision needs, see ``_fetch_sql``) and ``INSERT … RETURNING; COMMIT``, with the statements
+prepared once per connection. ``contact_attempts_authorize_many`` decides a dialer's batch
+the same way in one transaction. ``docs/contact-gate.md`` §2 describes it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import json
+import re
 import threading
 import time
+import weakref
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Q
+from django.db.models.base import ModelState
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Role
@@ -35,12 +49,13 @@ from qingqian.contact.models import (
     ContactHold,
     ContactLock,
     ContactPolicy,
+    ContactUnreachable,
     HoldKind,
     Purpose,
 )
 from qingqian.contact.presets import PRESETS
 from qingqian.parties.identifiers import mask, normalise_phone
-from qingqian.parties.models import Party
+from qingqian.parties.models import DEFAULT_TIMEZONE, Party
 
 DEFAULT_POLICY = "cn-default"
 PHONE_CHANNELS = frozenset({"voice", "robot", "sms"})
@@ -226,18 +241,11 @@ def _number_of(party: Party, channel: str, number: str | None) -> tuple[str, str
 
 
 def _lock(keys: list[str]) -> None:
-    """Serialise decisions about the same person or number until the transaction ends.
-
-    On PostgreSQL: transaction-scoped advisory locks on a 63-bit digest of each key, taken
-    in sorted order in one statement (no rows written, no deadlock between two callers).
-    Elsewhere: a row per key in :class:`ContactLock`, locked with SELECT … FOR UPDATE (on
-    SQLite the database's single writer does the serialising)."""
+    """Serialise decisions about the same person or number until the transaction ends, on a
+    database without advisory locks: a row per key in :class:`ContactLock`, locked with
+    SELECT … FOR UPDATE in key order (on SQLite the single writer does the serialising).
+    PostgreSQL uses :func:`_lock_sql` in the gate's first round trip instead."""
     keys = sorted(set(keys))
-    if connection.vendor == "postgresql":
-        ids = sorted(_advisory_id(k) for k in keys)
-        with connection.cursor() as cur:
-            cur.execute("SELECT " + ", ".join(["pg_advisory_xact_lock(%s)"] * len(ids)), ids)
-        return
     got = list(ContactLock.objects.select_for_update().filter(key__in=keys).order_by("key"))
     if len(got) < len(keys):
         ContactLock.objects.bulk_create([ContactLock(key=k) for k in keys], ignore_conflicts=True)
@@ -250,29 +258,10 @@ def _advisory_id(key: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
-def _history(
-    *, organisation_id: int, party: Party, number_hash: str, since: dt.datetime
-) -> list[pol.Attempt]:
-    who = Q(party=party)
-    if number_hash:
-        who |= Q(number_hash=number_hash)
-    rows = (
-        ContactAttempt.objects.filter(who, organisation_id=organisation_id, allowed=True)
-        .filter(Q(at__gte=since) | Q(outcome="refused") | Q(party_role="third_party"))
-        .values_list("at", "channel", "outcome", "party_role", "number_hash", "party_id", "case_id")
-    )
-    return [
-        pol.Attempt(
-            at=at,
-            channel=pol.Channel(channel),
-            outcome=pol.Outcome(outcome) if outcome else None,
-            party_role=pol.PartyRole(role),
-            number=nh or None,
-            party_id=str(pid),
-            debt_id=str(cid),
-        )
-        for at, channel, outcome, role, nh, pid, cid in rows
-    ]
+def _lock_sql(ids: list[int]) -> str:
+    """Transaction-scoped advisory locks, taken left to right in one statement; callers pass
+    the ids sorted, so two callers (single or batch) never wait for each other in a cycle."""
+    return "SELECT " + ", ".join(["pg_advisory_xact_lock(%s)"] * len(ids))
 
 
 def contact_holds_active(*, case: Case, party: Party | None) -> list[ContactHold]:
@@ -306,33 +295,59 @@ def _enum(value: str, kind: type[Any], field: str) -> Any:
         ) from None
 
 
-def contact_attempt_authorize(
-    *,
-    case: Case,
-    party: Party,
-    channel: str,
-    actor: Any,
-    at: dt.datetime | None = None,
-    number: str | None = None,
-    party_role: str = "debtor",
-    purpose: str = "collection",
-) -> ContactAttempt:
-    """Decide one contact attempt with the policy in force and record the decision.
+# Message templates (``templates/contact/messages/<id>.txt``) that may be used on a third
+# party: they say who is asked for and how to call back, and nothing about a debt, a creditor
+# or a collection. A third-party contact is allowed only with one of these, and
+# ``channels.deliver`` sends only the template the decision names.
+THIRD_PARTY_SCRIPTS: frozenset[str] = frozenset({"third_party_locate"})
+_SCRIPT_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")
 
-    ``actor`` is the user who will make the contact (a collector, or the system actor for
-    robots and automated messages); for a field visit, a list of the visiting collectors.
-    Returns the recorded attempt: ``allowed``, ``reasons`` (``[{code, message, …}]``),
-    ``policy_version`` and ``rule``. A denied attempt is a normal answer, not an error.
-    """
-    chan = _enum(channel, pol.Channel, "channel")
-    role = _enum(party_role, pol.PartyRole, "party_role")
-    purp = _enum(purpose, Purpose, "purpose")
-    team = _actors(actor)
-    at = at or clock.now()
+
+@dataclass(frozen=True)
+class AuthorizeRequest:
+    """One decision asked of :func:`contact_attempts_authorize_many` (the arguments of
+    :func:`contact_attempt_authorize`)."""
+
+    case: Case
+    party: Party
+    channel: str
+    actor: Any
+    at: dt.datetime | None = None
+    number: str | None = None
+    party_role: str = "debtor"
+    purpose: str = "collection"
+    script: str = ""
+
+
+@dataclass
+class _Ask:
+    """A request whose shape is checked, ready to decide against the fetched snapshot."""
+
+    case: Case
+    party: Party
+    channel: pol.Channel
+    role: pol.PartyRole
+    purpose: Purpose
+    team: list[User]
+    at: dt.datetime
+    number_hash: str
+    number_masked: str
+    script: str
+    zone: ZoneInfo
+
+
+def _prepare(r: AuthorizeRequest, now: dt.datetime) -> _Ask:
+    """Everything that can be checked without the database (no query)."""
+    chan = _enum(r.channel, pol.Channel, "channel")
+    role = _enum(r.party_role, pol.PartyRole, "party_role")
+    purp = _enum(r.purpose, Purpose, "purpose")
+    team = _actors(r.actor)
+    at = r.at or now
     if at.tzinfo is None:
         raise ValidationFailed(
             "时间必须带时区。", "The time needs a UTC offset.", code="naive_datetime"
         )
+    case, party = r.case, r.party
     for user in team:
         if user.organisation_id != case.organisation_id:
             raise PermissionDenied(
@@ -346,66 +361,571 @@ def contact_attempt_authorize(
             )
     if party.organisation_id != case.organisation_id:
         raise NotFound("当事人不存在。", "Party not found.", code="party_not_found")
-    if role is not pol.PartyRole.THIRD_PARTY:
-        linked = CaseParty.objects.filter(case=case, party=party, role=role.value).exists()
-        if not linked:
-            raise ValidationFailed(
-                f"该当事人不是本案的{'债务人' if role is pol.PartyRole.DEBTOR else '担保人'}。",
-                f"The party is not a {role.value} of this case.",
-                code="party_role_mismatch",
-                details={"party_id": party.pk, "party_role": role.value},
-            )
-    number_hash, number_masked = _number_of(party, chan.value, number)
-    today = clock.today()
-    collectors = tuple(
-        u.cert_expires if u.certification_valid_on(today) else None
-        for u in team
-        if not is_system_actor(u)
-    )
-    request = pol.ContactRequest(
+    script = (r.script or "").strip()
+    if len(script) > 64 or not set(script) <= _SCRIPT_CHARS:
+        raise ValidationFailed(
+            f"话术模板编号无效：{script!r}",
+            f"Not a script template id: {script!r}",
+            code="unknown_script",
+            details={"script": script},
+        )
+    number_hash, number_masked = _number_of(party, chan.value, r.number)
+    return _Ask(
+        case=case,
+        party=party,
         channel=chan,
-        party_role=role,
-        number=number_hash or None,
-        party_id=str(party.pk),
-        debt_id=str(case.pk),
-        collectors=collectors,
-        legal_notice=purp is Purpose.LEGAL_NOTICE,
-        # Every channel template carries the opt-out line the policy asks for, and
-        # ``channels.deliver`` refuses a message without it.
-        opt_out_line=True,
+        role=role,
+        purpose=purp,
+        team=team,
+        at=at,
+        number_hash=number_hash,
+        number_masked=number_masked,
+        script=script,
+        zone=pol.zone(party.timezone or DEFAULT_TIMEZONE),
     )
-    row, policy = contact_policy_in_force()
-    lead = team[0]
-    with transaction.atomic():
-        _lock([f"party:{party.pk}"] + ([f"number:{number_hash}"] if number_hash else []))
-        since = at - dt.timedelta(days=policy.horizon_days + 2)
-        history = _history(
-            organisation_id=case.organisation_id,
-            party=party,
-            number_hash=number_hash,
-            since=since,
+
+
+# ---- the one query ------------------------------------------------------------------------
+#
+# Everything a decision needs comes back from one UNION ALL in fixed columns
+# (kind, i1, i2, i3, t, d, s1, s2, s3, s4):
+#   a  allowed attempts of the persons or numbers asked about (the pruned history)
+#        i1 id, i2 party, i3 case, t at, s1 channel, s2 outcome, s3 role, s4 number hash
+#   h  holds not lifted: i2 party (null: the whole case), i3 case, s1 kind, s2 channel
+#   u  the acting users, fresh: i1 id, i2 active (1/0), d certificate expiry,
+#        s1 certificate number, s2 issuer
+#   p  the policy version in force: i1 id, i2 version
+#   l  the asked persons' roles on the cases: i2 party, i3 case, s1 role
+#   r  (third parties only) each debtor of the case: i2 party, i3 case, t open unreachable
+#        flag's time, s1 'reached' when the debtor was reached since the flag
+
+_ATTEMPTS = ContactAttempt._meta.db_table
+_HOLDS = ContactHold._meta.db_table
+_POLICIES = ContactPolicy._meta.db_table
+_UNREACHABLE = ContactUnreachable._meta.db_table
+_USERS = User._meta.db_table
+_CASE_PARTIES = CaseParty._meta.db_table
+
+
+def _fetch_sql(
+    db: BaseDatabaseWrapper, asks: Sequence[_Ask], policy_name: str, since: dt.datetime
+) -> tuple[str, list[Any]]:
+    """The one query for ``asks`` and its parameters (the text depends only on the counts)."""
+    org = asks[0].case.organisation_id
+    parties = sorted({a.party.pk for a in asks})
+    cases = sorted({a.case.pk for a in asks})
+    numbers = sorted({a.number_hash for a in asks if a.number_hash})
+    users = sorted({u.pk for a in asks for u in a.team})
+    third = sorted({a.case.pk for a in asks if a.role is pol.PartyRole.THIRD_PARTY})
+    params: list[Any] = [org, True, *parties, *numbers]
+    params.append(db.ops.adapt_datetimefield_value(since))
+    params += [*parties, org, *cases, org, *users, policy_name, policy_name, *cases, *parties]
+    if third:
+        params += [True, *third]
+    text = _fetch_text(len(parties), len(cases), len(numbers), len(users), len(third))
+    return text, params
+
+
+@lru_cache(maxsize=256)
+def _fetch_text(parties: int, cases: int, numbers: int, users: int, third: int) -> str:
+    def marks(n: int) -> str:
+        return ", ".join(["%s"] * n)
+
+    who = f"a.party_id IN ({marks(parties)})"
+    if numbers:
+        who = f"({who} OR a.number_hash IN ({marks(numbers)}))"
+    # ``organisation_id + 0``: a filter, never an index path (the planner, misled by young
+    # statistics, would otherwise intersect with every attempt of the organisation).
+    parts = [
+        "SELECT 'a' AS k, a.id AS i1, a.party_id AS i2, a.case_id AS i3, a.at AS t,"  # noqa: S608 (table names from model metadata)
+        " CAST(NULL AS DATE) AS d, a.channel AS s1, a.outcome AS s2, a.party_role AS s3,"
+        " a.number_hash AS s4"
+        f" FROM {_ATTEMPTS} a WHERE a.organisation_id + 0 = %s AND a.allowed = %s AND {who}"
+        " AND (a.at >= %s OR a.outcome = 'refused' OR a.party_role = 'third_party')",
+        # Holds on the persons, then holds on everyone of the cases (two index look-ups).
+        "SELECT 'h', h.id, h.party_id, h.case_id, NULL, NULL, h.kind, h.channel, NULL, NULL"  # noqa: S608 (table names from model metadata)
+        f" FROM {_HOLDS} h WHERE h.party_id IN ({marks(parties)}) AND h.lifted_at IS NULL"
+        " AND h.organisation_id + 0 = %s",
+        "SELECT 'h', h.id, h.party_id, h.case_id, NULL, NULL, h.kind, h.channel, NULL, NULL"  # noqa: S608 (table names from model metadata)
+        f" FROM {_HOLDS} h WHERE h.case_id IN ({marks(cases)}) AND h.party_id IS NULL"
+        " AND h.lifted_at IS NULL AND h.organisation_id + 0 = %s",
+        "SELECT 'u', u.id, CASE WHEN u.is_active THEN 1 ELSE 0 END, NULL, NULL,"  # noqa: S608 (table names from model metadata)
+        " u.cert_expires, u.cert_number, u.cert_issuer, NULL, NULL"
+        f" FROM {_USERS} u WHERE u.id IN ({marks(users)})",
+        "SELECT 'p', p.id, p.version, NULL, NULL, NULL, NULL, NULL, NULL, NULL"  # noqa: S608 (table names from model metadata)
+        f" FROM {_POLICIES} p WHERE p.name = %s"
+        f" AND p.version = (SELECT MAX(q.version) FROM {_POLICIES} q WHERE q.name = %s)",
+        "SELECT 'l', NULL, cp.party_id, cp.case_id, NULL, NULL, cp.role, NULL, NULL, NULL"  # noqa: S608 (table names from model metadata)
+        f" FROM {_CASE_PARTIES} cp WHERE cp.case_id IN ({marks(cases)})"
+        f" AND cp.party_id IN ({marks(parties)})",
+    ]
+    if third:
+        parts.append(
+            "SELECT 'r', NULL, cp.party_id, cp.case_id, f.flagged_at, NULL,"  # noqa: S608 (table names from model metadata)
+            " CASE WHEN EXISTS (SELECT 1"
+            f" FROM {_ATTEMPTS} x WHERE x.party_id = cp.party_id AND x.allowed = %s"
+            " AND x.outcome IN ('connected', 'refused') AND x.at >= f.flagged_at)"
+            " THEN 'reached' ELSE NULL END, NULL, NULL, NULL"
+            f" FROM {_CASE_PARTIES} cp LEFT JOIN {_UNREACHABLE} f ON f.case_id = cp.case_id"
+            " AND f.party_id = cp.party_id AND f.cleared_at IS NULL"
+            f" WHERE cp.case_id IN ({marks(third)}) AND cp.role = 'debtor'"
         )
-        holds = [kernel_hold(h) for h in contact_holds_active(case=case, party=party)]
-        decision = pol.decide(policy, request, history, holds, at)
-        attempt = ContactAttempt.objects.create(
-            organisation_id=case.organisation_id,
-            case=case,
-            party=party,
-            party_role=role.value,
-            channel=chan.value,
-            purpose=purp.value,
-            actor=lead,
-            actor_label=",".join(u.get_username() for u in team),
-            at=at,
-            allowed=decision.allowed,
-            rule=decision.rule,
-            reasons=[r.as_dict() for r in decision.reasons],
-            policy=row,
-            policy_version=decision.policy_version,
-            number_hash=number_hash,
-            number_masked=number_masked,
+    return " UNION ALL ".join(parts)
+
+
+def _as_dt(value: Any) -> dt.datetime:
+    if isinstance(value, str):  # SQLite returns text
+        value = dt.datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dt.UTC)
+    result: dt.datetime = value
+    return result
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+class _Snapshot:
+    """The fetched rows, decoded into kernel values (no ORM instances)."""
+
+    def __init__(self, rows: Sequence[Sequence[Any]]) -> None:
+        self.attempts: dict[int, pol.Attempt] = {}
+        self.by_party: dict[int, list[int]] = {}
+        self.by_number: dict[str, list[int]] = {}
+        self.holds: list[tuple[int | None, int, pol.Hold]] = []
+        self.users: dict[int, tuple[bool, dt.date | None]] = {}
+        self.policy: tuple[int, int] | None = None
+        self.roles: set[tuple[int, int, str]] = set()
+        self.debtors: dict[int, list[bool]] = {}
+        for k, i1, i2, i3, t, d, s1, s2, s3, s4 in rows:
+            if k == "a":
+                self.add_attempt(
+                    i1,
+                    pol.Attempt(
+                        at=_as_dt(t),
+                        channel=pol.Channel(s1),
+                        outcome=pol.Outcome(s2) if s2 else None,
+                        party_role=pol.PartyRole(s3),
+                        number=s4 or None,
+                        party_id=str(i2),
+                        debt_id=str(i3),
+                    ),
+                    i2,
+                    s4,
+                )
+            elif k == "h":
+                hold = pol.Hold(
+                    kind=HOLD_KERNEL_KIND[s1],
+                    party_id=str(i2) if i2 is not None else None,
+                    channel=pol.Channel(s2) if s2 else None,
+                )
+                self.holds.append((i2, i3, hold))
+            elif k == "u":
+                expires = _as_date(d)
+                self.users[i1] = (bool(i2), expires if expires and s1 and s2 else None)
+            elif k == "p":
+                self.policy = (i1, i2)
+            elif k == "l":
+                self.roles.add((i3, i2, s1))
+            elif k == "r":
+                self.debtors.setdefault(i3, []).append(t is not None and s1 is None)
+
+    def add_attempt(self, key: int, a: pol.Attempt, party_id: int, number: str) -> None:
+        self.attempts[key] = a
+        self.by_party.setdefault(party_id, []).append(key)
+        if number:
+            self.by_number.setdefault(number, []).append(key)
+
+    def history(self, ask: _Ask) -> list[pol.Attempt]:
+        keys = set(self.by_party.get(ask.party.pk, ()))
+        if ask.number_hash:
+            keys.update(self.by_number.get(ask.number_hash, ()))
+        return [self.attempts[k] for k in keys]
+
+    def holds_for(self, ask: _Ask) -> list[pol.Hold]:
+        pid, cid = ask.party.pk, ask.case.pk
+        return [h for p, c, h in self.holds if p == pid or (p is None and c == cid)]
+
+    def debtor_unreachable(self, case_id: int) -> bool:
+        """Every debtor of the case is flagged unreachable and none was reached since."""
+        flags = self.debtors.get(case_id, [])
+        return bool(flags) and all(flags)
+
+
+class _PolicyMissing(Exception):
+    """The policy in force has no row (a flushed database); re-seed and try again."""
+
+
+# The parsed policy of each version the gate has met, and the version it last met per name.
+_gate_versions: dict[tuple[int, str, int], pol.Policy] = {}
+_gate_latest: dict[str, tuple[int, int]] = {}
+
+
+def _gate_policy(name: str) -> tuple[int, pol.Policy]:
+    """The version the gate last saw in force (read once per process), for the horizon."""
+    seen = _gate_latest.get(name)
+    if seen is not None:
+        found = _gate_versions.get((seen[0], name, seen[1]))
+        if found is not None:
+            return seen[0], found
+    row, parsed = contact_policy_current(name)
+    _gate_versions[(row.pk, name, row.version)] = parsed
+    _gate_latest[name] = (row.pk, row.version)
+    return row.pk, parsed
+
+
+def _version_in_force(
+    cur: Any, snap: _Snapshot, name: str, assumed: tuple[int, pol.Policy]
+) -> tuple[int, pol.Policy]:
+    """The version the query found in force; a version not met before is read (same
+    transaction) and parsed once."""
+    if snap.policy is None:
+        raise _PolicyMissing
+    pk, version = snap.policy
+    parsed = _gate_versions.get((pk, name, version))
+    if parsed is None:
+        cur.execute(f"SELECT data FROM {_POLICIES} WHERE id = %s", [pk])  # noqa: S608 (table names from model metadata)
+        data = cur.fetchone()[0]
+        parsed = pol.Policy.from_dict(json.loads(data) if isinstance(data, str) else data)
+        _gate_versions[(pk, name, version)] = parsed
+    _gate_latest[name] = (pk, version)
+    return pk, parsed
+
+
+def _decide_all(asks: Sequence[_Ask], snap: _Snapshot, policy: pol.Policy) -> list[pol.Decision]:
+    """Decide each ask in order; an allowed one joins the history the next ones see."""
+    decisions = []
+    for n, ask in enumerate(asks):
+        pid, cid = ask.party.pk, ask.case.pk
+        roles = {role for c, p, role in snap.roles if c == cid and p == pid}
+        if ask.role is pol.PartyRole.THIRD_PARTY:
+            if roles:
+                raise ValidationFailed(
+                    "本案的债务人或担保人不能作为第三人联系。",
+                    "A debtor or guarantor of the case cannot be contacted as a third party.",
+                    code="third_party_is_case_party",
+                    details={"party_id": pid, "index": n},
+                )
+        elif ask.role.value not in roles:
+            raise ValidationFailed(
+                f"该当事人不是本案的{'债务人' if ask.role is pol.PartyRole.DEBTOR else '担保人'}。",
+                f"The party is not a {ask.role.value} of this case.",
+                code="party_role_mismatch",
+                details={"party_id": pid, "party_role": ask.role.value, "index": n},
+            )
+        collectors = []
+        for user in ask.team:
+            active, expires = snap.users.get(user.pk, (False, None))
+            if not active and not is_system_actor(user):
+                raise PermissionDenied(
+                    "该用户已停用。",
+                    "The acting user is deactivated.",
+                    code="contact_actor_inactive",
+                )
+            if not is_system_actor(user):
+                collectors.append(expires)
+        request = pol.ContactRequest(
+            channel=ask.channel,
+            party_role=ask.role,
+            number=ask.number_hash or None,
+            party_id=str(pid),
+            debt_id=str(cid),
+            debtor_timezone=ask.zone.key,
+            collectors=tuple(collectors),
+            debtor_unreachable=ask.role is pol.PartyRole.THIRD_PARTY
+            and snap.debtor_unreachable(cid),
+            script_nondisclosing=ask.script in THIRD_PARTY_SCRIPTS,
+            legal_notice=ask.purpose is Purpose.LEGAL_NOTICE,
+            # Every channel template carries the opt-out line the policy asks for, and
+            # ``channels.deliver`` refuses a message without it.
+            opt_out_line=True,
         )
-    return attempt
+        # The party's zone: cn-default reads it from the request, us-reg-f from ``at``.
+        decision = pol.decide(
+            policy, request, snap.history(ask), snap.holds_for(ask), ask.at.astimezone(ask.zone)
+        )
+        decisions.append(decision)
+        if decision.allowed:
+            snap.add_attempt(-1 - n, request.attempt(ask.at, None), pid, ask.number_hash)
+    return decisions
+
+
+_INSERT_COLUMNS = (
+    "organisation_id, case_id, party_id, party_role, channel, purpose, actor_id, actor_label,"
+    " at, allowed, rule, reasons, policy_id, policy_version, number_hash, number_masked,"
+    " outcome, outcome_at, sent_at, provider_ref, script"
+)
+_INSERT_ROW = "(" + ", ".join(["%s"] * 16) + ", '', NULL, NULL, '', %s)"
+
+
+def _insert_sql(
+    db: BaseDatabaseWrapper, asks: Sequence[_Ask], decisions: Sequence[pol.Decision], policy_id: int
+) -> tuple[str, list[Any], list[tuple[dict[str, Any], dict[str, Any]]]]:
+    adapt = db.ops.adapt_datetimefield_value
+    params: list[Any] = []
+    fields = []
+    for ask, d in zip(asks, decisions, strict=True):
+        reasons = [r.as_dict() for r in d.reasons]
+        actor = ask.team[0]
+        row: dict[str, Any] = {
+            "organisation_id": ask.case.organisation_id,
+            "case_id": ask.case.pk,
+            "party_id": ask.party.pk,
+            "party_role": ask.role.value,
+            "channel": ask.channel.value,
+            "purpose": ask.purpose.value,
+            "actor_id": actor.pk,
+            "actor_label": ",".join(u.get_username() for u in ask.team)[:150],
+            "at": ask.at,
+            "allowed": d.allowed,
+            "rule": d.rule,
+            "reasons": reasons,
+            "policy_id": policy_id,
+            "policy_version": d.policy_version,
+            "number_hash": ask.number_hash,
+            "number_masked": ask.number_masked,
+            "script": ask.script,
+        }
+        params += [
+            *(row[k] for k in _INSERT_KEYS[:8]),
+            adapt(ask.at),
+            d.allowed,
+            d.rule,
+            json.dumps(reasons, ensure_ascii=False),
+            *(row[k] for k in _INSERT_KEYS[12:]),
+        ]
+        row.update(outcome="", outcome_at=None, sent_at=None, provider_ref="")
+        fields.append((row, {"case": ask.case, "party": ask.party, "actor": actor}))
+    return _insert_text(len(asks)), params, fields
+
+
+# The attempt's fields in the order of the INSERT's parameters.
+_INSERT_KEYS = (
+    "organisation_id", "case_id", "party_id", "party_role", "channel", "purpose", "actor_id",
+    "actor_label", "at", "allowed", "rule", "reasons", "policy_id", "policy_version",
+    "number_hash", "number_masked", "script",
+)  # fmt: skip
+
+
+@lru_cache(maxsize=256)
+def _insert_text(rows: int) -> str:
+    return (
+        f"INSERT INTO {_ATTEMPTS} ({_INSERT_COLUMNS}) VALUES "  # noqa: S608 (table names from model metadata)
+        + ", ".join([_INSERT_ROW] * rows)
+        + " RETURNING id"
+    )
+
+
+def _attempt_rows(
+    db: BaseDatabaseWrapper,
+    ids: Sequence[int],
+    fields: Sequence[tuple[dict[str, Any], dict[str, Any]]],
+) -> list[ContactAttempt]:
+    """The recorded attempts, built as Django builds a row read back (every concrete field
+    set, the case, party and actor cached), without a second query."""
+    out = []
+    for pk, (row, related) in zip(ids, fields, strict=True):
+        a = ContactAttempt.__new__(ContactAttempt)
+        state = ModelState()
+        state.adding = False
+        state.db = db.alias
+        state.fields_cache.update(related)
+        a._state = state
+        a.__dict__.update(row, id=pk)
+        out.append(a)
+    return out
+
+
+def _authorize(asks: list[_Ask]) -> list[ContactAttempt]:
+    """Decide and record ``asks`` in one transaction (see the module and docs §2)."""
+    if not asks:
+        return []
+    if len({a.case.organisation_id for a in asks}) > 1:
+        raise ValidationFailed(
+            "一批联系请求必须属于同一机构。",
+            "One batch must belong to one organisation.",
+            code="contact_batch_mixed_organisations",
+        )
+    name = contact_policy_name()
+    db = connections[DEFAULT_DB_ALIAS]
+    for attempt in range(2):
+        try:
+            if db.vendor == "postgresql":
+                return _authorize_pg(db, asks, name)
+            return _authorize_portable(db, asks, name)
+        except _PolicyMissing:
+            if attempt:
+                raise
+            _gate_latest.pop(name, None)
+            _gate_versions.clear()
+            contact_policy_current(name)  # re-seeds a preset on a flushed database
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _since(asks: Sequence[_Ask], policy: pol.Policy) -> dt.datetime:
+    return min(a.at for a in asks) - dt.timedelta(days=policy.horizon_days + 2)
+
+
+def _decide_in(
+    db: BaseDatabaseWrapper,
+    cur: Any,
+    asks: list[_Ask],
+    name: str,
+    rows: Sequence[Any],
+    assumed: Any,
+) -> Any:
+    """Decode, pick the version in force (re-reading when its horizon is longer), decide."""
+    snap = _Snapshot(rows)
+    policy_id, policy = _version_in_force(cur, snap, name, assumed)
+    if policy.horizon_days > assumed[1].horizon_days:
+        sql, params = _fetch_sql(db, asks, name, _since(asks, policy))
+        cur.execute(sql, params)
+        snap = _Snapshot(cur.fetchall())
+    return policy_id, _decide_all(asks, snap, policy)
+
+
+# Statements the gate sends on PostgreSQL are prepared once per connection (``PREPARE`` …
+# ``EXECUTE``): planning the one query costs more than running it.
+_prepared_names: dict[str, tuple[str, str, str]] = {}
+_prepared_on: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+_MAX_PREPARED = 64
+
+
+def _pg_statement(db: BaseDatabaseWrapper, sql: str, todo: list[tuple[str, str]]) -> str:
+    """``EXECUTE`` of the prepared form of ``sql`` on this connection (a ``PREPARE`` not yet
+    sent is queued in ``todo``), or ``sql`` itself once the connection holds enough."""
+    done = _prepared_on.setdefault(db.connection, set())
+    found = _prepared_names.get(sql)
+    if found is None:
+        n = sql.count("%s")
+        count = iter(range(1, n + 1))
+        body = re.sub("%s", lambda _: f"${next(count)}", sql)
+        name = "qq_gate_" + hashlib.sha256(sql.encode()).hexdigest()[:20]
+        execute = f"EXECUTE {name}({', '.join(['%s'] * n)})" if n else f"EXECUTE {name}"
+        found = (name, body, execute)
+        _prepared_names[sql] = found
+    name, body, execute = found
+    if name not in done:
+        if len(done) + len(todo) >= _MAX_PREPARED:
+            return sql
+        todo.append((name, f"PREPARE {name} AS {body}"))
+    return execute
+
+
+def _pg_prepare(db: BaseDatabaseWrapper, cur: Any, todo: list[tuple[str, str]]) -> None:
+    if todo:
+        cur.execute("; ".join(text for _, text in todo))
+        _prepared_on[db.connection].update(name for name, _ in todo)
+        todo.clear()
+
+
+def _authorize_pg(db: BaseDatabaseWrapper, asks: list[_Ask], name: str) -> list[ContactAttempt]:
+    """Two round trips: ``BEGIN; locks; the one query`` and ``INSERT … RETURNING; COMMIT``.
+
+    Inside a caller's transaction the BEGIN and COMMIT are the caller's, and nothing is
+    prepared (a PREPARE must not depend on a transaction the gate does not own); nor is a
+    batch's (its shape varies, and one plan serves the whole batch)."""
+    assumed = _gate_policy(name)
+    ids = sorted({_advisory_id(k) for a in asks for k in _lock_keys(a)})
+    fetch, params = _fetch_sql(db, asks, name, _since(asks, assumed[1]))
+    lock = _lock_sql(ids)
+    own = db.get_autocommit() and not db.in_atomic_block
+    with db.cursor() as cur:
+        todo: list[tuple[str, str]] = []
+        insert = _insert_text(len(asks))
+        if own and len(asks) == 1:
+            # A batch's statements vary in shape and their planning is shared by the whole
+            # batch: only the single decision's three statements are prepared.
+            lock, fetch = _pg_statement(db, lock, todo), _pg_statement(db, fetch, todo)
+            insert = _pg_statement(db, insert, todo)
+            _pg_prepare(db, cur, todo)
+        try:
+            cur.execute(("BEGIN; " if own else "") + lock + "; " + fetch, [*ids, *params])
+            for _ in range(2 if own else 1):
+                cur.nextset()
+            policy_id, decisions = _decide_in(db, cur, asks, name, cur.fetchall(), assumed)
+            _, values, fields = _insert_sql(db, asks, decisions, policy_id)
+            cur.execute(insert + ("; COMMIT" if own else ""), values)
+            pks = [r[0] for r in cur.fetchall()]
+        except BaseException:
+            if own:
+                with contextlib.suppress(Exception):
+                    cur.execute("ROLLBACK")
+            raise
+    return _attempt_rows(db, pks, fields)
+
+
+def _authorize_portable(
+    db: BaseDatabaseWrapper, asks: list[_Ask], name: str
+) -> list[ContactAttempt]:
+    """The same steps on a database without advisory locks (lock rows, one transaction)."""
+    assumed = _gate_policy(name)
+    fetch, params = _fetch_sql(db, asks, name, _since(asks, assumed[1]))
+    with transaction.atomic(using=db.alias), db.cursor() as cur:
+        _lock([k for a in asks for k in _lock_keys(a)])
+        cur.execute(fetch, params)
+        policy_id, decisions = _decide_in(db, cur, asks, name, cur.fetchall(), assumed)
+        sql, values, fields = _insert_sql(db, asks, decisions, policy_id)
+        cur.execute(sql, values)
+        pks = [r[0] for r in cur.fetchall()]
+    return _attempt_rows(db, pks, fields)
+
+
+def _lock_keys(ask: _Ask) -> list[str]:
+    keys = [f"party:{ask.party.pk}"]
+    if ask.number_hash:
+        keys.append(f"number:{ask.number_hash}")
+    return keys
+
+
+def contact_attempt_authorize(
+    *,
+    case: Case,
+    party: Party,
+    channel: str,
+    actor: Any,
+    at: dt.datetime | None = None,
+    number: str | None = None,
+    party_role: str = "debtor",
+    purpose: str = "collection",
+    script: str = "",
+) -> ContactAttempt:
+    """Decide one contact attempt with the policy in force and record the decision.
+
+    ``actor`` is the user who will make the contact (a collector, or the system actor for
+    robots and automated messages); for a field visit, a list of the visiting collectors.
+    ``script`` names the message template to be used (a third party: a non-disclosing one,
+    ``THIRD_PARTY_SCRIPTS``). Returns the recorded attempt: ``allowed``, ``reasons``
+    (``[{code, message, …}]``), ``policy_version`` and ``rule``. A denied attempt is a normal
+    answer, not an error.
+    """
+    request = AuthorizeRequest(
+        case=case,
+        party=party,
+        channel=channel,
+        actor=actor,
+        at=at,
+        number=number,
+        party_role=party_role,
+        purpose=purpose,
+        script=script,
+    )
+    return _authorize([_prepare(request, clock.now())])[0]
+
+
+def contact_attempts_authorize_many(requests: Sequence[AuthorizeRequest]) -> list[ContactAttempt]:
+    """Decide many attempts (a dialer's batch) in one transaction, in the given order.
+
+    Every request is checked on its own and recorded as its own attempt, exactly as
+    :func:`contact_attempt_authorize` would have, one after the other: an attempt allowed
+    earlier in the batch counts against the later ones. The locks of every person and number
+    in the batch are taken at the start, in one stable (sorted) order. Bad input anywhere
+    refuses the whole batch and records nothing."""
+    now = clock.now()
+    return _authorize([_prepare(r, now) for r in requests])
 
 
 def contact_outcome_record(
@@ -567,5 +1087,113 @@ def contact_hold_lift(*, hold: ContactHold, actor: User, reason: str) -> Contact
             obj=locked,
             before=before,
             after=_hold_snapshot(locked),
+        )
+    return locked
+
+
+# --------------------------------------------------------------------------- unreachable debtors
+
+_FLAG_ROLES = frozenset({Role.COLLECTOR, Role.LAWYER, Role.MEDIATOR, Role.ADMIN, Role.COMPLIANCE})
+
+
+def contact_unreachable_flag(
+    *, case: Case, party: Party, actor: User, reason: str
+) -> ContactUnreachable:
+    """Flag a debtor of ``case`` unreachable (saying why: numbers dead, letters returned).
+
+    While every debtor of the case is flagged, and none has been reached since, the gate may
+    allow a third party to be asked, with a non-disclosing script, how to reach them. Nothing
+    here contacts anyone; reaching the debtor ends the flag by itself."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(
+            "标记失联必须说明原因。",
+            "Say why the debtor is flagged unreachable.",
+            code="unreachable_reason_missing",
+        )
+    if not actor.is_active or actor.role not in _FLAG_ROLES:
+        raise PermissionDenied(
+            "您无权标记债务人失联。",
+            "You may not flag a debtor unreachable.",
+            code="unreachable_flag_forbidden",
+        )
+    if actor.organisation_id != case.organisation_id:
+        raise NotFound("案件不存在。", "Case not found.", code="case_not_found")
+    if not CaseParty.objects.filter(case=case, party=party, role="debtor").exists():
+        raise ValidationFailed(
+            "只能标记本案的债务人失联。",
+            "Only a debtor of this case can be flagged unreachable.",
+            code="party_role_mismatch",
+            details={"party_id": party.pk, "party_role": "debtor"},
+        )
+    with transaction.atomic():
+        if ContactUnreachable.objects.filter(
+            case=case, party=party, cleared_at__isnull=True
+        ).exists():
+            raise Conflict(
+                "该债务人已标记失联。",
+                "The debtor is already flagged unreachable.",
+                code="unreachable_flagged",
+            )
+        flag = ContactUnreachable.objects.create(
+            organisation_id=case.organisation_id,
+            case=case,
+            party=party,
+            reason=reason[:2000],
+            flagged_by=actor,
+            flagged_at=clock.now(),
+        )
+        timeline_add(
+            case=case, actor=actor, kind="contact_unreachable", note=f"{party.name}：{flag.reason}"
+        )
+        audit_record(
+            actor=actor,
+            organisation=case.organisation,
+            action="contact.unreachable_flag",
+            obj=flag,
+            after={"party_id": party.pk, "reason": flag.reason},
+        )
+    return flag
+
+
+def contact_unreachable_clear(
+    *, flag: ContactUnreachable, actor: User, reason: str
+) -> ContactUnreachable:
+    """Clear an unreachable flag (a new number was found, the debtor called back)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(
+            "解除失联标记必须说明原因。",
+            "Say why the flag is cleared.",
+            code="unreachable_reason_missing",
+        )
+    if not actor.is_active or actor.role not in _FLAG_ROLES:
+        raise PermissionDenied(
+            "您无权解除失联标记。",
+            "You may not clear an unreachable flag.",
+            code="unreachable_flag_forbidden",
+        )
+    if actor.organisation_id != flag.organisation_id:
+        raise NotFound("标记不存在。", "Flag not found.", code="unreachable_not_found")
+    with transaction.atomic():
+        locked = ContactUnreachable.objects.select_for_update().get(pk=flag.pk)
+        if locked.cleared_at is not None:
+            raise Conflict(
+                "该失联标记已解除。", "The flag is already cleared.", code="unreachable_cleared"
+            )
+        locked.cleared_at = clock.now()
+        locked.cleared_by = actor
+        locked.clear_reason = reason[:2000]
+        locked.save(update_fields=["cleared_at", "cleared_by", "clear_reason"])
+        case = Case.objects.get(pk=locked.case_id)
+        timeline_add(
+            case=case, actor=actor, kind="contact_unreachable_cleared", note=locked.clear_reason
+        )
+        audit_record(
+            actor=actor,
+            organisation=case.organisation,
+            action="contact.unreachable_clear",
+            obj=locked,
+            after={"reason": locked.clear_reason},
         )
     return locked

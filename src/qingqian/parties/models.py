@@ -1,7 +1,24 @@
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+
+def validate_timezone(value: str) -> None:
+    """An IANA time zone name (``Asia/Shanghai``, ``America/New_York``)."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(
+            _("未知时区：%(value)s（请使用 IANA 名称，如 Asia/Shanghai）"),
+            code="unknown_timezone",
+            params={"value": value},
+        ) from None
 
 
 class PartyKind(models.TextChoices):
@@ -38,6 +55,14 @@ class Party(models.Model):
     city = models.CharField(_("城市"), max_length=50, blank=True)
     district = models.CharField(_("区/县"), max_length=50, blank=True)
     address = models.CharField(_("地址"), max_length=300, blank=True)
+    # The person's local time zone: the contact gate judges calling hours and local days in it.
+    timezone = models.CharField(
+        _("时区"),
+        max_length=64,
+        default=DEFAULT_TIMEZONE,
+        validators=[validate_timezone],
+        help_text=_("IANA 时区名称，如 Asia/Shanghai、America/New_York。"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -10,7 +10,24 @@ from qingqian.common import crypto
 from qingqian.common.exceptions import PermissionDenied, ValidationFailed
 from qingqian.compliance.services import audit_record
 from qingqian.parties.identifiers import mask, normalise_phone, normalise_ric, normalise_uscc
-from qingqian.parties.models import Party, PartyKind
+from qingqian.parties.models import DEFAULT_TIMEZONE, Party, PartyKind
+
+
+def party_timezone_check(value: str) -> str:
+    """An IANA zone name, or a 422 ``unknown_timezone`` in Chinese and English."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    value = (value or "").strip() or DEFAULT_TIMEZONE
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationFailed(
+            f"未知时区：{value!r}（请使用 IANA 名称，如 Asia/Shanghai）",
+            f"Unknown time zone: {value!r} (use an IANA name such as Asia/Shanghai).",
+            code="unknown_timezone",
+            details={"timezone": value},
+        ) from None
+    return value
 
 
 def party_fields(
@@ -75,12 +92,18 @@ def party_create(
     city: str = "",
     district: str = "",
     address: str = "",
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> Party:
     fields = party_fields(
         kind=kind, name=name, credit_code=credit_code, id_number=id_number, phone=phone
     )
     party = Party.objects.create(
-        organisation=organisation, city=city, district=district, address=address, **fields
+        organisation=organisation,
+        city=city,
+        district=district,
+        address=address,
+        timezone=party_timezone_check(timezone),
+        **fields,
     )
     audit_record(
         actor=actor,
@@ -104,6 +127,7 @@ def party_find_or_create(
     city: str = "",
     district: str = "",
     address: str = "",
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> Party:
     """Reuse the party with the same credit code or ID number in this organisation."""
     fields = party_fields(
@@ -128,6 +152,7 @@ def party_find_or_create(
         city=city,
         district=district,
         address=address,
+        timezone=timezone,
     )
 
 

@@ -169,6 +169,15 @@ def deliver(attempt: ContactAttempt, message: Message) -> Delivery:
                 "A hold was placed after the decision; nothing may be sent.",
                 attempt_id=locked.pk,
             )
+        if locked.script and message.template != locked.script:
+            # The decision was given for one script (a third party: a non-disclosing one).
+            raise _refuse(
+                "script_not_authorised",
+                "消息模板与许可中的话术不一致。",
+                "The message is not the script the decision was given for.",
+                attempt_id=locked.pk,
+                script=locked.script,
+            )
         if not locked.number_hash:
             raise _refuse(
                 "recipient_not_authorised",

@@ -272,3 +272,18 @@ def test_a_written_demand_is_sent_once_then_followed_up_by_phone(world: World) -
     (slot,) = plan(world).slots
     assert (slot.channel, slot.reason_code) == ("voice", "letter_follow_up")
     assert sent.astimezone(SH).date().isoformat() in slot.reason_zh
+
+
+def test_a_debtor_abroad_is_planned_in_their_own_time_zone(world: World) -> None:
+    from zoneinfo import ZoneInfo
+
+    from qingqian.parties.models import Party
+
+    ny = world.debtor("纽约贸易公司")
+    Party.objects.filter(pk=ny.pk).update(timezone="America/New_York")
+    world.case(ny)
+    slot = by_party(plan(world, collector_capacity=0))[ny.pk]
+    zone = ZoneInfo("America/New_York")
+    local_at = slot.at.astimezone(zone)
+    assert slot.at.utcoffset() == local_at.utcoffset()  # shown in the debtor's own time
+    assert 8 <= local_at.hour < 22  # inside the window where the debtor lives

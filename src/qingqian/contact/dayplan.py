@@ -434,7 +434,7 @@ def day_plan(
         p["id"]: dict(p)
         for p in Party.objects.filter(organisation=organisation)
         .filter(Q(pk__in=debtors.values("party_id")) | Q(pk__in=step_parties))
-        .values("id", "name", "phone_hash", "address")
+        .values("id", "name", "phone_hash", "address", "timezone")
     }
     refs = dict(
         Case.objects.filter(organisation=organisation)
@@ -549,6 +549,7 @@ def day_plan(
                 history=tuple(history.get(pid, ())),
                 holds=tuple(holds.get(pid, ())),
                 number=p["phone_hash"] or None,
+                timezone=p["timezone"] or None,
                 handler=str(handler) if handler in collectors else None,
                 reason=w["reason"][0],
             )

@@ -105,3 +105,37 @@ def test_case_hold_place_refuses_party_not_on_case(
     assert r.status_code == 404
     assert not ContactHold.objects.exists()
     contact_hold_place(case=case, party=None, kind="cease", actor=None)
+
+
+def test_flag_a_debtor_unreachable_from_the_case_panel_then_clear_it(
+    case: Any, debtor: Any, users: Any
+) -> None:
+    from qingqian.contact.models import ContactUnreachable
+
+    c = login(users["collector"])
+    url = f"/contact/cases/{case.pk}/unreachable/"
+    # no reason: refused with a message, nothing written
+    page = c.post(url, {"party": str(debtor.pk), "reason": " "}, follow=True)
+    assert "Say why the debtor is flagged unreachable" in page.content.decode() or (
+        "标记失联必须说明原因" in page.content.decode()
+    )
+    assert not ContactUnreachable.objects.exists()
+    # a creditor user cannot flag anyone
+    assert (
+        login(users["creditor"]).post(url, {"party": str(debtor.pk), "reason": "x"}).status_code
+        == 404
+    )
+    assert c.post(url, {"party": str(debtor.pk), "reason": "两个号码均已停机"}).status_code == 302
+    flag = ContactUnreachable.objects.get()
+    assert flag.party == debtor and flag.cleared_at is None
+    detail = c.get(f"/cases/{case.pk}/").content.decode()
+    assert "两个号码均已停机" in detail and f"/contact/unreachable/{flag.pk}/clear/" in detail
+    assert (
+        c.post(f"/contact/unreachable/{flag.pk}/clear/", {"reason": "债务人回电"}).status_code
+        == 302
+    )
+    flag.refresh_from_db()
+    assert flag.cleared_at is not None and flag.clear_reason == "债务人回电"
+    assert (
+        f"/contact/unreachable/{flag.pk}/clear/" not in c.get(f"/cases/{case.pk}/").content.decode()
+    )

@@ -11,7 +11,13 @@ from django.db.models import Count, QuerySet
 from qingqian.accounts.models import User
 from qingqian.cases.models import Case
 from qingqian.cases.selectors import cases_visible_to
-from qingqian.contact.models import ContactAttempt, ContactFollowUp, ContactHold, ContactPolicy
+from qingqian.contact.models import (
+    ContactAttempt,
+    ContactFollowUp,
+    ContactHold,
+    ContactPolicy,
+    ContactUnreachable,
+)
 
 
 def holds_visible_to(user: User, *, active: bool = True) -> QuerySet[ContactHold]:
@@ -50,6 +56,11 @@ def case_contact_panel(case: Case) -> dict[str, Any]:
         ),
         "attempts": list(
             ContactAttempt.objects.filter(case=case).select_related("party").order_by("-at")[:10]
+        ),
+        "unreachable": list(
+            ContactUnreachable.objects.filter(case=case, cleared_at__isnull=True)
+            .select_related("party", "flagged_by")
+            .order_by("flagged_at")
         ),
     }
 

@@ -12,6 +12,16 @@ urlpatterns = [
     path("contact/plan/", views_plan.day_plan_page, name="day_plan"),
     path("contact/holds/<int:hold_id>/lift/", views.hold_lift, name="hold_lift"),
     path("contact/cases/<int:case_id>/holds/", views.case_hold_place, name="case_hold_place"),
+    path(
+        "contact/cases/<int:case_id>/unreachable/",
+        views.case_unreachable_flag,
+        name="case_unreachable_flag",
+    ),
+    path(
+        "contact/unreachable/<int:flag_id>/clear/",
+        views.unreachable_clear,
+        name="unreachable_clear",
+    ),
     path("contact/cases/<int:case_id>/notes/", views.case_notes_analyse, name="case_notes"),
     path("contact/followups/", views.followups, name="followups"),
     path(

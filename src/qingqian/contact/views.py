@@ -21,6 +21,7 @@ from qingqian.common.exceptions import ApplicationError, ValidationFailed
 from qingqian.common.money import parse_amount
 from qingqian.contact import selectors
 from qingqian.contact.followups import followup_done, transcript_analyse
+from qingqian.contact.models import ContactUnreachable
 from qingqian.contact.policy import Policy
 from qingqian.contact.preview import preview
 from qingqian.contact.services import (
@@ -28,6 +29,8 @@ from qingqian.contact.services import (
     contact_hold_place,
     contact_policy_current,
     contact_policy_publish,
+    contact_unreachable_clear,
+    contact_unreachable_flag,
 )
 from qingqian.contact.templatetags.contact_tags import is_english
 from qingqian.parties.models import Party
@@ -200,6 +203,41 @@ def case_hold_place(request: HttpRequest, case_id: int) -> HttpResponse:
     except ApplicationError as exc:
         messages.error(request, _message(exc))
     return redirect("web:case_detail", case.pk)
+
+
+@login_required
+@require_POST
+def case_unreachable_flag(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _user(request)
+    found = _posted_case_party(request, user, case_id)
+    if found is None or found[1] is None:
+        return _forbidden(request)
+    case, party = found
+    try:
+        contact_unreachable_flag(
+            case=case, party=party, actor=user, reason=request.POST.get("reason", "")
+        )
+        messages.success(request, "已标记失联。 / The debtor is flagged unreachable.")
+    except ApplicationError as exc:
+        messages.error(request, _message(exc))
+    return redirect("web:case_detail", case.pk)
+
+
+@login_required
+@require_POST
+def unreachable_clear(request: HttpRequest, flag_id: int) -> HttpResponse:
+    user = _user(request)
+    flag = ContactUnreachable.objects.filter(
+        pk=flag_id, organisation_id=user.organisation_id
+    ).first()
+    if flag is None or not _staff(user):
+        return _forbidden(request)
+    try:
+        contact_unreachable_clear(flag=flag, actor=user, reason=request.POST.get("reason", ""))
+        messages.success(request, "已解除失联标记。 / The flag is cleared.")
+    except ApplicationError as exc:
+        messages.error(request, _message(exc))
+    return redirect("web:case_detail", flag.case_id)
 
 
 @login_required

@@ -66,6 +66,7 @@ def contact_case_panel(context: template.Context, case: Any) -> dict[str, Any]:
         **data,
         "case": case,
         "parties": parties,
+        "debtors": [cp.party for cp in case.case_parties.all() if cp.role == "debtor"],
         "kinds": [k.value for k in HoldKind],
         "channels": list(CHANNEL_LABELS),
         "csrf_token": context.get("csrf_token"),

@@ -254,3 +254,36 @@ def test_terms_cannot_be_saved_over(case: Any, users: Any, debtor: Any) -> None:
     with pytest.raises(Conflict):
         v.save(update_fields=["terms"])
     assert PlanVersion.objects.get(pk=v.pk).terms["total"] == "12000.00"
+
+
+def test_plans_and_offers_cover_costs_and_interest_not_just_principal(
+    case: Any, users: Any
+) -> None:
+    from qingqian.payments.services import charge_add
+
+    assert case.outstanding == Decimal("20000.50")
+    invoice = case.invoices.order_by("pk").first()
+    charge_add(
+        case=case, kind="court_fee", amount="1000.00", actor=users["collector"], invoice=invoice
+    )
+    # a plan may cover the whole debt (principal + costs) but not more
+    whole = plan_schedule(kind="equal", total=Decimal("21000.50"), months=6, start="2027-01")
+    assert plan_propose(
+        case=case, actor=users["collector"], schedule=whole, grace_days=5, consequence="reminder"
+    ).pk
+    more = plan_schedule(kind="equal", total=Decimal("21000.51"), months=6, start="2027-01")
+    with pytest.raises(ValidationFailed) as err:
+        plan_propose(
+            case=case, actor=users["collector"], schedule=more, grace_days=5, consequence="reminder"
+        )
+    assert err.value.code == "plan_exceeds_balance"
+    SettlementLimit.objects.create(
+        creditor=case.creditor, max_discount_percent=Decimal("15"), max_days=30
+    )
+    offer = settlement_offer_make(
+        case=case,
+        actor=users["collector"],
+        discount_percent=Decimal("10"),
+        expires_on=dt.date(2026, 12, 31),
+    )
+    assert offer.balance == Decimal("21000.50") and offer.amount == Decimal("18900.45")

@@ -245,10 +245,13 @@ def plan_propose(
             f"Unknown consequence: {consequence}",
             code="consequence",
         )
-    if schedule.amount_total > case.outstanding:
+    from qingqian.payments.selectors import case_debt_total
+
+    balance = case_debt_total(case)
+    if schedule.amount_total > balance:
         raise ValidationFailed(
-            f"计划总额 {schedule.amount_total} 元超过未收余额 {case.outstanding} 元。",
-            f"The plan total {schedule.amount_total} exceeds the balance {case.outstanding}.",
+            f"计划总额 {schedule.amount_total} 元超过未收余额 {balance} 元。",
+            f"The plan total {schedule.amount_total} exceeds the balance {balance}.",
             code="plan_exceeds_balance",
         )
     debtor = _debtor(case)
@@ -537,10 +540,13 @@ def settlement_offer_make(
             f"The expiry must be after today and within {limit.max_days} days.",
             code="offer_expiry",
         )
-    amount = (case.outstanding * (100 - discount_percent) / 100).quantize(CENT, ROUND_HALF_UP)
+    from qingqian.payments.selectors import case_debt_total
+
+    balance = case_debt_total(case)
+    amount = (balance * (100 - discount_percent) / 100).quantize(CENT, ROUND_HALF_UP)
     offer = SettlementOffer.objects.create(
         case=case,
-        balance=case.outstanding,
+        balance=balance,
         discount_percent=discount_percent,
         amount=amount,
         expires_on=expires_on,

@@ -21,6 +21,7 @@ from qingqian.common.money import parse_amount
 from qingqian.negotiation import services
 from qingqian.negotiation.models import PlanVersion
 from qingqian.parties.models import Party
+from qingqian.payments.selectors import case_debt_total
 from qingqian.portal.services import portal_link_send
 
 
@@ -74,7 +75,7 @@ def plan_preview(request: HttpRequest, case_id: int) -> HttpResponse:
     """The planner's schedule for the form's numbers (htmx fragment; nothing is written)."""
     case = case_get_for_user(_user(request), case_id)
     try:
-        schedule = _schedule(request, str(case.outstanding))
+        schedule = _schedule(request, str(case_debt_total(case)))
         return render(request, "negotiation/_preview.html", {"schedule": schedule})
     except ApplicationError as exc:
         return render(
@@ -89,7 +90,7 @@ def plan_propose(request: HttpRequest, case_id: int) -> HttpResponse:
         version = services.plan_propose(
             case=case,
             actor=_user(request),
-            schedule=_schedule(request, str(case.outstanding)),  # type: ignore[arg-type]
+            schedule=_schedule(request, str(case_debt_total(case))),  # type: ignore[arg-type]
             grace_days=_int(request.POST.get("grace", "7"), "grace"),
             consequence=request.POST.get("consequence", "reminder"),
             profile=request.POST.get("profile", ""),

@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 
 from qingqian.cases.models import Case
 from qingqian.intake.fee_rules import RecoveryForm
@@ -81,6 +81,13 @@ class CaseBalance:
     @property
     def total(self) -> Decimal:
         return self.principal + self.costs + self.interest
+
+
+def case_debt_total(case: Case) -> Decimal:
+    """All the debtor still owes on ``case``: outstanding principal plus the costs and
+    interest not yet paid (one query). ``Case.outstanding`` is principal only."""
+    extra = Charge.objects.filter(case=case, outstanding__gt=0).aggregate(s=Sum("outstanding"))
+    return case.outstanding + (extra["s"] or ZERO)
 
 
 def case_balance(case: Case, *, today: dt.date | None = None) -> CaseBalance:

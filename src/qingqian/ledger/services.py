@@ -171,6 +171,15 @@ _SAFE_INT = (1 << 53) - 1
 # Python's escaping with ensure_ascii=False is RFC 8785's for strings; sort_keys orders ASCII
 # member names by code point.
 _JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+# The same encoder built once from the C accelerator (``JSONEncoder.encode`` rebuilds it on
+# every call). No circular-reference markers: ``_simple`` has already bounded the depth.
+_C_MAKE_ENCODER = getattr(json.encoder, "c_make_encoder", None)
+_C_ENCODE_STRING = getattr(json.encoder, "c_encode_basestring", None)
+_C_ENCODE = (
+    _C_MAKE_ENCODER(None, None, _C_ENCODE_STRING, None, ":", ",", True, False, False)
+    if _C_MAKE_ENCODER is not None and _C_ENCODE_STRING is not None
+    else None
+)
 
 
 def _scalar(value: object) -> bool:
@@ -221,6 +230,8 @@ def canonical_statement(statement: Mapping[str, Any]) -> bytes:
     8785's); anything else, and any lone surrogate, goes through the kernel."""
     if isinstance(statement, dict) and _simple(statement):
         try:
+            if _C_ENCODE is not None:
+                return "".join(_C_ENCODE(statement, 0)).encode("utf-8")
             return _JSON.encode(statement).encode("utf-8")
         except UnicodeEncodeError:
             pass
@@ -395,26 +406,107 @@ def _store_tiles(tiles: Mapping[TileId, bytes], bundles: Mapping[BundleId, bytes
     )
 
 
-def _integrate_batch(state: LogState, batch: int) -> int:
-    pending = list(
-        LogEntry.objects.filter(index__isnull=True)
-        .order_by("id")
-        .values_list("id", "statement", "leaf_hash")[:batch]
-    )
-    if not pending:
-        return 0
+def _grow(state: LogState, statements: Sequence[bytes], hashes: Sequence[bytes]) -> None:
+    """Extend the log held in ``state`` (locked) by entries already sequenced at
+    ``state.size`` onwards: grow tiles and bundles from the given statements and leaf hashes
+    (only the right-edge partial tile per level and the partial bundle are read), store them,
+    and save the new size and root."""
     size = state.size
-    statements = [bytes(row[1]) for row in pending]
-    hashes = [bytes(row[2]) for row in pending]
     tiles = grow_tiles(size, hashes, DbTileReader())
     bundles = grow_entry_bundles(size, statements, DbBundleReader())
-    _assign_indices([(row[0], size + n) for n, row in enumerate(pending)])
     _store_tiles(tiles, bundles)
-    new_size = size + len(pending)
+    new_size = size + len(hashes)
     state.size = new_size
     state.root_hash = root_from_tiles(new_size, DbTileReader(tiles))
     state.save(update_fields=["size", "root_hash", "updated_at"])
+
+
+def _pending(batch: int) -> list[tuple[int, bytes, bytes]]:
+    """Up to ``batch`` pending entries in id order: ``(id, statement, leaf hash)``.
+
+    Raw SQL so that PostgreSQL is asked exactly ``… WHERE index IS NULL ORDER BY id``, the
+    predicate and order of the partial index ``ledger_entry_pending``."""
+    table = connection.ops.quote_name(LogEntry._meta.db_table)
+    index = connection.ops.quote_name("index")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, statement, leaf_hash FROM {table} "  # noqa: S608
+            f"WHERE {index} IS NULL ORDER BY id LIMIT %s",
+            [batch],
+        )
+        return [(row[0], bytes(row[1]), bytes(row[2])) for row in cursor.fetchall()]
+
+
+def _integrate_batch(state: LogState, batch: int) -> int:
+    pending = _pending(batch)
+    if not pending:
+        return 0
+    size = state.size
+    _assign_indices([(row[0], size + n) for n, row in enumerate(pending)])
+    _grow(state, [row[1] for row in pending], [row[2] for row in pending])
     return len(pending)
+
+
+def ledger_append_sequenced(entries: Iterable[NewEntry]) -> int:
+    """Append entries with their log indices assigned at insert: no pending phase and no
+    second sequencing pass.
+
+    Runs in the caller's transaction and takes the ``LogState`` lock at once, holding it
+    until the caller commits; meant for bulk writers (imports, migrations) that can afford
+    that. Request paths keep ``ledger_append``/``ledger_append_many``, which never wait on
+    the lock. Pending entries appended earlier are sequenced first, so the log order is the
+    same as if these had been appended pending and integrated. Tiles and bundles grow from
+    the statements and hashes in memory (nothing is read back); the checkpoint is published
+    after commit, once per transaction, by the usual integration task. Returns the count."""
+    now = clock.now()
+    sha256 = hashlib.sha256
+    statements: list[bytes] = []
+    hashes: list[bytes] = []
+    meta: list[tuple[str, int | None]] = []
+    for item in entries:
+        data = _encode(item.statement)
+        statements.append(data)
+        hashes.append(sha256(LEAF_PREFIX + data).digest())
+        meta.append((item.kind[:48], item.case_id))
+    if not statements:
+        return 0
+    # The driver's value for created_at, adapted once for every row.
+    created = (
+        connection.ops.adapt_datetimefield_value(now) if connection.vendor == "sqlite" else now
+    )
+    with transaction.atomic():
+        state = _state_locked()
+        while _integrate_batch(state, INTEGRATE_BATCH) == INTEGRATE_BATCH:
+            pass
+        for begin in range(0, len(statements), INTEGRATE_BATCH):
+            end = min(len(statements), begin + INTEGRATE_BATCH)
+            first = state.size - begin
+            _insert_sequenced(
+                [
+                    (first + n, statements[n], hashes[n], *meta[n], created)
+                    for n in range(begin, end)
+                ]
+            )
+            _grow(state, statements[begin:end], hashes[begin:end])
+    _schedule_integration()
+    return len(statements)
+
+
+def _insert_sequenced(rows: list[tuple[Any, ...]]) -> None:
+    """Insert ``(index, statement, leaf hash, kind, case id, created_at)`` rows, created_at
+    already in the driver's form: ``COPY`` on PostgreSQL (``bulk_insert``), one prepared
+    statement over the tuples elsewhere (no per-row conversion)."""
+    columns = ("index", "statement", "leaf_hash", "kind", "case_id", "created_at")
+    if connection.vendor == "postgresql":
+        bulk_insert(LogEntry, columns, rows, batch_size=INTEGRATE_BATCH)
+        return
+    table = connection.ops.quote_name(LogEntry._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} ({names}) VALUES (%s, %s, %s, %s, %s, %s)",  # noqa: S608
+            rows,
+        )
 
 
 def _publish(state: LogState) -> Checkpoint | None:

@@ -227,3 +227,61 @@ def test_parallel_sequenced_and_pending_appends_leave_no_gaps() -> None:
     assert bytes(latest.root_hash) == root_from_entries(statements)
     widths = {(t.level, t.index): t.width for t in tiles_for_size(total)}
     assert {(t.level, t.index): t.width for t in LogTile.objects.all()} == widths
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_floor_waits_for_a_transaction_that_commits_a_lower_id_late() -> None:
+    """An entry whose id was drawn early but whose transaction commits after later entries
+    were sequenced must still be sequenced: the pending floor (PostgreSQL) may only pass
+    its id once that transaction has ended."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the pending floor is PostgreSQL's")
+    inserted, release, finished = threading.Event(), threading.Event(), threading.Event()
+    late: list[int] = []
+
+    def slow_writer() -> None:
+        try:
+            with transaction.atomic():
+                late.append(services.ledger_append(kind="t", case_id=None, statement={"l": 1}).pk)
+                inserted.set()
+                assert release.wait(30)
+        finally:
+            connections.close_all()
+            finished.set()
+
+    thread = threading.Thread(target=slow_writer)
+    thread.start()
+    assert inserted.wait(30)
+    with transaction.atomic():
+        services.ledger_append_many(_items(0, 3))
+    services.ledger_integrate()
+    with transaction.atomic():
+        services.ledger_append_many(_items(3, 2))
+    services.ledger_integrate()
+    services.ledger_integrate()
+    state = LogState.objects.get(pk=1)
+    assert state.size == 5
+    assert state.pending_floor < late[0]  # the open transaction holds the floor back
+    release.set()
+    assert finished.wait(30)
+    thread.join()
+    services.ledger_integrate()
+    assert LogEntry.objects.get(pk=late[0]).index == 5
+    services.ledger_integrate()
+    state = LogState.objects.get(pk=1)
+    assert state.pending_floor >= late[0]  # and it advances once that transaction ended
+    with transaction.atomic():
+        services.ledger_append_many(_items(5, 4))
+    floor = LogState.objects.get(pk=1).pending_floor
+    assert floor >= late[0]
+    with CaptureQueriesContext(connection) as queries:
+        services.ledger_integrate()
+    looked_up = [q["sql"] for q in queries.captured_queries if "IS NULL AND id >" in q["sql"]]
+    assert looked_up and f"id > {floor} " in looked_up[0]  # the scan starts at the floor
+    assert sorted(LogEntry.objects.values_list("index", flat=True)) == list(range(10))
+    statements = [
+        bytes(s) for s in LogEntry.objects.order_by("index").values_list("statement", flat=True)
+    ]
+    latest = selectors.checkpoint_latest()
+    assert latest is not None and bytes(latest.root_hash) == root_from_entries(statements)

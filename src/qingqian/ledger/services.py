@@ -255,9 +255,11 @@ def ledger_append(
 ) -> LogEntry:
     """Add one pending entry in the caller's transaction; integration runs after commit."""
     data = _encode(statement)
-    entry = LogEntry.objects.create(
-        statement=data, leaf_hash=leaf_hash(data), kind=kind[:48], case_id=case_id
-    )
+    with transaction.atomic(savepoint=False):
+        _hold_append_lock()
+        entry = LogEntry.objects.create(
+            statement=data, leaf_hash=leaf_hash(data), kind=kind[:48], case_id=case_id
+        )
     _schedule_integration()
     return entry
 
@@ -275,14 +277,32 @@ def ledger_append_many(entries: Iterable[NewEntry]) -> int:
         rows.append((data, sha256(LEAF_PREFIX + data).digest(), item.kind[:48], item.case_id, now))
     if not rows:
         return 0
-    bulk_insert(
-        LogEntry,
-        ("statement", "leaf_hash", "kind", "case_id", "created_at"),
-        rows,
-        batch_size=INTEGRATE_BATCH,
-    )
+    with transaction.atomic(savepoint=False):
+        _hold_append_lock()
+        bulk_insert(
+            LogEntry,
+            ("statement", "leaf_hash", "kind", "case_id", "created_at"),
+            rows,
+            batch_size=INTEGRATE_BATCH,
+        )
     _schedule_integration()
     return len(rows)
+
+
+# The key of the PostgreSQL advisory lock appenders hold (shared) while they write pending
+# entries; ``_horizon`` tries it exclusively for an instant.
+APPEND_LOCK_KEY = 0x71_71_6C_65_64_67_65_72  # "qqledger"
+
+
+def _hold_append_lock() -> None:
+    """On PostgreSQL, hold the appenders' shared advisory lock until this transaction ends,
+    taken *before* entry ids are drawn. Appenders never wait on each other for it, and
+    nobody ever waits to take it exclusively (``_horizon`` only tries), so this never
+    blocks; it lets an integration tell that no transaction which drew an entry id is
+    still running."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [APPEND_LOCK_KEY])
 
 
 def _schedule_integration() -> None:
@@ -421,8 +441,10 @@ def _grow(state: LogState, statements: Sequence[bytes], hashes: Sequence[bytes])
     state.save(update_fields=["size", "root_hash", "updated_at"])
 
 
-def _pending(batch: int) -> list[tuple[int, bytes, bytes]]:
-    """Up to ``batch`` pending entries in id order: ``(id, statement, leaf hash)``.
+def _pending(batch: int, floor: int = 0) -> list[tuple[int, bytes, bytes]]:
+    """Up to ``batch`` pending entries above id ``floor`` in id order: ``(id, statement,
+    leaf hash)``. Every pending entry has an id above ``LogState.pending_floor``
+    (``_advance_floor``), so the scan starts there, past the dead versions below it.
 
     On PostgreSQL the look-up must be a plain index scan of the partial index
     ``ledger_entry_pending`` (``id WHERE index IS NULL``). Sequencing an entry updates its
@@ -441,8 +463,8 @@ def _pending(batch: int) -> list[tuple[int, bytes, bytes]]:
             cursor.execute("SET LOCAL enable_bitmapscan = off")
         cursor.execute(
             f"SELECT id, statement, leaf_hash FROM {table} "  # noqa: S608
-            f"WHERE {index} IS NULL ORDER BY id LIMIT %s",
-            [batch],
+            f"WHERE {index} IS NULL AND id > %s ORDER BY id LIMIT %s",
+            [floor, batch],
         )
         rows = [(row[0], bytes(row[1]), bytes(row[2])) for row in cursor.fetchall()]
         if postgres:
@@ -451,7 +473,7 @@ def _pending(batch: int) -> list[tuple[int, bytes, bytes]]:
 
 
 def _integrate_batch(state: LogState, batch: int) -> int:
-    pending = _pending(batch)
+    pending = _pending(batch, state.pending_floor)
     if not pending:
         return 0
     size = state.size
@@ -545,6 +567,45 @@ def _timestamp_published(checkpoint: Checkpoint) -> None:
         checkpoint_timestamp(checkpoint, authority)
 
 
+def _horizon() -> int | None:
+    """PostgreSQL: the last entry id drawn, if no appending transaction is running now —
+    then every transaction that drew an id up to it has ended and a statement run after
+    this sees all of their entries; None if one is running, and on other databases (SQLite
+    runs one writing transaction at a time and drops old row versions at once, so it needs
+    no floor). The id is read first; then the appenders' lock is tried exclusively and
+    released at once: it is free only when no appender holds it (appenders take it before
+    drawing ids and keep it until they end)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_sequence_last_value(pg_get_serial_sequence(%s, 'id')::regclass)",
+            [LogEntry._meta.db_table],
+        )
+        drawn = cursor.fetchone()[0] or 0
+        cursor.execute(
+            "SELECT CASE WHEN pg_try_advisory_lock(%s) THEN pg_advisory_unlock(%s) ELSE false END",
+            [APPEND_LOCK_KEY, APPEND_LOCK_KEY],
+        )
+        quiet = cursor.fetchone()[0]
+    return int(drawn) if quiet else None
+
+
+def _advance_floor(state: LogState, drawn: int | None) -> None:
+    """Raise ``pending_floor`` to ``drawn`` (from ``_horizon``, read under the lock before
+    this transaction's pending look-up, which found and sequenced every pending entry above
+    the floor).
+
+    Sequencing leaves the old versions of the rows (index NULL) in the pending index until
+    VACUUM, so a scan from the start of the table grows with the log; the floor lets it
+    start past them. It only rises when no appender was running at ``_horizon``: then
+    every entry with an id up to ``drawn`` was visible to the look-up, and any later
+    pending entry draws a higher id."""
+    if drawn is not None and drawn > state.pending_floor:
+        state.pending_floor = drawn
+        state.save(update_fields=["pending_floor"])
+
+
 def ledger_integrate(*, batch: int = INTEGRATE_BATCH) -> Checkpoint | None:
     """Sequence every pending entry (one transaction per batch, each under the state lock)
     and publish a signed checkpoint if the log grew. Returns the new checkpoint or None."""
@@ -552,8 +613,10 @@ def ledger_integrate(*, batch: int = INTEGRATE_BATCH) -> Checkpoint | None:
     while True:
         with transaction.atomic():
             state = _state_locked()
+            horizon = _horizon()
             done = _integrate_batch(state, batch) < batch
             if done:
+                _advance_floor(state, horizon)
                 published = _publish(state)
         if done:
             return published

@@ -285,3 +285,16 @@ def test_floor_waits_for_a_transaction_that_commits_a_lower_id_late() -> None:
     ]
     latest = selectors.checkpoint_latest()
     assert latest is not None and bytes(latest.root_hash) == root_from_entries(statements)
+
+
+@pytest.mark.parametrize(("size", "index"), [(1, 0), (300, 0), (300, 255), (300, 299), (257, 256)])
+def test_inclusion_proof_takes_the_leaf_hash_from_the_tile_it_read(size: int, index: int) -> None:
+    """A cold inclusion proof reads the log size and, in one query, the tiles of the proof
+    and of the root; the leaf hash comes from its level-0 tile (the root needs the last
+    leaf's tile, the proof any other leaf's) and is the stored entry's."""
+    services.ledger_append_sequenced(_items(0, size))
+    with CaptureQueriesContext(connection) as queries:
+        proof = selectors.inclusion_proof(index, size)
+    proof.verify()
+    assert proof.leaf_hash == bytes(LogEntry.objects.get(index=index).leaf_hash)
+    assert len(queries.captured_queries) == 2

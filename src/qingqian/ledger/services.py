@@ -447,14 +447,12 @@ def _pending(batch: int, floor: int = 0) -> list[tuple[int, bytes, bytes]]:
     (``_advance_floor``), so the scan starts there, past the dead versions below it.
 
     On PostgreSQL the look-up must be a plain index scan of the partial index
-    ``ledger_entry_pending`` (``id WHERE index IS NULL``). Sequencing an entry updates its
-    row, so the old row version (index NULL) stays in that index and in the unique index on
-    ``index`` until VACUUM. A bitmap scan, which the planner picks without statistics,
-    fetches every such dead version from the heap on every integration (≈ 35 ms at 2·10⁵,
-    ≈ 200 ms at 10⁶ with autovacuum off) and never marks them; a plain index scan marks
-    them dead the first time (later scans skip them without touching the heap) and lets
-    the B-tree drop them when new pending ids fill the page, so steady one-per-commit
-    integrations stay constant-time."""
+    ``ledger_entry_pending`` (``id WHERE index IS NULL``), which can start at the floor.
+    Sequencing an entry updates its row, so the old row version (index NULL) stays in that
+    index and in the unique index on ``index`` until VACUUM. A bitmap scan of the latter,
+    which the planner picks without statistics, fetched every such dead version from the
+    heap on every integration (≈ 35 ms at 2·10⁵ entries, ≈ 200 ms at 10⁶, with autovacuum
+    off) and never marks them; a plain index scan marks the few it meets as dead."""
     table = connection.ops.quote_name(LogEntry._meta.db_table)
     index = connection.ops.quote_name("index")
     postgres = connection.vendor == "postgresql"

@@ -3,15 +3,21 @@
 Measures, per database (a fresh SQLite file; PostgreSQL if ``--postgres URL`` is given, in
 a scratch database it creates and drops):
 
-* appends/s *batched*: ``ledger_append_many`` in chunks plus ``ledger_integrate`` per chunk
-  (statements canonicalised, leaf-hashed, inserted, sequenced, tiles and bundles grown,
-  checkpoint signed), up to ``--entries`` entries;
+* appends/s *batched*, up to ``--entries`` entries in chunks (statements canonicalised,
+  leaf-hashed, inserted, sequenced, tiles and bundles grown, checkpoint signed per chunk),
+  in two modes, each in a fresh store: ``two-pass`` (``ledger_append_many`` inserts pending
+  entries, ``ledger_integrate`` after commit sequences them) and ``sequenced``
+  (``ledger_append_sequenced`` assigns indices at insert under the log lock; the
+  integration after commit only signs the checkpoint);
 * appends/s *one per commit*: each ``ledger_append`` in its own transaction, integration
   after each commit (what a busy system with one event per request does);
 * cold inclusion-proof latency at the largest size (tiles read from the database each time,
   nothing cached in the process), mean and p99;
 * the peer: pymerkle 7.0.0's ``SqliteTree`` (GPL: a benchmark-only dependency, never
-  imported from ``src/``) appending the same statements and proving inclusion.
+  imported from ``src/``) appending the same statements and proving inclusion, fed twice:
+  ``pymerkle`` canonicalises with the kernel's pure-Python ``canonicalize`` (as this
+  benchmark always did), ``pymerkle-fast`` with ``services.canonical_statement``, the
+  encoder our write path uses; the second is the like-for-like comparison of the stores.
 
 Each backend runs in its own process (fresh Django, fresh store) per size. The full run
 the issue asks for (10⁵ and 10⁶, SQLite, PostgreSQL and pymerkle; minutes, needs
@@ -20,8 +26,9 @@ the issue asks for (10⁵ and 10⁶, SQLite, PostgreSQL and pymerkle; minutes, n
     nice .venv/bin/python benchmarks/ledger_db.py --entries 100000 1000000 \
         --postgres postgres://postgres@127.0.0.1:5432/postgres
 
-The one-minute load average is printed with every line: figures taken on a busy machine
-are not comparable with the targets.
+The PostgreSQL scratch database is ``qq_ledger_bench``. The one-minute load average is
+printed with every line, and the ratios to the peer at the end of each size: figures
+taken on a busy machine are not comparable with the targets, ratios in one run are.
 """
 
 from __future__ import annotations
@@ -36,6 +43,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+
+SCRATCH_DB = "qq_ledger_bench"  # PostgreSQL scratch database, created and dropped
 
 
 def statement(n: int) -> dict[str, object]:
@@ -52,7 +61,7 @@ def statement(n: int) -> dict[str, object]:
     }
 
 
-def run_django(entries: int, single: int, chunk: int) -> dict[str, float]:
+def run_django(entries: int, single: int, chunk: int, mode: str) -> dict[str, float]:
     import django
     from django.core.management import call_command
     from django.db import connection, transaction
@@ -64,13 +73,16 @@ def run_django(entries: int, single: int, chunk: int) -> dict[str, float]:
 
     result: dict[str, float] = {}
     started = time.perf_counter()
+    append = (
+        services.ledger_append_sequenced if mode == "sequenced" else services.ledger_append_many
+    )
     for begin in range(0, entries, chunk):
         with transaction.atomic():
-            services.ledger_append_many(
+            append(
                 services.NewEntry("case.state_changed", n // 10, statement(n))
                 for n in range(begin, min(entries, begin + chunk))
             )
-        services.ledger_integrate()
+        services.ledger_integrate()  # after commit already; publishes nothing new here
     result["batched_per_s"] = entries / (time.perf_counter() - started)
     started = time.perf_counter()
     for n in range(entries, entries + single):
@@ -93,7 +105,7 @@ def run_django(entries: int, single: int, chunk: int) -> dict[str, float]:
     return result
 
 
-def run_pymerkle(entries: int, chunk: int) -> dict[str, float] | None:
+def run_pymerkle(entries: int, chunk: int, fast: bool) -> dict[str, float] | None:
     try:
         from pymerkle import SqliteTree  # GPL, benchmark-only
     except ImportError:
@@ -102,7 +114,13 @@ def run_pymerkle(entries: int, chunk: int) -> dict[str, float] | None:
             "(.venv/bin/pip install pymerkle==7.0.0)"
         )
         return None
-    from qingqian.ledger.canonical import canonicalize
+    if fast:
+        import django
+
+        django.setup()
+        from qingqian.ledger.services import canonical_statement as canonicalize
+    else:
+        from qingqian.ledger.canonical import canonicalize
 
     with tempfile.TemporaryDirectory() as folder:
         tree = SqliteTree(os.path.join(folder, "pymerkle.db"))
@@ -139,60 +157,85 @@ def main() -> None:
     parser.add_argument("--single", type=int, default=2_000)
     parser.add_argument("--chunk", type=int, default=20_000)
     parser.add_argument("--postgres", help="postgres://… (a scratch database is created)")
-    parser.add_argument("--backend", choices=["sqlite", "postgres", "pymerkle"])
+    parser.add_argument("--backend", choices=["sqlite", "postgres", "pymerkle", "pymerkle-fast"])
+    parser.add_argument("--mode", choices=["two-pass", "sequenced"], default="two-pass")
     args = parser.parse_args()
     os.environ["DJANGO_SETTINGS_MODULE"] = "qingqian.settings"
     os.environ["QINGQIAN_TASKS_BACKEND"] = "django_tasks.backends.immediate.ImmediateBackend"
     if args.backend is None:  # run each backend in its own process (fresh Django)
         import subprocess
 
-        backends = ["sqlite", *(["postgres"] if args.postgres else []), "pymerkle"]
-        for entries, backend in ((e, b) for e in args.entries for b in backends):
-            command = [
-                sys.executable,
-                __file__,
-                "--backend",
-                backend,
-                "--entries",
-                str(entries),
-                "--single",
-                str(args.single),
-                "--chunk",
-                str(args.chunk),
-            ]
-            if args.postgres:
-                command += ["--postgres", args.postgres]
-            subprocess.run(command, check=True)  # noqa: S603
+        runs = [
+            (backend, mode)
+            for backend in ["sqlite", *(["postgres"] if args.postgres else [])]
+            for mode in ("two-pass", "sequenced")
+        ] + [("pymerkle", "-"), ("pymerkle-fast", "-")]
+        for entries in args.entries:
+            rates: dict[str, float] = {}
+            for backend, mode in runs:
+                command = [
+                    sys.executable,
+                    __file__,
+                    "--backend",
+                    backend,
+                    "--entries",
+                    str(entries),
+                    "--single",
+                    str(args.single),
+                    "--chunk",
+                    str(args.chunk),
+                ]
+                if mode != "-":
+                    command += ["--mode", mode]
+                if args.postgres:
+                    command += ["--postgres", args.postgres]
+                done = subprocess.run(command, check=True, capture_output=True, text=True)  # noqa: S603
+                print(done.stdout, end="", flush=True)
+                for line in done.stdout.splitlines():
+                    if "batched_per_s=" in line:
+                        rate = line.split("batched_per_s=", 1)[1].split(",", 1)[0]
+                        rates[line.split(" entries=")[0].strip()] = float(rate)
+            for peer in ("pymerkle", "pymerkle-fast"):
+                if peer in rates:
+                    ratios = ", ".join(
+                        f"{name} {rate / rates[peer]:.2f}x"
+                        for name, rate in rates.items()
+                        if not name.startswith("pymerkle")
+                    )
+                    print(f"batched vs {peer} at {entries:,}: {ratios}", flush=True)
         return
     [entries] = args.entries
-    if args.backend == "pymerkle":
-        figures = run_pymerkle(entries, args.chunk)
+    label = args.backend if args.backend.startswith("pymerkle") else f"{args.backend}/{args.mode}"
+    if args.backend.startswith("pymerkle"):
+        if args.backend == "pymerkle-fast":
+            os.environ["DATABASE_URL"] = "sqlite://:memory:"
+        figures = run_pymerkle(entries, args.chunk, fast=args.backend == "pymerkle-fast")
     elif args.backend == "sqlite":
         with tempfile.TemporaryDirectory() as folder:
             os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
-            figures = run_django(entries, args.single, args.chunk)
+            figures = run_django(entries, args.single, args.chunk, args.mode)
     else:
         import psycopg
 
         with psycopg.connect(args.postgres, autocommit=True) as admin:
-            admin.execute("DROP DATABASE IF EXISTS qingqian_bench")
-            admin.execute("CREATE DATABASE qingqian_bench")
+            admin.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DB}")
+            admin.execute(f"CREATE DATABASE {SCRATCH_DB}")
         base = args.postgres.rsplit("/", 1)[0]
-        os.environ["DATABASE_URL"] = f"{base}/qingqian_bench"
+        os.environ["DATABASE_URL"] = f"{base}/{SCRATCH_DB}"
         try:
-            figures = run_django(entries, args.single, args.chunk)
+            figures = run_django(entries, args.single, args.chunk, args.mode)
         finally:
             from django.db import connections
 
             connections.close_all()
             with psycopg.connect(args.postgres, autocommit=True) as admin:
-                admin.execute("DROP DATABASE IF EXISTS qingqian_bench")
+                admin.execute(f"DROP DATABASE IF EXISTS {SCRATCH_DB}")
     if figures is not None:
         shown = ", ".join(
             f"{k}={v:,.2f}" if isinstance(v, float) else f"{k}={v:,}" for k, v in figures.items()
         )
         load = os.getloadavg()[0]
-        print(f"{args.backend:9s} entries={entries:,}: {shown} (load {load:.1f})", flush=True)
+        print(f"{label:18s} entries={entries:,}: {shown} (load {load:.1f})", flush=True)
 
 
 if __name__ == "__main__":

@@ -120,3 +120,29 @@ def test_large_integrations_replace_the_right_edge(first: int) -> None:
     assert LogBundle.objects.get(index=15).width == 256
     for index in (0, first - 1, first, 8_999):
         selectors.inclusion_proof(index, 9_000).verify()
+
+
+@pytest.mark.parametrize("prebuilt", [True, False])
+def test_prebuilt_c_encoder_and_its_fallback_agree_with_the_kernel(
+    prebuilt: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The encoder built once from ``c_make_encoder`` and the ``JSONEncoder`` fallback (for
+    interpreters without the C accelerator) both give the kernel's bytes."""
+    if prebuilt:
+        assert services._C_ENCODE is not None
+    else:
+        monkeypatch.setattr(services, "_C_ENCODE", None)
+    for statement in (
+        {"z": 1, "a": "b", "m": None, "t": True, "f": False, "l": [1, {"y": "x", "b": []}]},
+        {"text": 'line\nbreak \u2028 \x7f 中文 "q" \\', "n": -(2**53) + 1},
+        {"lone": "\ud800"},
+    ):
+        try:
+            expected: bytes | None = canonicalize(statement)
+        except LedgerError:
+            expected = None
+        if expected is None:
+            with pytest.raises(LedgerError):
+                services.canonical_statement(statement)
+        else:
+            assert services.canonical_statement(statement) == expected

@@ -70,6 +70,8 @@ class LogState(models.Model):
 
     size = models.BigIntegerField(default=0)
     root_hash = models.BinaryField(max_length=32, default=b"")
+    # Every pending entry has an id above this (PostgreSQL; services._advance_floor).
+    pending_floor = models.BigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

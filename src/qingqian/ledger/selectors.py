@@ -8,12 +8,16 @@ from django.conf import settings
 from django.db.models import Q
 
 from qingqian.ledger.errors import LedgerError
+from qingqian.ledger.merkle import HASH_SIZE, hashes_for_ranges, inclusion_plan
 from qingqian.ledger.models import Checkpoint, Cosignature, LogBundle, LogEntry, LogState, LogTile
 from qingqian.ledger.note import Note, NoteSignature, VerifierKey, parse_note
 from qingqian.ledger.proofs import ConsistencyProof, InclusionProof, TlogProof
 from qingqian.ledger.tiles import (
+    TILE_HEIGHT,
+    TILE_WIDTH,
     BundleId,
     TileId,
+    TileNodeReader,
     consistency_proof_from_tiles,
     decode_entry_bundle,
     encode_entry_bundle,
@@ -145,13 +149,22 @@ def _check_size(name: str, value: int) -> None:
 def inclusion_proof(index: int, size: int) -> InclusionProof:
     _check_size("size", size)
     reader = DbTileReader()
-    proof = inclusion_proof_from_tiles(index, size, reader)
-    entry = LogEntry.objects.filter(index=index).values_list("leaf_hash", flat=True).first()
-    if entry is None:
+    # The proof and the root in one batch of tiles (one query).
+    *proof, root = hashes_for_ranges(
+        [*inclusion_plan(index, size), (0, size)], TileNodeReader(reader, size)
+    )
+    # The leaf hash is in the level-0 tile just read: the root needs the rightmost leaf's
+    # tile and the proof the tile of any other leaf (its siblings are in it).
+    tile = reader.overlay.get((0, index >> TILE_HEIGHT), b"")
+    offset = index % TILE_WIDTH * HASH_SIZE
+    entry = tile[offset : offset + HASH_SIZE]
+    if len(entry) != HASH_SIZE:
         raise LedgerError(
-            "index_out_of_range", "条目不存在。", "No such entry.", {"index": index, "size": size}
+            "store_inconsistent",
+            "日志存储中缺少条目的叶子哈希。",
+            "The log storage lacks the entry's leaf hash.",
+            {"index": index, "size": size},
         )
-    root = root_from_tiles(size, reader)
     return InclusionProof(index, size, bytes(entry), root, tuple(proof))
 
 

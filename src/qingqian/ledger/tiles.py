@@ -385,12 +385,14 @@ def encode_entry_bundle(entries: Sequence[bytes]) -> bytes:
             "An entry bundle holds between 1 and 256 entries.",
             {"entries": len(entries)},
         )
-    parts: list[bytes] = []
     for position, entry in enumerate(entries):
         check_entry(entry, position)
-        parts.append(len(entry).to_bytes(2, "big"))
-        parts.append(entry)
-    return b"".join(parts)
+    return _join_entries(entries)
+
+
+def _join_entries(entries: Sequence[bytes]) -> bytes:
+    """The bundle bytes of entries already checked (1..256 of them, each ≤ 65,535 bytes)."""
+    return b"".join([len(entry).to_bytes(2, "big") + entry for entry in entries])
 
 
 def decode_entry_bundle(data: bytes, width: int | None = None) -> list[bytes]:
@@ -452,10 +454,9 @@ def grow_entry_bundles(
     row.extend(new_entries)
     result: dict[BundleId, bytes] = {}
     for offset in range(0, len(row), TILE_WIDTH):
+        # Every entry was checked above (new ones) or decoded from a valid bundle (old ones).
         chunk = row[offset : offset + TILE_WIDTH]
-        result[BundleId(first_bundle + offset // TILE_WIDTH, len(chunk))] = encode_entry_bundle(
-            chunk
-        )
+        result[BundleId(first_bundle + offset // TILE_WIDTH, len(chunk))] = _join_entries(chunk)
     return result
 
 

@@ -210,9 +210,11 @@ def case_hold_place(request: HttpRequest, case_id: int) -> HttpResponse:
 def case_unreachable_flag(request: HttpRequest, case_id: int) -> HttpResponse:
     user = _user(request)
     found = _posted_case_party(request, user, case_id)
-    if found is None or found[1] is None:
+    if found is None:
         return _forbidden(request)
     case, party = found
+    if party is None:
+        return _forbidden(request)
     try:
         contact_unreachable_flag(
             case=case, party=party, actor=user, reason=request.POST.get("reason", "")
@@ -227,9 +229,11 @@ def case_unreachable_flag(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def unreachable_clear(request: HttpRequest, flag_id: int) -> HttpResponse:
     user = _user(request)
-    flag = ContactUnreachable.objects.filter(
-        pk=flag_id, organisation_id=user.organisation_id
-    ).first()
+    flag = (
+        ContactUnreachable.objects.filter(pk=flag_id, organisation=user.organisation).first()
+        if user.organisation_id is not None
+        else None
+    )
     if flag is None or not _staff(user):
         return _forbidden(request)
     try:

@@ -387,3 +387,30 @@ def test_recorded_payments_become_features_and_reversals_do_not(case: Any, users
     assert f.payments_count == (2 if prior else 1)
     assert f.days_since_last_payment == (AT - dt.date(2026, 12, 2)).days
     assert kept.pk
+
+
+def test_a_payment_that_went_to_costs_does_not_hide_what_was_paid_before(
+    case: Any, users: Any
+) -> None:
+    """Art. 561: 1,000 paid with 400 of costs open reduces the principal by only 600, so the
+    amount paid before intake (principal − outstanding − principal paid here) is unchanged."""
+    from qingqian.payments.services import charge_add, payment_record
+
+    Case.objects.filter(pk=case.pk).update(outstanding=case.principal - Decimal("2000.00"))
+    case.refresh_from_db()
+    invoice = case.invoices.order_by("pk").first()
+    if invoice is not None:  # keep the invoices consistent with the case
+        from qingqian.cases.models import Invoice
+
+        Invoice.objects.filter(pk=invoice.pk).update(outstanding=invoice.amount - Decimal("2000"))
+    [before] = selectors.case_inputs(Case.objects.filter(pk=case.pk))
+    prior = sum((p.amount for p in before.facts.payments), Decimal(0))
+    assert prior == Decimal("2000.00")
+    charge_add(case=case, kind="court_fee", amount="400.00", actor=users["lawyer"], invoice=invoice)
+    payment_record(
+        case=case, amount=Decimal("1000.00"), kind="bank_transfer", idempotency_key="c1",
+        actor=users["lawyer"], received_at=dt.datetime(2026, 12, 2, 10, 0, tzinfo=dt.UTC),
+    )  # fmt: skip
+    [after] = selectors.case_inputs(Case.objects.filter(pk=case.pk))
+    amounts = [p.amount for p in after.facts.payments]
+    assert amounts == [Decimal("2000.00"), Decimal("1000.00")]

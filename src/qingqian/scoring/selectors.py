@@ -20,7 +20,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from qingqian.accounts.models import User
@@ -78,13 +78,22 @@ _CASE_FIELDS = (
 
 
 def _payments(
-    row: dict[str, Any], recorded: Sequence[Payment], accepted: dt.date
+    row: dict[str, Any],
+    recorded: Sequence[Payment],
+    accepted: dt.date,
+    to_principal: Decimal | None = None,
 ) -> tuple[Payment, ...]:
     """The payment rows recorded in Qingqian, plus what was paid before (principal −
     outstanding not explained by those rows) as one payment on the last payment date; never
-    more in total than the principal (a surplus is refunded, not a payment of the debt)."""
+    more in total than the principal (a surplus is refunded, not a payment of the debt).
+
+    ``to_principal`` is how much of the recorded rows went to principal: a payment that
+    first paid costs or interest (Art. 561) reduced the outstanding principal by less than
+    its amount, so only that share explains the difference."""
     out: list[Payment] = []
-    before = row["principal"] - row["outstanding"] - sum((p.amount for p in recorded), Decimal(0))
+    if to_principal is None:
+        to_principal = sum((p.amount for p in recorded), Decimal(0))
+    before = row["principal"] - row["outstanding"] - to_principal
     if before > 0:
         out.append(Payment(row["last_payment_date"] or accepted, before))
     room = row["principal"] - sum((p.amount for p in out), Decimal(0))
@@ -131,13 +140,18 @@ def case_inputs(cases: QuerySet[Case]) -> list[CaseInputs]:
             )
         )
     paid_rows: dict[int, list[Payment]] = defaultdict(list)
-    for case_id, at, amount in (
+    to_principal: dict[int, Decimal] = defaultdict(Decimal)
+    for case_id, at, amount, principal_part in (
         PaymentRow.objects.filter(case_id__in=ids, reversed_by__isnull=True)
         .exclude(kind="reversal")
+        .annotate(
+            principal_part=Sum("allocations__amount", filter=Q(allocations__component="principal"))
+        )
         .order_by("case_id", "received_at", "id")
-        .values_list("case_id", "received_at", "amount")
+        .values_list("case_id", "received_at", "amount", "principal_part")
     ):
         paid_rows[case_id].append(Payment(timezone.localtime(at).date(), amount))
+        to_principal[case_id] += principal_part or Decimal(0)
     return [
         _inputs(
             r,
@@ -146,6 +160,7 @@ def case_inputs(cases: QuerySet[Case]) -> list[CaseInputs]:
             profiles,
             contacts[r["id"]],
             paid_rows[r["id"]],
+            to_principal.get(r["id"]),
         )
         for r in rows
     ]
@@ -158,6 +173,7 @@ def _inputs(
     profiles: dict[int, DebtorProfile],
     contacts: Sequence[ContactFact] = (),
     recorded: Sequence[Payment] = (),
+    to_principal: Decimal | None = None,
 ) -> CaseInputs:
     kind = (
         debtor["party__kind"]
@@ -177,7 +193,7 @@ def _inputs(
         strength = strength_level(result.score)
     else:
         strength = "none"
-    payments = _payments(row, recorded, accepted)
+    payments = _payments(row, recorded, accepted, to_principal)
     last_paid = max((p.on for p in payments), default=row["last_payment_date"])
     profile = profiles.get(debtor["party_id"]) if debtor else None
     registry: str | None = None

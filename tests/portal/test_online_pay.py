@@ -62,6 +62,7 @@ def test_without_a_provider_the_portal_offers_bank_transfer_and_says_so(
     assert re.search(r"QQ\d{10}", page)
     refused = portal.post("/p/pay/", {"amount": "100.00"}).content.decode()
     assert "暂不支持在线支付" in refused
+    assert _audits("portal.pay_refused")[0]["code"] == "provider_unavailable"
     assert not Payment.objects.exists()
 
 
@@ -156,6 +157,9 @@ def test_bad_amounts_create_no_order(
     page = portal.post("/p/pay/", {"amount": amount}).content.decode()
     assert 'role="alert"' in page and message in page
     assert wx.orders == {} and not _audits("portal.pay_order")
+    if amount == "20000.51":  # parsed, then refused by the service: audited
+        [refused] = _audits("portal.pay_refused")
+        assert refused["code"] == "pay_amount" and refused["amount"] == amount
 
 
 def test_whole_balance_to_the_fen_is_allowed(portal: Client, wx: FakeWeChatPay) -> None:

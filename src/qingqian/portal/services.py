@@ -415,21 +415,25 @@ def portal_pay(
     by the provider included."""
     require_verified(link)
     adapter = provider()
-    if adapter is None:
-        raise ValidationFailed(
-            "暂不支持在线支付，请使用银行转账。",
-            "Online payment is not available; please pay by bank transfer.",
-            code="provider_unavailable",
-        )
-    amount_fen = amount_to_fen(amount)
-    balance_fen = amount_to_fen(link.case.outstanding)
-    if amount_fen <= 0 or amount_fen > balance_fen:
-        raise ValidationFailed(
-            "支付金额须大于 0 且不超过未还余额。",
-            "The amount must be above 0 and at most the balance.",
-            code="pay_amount",
-            details={"amount": str(amount), "balance": str(link.case.outstanding)},
-        )
+    try:
+        if adapter is None:
+            raise ValidationFailed(
+                "暂不支持在线支付，请使用银行转账。",
+                "Online payment is not available; please pay by bank transfer.",
+                code="provider_unavailable",
+            )
+        amount_fen = amount_to_fen(amount)
+        if amount_fen <= 0 or amount_fen > amount_to_fen(link.case.outstanding):
+            raise ValidationFailed(
+                "支付金额须大于 0 且不超过未还余额。",
+                "The amount must be above 0 and at most the balance.",
+                code="pay_amount",
+                details={"amount": str(amount), "balance": str(link.case.outstanding)},
+            )
+    except ValidationFailed as exc:
+        with transaction.atomic():
+            _audit(link, "pay_refused", code=exc.code, amount=str(amount))
+        raise
     reference = payment_reference_for(link.case).code
     try:
         order = adapter.create_order(

@@ -120,6 +120,19 @@ def _items(case_ids: list[int], total: int) -> Any:
         month += 1
 
 
+def _peak_rss_mb() -> float:
+    """This process's peak RSS in MB: ``VmHWM`` on Linux (reset by exec, unlike
+    ``ru_maxrss``, which a child inherits from the parent that forked it)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _child(path: str, db_url: str) -> None:
     """Run one path in this process and print one JSON line."""
     _setup(db_url, migrate=False)
@@ -131,7 +144,7 @@ def _child(path: str, db_url: str) -> None:
 
     fn = reconciliation_report if path == "sql" else reconciliation_report_python
     org = Organisation.objects.get(short_code="rbench")
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    baseline = _peak_rss_mb()
     load_before = os.getloadavg()[0]
     t0 = time.perf_counter()
     report = fn(organisation=org)
@@ -141,7 +154,7 @@ def _child(path: str, db_url: str) -> None:
             {
                 "path": path,
                 "seconds": round(seconds, 2),
-                "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                "peak_rss_mb": round(_peak_rss_mb()),
                 "baseline_rss_mb": round(baseline),
                 "load_before": round(load_before, 2),
                 "load_after": round(os.getloadavg()[0], 2),

@@ -14,7 +14,8 @@ In a scratch database (``qq_money_bench_posting``, created, migrated and dropped
    Target: a month for 100,000 cases in under 60 s. Peer: a naive per-case loop that sums
    each case's payments of the month with one ORM query per case, on ``--peer`` cases,
    extrapolated linearly (stated as such).
-4. **Reconciliation** (the trust ledger recomputed from its journal) is timed too.
+4. **Reconciliation** (``reconciliation_report``, SQL aggregates) is timed too; its peer,
+   the Python oracle, is measured in ``benchmarks/reconcile.py``.
 
 Run once, niced: ``nice -n 10 .venv/bin/python benchmarks/payments.py [--payments N]
 [--cases N] [--peer N] [--pg-url URL] [--keep] [--charges-every K]``

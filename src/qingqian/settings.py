@@ -231,6 +231,28 @@ QINGQIAN_SMS_SIGN_NAME = os.environ.get("QINGQIAN_SMS_SIGN_NAME", "清欠")
 QINGQIAN_SMS_TEMPLATES = json.loads(os.environ.get("QINGQIAN_SMS_TEMPLATES", "{}"))
 QINGQIAN_VOICE_PROVIDER_URL = os.environ.get("QINGQIAN_VOICE_PROVIDER_URL", "")
 QINGQIAN_VOICE_WEBHOOK_SECRET = os.environ.get("QINGQIAN_VOICE_WEBHOOK_SECRET", "")
+
+
+def _pem(env_name: str) -> str:
+    """A PEM key from the file the environment names ('' when unset)."""
+    path = os.environ.get(env_name, "")
+    return Path(path).read_text(encoding="ascii") if path else ""
+
+
+# WeChat Pay API v3 (docs/portal.md): H5 orders from the portal and the payment notices.
+# Without the merchant's id, app id, certificate serial, private key and notify URL the
+# portal offers bank transfer only.
+QINGQIAN_WECHATPAY = {
+    "mchid": os.environ.get("QINGQIAN_WECHATPAY_MCHID", ""),
+    "appid": os.environ.get("QINGQIAN_WECHATPAY_APPID", ""),
+    "merchant_serial": os.environ.get("QINGQIAN_WECHATPAY_MERCHANT_SERIAL", ""),
+    "merchant_private_key": _pem("QINGQIAN_WECHATPAY_MERCHANT_KEY_FILE"),
+    "notify_url": os.environ.get("QINGQIAN_WECHATPAY_NOTIFY_URL", ""),
+    "api_base": os.environ.get("QINGQIAN_WECHATPAY_API_BASE", "https://api.mch.weixin.qq.com"),
+    "platform_public_key": _pem("QINGQIAN_WECHATPAY_PLATFORM_KEY_FILE"),
+    "platform_serial": os.environ.get("QINGQIAN_WECHATPAY_PLATFORM_SERIAL", ""),
+    "apiv3_key": os.environ.get("QINGQIAN_WECHATPAY_APIV3_KEY", ""),
+}
 # E-mail (contact channel, one-time codes): Django's SMTP backend when a host is given.
 if os.environ.get("QINGQIAN_EMAIL_HOST"):
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"

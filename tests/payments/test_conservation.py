@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from qingqian.cases.models import Case, Invoice
 from qingqian.payments.errors import PaymentsError
 from qingqian.payments.models import Charge, Payment, PaymentAllocation
+from qingqian.payments.reconciliation import reconciliation_report_python
 from qingqian.payments.remittance import reconciliation_report, remittance_run
 from qingqian.payments.services import payment_record, payment_reverse
 
@@ -106,6 +107,8 @@ def _run(case: Any, ops: list[tuple[Any, Any, Any]]) -> None:
         assert refused == "trust_overdraw"
         report = reconciliation_report(organisation=case.organisation)
         assert report.ok, (ops[: index + 1], report.differences, report.trust)
+        oracle = reconciliation_report_python(organisation=case.organisation)
+        assert (report.trust, report.differences) == (oracle.trust, oracle.differences)
         _check_components(case, principal)
 
 

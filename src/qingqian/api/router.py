@@ -66,6 +66,7 @@ api.add_router("/netting", "qingqian.netting.api.router")
 api.add_router("/payments", "qingqian.payments.api.router")
 api.add_router("/contact", "qingqian.contact.api.router")
 api.add_router("/cases", "qingqian.evidence.api.router")
+api.add_router("/cases", "qingqian.negotiation.api.router")
 
 ERRORS: dict[int | str, Any] = {
     400: ErrorOut,

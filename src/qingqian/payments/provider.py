@@ -72,10 +72,12 @@ def _refused(zh: str, en: str, code: str) -> PermissionDenied:
     return PermissionDenied(zh, en, code=code)
 
 
-def verify_and_decrypt(
+def verify_signature(
     cfg: WeChatPayConfig, headers: Mapping[str, str], body: bytes, *, now: dt.datetime
-) -> dict[str, Any]:
-    """The decrypted transaction of a genuine, fresh notice; ``PermissionDenied`` otherwise."""
+) -> None:
+    """Check a message the platform signed (a notice, or the answer to our request):
+    serial, freshness and SHA256-with-RSA over ``timestamp\\nnonce\\nbody\\n``.
+    ``PermissionDenied`` when any of them fails."""
     h = {k.lower(): v for k, v in headers.items()}
     timestamp, nonce = h.get("wechatpay-timestamp", ""), h.get("wechatpay-nonce", "")
     signature, serial = h.get("wechatpay-signature", ""), h.get("wechatpay-serial", "")
@@ -96,6 +98,13 @@ def verify_and_decrypt(
         )
     except (InvalidSignature, binascii.Error, ValueError):
         raise _refused("签名无效。", "Invalid signature.", "provider_bad_signature") from None
+
+
+def verify_and_decrypt(
+    cfg: WeChatPayConfig, headers: Mapping[str, str], body: bytes, *, now: dt.datetime
+) -> dict[str, Any]:
+    """The decrypted transaction of a genuine, fresh notice; ``PermissionDenied`` otherwise."""
+    verify_signature(cfg, headers, body, now=now)
     try:
         notice = json.loads(body)
         resource = notice["resource"]

@@ -11,31 +11,31 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections import defaultdict
-from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Perm
-from qingqian.cases.models import Case, Invoice
 from qingqian.cases.services import require
 from qingqian.common import clock
 from qingqian.compliance.services import audit_record
 from qingqian.payments import trust
 from qingqian.payments.errors import PaymentsError
 from qingqian.payments.models import (
-    JournalEntry,
     JournalLine,
     Payment,
-    PaymentAllocation,
     RemittanceBasis,
     RemittanceBatch,
     TrustBalance,
 )
-from qingqian.payments.services import journal_post, journal_transactions
+from qingqian.payments.reconciliation import (  # noqa: F401 (re-exported)
+    ReconciliationReport,
+    reconciliation_report,
+    reconciliation_report_python,
+)
+from qingqian.payments.services import journal_post
 
 ZERO = Decimal("0.00")
 
@@ -186,134 +186,4 @@ def _balance(organisation: Organisation, account: str) -> int:
 
 
 # --------------------------------------------------------------------------- reconciliation
-
-
-@dataclass
-class ReconciliationReport:
-    trust: trust.Reconciliation
-    differences: list[dict[str, str]] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return self.trust.ok and not self.differences
-
-
-def reconciliation_report(
-    *, organisation: Organisation, bank_statement: Decimal | None = None
-) -> ReconciliationReport:
-    """Recompute the trust ledger from its journal and check, to the fen: every creditor's
-    ``received = remitted + commission + held``; the stored running balances; the bank book
-    against the statement balance (when given); the payments against the journal; and every
-    case's outstanding against its invoices and payments. Lists every difference."""
-    entries = (
-        JournalEntry.objects.filter(organisation=organisation)
-        .prefetch_related("lines")
-        .order_by("id")
-    )
-    stored = {b.account: b.fen for b in TrustBalance.objects.filter(organisation=organisation)}
-    result = trust.reconcile(
-        journal_transactions(entries), bank_statement=bank_statement, stored_balances=stored
-    )
-    report = ReconciliationReport(result)
-    diffs = report.differences
-    for line in result.lines:
-        if line.difference:
-            diffs.append(
-                _diff(
-                    "creditor",
-                    line.creditor,
-                    "received − remitted − commission − held",
-                    ZERO,
-                    line.difference,
-                )
-            )
-    for txn_id in result.unbalanced:
-        diffs.append(_diff("entry", txn_id, "debits − credits", ZERO, Decimal("NaN")))
-    for account in result.stored_mismatches:
-        diffs.append(_diff("balance", account, "stored vs journal", ZERO, Decimal("NaN")))
-    if result.bank_statement is not None and result.bank_statement != result.bank_book:
-        diffs.append(
-            _diff("bank", trust.BANK, "statement vs book", result.bank_statement, result.bank_book)
-        )
-    if result.bank_book != result.cash_share_total:
-        diffs.append(
-            _diff(
-                "bank",
-                trust.BANK,
-                "book vs creditors' cash",
-                result.cash_share_total,
-                result.bank_book,
-            )
-        )
-    # Payments against the journal, per creditor.
-    paid = defaultdict(lambda: ZERO)
-    commission = defaultdict(lambda: ZERO)
-    for row in (
-        Payment.objects.filter(organisation=organisation)
-        .values("case__creditor_id")
-        .annotate(amount=Sum("amount"), commission=Sum("commission"))
-    ):
-        paid[str(row["case__creditor_id"])] = _q(row["amount"])
-        commission[str(row["case__creditor_id"])] = _q(row["commission"])
-    accrued = defaultdict(lambda: ZERO)
-    for row in (
-        JournalLine.objects.filter(
-            entry__organisation=organisation,
-            entry__kind="commission",
-            entry__payment__isnull=False,
-            account__startswith="commission_payable:",
-        )
-        .values("entry__creditor_id")
-        .annotate(fen=Sum("fen"))
-    ):
-        accrued[str(row["entry__creditor_id"])] = -trust.to_yuan(int(row["fen"] or 0))
-    by_creditor = {line.creditor: line for line in result.lines}
-    for c in sorted(set(paid) | set(by_creditor)):
-        received = by_creditor[c].received if c in by_creditor else ZERO
-        if paid[c] != received:
-            diffs.append(_diff("payments", c, "payments vs receipts", paid[c], received))
-        if commission[c] != accrued[c]:
-            diffs.append(_diff("commission", c, "payments vs journal", commission[c], accrued[c]))
-    # Cases: outstanding (principal) = Σ invoice outstanding (cases with invoices) and
-    # principal − Σ applied to principal (all cases; costs and interest are Charge rows).
-    invoice_sums = {
-        row["case_id"]: _q(row["total"])
-        for row in Invoice.objects.filter(case__organisation=organisation)
-        .values("case_id")
-        .annotate(total=Sum("outstanding"))
-    }
-    applied = {
-        row["payment__case_id"]: _q(row["total"])
-        for row in PaymentAllocation.objects.filter(
-            payment__organisation=organisation, component="principal"
-        )
-        .values("payment__case_id")
-        .annotate(total=Sum("amount"))
-    }
-    cases = Case.objects.filter(organisation=organisation).filter(
-        Q(pk__in=list(applied)) | Q(pk__in=list(invoice_sums))
-    )
-    for case_id, reference, principal, outstanding in cases.values_list(
-        "pk", "reference", "principal", "outstanding"
-    ):
-        expected = principal - (applied.get(case_id) or ZERO)
-        if case_id in applied and outstanding != expected:
-            diffs.append(_diff("case", reference, "principal − applied", expected, outstanding))
-        if case_id in invoice_sums and invoice_sums[case_id] != outstanding:
-            diffs.append(
-                _diff(
-                    "case", reference, "invoices' outstanding", invoice_sums[case_id], outstanding
-                )
-            )
-    return report
-
-
-def _diff(scope: str, key: str, check: str, expected: Decimal, actual: Decimal) -> dict[str, str]:
-    return {
-        "scope": scope,
-        "key": key,
-        "check": check,
-        "expected": str(expected),
-        "actual": str(actual),
-        "difference": str(actual - expected) if actual.is_finite() else "",
-    }
+# The report lives in ``payments.reconciliation`` (SQL aggregates; the Python oracle beside it).

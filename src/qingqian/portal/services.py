@@ -10,6 +10,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +21,7 @@ from qingqian.accounts.otp import otp_issue, otp_verify
 from qingqian.cases.models import Case
 from qingqian.cases.services import timeline_add
 from qingqian.common import clock, crypto
-from qingqian.common.exceptions import PermissionDenied, ValidationFailed
+from qingqian.common.exceptions import ApplicationError, PermissionDenied, ValidationFailed
 from qingqian.compliance.services import audit_record
 from qingqian.contact.channels.base import (
     OPT_OUT_LINES,
@@ -380,36 +381,107 @@ def portal_pay_page(*, link: PortalLink) -> dict[str, Any]:
     return {"transfer": transfer_instructions(link.case), "suggested": suggested}
 
 
-def portal_pay(*, link: PortalLink, amount: Decimal) -> Payment:
-    """Pay online through the configured provider; recorded once under its transaction id."""
+@dataclass(frozen=True, slots=True)
+class PayStarted:
+    """The outcome of the pay action: a redirect to the provider's page (``redirect_url``),
+    or a payment already recorded (the in-process fake)."""
+
+    out_trade_no: str
+    amount_fen: int
+    redirect_url: str = ""
+    payment: Payment | None = None
+
+
+def amount_to_fen(amount: Decimal) -> int:
+    """A positive amount in yuan with at most two decimals, as integer fen (exact)."""
+    fen = amount * 100
+    if not amount.is_finite() or fen != fen.to_integral_value():
+        raise ValidationFailed(
+            "金额最多两位小数。",
+            "The amount may have at most two decimals.",
+            code="pay_amount",
+            details={"amount": str(amount)},
+        )
+    return int(fen)
+
+
+def portal_pay(
+    *, link: PortalLink, amount: Decimal, client_ip: str = "", return_url: str = ""
+) -> PayStarted:
+    """Start an online payment of ``amount`` (above 0, at most the balance) through the
+    configured provider: a WeChat Pay H5 order (the browser is sent to its page; the money
+    is recorded when the provider's signed notice arrives), or the in-process fake, which
+    confirms at once and is recorded under its transaction id. Audited either way, refusals
+    by the provider included."""
     require_verified(link)
     adapter = provider()
-    if adapter is None:
-        raise ValidationFailed(
-            "暂不支持在线支付，请使用银行转账。",
-            "Online payment is not available; please pay by bank transfer.",
-            code="provider_unavailable",
-        )
-    if amount <= 0 or amount > link.case.outstanding:
-        raise ValidationFailed(
-            "支付金额须大于 0 且不超过未还余额。",
-            "The amount must be above 0 and at most the balance.",
-            code="pay_amount",
-        )
+    try:
+        if adapter is None:
+            raise ValidationFailed(
+                "暂不支持在线支付，请使用银行转账。",
+                "Online payment is not available; please pay by bank transfer.",
+                code="provider_unavailable",
+            )
+        amount_fen = amount_to_fen(amount)
+        if amount_fen <= 0 or amount_fen > amount_to_fen(link.case.outstanding):
+            raise ValidationFailed(
+                "支付金额须大于 0 且不超过未还余额。",
+                "The amount must be above 0 and at most the balance.",
+                code="pay_amount",
+                details={"amount": str(amount), "balance": str(link.case.outstanding)},
+            )
+    except ValidationFailed as exc:
+        with transaction.atomic():
+            _audit(link, "pay_refused", code=exc.code, amount=str(amount))
+        raise
     reference = payment_reference_for(link.case).code
-    confirmation = adapter.pay(amount=amount, reference=reference, order_id=f"{link.pk}")
+    try:
+        order = adapter.create_order(
+            amount_fen=amount_fen,
+            reference=reference,
+            description=f"清欠 {link.case.reference} 还款"[:127],
+            client_ip=client_ip or "127.0.0.1",
+            return_url=return_url,
+        )
+    except ApplicationError as exc:
+        with transaction.atomic():
+            _audit(
+                link, "pay_order_failed", provider=adapter.name, amount_fen=amount_fen,
+                code=exc.code, details=exc.details,
+            )  # fmt: skip
+        raise
+    with transaction.atomic():
+        _audit(
+            link, "pay_order", provider=adapter.name, out_trade_no=order.out_trade_no,
+            amount_fen=order.amount_fen,
+        )  # fmt: skip
+    if order.confirmation is None:
+        return PayStarted(order.out_trade_no, order.amount_fen, redirect_url=order.redirect_url)
+    confirmation = order.confirmation
     payment, _created = payment_record(
         case=link.case,
         amount=confirmation.amount,
         kind="provider",
         idempotency_key=f"{adapter.name}:{confirmation.transaction_id}",
         actor=None,
-        reference=reference,
+        reference=order.out_trade_no,
         note="债务人自助页面在线支付",
     )
     with transaction.atomic():
         _audit(link, "pay", payment=payment.pk, amount=str(payment.amount))
-    return payment
+    return PayStarted(order.out_trade_no, order.amount_fen, payment=payment)
+
+
+def portal_pay_status(*, link: PortalLink, out_trade_no: str) -> Payment | None:
+    """The payment recorded for one of this case's orders, if its notice has arrived."""
+    require_verified(link)
+    with transaction.atomic():
+        _audit(link, "pay_return", out_trade_no=out_trade_no[:64])
+    return (
+        Payment.objects.filter(case=link.case, reference=out_trade_no[:64])
+        .exclude(kind="reversal")
+        .first()
+    )
 
 
 def portal_offers(*, link: PortalLink) -> list[SettlementOffer]:

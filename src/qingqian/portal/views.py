@@ -9,6 +9,7 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.http import require_http_methods
 
@@ -196,18 +197,38 @@ def privacy(request: HttpRequest) -> HttpResponse:
     return _page(request, "privacy.html", _link(request))
 
 
+ORDER_KEY = "portal_last_order"
+
+
 @verified
 @require_http_methods(["GET", "POST"])
 def pay(request: HttpRequest, link: PortalLink) -> HttpResponse:
-    error, paid = "", None
+    """Bank-transfer instructions (always), and online payment when a provider is set up:
+    the order is made for the amount in the form (the installment due, or what the debtor
+    types, within the balance) and the browser goes to the provider's page; coming back
+    (``?returned=1``) shows whether the provider's notice has arrived."""
+    error, paid, pending = "", None, False
     if request.method == "POST":
         try:
-            paid = services.portal_pay(
-                link=link, amount=parse_amount(request.POST.get("amount", ""))
+            started = services.portal_pay(
+                link=link,
+                amount=parse_amount(request.POST.get("amount", "")),
+                client_ip=request.META.get("REMOTE_ADDR", ""),
+                return_url=request.build_absolute_uri(reverse("portal:pay")) + "?returned=1",
             )
-            link.case.refresh_from_db()
         except ApplicationError as exc:
             error = _error(exc)
+        else:
+            if started.redirect_url:
+                request.session[ORDER_KEY] = started.out_trade_no
+                return redirect(started.redirect_url)
+            paid = started.payment
+            link.case.refresh_from_db()
+    elif request.GET.get("returned") and request.session.get(ORDER_KEY):
+        paid = services.portal_pay_status(link=link, out_trade_no=request.session[ORDER_KEY])
+        pending = paid is None
+        if paid is not None:
+            del request.session[ORDER_KEY]
     return _page(
         request,
         "pay.html",
@@ -215,5 +236,6 @@ def pay(request: HttpRequest, link: PortalLink) -> HttpResponse:
         online=provider() is not None,
         error=error,
         paid=paid,
+        pending=pending,
         **services.portal_pay_page(link=link),
     )

@@ -1,0 +1,243 @@
+"""Online payment from the portal through WeChat Pay API v3 H5 orders (against the in-process
+fake provider, which verifies the merchant's signature), and bank transfer when no provider
+is configured."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from qingqian.common.exceptions import ValidationFailed
+from qingqian.compliance.models import AuditEvent
+from qingqian.negotiation.services import plan_accept_staff, plan_propose, plan_schedule
+from qingqian.payments import wechatpay_order
+from qingqian.payments.models import Payment
+from qingqian.portal import services
+from qingqian.portal.provider import FakeProvider, WeChatPayH5, provider
+from tests.payments.fake_wechatpay import FakeWeChatPay
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def wx(settings: Any) -> Iterator[FakeWeChatPay]:
+    fake = FakeWeChatPay()
+    settings.QINGQIAN_WECHATPAY = fake.settings()
+    with wechatpay_order.use_transport(fake.transport):
+        yield fake
+
+
+@pytest.fixture
+def portal(case: Any, users: Any, debtor: Any, sms: Any) -> Client:
+    _, token = services.portal_link_send(
+        case=case, party=debtor, actor=users["collector"], base_url="http://t"
+    )
+    c = Client(REMOTE_ADDR="203.0.113.7")
+    c.get(f"/p/{token}/")
+    c.post("/p/verify/", {"step": "identity", "last4": debtor.credit_code[-4:]})
+    code = re.search(r"验证码 (\d{6})", sms.sent[-1].body)
+    assert code
+    r = c.post("/p/verify/", {"step": "code", "code": code.group(1)})
+    assert r.status_code == 302
+    return c
+
+
+def _audits(action: str) -> list[dict[str, Any]]:
+    return [e.after for e in AuditEvent.objects.filter(action=action).order_by("id")]
+
+
+def test_without_a_provider_the_portal_offers_bank_transfer_and_says_so(
+    portal: Client, case: Any
+) -> None:
+    assert provider() is None
+    page = portal.get("/p/pay/").content.decode()
+    assert "在线支付暂未开通" in page and 'name="amount"' not in page
+    assert re.search(r"QQ\d{10}", page)
+    refused = portal.post("/p/pay/", {"amount": "100.00"}).content.decode()
+    assert "暂不支持在线支付" in refused
+    assert _audits("portal.pay_refused")[0]["code"] == "provider_unavailable"
+    assert not Payment.objects.exists()
+
+
+def test_provider_choice_follows_settings(settings: Any, wx: FakeWeChatPay) -> None:
+    assert isinstance(provider(), WeChatPayH5)
+    settings.QINGQIAN_WECHATPAY = {**wx.settings(), "merchant_private_key": ""}
+    assert provider() is None
+    settings.PORTAL_FAKE_PROVIDER = True
+    assert isinstance(provider(), FakeProvider)
+
+
+def test_pay_creates_a_signed_h5_order_and_redirects(
+    portal: Client, case: Any, wx: FakeWeChatPay
+) -> None:
+    r = portal.post("/p/pay/", {"amount": "1234.56"})
+    assert r.status_code == 302
+    target = urllib.parse.urlsplit(r["Location"])
+    assert (target.scheme, target.netloc) == ("https", "wx.tenpay.com")
+    query = urllib.parse.parse_qs(target.query)
+    assert query["redirect_url"] == ["http://testserver/p/pay/?returned=1"]
+    [(trade_no, order)] = wx.orders.items()
+    reference = case.payment_reference.code
+    assert trade_no.startswith(reference + "-") and len(trade_no) <= 32
+    assert order["amount"] == {"total": 123456, "currency": "CNY"}
+    assert type(order["amount"]["total"]) is int
+    assert order["scene_info"] == {"payer_client_ip": "203.0.113.7", "h5_info": {"type": "Wap"}}
+    assert order["notify_url"].startswith("https://") and order["appid"] == wx.appid
+    assert case.reference in order["description"]
+    auth = wx.requests[-1]["headers"]["Authorization"]
+    assert auth.startswith("WECHATPAY2-SHA256-RSA2048 mchid=")
+    [audit] = _audits("portal.pay_order")
+    assert audit["out_trade_no"] == trade_no and audit["amount_fen"] == 123456
+    assert audit["provider"] == "wxpay"
+    # Back from WeChat before the notice: pending; nothing recorded yet.
+    back = portal.get("/p/pay/?returned=1").content.decode()
+    assert "支付结果确认中" in back and not Payment.objects.exists()
+    # The provider's signed notice arrives: recorded once, and the page says so.
+    headers, body = wx.pay(trade_no, transaction_id="4200000001")
+    notify = Client().post(
+        "/api/v1/payments/wechatpay/notify",
+        data=body,
+        content_type="application/json",
+        headers=headers,
+    )
+    assert notify.status_code == 204, notify.content
+    payment = Payment.objects.get()
+    assert (payment.amount, payment.kind, payment.reference) == (
+        Decimal("1234.56"),
+        "provider",
+        trade_no,
+    )
+    assert payment.idempotency_key == "wxpay:4200000001"
+    done = portal.get("/p/pay/?returned=1").content.decode()
+    assert "已收到您的付款 ¥1234.56" in done
+    assert len(_audits("portal.pay_return")) == 2
+
+
+def test_default_amount_is_the_installment_due(
+    portal: Client, case: Any, wx: FakeWeChatPay, sms: Any
+) -> None:
+    v = plan_propose(
+        case=case,
+        actor=case.handler,
+        schedule=plan_schedule(kind="equal", total=Decimal("3000.01"), months=3, start="2027-01"),
+        grace_days=5,
+        consequence="reminder",
+    )
+    plan_accept_staff(version=v, actor=case.handler)
+    portal.post("/p/plan/", {"action": "code", "version": v.pk})
+    code = re.search(r"验证码 (\d{6})", sms.sent[-1].body)
+    assert code
+    portal.post("/p/plan/", {"action": "accept", "version": v.pk, "code": code.group(1)})
+    page = portal.get("/p/pay/").content.decode()
+    assert 'value="1000.00"' in page
+    portal.post("/p/pay/", {"amount": "1000.00"})
+    [order] = wx.orders.values()
+    assert order["amount"]["total"] == 100000
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("0", "金额必须大于零"),
+        ("20000.51", "不超过未还余额"),
+        ("12.345", "两位小数"),
+        ("abc", "金额不是数字"),
+    ],
+)
+def test_bad_amounts_create_no_order(
+    portal: Client, wx: FakeWeChatPay, amount: str, message: str
+) -> None:
+    page = portal.post("/p/pay/", {"amount": amount}).content.decode()
+    assert 'role="alert"' in page and message in page
+    assert wx.orders == {} and not _audits("portal.pay_order")
+    if amount == "20000.51":  # parsed, then refused by the service: audited
+        [refused] = _audits("portal.pay_refused")
+        assert refused["code"] == "pay_amount" and refused["amount"] == amount
+
+
+def test_whole_balance_to_the_fen_is_allowed(portal: Client, wx: FakeWeChatPay) -> None:
+    assert portal.post("/p/pay/", {"amount": "20000.50"}).status_code == 302
+    [order] = wx.orders.values()
+    assert order["amount"]["total"] == 2000050
+
+
+def test_a_wrong_merchant_key_is_refused_by_the_provider_and_audited(
+    portal: Client, settings: Any, wx: FakeWeChatPay
+) -> None:
+    other = FakeWeChatPay()  # same ids, another private key
+    settings.QINGQIAN_WECHATPAY = {
+        **wx.settings(),
+        "merchant_private_key": other.settings()["merchant_private_key"],
+    }
+    page = portal.post("/p/pay/", {"amount": "10.00"}).content.decode()
+    assert "微信支付下单失败（SIGN_ERROR）" in page
+    assert wx.orders == {}
+    [failed] = _audits("portal.pay_order_failed")
+    assert failed["code"] == "provider_order_failed"
+    assert failed["details"]["provider_code"] == "SIGN_ERROR"
+
+
+def test_an_answer_not_signed_by_the_platform_is_refused(portal: Client, wx: FakeWeChatPay) -> None:
+    wx.sign_answers = False
+    r = portal.post("/p/pay/", {"amount": "10.00"})
+    assert r.status_code == 200
+    assert "answer_signature" in json.dumps(_audits("portal.pay_order_failed"))
+
+
+def test_authorization_header_signs_method_path_time_nonce_and_body(wx: FakeWeChatPay) -> None:
+    cfg = wechatpay_order.order_config()
+    assert cfg is not None
+    body = b'{"a":1}'
+    header = wechatpay_order.authorization(
+        cfg, "POST", "/v3/pay/transactions/h5", body, timestamp=1700000000, nonce="n0nce"
+    )
+    params = dict(re.findall(r'(\w+)="([^"]*)"', header))
+    assert params["mchid"] == wx.mchid and params["serial_no"] == wx.merchant_serial
+    assert params["timestamp"] == "1700000000" and params["nonce_str"] == "n0nce"
+    import base64
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    wx.merchant_key.public_key().verify(
+        base64.b64decode(params["signature"]),
+        b'POST\n/v3/pay/transactions/h5\n1700000000\nn0nce\n{"a":1}\n',
+        padding.PKCS1v15(),
+        hashes.SHA256(),
+    )
+
+
+def test_order_amount_must_be_integer_fen(wx: FakeWeChatPay) -> None:
+    cfg = wechatpay_order.order_config()
+    assert cfg is not None
+    for bad in (Decimal("1.00"), 1.0, 0, -5, True):
+        with pytest.raises(ValidationFailed) as info:
+            wechatpay_order.h5_order_create(
+                cfg,
+                trade_no="QQ0000000000-abc",
+                description="x",
+                amount_fen=bad,  # type: ignore[arg-type]
+                client_ip="1.2.3.4",
+            )
+        assert info.value.code == "pay_amount"
+    assert services.amount_to_fen(Decimal("0.10")) == 10
+    with pytest.raises(ValidationFailed):
+        services.amount_to_fen(Decimal("0.105"))
+
+
+def test_fake_provider_still_records_at_once(portal: Client, settings: Any, case: Any) -> None:
+    settings.PORTAL_FAKE_PROVIDER = True
+    page = portal.post("/p/pay/", {"amount": "500.00"}).content.decode()
+    assert "已收到您的付款 ¥500.00" in page
+    payment = Payment.objects.get(kind="provider")
+    assert payment.reference.startswith(case.payment_reference.code + "-")
+    assert {"portal.pay_order", "portal.pay"} <= set(
+        AuditEvent.objects.values_list("action", flat=True)
+    )

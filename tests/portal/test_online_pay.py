@@ -241,3 +241,23 @@ def test_fake_provider_still_records_at_once(portal: Client, settings: Any, case
     assert {"portal.pay_order", "portal.pay"} <= set(
         AuditEvent.objects.values_list("action", flat=True)
     )
+
+
+def test_costs_recorded_on_the_case_are_claimed_and_payable(
+    portal: Client, wx: FakeWeChatPay, case: Any, users: Any
+) -> None:
+    """The debtor sees the court fee beside the principal, owes both, and may pay both."""
+    from qingqian.payments.services import charge_add
+
+    invoice = case.invoices.order_by("pk").first()
+    charge_add(
+        case=case, kind="court_fee", amount="500.00", actor=users["collector"], invoice=invoice
+    )
+    home = portal.get("/p/home/").content.decode()
+    assert "¥500.00" in home and "¥20500.50" in home
+    assert "20500.50" in portal.get("/p/pay/").content.decode()
+    assert portal.post("/p/pay/", {"amount": "20500.51"}).status_code == 200  # refused
+    assert wx.orders == {}
+    assert portal.post("/p/pay/", {"amount": "20500.50"}).status_code == 302
+    [order] = wx.orders.values()
+    assert order["amount"]["total"] == 2050050

@@ -38,7 +38,7 @@ from qingqian.negotiation import services as neg
 from qingqian.negotiation.models import PlanVersion, Promise, SettlementOffer
 from qingqian.parties.models import Party
 from qingqian.payments.models import Payment
-from qingqian.payments.selectors import transfer_instructions
+from qingqian.payments.selectors import case_balance, case_debt_total, transfer_instructions
 from qingqian.payments.services import payment_record, payment_reference_for
 from qingqian.portal.models import PortalLink
 from qingqian.portal.provider import provider
@@ -264,6 +264,7 @@ def portal_claim(*, link: PortalLink) -> dict[str, Any]:
     case = link.case
     invoices = list(case.invoices.order_by("due_date", "number"))
     paid = sum((p.amount for p in Payment.objects.filter(case=case)), Decimal("0.00"))
+    balance = case_balance(case)
     with transaction.atomic():
         _audit(link, "view_claim")
     return {
@@ -272,9 +273,10 @@ def portal_claim(*, link: PortalLink) -> dict[str, Any]:
         "invoices": invoices,
         "principal": sum((i.amount for i in invoices), Decimal("0.00")),
         "interest_rate": case.interest_rate,
-        "costs": Decimal("0.00"),
+        "costs": balance.costs,
+        "interest": balance.interest,
         "paid": paid,
-        "outstanding": case.outstanding,
+        "outstanding": balance.total,
         "evidence": list(case.evidence.order_by("collected_at")),
     }
 
@@ -323,7 +325,7 @@ def portal_promise(*, link: PortalLink, amount: Decimal, due_date: dt.date) -> P
 def portal_plan_propose(*, link: PortalLink, months: int, start: str) -> PlanVersion:
     require_verified(link)
     schedule = neg.plan_schedule(
-        kind="equal", total=link.case.outstanding, months=months, start=start
+        kind="equal", total=case_debt_total(link.case), months=months, start=start
     )
     with transaction.atomic():
         version = neg.plan_propose(
@@ -371,14 +373,19 @@ def portal_pay_page(*, link: PortalLink) -> dict[str, Any]:
     """Transfer instructions and the amount to suggest: what is due next on an active plan
     (the earliest installment not fully paid), else the whole balance."""
     require_verified(link)
-    suggested = link.case.outstanding
+    balance = case_debt_total(link.case)
+    suggested = balance
     active = PlanVersion.objects.filter(plan__case=link.case, state="active").first()
     if active is not None:
         statuses = neg.plan_assess(active).installments
         due = next((s for s in statuses if s.outstanding > 0), None)
         if due is not None:
-            suggested = min(due.outstanding, link.case.outstanding)
-    return {"transfer": transfer_instructions(link.case), "suggested": suggested}
+            suggested = min(due.outstanding, balance)
+    return {
+        "transfer": transfer_instructions(link.case),
+        "suggested": suggested,
+        "balance": balance,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -423,12 +430,13 @@ def portal_pay(
                 code="provider_unavailable",
             )
         amount_fen = amount_to_fen(amount)
-        if amount_fen <= 0 or amount_fen > amount_to_fen(link.case.outstanding):
+        balance = case_debt_total(link.case)
+        if amount_fen <= 0 or amount_fen > amount_to_fen(balance):
             raise ValidationFailed(
                 "支付金额须大于 0 且不超过未还余额。",
                 "The amount must be above 0 and at most the balance.",
                 code="pay_amount",
-                details={"amount": str(amount), "balance": str(link.case.outstanding)},
+                details={"amount": str(amount), "balance": str(balance)},
             )
     except ValidationFailed as exc:
         with transaction.atomic():

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,6 +25,24 @@ def _test_settings(
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+def _clear_contact_policy_caches() -> None:
+    services = sys.modules.get("qingqian.contact.services")
+    if services is not None:
+        services._current.clear()
+        services._gate_latest.clear()
+        services._gate_versions.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_policy_cache() -> Iterator[None]:
+    """Each test sees the contact-policy versions of its own database: the gate caches the
+    version in force for two seconds, and a row cached by an earlier test (whose database
+    was flushed, as browser tests do) must never be cited by a new decision."""
+    _clear_contact_policy_caches()
+    yield
+    _clear_contact_policy_caches()
 
 
 @pytest.fixture

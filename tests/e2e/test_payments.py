@@ -47,7 +47,7 @@ def test_payment_on_case_page_statement_and_reconciliation(
     page.wait_for_url(f"{base}/")
     page.goto(f"{base}/cases/{case.pk}/")
     panel = page.locator("#payments-panel")
-    panel.get_by_label("金额（元）").fill("4000")
+    panel.get_by_label("金额（元）", exact=True).fill("4000")
     panel.get_by_label("方式").select_option("bank_transfer")
     button = panel.get_by_role("button", name="登记回款")
     # A double click: the same idempotency key is posted twice, recorded once.

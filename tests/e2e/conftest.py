@@ -8,6 +8,7 @@ anything touches the database, hence first thing here.
 from __future__ import annotations
 
 import os
+import re
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -121,3 +122,49 @@ def world(transactional_db: Any) -> World:
     creditor.is_client = True
     creditor.save(update_fields=["is_client"])
     return World(org=org, agent=agent, creditor=creditor, password=PASSWORD)
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    """A page at phone size (390×844, touch), in Chinese and Suzhou's time zone."""
+    context = browser.new_context(
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    context.set_default_timeout(10_000)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+class SmsOutbox:
+    """The SMS adapter of the browser journeys: keeps what was sent (the one-time codes)."""
+
+    def __init__(self) -> None:
+        self.sent: list[Any] = []
+
+    def send(self, attempt: Any, message: Any) -> Any:
+        from qingqian.contact.channels.base import Delivery
+
+        self.sent.append(message)
+        return Delivery(channel="sms", provider_ref=f"e2e-{len(self.sent)}")
+
+    def code(self) -> str:
+        """The six digits of the last one-time code sent."""
+        match = re.search(r"验证码 (\d{6})", self.sent[-1].body)
+        assert match, self.sent[-1].body
+        return match.group(1)
+
+
+@pytest.fixture
+def sms() -> Iterator[SmsOutbox]:
+    from qingqian.contact.channels.base import use_adapter
+
+    outbox = SmsOutbox()
+    with use_adapter("sms", outbox):
+        yield outbox

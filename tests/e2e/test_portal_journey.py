@@ -6,65 +6,24 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Shots, World
+from tests.e2e.conftest import Shots, SmsOutbox, World
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def phone(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-        viewport={"width": 390, "height": 844},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-    )
-    context.set_default_timeout(10_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-class _Sms:
-    def __init__(self) -> None:
-        self.sent: list[Any] = []
-
-    def send(self, attempt: Any, message: Any) -> Any:
-        from qingqian.contact.channels.base import Delivery
-
-        self.sent.append(message)
-        return Delivery(channel="sms", provider_ref=f"e2e-{len(self.sent)}")
-
-
-SMS = _Sms()
-
-
-@pytest.fixture(autouse=True)
-def _sms() -> Iterator[None]:
-    from qingqian.contact.channels.base import use_adapter
-
-    SMS.sent.clear()
-    with use_adapter("sms", SMS):
-        yield
-
-
-def _code() -> str:
-    match = re.search(r"验证码 (\d{6})", SMS.sent[-1].body)
-    assert match, SMS.sent[-1].body
-    return match.group(1)
-
-
 def test_debtor_accepts_seasonal_plan_and_pays(
-    live_server: Any, phone: Any, page: Any, world: World, shots: Shots, settings: Any
+    live_server: Any,
+    phone: Any,
+    page: Any,
+    world: World,
+    shots: Shots,
+    settings: Any,
+    sms: SmsOutbox,
 ) -> None:
     from qingqian.accounts.models import User
     from qingqian.cases.models import TimelineEvent
@@ -140,7 +99,7 @@ def test_debtor_accepts_seasonal_plan_and_pays(
     shots(page, "identity")
     page.get_by_label("统一社会信用代码后四位").fill(debtor.credit_code[-4:])
     page.get_by_role("button", name="下一步").click()
-    page.get_by_label("短信验证码").fill(_code())
+    page.get_by_label("短信验证码").fill(sms.code())
     shots(page, "code")
     page.get_by_role("button", name="验证").click()
     page.get_by_role("heading", name="谁向您主张什么").wait_for()
@@ -149,7 +108,7 @@ def test_debtor_accepts_seasonal_plan_and_pays(
 
     page.get_by_role("link", name="还款计划").first.click()
     page.get_by_role("button", name="接受此方案（发送验证码）").click()
-    page.get_by_label("短信验证码").fill(_code())
+    page.get_by_label("短信验证码").fill(sms.code())
     shots(page, "plan-code")
     page.get_by_role("button", name="确认接受此方案").click()
     page.get_by_text("您已确认该还款计划。").wait_for()

@@ -9,61 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Shots, World
+from tests.e2e.conftest import Shots, SmsOutbox, World
 
 pytestmark = pytest.mark.e2e
 
 
-@pytest.fixture
-def phone(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(
-        locale="zh-CN",
-        timezone_id="Asia/Shanghai",
-        viewport={"width": 390, "height": 844},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-    )
-    context.set_default_timeout(10_000)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-class _Sms:
-    def __init__(self) -> None:
-        self.sent: list[Any] = []
-
-    def send(self, attempt: Any, message: Any) -> Any:
-        from qingqian.contact.channels.base import Delivery
-
-        self.sent.append(message)
-        return Delivery(channel="sms", provider_ref=f"e2e-{len(self.sent)}")
-
-
-@pytest.fixture
-def sms() -> Iterator[_Sms]:
-    from qingqian.contact.channels.base import use_adapter
-
-    adapter = _Sms()
-    with use_adapter("sms", adapter):
-        yield adapter
-
-
-def _code(sms: _Sms) -> str:
-    match = re.search(r"验证码 (\d{6})", sms.sent[-1].body)
-    assert match, sms.sent[-1].body
-    return match.group(1)
-
-
-def _open_portal(live_server: Any, page: Any, world: World, sms: _Sms) -> Any:
+def _open_portal(live_server: Any, page: Any, world: World, sms: SmsOutbox) -> Any:
     from qingqian.accounts.models import User
     from qingqian.cases.services import InvoiceInput, case_open
     from qingqian.parties.services import party_create
@@ -103,14 +59,14 @@ def _open_portal(live_server: Any, page: Any, world: World, sms: _Sms) -> Any:
     page.goto(f"{live_server.url}/p/{token}/")
     page.get_by_label("统一社会信用代码后四位").fill(debtor.credit_code[-4:])
     page.get_by_role("button", name="下一步").click()
-    page.get_by_label("短信验证码").fill(_code(sms))
+    page.get_by_label("短信验证码").fill(sms.code())
     page.get_by_role("button", name="验证").click()
     page.get_by_role("heading", name="谁向您主张什么").wait_for()
     return case
 
 
 def test_debtor_pays_through_wechat_pay_h5(
-    live_server: Any, phone: Any, world: World, shots: Shots, settings: Any, sms: _Sms
+    live_server: Any, phone: Any, world: World, shots: Shots, settings: Any, sms: SmsOutbox
 ) -> None:
     from django.test import Client
 
@@ -167,7 +123,7 @@ def test_debtor_pays_through_wechat_pay_h5(
 
 
 def test_without_a_provider_only_bank_transfer_is_offered(
-    live_server: Any, phone: Any, world: World, shots: Shots, sms: _Sms
+    live_server: Any, phone: Any, world: World, shots: Shots, sms: SmsOutbox
 ) -> None:
     page = phone
     _open_portal(live_server, page, world, sms)

@@ -21,13 +21,22 @@ from ninja.responses import Status
 
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm
-from qingqian.api.schemas import ErrorOut
 from qingqian.cases.models import Case
 from qingqian.cases.selectors import case_get_for_user
 from qingqian.common.exceptions import NotFound, PermissionDenied, ValidationFailed
 from qingqian.common.money import parse_amount
 from qingqian.negotiation import services
 from qingqian.negotiation.models import InstallmentPlan, PlanVersion, Promise, PromiseSource
+
+
+class ErrorOut(Schema):
+    """The error body every endpoint answers with (the API's shape, declared here so the
+    domain does not import the interface layer)."""
+
+    code: str
+    message: str
+    details: dict[str, Any] = {}
+
 
 router = Router(tags=["negotiation"])
 ERRORS: dict[int | str, Any] = dict.fromkeys((400, 401, 403, 404, 409, 422), ErrorOut)

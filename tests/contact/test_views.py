@@ -130,6 +130,10 @@ def test_flag_a_debtor_unreachable_from_the_case_panel_then_clear_it(
     assert flag.party == debtor and flag.cleared_at is None
     detail = c.get(f"/cases/{case.pk}/").content.decode()
     assert "两个号码均已停机" in detail and f"/contact/unreachable/{flag.pk}/clear/" in detail
+    outsider = login(users["creditor"]).post(
+        f"/contact/unreachable/{flag.pk}/clear/", {"reason": "x"}
+    )
+    assert outsider.status_code == 404
     assert (
         c.post(f"/contact/unreachable/{flag.pk}/clear/", {"reason": "债务人回电"}).status_code
         == 302

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm, Role
 from qingqian.cases.models import Case
-from qingqian.cases.selectors import case_get_for_user
+from qingqian.cases.selectors import case_get_for_user, cases_visible_to
 from qingqian.common import clock
 from qingqian.common.exceptions import ApplicationError, ValidationFailed
 from qingqian.common.money import parse_amount
@@ -229,11 +229,7 @@ def case_unreachable_flag(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def unreachable_clear(request: HttpRequest, flag_id: int) -> HttpResponse:
     user = _user(request)
-    flag = (
-        ContactUnreachable.objects.filter(pk=flag_id, organisation=user.organisation).first()
-        if user.organisation_id is not None
-        else None
-    )
+    flag = ContactUnreachable.objects.filter(pk=flag_id, case__in=cases_visible_to(user)).first()
     if flag is None or not _staff(user):
         return _forbidden(request)
     try:

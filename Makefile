@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo serve install install-test test test-pg lint check messages clean
+.PHONY: demo serve serve-prod install install-test test test-pg lint check messages clean
 
 # A stamp per dependency set: editing pyproject.toml reinstalls, nothing else does.
 $(VENV)/.installed: pyproject.toml
@@ -35,6 +35,10 @@ serve: $(VENV)/.installed
 	@mkdir -p var/static; $(BIN)/qingqian db_worker --interval 1 >var/worker.log 2>&1 & \
 	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/qingqian runserver --noreload $(HOST):$(PORT)
+
+## make serve-prod: the production server here (gunicorn + task workers, JSON logs, /metrics).
+serve-prod: $(VENV)/.installed
+	$(BIN)/qingqian serve --bind $(HOST):$(PORT) --task-workers $${TASK_WORKERS:-2}
 
 ## make test: the whole suite (SQLite; DATABASE_URL=postgres://… runs it on PostgreSQL).
 test: $(VENV)/.installed-test

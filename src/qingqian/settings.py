@@ -103,9 +103,11 @@ INSTALLED_APPS = [
     "qingqian.web",
     "qingqian.api",
     "qingqian.commands",
+    "qingqian.ops",
 ]
 
 MIDDLEWARE = [
+    "qingqian.ops.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "qingqian.common.middleware.RequestIdMiddleware",
@@ -146,6 +148,10 @@ DATABASES = {
         conn_max_age=int(os.environ.get("QINGQIAN_CONN_MAX_AGE", "0")),
     )
 }
+# Behind a transaction-mode pooler (PgBouncer, docs/operations.md) a server session is lent
+# for one transaction only: nothing may live in it across transactions — no named
+# server-side cursors, no prepared statements (psycopg's own or the contact gate's PREPARE).
+QINGQIAN_DB_POOLED = _env_bool("QINGQIAN_DB_POOLED", False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The default database is a file in var/ of the checkout; create the folder on first use.
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
@@ -157,6 +163,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
     )
+elif QINGQIAN_DB_POOLED:
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -180,8 +189,30 @@ STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
+# Uploaded files (evidence, imports) go through the storage API: a local folder by default,
+# an S3-compatible object store (SeaweedFS, MinIO, a cloud's) when QINGQIAN_S3_BUCKET is set.
+QINGQIAN_S3_BUCKET = os.environ.get("QINGQIAN_S3_BUCKET", "")
+_DEFAULT_STORAGE: dict[str, object] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if QINGQIAN_S3_BUCKET:
+    _DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": QINGQIAN_S3_BUCKET,
+            "endpoint_url": os.environ.get("QINGQIAN_S3_ENDPOINT") or None,
+            "access_key": os.environ.get("QINGQIAN_S3_ACCESS_KEY") or None,
+            "secret_key": os.environ.get("QINGQIAN_S3_SECRET_KEY") or None,
+            "region_name": os.environ.get("QINGQIAN_S3_REGION", "us-east-1"),
+            "location": os.environ.get("QINGQIAN_S3_PREFIX", ""),
+            "addressing_style": "path",
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "querystring_auth": True,
+            # Never overwrite: a second upload under a taken name gets a new name.
+            "file_overwrite": False,
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _DEFAULT_STORAGE,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
@@ -206,12 +237,33 @@ if not DEBUG and not IS_DEV_SECRET:
     SESSION_COOKIE_SECURE = _env_bool("QINGQIAN_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
+# Logs: text by default; one JSON object per line (QINGQIAN_LOG_FORMAT=json, what
+# `qingqian serve` sets) for a log shipper. QINGQIAN_REQUEST_LOG=INFO logs every request.
+QINGQIAN_LOG_FORMAT = os.environ.get("QINGQIAN_LOG_FORMAT", "text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"json": {"()": "qingqian.ops.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            **({"formatter": "json"} if QINGQIAN_LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("QINGQIAN_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "qingqian.request": {"level": os.environ.get("QINGQIAN_REQUEST_LOG", "WARNING")},
+    },
 }
+
+# /metrics (docs/operations.md): a scraper with this bearer token; with no token set, only
+# the client addresses listed (this machine by default).
+QINGQIAN_METRICS_TOKEN = os.environ.get("QINGQIAN_METRICS_TOKEN", "")
+QINGQIAN_METRICS_ALLOW = [
+    a.strip()
+    for a in os.environ.get("QINGQIAN_METRICS_ALLOW", "127.0.0.1,::1").split(",")
+    if a.strip()
+]
 
 # What a debtor says on a robot call (transcript events at the signed webhook) is analysed
 # and acted on: distress stops automated contact, anger goes to a person (docs/contact-gate.md).

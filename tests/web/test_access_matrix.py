@@ -249,3 +249,32 @@ def test_other_organisation_sees_nothing(ctx: dict[str, Any], other_org: Any) ->
     token = api_token_create(user=outsider)
     resp = client.get("/api/v1/cases", headers={"Authorization": f"Bearer {token}"})
     assert resp.json()["count"] == 0
+
+
+# Operations endpoints (qingqian.ops.views): no user and no session. /healthz and /readyz
+# are anyone's (they reveal only ok/failed); /metrics is a scraper's: its bearer token
+# (QINGQIAN_METRICS_TOKEN) or, with no token set, an address in QINGQIAN_METRICS_ALLOW.
+OPS = [
+    ("/healthz", "anyone"),
+    ("/readyz", "anyone"),
+    ("/metrics", "scraper"),
+]
+
+
+@pytest.mark.parametrize(("url", "who"), OPS, ids=[u for u, _ in OPS])
+def test_ops_endpoints(ctx: dict[str, Any], settings: Any, url: str, who: str) -> None:
+    outside = Client(REMOTE_ADDR="198.51.100.9")
+    staff = Client(REMOTE_ADDR="198.51.100.9")
+    staff.force_login(ctx["users"]["admin"])  # a login is no key to the metrics
+    if who == "anyone":
+        assert outside.get(url).status_code == 200
+        assert ctx["case"].reference not in outside.get(url).content.decode()
+        return
+    settings.QINGQIAN_METRICS_TOKEN = "matrix-scrape-token"
+    assert outside.get(url).status_code == 403
+    assert staff.get(url).status_code == 403
+    api = {"Authorization": f"Bearer {api_token_create(user=ctx['users']['admin'])}"}
+    assert outside.get(url, headers=api).status_code == 403  # an API token is not it either
+    ok = outside.get(url, headers={"Authorization": "Bearer matrix-scrape-token"})
+    assert ok.status_code == 200
+    assert ctx["case"].reference not in ok.content.decode()

@@ -836,7 +836,7 @@ def _authorize_pg(db: BaseDatabaseWrapper, asks: list[_Ask], name: str) -> list[
     with db.cursor() as cur:
         todo: list[tuple[str, str]] = []
         insert = _insert_text(len(asks))
-        if own and len(asks) == 1:
+        if own and len(asks) == 1 and not settings.QINGQIAN_DB_POOLED:
             # A batch's statements vary in shape and their planning is shared by the whole
             # batch: only the single decision's three statements are prepared.
             lock, fetch = _pg_statement(db, lock, todo), _pg_statement(db, fetch, todo)

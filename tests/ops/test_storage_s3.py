@@ -76,9 +76,9 @@ def test_evidence_upload_download_and_package_on_s3(
         "capture_method": "扫描仪",
         "original_location": "档案室 A-12",
     }
-    for name, data, mime in (
-        ("contract.pdf", PDF, "application/pdf"),
-        ("bank.jpg", JPEG, "image/jpeg"),
+    for name, data in (
+        ("contract.pdf", PDF),
+        ("bank.jpg", JPEG),
     ):
         upload = io.BytesIO(data)
         upload.name = name

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -13,6 +15,8 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 
 def free_port() -> int:
@@ -50,16 +54,47 @@ def wait_http(url: str, proc: subprocess.Popen[bytes], log: Path, seconds: float
     raise AssertionError(f"server did not answer {url}:\n{log.read_text()[-4000:]}")
 
 
+def production_env() -> dict[str, str]:
+    """A production secret key, with the keys this test process uses for encrypted fields
+    and the log, so both sides read each other's rows."""
+    from django.conf import settings
+
+    return {
+        "QINGQIAN_SECRET_KEY": "test-production-secret-" + "x" * 40,
+        "QINGQIAN_FIELD_KEY": base64.b64encode(settings.FIELD_ENCRYPTION_KEY).decode(),
+        "QINGQIAN_LOOKUP_KEY": base64.b64encode(settings.FIELD_LOOKUP_KEY).decode(),
+        "QINGQIAN_LOG_SIGNING_KEY": settings.QINGQIAN_LOG_SIGNING_KEY,
+        "QINGQIAN_SECURE_COOKIES": "0",
+    }
+
+
+def frozen(start_utc: str) -> list[str]:
+    """A command prefix running a process (and its children) on a clock that starts at
+    ``start_utc`` ("2026-03-02 02:00:00") and ticks: server-side decisions use the server's
+    time, and a test must hold on any date."""
+    faketime = shutil.which("faketime")
+    if faketime is None:
+        pytest.skip("faketime is not installed (apt-get install faketime)")
+    return [faketime, start_utc]
+
+
 @contextmanager
 def serving(
-    env: dict[str, str], log: Path, *args: str, migrate: bool = True
+    env: dict[str, str],
+    log: Path,
+    *args: str,
+    migrate: bool = True,
+    prefix: list[str] | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """``qingqian serve`` with ``args`` on a free port; yields its base URL and process, and
     stops it (SIGTERM, as systemd would) afterwards."""
     port = free_port()
     full = {**os.environ, **env}
     full.pop("DJANGO_SETTINGS_MODULE", None)
-    cmd = [sys.executable, "-m", "qingqian.cli", "serve", "--bind", f"127.0.0.1:{port}", *args]
+    if prefix:
+        full["TZ"] = "UTC"
+    cmd = [*(prefix or []), sys.executable, "-m", "qingqian.cli", "serve"]
+    cmd += ["--bind", f"127.0.0.1:{port}", *args]
     if not migrate:
         cmd.append("--no-migrate")
     with log.open("wb") as out:

@@ -15,6 +15,16 @@ from tests.ops.procs import http, serving
 pytestmark = pytest.mark.server
 
 
+@pytest.fixture(autouse=True)
+def _once_per_ci_run() -> None:
+    """These start their own processes on their own databases: the suite's database does
+    not matter, so they run in the SQLite pass only, not again in the PostgreSQL ones."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+        pytest.skip("runs once, in the SQLite pass (it makes its own databases)")
+
+
 def _children(pid: int) -> list[str]:
     out = subprocess.run(  # noqa: S603
         ["ps", "-o", "args=", "--ppid", str(pid)],  # noqa: S607

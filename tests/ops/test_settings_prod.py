@@ -18,7 +18,11 @@ PRINT = (
 
 
 def _settings(**env: str) -> dict[str, object]:
-    full = {k: v for k, v in os.environ.items() if not k.startswith("QINGQIAN_S3_")}
+    full = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("QINGQIAN_S3_") and k != "QINGQIAN_DB_POOLED"
+    }
     full.update(env, DJANGO_SETTINGS_MODULE="qingqian.settings")
     out = subprocess.run(  # noqa: S603
         [sys.executable, "-c", PRINT], env=full, capture_output=True, text=True, check=True

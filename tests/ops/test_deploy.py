@@ -74,20 +74,17 @@ def test_caddyfile_validates() -> None:
 
 def test_compose_file() -> None:
     path = DEPLOY / "compose.yaml"
-    if (
-        shutil.which("docker")
-        and subprocess.run(  # noqa: S603
-            ["docker", "compose", "version"],
-            capture_output=True,
-            check=False,  # noqa: S607
-        ).returncode
+    docker = shutil.which("docker")
+    has_compose = docker is not None and (
+        subprocess.run([docker, "compose", "version"], capture_output=True, check=False).returncode  # noqa: S603
         == 0
-    ):
+    )
+    if has_compose:
         env = {**os.environ}
         for var in set(re.findall(r"\$\{(\w+):\?\}", path.read_text())):
             env[var] = "check"
         done = subprocess.run(  # noqa: S603
-            ["docker", "compose", "-f", str(path), "config", "--quiet"],  # noqa: S607
+            [str(docker), "compose", "-f", str(path), "config", "--quiet"],
             capture_output=True, text=True, env=env, check=False,
         )  # fmt: skip
         assert done.returncode == 0, done.stderr

@@ -10,8 +10,9 @@ without an allowed attempt (``contact.channels.deliver`` checks).
 
 On PostgreSQL a decision is two round trips: ``BEGIN; locks; the one query`` (everything the
 decision needs, see ``_fetch_sql``) and ``INSERT … RETURNING; COMMIT``, with the statements
-prepared once per connection (not behind a transaction-mode pooler: ``QINGQIAN_DB_POOLED``). ``contact_attempts_authorize_many`` decides a dialer's batch
-the same way in one transaction. ``docs/contact-gate.md`` §2 describes it.
+prepared once per connection (not behind a transaction-mode pooler: ``QINGQIAN_DB_POOLED``).
+``contact_attempts_authorize_many`` decides a dialer's batch the same way in one
+transaction. ``docs/contact-gate.md`` §2 describes it.
 """
 
 from __future__ import annotations

@@ -44,8 +44,10 @@ class Command(BaseCommand):
             env["QINGQIAN_WEB_THREADS"] = str(opts["threads"])
         env.setdefault("QINGQIAN_LOG_FORMAT", "json")
         env.setdefault("QINGQIAN_REQUEST_LOG", "INFO")
-        # Counters of every worker process are summed through files in this folder.
-        prom = Path(env.get("PROMETHEUS_MULTIPROC_DIR") or settings.DATA_DIR / "run" / "prom")
+        # Counters of every worker process are summed through files in this folder (one per
+        # server, so two servers on one data folder never clear each other's).
+        own = "prom-" + "".join(c if c.isalnum() else "-" for c in opts["bind"])
+        prom = Path(env.get("PROMETHEUS_MULTIPROC_DIR") or settings.DATA_DIR / "run" / own)
         shutil.rmtree(prom, ignore_errors=True)
         prom.mkdir(parents=True)
         env["PROMETHEUS_MULTIPROC_DIR"] = str(prom)

@@ -122,7 +122,7 @@ def test_prices_is_public_and_lists_the_presets() -> None:
     assert "收费标准公示" in html
     assert "调解中心结果收费（零预付）" in html
     assert "律师风险代理收费" in html
-    assert "2027-01-01" in html
+    assert "2026-01-01" in html
     assert "40.00%" in html
     assert "不得向债务人收取任何“催收费”" in html
 

@@ -145,6 +145,8 @@ def agreement_terms(case: Case, *, version: int) -> tuple[dict[str, Any], str]:
         "debt_type": case.debt_type,
         "principal": str(case.principal),
         "outstanding": str(case.outstanding),
+        # The size of the debt at acceptance: a by-claim schedule's band is chosen by it.
+        "claim_amount": str(case.outstanding),
         "currency": case.currency,
         "schedule": public,
         "prepayment": public["prepayment"],

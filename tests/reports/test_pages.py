@@ -83,8 +83,9 @@ def test_anonymous_is_redirected(reviewed: Any, suffix: str) -> None:
 def test_other_creditor_cannot_post(reviewed: Any, users: dict[str, Any]) -> None:
     client = _client(users["creditor_other"])
     base = f"/cases/{reviewed.pk}/feasibility/"
-    assert client.post(base + "regenerate/").status_code == 404
-    assert client.post(base + "decide/", {"decision": "accept"}).status_code == 404
+    # a creditor user's role may do neither, on any case: refused before the case is looked at
+    assert client.post(base + "regenerate/").status_code == 403
+    assert client.post(base + "decide/", {"decision": "accept"}).status_code == 403
     assert FeasibilityReport.objects.filter(case=reviewed).count() == 1
 
 

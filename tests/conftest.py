@@ -26,6 +26,10 @@ def _test_settings(
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # The server runs at the frozen instant while the browser keeps the real calendar: cookies
+    # without an expiry date, so a browser years "ahead" never drops them as expired.
+    settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+    settings.CSRF_COOKIE_AGE = None
 
 
 # Every test runs at this instant unless it travels elsewhere itself (``time_machine.travel``

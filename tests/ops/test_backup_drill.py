@@ -149,6 +149,8 @@ def pg_databases() -> Iterator[tuple[str, str]]:
         admin.close()
 
 
+@pytest.mark.real_clock
+@pytest.mark.s3
 def test_drill_postgresql_and_s3(pg_databases: tuple[str, str], tmp_path: Path) -> None:
     config = s3.require_s3()
     pa, pb = s3.new_prefix(), s3.new_prefix()

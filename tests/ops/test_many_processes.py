@@ -25,7 +25,7 @@ from qingqian.ledger.models import Checkpoint, LogEntry
 from tests.ops import s3
 from tests.ops.procs import frozen, http, production_env, serving
 
-pytestmark = [pytest.mark.server, pytest.mark.postgres, pytest.mark.s3]
+pytestmark = [pytest.mark.server, pytest.mark.postgres, pytest.mark.s3, pytest.mark.real_clock]
 
 # 10:00 in Shanghai on a working day: robot calls are within hours (cn-default caps 3/day).
 START_UTC = "2026-03-02 02:00:00"

@@ -24,7 +24,7 @@ from qingqian.ledger import services as ledger
 from qingqian.ledger.verify_cli import verify_package
 from tests.ops import s3
 
-pytestmark = [pytest.mark.s3, pytest.mark.django_db]
+pytestmark = [pytest.mark.s3, pytest.mark.real_clock, pytest.mark.django_db]
 
 PDF = b"%PDF-1.7\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 40

@@ -55,6 +55,13 @@ ROUTES: dict[str, Access] = {
     "reports:prices": Public("published prices (明码标价)"),
     "tlog:checkpoint": _LOG,
     "tlog:tile": _LOG,
+    # operations (docs/operations.md): probes say only ok or which dependency failed
+    "healthz": Public("liveness probe: says only that the process answers"),
+    "readyz": Public("readiness probe: says only which dependency, if any, is unreachable"),
+    "metrics": Credential(
+        "a scraper's bearer token (QINGQIAN_METRICS_TOKEN) or, with none "
+        "set, an address in QINGQIAN_METRICS_ALLOW"
+    ),
     # the debtor's portal
     "portal:open": _PORTAL,
     "portal:verify": _PORTAL,

@@ -61,9 +61,14 @@ QINGQIAN_LOG_SIGNING_KEY = os.environ.get("QINGQIAN_LOG_SIGNING_KEY") or (
     SignerKey(QINGQIAN_LOG_ORIGIN, 1, _derived_key("", "log-signing")).encode()
 )
 QINGQIAN_WITNESS_KEYS = os.environ.get("QINGQIAN_WITNESS_KEYS", "").replace(",", " ").split()
+# Distinct witnesses an exported checkpoint needs (default 1 when witnesses are configured).
+QINGQIAN_WITNESS_QUORUM = os.environ.get("QINGQIAN_WITNESS_QUORUM", "")
 # RFC 3161 time-stamping authority for checkpoints (URL + PEM file of trusted roots); unset: none.
 QINGQIAN_TSA_URL = os.environ.get("QINGQIAN_TSA_URL", "")
 QINGQIAN_TSA_ROOTS = os.environ.get("QINGQIAN_TSA_ROOTS", "")
+# Or an adapter factory (dotted path); `make demo` uses the labelled, untrusted in-process
+# authority `qingqian.ledger.demo_tsa.demo_authority`. Production sets the two above.
+QINGQIAN_TIMESTAMP_AUTHORITY = os.environ.get("QINGQIAN_TIMESTAMP_AUTHORITY", "")
 
 ALLOWED_HOSTS = [
     h.strip()

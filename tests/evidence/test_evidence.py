@@ -254,7 +254,9 @@ def test_package_verifies(package: bytes, capsys: Any, tmp_path: Path) -> None:
     assert policy["quorum"] == 1
     path = tmp_path / "p.zip"
     path.write_bytes(package)
-    assert main([str(path)]) == 0
+    assert main([str(path)]) == 3  # intact, but the signer is unverified without a pinned key
+    assert "Verdict: the package is intact" not in capsys.readouterr().out
+    assert main([str(path), "--log-key", log.log_verifier_key().encode()]) == 0
     out = capsys.readouterr().out
     assert "结论：证据包完整" in out and "Verdict: the package is intact" in out
     other = generate_signer("other.example/log").verifier().encode()
@@ -280,8 +282,9 @@ def test_flipping_a_byte_in_any_member_fails_and_names_it(package: bytes) -> Non
     for name in names:
         size = len(zipfile.ZipFile(io.BytesIO(package)).read(name))
         for position in sorted({0, size // 2, size - 2}):
-            report = verify_package(_rezip(package, name, lambda d, p=position: _flip(d, p)))
-            assert not report.passed, (name, position)
+            changed = _rezip(package, name, lambda d, p=position: _flip(d, p))
+            report = verify_package(changed, log.log_verifier_key())
+            assert not report.passed and not report.intact, (name, position)
             failed = [line[1] for line in report.lines if not line[0]]
             assert any(
                 name in where
@@ -294,8 +297,8 @@ def test_flipping_a_byte_in_any_member_fails_and_names_it(package: bytes) -> Non
 def test_flipping_a_raw_zip_byte_fails(package: bytes) -> None:
     step = max(1, len(package) // 150)
     for position in range(0, len(package), step):
-        report = verify_package(_flip(package, position))
-        assert not report.passed, position
+        report = verify_package(_flip(package, position), log.log_verifier_key())
+        assert not report.passed and not report.intact, position
         assert "失败 FAIL" in report.render()
 
 
@@ -315,7 +318,10 @@ def test_export_command_and_standalone_verifier(
         " sys.exit(90 if bad else code)"
     )
     done = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", script, str(out)], capture_output=True, text=True, check=False
+        [sys.executable, "-c", script, str(out), "--log-key", log.log_verifier_key().encode()],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "全部检查通过" in done.stdout

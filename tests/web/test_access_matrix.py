@@ -249,3 +249,25 @@ def test_other_organisation_sees_nothing(ctx: dict[str, Any], other_org: Any) ->
     token = api_token_create(user=outsider)
     resp = client.get("/api/v1/cases", headers={"Authorization": f"Bearer {token}"})
     assert resp.json()["count"] == 0
+
+
+# The transparency log is public by design (docs/ledger.md): anyone may read checkpoints,
+# proofs and timestamps anonymously; none of them needs or reveals a session.
+PUBLIC_LOG = [
+    "/api/v1/ledger/checkpoint",
+    "/api/v1/ledger/checkpoints/{size}/timestamps",
+    "/tlog/checkpoint",
+]
+
+
+@pytest.mark.parametrize("path", PUBLIC_LOG)
+def test_public_log_endpoints_are_anonymous(ctx: dict[str, Any], path: str) -> None:
+    from qingqian.ledger.services import ledger_integrate
+
+    checkpoint = ledger_integrate()
+    assert checkpoint is not None
+    resp = Client().get(path.format(size=checkpoint.size))
+    assert resp.status_code == 200, resp.content[:300]
+    # A checkpoint without a token: the DER route answers 404 with a code, not 401/403.
+    missing = Client().get(f"/api/v1/ledger/checkpoints/{checkpoint.size}/timestamp.tsr")
+    assert missing.status_code == 404 and missing.json()["code"] == "timestamp_missing"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ from qingqian.ledger.tiles import (
     root_from_tiles,
 )
 
+logger = logging.getLogger(__name__)
 STATEMENT_VERSION = 1
 INTEGRATE_BATCH = 20_000
 
@@ -691,3 +693,19 @@ def checkpoint_timestamp(checkpoint: Checkpoint, authority: Any) -> CheckpointTi
         token=token.token,
         gen_time=token.gen_time,
     )
+
+
+def checkpoint_timestamp_ensure(checkpoint: Checkpoint) -> CheckpointTimestamp | None:
+    """The checkpoint's newest token; if it has none and an authority is configured, ask
+    for one now (an evidence package must carry one). A failing authority yields None."""
+    found = CheckpointTimestamp.objects.filter(checkpoint=checkpoint).order_by("-id").first()
+    if found is not None:
+        return found
+    try:
+        authority = timestamp_authority()
+        if authority is None:
+            return None
+        return checkpoint_timestamp(checkpoint, authority)
+    except (LedgerError, OSError, ValueError):
+        logger.warning("timestamp for checkpoint %s failed", checkpoint.size, exc_info=True)
+        return None

@@ -3,7 +3,9 @@
 ``keygen`` prints a new signer key (log key by default, ``--witness`` for a witness
 cosignature key); ``integrate`` sequences pending entries and publishes a checkpoint;
 ``checkpoint``, ``proof`` and ``consistency`` print what the API serves (``--json``: one
-JSON object); ``cosign`` stores a witness cosignature line.
+JSON object); ``cosign`` stores a witness cosignature line; ``tsa-roots`` prints the PEM
+roots of the configured time-stamping authority (for ``qingqian-verify --tsa-roots`` and
+``openssl ts -verify -CAfile``; the demo's in-process authority says it is not trusted).
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ class Command(BaseCommand):
         cosign.add_argument("size", type=int)
         cosign.add_argument("line")
         cosign.add_argument("--json", action="store_true")
+        roots = sub.add_parser("tsa-roots", help="PEM roots of the time-stamping authority.")
+        roots.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
@@ -111,6 +115,21 @@ class Command(BaseCommand):
     def _cosign(self, opts: dict[str, Any]) -> dict[str, Any]:
         stored = cosignature_add(size=opts["size"], line=opts["line"])
         return {"size": opts["size"], "witness": stored.witness, "timestamp": stored.timestamp}
+
+    def _tsa_roots(self, opts: dict[str, Any]) -> dict[str, Any]:
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        from qingqian.ledger.services import timestamp_authority
+
+        authority = timestamp_authority()
+        if authority is None:
+            raise LedgerServiceError(
+                "未配置可信时间戳机构。",
+                "No time-stamping authority is configured.",
+                code="timestamp_unconfigured",
+            )
+        pem = "".join(c.public_bytes(Encoding.PEM).decode() for c in authority.roots)
+        return {"authority": authority.name, "pem": pem, "text": pem.rstrip("\n")}
 
 
 def _fail(exc: ApplicationError) -> CommandError:

@@ -302,3 +302,61 @@ def test_timestamps_are_served_by_the_api(
     assert raw["Content-Type"] == "application/timestamp-reply"
     missing = client.get("/api/v1/ledger/checkpoints/999999/timestamps")
     assert missing.status_code == 404 and missing.json()["code"] == "checkpoint_unknown"
+
+
+def test_signed_documents_are_logged_and_provable_from_the_package(
+    case: Any, users: dict[str, Any], tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from qingqian.evidence.services import document_register
+    from qingqian.ledger.proofs import parse_tlog_proof
+
+    signed_at = dt.datetime(2025, 3, 2, 9, 0, tzinfo=dt.UTC)
+    document = document_register(
+        case=case, kind="fee_agreement", data=PDF, title="风险代理协议 第 1 版", signed_at=signed_at
+    )
+    notice = document_register(
+        case=case,
+        kind="notice",
+        data="催告通知书".encode(),
+        title="催告通知书",
+        signed_at=signed_at,
+    )
+    assert document.log_entry is not None and notice.log_entry is not None
+    with pytest.raises(Exception) as info:
+        document_register(case=case, kind="poem", data=PDF, title="x", signed_at=signed_at)
+    assert getattr(info.value, "code", "") == "evidence_invalid"
+    package = package_build(user=users["lawyer"], case_id=case.pk)
+    members = _members(package)
+    manifest = json.loads(members[MANIFEST])
+    logged = {i["index"]: i for i in manifest["entries"] if i.get("title")}
+    assert len(logged) == 2
+    entry = document.log_entry
+    entry.refresh_from_db()
+    item = logged[entry.index]
+    assert members[item["file"]] == PDF
+    assert item["file"] == f"documents/{hashlib.sha256(PDF).hexdigest()}.pdf"
+    assert parse_tlog_proof(members[item["proof"]]).index == entry.index
+    statement = parse_canonical(members[item["statement"]])
+    assert statement["type"] == "document.signed" and statement["document_kind"] == "fee_agreement"
+    assert "风险代理" not in members[item["statement"]].decode()  # the title only salted
+    key = log.log_verifier_key()
+    report = verify_package(package, key)
+    assert report.passed, report.render()
+    assert any(line[1] == item["file"] and line[0] for line in report.lines)
+    # An altered document (manifest re-signed by the log itself) fails against its entry.
+    changed = dict(members)
+    changed[item["file"]] = PDF.replace(b"1 0 obj", b"2 0 obj")
+    changed[item["title"]] = "委托协议 第 1 版".encode()
+    manifest["members"] = {
+        n: hashlib.sha256(d).hexdigest()
+        for n, d in sorted(changed.items())
+        if n not in (MANIFEST, MANIFEST_SIG)
+    }
+    changed[MANIFEST] = json.dumps(manifest).encode()
+    text = manifest_note_text(changed[MANIFEST])
+    changed[MANIFEST_SIG] = Note(text, (sign_text(text, ledger.log_signer()),)).encode().encode()
+    report = verify_package(build_zip(changed), key)
+    failed = {line[1] for line in report.lines if not line[0]}
+    assert failed == {item["file"], item["title"]}, report.render()

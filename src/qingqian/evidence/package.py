@@ -13,7 +13,7 @@ from qingqian.cases.selectors import case_get_for_user
 from qingqian.common.exceptions import ApplicationError
 from qingqian.compliance.services import audit_record
 from qingqian.evidence.magic import KINDS
-from qingqian.evidence.models import EvidenceVersion
+from qingqian.evidence.models import EvidenceVersion, SignedDocument
 from qingqian.evidence.services import file_read, provenance_text
 from qingqian.ledger import selectors as log
 from qingqian.ledger.note import Note, sign_text
@@ -41,7 +41,8 @@ README = """清欠证据包 / Qingqian evidence package
 检查点大小 / Checkpoint size: {size}
 
 【中文】
-本证据包包含案件日志中的全部事件语句、证据文件及其来源记录、每条语句的包含证明（C2SP
+本证据包包含案件日志中的全部事件语句、证据文件及其来源记录、已签署文书（documents/，
+每份文书在日志中有自己的条目）、每条语句的包含证明（C2SP
 tlog-proof）、带见证人联署的签名检查点、日志公钥（log-key.txt）和验证策略（policy.json）。
 manifest.json 列出每个文件的 SHA-256，manifest.sig 用日志密钥签署该清单。
 
@@ -57,7 +58,8 @@ docs/verify-by-hand.md。
 
 【English】
 This package holds every logged event statement of the case, the evidence files with their
-provenance records, an inclusion proof (C2SP tlog-proof) for each statement, the signed
+provenance records, the documents signed on the platform (documents/, each its own log
+entry), an inclusion proof (C2SP tlog-proof) for each statement, the signed
 checkpoint with witness cosignatures, the log's public key (log-key.txt) and the verification
 policy (policy.json). manifest.json lists the SHA-256 of every member; manifest.sig signs it
 with the log key.
@@ -72,6 +74,10 @@ exit 0 only when every check passes; changing any single byte makes it fail (exi
 where. timestamp/token.tsr is an RFC 3161 timestamp over timestamp/checkpoint.note, which
 `openssl ts -verify` checks too. docs/verify-by-hand.md verifies with openssl alone.
 """
+
+
+def _extension(content_type: str) -> str:
+    return next((k.extensions[0] for k in KINDS.values() if k.mime == content_type), "bin")
 
 
 class PackageError(ApplicationError):
@@ -115,6 +121,9 @@ def package_build(*, user: User, case_id: int, wait: float = 0.0) -> bytes:
         v.log_entry_id: v
         for v in EvidenceVersion.objects.filter(item__case=case).select_related("file", "item")
     }
+    documents = {
+        d.log_entry_id: d for d in SignedDocument.objects.filter(case=case).select_related("file")
+    }
     members: dict[str, bytes] = {
         "README.txt": README.format(reference=case.reference, size=checkpoint.size).encode(),
         "log-key.txt": (log.log_verifier_key().encode() + "\n").encode(),
@@ -146,16 +155,19 @@ def package_build(*, user: User, case_id: int, wait: float = 0.0) -> bytes:
         members[f"{stem}.tlog-proof"] = log.tlog_proof(entry.index, checkpoint).encode().encode()
         version = versions.get(entry.pk)
         if version is not None:
-            extension = next(
-                (k.extensions[0] for k in KINDS.values() if k.mime == version.file.content_type),
-                "bin",
-            )
-            name = f"files/{version.file.sha256}.{extension}"
+            name = f"files/{version.file.sha256}.{_extension(version.file.content_type)}"
             members[name] = file_read(version.file)
             item["file"] = name
             provenance = f"provenance/{entry.index:012d}.json"
             item["provenance"] = provenance
             members[provenance] = provenance_text(version.item).encode()
+        document = documents.get(entry.pk)
+        if document is not None:
+            name = f"documents/{document.file.sha256}.{_extension(document.file.content_type)}"
+            members[name] = file_read(document.file)
+            item["file"] = name
+            item["title"] = f"documents/{entry.index:012d}.title.txt"
+            members[item["title"]] = document.title.encode("utf-8")
         listing.append(item)
     manifest = json.dumps(
         {

@@ -25,6 +25,8 @@ Package layout (every member stored uncompressed, in a canonical zip)::
     entries/<i>.json      log statements (RFC 8785), entries/<i>.tlog-proof their proofs
     files/<sha256>.<ext>  evidence files, bit-exact
     provenance/<i>.json   provenance records whose salted hash is in statement <i>
+    documents/<sha256>.<ext>, documents/<i>.title.txt
+                          documents signed on the platform, each logged by its own entry <i>
     manifest.json         SHA-256 of every member above; manifest.sig signs it with the log key
 """
 
@@ -395,6 +397,15 @@ def _verify_entry(
             report.fail(file_name, "文件与日志中的哈希不符", "file does not match the logged hash")
         else:
             report.ok(file_name, "文件与日志中的 SHA-256 一致", "file matches the logged SHA-256")
+    title_name = item.get("title")
+    if title_name:
+        title = members.get(title_name, b"").decode("utf-8", "replace")
+        if salted_hash(str(statement.get("salt", "")), title) != statement.get("title_sha256"):
+            report.fail(
+                title_name, "文书名称与日志不符", "the document title does not match the log"
+            )
+        else:
+            report.ok(title_name, "文书名称与日志一致", "the document title matches the log")
     provenance_name = item.get("provenance")
     if provenance_name:
         text = members.get(provenance_name, b"").decode("utf-8", "replace")

@@ -135,12 +135,12 @@ def test_add_stores_once_by_hash_and_logs(case: Any, users: dict[str, Any]) -> N
     assert default_storage.open(storage_name(digest)).read() == PDF
     ledger.ledger_integrate()
     version = item.versions.get()
-    statement = parse_canonical(bytes(version.log_entry.statement))
+    statement = parse_canonical(version.log_entry.private_statement)
     assert statement["type"] == "evidence.added"
     assert statement["sha256"] == digest
     assert statement["evidence_type"] == "loan_contract"
     assert statement["previous_sha256"] is None
-    raw = bytes(version.log_entry.statement).decode()
+    raw = version.log_entry.private_statement.decode()
     for personal in ("李律师", "档案室", "Fujitsu"):
         assert personal not in raw
     assert again.versions.get().file_id == stored.pk
@@ -209,7 +209,7 @@ def test_redaction_is_a_new_version(case: Any, users: dict[str, Any]) -> None:
     assert redacted.previous is not None and redacted.previous.number == 1
     assert file_read(redacted.previous.file) == PNG  # the original stays bit-exact
     ledger.ledger_integrate()
-    statement = parse_canonical(bytes(redacted.log_entry.statement))
+    statement = parse_canonical(redacted.log_entry.private_statement)
     assert statement["type"] == "evidence.redacted"
     assert statement["previous_sha256"] == hashlib.sha256(PNG).hexdigest()
     assert evidence_strength_for_case(users["lawyer"], case.pk).score == 20 + 0  # identity only

@@ -17,7 +17,7 @@ import pytest
 from qingqian.evidence.package import PackageError, package_build
 from qingqian.ledger import selectors as log
 from qingqian.ledger import services as ledger
-from qingqian.ledger.canonical import canonicalize, parse_canonical
+from qingqian.ledger.canonical import canonicalize, parse_canonical, statement_commitment
 from qingqian.ledger.checkpoint import Checkpoint as CheckpointBody
 from qingqian.ledger.checkpoint import sign_checkpoint
 from qingqian.ledger.demo_tsa import InProcessTsa
@@ -74,7 +74,9 @@ def forge(package: bytes) -> bytes:
         statements[item["index"]] = statement
         members[item["statement"]] = statement
     size = max(statements) + 1
-    tree = DenseTree(leaf_hash(statements.get(i, b"filler %d" % i)) for i in range(size))
+    tree = DenseTree(
+        leaf_hash(statement_commitment(statements.get(i, b"filler %d" % i))) for i in range(size)
+    )
     note = sign_checkpoint(CheckpointBody(origin, size, tree.root()), fake).encode()
     for item in manifest["entries"]:
         proof = inclusion_proof(item["index"], size, tree)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from qingqian.ledger.canonical import statement_commitment as commit
 from qingqian.ledger import selectors, services
 from qingqian.ledger.checkpoint import open_checkpoint
 from qingqian.ledger.merkle import verify_consistency, verify_inclusion
@@ -67,12 +68,13 @@ def test_entry_bundles(client: Client, log: Any) -> None:
     assert full["Cache-Control"] == "public, max-age=31536000, immutable"
     entries = decode_entry_bundle(full.content)
     assert len(entries) == 256
-    assert entries[5] == b'{"n":5,"salt":"ab"}'
+    # The public log carries commitments, never the statements (docs/log-privacy.md).
+    assert entries[5] == commit(b'{"n":5,"salt":"ab"}')
     partial = client.get("/tlog/tile/entries/002.p/3")
     assert decode_entry_bundle(partial.content) == [
-        b'{"n":512,"salt":"ab"}',
-        b'{"n":513,"salt":"ab"}',
-        b'{"n":514,"salt":"ab"}',
+        commit(b'{"n":512,"salt":"ab"}'),
+        commit(b'{"n":513,"salt":"ab"}'),
+        commit(b'{"n":514,"salt":"ab"}'),
     ]
 
 
@@ -82,7 +84,8 @@ def test_api_checkpoint_and_entry(client: Client, log: Any) -> None:
     assert data["log_key"] == selectors.log_verifier_key().encode()
     assert data["cosigned_by"] == []
     entry = client.get("/api/v1/ledger/entries/7").json()
-    assert base64.b64decode(entry["statement"]) == b'{"n":7,"salt":"ab"}'
+    assert base64.b64decode(entry["entry"]) == commit(b'{"n":7,"salt":"ab"}')
+    assert set(entry) == {"index", "leaf_hash", "entry"}  # no kind, no statement
     missing = client.get("/api/v1/ledger/entries/530")
     assert missing.status_code == 404
     assert missing.json()["code"] == "entry_not_found"

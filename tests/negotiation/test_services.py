@@ -85,7 +85,7 @@ def test_both_sides_accept_and_terms_go_into_the_case_log(
     [document] = SignedDocument.objects.filter(case=case, kind="plan_terms")
     assert document.file.sha256 == hashlib.sha256(v.canonical.encode()).hexdigest()
     assert document.log_entry is not None
-    assert parse_canonical(bytes(document.log_entry.statement))["sha256"] == document.file.sha256
+    assert parse_canonical(document.log_entry.private_statement)["sha256"] == document.file.sha256
 
 
 def test_wrong_code_does_not_accept(case: Any, users: Any, debtor: Any) -> None:

@@ -86,7 +86,7 @@ def test_draft_send_sign_records_the_hash(
     document = SignedDocument.objects.get(case=accepted, kind="fee_agreement")
     assert document.file.sha256 == signed.signed_sha256
     assert document.log_entry is not None
-    logged = parse_canonical(bytes(document.log_entry.statement))
+    logged = parse_canonical(document.log_entry.private_statement)
     assert logged["type"] == "document.signed" and logged["sha256"] == signed.signed_sha256
     # Signing starts the debtor's treatment: the first strategy step is scheduled.
     from qingqian.intake.models import StrategyStep

@@ -146,12 +146,16 @@ def package_build(*, user: User, case_id: int, wait: float = 0.0) -> bytes:
     for entry in entries:
         assert entry.index is not None
         stem = f"entries/{entry.index:012d}"
+        # A committed entry: the log holds SHA-256(domain ‖ statement), the package the
+        # statement (the opening). Entries from before commitments hold it in clear.
+        name = f"{stem}.json" if entry.committed else f"{stem}.plain.json"
         item: dict[str, object] = {
             "index": entry.index,
-            "statement": f"{stem}.json",
+            "statement": name,
+            "entry": "commitment" if entry.committed else "plain",
             "proof": f"{stem}.tlog-proof",
         }
-        members[f"{stem}.json"] = bytes(entry.statement)
+        members[name] = entry.private_statement
         members[f"{stem}.tlog-proof"] = log.tlog_proof(entry.index, checkpoint).encode().encode()
         version = versions.get(entry.pk)
         if version is not None:

@@ -30,8 +30,7 @@ class CheckpointOut(Schema):
 class EntryOut(Schema):
     index: int
     leaf_hash: str
-    statement: str
-    kind: str
+    entry: str
 
 
 class InclusionOut(Schema):
@@ -130,8 +129,8 @@ def entry(request: HttpRequest, index: int) -> dict[str, Any]:
     return {
         "index": found.index,
         "leaf_hash": _b64(bytes(found.leaf_hash)),
-        "statement": _b64(bytes(found.statement)),
-        "kind": found.kind,
+        # The public entry only: a commitment to the private statement (docs/log-privacy.md).
+        "entry": _b64(bytes(found.statement)),
     }
 
 

@@ -26,7 +26,7 @@ from django.db.models import Q
 from qingqian.common import clock
 from qingqian.common.bulk import bulk_insert
 from qingqian.common.exceptions import ApplicationError
-from qingqian.ledger.canonical import canonicalize
+from qingqian.ledger.canonical import COMMITMENT_DOMAIN, canonicalize, statement_commitment
 from qingqian.ledger.checkpoint import Checkpoint as CheckpointBody
 from qingqian.ledger.checkpoint import sign_checkpoint
 from qingqian.ledger.errors import LedgerError
@@ -241,6 +241,10 @@ def canonical_statement(statement: Mapping[str, Any]) -> bytes:
 
 
 def _encode(statement: Mapping[str, Any] | bytes) -> bytes:
+    """The private statement's bytes; a mapping without a salt gets one, so its public
+    commitment hides it (bytes are taken as they are)."""
+    if not isinstance(statement, bytes) and "salt" not in statement:
+        statement = {**statement, "salt": new_salt()}
     data = statement if isinstance(statement, bytes) else canonical_statement(statement)
     if len(data) > 0xFFFF:
         raise LedgerError(
@@ -257,10 +261,15 @@ def ledger_append(
 ) -> LogEntry:
     """Add one pending entry in the caller's transaction; integration runs after commit."""
     data = _encode(statement)
+    public = statement_commitment(data)
     with transaction.atomic(savepoint=False):
         _hold_append_lock()
         entry = LogEntry.objects.create(
-            statement=data, leaf_hash=leaf_hash(data), kind=kind[:48], case_id=case_id
+            statement=public,
+            opening=data,
+            leaf_hash=leaf_hash(public),
+            kind=kind[:48],
+            case_id=case_id,
         )
     _schedule_integration()
     return entry
@@ -276,14 +285,24 @@ def ledger_append_many(entries: Iterable[NewEntry]) -> int:
     rows = []
     for item in entries:
         data = _encode(item.statement)
-        rows.append((data, sha256(LEAF_PREFIX + data).digest(), item.kind[:48], item.case_id, now))
+        public = sha256(COMMITMENT_DOMAIN + data).digest()
+        rows.append(
+            (
+                public,
+                data,
+                sha256(LEAF_PREFIX + public).digest(),
+                item.kind[:48],
+                item.case_id,
+                now,
+            )
+        )
     if not rows:
         return 0
     with transaction.atomic(savepoint=False):
         _hold_append_lock()
         bulk_insert(
             LogEntry,
-            ("statement", "leaf_hash", "kind", "case_id", "created_at"),
+            ("statement", "opening", "leaf_hash", "kind", "case_id", "created_at"),
             rows,
             batch_size=INTEGRATE_BATCH,
         )
@@ -495,13 +514,16 @@ def ledger_append_sequenced(entries: Iterable[NewEntry]) -> int:
     after commit, once per transaction, by the usual integration task. Returns the count."""
     now = clock.now()
     sha256 = hashlib.sha256
-    statements: list[bytes] = []
+    statements: list[bytes] = []  # the public entries (commitments)
+    openings: list[bytes] = []
     hashes: list[bytes] = []
     meta: list[tuple[str, int | None]] = []
     for item in entries:
         data = _encode(item.statement)
-        statements.append(data)
-        hashes.append(sha256(LEAF_PREFIX + data).digest())
+        public = sha256(COMMITMENT_DOMAIN + data).digest()
+        openings.append(data)
+        statements.append(public)
+        hashes.append(sha256(LEAF_PREFIX + public).digest())
         meta.append((item.kind[:48], item.case_id))
     if not statements:
         return 0
@@ -518,7 +540,7 @@ def ledger_append_sequenced(entries: Iterable[NewEntry]) -> int:
             first = state.size - begin
             _insert_sequenced(
                 [
-                    (first + n, statements[n], hashes[n], *meta[n], created)
+                    (first + n, statements[n], openings[n], hashes[n], *meta[n], created)
                     for n in range(begin, end)
                 ]
             )
@@ -528,10 +550,10 @@ def ledger_append_sequenced(entries: Iterable[NewEntry]) -> int:
 
 
 def _insert_sequenced(rows: list[tuple[Any, ...]]) -> None:
-    """Insert ``(index, statement, leaf hash, kind, case id, created_at)`` rows, created_at
+    """Insert ``(index, entry, opening, leaf hash, kind, case id, created_at)`` rows, created_at
     already in the driver's form: ``COPY`` on PostgreSQL (``bulk_insert``), one prepared
     statement over the tuples elsewhere (no per-row conversion)."""
-    columns = ("index", "statement", "leaf_hash", "kind", "case_id", "created_at")
+    columns = ("index", "statement", "opening", "leaf_hash", "kind", "case_id", "created_at")
     if connection.vendor == "postgresql":
         bulk_insert(LogEntry, columns, rows, batch_size=INTEGRATE_BATCH)
         return
@@ -539,7 +561,7 @@ def _insert_sequenced(rows: list[tuple[Any, ...]]) -> None:
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO {table} ({names}) VALUES (%s, %s, %s, %s, %s, %s)",  # noqa: S608
+            f"INSERT INTO {table} ({names}) VALUES (%s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
             rows,
         )
 

@@ -22,7 +22,11 @@ Package layout (every member stored uncompressed, in a canonical zip)::
     checkpoint.txt        the signed checkpoint with witness cosignatures
     timestamp/checkpoint.note, timestamp/token.tsr
                           the log-signed checkpoint and its RFC 3161 TimeStampResp (DER)
-    entries/<i>.json      log statements (RFC 8785), entries/<i>.tlog-proof their proofs
+    entries/<i>.json      log statements (RFC 8785); the log holds only their commitment
+                          SHA-256("qingqian/statement-commitment/v1" ‖ 0x00 ‖ statement)
+                          (entries/<i>.plain.json: an older entry logged in clear)
+    entries/<i>.tlog-proof
+                          the inclusion proof of that entry
     files/<sha256>.<ext>  evidence files, bit-exact
     provenance/<i>.json   provenance records whose salted hash is in statement <i>
     documents/<sha256>.<ext>, documents/<i>.title.txt
@@ -43,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qingqian.ledger.canonical import parse_canonical
+from qingqian.ledger.canonical import parse_canonical, statement_commitment
 from qingqian.ledger.checkpoint import open_checkpoint
 from qingqian.ledger.errors import LedgerError
 from qingqian.ledger.note import VerifierKey, parse_note, verify_note
@@ -377,7 +381,11 @@ def _verify_entry(
         proof = parse_tlog_proof(proof_bytes)
         if proof.index != item.get("index") or proof.checkpoint.encode() != checkpoint_note:
             raise LedgerError("proof_mismatch", "证明与检查点不符", "proof/checkpoint mismatch")
-        verify_tlog_proof(proof, statement_bytes, log_key, witnesses, quorum=quorum)
+        plain = item.get("entry") == "plain"
+        if plain != where.endswith(".plain.json"):
+            raise LedgerError("proof_mismatch", "条目形式不符", "entry form mismatch")
+        logged = statement_bytes if plain else statement_commitment(statement_bytes)
+        verify_tlog_proof(proof, logged, log_key, witnesses, quorum=quorum)
         report.ok(
             where,
             f"第 {proof.index} 条（{statement.get('type')}）在日志中",

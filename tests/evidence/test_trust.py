@@ -311,7 +311,7 @@ def test_signed_documents_are_logged_and_provable_from_the_package(
 ) -> None:
     import datetime as dt
 
-    from qingqian.evidence.services import document_register
+    from qingqian.evidence.services import EvidenceError, document_register
     from qingqian.ledger.proofs import parse_tlog_proof
 
     signed_at = dt.datetime(2025, 3, 2, 9, 0, tzinfo=dt.UTC)
@@ -326,9 +326,9 @@ def test_signed_documents_are_logged_and_provable_from_the_package(
         signed_at=signed_at,
     )
     assert document.log_entry is not None and notice.log_entry is not None
-    with pytest.raises(Exception) as info:
+    with pytest.raises(EvidenceError) as info:
         document_register(case=case, kind="poem", data=PDF, title="x", signed_at=signed_at)
-    assert getattr(info.value, "code", "") == "evidence_invalid"
+    assert info.value.code == "evidence_invalid"
     package = package_build(user=users["lawyer"], case_id=case.pk)
     members = _members(package)
     manifest = json.loads(members[MANIFEST])

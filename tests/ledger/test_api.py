@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from qingqian.ledger.canonical import statement_commitment as commit
 from qingqian.ledger import selectors, services
+from qingqian.ledger.canonical import statement_commitment as commit
 from qingqian.ledger.checkpoint import open_checkpoint
 from qingqian.ledger.merkle import verify_consistency, verify_inclusion
 from qingqian.ledger.note import SIG_COSIGNATURE_V1, generate_signer, sign_text

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from django.db import transaction
 
-from qingqian.ledger.canonical import statement_commitment as commit
 from qingqian.ledger import services
 from qingqian.ledger.canonical import canonicalize
+from qingqian.ledger.canonical import statement_commitment as commit
 from qingqian.ledger.errors import LedgerError
 from qingqian.ledger.merkle import leaf_hash
 from qingqian.ledger.models import LogEntry

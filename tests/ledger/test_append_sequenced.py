@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qingqian.ledger.canonical import statement_commitment as commit
 from qingqian.ledger import selectors, services
+from qingqian.ledger.canonical import statement_commitment as commit
 from qingqian.ledger.errors import LedgerError
 from qingqian.ledger.merkle import leaf_hash, root_from_entries
 from qingqian.ledger.models import Checkpoint, LogBundle, LogEntry, LogState, LogTile

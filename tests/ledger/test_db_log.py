@@ -10,9 +10,9 @@ from django.db import connection, connections, transaction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qingqian.ledger.canonical import statement_commitment as commit
 from qingqian.ledger import selectors, services
 from qingqian.ledger.canonical import parse_canonical
+from qingqian.ledger.canonical import statement_commitment as commit
 from qingqian.ledger.checkpoint import open_checkpoint
 from qingqian.ledger.merkle import leaf_hash, root_from_entries, verify_consistency
 from qingqian.ledger.models import Checkpoint, LogBundle, LogEntry, LogState, LogTile

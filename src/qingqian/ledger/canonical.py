@@ -14,7 +14,6 @@ other control characters), everything else as literal UTF-8; output encoded in U
 from __future__ import annotations
 
 import hashlib
-
 import json
 from collections.abc import Mapping
 from decimal import Decimal

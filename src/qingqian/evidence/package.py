@@ -170,8 +170,9 @@ def package_build(*, user: User, case_id: int, wait: float = 0.0) -> bytes:
             name = f"documents/{document.file.sha256}.{_extension(document.file.content_type)}"
             members[name] = file_read(document.file)
             item["file"] = name
-            item["title"] = f"documents/{entry.index:012d}.title.txt"
-            members[item["title"]] = document.title.encode("utf-8")
+            title = f"documents/{entry.index:012d}.title.txt"
+            item["title"] = title
+            members[title] = document.title.encode("utf-8")
         listing.append(item)
     manifest = json.dumps(
         {

@@ -115,7 +115,7 @@ def test_checkpoints_are_timestamped_from_settings(
     from qingqian.ledger import timestamping
 
     monkeypatch.setattr(timestamping, "http_transport", tsa.transport)  # no network
-    adapter = timestamping.authority_from_settings()
+    adapter = services.authority_from_settings()
     assert adapter is not None
     with django_capture_on_commit_callbacks(execute=True):
         services.ledger_append(kind="t", case_id=None, statement={"a": 1})

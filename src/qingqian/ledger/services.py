@@ -17,6 +17,7 @@ import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -689,14 +690,32 @@ def cosignature_add(*, size: int, line: str) -> Cosignature:
 # --------------------------------------------------------------------------- timestamps
 
 
+def authority_from_settings() -> Any:
+    """``Rfc3161Authority`` from ``QINGQIAN_TSA_URL`` and ``QINGQIAN_TSA_ROOTS`` (PEM path),
+    or None when no URL is set."""
+    url = getattr(settings, "QINGQIAN_TSA_URL", "")
+    if not url:
+        return None
+    roots = getattr(settings, "QINGQIAN_TSA_ROOTS", "")
+    if not roots:
+        raise _tsa_bad("QINGQIAN_TSA_ROOTS (a PEM file of trusted roots) is not set")
+    from qingqian.ledger.timestamping import Rfc3161Authority
+
+    return Rfc3161Authority.from_pem(url, Path(roots).read_bytes())
+
+
+def _tsa_bad(reason: str) -> LedgerError:
+    from qingqian.ledger.timestamping import _bad
+
+    return _bad(reason)
+
+
 def timestamp_authority() -> Any:
     """The configured time-stamping authority adapter, or None:
     ``QINGQIAN_TIMESTAMP_AUTHORITY`` (an object or a dotted path to a zero-argument factory)
     if set, else an RFC 3161 authority from ``QINGQIAN_TSA_URL`` / ``QINGQIAN_TSA_ROOTS``."""
     configured = getattr(settings, "QINGQIAN_TIMESTAMP_AUTHORITY", None)
     if configured is None or configured == "":
-        from qingqian.ledger.timestamping import authority_from_settings
-
         return authority_from_settings()
     if isinstance(configured, str):
         from django.utils.module_loading import import_string

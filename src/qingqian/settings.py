@@ -20,6 +20,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from qingqian.ledger.checkpoint import origin_for_url
 from qingqian.ledger.note import SignerKey
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -56,7 +57,10 @@ FIELD_LOOKUP_KEY = _derived_key("QINGQIAN_LOOKUP_KEY", "field-lookup")
 
 # The case log (docs/ledger.md): origin line, Ed25519 note signer key
 # (PRIVATE+KEY+<origin>+…; `qingqian ledger keygen` prints one), witness verifier keys.
-QINGQIAN_LOG_ORIGIN = os.environ.get("QINGQIAN_LOG_ORIGIN", "qingqian.localhost/log")
+# The public base URL of this deployment; the log origin is derived from it (the tiles are
+# served under <public URL>/tlog/), unless QINGQIAN_LOG_ORIGIN names one explicitly.
+QINGQIAN_PUBLIC_URL = os.environ.get("QINGQIAN_PUBLIC_URL", "http://127.0.0.1:8000")
+QINGQIAN_LOG_ORIGIN = os.environ.get("QINGQIAN_LOG_ORIGIN") or origin_for_url(QINGQIAN_PUBLIC_URL)
 QINGQIAN_LOG_SIGNING_KEY = os.environ.get("QINGQIAN_LOG_SIGNING_KEY") or (
     SignerKey(QINGQIAN_LOG_ORIGIN, 1, _derived_key("", "log-signing")).encode()
 )

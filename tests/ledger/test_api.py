@@ -40,7 +40,7 @@ def test_checkpoint_endpoint(client: Client, log: Any) -> None:
     assert opened.checkpoint.size == 530
 
 
-def test_full_tile_is_immutable_partial_is_short_lived(client: Client, log: Any) -> None:
+def test_full_and_partial_tiles_are_immutable(client: Client, log: Any) -> None:
     full = client.get("/tlog/tile/0/000")
     assert full.status_code == 200
     assert full["Content-Type"] == "application/octet-stream"
@@ -49,7 +49,7 @@ def test_full_tile_is_immutable_partial_is_short_lived(client: Client, log: Any)
     partial = client.get("/tlog/tile/0/002.p/18")
     assert partial.status_code == 200
     assert len(partial.content) == 18 * 32
-    assert "immutable" not in partial["Cache-Control"]
+    assert partial["Cache-Control"] == "public, max-age=31536000, immutable"  # never changes
     # An older, narrower partial tile is a prefix of the stored widest one.
     old = client.get("/tlog/tile/0/001.p/44")
     assert old.content == client.get("/tlog/tile/0/001").content[: 44 * 32]
@@ -179,3 +179,46 @@ def test_cosignature_from_configured_witness(client: Client, log: Any, settings:
     opened = open_checkpoint(note, selectors.log_verifier_key(), [witness.verifier()], quorum=1)
     assert opened.witnesses == ("notary.example/w1",)
     assert client.get("/api/v1/ledger/checkpoint").json()["cosigned_by"] == ["notary.example/w1"]
+
+
+def test_tiles_and_bundles_are_immutable_and_bundles_compressed(client: Client, log: Any) -> None:
+    import gzip
+
+    for path in ("/tlog/tile/0/002.p/18", "/tlog/tile/entries/002.p/18", "/tlog/tile/0/000"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert response["Cache-Control"] == "public, max-age=31536000, immutable"
+    plain = client.get("/tlog/tile/entries/000")
+    assert "Content-Encoding" not in plain and "Accept-Encoding" in plain["Vary"]
+    packed = client.get("/tlog/tile/entries/000", headers={"Accept-Encoding": "br, gzip"})
+    assert packed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.content) == plain.content
+    assert len(packed.content) < len(plain.content)
+    refused = client.get("/tlog/tile/entries/000", headers={"Accept-Encoding": "gzip;q=0"})
+    assert "Content-Encoding" not in refused
+    tile = client.get("/tlog/tile/0/000", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in tile  # hash tiles do not compress
+    assert client.get("/tlog/checkpoint")["Cache-Control"] == "no-cache"
+
+
+def test_the_origin_is_derived_from_the_public_url() -> None:
+    from qingqian.ledger.checkpoint import origin_for_url
+    from qingqian.ledger.errors import LedgerError
+
+    assert origin_for_url("https://qingqian.example.com/") == "qingqian.example.com/tlog"
+    assert origin_for_url("https://firm.example/qq") == "firm.example/qq/tlog"
+    assert origin_for_url("http://127.0.0.1:8000") == "127.0.0.1:8000/tlog"
+    with pytest.raises(LedgerError):
+        origin_for_url("https://")
+
+
+def test_settings_derive_the_origin(monkeypatch: Any) -> None:
+    import subprocess
+    import sys
+
+    code = "import qingqian.settings as s; print(s.QINGQIAN_LOG_ORIGIN)"
+    env = {"PATH": "/usr/bin:/bin", "QINGQIAN_PUBLIC_URL": "https://qq.example.org/"}
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stdout.strip() == "qq.example.org/tlog"

@@ -228,6 +228,31 @@ def test_each_export_stays_on_a_cosigned_checkpoint(
     assert manifest["checkpoint_size"] == newer and manifest["entries_after_checkpoint"] == 0
 
 
+def test_an_export_waits_for_the_witness(
+    case: Any, users: dict[str, Any], witness: Any, monkeypatch: Any
+) -> None:
+    from qingqian.evidence import package as packaging
+
+    _add(users["lawyer"], case)
+    _cosign_latest(witness)
+    package_build(user=users["lawyer"], case_id=case.pk)  # logs itself: one entry uncovered
+    _add(users["lawyer"], case, evidence_type="transfer_record", filename="b.jpg", data=JPEG)
+    ledger.ledger_integrate()
+    waited: list[float] = []
+
+    def witness_arrives(seconds: float) -> None:  # the witness cosigns while we wait
+        waited.append(seconds)
+        _cosign_latest(witness)
+
+    monkeypatch.setattr(packaging.time, "sleep", witness_arrives)
+    manifest = json.loads(
+        _members(package_build(user=users["lawyer"], case_id=case.pk, wait=30))[MANIFEST]
+    )
+    assert waited == [packaging.WAIT_STEP]
+    assert manifest["entries_after_checkpoint"] == 0
+    assert manifest["checkpoint_size"] == log.checkpoint_latest().size  # type: ignore[union-attr]
+
+
 @pytest.fixture
 def tsa(settings: Any) -> InProcessTsa:
     authority = InProcessTsa()

@@ -23,6 +23,9 @@ install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
+# The demo timestamps checkpoints with an in-process authority labelled NOT TRUSTED.
+demo serve: export QINGQIAN_TIMESTAMP_AUTHORITY ?= qingqian.ledger.demo_tsa.demo_authority
+
 ## make demo: install, migrate the SQLite database in var/, load the demo portfolio, serve.
 demo: $(VENV)/.installed
 	$(BIN)/qingqian migrate --noinput

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from qingqian.ledger.checkpoint import origin_for_url
 from qingqian.ledger.note import SignerKey
 
 BASE_DIR = Path(__file__).resolve().parent
@@ -56,14 +57,22 @@ FIELD_LOOKUP_KEY = _derived_key("QINGQIAN_LOOKUP_KEY", "field-lookup")
 
 # The case log (docs/ledger.md): origin line, Ed25519 note signer key
 # (PRIVATE+KEY+<origin>+…; `qingqian ledger keygen` prints one), witness verifier keys.
-QINGQIAN_LOG_ORIGIN = os.environ.get("QINGQIAN_LOG_ORIGIN", "qingqian.localhost/log")
+# The public base URL of this deployment; the log origin is derived from it (the tiles are
+# served under <public URL>/tlog/), unless QINGQIAN_LOG_ORIGIN names one explicitly.
+QINGQIAN_PUBLIC_URL = os.environ.get("QINGQIAN_PUBLIC_URL", "http://127.0.0.1:8000")
+QINGQIAN_LOG_ORIGIN = os.environ.get("QINGQIAN_LOG_ORIGIN") or origin_for_url(QINGQIAN_PUBLIC_URL)
 QINGQIAN_LOG_SIGNING_KEY = os.environ.get("QINGQIAN_LOG_SIGNING_KEY") or (
     SignerKey(QINGQIAN_LOG_ORIGIN, 1, _derived_key("", "log-signing")).encode()
 )
 QINGQIAN_WITNESS_KEYS = os.environ.get("QINGQIAN_WITNESS_KEYS", "").replace(",", " ").split()
+# Distinct witnesses an exported checkpoint needs (default 1 when witnesses are configured).
+QINGQIAN_WITNESS_QUORUM = os.environ.get("QINGQIAN_WITNESS_QUORUM", "")
 # RFC 3161 time-stamping authority for checkpoints (URL + PEM file of trusted roots); unset: none.
 QINGQIAN_TSA_URL = os.environ.get("QINGQIAN_TSA_URL", "")
 QINGQIAN_TSA_ROOTS = os.environ.get("QINGQIAN_TSA_ROOTS", "")
+# Or an adapter factory (dotted path); `make demo` uses the labelled, untrusted in-process
+# authority `qingqian.ledger.demo_tsa.demo_authority`. Production sets the two above.
+QINGQIAN_TIMESTAMP_AUTHORITY = os.environ.get("QINGQIAN_TIMESTAMP_AUTHORITY", "")
 
 ALLOWED_HOSTS = [
     h.strip()

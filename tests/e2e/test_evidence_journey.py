@@ -111,8 +111,18 @@ def test_upload_then_package_verifies_offline(
         if verifier.exists()
         else [sys.executable, "-m", "qingqian.ledger.verify_cli"]
     )
-    done = subprocess.run(  # noqa: S603
+    from qingqian.ledger.selectors import log_verifier_key
+
+    unpinned = subprocess.run(  # noqa: S603
         [*command, str(target)], capture_output=True, text=True, check=False
+    )
+    assert unpinned.returncode == 3, unpinned.stdout + unpinned.stderr
+    assert "签名者未经验证" in unpinned.stdout
+    done = subprocess.run(  # noqa: S603
+        [*command, str(target), "--log-key", log_verifier_key().encode()],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "全部检查通过" in done.stdout

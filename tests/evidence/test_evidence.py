@@ -135,12 +135,12 @@ def test_add_stores_once_by_hash_and_logs(case: Any, users: dict[str, Any]) -> N
     assert default_storage.open(storage_name(digest)).read() == PDF
     ledger.ledger_integrate()
     version = item.versions.get()
-    statement = parse_canonical(bytes(version.log_entry.statement))
+    statement = parse_canonical(version.log_entry.private_statement)
     assert statement["type"] == "evidence.added"
     assert statement["sha256"] == digest
     assert statement["evidence_type"] == "loan_contract"
     assert statement["previous_sha256"] is None
-    raw = bytes(version.log_entry.statement).decode()
+    raw = version.log_entry.private_statement.decode()
     for personal in ("李律师", "档案室", "Fujitsu"):
         assert personal not in raw
     assert again.versions.get().file_id == stored.pk
@@ -209,7 +209,7 @@ def test_redaction_is_a_new_version(case: Any, users: dict[str, Any]) -> None:
     assert redacted.previous is not None and redacted.previous.number == 1
     assert file_read(redacted.previous.file) == PNG  # the original stays bit-exact
     ledger.ledger_integrate()
-    statement = parse_canonical(bytes(redacted.log_entry.statement))
+    statement = parse_canonical(redacted.log_entry.private_statement)
     assert statement["type"] == "evidence.redacted"
     assert statement["previous_sha256"] == hashlib.sha256(PNG).hexdigest()
     assert evidence_strength_for_case(users["lawyer"], case.pk).score == 20 + 0  # identity only
@@ -254,7 +254,9 @@ def test_package_verifies(package: bytes, capsys: Any, tmp_path: Path) -> None:
     assert policy["quorum"] == 1
     path = tmp_path / "p.zip"
     path.write_bytes(package)
-    assert main([str(path)]) == 0
+    assert main([str(path)]) == 3  # intact, but the signer is unverified without a pinned key
+    assert "Verdict: the package is intact" not in capsys.readouterr().out
+    assert main([str(path), "--log-key", log.log_verifier_key().encode()]) == 0
     out = capsys.readouterr().out
     assert "结论：证据包完整" in out and "Verdict: the package is intact" in out
     other = generate_signer("other.example/log").verifier().encode()
@@ -280,8 +282,9 @@ def test_flipping_a_byte_in_any_member_fails_and_names_it(package: bytes) -> Non
     for name in names:
         size = len(zipfile.ZipFile(io.BytesIO(package)).read(name))
         for position in sorted({0, size // 2, size - 2}):
-            report = verify_package(_rezip(package, name, lambda d, p=position: _flip(d, p)))
-            assert not report.passed, (name, position)
+            changed = _rezip(package, name, lambda d, p=position: _flip(d, p))
+            report = verify_package(changed, log.log_verifier_key())
+            assert not report.passed and not report.intact, (name, position)
             failed = [line[1] for line in report.lines if not line[0]]
             assert any(
                 name in where
@@ -294,8 +297,8 @@ def test_flipping_a_byte_in_any_member_fails_and_names_it(package: bytes) -> Non
 def test_flipping_a_raw_zip_byte_fails(package: bytes) -> None:
     step = max(1, len(package) // 150)
     for position in range(0, len(package), step):
-        report = verify_package(_flip(package, position))
-        assert not report.passed, position
+        report = verify_package(_flip(package, position), log.log_verifier_key())
+        assert not report.passed and not report.intact, position
         assert "失败 FAIL" in report.render()
 
 
@@ -315,7 +318,10 @@ def test_export_command_and_standalone_verifier(
         " sys.exit(90 if bad else code)"
     )
     done = subprocess.run(  # noqa: S603
-        [sys.executable, "-c", script, str(out)], capture_output=True, text=True, check=False
+        [sys.executable, "-c", script, str(out), "--log-key", log.log_verifier_key().encode()],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "全部检查通过" in done.stdout

@@ -13,6 +13,7 @@ from django.test import Client
 from qingqian.accounts.services import api_token_create
 from qingqian.compliance.models import AuditEvent
 from qingqian.evidence.models import EvidenceItem, EvidenceVersion
+from qingqian.ledger.selectors import log_verifier_key
 from qingqian.ledger.verify_cli import verify_package
 
 pytestmark = pytest.mark.django_db
@@ -116,7 +117,7 @@ def test_package_button_serves_a_verifying_zip(web: Client, case: Any) -> None:
     assert b'id="evidence-package"' in page.content
     response = web.post(f"/cases/{case.pk}/evidence/package.zip")
     assert response.status_code == 200 and response["Content-Type"] == "application/zip"
-    report = verify_package(response.content)
+    report = verify_package(response.content, log_verifier_key())
     assert report.passed, report.render()
     assert AuditEvent.objects.filter(action="evidence.export").count() == 1
     assert web.get(f"/cases/{case.pk}/evidence/package.zip").status_code == 405
@@ -149,7 +150,7 @@ def test_api_upload_list_download_package(api: Client, case: Any) -> None:
     assert download.status_code == 200 and download.content == PDF
     assert AuditEvent.objects.filter(action="evidence.download").count() == 1
     package = api.get(f"/api/v1/cases/{case.pk}/evidence/package")
-    assert package.status_code == 200 and verify_package(package.content).passed
+    assert package.status_code == 200 and verify_package(package.content, log_verifier_key()).passed
     bad = api.post(
         f"/api/v1/cases/{case.pk}/evidence",
         {

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 
 from qingqian.ledger import selectors, services
+from qingqian.ledger.canonical import statement_commitment as commit
 from qingqian.ledger.checkpoint import open_checkpoint
 from qingqian.ledger.merkle import verify_consistency, verify_inclusion
 from qingqian.ledger.note import SIG_COSIGNATURE_V1, generate_signer, sign_text
@@ -39,7 +40,7 @@ def test_checkpoint_endpoint(client: Client, log: Any) -> None:
     assert opened.checkpoint.size == 530
 
 
-def test_full_tile_is_immutable_partial_is_short_lived(client: Client, log: Any) -> None:
+def test_full_and_partial_tiles_are_immutable(client: Client, log: Any) -> None:
     full = client.get("/tlog/tile/0/000")
     assert full.status_code == 200
     assert full["Content-Type"] == "application/octet-stream"
@@ -48,7 +49,7 @@ def test_full_tile_is_immutable_partial_is_short_lived(client: Client, log: Any)
     partial = client.get("/tlog/tile/0/002.p/18")
     assert partial.status_code == 200
     assert len(partial.content) == 18 * 32
-    assert "immutable" not in partial["Cache-Control"]
+    assert partial["Cache-Control"] == "public, max-age=31536000, immutable"  # never changes
     # An older, narrower partial tile is a prefix of the stored widest one.
     old = client.get("/tlog/tile/0/001.p/44")
     assert old.content == client.get("/tlog/tile/0/001").content[: 44 * 32]
@@ -67,12 +68,13 @@ def test_entry_bundles(client: Client, log: Any) -> None:
     assert full["Cache-Control"] == "public, max-age=31536000, immutable"
     entries = decode_entry_bundle(full.content)
     assert len(entries) == 256
-    assert entries[5] == b'{"n":5,"salt":"ab"}'
+    # The public log carries commitments, never the statements (docs/log-privacy.md).
+    assert entries[5] == commit(b'{"n":5,"salt":"ab"}')
     partial = client.get("/tlog/tile/entries/002.p/3")
     assert decode_entry_bundle(partial.content) == [
-        b'{"n":512,"salt":"ab"}',
-        b'{"n":513,"salt":"ab"}',
-        b'{"n":514,"salt":"ab"}',
+        commit(b'{"n":512,"salt":"ab"}'),
+        commit(b'{"n":513,"salt":"ab"}'),
+        commit(b'{"n":514,"salt":"ab"}'),
     ]
 
 
@@ -82,7 +84,8 @@ def test_api_checkpoint_and_entry(client: Client, log: Any) -> None:
     assert data["log_key"] == selectors.log_verifier_key().encode()
     assert data["cosigned_by"] == []
     entry = client.get("/api/v1/ledger/entries/7").json()
-    assert base64.b64decode(entry["statement"]) == b'{"n":7,"salt":"ab"}'
+    assert base64.b64decode(entry["entry"]) == commit(b'{"n":7,"salt":"ab"}')
+    assert set(entry) == {"index", "leaf_hash", "entry"}  # no kind, no statement
     missing = client.get("/api/v1/ledger/entries/530")
     assert missing.status_code == 404
     assert missing.json()["code"] == "entry_not_found"
@@ -176,3 +179,46 @@ def test_cosignature_from_configured_witness(client: Client, log: Any, settings:
     opened = open_checkpoint(note, selectors.log_verifier_key(), [witness.verifier()], quorum=1)
     assert opened.witnesses == ("notary.example/w1",)
     assert client.get("/api/v1/ledger/checkpoint").json()["cosigned_by"] == ["notary.example/w1"]
+
+
+def test_tiles_and_bundles_are_immutable_and_bundles_compressed(client: Client, log: Any) -> None:
+    import gzip
+
+    for path in ("/tlog/tile/0/002.p/18", "/tlog/tile/entries/002.p/18", "/tlog/tile/0/000"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert response["Cache-Control"] == "public, max-age=31536000, immutable"
+    plain = client.get("/tlog/tile/entries/000")
+    assert "Content-Encoding" not in plain and "Accept-Encoding" in plain["Vary"]
+    packed = client.get("/tlog/tile/entries/000", headers={"Accept-Encoding": "br, gzip"})
+    assert packed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.content) == plain.content
+    assert len(packed.content) < len(plain.content)
+    refused = client.get("/tlog/tile/entries/000", headers={"Accept-Encoding": "gzip;q=0"})
+    assert "Content-Encoding" not in refused
+    tile = client.get("/tlog/tile/0/000", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in tile  # hash tiles do not compress
+    assert client.get("/tlog/checkpoint")["Cache-Control"] == "no-cache"
+
+
+def test_the_origin_is_derived_from_the_public_url() -> None:
+    from qingqian.ledger.checkpoint import origin_for_url
+    from qingqian.ledger.errors import LedgerError
+
+    assert origin_for_url("https://qingqian.example.com/") == "qingqian.example.com/tlog"
+    assert origin_for_url("https://firm.example/qq") == "firm.example/qq/tlog"
+    assert origin_for_url("http://127.0.0.1:8000") == "127.0.0.1:8000/tlog"
+    with pytest.raises(LedgerError):
+        origin_for_url("https://")
+
+
+def test_settings_derive_the_origin(monkeypatch: Any) -> None:
+    import subprocess
+    import sys
+
+    code = "import qingqian.settings as s; print(s.QINGQIAN_LOG_ORIGIN)"
+    env = {"PATH": "/usr/bin:/bin", "QINGQIAN_PUBLIC_URL": "https://qq.example.org/"}
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert done.stdout.strip() == "qq.example.org/tlog"

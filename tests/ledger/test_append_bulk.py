@@ -10,6 +10,7 @@ from django.db import transaction
 
 from qingqian.ledger import services
 from qingqian.ledger.canonical import canonicalize
+from qingqian.ledger.canonical import statement_commitment as commit
 from qingqian.ledger.errors import LedgerError
 from qingqian.ledger.merkle import leaf_hash
 from qingqian.ledger.models import LogEntry
@@ -74,9 +75,12 @@ def test_bulk_append_stores_statements_hashes_and_kinds() -> None:
         assert services.ledger_append_many(items) == 2
         assert services.ledger_append_many([]) == 0
     rows = list(
-        LogEntry.objects.order_by("id").values_list("statement", "leaf_hash", "kind", "case_id")
+        LogEntry.objects.order_by("id").values_list(
+            "statement", "leaf_hash", "kind", "case_id", "opening"
+        )
     )
-    assert [bytes(r[0]) for r in rows] == [b'{"n":1,"salt":"01"}', b'{"n":2}']
+    assert [bytes(r[4]) for r in rows] == [b'{"n":1,"salt":"01"}', b'{"n":2}']
+    assert [bytes(r[0]) for r in rows] == [commit(bytes(r[4])) for r in rows]
     assert [bytes(r[1]) for r in rows] == [leaf_hash(bytes(r[0])) for r in rows]
     assert [r[2] for r in rows] == ["case.opened" + "x" * 37, "case.paid"]
     assert [r[3] for r in rows] == [5, None]

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qingqian.ledger import selectors, services
+from qingqian.ledger.canonical import statement_commitment as commit
 from qingqian.ledger.errors import LedgerError
 from qingqian.ledger.merkle import leaf_hash, root_from_entries
 from qingqian.ledger.models import Checkpoint, LogBundle, LogEntry, LogState, LogTile
@@ -132,9 +133,10 @@ class _NoTiles:
 def test_pending_entries_are_sequenced_first() -> None:
     services.ledger_append_many(_items(0, 5))
     services.ledger_append_sequenced(_items(5, 3))
-    rows = list(LogEntry.objects.order_by("index").values_list("index", "statement"))
+    rows = list(LogEntry.objects.order_by("index").values_list("index", "opening", "statement"))
     assert [r[0] for r in rows] == list(range(8))
     assert [bytes(r[1]) for r in rows] == [b'{"n":%d,"salt":"ab"}' % n for n in range(8)]
+    assert [bytes(r[2]) for r in rows] == [commit(bytes(r[1])) for r in rows]
     assert not LogEntry.objects.filter(index__isnull=True).exists()
     checkpoint = services.ledger_integrate()
     assert checkpoint is not None and checkpoint.size == 8

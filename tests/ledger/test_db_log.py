@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from qingqian.ledger import selectors, services
 from qingqian.ledger.canonical import parse_canonical
+from qingqian.ledger.canonical import statement_commitment as commit
 from qingqian.ledger.checkpoint import open_checkpoint
 from qingqian.ledger.merkle import leaf_hash, root_from_entries, verify_consistency
 from qingqian.ledger.models import Checkpoint, LogBundle, LogEntry, LogState, LogTile
@@ -36,8 +37,10 @@ def _all_statements() -> list[bytes]:
 def test_append_is_pending_until_integrated() -> None:
     entry = services.ledger_append(kind="test.event", case_id=7, statement={"a": 1, "b": "x"})
     assert entry.index is None
-    assert bytes(entry.statement) == b'{"a":1,"b":"x"}'
-    assert bytes(entry.leaf_hash) == leaf_hash(b'{"a":1,"b":"x"}')
+    statement = parse_canonical(entry.private_statement)
+    assert statement["a"] == 1 and statement["b"] == "x" and len(statement["salt"]) == 32
+    assert bytes(entry.statement) == commit(entry.private_statement)  # the public entry
+    assert bytes(entry.leaf_hash) == leaf_hash(commit(entry.private_statement))
     assert Checkpoint.objects.count() == 0
     checkpoint = services.ledger_integrate()
     assert checkpoint is not None
@@ -105,6 +108,7 @@ def test_tlog_proof_verifies_offline() -> None:
     entry = LogEntry.objects.get(index=17)
     proof = selectors.tlog_proof(17, checkpoint)
     result = verify_tlog_proof(proof.encode(), bytes(entry.statement), selectors.log_verifier_key())
+    assert bytes(entry.statement) == commit(entry.private_statement)
     assert result.index == 17
 
 
@@ -127,13 +131,13 @@ def test_case_events_are_logged_without_personal_data(case: Any, users: dict[str
     entries = selectors.entries_for_case(case.pk)
     kinds = [e.kind for e in entries]
     assert kinds == ["case.opened", "case.state_changed"]
-    statement = parse_canonical(bytes(entries[1].statement))
+    statement = parse_canonical(entries[1].private_statement)
     assert statement["case"] == case.reference
     assert statement["from_state"] == "intake"
     assert statement["to_state"] == "evidence_review"
     assert len(statement["salt"]) == 32
     assert statement["note_sha256"] == services.salted_hash(statement["salt"], "张三 13912345678")
-    raw = b"".join(bytes(e.statement) for e in entries).decode()
+    raw = b"".join(e.private_statement for e in entries).decode()
     for personal in ("张三", "13912345678", "姑苏文旅", case.debtor_name):
         assert personal not in raw
 

@@ -115,7 +115,7 @@ def test_checkpoints_are_timestamped_from_settings(
     from qingqian.ledger import timestamping
 
     monkeypatch.setattr(timestamping, "http_transport", tsa.transport)  # no network
-    adapter = timestamping.authority_from_settings()
+    adapter = services.authority_from_settings()
     assert adapter is not None
     with django_capture_on_commit_callbacks(execute=True):
         services.ledger_append(kind="t", case_id=None, statement={"a": 1})
@@ -142,3 +142,20 @@ def test_an_unreachable_authority_never_fails_the_log(
 
     assert Checkpoint.objects.count() == 1
     assert CheckpointTimestamp.objects.count() == 0
+
+
+def test_deploy_checks_name_the_timestamp_authority_and_witnesses(settings: Any) -> None:
+    from qingqian.ledger.checks import DEMO_AUTHORITY, ledger_deploy_check
+
+    settings.QINGQIAN_TIMESTAMP_AUTHORITY = DEMO_AUTHORITY
+    settings.QINGQIAN_WITNESS_KEYS = []
+    assert [p.id for p in ledger_deploy_check()] == ["qingqian.E101", "qingqian.W102"]
+    settings.QINGQIAN_TIMESTAMP_AUTHORITY = ""
+    settings.QINGQIAN_TSA_URL = ""
+    assert [p.id for p in ledger_deploy_check()] == ["qingqian.W101", "qingqian.W102"]
+    settings.QINGQIAN_TSA_URL = "https://tsa.example/tsr"
+    settings.QINGQIAN_TSA_ROOTS = ""
+    assert "qingqian.E102" in [p.id for p in ledger_deploy_check()]
+    settings.QINGQIAN_TSA_ROOTS = "/etc/qingqian/tsa-roots.pem"
+    settings.QINGQIAN_WITNESS_KEYS = ["notary.example/w1+00000000+BA"]
+    assert ledger_deploy_check() == []

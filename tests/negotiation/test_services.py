@@ -76,6 +76,16 @@ def test_both_sides_accept_and_terms_go_into_the_case_log(
     assert v.sha256 in agreed.note and v.canonical in agreed.note
     assert sum(i.amount for i in v.installments.all()) == Decimal("12000.00")
     assert AuditEvent.objects.filter(action="plan.accept_debtor", object_id=str(v.pk)).exists()
+    # The agreed terms are a signed document: their own log entry, by content hash.
+    import hashlib
+
+    from qingqian.evidence.models import SignedDocument
+    from qingqian.ledger.canonical import parse_canonical
+
+    [document] = SignedDocument.objects.filter(case=case, kind="plan_terms")
+    assert document.file.sha256 == hashlib.sha256(v.canonical.encode()).hexdigest()
+    assert document.log_entry is not None
+    assert parse_canonical(document.log_entry.private_statement)["sha256"] == document.file.sha256
 
 
 def test_wrong_code_does_not_accept(case: Any, users: Any, debtor: Any) -> None:

@@ -79,6 +79,15 @@ def test_draft_send_sign_records_the_hash(
     note = TimelineEvent.objects.get(case=accepted, kind="agreement_signed").note
     assert signed.signed_sha256 in note and signed.terms_sha256 in note
     assert AuditEvent.objects.filter(action="agreement.sign", object_id=str(signed.pk)).exists()
+    # The signed PDF is its own log entry, by content hash.
+    from qingqian.evidence.models import SignedDocument
+    from qingqian.ledger.canonical import parse_canonical
+
+    document = SignedDocument.objects.get(case=accepted, kind="fee_agreement")
+    assert document.file.sha256 == signed.signed_sha256
+    assert document.log_entry is not None
+    logged = parse_canonical(document.log_entry.private_statement)
+    assert logged["type"] == "document.signed" and logged["sha256"] == signed.signed_sha256
     # Signing starts the debtor's treatment: the first strategy step is scheduled.
     from qingqian.intake.models import StrategyStep
 

@@ -278,3 +278,24 @@ def test_ops_endpoints(ctx: dict[str, Any], settings: Any, url: str, who: str) -
     ok = outside.get(url, headers={"Authorization": "Bearer matrix-scrape-token"})
     assert ok.status_code == 200
     assert ctx["case"].reference not in ok.content.decode()
+
+# The transparency log is public by design (docs/ledger.md): anyone may read checkpoints,
+# proofs and timestamps anonymously; none of them needs or reveals a session.
+PUBLIC_LOG = [
+    "/api/v1/ledger/checkpoint",
+    "/api/v1/ledger/checkpoints/{size}/timestamps",
+    "/tlog/checkpoint",
+]
+
+
+@pytest.mark.parametrize("path", PUBLIC_LOG)
+def test_public_log_endpoints_are_anonymous(ctx: dict[str, Any], path: str) -> None:
+    from qingqian.ledger.services import ledger_integrate
+
+    checkpoint = ledger_integrate()
+    assert checkpoint is not None
+    resp = Client().get(path.format(size=checkpoint.size))
+    assert resp.status_code == 200, resp.content[:300]
+    # A checkpoint without a token: the DER route answers 404 with a code, not 401/403.
+    missing = Client().get(f"/api/v1/ledger/checkpoints/{checkpoint.size}/timestamp.tsr")
+    assert missing.status_code == 404 and missing.json()["code"] == "timestamp_missing"

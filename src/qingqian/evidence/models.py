@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 class EvidenceType(models.TextChoices):
     IOU = "iou", _("借条")
     LOAN_CONTRACT = "loan_contract", _("借款合同")
+    SALES_CONTRACT = "sales_contract", _("买卖合同")
+    SUPPLY_CONTRACT = "supply_contract", _("购销合同")
     TRANSFER_RECORD = "transfer_record", _("转账记录")
     CALL_RECORDING = "call_recording", _("通话录音")
     CHAT_RECORD = "chat_record", _("聊天记录")
@@ -93,3 +95,34 @@ class EvidenceVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.item_id} v{self.number}"
+
+
+class DocumentKind(models.TextChoices):
+    FEE_AGREEMENT = "fee_agreement", _("委托/风险代理协议")
+    PLAN_TERMS = "plan_terms", _("还款计划条款")
+    NOTICE = "notice", _("通知书")
+    MEDIATION_AGREEMENT = "mediation_agreement", _("调解协议")
+    COURT_DOCUMENT = "court_document", _("诉讼文书")
+
+
+class SignedDocument(models.Model):
+    """A document signed on the platform, logged as its own entry by content hash
+    (``evidence.services.document_register``) and shipped in evidence packages."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("文书类型"), max_length=24, choices=DocumentKind.choices)
+    title = models.CharField(_("名称"), max_length=200)
+    file = models.ForeignKey(StoredFile, on_delete=models.PROTECT, related_name="documents")
+    signed_at = models.DateTimeField(_("签署时间"))
+    log_entry = models.ForeignKey(
+        "ledger.LogEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("已签署文书")
+        verbose_name_plural = _("已签署文书")
+        ordering = ["case", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.title}"

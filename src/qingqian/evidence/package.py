@@ -6,22 +6,33 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 
 from qingqian.accounts.models import User
 from qingqian.cases.selectors import case_get_for_user
+from qingqian.common.exceptions import ApplicationError
 from qingqian.compliance.services import audit_record
 from qingqian.evidence.magic import KINDS
-from qingqian.evidence.models import EvidenceVersion
+from qingqian.evidence.models import EvidenceVersion, SignedDocument
 from qingqian.evidence.services import file_read, provenance_text
 from qingqian.ledger import selectors as log
 from qingqian.ledger.note import Note, sign_text
 from qingqian.ledger.services import (
+    checkpoint_timestamp_ensure,
     ledger_append,
     ledger_integrate,
     log_signer,
     statement_build,
 )
-from qingqian.ledger.verify_cli import FORMAT, MANIFEST, MANIFEST_SIG, build_zip, manifest_note_text
+from qingqian.ledger.verify_cli import (
+    FORMAT,
+    MANIFEST,
+    MANIFEST_SIG,
+    TIMESTAMP_NOTE,
+    TIMESTAMP_TOKEN,
+    build_zip,
+    manifest_note_text,
+)
 
 README = """清欠证据包 / Qingqian evidence package
 ========================================
@@ -30,48 +41,88 @@ README = """清欠证据包 / Qingqian evidence package
 检查点大小 / Checkpoint size: {size}
 
 【中文】
-本证据包包含案件日志中的全部事件语句、证据文件及其来源记录、每条语句的包含证明（C2SP
+本证据包包含案件日志中的全部事件语句、证据文件及其来源记录、已签署文书（documents/，
+每份文书在日志中有自己的条目）、每条语句的包含证明（C2SP
 tlog-proof）、带见证人联署的签名检查点、日志公钥（log-key.txt）和验证策略（policy.json）。
 manifest.json 列出每个文件的 SHA-256，manifest.sig 用日志密钥签署该清单。
 
 验证方法：安装 qingqian 后运行
-    qingqian-verify 本文件.zip --log-key "<从官方渠道获得的日志公钥>"
-验证器不需要数据库或网络，只依赖 Python 与 cryptography。全部检查通过时退出码为 0；
-任何一个字节被改动都会导致失败，并指出出问题的位置。请务必将 log-key.txt 与日志运营方
-公布的公钥核对，并按需要核对见证人公钥。
+    qingqian-verify 本文件.zip --log-key "<从官方渠道获得的日志公钥>" \
+        --witness "<您信任的见证人公钥>" --tsa-roots <时间戳机构根证书.pem>
+验证器不需要数据库或网络，只依赖 Python 与 cryptography。信任只来自验证者一方：
+证据包自带的 log-key.txt 与 policy.json 不作为依据。未指定日志公钥时，结论为“签名者
+未经验证”，退出码为 3；全部检查通过且公钥已指定时退出码为 0；任何一个字节被改动都会
+导致失败（退出码 1），并指出出问题的位置。timestamp/token.tsr 是对 timestamp/checkpoint.note
+的 RFC 3161 可信时间戳，也可用 openssl ts -verify 检查。只用 openssl 的验证步骤见
+docs/verify-by-hand.md。
 
 【English】
 This package holds every logged event statement of the case, the evidence files with their
-provenance records, an inclusion proof (C2SP tlog-proof) for each statement, the signed
+provenance records, the documents signed on the platform (documents/, each its own log
+entry), an inclusion proof (C2SP tlog-proof) for each statement, the signed
 checkpoint with witness cosignatures, the log's public key (log-key.txt) and the verification
 policy (policy.json). manifest.json lists the SHA-256 of every member; manifest.sig signs it
 with the log key.
 
 To verify, install qingqian and run
-    qingqian-verify THIS.zip --log-key "<the log key obtained from an official source>"
-The verifier needs no database and no network, only Python and cryptography. It exits 0 only
-when every check passes; changing any single byte makes it fail and say where. Always compare
-log-key.txt with the key the log operator publishes, and check the witness keys you rely on.
+    qingqian-verify THIS.zip --log-key "<the log key obtained from an official source>" \
+        --witness "<a witness key you trust>" --tsa-roots <authority-roots.pem>
+The verifier needs no database and no network, only Python and cryptography. Trust comes
+from the verifier only: log-key.txt and policy.json inside the package prove nothing by
+themselves. Without a pinned log key the verdict is "signer unverified" (exit 3); with it,
+exit 0 only when every check passes; changing any single byte makes it fail (exit 1) and say
+where. timestamp/token.tsr is an RFC 3161 timestamp over timestamp/checkpoint.note, which
+`openssl ts -verify` checks too. docs/verify-by-hand.md verifies with openssl alone.
 """
 
 
-def package_build(*, user: User, case_id: int) -> bytes:
-    """The package of every logged entry of the case (access checked like any case read)."""
+def _extension(content_type: str) -> str:
+    return next((k.extensions[0] for k in KINDS.values() if k.mime == content_type), "bin")
+
+
+class PackageError(ApplicationError):
+    status = 409
+    code = "checkpoint_not_cosigned"
+
+
+WAIT_STEP = 0.5
+
+
+def package_build(*, user: User, case_id: int, wait: float = 0.0) -> bytes:
+    """The package of every logged entry of the case (access checked like any case read),
+    on a checkpoint the configured witnesses cosigned with their quorum.
+
+    With witnesses configured, waits up to ``wait`` seconds for a cosigned checkpoint that
+    covers every entry of the case; then takes the newest cosigned one, and entries after it
+    are left out (counted in the manifest) until the next cosigned checkpoint. Each export
+    is itself logged, so a later export never needs a fresh, uncosigned checkpoint."""
     case = case_get_for_user(user, case_id)
     ledger_integrate()
     entries = log.entries_for_case(case.pk)
     needed = (entries[-1].index + 1) if entries and entries[-1].index is not None else 0
     witnesses = log.witness_keys()
-    checkpoint = (log.checkpoint_cosigned(needed) if witnesses else None) or (
-        log.checkpoint_latest()
-    )
-    assert checkpoint is not None  # ledger_integrate always leaves one
+    deadline = time.monotonic() + wait
+    checkpoint = log.checkpoint_for_export(needed)
+    while (checkpoint is None or checkpoint.size < needed) and time.monotonic() < deadline:
+        time.sleep(WAIT_STEP)
+        checkpoint = log.checkpoint_for_export(needed)
+    if checkpoint is None:
+        raise PackageError(
+            "尚无经见证人联署的检查点，请稍后再导出。",
+            "No checkpoint has been cosigned by the configured witnesses yet; export later.",
+            details={"quorum": log.witness_quorum()},
+        )
     note = log.checkpoint_note(checkpoint)
     cosigned = {s.name for s in log.cosignature_lines(checkpoint)}
     trusted = [w for w in witnesses if w.name in cosigned]
+    left_out = [e for e in entries if e.index is not None and e.index >= checkpoint.size]
+    entries = [e for e in entries if e.index is not None and e.index < checkpoint.size]
     versions = {
         v.log_entry_id: v
         for v in EvidenceVersion.objects.filter(item__case=case).select_related("file", "item")
+    }
+    documents = {
+        d.log_entry_id: d for d in SignedDocument.objects.filter(case=case).select_related("file")
     }
     members: dict[str, bytes] = {
         "README.txt": README.format(reference=case.reference, size=checkpoint.size).encode(),
@@ -87,29 +138,41 @@ def package_build(*, user: User, case_id: int) -> bytes:
             indent=2,
         ).encode(),
     }
+    token = checkpoint_timestamp_ensure(checkpoint)
+    if token is not None:
+        members[TIMESTAMP_NOTE] = checkpoint.note.encode("utf-8")
+        members[TIMESTAMP_TOKEN] = bytes(token.token)
     listing = []
     for entry in entries:
         assert entry.index is not None
         stem = f"entries/{entry.index:012d}"
+        # A committed entry: the log holds SHA-256(domain ‖ statement), the package the
+        # statement (the opening). Entries from before commitments hold it in clear.
+        name = f"{stem}.json" if entry.committed else f"{stem}.plain.json"
         item: dict[str, object] = {
             "index": entry.index,
-            "statement": f"{stem}.json",
+            "statement": name,
+            "entry": "commitment" if entry.committed else "plain",
             "proof": f"{stem}.tlog-proof",
         }
-        members[f"{stem}.json"] = bytes(entry.statement)
+        members[name] = entry.private_statement
         members[f"{stem}.tlog-proof"] = log.tlog_proof(entry.index, checkpoint).encode().encode()
         version = versions.get(entry.pk)
         if version is not None:
-            extension = next(
-                (k.extensions[0] for k in KINDS.values() if k.mime == version.file.content_type),
-                "bin",
-            )
-            name = f"files/{version.file.sha256}.{extension}"
+            name = f"files/{version.file.sha256}.{_extension(version.file.content_type)}"
             members[name] = file_read(version.file)
             item["file"] = name
             provenance = f"provenance/{entry.index:012d}.json"
             item["provenance"] = provenance
             members[provenance] = provenance_text(version.item).encode()
+        document = documents.get(entry.pk)
+        if document is not None:
+            name = f"documents/{document.file.sha256}.{_extension(document.file.content_type)}"
+            members[name] = file_read(document.file)
+            item["file"] = name
+            title = f"documents/{entry.index:012d}.title.txt"
+            item["title"] = title
+            members[title] = document.title.encode("utf-8")
         listing.append(item)
     manifest = json.dumps(
         {
@@ -117,6 +180,7 @@ def package_build(*, user: User, case_id: int) -> bytes:
             "case": case.reference,
             "checkpoint_size": checkpoint.size,
             "entries": listing,
+            "entries_after_checkpoint": len(left_out),
             "members": {
                 name: hashlib.sha256(data).hexdigest() for name, data in sorted(members.items())
             },

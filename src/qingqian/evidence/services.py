@@ -21,9 +21,11 @@ from qingqian.common.exceptions import ValidationFailed
 from qingqian.compliance.services import audit_record
 from qingqian.evidence.magic import KINDS, detect, kind_for_mime, kind_for_name
 from qingqian.evidence.models import (
+    DocumentKind,
     EvidenceItem,
     EvidenceType,
     EvidenceVersion,
+    SignedDocument,
     StoredFile,
     VersionKind,
 )
@@ -356,3 +358,62 @@ def evidence_version_download(
         after={"version": version.number, "sha256": version.file.sha256},
     )
     return version, raw
+
+
+# --------------------------------------------------------------------------- signed documents
+
+
+def document_register(
+    *,
+    case: Any,
+    kind: str,
+    data: bytes,
+    title: str,
+    signed_at: dt.datetime,
+    actor: User | None = None,
+) -> SignedDocument:
+    """Register a document signed on the platform (fee agreement, plan terms, notice,
+    mediation agreement, court document): stored once by SHA-256 and logged as its own
+    entry (``document.signed``: content hash, size and type, kind, time; the title only as a
+    salted hash), so an evidence package carries the document with its inclusion proof.
+
+    Callers have already checked who may sign; this runs in their transaction, so the
+    signature, the document and its log entry commit or roll back together."""
+    if kind not in DocumentKind.values:
+        raise EvidenceError("未知的文书类型。", "Unknown document kind.", details={"kind": kind})
+    detected = detect(data)
+    if detected is None:
+        raise EvidenceError(
+            "无法识别的文书格式。",
+            "The document's format is not recognised.",
+            code="file_type_unsupported",
+        )
+    stored = file_store(data, KINDS[detected].mime)
+    document = SignedDocument.objects.create(
+        case=case, kind=kind, title=title[:200], file=stored, signed_at=signed_at
+    )
+    statement = statement_build(
+        "document.signed",
+        {
+            "case": case.reference,
+            "case_id": case.pk,
+            "document_id": document.pk,
+            "document_kind": kind,
+            "sha256": stored.sha256,
+            "size": stored.size,
+            "content_type": stored.content_type,
+            "signed_at": utc_text(signed_at),
+            "recorded_at": utc_text(document.created_at),
+        },
+    )
+    statement["title_sha256"] = salted_hash(statement["salt"], document.title)
+    document.log_entry = ledger_append(kind="document.signed", case_id=case.pk, statement=statement)
+    document.save(update_fields=["log_entry"])
+    audit_record(
+        actor=actor,
+        organisation=case.organisation,
+        action="document.register",
+        obj=document,
+        after={"kind": kind, "sha256": stored.sha256},
+    )
+    return document

@@ -26,8 +26,8 @@ AGREEMENT = ChecklistItem(
     40,
     "书面约定",
     "Written agreement",
-    "借条、借款合同或经双方确认的对账单",
-    "an IOU, a loan contract or a reconciliation statement both sides confirmed",
+    "借条、借款合同、买卖/购销合同或经双方确认的对账单",
+    "an IOU, a loan, sales or supply contract, or a reconciliation statement both sides confirmed",
 )
 MONEY_FLOW = ChecklistItem(
     "money_flow",
@@ -47,7 +47,7 @@ IDENTITY = ChecklistItem(
 )
 CHECKLIST = (AGREEMENT, MONEY_FLOW, IDENTITY)
 
-_AGREEMENT_TYPES = {"iou", "loan_contract", "reconciliation"}
+_AGREEMENT_TYPES = {"iou", "loan_contract", "sales_contract", "supply_contract", "reconciliation"}
 _LOAN_MONEY_TYPES = {"transfer_record"}
 _TRADE_MONEY_TYPES = {"transfer_record", "invoice", "delivery_note"}
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
@@ -30,8 +30,7 @@ class CheckpointOut(Schema):
 class EntryOut(Schema):
     index: int
     leaf_hash: str
-    statement: str
-    kind: str
+    entry: str
 
 
 class InclusionOut(Schema):
@@ -58,6 +57,18 @@ class InclusionQuery(Schema):
 class ConsistencyQuery(Schema):
     old: int
     new: int
+
+
+class TimestampOut(Schema):
+    authority: str
+    gen_time: str
+    note: str
+    token: str
+
+
+class TimestampsOut(Schema):
+    size: int
+    timestamps: list[TimestampOut]
 
 
 class CosignatureIn(Schema):
@@ -118,8 +129,8 @@ def entry(request: HttpRequest, index: int) -> dict[str, Any]:
     return {
         "index": found.index,
         "leaf_hash": _b64(bytes(found.leaf_hash)),
-        "statement": _b64(bytes(found.statement)),
-        "kind": found.kind,
+        # The public entry only: a commitment to the private statement (docs/log-privacy.md).
+        "entry": _b64(bytes(found.statement)),
     }
 
 
@@ -135,6 +146,51 @@ def consistency(request: HttpRequest, query: Query[ConsistencyQuery]) -> dict[st
     proof = _kernel(selectors.consistency_proof, query.old, query.new)
     result: dict[str, Any] = proof.to_json()
     return result
+
+
+def _checkpoint_of(size: int) -> Any:
+    found = selectors.checkpoint_by_size(size) if size >= 0 else None
+    if found is None:
+        raise NotFound(
+            "没有这个大小的检查点。",
+            "There is no checkpoint of this size.",
+            code="checkpoint_unknown",
+        )
+    return found
+
+
+@router.get("/checkpoints/{size}/timestamps", response=TimestampsOut, auth=None)
+def timestamps(request: HttpRequest, size: int) -> dict[str, Any]:
+    """RFC 3161 tokens (DER ``TimeStampResp``, base64) over the log-signed checkpoint note
+    ``note`` (without cosignatures): ``openssl ts -verify -data note -in token``."""
+    found = _checkpoint_of(size)
+    return {
+        "size": found.size,
+        "timestamps": [
+            {
+                "authority": t.authority,
+                "gen_time": t.gen_time.isoformat(),
+                "note": found.note,
+                "token": _b64(bytes(t.token)),
+            }
+            for t in selectors.checkpoint_tokens(found)
+        ],
+    }
+
+
+@router.get("/checkpoints/{size}/timestamp.tsr", auth=None)
+def timestamp_token(request: HttpRequest, size: int) -> HttpResponse:
+    """The newest token as DER (``application/timestamp-reply``)."""
+    token = selectors.checkpoint_token(_checkpoint_of(size))
+    if token is None:
+        raise NotFound(
+            "该检查点没有可信时间戳。",
+            "This checkpoint has no trusted timestamp.",
+            code="timestamp_missing",
+        )
+    response = HttpResponse(bytes(token.token), content_type="application/timestamp-reply")
+    response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
 
 
 @router.post("/cosignatures", response={201: CosignatureOut}, auth=None)

@@ -6,3 +6,6 @@ class LedgerConfig(AppConfig):
     name = "qingqian.ledger"
     label = "ledger"
     verbose_name = _("案件日志（默克尔日志）")
+
+    def ready(self) -> None:
+        from qingqian.ledger import checks  # noqa: F401 (registers the deploy checks)

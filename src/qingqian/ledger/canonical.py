@@ -13,6 +13,7 @@ other control characters), everything else as literal UTF-8; output encoded in U
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from decimal import Decimal
@@ -204,3 +205,16 @@ class _StatementError(LedgerError, ValueError):
 
 def _error(code: str, zh: str, en: str, details: dict[str, Any]) -> LedgerError:
     return _StatementError(code, zh, en, details)
+
+
+# --------------------------------------------------------------------------- commitments
+
+COMMITMENT_DOMAIN = b"qingqian/statement-commitment/v1\x00"
+
+
+def statement_commitment(statement: bytes) -> bytes:
+    """The public log entry of a private statement: ``SHA-256(domain ‖ statement)``, 32
+    bytes. The statement carries a random 128-bit salt, so the entry reveals nothing about
+    it (no template can be tried without the salt); the statement is disclosed only inside
+    an evidence package, where anyone can recompute the entry and check its proof."""
+    return hashlib.sha256(COMMITMENT_DOMAIN + statement).digest()

@@ -66,6 +66,16 @@ class Checkpoint:
         )
 
 
+def origin_for_url(public_url: str, path: str = "tlog") -> str:
+    """The log origin for a deployment at ``public_url``: the schema-less URL prefix under
+    which the tiles are served (C2SP tlog-tiles), e.g. ``https://qq.example/`` gives
+    ``qq.example/tlog``."""
+    rest = public_url.strip().split("://", 1)[-1].strip("/")
+    if not rest or any(ch.isspace() or ch == "+" for ch in rest):
+        raise _bad("the public URL does not give a valid origin", {"url": public_url})
+    return f"{rest}/{path.strip('/')}"
+
+
 def parse_checkpoint(text: str) -> Checkpoint:
     """Parse a checkpoint body (the note text, signatures already split off)."""
     check_note_text(text)

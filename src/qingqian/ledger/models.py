@@ -14,8 +14,14 @@ from django.utils.translation import gettext_lazy as _
 
 
 class LogEntry(models.Model):
+    """``statement`` holds the *public entry*, the bytes the tree and the entry bundles
+    carry: for entries written since commitments (``opening`` set) the 32-byte
+    ``statement_commitment`` of the private statement in ``opening``; for older entries the
+    statement itself (``opening`` NULL). ``kind`` and ``case_id`` are private look-ups."""
+
     index = models.BigIntegerField(_("序号"), null=True, blank=True, unique=True)
-    statement = models.BinaryField(_("规范化语句（RFC 8785）"))
+    statement = models.BinaryField(_("公开条目"))
+    opening = models.BinaryField(_("规范化语句（RFC 8785，不公开）"), null=True, blank=True)
     leaf_hash = models.BinaryField(max_length=32)
     kind = models.CharField(_("事件类型"), max_length=48)
     case_id = models.BigIntegerField(null=True, blank=True, db_index=True)
@@ -33,6 +39,15 @@ class LogEntry(models.Model):
     def __str__(self) -> str:
         where = "pending" if self.index is None else f"#{self.index}"
         return f"{where} {self.kind}"
+
+    @property
+    def private_statement(self) -> bytes:
+        """The canonical statement (RFC 8785) this entry commits to."""
+        return bytes(self.opening if self.opening is not None else self.statement)
+
+    @property
+    def committed(self) -> bool:
+        return self.opening is not None
 
 
 class LogTile(models.Model):

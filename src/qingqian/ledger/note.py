@@ -19,6 +19,7 @@ import binascii
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
@@ -332,7 +333,10 @@ def _verify_one(text: str, signature: NoteSignature, key: VerifierKey) -> int | 
 # --------------------------------------------------------------------------- helpers
 
 
+@lru_cache(maxsize=64)
 def _private(seed: bytes) -> Ed25519PrivateKey:
+    """The key object of a seed, loaded once (signing a checkpoint per commit reloaded it
+    every time)."""
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 

@@ -9,7 +9,15 @@ from django.db.models import Q
 
 from qingqian.ledger.errors import LedgerError
 from qingqian.ledger.merkle import HASH_SIZE, hashes_for_ranges, inclusion_plan
-from qingqian.ledger.models import Checkpoint, Cosignature, LogBundle, LogEntry, LogState, LogTile
+from qingqian.ledger.models import (
+    Checkpoint,
+    CheckpointTimestamp,
+    Cosignature,
+    LogBundle,
+    LogEntry,
+    LogState,
+    LogTile,
+)
 from qingqian.ledger.note import Note, NoteSignature, VerifierKey, parse_note
 from qingqian.ledger.proofs import ConsistencyProof, InclusionProof, TlogProof
 from qingqian.ledger.tiles import (
@@ -110,6 +118,46 @@ def checkpoint_cosigned(min_size: int, quorum: int = 1) -> Checkpoint | None:
     return None
 
 
+def checkpoint_for_export(min_size: int) -> Checkpoint | None:
+    """The checkpoint an evidence package is built on: with witnesses configured, the newest
+    checkpoint the configured witnesses cosigned with their quorum (any size; entries after
+    it are left out of the package); otherwise the newest of at least ``min_size``.
+    Among equally good ones, a checkpoint that carries an RFC 3161 timestamp is preferred."""
+    keys = witness_keys()
+    quorum = witness_quorum()
+    names = {k.name for k in keys}
+    candidates = Checkpoint.objects.order_by("-size")
+    if not keys or quorum == 0:
+        candidates = candidates.filter(size__gte=min_size)
+    chosen: list[Checkpoint] = []
+    for checkpoint in candidates[:50]:
+        if keys and quorum:
+            cosigned = {s.name for s in cosignature_lines(checkpoint)} & names
+            if len(cosigned) < quorum:
+                continue
+        chosen.append(checkpoint)
+        if checkpoint.size < min_size or checkpoint_token(checkpoint) is not None:
+            break
+    if not chosen:
+        return None
+    covering = [c for c in chosen if c.size >= min_size] or chosen
+    stamped = [c for c in covering if checkpoint_token(c) is not None]
+    return (stamped or covering)[0]
+
+
+def checkpoint_token(checkpoint: Checkpoint) -> CheckpointTimestamp | None:
+    """The newest RFC 3161 timestamp stored for ``checkpoint``."""
+    return CheckpointTimestamp.objects.filter(checkpoint=checkpoint).order_by("-id").first()
+
+
+def checkpoint_tokens(checkpoint: Checkpoint) -> list[CheckpointTimestamp]:
+    return list(CheckpointTimestamp.objects.filter(checkpoint=checkpoint).order_by("id"))
+
+
+def checkpoint_by_size(size: int) -> Checkpoint | None:
+    return Checkpoint.objects.filter(size=size).first()
+
+
 def entry_get(index: int) -> LogEntry | None:
     return LogEntry.objects.filter(index=index).first()
 
@@ -191,6 +239,15 @@ def log_verifier_key() -> VerifierKey:
 
 def witness_keys() -> list[VerifierKey]:
     return [VerifierKey.parse(text) for text in getattr(settings, "QINGQIAN_WITNESS_KEYS", [])]
+
+
+def witness_quorum() -> int:
+    """Distinct configured witnesses an exported checkpoint needs (``QINGQIAN_WITNESS_QUORUM``;
+    default 1 when witnesses are configured, capped at their number)."""
+    keys = witness_keys()
+    configured = getattr(settings, "QINGQIAN_WITNESS_QUORUM", None)
+    quorum = (1 if keys else 0) if configured in (None, "") else int(str(configured))
+    return max(0, min(quorum, len(keys)))
 
 
 def cosignature_lines(checkpoint: Checkpoint) -> list[NoteSignature]:

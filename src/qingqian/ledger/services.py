@@ -12,10 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +27,7 @@ from django.db.models import Q
 from qingqian.common import clock
 from qingqian.common.bulk import bulk_insert
 from qingqian.common.exceptions import ApplicationError
-from qingqian.ledger.canonical import canonicalize
+from qingqian.ledger.canonical import COMMITMENT_DOMAIN, canonicalize, statement_commitment
 from qingqian.ledger.checkpoint import Checkpoint as CheckpointBody
 from qingqian.ledger.checkpoint import sign_checkpoint
 from qingqian.ledger.errors import LedgerError
@@ -49,6 +51,7 @@ from qingqian.ledger.tiles import (
     root_from_tiles,
 )
 
+logger = logging.getLogger(__name__)
 STATEMENT_VERSION = 1
 INTEGRATE_BATCH = 20_000
 
@@ -239,6 +242,10 @@ def canonical_statement(statement: Mapping[str, Any]) -> bytes:
 
 
 def _encode(statement: Mapping[str, Any] | bytes) -> bytes:
+    """The private statement's bytes; a mapping without a salt gets one, so its public
+    commitment hides it (bytes are taken as they are)."""
+    if not isinstance(statement, bytes) and "salt" not in statement:
+        statement = {**statement, "salt": new_salt()}
     data = statement if isinstance(statement, bytes) else canonical_statement(statement)
     if len(data) > 0xFFFF:
         raise LedgerError(
@@ -255,10 +262,15 @@ def ledger_append(
 ) -> LogEntry:
     """Add one pending entry in the caller's transaction; integration runs after commit."""
     data = _encode(statement)
+    public = statement_commitment(data)
     with transaction.atomic(savepoint=False):
         _hold_append_lock()
         entry = LogEntry.objects.create(
-            statement=data, leaf_hash=leaf_hash(data), kind=kind[:48], case_id=case_id
+            statement=public,
+            opening=data,
+            leaf_hash=leaf_hash(public),
+            kind=kind[:48],
+            case_id=case_id,
         )
     _schedule_integration()
     return entry
@@ -274,14 +286,24 @@ def ledger_append_many(entries: Iterable[NewEntry]) -> int:
     rows = []
     for item in entries:
         data = _encode(item.statement)
-        rows.append((data, sha256(LEAF_PREFIX + data).digest(), item.kind[:48], item.case_id, now))
+        public = sha256(COMMITMENT_DOMAIN + data).digest()
+        rows.append(
+            (
+                public,
+                data,
+                sha256(LEAF_PREFIX + public).digest(),
+                item.kind[:48],
+                item.case_id,
+                now,
+            )
+        )
     if not rows:
         return 0
     with transaction.atomic(savepoint=False):
         _hold_append_lock()
         bulk_insert(
             LogEntry,
-            ("statement", "leaf_hash", "kind", "case_id", "created_at"),
+            ("statement", "opening", "leaf_hash", "kind", "case_id", "created_at"),
             rows,
             batch_size=INTEGRATE_BATCH,
         )
@@ -493,13 +515,16 @@ def ledger_append_sequenced(entries: Iterable[NewEntry]) -> int:
     after commit, once per transaction, by the usual integration task. Returns the count."""
     now = clock.now()
     sha256 = hashlib.sha256
-    statements: list[bytes] = []
+    statements: list[bytes] = []  # the public entries (commitments)
+    openings: list[bytes] = []
     hashes: list[bytes] = []
     meta: list[tuple[str, int | None]] = []
     for item in entries:
         data = _encode(item.statement)
-        statements.append(data)
-        hashes.append(sha256(LEAF_PREFIX + data).digest())
+        public = sha256(COMMITMENT_DOMAIN + data).digest()
+        openings.append(data)
+        statements.append(public)
+        hashes.append(sha256(LEAF_PREFIX + public).digest())
         meta.append((item.kind[:48], item.case_id))
     if not statements:
         return 0
@@ -516,7 +541,7 @@ def ledger_append_sequenced(entries: Iterable[NewEntry]) -> int:
             first = state.size - begin
             _insert_sequenced(
                 [
-                    (first + n, statements[n], hashes[n], *meta[n], created)
+                    (first + n, statements[n], openings[n], hashes[n], *meta[n], created)
                     for n in range(begin, end)
                 ]
             )
@@ -526,10 +551,10 @@ def ledger_append_sequenced(entries: Iterable[NewEntry]) -> int:
 
 
 def _insert_sequenced(rows: list[tuple[Any, ...]]) -> None:
-    """Insert ``(index, statement, leaf hash, kind, case id, created_at)`` rows, created_at
+    """Insert ``(index, entry, opening, leaf hash, kind, case id, created_at)`` rows, created_at
     already in the driver's form: ``COPY`` on PostgreSQL (``bulk_insert``), one prepared
     statement over the tuples elsewhere (no per-row conversion)."""
-    columns = ("index", "statement", "leaf_hash", "kind", "case_id", "created_at")
+    columns = ("index", "statement", "opening", "leaf_hash", "kind", "case_id", "created_at")
     if connection.vendor == "postgresql":
         bulk_insert(LogEntry, columns, rows, batch_size=INTEGRATE_BATCH)
         return
@@ -537,7 +562,7 @@ def _insert_sequenced(rows: list[tuple[Any, ...]]) -> None:
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO {table} ({names}) VALUES (%s, %s, %s, %s, %s, %s)",  # noqa: S608
+            f"INSERT INTO {table} ({names}) VALUES (%s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
             rows,
         )
 
@@ -665,14 +690,32 @@ def cosignature_add(*, size: int, line: str) -> Cosignature:
 # --------------------------------------------------------------------------- timestamps
 
 
+def authority_from_settings() -> Any:
+    """``Rfc3161Authority`` from ``QINGQIAN_TSA_URL`` and ``QINGQIAN_TSA_ROOTS`` (PEM path),
+    or None when no URL is set."""
+    url = getattr(settings, "QINGQIAN_TSA_URL", "")
+    if not url:
+        return None
+    roots = getattr(settings, "QINGQIAN_TSA_ROOTS", "")
+    if not roots:
+        raise _tsa_bad("QINGQIAN_TSA_ROOTS (a PEM file of trusted roots) is not set")
+    from qingqian.ledger.timestamping import Rfc3161Authority
+
+    return Rfc3161Authority.from_pem(url, Path(roots).read_bytes())
+
+
+def _tsa_bad(reason: str) -> LedgerError:
+    from qingqian.ledger.timestamping import _bad
+
+    return _bad(reason)
+
+
 def timestamp_authority() -> Any:
     """The configured time-stamping authority adapter, or None:
     ``QINGQIAN_TIMESTAMP_AUTHORITY`` (an object or a dotted path to a zero-argument factory)
     if set, else an RFC 3161 authority from ``QINGQIAN_TSA_URL`` / ``QINGQIAN_TSA_ROOTS``."""
     configured = getattr(settings, "QINGQIAN_TIMESTAMP_AUTHORITY", None)
     if configured is None or configured == "":
-        from qingqian.ledger.timestamping import authority_from_settings
-
         return authority_from_settings()
     if isinstance(configured, str):
         from django.utils.module_loading import import_string
@@ -691,3 +734,19 @@ def checkpoint_timestamp(checkpoint: Checkpoint, authority: Any) -> CheckpointTi
         token=token.token,
         gen_time=token.gen_time,
     )
+
+
+def checkpoint_timestamp_ensure(checkpoint: Checkpoint) -> CheckpointTimestamp | None:
+    """The checkpoint's newest token; if it has none and an authority is configured, ask
+    for one now (an evidence package must carry one). A failing authority yields None."""
+    found = CheckpointTimestamp.objects.filter(checkpoint=checkpoint).order_by("-id").first()
+    if found is not None:
+        return found
+    try:
+        authority = timestamp_authority()
+        if authority is None:
+            return None
+        return checkpoint_timestamp(checkpoint, authority)
+    except (LedgerError, OSError, ValueError):
+        logger.warning("timestamp for checkpoint %s failed", checkpoint.size, exc_info=True)
+        return None

@@ -20,7 +20,6 @@ import datetime as dt
 import urllib.request
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Protocol
 
 from cryptography import x509
@@ -141,20 +140,6 @@ class Rfc3161Authority:
     def verify(self, token: bytes, message: bytes) -> dt.datetime:
         """Re-check a stored token over ``message``; returns its generation time."""
         return self._check(token, message, None)
-
-
-def authority_from_settings() -> Rfc3161Authority | None:
-    """``Rfc3161Authority`` from ``QINGQIAN_TSA_URL`` and ``QINGQIAN_TSA_ROOTS`` (PEM path),
-    or None when no URL is set."""
-    from django.conf import settings
-
-    url = getattr(settings, "QINGQIAN_TSA_URL", "")
-    if not url:
-        return None
-    roots = getattr(settings, "QINGQIAN_TSA_ROOTS", "")
-    if not roots:
-        raise _bad("QINGQIAN_TSA_ROOTS (a PEM file of trusted roots) is not set")
-    return Rfc3161Authority.from_pem(url, Path(roots).read_bytes())
 
 
 def _bad(reason: str) -> LedgerError:

@@ -1,18 +1,36 @@
 """``qingqian-verify PACKAGE.zip``: check a Qingqian evidence package offline.
 
 Standalone: the standard library, ``cryptography`` and the pure ledger kernel only (no
-Django, no database, no network). Prints a bilingual report item by item and exits 0 only if
-the container, every file, statement, inclusion proof, signature and cosignature checks.
+Django, no database; the network only for ``--log-key-url``). Prints a bilingual report item
+by item.
+
+Trust comes from the verifier, never from the package: the log key is pinned (``--log-key``,
+``--log-key-file``, or ``--log-key-url`` fetched once from the checkpoint API and then kept in
+the key file), and the witness keys and quorum are the verifier's own (``--witness``,
+``--quorum`` or ``--policy FILE``). The package's ``log-key.txt`` and ``policy.json`` are
+only compared and reported.
+
+Exit status: 0 every check passed under a pinned log key; 1 a check failed; 2 the package or
+a key/policy file cannot be read; 3 every check passed but no log key was pinned, so the
+signer is unverified (anyone can make such a package with a key of their own).
 
 Package layout (every member stored uncompressed, in a canonical zip)::
 
     README.txt            instructions, Chinese and English
     log-key.txt           the log's Ed25519 verifier key (compare it with the published one)
-    policy.json           witness keys and the quorum the exporter applied
+    policy.json           witness keys and the quorum the exporter applied (informative only)
     checkpoint.txt        the signed checkpoint with witness cosignatures
-    entries/<i>.json      log statements (RFC 8785), entries/<i>.tlog-proof their proofs
+    timestamp/checkpoint.note, timestamp/token.tsr
+                          the log-signed checkpoint and its RFC 3161 TimeStampResp (DER)
+    entries/<i>.json      log statements (RFC 8785); the log holds only their commitment
+                          SHA-256("qingqian/statement-commitment/v1" ‖ 0x00 ‖ statement)
+                          (entries/<i>.plain.json: an older entry logged in clear)
+    entries/<i>.tlog-proof
+                          the inclusion proof of that entry
     files/<sha256>.<ext>  evidence files, bit-exact
     provenance/<i>.json   provenance records whose salted hash is in statement <i>
+    documents/<sha256>.<ext>, documents/<i>.title.txt
+                          documents signed on the platform, each logged by its own entry <i>
     manifest.json         SHA-256 of every member above; manifest.sig signs it with the log key
 """
 
@@ -29,7 +47,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qingqian.ledger.canonical import parse_canonical
+from qingqian.ledger.canonical import parse_canonical, statement_commitment
 from qingqian.ledger.checkpoint import open_checkpoint
 from qingqian.ledger.errors import LedgerError
 from qingqian.ledger.note import VerifierKey, parse_note, verify_note
@@ -63,9 +81,31 @@ def salted_hash(salt: str, value: str) -> str:
     return hashlib.sha256(bytes.fromhex(salt) + b"\x00" + value.encode("utf-8")).hexdigest()
 
 
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_UNREADABLE = 2
+EXIT_SIGNER_UNVERIFIED = 3
+TIMESTAMP_NOTE = "timestamp/checkpoint.note"
+TIMESTAMP_TOKEN = "timestamp/token.tsr"  # noqa: S105 (a member name)
+
+
+@dataclass(frozen=True)
+class Trust:
+    """What the verifier trusts, from its own side: the pinned log key (None: not pinned),
+    the witness keys and quorum, and the PEM roots of time-stamping authorities."""
+
+    log_key: VerifierKey | None = None
+    witnesses: tuple[VerifierKey, ...] = ()
+    quorum: int = 0
+    tsa_roots: bytes | None = None
+    require_timestamp: bool = False
+
+
 @dataclass
 class Report:
     lines: list[tuple[bool, str, str, str]] = field(default_factory=list)
+    notes: list[tuple[str, str, str]] = field(default_factory=list)
+    signer_verified: bool = False
 
     def ok(self, where: str, zh: str, en: str) -> None:
         self.lines.append((True, where, zh, en))
@@ -73,20 +113,50 @@ class Report:
     def fail(self, where: str, zh: str, en: str) -> None:
         self.lines.append((False, where, zh, en))
 
+    def note(self, where: str, zh: str, en: str) -> None:
+        """Information that is neither a pass nor a failure (what was not checked)."""
+        self.notes.append((where, zh, en))
+
+    @property
+    def intact(self) -> bool:
+        """Every check passed (the content is self-consistent), whoever signed it."""
+        return bool(self.lines) and all(line[0] for line in self.lines)
+
     @property
     def passed(self) -> bool:
-        return bool(self.lines) and all(line[0] for line in self.lines)
+        """Intact and signed by the log key the verifier pinned."""
+        return self.intact and self.signer_verified
+
+    @property
+    def exit_code(self) -> int:
+        if not self.intact:
+            return EXIT_FAILED
+        return EXIT_OK if self.signer_verified else EXIT_SIGNER_UNVERIFIED
 
     def render(self) -> str:
         out = []
         for good, where, zh, en in self.lines:
             mark = "通过 OK  " if good else "失败 FAIL"
             out.append(f"[{mark}] {where}: {zh} / {en}")
-        verdict = (
-            "结论：证据包完整，全部检查通过。 / Verdict: the package is intact; every check passed."
-            if self.passed
-            else "结论：证据包未通过验证。 / Verdict: the package FAILED verification."
-        )
+        for where, zh, en in self.notes:
+            out.append(f"[提示 NOTE] {where}: {zh} / {en}")
+        if not self.intact:
+            verdict = "结论：证据包未通过验证。 / Verdict: the package FAILED verification."
+        elif not self.signer_verified:
+            verdict = (
+                "结论：签名者未经验证——未指定日志公钥，任何人都能用自己的密钥制作这样的证据包；"
+                "内容仅自洽，不能证明来自该日志。请用 --log-key、--log-key-file 或 --log-key-url "
+                "指定公布的日志公钥后重新验证。 / Verdict: SIGNER UNVERIFIED - no log key was "
+                "pinned, and anyone can make such a package with a key of their own; the content "
+                "is only self-consistent and does not prove it comes from the log. Pin the "
+                "published log key with --log-key, --log-key-file or --log-key-url and verify "
+                "again."
+            )
+        else:
+            verdict = (
+                "结论：证据包完整，全部检查通过。 / Verdict: the package is intact; every check "
+                "passed."
+            )
         return "\n".join([*out, verdict]) + "\n"
 
 
@@ -127,9 +197,7 @@ def read_members(raw: bytes, report: Report) -> dict[str, bytes] | None:
     return members
 
 
-def verify_members(
-    members: Mapping[str, bytes], report: Report, pinned_key: str | None = None
-) -> None:
+def verify_members(members: Mapping[str, bytes], report: Report, trust: Trust) -> None:
     def need(name: str) -> bytes | None:
         if name not in members:
             report.fail(name, "缺少该成员", "member missing")
@@ -144,14 +212,23 @@ def verify_members(
     except (LedgerError, UnicodeDecodeError):
         report.fail("log-key.txt", "日志公钥无法解析", "the log key does not parse")
         return
-    if pinned_key is not None and log_key != VerifierKey.parse(pinned_key):
-        report.fail("log-key.txt", "与您指定的日志公钥不同", "differs from the key you pinned")
+    if trust.log_key is None:
+        report.note(
+            "log-key.txt",
+            f"未指定日志公钥：签名者未经验证（证据包自带的公钥 {log_key.encode()} 不可作为依据）",
+            "no log key pinned: the signer is UNVERIFIED (the key inside the package proves "
+            "nothing by itself)",
+        )
+    elif log_key != trust.log_key:
+        report.fail(
+            "log-key.txt",
+            f"与您指定的日志公钥不同（证据包：{log_key.encode()}）",
+            "differs from the log key you pinned: the package was NOT signed by that log",
+        )
         return
-    report.ok(
-        "log-key.txt",
-        f"日志公钥 {log_key.encode()}（请与公布的公钥核对）",
-        "log key (compare it with the published one)" if pinned_key is None else "pinned key",
-    )
+    else:
+        report.signer_verified = True
+        report.ok("log-key.txt", "与您指定的日志公钥一致", "matches the log key you pinned")
     try:
         note = parse_note(signature)
         verify_note(note, [log_key])
@@ -178,31 +255,110 @@ def verify_members(
             report.fail(name, "内容与清单中的哈希不符", "content does not match the manifest")
     try:
         policy = json.loads(members["policy.json"])
-        witnesses = [VerifierKey.parse(text) for text in policy["witnesses"]]
-        quorum = int(policy["quorum"])
-        report.ok(
+        exporter = [VerifierKey.parse(text) for text in policy["witnesses"]]
+        report.note(
             "policy.json",
-            f"见证人 {len(witnesses)} 个，法定数 {quorum}",
-            f"{len(witnesses)} witness(es), quorum {quorum}",
+            f"导出方的见证策略（{len(exporter)} 个见证人，法定数 {int(policy['quorum'])}）"
+            "仅供参考，不作为信任依据",
+            f"the exporter's witness policy ({len(exporter)} witness(es), quorum "
+            f"{int(policy['quorum'])}) is informative only and not trusted",
         )
     except (KeyError, ValueError, TypeError, LedgerError):
         report.fail("policy.json", "策略文件无法解析", "the policy file does not parse")
         return
+    witnesses, quorum = trust.witnesses, trust.quorum
     checkpoint_note = members.get("checkpoint.txt", b"")
     try:
         opened = open_checkpoint(checkpoint_note, log_key, witnesses, quorum=quorum)
         names = ", ".join(opened.witnesses)
         report.ok(
             "checkpoint.txt",
-            f"检查点（大小 {opened.checkpoint.size}）签名有效，见证人：{names or '无'}",
-            f"checkpoint of size {opened.checkpoint.size} is signed; cosigned by: "
-            f"{', '.join(opened.witnesses) or 'none'}",
+            f"检查点（大小 {opened.checkpoint.size}）签名有效；您的见证策略：{len(witnesses)} 个"
+            f"见证人、法定数 {quorum}；已联署：{names or '无'}",
+            f"checkpoint of size {opened.checkpoint.size} is signed; your witness policy: "
+            f"{len(witnesses)} witness(es), quorum {quorum}; cosigned by: {names or 'none'}",
         )
     except LedgerError as exc:
         report.fail("checkpoint.txt", *_kernel_message(exc))
         return
+    if not witnesses:
+        report.note(
+            "checkpoint.txt",
+            "未指定见证人（--witness/--policy）：未检查联署，无法排除分叉视图",
+            "no witnesses given (--witness/--policy): cosignatures were not checked, so a "
+            "split view is not excluded",
+        )
+    _verify_timestamp(members, report, trust, log_key, opened.note.text)
     for item in entries:
         _verify_entry(item, members, report, log_key, witnesses, quorum, checkpoint_note)
+
+
+def _verify_timestamp(
+    members: Mapping[str, bytes],
+    report: Report,
+    trust: Trust,
+    log_key: VerifierKey,
+    checkpoint_text: str,
+) -> None:
+    """The RFC 3161 token over the log-signed checkpoint (the note without cosignatures)."""
+    note, token = members.get(TIMESTAMP_NOTE), members.get(TIMESTAMP_TOKEN)
+    if note is None or token is None:
+        if trust.require_timestamp:
+            report.fail(TIMESTAMP_TOKEN, "缺少可信时间戳", "no trusted timestamp in the package")
+        else:
+            report.note(TIMESTAMP_TOKEN, "证据包没有可信时间戳", "the package has no timestamp")
+        return
+    try:
+        opened = open_checkpoint(note, log_key)
+        if opened.note.text != checkpoint_text:
+            raise LedgerError(
+                "checkpoint_invalid",
+                "时间戳所盖的检查点与 checkpoint.txt 不同",
+                "the timestamped checkpoint differs from checkpoint.txt",
+            )
+    except LedgerError as exc:
+        report.fail(TIMESTAMP_NOTE, *_kernel_message(exc))
+        return
+    from rfc3161_client import decode_timestamp_response
+
+    from qingqian.ledger.timestamping import Rfc3161Authority
+
+    try:
+        response = decode_timestamp_response(token)
+        imprint = response.tst_info.message_imprint.message
+        gen_time = response.tst_info.gen_time
+    except ValueError:
+        report.fail(TIMESTAMP_TOKEN, "时间戳令牌无法解析", "the timestamp token does not parse")
+        return
+    if imprint != hashlib.sha256(note).digest():
+        report.fail(
+            TIMESTAMP_TOKEN,
+            "时间戳令牌所盖的不是该检查点",
+            "the timestamp token does not cover this checkpoint",
+        )
+        return
+    if trust.tsa_roots is None:
+        message = (
+            f"时间戳 {gen_time:%Y-%m-%d %H:%M:%S} UTC 覆盖该检查点，但未指定时间戳机构根证书"
+            "（--tsa-roots），签发者未验证",
+            f"the token of {gen_time:%Y-%m-%d %H:%M:%S} UTC covers this checkpoint, but no "
+            "authority roots were given (--tsa-roots): its issuer is unverified",
+        )
+        if trust.require_timestamp:
+            report.fail(TIMESTAMP_TOKEN, *message)
+        else:
+            report.note(TIMESTAMP_TOKEN, *message)
+        return
+    try:
+        at = Rfc3161Authority.from_pem("verifier", trust.tsa_roots).verify(token, note)
+    except LedgerError as exc:
+        report.fail(TIMESTAMP_TOKEN, *_kernel_message(exc))
+        return
+    report.ok(
+        TIMESTAMP_TOKEN,
+        f"可信时间戳有效：检查点不晚于 {at:%Y-%m-%d %H:%M:%S} UTC 已存在",
+        f"valid trusted timestamp: the checkpoint existed by {at:%Y-%m-%d %H:%M:%S} UTC",
+    )
 
 
 def _verify_entry(
@@ -225,7 +381,11 @@ def _verify_entry(
         proof = parse_tlog_proof(proof_bytes)
         if proof.index != item.get("index") or proof.checkpoint.encode() != checkpoint_note:
             raise LedgerError("proof_mismatch", "证明与检查点不符", "proof/checkpoint mismatch")
-        verify_tlog_proof(proof, statement_bytes, log_key, witnesses, quorum=quorum)
+        plain = item.get("entry") == "plain"
+        if plain != where.endswith(".plain.json"):
+            raise LedgerError("proof_mismatch", "条目形式不符", "entry form mismatch")
+        logged = statement_bytes if plain else statement_commitment(statement_bytes)
+        verify_tlog_proof(proof, logged, log_key, witnesses, quorum=quorum)
         report.ok(
             where,
             f"第 {proof.index} 条（{statement.get('type')}）在日志中",
@@ -245,6 +405,15 @@ def _verify_entry(
             report.fail(file_name, "文件与日志中的哈希不符", "file does not match the logged hash")
         else:
             report.ok(file_name, "文件与日志中的 SHA-256 一致", "file matches the logged SHA-256")
+    title_name = item.get("title")
+    if title_name:
+        title = members.get(title_name, b"").decode("utf-8", "replace")
+        if salted_hash(str(statement.get("salt", "")), title) != statement.get("title_sha256"):
+            report.fail(
+                title_name, "文书名称与日志不符", "the document title does not match the log"
+            )
+        else:
+            report.ok(title_name, "文书名称与日志一致", "the document title matches the log")
     provenance_name = item.get("provenance")
     if provenance_name:
         text = members.get(provenance_name, b"").decode("utf-8", "replace")
@@ -254,33 +423,162 @@ def _verify_entry(
             report.ok(provenance_name, "来源记录与日志一致", "provenance matches the log")
 
 
-def verify_package(raw: bytes, pinned_key: str | None = None) -> Report:
+def verify_package(
+    raw: bytes,
+    pinned_key: str | VerifierKey | None = None,
+    *,
+    witnesses: Sequence[str | VerifierKey] = (),
+    quorum: int | None = None,
+    tsa_roots: bytes | None = None,
+    require_timestamp: bool = False,
+) -> Report:
+    """Verify ``raw`` under the verifier's own trust: the pinned log key (None: the signer
+    stays unverified), the witness keys and quorum (default: every witness given), and the
+    PEM roots of trusted time-stamping authorities."""
+    keys = tuple(w if isinstance(w, VerifierKey) else VerifierKey.parse(w) for w in witnesses)
+    log_key = VerifierKey.parse(pinned_key) if isinstance(pinned_key, str) else pinned_key
+    trust = Trust(
+        log_key,
+        keys,
+        len(keys) if quorum is None else quorum,
+        tsa_roots,
+        require_timestamp,
+    )
+    return verify_with(raw, trust)
+
+
+def verify_with(raw: bytes, trust: Trust) -> Report:
     report = Report()
     members = read_members(raw, report)
     if members is not None:
         try:
-            verify_members(members, report, pinned_key)
+            verify_members(members, report, trust)
         except Exception as exc:  # a damaged package must fail, never crash the verifier
             report.fail("package", "证据包内容异常", f"unexpected content ({type(exc).__name__})")
     return report
 
 
+class UsageError(Exception):
+    """A key, policy or roots file the verifier was given cannot be used."""
+
+
+def _fetch_key(url: str) -> str:
+    """The ``log_key`` of the checkpoint API's answer at ``url`` (http(s) or file)."""
+    import urllib.request
+
+    if not url.startswith(("https://", "http://", "file:")):
+        raise UsageError(f"--log-key-url must be http(s) or file: {url}")
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 (scheme checked)
+            body = answer.read(1 << 20)
+        return str(json.loads(body)["log_key"]).strip()
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"cannot fetch the log key from {url}: {exc}") from exc
+
+
+def _pinned_key(args: argparse.Namespace) -> VerifierKey | None:
+    """The log key from the flag, the key file, or the checkpoint API (then kept in the key
+    file: pinned on first use, compared on every later use)."""
+    texts: list[str] = []
+    if args.log_key:
+        texts.append(args.log_key.strip())
+    key_file = Path(args.log_key_file) if args.log_key_file else None
+    if key_file is not None and key_file.exists():
+        texts.append(key_file.read_text(encoding="utf-8").strip())
+    if args.log_key_url:
+        fetched = _fetch_key(args.log_key_url)
+        if key_file is not None and not key_file.exists():
+            key_file.write_text(fetched + "\n", encoding="utf-8")
+        texts.append(fetched)
+    elif key_file is not None and not key_file.exists():
+        raise UsageError(f"the key file does not exist: {key_file}")
+    if args.policy_log_key:
+        texts.append(args.policy_log_key)
+    if not texts:
+        return None
+    try:
+        keys = {VerifierKey.parse(text) for text in texts}
+    except LedgerError as exc:
+        raise UsageError(f"the log key does not parse: {exc.message_en}") from exc
+    if len(keys) != 1:
+        raise UsageError(
+            "the log keys given disagree (flag, key file, policy, fetched): "
+            + ", ".join(sorted(k.encode() for k in keys))
+        )
+    return keys.pop()
+
+
+def _trust(args: argparse.Namespace) -> Trust:
+    witnesses = list(args.witness or [])
+    quorum = args.quorum
+    args.policy_log_key = None
+    if args.policy:
+        try:
+            policy = json.loads(Path(args.policy).read_text(encoding="utf-8"))
+            witnesses += list(policy.get("witnesses", []))
+            if quorum is None and "quorum" in policy:
+                quorum = int(policy["quorum"])
+            args.policy_log_key = policy.get("log_key")
+        except (OSError, ValueError, TypeError, AttributeError) as exc:
+            raise UsageError(f"cannot read the policy file: {exc}") from exc
+    try:
+        keys = tuple(VerifierKey.parse(text.strip()) for text in witnesses)
+    except LedgerError as exc:
+        raise UsageError(f"a witness key does not parse: {exc.message_en}") from exc
+    quorum = len(keys) if quorum is None else quorum
+    if not 0 <= quorum <= len(keys):
+        raise UsageError(f"the quorum must be between 0 and {len(keys)} witnesses given")
+    roots = None
+    if args.tsa_roots:
+        try:
+            roots = Path(args.tsa_roots).read_bytes()
+        except OSError as exc:
+            raise UsageError(f"cannot read the authority roots: {exc}") from exc
+    return Trust(_pinned_key(args), keys, quorum, roots, args.require_timestamp)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="qingqian-verify",
-        description="离线验证清欠证据包 / Verify a Qingqian evidence package offline.",
+        description="离线验证清欠证据包 / Verify a Qingqian evidence package offline. "
+        "Exit 0: verified under the pinned log key; 1: a check failed; 2: unreadable input; "
+        "3: intact but the signer is unverified (no log key pinned).",
     )
     parser.add_argument("package", help="PACKAGE.zip")
-    parser.add_argument("--log-key", help="pin the log's verifier key (recommended)")
+    parser.add_argument("--log-key", help="the log's published verifier key (pins the signer)")
+    parser.add_argument("--log-key-file", help="a file holding the pinned log key")
+    parser.add_argument(
+        "--log-key-url",
+        help="the log's checkpoint API (…/api/v1/ledger/checkpoint): fetch its log_key; with "
+        "--log-key-file, it is kept there on first use and compared ever after",
+    )
+    parser.add_argument(
+        "--witness", action="append", help="a witness verifier key you trust (repeatable)"
+    )
+    parser.add_argument("--quorum", type=int, help="witnesses required (default: all given)")
+    parser.add_argument(
+        "--policy", help='a JSON policy file: {"log_key": …, "witnesses": […], "quorum": n}'
+    )
+    parser.add_argument("--tsa-roots", help="PEM file of trusted time-stamping authority roots")
+    parser.add_argument(
+        "--require-timestamp",
+        action="store_true",
+        help="fail unless the package carries a timestamp verified under --tsa-roots",
+    )
     args = parser.parse_args(argv)
+    try:
+        trust = _trust(args)
+    except UsageError as exc:
+        sys.stderr.write(f"无法使用给定的密钥或策略 / Cannot use the keys or policy given: {exc}\n")
+        return EXIT_UNREADABLE
     try:
         raw = Path(args.package).read_bytes()
     except OSError as exc:
         sys.stderr.write(f"无法读取文件 / Cannot read the file: {exc}\n")
-        return 2
-    report = verify_package(raw, args.log_key)
+        return EXIT_UNREADABLE
+    report = verify_with(raw, trust)
     sys.stdout.write(report.render())
-    return 0 if report.passed else 1
+    return report.exit_code
 
 
 if __name__ == "__main__":  # pragma: no cover

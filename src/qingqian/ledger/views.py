@@ -1,8 +1,12 @@
 """Read-only C2SP tlog-tiles endpoints under ``/tlog/``: checkpoint, hash tiles, entry
-bundles. Full tiles never change and are cached as immutable; partial tiles and the
-checkpoint change as the log grows."""
+bundles. Every tile and bundle, full or partial, is immutable at its path (a partial tile of
+width W never changes: a wider one has another path) and is cached as such; only the
+checkpoint changes. Entry bundles are gzip-compressed at the HTTP layer when the client
+accepts it (tlog-tiles: SHOULD)."""
 
 from __future__ import annotations
+
+import gzip
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_safe
@@ -12,7 +16,6 @@ from qingqian.ledger.errors import LedgerError
 from qingqian.ledger.tiles import BundleId, parse_tile_path
 
 IMMUTABLE = "public, max-age=31536000, immutable"
-SHORT = "public, max-age=5, must-revalidate"
 
 
 def _text(status: int, body: str) -> HttpResponse:
@@ -47,5 +50,22 @@ def tile(request: HttpRequest, path: str) -> HttpResponse:
     if data is None:
         return _text(404, "no such tile / 瓦片不存在\n")
     response = HttpResponse(data, content_type="application/octet-stream")
-    response["Cache-Control"] = IMMUTABLE if wanted.is_full else SHORT
+    response["Cache-Control"] = IMMUTABLE
+    if isinstance(wanted, BundleId):
+        response["Vary"] = "Accept-Encoding"
+        if _accepts_gzip(request.headers.get("Accept-Encoding", "")):
+            response.content = gzip.compress(data, mtime=0)
+            response["Content-Encoding"] = "gzip"
     return response
+
+
+def _accepts_gzip(header: str) -> bool:
+    for part in header.split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip().lower() in ("gzip", "*"):
+            q = params.strip().removeprefix("q=").strip() if "q=" in params else "1"
+            try:
+                return float(q) > 0
+            except ValueError:
+                return False
+    return False

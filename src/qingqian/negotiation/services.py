@@ -21,6 +21,7 @@ from qingqian.cases.services import require, timeline_add
 from qingqian.common import clock
 from qingqian.common.exceptions import Conflict, ValidationFailed
 from qingqian.compliance.services import audit_record
+from qingqian.evidence.services import document_register
 from qingqian.negotiation import breach as kbreach
 from qingqian.negotiation import plans as kplans
 from qingqian.negotiation import terms as kterms
@@ -329,6 +330,14 @@ def _agree_if_both(version: PlanVersion, actor: User | None) -> None:
     version.state = VersionState.ACTIVE
     version.agreed_at = clock.now()
     version.save(update_fields=["state", "agreed_at"])
+    document_register(
+        case=version.plan.case,
+        kind="plan_terms",
+        data=version.canonical.encode("utf-8"),
+        title=f"还款计划第 {version.version} 版",
+        signed_at=version.agreed_at,
+        actor=actor,
+    )
     timeline_add(
         case=version.plan.case,
         actor=actor,

@@ -39,6 +39,7 @@ from qingqian.common.exceptions import (
     ValidationFailed,
 )
 from qingqian.compliance.services import audit_record
+from qingqian.evidence.services import document_register
 from qingqian.intake.fee_rules import (
     RULE_NO_DEBTOR_FEE,
     OrgType,
@@ -340,6 +341,14 @@ def agreement_sign(*, agreement: Agreement, actor: User, typed_name: str, code: 
                 "signed_pdf",
                 "signed_sha256",
             ]
+        )
+        document_register(
+            case=locked.case,
+            kind="fee_agreement",
+            data=pdf,
+            title=f"{locked.terms['title_zh']} 第 {locked.version} 版",
+            signed_at=locked.signed_at,
+            actor=actor,
         )
         timeline_add(
             case=locked.case,

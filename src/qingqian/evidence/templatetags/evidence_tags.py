@@ -23,6 +23,7 @@ def evidence_case_panel(context: template.Context, case: Any) -> dict[str, Any]:
     try:
         items = list(selectors.evidence_for_case(user, case.pk))
         strength = selectors.evidence_strength_for_case(user, case.pk)
+        standard = selectors.evidence_standard_for_case(user, case.pk)
     except ApplicationError:
         return {"case": case, "hidden": True}
     return {
@@ -32,6 +33,7 @@ def evidence_case_panel(context: template.Context, case: Any) -> dict[str, Any]:
             for item in items
         ],
         "strength": strength,
+        "standard": standard,
         "types": EvidenceType.choices,
         "version_kinds": [(k, label) for k, label in VersionKind.choices if k != "original"],
         "csrf_token": context.get("csrf_token"),

@@ -10,7 +10,9 @@ so running it twice, or after a missed day, does no harm:
 4. the debt radar: every organisation's open cases re-scored as at today;
 5. on the 1st of the month, every organisation's remittance batches for the month before;
 6. the day's contact plan per organisation, as totals (a forecast: nothing is recorded; see
-   ``qingqian contact plan`` for the slots).
+   ``qingqian contact plan`` for the slots);
+7. ``qingqian ledger verify``: the log and the rows it covers are re-checked; a failure is
+   reported (first bad index) and makes the command exit 1 after the day's work is done.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from qingqian.accounts.models import Organisation
 from qingqian.common import clock
 from qingqian.contact.dayplan import day_plan
 from qingqian.intake.services import strategy_step_execute, strategy_steps_due
+from qingqian.ledger.integrity import ledger_verify
 from qingqian.negotiation.services import negotiation_daily
 from qingqian.payments.remittance import remittance_run
 from qingqian.reports.services import feasibility_reports_sweep
@@ -76,8 +79,21 @@ class Command(BaseCommand):
             }
         if today >= clock.today():
             out["contact_plan"] = {o.short_code: _plan_totals(o, today) for o in organisations}
+        integrity = ledger_verify()
+        out["ledger_verify"] = {
+            "ok": integrity.ok,
+            "size": integrity.size,
+            "first_bad_index": integrity.first_bad_index,
+            "problem_count": len(integrity.problems),
+        }
         if opts["json"]:
             self.stdout.write(json.dumps(out, ensure_ascii=False, default=str))
         else:
             for key, value in out.items():
                 self.stdout.write(f"{key}: {value}")
+        if not integrity.ok:
+            raise CommandError(
+                f"日志校验失败：第一个有问题的序号 {integrity.first_bad_index} / The log failed "
+                f"verification: first bad index {integrity.first_bad_index}",
+                returncode=1,
+            )

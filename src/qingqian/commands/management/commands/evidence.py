@@ -25,6 +25,12 @@ class Command(BaseCommand):
         export.add_argument("case_id", type=int)
         export.add_argument("--out", required=True)
         export.add_argument("--user", required=True, help="act as this user (access check)")
+        export.add_argument(
+            "--wait",
+            type=float,
+            default=0.0,
+            help="seconds to wait for a witness-cosigned checkpoint covering the whole case",
+        )
         export.add_argument("--json", action="store_true")
         strength = sub.add_parser("strength", help="The evidence checklist score of a case.")
         strength.add_argument("case_id", type=int)
@@ -40,7 +46,7 @@ class Command(BaseCommand):
             )
         try:
             if opts["action"] == "export":
-                data = package_build(user=user, case_id=opts["case_id"])
+                data = package_build(user=user, case_id=opts["case_id"], wait=opts["wait"])
                 Path(opts["out"]).write_bytes(data)
                 result: dict[str, Any] = {"out": opts["out"], "bytes": len(data)}
                 text = f"证据包已写入 / Package written: {opts['out']} ({len(data)} bytes)"

@@ -3,7 +3,10 @@
 ``keygen`` prints a new signer key (log key by default, ``--witness`` for a witness
 cosignature key); ``integrate`` sequences pending entries and publishes a checkpoint;
 ``checkpoint``, ``proof`` and ``consistency`` print what the API serves (``--json``: one
-JSON object); ``cosign`` stores a witness cosignature line.
+JSON object); ``cosign`` stores a witness cosignature line; ``verify`` re-checks the stored
+log and the rows it covers (exit 1 naming the first bad index); ``tsa-roots`` prints the PEM
+roots of the configured time-stamping authority (for ``qingqian-verify --tsa-roots`` and
+``openssl ts -verify -CAfile``; the demo's in-process authority says it is not trusted).
 """
 
 from __future__ import annotations
@@ -47,6 +50,14 @@ class Command(BaseCommand):
         cosign.add_argument("size", type=int)
         cosign.add_argument("line")
         cosign.add_argument("--json", action="store_true")
+        verify = sub.add_parser(
+            "verify",
+            help="Re-hash entries, bundles and tiles against the signed checkpoints, and the "
+            "rows the log covers; exit 1 naming the first bad index.",
+        )
+        verify.add_argument("--json", action="store_true")
+        roots = sub.add_parser("tsa-roots", help="PEM roots of the time-stamping authority.")
+        roots.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
@@ -111,6 +122,45 @@ class Command(BaseCommand):
     def _cosign(self, opts: dict[str, Any]) -> dict[str, Any]:
         stored = cosignature_add(size=opts["size"], line=opts["line"])
         return {"size": opts["size"], "witness": stored.witness, "timestamp": stored.timestamp}
+
+    def _verify(self, opts: dict[str, Any]) -> dict[str, Any]:
+        from qingqian.ledger.integrity import ledger_verify
+
+        report = ledger_verify()
+        result = report.as_dict()
+        if not report.ok:
+            first = report.first_bad_index
+            lines = [
+                f"{p.where} [{p.index}]: {p.message_zh} / {p.message_en}" for p in report.problems
+            ]
+            self.stdout.write(
+                json.dumps(result, ensure_ascii=False) if opts["json"] else "\n".join(lines)
+            )
+            raise CommandError(
+                f"日志校验失败：第一个有问题的序号 {first} / The log failed verification: "
+                f"first bad index {first}",
+                returncode=1,
+            )
+        text = (
+            f"日志完好 / the log verifies: {report.size} entries, {report.checkpoints} "
+            f"checkpoints, {report.rows} rows"
+        )
+        return result | {"text": text}
+
+    def _tsa_roots(self, opts: dict[str, Any]) -> dict[str, Any]:
+        from cryptography.hazmat.primitives.serialization import Encoding
+
+        from qingqian.ledger.services import timestamp_authority
+
+        authority = timestamp_authority()
+        if authority is None:
+            raise LedgerServiceError(
+                "未配置可信时间戳机构。",
+                "No time-stamping authority is configured.",
+                code="timestamp_unconfigured",
+            )
+        pem = "".join(c.public_bytes(Encoding.PEM).decode() for c in authority.roots)
+        return {"authority": authority.name, "pem": pem, "text": pem.rstrip("\n")}
 
 
 def _fail(exc: ApplicationError) -> CommandError:

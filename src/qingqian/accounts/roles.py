@@ -42,6 +42,7 @@ class Perm(StrEnum):
     PARTY_REVEAL = "party.reveal"  # see ID and phone numbers in clear (audited)
     AUDIT_VIEW = "audit.view"
     REPORT_VIEW = "report.view"
+    LITIGATION_WORK = "litigation.work"  # proceedings, deadlines, asset clues, court documents
 
 
 _ALL_STAFF_READ = {Perm.CASE_VIEW, Perm.REPORT_VIEW}
@@ -59,6 +60,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.CASE_TRANSITION,
             Perm.CASE_ASSIGN,
             Perm.PARTY_REVEAL,
+            Perm.LITIGATION_WORK,
         }
     ),
     Role.MEDIATOR: frozenset(_ALL_STAFF_READ | {Perm.CASE_VIEW_ALL, Perm.CASE_TRANSITION}),

@@ -24,5 +24,6 @@ urlpatterns = [
     path("", include("qingqian.contact.urls")),
     path("", include("qingqian.scoring.urls")),
     path("", include("qingqian.evidence.urls")),
+    path("", include("qingqian.litigation.urls")),
     path("", include("qingqian.web.urls")),
 ]

@@ -19,6 +19,7 @@ from qingqian.legaldata.selectors import calc_context
 from qingqian.litigation.models import (
     AssetClue,
     CourtDeadline,
+    Hearing,
     InterruptionKind,
     LimitationEvent,
     LitigationDocument,
@@ -133,3 +134,12 @@ def case_limitation(case: Case, *, today: dt.date | None = None) -> dict[str, An
         "sources": sources,
         "result": result,
     }
+
+
+def hearings_visible_to(user: User | None, *, since: dt.date) -> list[Hearing]:
+    start = dt.datetime.combine(since, dt.time(), tzinfo=timezone.get_default_timezone())
+    return list(
+        Hearing.objects.filter(proceeding__case__in=cases_visible_to(user), at__gte=start)
+        .select_related("proceeding", "proceeding__case")
+        .order_by("at", "pk")
+    )

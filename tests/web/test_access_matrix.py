@@ -72,6 +72,17 @@ def _clue(ctx: Any) -> Any:
     )  # fmt: skip
 
 
+def _document(ctx: Any) -> Any:
+    from qingqian.litigation.models import LitigationDocument
+
+    found = LitigationDocument.objects.filter(case=ctx["case"]).first()
+    if found is not None:
+        return found
+    return LitigationDocument.objects.create(
+        case=ctx["case"], kind="demand_letter", text="# 律师函\n正文", created_by=None
+    )
+
+
 def _lit(ctx: Any, tail: str) -> str:
     return f"/cases/{ctx['case'].pk}/litigation/{tail}"
 
@@ -158,6 +169,61 @@ LITIGATION = [
         403,
         lambda c: {"kind": "demand", "day": "2026-01-05"},
         ok_status=302,
+    ),
+    Endpoint(
+        "lit_document_new",
+        "post",
+        lambda c: _lit(c, "documents/"),
+        "collector",
+        "lawyer",
+        403,
+        lambda c: {"kind": "demand_letter"},
+        ok_status=302,
+    ),
+    Endpoint(
+        "lit_document_edit",
+        "post",
+        lambda c: _lit(c, f"documents/{_document(c).pk}/"),
+        "collector",
+        "lawyer",
+        403,
+        lambda c: {"text": "# 律师函\n正文"},
+        ok_status=302,
+    ),
+    Endpoint(
+        "lit_document_final",
+        "post",
+        lambda c: _lit(c, f"documents/{_document(c).pk}/final/"),
+        "collector",
+        "lawyer",
+        403,
+        ok_status=302,
+    ),
+    Endpoint(
+        "lit_document_download",
+        "get",
+        lambda c: _lit(c, f"documents/{_document(c).pk}.pdf"),
+        "collector",
+        "lawyer",
+        403,
+    ),
+    Endpoint(
+        "lit_bundle",
+        "get",
+        lambda c: _lit(c, "bundle.zip"),
+        "collector",
+        "lawyer",
+        403,
+        ok_status=302,  # no final document yet: back to the case page with the reason
+    ),
+    Endpoint(
+        "api_lit_documents",
+        "get",
+        lambda c: f"/api/v1/cases/{c['case'].pk}/documents",
+        "collector2",
+        "lawyer",
+        404,
+        api=True,
     ),
     Endpoint("lit_calendar", "get", lambda c: "/deadlines/", "collector2", "lawyer", 200),
     Endpoint(

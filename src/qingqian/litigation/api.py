@@ -328,3 +328,37 @@ def clues_create(request: HttpRequest, case_id: int, payload: ClueIn) -> Status[
         estimated_value=_money(payload.estimated_value),
     )  # fmt: skip
     return Status(201, _clue(clue))
+
+
+class DocumentOut(Schema):
+    id: int
+    kind: str
+    kind_label: str
+    final: bool
+    sha256: str
+    created_at: dt.datetime
+    finalised_at: dt.datetime | None
+
+
+class DocumentListOut(Schema):
+    items: list[DocumentOut]
+
+
+@router.get("/{case_id}/documents", response={200: DocumentListOut, **ERRORS})
+def documents_list(request: HttpRequest, case_id: int) -> dict[str, Any]:
+    """The case's litigation documents (drafts and finals with the SHA-256 in the case log)."""
+    _, case = _case(request, case_id)
+    return {
+        "items": [
+            {
+                "id": d.pk,
+                "kind": d.kind,
+                "kind_label": d.get_kind_display(),
+                "final": d.final,
+                "sha256": d.sha256,
+                "created_at": d.created_at,
+                "finalised_at": d.finalised_at,
+            }
+            for d in selectors.case_documents(case)
+        ]
+    }

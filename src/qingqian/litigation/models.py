@@ -269,3 +269,21 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"feed:{self.user_id}"
+
+
+class LawyerProfile(models.Model):
+    """What a lawyer's letter and power of attorney must show: the practice certificate
+    number and the firm (the organisation's name unless set)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lawyer_profile"
+    )
+    practice_number = models.CharField(_("律师执业证号"), max_length=32)
+    firm = models.CharField(_("律师事务所"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("律师执业信息")
+        verbose_name_plural = _("律师执业信息")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.practice_number}"

@@ -15,10 +15,12 @@ from qingqian.cases.lifecycle import State
 from qingqian.cases.models import Case
 from qingqian.common import clock
 from qingqian.litigation import selectors
+from qingqian.litigation.documents import ALLOWED_STATES
 from qingqian.litigation.models import (
     KIND_CHOICES,
     AssetKind,
     AssetSource,
+    DocumentKind,
     InterruptionKind,
     Outcome,
 )
@@ -46,6 +48,8 @@ def panel_context(case: Case, user: User | None, *, request: HttpRequest | None)
         proceedings.append({"p": p, "deadlines": deadlines, "hearings": list(p.hearings.all())})
     limitation = selectors.case_limitation(case, today=today)
     judicial = case.state in (State.LITIGATION, State.ENFORCEMENT)
+    state = State(case.state)
+    document_kinds = [(k, label) for k, label in DocumentKind.choices if state in ALLOWED_STATES[k]]
     return {
         "case": case,
         "proceedings": proceedings,
@@ -59,6 +63,9 @@ def panel_context(case: Case, user: User | None, *, request: HttpRequest | None)
         "asset_kinds": AssetKind.choices,
         "asset_sources": AssetSource.choices,
         "interruption_kinds": InterruptionKind.choices,
+        "documents": selectors.case_documents(case),
+        "document_kinds": document_kinds,
+        "has_final": any(d.final for d in selectors.case_documents(case)),
         "today": today,
         "csrf_token": get_token(request) if request is not None else "",
     }

@@ -39,6 +39,23 @@ urlpatterns = [
         views.interruption_add,
         name="interruption_add",
     ),
+    path("cases/<int:case_id>/litigation/documents/", views.document_new, name="document_new"),
+    path(
+        "cases/<int:case_id>/litigation/documents/<int:document_id>/",
+        views.document_edit,
+        name="document_edit",
+    ),
+    path(
+        "cases/<int:case_id>/litigation/documents/<int:document_id>/final/",
+        views.document_final,
+        name="document_final",
+    ),
+    path(
+        "cases/<int:case_id>/litigation/documents/<int:document_id>.<str:fmt>",
+        views.document_download,
+        name="document_download",
+    ),
+    path("cases/<int:case_id>/litigation/bundle.zip", views.bundle, name="bundle"),
     path("deadlines/", views.calendar, name="calendar"),
     path("deadlines/feed/", views.feed_rotate, name="feed_rotate"),
     path("deadlines/feed/<str:token>.ics", views.feed, name="feed"),

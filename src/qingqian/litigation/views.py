@@ -24,8 +24,8 @@ from qingqian.cases.selectors import case_get_for_user
 from qingqian.common import clock
 from qingqian.common.exceptions import ApplicationError, NotFound, ValidationFailed
 from qingqian.common.money import parse_amount
-from qingqian.litigation import feeds, selectors, services
-from qingqian.litigation.models import AssetClue, CourtDeadline, Proceeding
+from qingqian.litigation import documents, feeds, selectors, services
+from qingqian.litigation.models import AssetClue, CourtDeadline, LitigationDocument, Proceeding
 from qingqian.litigation.panel import panel_context
 
 
@@ -60,6 +60,19 @@ def _forbidden(request: HttpRequest, perm: Perm) -> HttpResponse:
     return render(request, "web/forbidden.html", {"perm": perm.value}, status=403)
 
 
+def _case_or_refusal(
+    request: HttpRequest, user: User, case_id: int, perm: Perm
+) -> Case | HttpResponse:
+    """The case if the user may see it and holds ``perm``; else the 404 or 403 page."""
+    try:
+        case = case_get_for_user(user, case_id)
+    except ApplicationError:
+        return render(request, "web/not_found.html", status=404)
+    if not user.has_perm_code(perm):
+        return _forbidden(request, perm)
+    return case
+
+
 def _act(
     request: HttpRequest,
     case_id: int,
@@ -68,12 +81,9 @@ def _act(
 ) -> HttpResponse:
     """Run ``act`` on a case the user can see; answer with the panel (htmx) or a redirect."""
     user = _user(request)
-    try:
-        case = case_get_for_user(user, case_id)
-    except ApplicationError:
-        return render(request, "web/not_found.html", status=404)
-    if not user.has_perm_code(perm):
-        return _forbidden(request, perm)
+    case = _case_or_refusal(request, user, case_id, perm)
+    if isinstance(case, HttpResponse):
+        return case
     message = error = None
     try:
         message = act(user, case)
@@ -222,12 +232,9 @@ def clue_add(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def clue_reveal(request: HttpRequest, case_id: int, clue_id: int) -> HttpResponse:
     user = _user(request)
-    try:
-        case = case_get_for_user(user, case_id)
-    except ApplicationError:
-        return render(request, "web/not_found.html", status=404)
-    if not user.has_perm_code(Perm.LITIGATION_WORK):
-        return _forbidden(request, Perm.LITIGATION_WORK)
+    case = _case_or_refusal(request, user, case_id, Perm.LITIGATION_WORK)
+    if isinstance(case, HttpResponse):
+        return case
     clue = AssetClue.objects.filter(case=case, pk=clue_id).first()
     if clue is None:
         return render(request, "web/not_found.html", status=404)
@@ -291,3 +298,85 @@ def feed(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404
     body = feeds.ics(user, today=clock.today())
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")
+
+
+# --- documents -----------------------------------------------------------------------
+
+
+def _document(case: Case, pk: int) -> LitigationDocument:
+    doc = LitigationDocument.objects.filter(case=case, pk=pk).first()
+    if doc is None:
+        raise NotFound("未找到该文书。", "No such document.")
+    return doc
+
+
+@login_required
+@require_POST
+def document_new(request: HttpRequest, case_id: int) -> HttpResponse:
+    def act(user: User, case: Case) -> str:
+        doc = documents.document_draft(case=case, kind=request.POST.get("kind", ""), actor=user)
+        return _("已生成草稿：%(kind)s") % {"kind": doc.get_kind_display()}
+
+    return _act(request, case_id, act)
+
+
+@login_required
+@require_POST
+def document_edit(request: HttpRequest, case_id: int, document_id: int) -> HttpResponse:
+    def act(user: User, case: Case) -> str:
+        doc = _document(case, document_id)
+        documents.document_edit(document=doc, actor=user, text=request.POST.get("text", ""))
+        return _("草稿已保存。")
+
+    return _act(request, case_id, act)
+
+
+@login_required
+@require_POST
+def document_final(request: HttpRequest, case_id: int, document_id: int) -> HttpResponse:
+    def act(user: User, case: Case) -> str:
+        doc = documents.document_finalise(document=_document(case, document_id), actor=user)
+        return _("已定稿，SHA-256 已记入案件日志：%(sha)s") % {"sha": doc.sha256}
+
+    return _act(request, case_id, act)
+
+
+@login_required
+def document_download(
+    request: HttpRequest, case_id: int, document_id: int, fmt: str
+) -> HttpResponse:
+    user = _user(request)
+    if fmt not in ("docx", "pdf"):
+        raise Http404
+    case = _case_or_refusal(request, user, case_id, Perm.LITIGATION_WORK)
+    if isinstance(case, HttpResponse):
+        return case
+    try:
+        doc = _document(case, document_id)
+    except ApplicationError:
+        return render(request, "web/not_found.html", status=404)
+    data = documents.document_file(doc, fmt)
+    content_type = (
+        "application/pdf"
+        if fmt == "pdf"
+        else "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{doc.kind}-{case.reference}.{fmt}"'
+    return response
+
+
+@login_required
+def bundle(request: HttpRequest, case_id: int) -> HttpResponse:
+    user = _user(request)
+    case = _case_or_refusal(request, user, case_id, Perm.LITIGATION_WORK)
+    if isinstance(case, HttpResponse):
+        return case
+    try:
+        data = documents.bundle_build(case=case, actor=user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message_for(get_language()))
+        return redirect("web:case_detail", case_id=case_id)
+    response = HttpResponse(data, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="filing-{case.reference}.zip"'
+    return response

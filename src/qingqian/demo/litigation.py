@@ -14,6 +14,7 @@ from django.db.models import Max
 from qingqian.accounts.models import Organisation, User
 from qingqian.cases.models import Case, TimelineEvent
 from qingqian.common import clock
+from qingqian.evidence.services import evidence_add
 from qingqian.litigation import documents, services
 from qingqian.litigation.models import LawyerProfile
 
@@ -44,6 +45,25 @@ def _court(case: Case) -> tuple[str, str]:
 
 def _number(code: str, year: int, type_code: str, serial: int) -> str:
     return f"({year}){code}{type_code}{serial}号"
+
+
+EVIDENCE = (
+    ("reconciliation", "2025年度对账单", "双方盖章确认的对账单（演示文本）"),
+    ("invoice", "增值税专用发票", "发票联复印件（演示文本）"),
+    ("chat_record", "催款微信聊天记录", "债务人确认欠款的聊天记录截图说明（演示文本）"),
+)
+
+
+def _evidence(case: Case, lawyer: User) -> None:
+    """A few evidence items (demo text files) so the evidence list has something to list."""
+    at = dt.datetime.combine(clock.today(), dt.time(10), tzinfo=clock.BUSINESS_TZ)
+    for n, (kind, title, body) in enumerate(EVIDENCE, 1):
+        evidence_add(
+            user=lawyer, case_id=case.pk, evidence_type=kind, title=title,
+            filename=f"evidence-{n}.txt", data=f"{title}\n{body}\n".encode(),
+            collected_by="顾文涛", collected_at=at, capture_method="扫描件",
+            original_location="本所档案室",
+        )  # fmt: skip
 
 
 def seed_litigation(*, org: Organisation, users: dict[str, User]) -> int:
@@ -94,6 +114,7 @@ def seed_litigation(*, org: Organisation, users: dict[str, User]) -> int:
                 detail=f"62220211020{i:08d}",
             )  # fmt: skip
         if i < 6:
+            _evidence(case, lawyer)
             documents.document_draft(case=case, kind="complaint", actor=lawyer)
         touched.append(case)
     for i, case in enumerate(cases.filter(state="enforcement")[:MAX_ENFORCEMENT]):

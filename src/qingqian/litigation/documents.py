@@ -344,7 +344,7 @@ def document_fields(
                 "due": inv.due_date.isoformat() if inv.due_date else "—",
                 "outstanding": _yuan(inv.outstanding),
             }
-            for inv in case.invoices.order_by("due_date", "pk")
+            for inv in case.invoices.filter(outstanding__gt=0).order_by("due_date", "pk")
         ],
         "evidence": _evidence(case),
         "clues": _clues(case, actor)

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "qingqian.contact",
     "qingqian.scoring",
     "qingqian.negotiation",
+    "qingqian.litigation",
     "qingqian.portal",
     "qingqian.web",
     "qingqian.api",

@@ -154,3 +154,40 @@ def test_human_output_shows_steps() -> None:
     assert '"2300.00"' in text
     assert "Steps" in text
     assert "Art. 13(1)" in text
+
+
+COURT_DEADLINE = [
+    (["court-deadline", "appeal_judgment", "--from", "2026-02-02"], "2026-02-24"),
+    (["court-deadline", "--kind", "payment_order_objection", "--from", "2026-03-02"], "2026-03-17"),
+    (["court-deadline", "retrial", "--from", "2025-08-31"], "2026-02-28"),
+    (["court-deadline", "enforcement", "--from", "2024-03-11"], "2026-03-11"),
+]
+
+
+@pytest.mark.parametrize(("args", "deadline"), COURT_DEADLINE)
+def test_court_deadline_contract(args: list[str], deadline: str) -> None:
+    data = run(*args)
+    assert data["deadline"] == deadline
+    assert data["rules"][0]["document"] == "《民事诉讼法》（2023修正）"
+
+
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        (["court-deadline", "appeal", "--from", "2026-02-02"], "Unknown deadline kind"),
+        (["court-deadline", "answer", "--from", "2026-02-30"], "not a valid date"),
+        (["court-deadline", "answer"], "from is required"),
+        (["court-deadline", "--from", "2026-02-02"], "kind is required"),
+        (["court-deadline", "answer", "--kind", "retrial", "--from", "2026-02-02"], "disagree"),
+    ],
+)
+def test_court_deadline_bad_input_exit_2(args: list[str], text: str) -> None:
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    out = StringIO()
+    with pytest.raises(CommandError) as info:
+        call_command("calc", *args, "--json", stdout=out)
+    assert info.value.returncode == 2
+    assert text in str(info.value)
+    assert out.getvalue() == ""

@@ -3,6 +3,7 @@ staff with it}. Case reads all go through ``cases_visible_to``; this proves it f
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,6 +44,262 @@ def _case_body(ctx: Any) -> dict[str, Any]:
         "principal": "1000",
     }
 
+
+def _proceeding(ctx: Any, kind: str = "enforcement") -> Any:
+    """A proceeding on the matrix case (made once per test, by the lawyer)."""
+    from qingqian.litigation import services
+    from qingqian.litigation.models import Proceeding
+
+    found = Proceeding.objects.filter(case=ctx["case"], kind=kind).first()
+    if found is not None:
+        return found
+    return services.proceeding_create(
+        case=ctx["case"], actor=ctx["users"]["lawyer"], kind=kind, court="苏州市吴中区人民法院",
+        served_on=dt.date(2026, 3, 2),
+    )  # fmt: skip
+
+
+def _deadline(ctx: Any) -> Any:
+    return _proceeding(ctx, "payment_order").deadlines.get()
+
+
+def _clue(ctx: Any) -> Any:
+    from qingqian.litigation import services
+
+    return services.asset_clue_add(
+        case=ctx["case"], actor=ctx["users"]["lawyer"], kind="bank_account", summary="某银行",
+        source="creditor", source_date=dt.date(2026, 1, 5), detail="6222000011112222",
+    )  # fmt: skip
+
+
+def _document(ctx: Any) -> Any:
+    from qingqian.litigation.models import LitigationDocument
+
+    found = LitigationDocument.objects.filter(case=ctx["case"]).first()
+    if found is not None:
+        return found
+    return LitigationDocument.objects.create(
+        case=ctx["case"], kind="demand_letter", text="# 律师函\n正文", created_by=None
+    )
+
+
+def _lit(ctx: Any, tail: str) -> str:
+    return f"/cases/{ctx['case'].pk}/litigation/{tail}"
+
+
+LITIGATION = [
+    Endpoint(
+        "lit_proceeding_add",
+        "post",
+        lambda c: _lit(c, "proceedings/"),
+        "collector",
+        "lawyer",
+        403,
+        lambda c: {"kind": "payment_order", "court": "苏州市吴中区人民法院"},
+        ok_status=302,
+    ),
+    Endpoint(
+        "lit_proceeding_edit",
+        "post",
+        lambda c: _lit(c, f"proceedings/{_proceeding(c).pk}/"),
+        "collector",
+        "lawyer",
+        403,
+        lambda c: {"judge": "王法官"},
+        ok_status=302,
+    ),
+    Endpoint(
+        "lit_hearing_add",
+        "post",
+        lambda c: _lit(c, f"proceedings/{_proceeding(c).pk}/hearings/"),
+        "collector",
+        "lawyer",
+        403,
+        lambda c: {"at": "2026-04-02T09:30", "place": "第三法庭"},
+        ok_status=302,
+    ),
+    Endpoint(
+        "lit_recovery_add",
+        "post",
+        lambda c: _lit(c, f"proceedings/{_proceeding(c).pk}/recoveries/"),
+        "collector",
+        "lawyer",
+        403,
+        lambda c: {"amount": "100", "received_on": "2026-03-02", "reference": "Z1"},
+        ok_status=302,
+    ),
+    Endpoint(
+        "lit_deadline_done",
+        "post",
+        lambda c: _lit(c, f"deadlines/{_deadline(c).pk}/done/"),
+        "collector",
+        "lawyer",
+        403,
+        ok_status=302,
+    ),
+    Endpoint(
+        "lit_clue_add",
+        "post",
+        lambda c: _lit(c, "asset-clues/"),
+        "collector",
+        "lawyer",
+        403,
+        lambda c: {
+            "kind": "vehicle",
+            "summary": "轿车",
+            "source": "creditor",
+            "source_date": "2026-01-05",
+        },
+        ok_status=302,
+    ),
+    Endpoint(
+        "lit_clue_reveal",
+        "post",
+        lambda c: _lit(c, f"asset-clues/{_clue(c).pk}/reveal/"),
+        "collector",
+        "lawyer",
+        403,
+    ),
+    Endpoint(
+        "lit_interruption_add",
+        "post",
+        lambda c: _lit(c, "interruptions/"),
+        "intake_agent",
+        "collector",
+        403,
+        lambda c: {"kind": "demand", "day": "2026-01-05"},
+        ok_status=302,
+    ),
+    Endpoint(
+        "lit_document_new",
+        "post",
+        lambda c: _lit(c, "documents/"),
+        "collector",
+        "lawyer",
+        403,
+        lambda c: {"kind": "demand_letter"},
+        ok_status=302,
+    ),
+    Endpoint(
+        "lit_document_edit",
+        "post",
+        lambda c: _lit(c, f"documents/{_document(c).pk}/"),
+        "collector",
+        "lawyer",
+        403,
+        lambda c: {"text": "# 律师函\n正文"},
+        ok_status=302,
+    ),
+    Endpoint(
+        "lit_document_final",
+        "post",
+        lambda c: _lit(c, f"documents/{_document(c).pk}/final/"),
+        "collector",
+        "lawyer",
+        403,
+        ok_status=302,
+    ),
+    Endpoint(
+        "lit_document_download",
+        "get",
+        lambda c: _lit(c, f"documents/{_document(c).pk}.pdf"),
+        "collector",
+        "lawyer",
+        403,
+    ),
+    Endpoint(
+        "lit_bundle",
+        "get",
+        lambda c: _lit(c, "bundle.zip"),
+        "collector",
+        "lawyer",
+        403,
+        ok_status=302,  # no final document yet: back to the case page with the reason
+    ),
+    Endpoint(
+        "api_lit_documents",
+        "get",
+        lambda c: f"/api/v1/cases/{c['case'].pk}/documents",
+        "collector2",
+        "lawyer",
+        404,
+        api=True,
+    ),
+    Endpoint("lit_calendar", "get", lambda c: "/deadlines/", "collector2", "lawyer", 200),
+    Endpoint(
+        "lit_feed_rotate",
+        "post",
+        lambda c: "/deadlines/feed/",
+        "collector2",
+        "lawyer",
+        302,
+        ok_status=302,
+    ),
+    Endpoint(
+        "api_lit_proceedings",
+        "get",
+        lambda c: f"/api/v1/cases/{c['case'].pk}/proceedings",
+        "collector2",
+        "lawyer",
+        404,
+        api=True,
+    ),
+    Endpoint(
+        "api_lit_proceeding_create",
+        "post",
+        lambda c: f"/api/v1/cases/{c['case'].pk}/proceedings",
+        "collector",
+        "lawyer",
+        403,
+        lambda c: {"kind": "payment_order", "court": "苏州市吴中区人民法院"},
+        api=True,
+        ok_status=201,
+    ),
+    Endpoint(
+        "api_lit_proceeding_patch",
+        "patch",
+        lambda c: f"/api/v1/cases/{c['case'].pk}/proceedings/{_proceeding(c).pk}",
+        "collector",
+        "lawyer",
+        403,
+        lambda c: {"judge": "王法官"},
+        api=True,
+    ),
+    Endpoint(
+        "api_lit_deadlines",
+        "get",
+        lambda c: f"/api/v1/cases/{c['case'].pk}/deadlines",
+        "collector2",
+        "lawyer",
+        404,
+        api=True,
+    ),
+    Endpoint(
+        "api_lit_clues",
+        "get",
+        lambda c: f"/api/v1/cases/{c['case'].pk}/asset-clues",
+        "collector2",
+        "lawyer",
+        404,
+        api=True,
+    ),
+    Endpoint(
+        "api_lit_clue_create",
+        "post",
+        lambda c: f"/api/v1/cases/{c['case'].pk}/asset-clues",
+        "collector",
+        "lawyer",
+        403,
+        lambda c: {
+            "kind": "vehicle",
+            "summary": "轿车",
+            "source": "creditor",
+            "source_date": "2026-01-05",
+        },
+        api=True,
+        ok_status=201,
+    ),
+]
 
 ENDPOINTS = [
     Endpoint("dashboard", "get", lambda c: "/", "collector2", "lawyer", 200),
@@ -134,6 +391,7 @@ ENDPOINTS = [
         lambda c: {"field": "phone"},
         api=True,
     ),
+    *LITIGATION,
 ]
 
 
@@ -161,6 +419,8 @@ def _call(ctx: dict[str, Any], ep: Endpoint, who: str | None) -> Any:
     if ep.method == "get":
         return client.get(url, headers=headers)
     data = ep.data(ctx) if ep.data else {}
+    if ep.method == "patch":
+        return client.patch(url, data, content_type="application/json", headers=headers)
     if ep.api and "file" not in data:
         return client.post(url, data, content_type="application/json", headers=headers)
     return client.post(url, data, headers=headers)
@@ -189,8 +449,11 @@ def test_other_creditors_user_sees_nothing_of_this_creditor(
         "api_reveal",
         "calc_for_case",
         "api_assign",
+        *(e.name for e in LITIGATION if e.name not in ("lit_calendar", "lit_feed_rotate")),
     ):
         assert resp.status_code in (403, 404)
+    elif ep.name == "lit_feed_rotate":
+        assert resp.status_code == 302
     elif ep.name in ("case_transition", "party_reveal", "hotline", "case_assign"):
         assert resp.status_code == 403
     elif ep.name == "api_case_create":

@@ -48,6 +48,12 @@ CONTRACT = [
         {"amount": "60000", "filed": "2026-02-01", "province": "jiangsu"},
         {"procedure": "small_claims", "limit": "64610.00"},
     ),
+    (
+        "court-deadline",
+        ["appeal_ruling", "--from", "2026-09-21"],
+        {"kind": "appeal_ruling", "from": "2026-09-21"},
+        {"deadline": "2026-10-08", "unshifted_deadline": "2026-10-01"},
+    ),
 ]
 
 
@@ -149,3 +155,24 @@ def test_calculate_for_this_case(users: Any, case: Any) -> None:
     outsider = Client()
     outsider.force_login(users["creditor_other"])
     assert outsider.get(f"/calc/court-fee/?case={case.pk}").status_code == 404
+
+
+def test_court_deadline_api_refuses_bad_kind_and_the_page_labels_kinds(users: Any) -> None:
+    api = Client(headers={"Authorization": f"Bearer {api_token_create(user=users['lawyer'])}"})
+    resp = api.post(
+        "/api/v1/calc/court-deadline",
+        {"kind": "appeal", "from": "2026-02-02"},
+        content_type="application/json",
+    )
+    assert resp.status_code == 422
+    assert resp.json()["code"] == "unknown_kind"
+    web = Client()
+    web.force_login(users["lawyer"])
+    page = web.get("/calc/court-deadline/").content.decode()
+    assert "判决上诉期" in page
+    assert ">appeal_judgment<" not in page
+    done = web.post(
+        "/calc/court-deadline/", {"kind": "appeal_judgment", "from": "2026-02-02"}
+    ).content.decode()
+    assert "2026-02-24" in done
+    assert "第一百七十一条" in done

@@ -60,6 +60,7 @@ class Perm(StrEnum):
     STRATEGY_VIEW = "strategy.view"  # the strategy dashboard
     AGREEMENT_SIGN = "agreement.sign"  # sign the case's fee agreement (the creditor)
     NETTING_MANAGE = "netting.manage"  # start and run netting rounds
+    LITIGATION_WORK = "litigation.work"  # proceedings, deadlines, asset clues, court documents
 
 
 #: What each permission lets a person do, in words (the 403 page says this, never the code).
@@ -92,6 +93,10 @@ PERM_LABELS: dict[Perm, tuple[str, str]] = {
     Perm.STRATEGY_VIEW: ("查看催收策略", "view the collection strategy"),
     Perm.AGREEMENT_SIGN: ("签署委托协议", "sign fee agreements"),
     Perm.NETTING_MANAGE: ("发起和运行清欠轮次", "start and run netting rounds"),
+    Perm.LITIGATION_WORK: (
+        "办理诉讼与执行：程序、期限、财产线索和法律文书",
+        "work the judicial route: proceedings, deadlines, asset clues and court documents",
+    ),
 }
 
 
@@ -138,6 +143,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.CONTACT_FLAG,
             Perm.MONEY_MANAGE,
             Perm.NETTING_MANAGE,
+            Perm.LITIGATION_WORK,
         }
     ),
     Role.MEDIATOR: frozenset(

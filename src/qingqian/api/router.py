@@ -67,6 +67,7 @@ api.add_router("/payments", "qingqian.payments.api.router")
 api.add_router("/contact", "qingqian.contact.api.router")
 api.add_router("/cases", "qingqian.evidence.api.router")
 api.add_router("/cases", "qingqian.negotiation.api.router")
+api.add_router("/cases", "qingqian.litigation.api.router")
 
 ERRORS: dict[int | str, Any] = {
     400: ErrorOut,

@@ -9,6 +9,7 @@ Source of truth: legal-rules.md (shared docs); see docs/calculators.md.
 from __future__ import annotations
 
 from qingqian.calculators.allocation import Debt, allocate, allocate_across
+from qingqian.calculators.court_deadlines import DeadlineKind, court_deadline
 from qingqian.calculators.court_fees import court_fee
 from qingqian.calculators.errors import CalculatorError
 from qingqian.calculators.fees import contingency_cap
@@ -40,6 +41,7 @@ __all__ = [
     "CalcResult",
     "CalculatorError",
     "CalendarEntry",
+    "DeadlineKind",
     "Debt",
     "EventKind",
     "HolidayCalendar",
@@ -54,6 +56,7 @@ __all__ = [
     "allocate_across",
     "combined_overdue_cap",
     "contingency_cap",
+    "court_deadline",
     "court_fee",
     "enforcement_deadline",
     "interest_cap",

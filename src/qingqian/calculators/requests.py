@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qingqian.calculators.allocation import allocate
+from qingqian.calculators.court_deadlines import PERIODS, DeadlineKind, court_deadline
 from qingqian.calculators.court_fees import KINDS, court_fee
 from qingqian.calculators.errors import CalculatorError
 from qingqian.calculators.fees import contingency_cap
@@ -51,6 +52,8 @@ class Field:
     required: bool = False
     default: str | None = None
     choices: tuple[str, ...] = ()
+    # (value, label_zh, label_en) for choices a screen shows by name rather than by code
+    choice_labels: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -315,6 +318,13 @@ def _payment_order(d: Mapping[str, Any], ctx: Context) -> CalcResult:
     )
 
 
+def _court_deadline(d: Mapping[str, Any], ctx: Context) -> CalcResult:
+    kind = _str(d, "kind")
+    if kind is None:
+        raise _bad("kind", "缺少 kind（期限类型）", "kind is required", "field_required")
+    return court_deadline(kind, start=_req_date(d, "from"), calendar=ctx.calendar)
+
+
 F = Field
 _ROUND = F("round_yuan", "flag", "金额取整到元", "Round money to the yuan")
 _INTERRUPTIONS = F(
@@ -505,6 +515,33 @@ CALCULATORS: dict[str, Calculator] = {
                 F("termination_received", "date", "收到终结裁定日", "Termination ruling received"),
             ),
             _payment_order,
+        ),
+        Calculator(
+            "court-deadline",
+            "诉讼期限",
+            "Court deadlines",
+            (
+                F(
+                    "kind",
+                    "choice",
+                    "期限类型",
+                    "Deadline kind",
+                    required=True,
+                    default=DeadlineKind.APPEAL_JUDGMENT.value,
+                    choices=tuple(k.value for k in DeadlineKind),
+                    choice_labels=tuple(
+                        (k.value, PERIODS[k].label_zh, PERIODS[k].label_en) for k in DeadlineKind
+                    ),
+                ),
+                F(
+                    "from",
+                    "date",
+                    "起算日（送达、收到、生效或履行期限最后一日）",
+                    "From (service, receipt, effect or last day to perform)",
+                    required=True,
+                ),
+            ),
+            _court_deadline,
         ),
     )
 }

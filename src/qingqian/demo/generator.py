@@ -32,6 +32,7 @@ from qingqian.common.bulk import bulk_insert
 from qingqian.common.exceptions import ApplicationError
 from qingqian.compliance.services import audit_record_many
 from qingqian.demo import catalogue as cat
+from qingqian.demo.litigation import seed_litigation
 from qingqian.demo.plan import BUSINESS_TZ, MIN_CASES, CasePlan, Portfolio, plan_portfolio
 from qingqian.parties.identifiers import mask, normalise_phone
 from qingqian.parties.models import Party
@@ -118,6 +119,7 @@ def _write(portfolio: Portfolio) -> DemoResult:
     parties = _write_parties(org, portfolio)
     users = _write_users(org, portfolio, parties)
     case_objs = _write_cases(org, portfolio, parties, users)
+    seed_litigation(org=org, users=users)
     return DemoResult(
         created=True, organisation=org.name, cases=len(case_objs), logins=demo_logins(org)
     )

@@ -19,6 +19,7 @@ class PaymentKind(models.TextChoices):
     SETOFF = "setoff", _("抵销")
     GOODS = "goods", _("以物抵债")
     REVERSAL = "reversal", _("冲正")
+    COURT = "court", _("法院执行款")
 
 
 #: Kinds that bring no cash into the trust account (booked against ``setoff:c``).

@@ -49,17 +49,20 @@ def case_prefill(case: Case, name: str) -> dict[str, str]:
 
 def _fields(calc: Calculator, data: dict[str, Any]) -> list[dict[str, Any]]:
     i = _lang_index()
-    return [
-        {
-            "name": f.name,
-            "kind": f.kind,
-            "label": (f.label_zh, f.label_en)[i],
-            "required": f.required,
-            "choices": f.choices,
-            "value": data.get(f.name, f.default or ""),
-        }
-        for f in calc.fields
-    ]
+    out = []
+    for f in calc.fields:
+        labels = {value: (zh, en)[i] for value, zh, en in f.choice_labels}
+        out.append(
+            {
+                "name": f.name,
+                "kind": f.kind,
+                "label": (f.label_zh, f.label_en)[i],
+                "required": f.required,
+                "choices": [(c, labels.get(c, c)) for c in f.choices],
+                "value": data.get(f.name, f.default or ""),
+            }
+        )
+    return out
 
 
 @login_required

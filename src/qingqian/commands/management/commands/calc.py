@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from qingqian.calculators.court_deadlines import DeadlineKind
 from qingqian.calculators.court_fees import KINDS
 from qingqian.calculators.requests import CALCULATORS, run
 from qingqian.calculators.result import CalcResult
@@ -18,6 +19,7 @@ from qingqian.common.exceptions import ApplicationError
 from qingqian.legaldata.selectors import calc_context
 
 # CLI flags that are singular because they repeat (--interruption D1 --interruption D2).
+DEADLINE_KINDS = tuple(k.value for k in DeadlineKind)
 _RENAMES = {"interruption": "interruptions", "suspension": "suspensions"}
 
 
@@ -104,8 +106,19 @@ class Command(BaseCommand):
         p.add_argument("--served")
         p.add_argument("--termination-received")
 
+        p = add("court-deadline", "court deadlines (诉讼期限): answer, appeal, objection ...")
+        p.add_argument("kind_arg", nargs="?", metavar="KIND", help=", ".join(DEADLINE_KINDS))
+        p.add_argument("--kind", help="the same as KIND")
+        p.add_argument("--from", dest="from", help="YYYY-MM-DD: service, receipt or effect")
+
     def handle(self, *args: Any, **opts: Any) -> None:
         name = opts["calculator"]
+        if name == "court-deadline" and opts.get("kind_arg"):
+            if opts.get("kind") not in (None, opts["kind_arg"]):
+                raise CommandError(
+                    "期限类型给了两次且不一致 / KIND and --kind disagree", returncode=2
+                )
+            opts["kind"] = opts["kind_arg"]
         fields = {f.name for f in CALCULATORS[name].fields}
         data = {}
         for key, value in opts.items():

@@ -145,6 +145,23 @@ ROUTES: dict[str, Access] = {
     "netting:round_action": Perm.NETTING_MANAGE,
     "netting:participant_action": Perm.CASE_VIEW,
     "netting:notice": Perm.CASE_VIEW,
+    # the judicial route
+    "litigation:proceeding_add": Perm.LITIGATION_WORK,
+    "litigation:proceeding_edit": Perm.LITIGATION_WORK,
+    "litigation:hearing_add": Perm.LITIGATION_WORK,
+    "litigation:recovery_add": Perm.LITIGATION_WORK,
+    "litigation:deadline_done": Perm.LITIGATION_WORK,
+    "litigation:clue_add": Perm.LITIGATION_WORK,
+    "litigation:clue_reveal": Perm.LITIGATION_WORK,
+    "litigation:interruption_add": Perm.CASE_TRANSITION,
+    "litigation:document_new": Perm.LITIGATION_WORK,
+    "litigation:document_edit": Perm.LITIGATION_WORK,
+    "litigation:document_final": Perm.LITIGATION_WORK,
+    "litigation:document_download": Perm.LITIGATION_WORK,
+    "litigation:bundle": Perm.LITIGATION_WORK,
+    "litigation:calendar": Perm.CASE_VIEW,
+    "litigation:feed_rotate": Perm.CASE_VIEW,
+    "litigation:feed": Credential("the calendar feed's secret token in its address"),
 }
 
 #: The API's own description (not operations of the schema).
@@ -169,6 +186,8 @@ API: dict[str, Access] = {
     "GET /api/v1/ledger/entries/{index}": _LOG,
     "GET /api/v1/ledger/proofs/inclusion": _LOG,
     "GET /api/v1/ledger/proofs/consistency": _LOG,
+    "GET /api/v1/ledger/checkpoints/{size}/timestamps": _LOG,
+    "GET /api/v1/ledger/checkpoints/{size}/timestamp.tsr": _LOG,
     "POST /api/v1/ledger/cosignatures": Credential("a configured witness's signature"),
     "POST /api/v1/netting/solve": Perm.CASE_VIEW,
     "POST /api/v1/payments/wechatpay/notify": Credential("WeChat Pay's signed notification"),
@@ -190,6 +209,13 @@ API: dict[str, Access] = {
     "GET /api/v1/cases/{case_id}/plans": Perm.CASE_VIEW,
     "POST /api/v1/cases/{case_id}/plans": Perm.CASE_TRANSITION,
     "POST /api/v1/cases/{case_id}/plans/{version_id}/accept": Perm.CASE_TRANSITION,
+    "GET /api/v1/cases/{case_id}/proceedings": Perm.CASE_VIEW,
+    "POST /api/v1/cases/{case_id}/proceedings": Perm.LITIGATION_WORK,
+    "PATCH /api/v1/cases/{case_id}/proceedings/{proceeding_id}": Perm.LITIGATION_WORK,
+    "GET /api/v1/cases/{case_id}/deadlines": Perm.CASE_VIEW,
+    "GET /api/v1/cases/{case_id}/asset-clues": Perm.CASE_VIEW,
+    "POST /api/v1/cases/{case_id}/asset-clues": Perm.LITIGATION_WORK,
+    "GET /api/v1/cases/{case_id}/documents": Perm.CASE_VIEW,
 }
 
 

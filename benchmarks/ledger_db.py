@@ -193,8 +193,9 @@ def main() -> None:
                 print(done.stdout, end="", flush=True)
                 for line in done.stdout.splitlines():
                     if "batched_per_s=" in line:
-                        rate = line.split("batched_per_s=", 1)[1].split(",", 1)[0]
-                        rates[line.split(" entries=")[0].strip()] = float(rate)
+                        # figures print with thousands separators: "batched_per_s=7,052.05, …"
+                        rate = line.split("batched_per_s=", 1)[1].split(", ", 1)[0]
+                        rates[line.split(" entries=")[0].strip()] = float(rate.replace(",", ""))
             for peer in ("pymerkle", "pymerkle-fast"):
                 if peer in rates:
                     ratios = ", ".join(

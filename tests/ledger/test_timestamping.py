@@ -159,3 +159,25 @@ def test_deploy_checks_name_the_timestamp_authority_and_witnesses(settings: Any)
     settings.QINGQIAN_TSA_ROOTS = "/etc/qingqian/tsa-roots.pem"
     settings.QINGQIAN_WITNESS_KEYS = ["notary.example/w1+00000000+BA"]
     assert ledger_deploy_check() == []
+
+
+def test_tsa_roots_command_prints_the_authority_roots(settings: Any) -> None:
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from qingqian.ledger.demo_tsa import DEMO_NAME, demo_authority, demo_tsa
+
+    settings.QINGQIAN_TIMESTAMP_AUTHORITY = ""
+    settings.QINGQIAN_TSA_URL = ""
+    with pytest.raises(CommandError):
+        call_command("ledger", "tsa-roots", stdout=StringIO())
+    settings.QINGQIAN_TIMESTAMP_AUTHORITY = demo_authority()
+    out = StringIO()
+    call_command("ledger", "tsa-roots", "--json", stdout=out)
+    import json
+
+    answer = json.loads(out.getvalue())
+    assert answer["authority"] == DEMO_NAME and "NOT TRUSTED" in answer["authority"]
+    assert answer["pem"].encode() == demo_tsa().root_pem()
+    assert demo_tsa().root_pem() == demo_tsa().root_pem()  # stable across calls

@@ -61,7 +61,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
-            result = getattr(self, "_" + opts["action"])(opts)
+            result = getattr(self, "_" + opts["action"].replace("-", "_"))(opts)
         except LedgerError as exc:
             raise _fail(LedgerServiceError.from_kernel(exc)) from exc
         except ApplicationError as exc:

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import time_machine
 
 os.environ.setdefault("QINGQIAN_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
 
@@ -25,6 +26,28 @@ def _test_settings(
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # The server runs at the frozen instant while the browser keeps the real calendar: cookies
+    # without an expiry date, so a browser years "ahead" never drops them as expired.
+    settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+    settings.CSRF_COOKIE_AGE = None
+
+
+# Every test runs at this instant unless it travels elsewhere itself (``time_machine.travel``
+# nests): a Friday morning in Suzhou, 10:00 Asia/Shanghai. Tests pass the dates they mean, and
+# CI runs the suite a second time under ``faketime`` years ahead to prove no test reads the
+# real calendar. The clock ticks from here, so timeouts and ordering still work.
+FROZEN_AT = dt.datetime(2026, 11, 20, 2, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Freeze the wall clock at :data:`FROZEN_AT` for every test (``@pytest.mark.real_clock``
+    opts out, for the few tests about the clock itself)."""
+    if request.node.get_closest_marker("real_clock"):
+        yield
+        return
+    with time_machine.travel(FROZEN_AT, tick=True):
+        yield
 
 
 def _clear_contact_policy_caches() -> None:

@@ -145,8 +145,9 @@ def test_notes_form_and_follow_up_page(case: Any, debtor: Any, users: dict[str, 
     assert case.reference in page and "争议核实" in page
     outsider = Client()
     outsider.force_login(users["creditor"])
-    assert outsider.get("/contact/followups/").status_code == 404
-    assert outsider.post(f"/contact/cases/{case.pk}/notes/", {"text": "x"}).status_code == 404
+    # a creditor user's role has no contact work at all: refused before any case is looked at
+    assert outsider.get("/contact/followups/").status_code == 403
+    assert outsider.post(f"/contact/cases/{case.pk}/notes/", {"text": "x"}).status_code == 403
 
 
 @time_machine.travel(TEN_AM, tick=False)

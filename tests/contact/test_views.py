@@ -43,7 +43,7 @@ def test_compliance_view_counts_denials_by_rule_and_reason(
     html = page.content.decode()
     assert "contact_hours" in html
     assert "outside_hours" in html
-    assert login(users["collector"]).get("/contact/").status_code == 404
+    assert login(users["collector"]).get("/contact/").status_code == 403
 
 
 def test_policy_editor_previews_then_publishes(users: Any) -> None:
@@ -93,7 +93,7 @@ def test_holds_page_and_case_panel(case: Any, debtor: Any, users: Any) -> None:
     login(users["compliance"]).post(f"/contact/holds/{hold.pk}/lift/", {"reason": "已核实"})
     hold.refresh_from_db()
     assert hold.lifted_at is not None
-    assert login(users["creditor"]).get("/contact/holds/").status_code == 404
+    assert login(users["creditor"]).get("/contact/holds/").status_code == 403
 
 
 def test_case_hold_place_refuses_party_not_on_case(
@@ -123,7 +123,7 @@ def test_flag_a_debtor_unreachable_from_the_case_panel_then_clear_it(
     # a creditor user cannot flag anyone
     assert (
         login(users["creditor"]).post(url, {"party": str(debtor.pk), "reason": "x"}).status_code
-        == 404
+        == 403
     )
     assert c.post(url, {"party": str(debtor.pk), "reason": "两个号码均已停机"}).status_code == 302
     flag = ContactUnreachable.objects.get()
@@ -133,7 +133,7 @@ def test_flag_a_debtor_unreachable_from_the_case_panel_then_clear_it(
     outsider = login(users["creditor"]).post(
         f"/contact/unreachable/{flag.pk}/clear/", {"reason": "x"}
     )
-    assert outsider.status_code == 404
+    assert outsider.status_code == 403  # the creditor's role may not, on any flag
     assert (
         c.post(f"/contact/unreachable/{flag.pk}/clear/", {"reason": "债务人回电"}).status_code
         == 302

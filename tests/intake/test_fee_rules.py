@@ -54,7 +54,7 @@ def marginal(*pairs: tuple[str | None, str]) -> FeeSchedule:
 @pytest.mark.parametrize(
     ("schedule", "recovered", "fee", "cap"),
     [
-        (SEED_SCHEDULE.agreement.default, "50000.00", "20000.00", "9000.00"),
+        (flat(("50000", "0.40"), (None, "0.35")), "50000.00", "20000.00", "9000.00"),
         (marginal(("1000000", "0.18"), (None, "0.15")), "10000000.00", "1530000.00", "1380000.00"),
         (flat(("1000000", "0.18"), (None, "0.15")), "10000000.00", "1500000.00", "1380000.00"),
         (flat((None, "0.10"), minimum="500"), "0.01", "0.01", "0.00"),
@@ -64,6 +64,17 @@ def test_first_violation_worked_examples(
     schedule: FeeSchedule, recovered: str, fee: str, cap: str
 ) -> None:
     assert first_violation(schedule, CONTINGENCY_CAP_2021) == (D(recovered), D(fee), D(cap))
+
+
+def test_a_by_claim_schedule_is_checked_at_its_highest_rate() -> None:
+    """Any claim may fall in the 40 % band, so the seed schedule is above a lawyer's cap."""
+    seed = SEED_SCHEDULE.agreement.default
+    assert seed is not None
+    forty = flat((None, "0.40"))
+    assert first_violation(seed, CONTINGENCY_CAP_2021) == first_violation(
+        forty, CONTINGENCY_CAP_2021
+    )
+    assert first_violation(seed, CONTINGENCY_CAP_2021) is not None
 
 
 def test_schedule_at_the_cap_passes() -> None:
@@ -257,8 +268,8 @@ def test_price_disclosure_lists_active_schedules_with_dates() -> None:
     )
     page = price_disclosure([SEED_SCHEDULE, LAW_FIRM_SCHEDULE, later], on=dt.date(2027, 3, 1))
     assert [(s["key"], s["effective_from"]) for s in page["schedules"]] == [
-        ("law-firm-contingency-2027", "2027-01-01"),
-        ("seed-centre-2027", "2027-01-01"),
+        ("law-firm-contingency-2026", "2026-01-01"),
+        ("seed-centre-2026", "2026-01-01"),
     ]
     assert [s["effective_from"] for s in page["upcoming"]] == ["2027-07-01"]
     seed = page["schedules"][1]
@@ -280,8 +291,21 @@ def test_price_disclosure_after_the_change_shows_the_new_schedule() -> None:
 
 
 def test_price_disclosure_before_anything_is_in_force() -> None:
-    page = price_disclosure([SEED_SCHEDULE], on=dt.date(2026, 1, 1))
+    page = price_disclosure([SEED_SCHEDULE], on=dt.date(2025, 12, 31))
     assert (page["schedules"], len(page["upcoming"])) == ([], 1)
+
+
+def test_a_schedule_withdrawn_before_it_took_effect_is_never_shown() -> None:
+    withdrawn = dataclasses.replace(
+        SEED_SCHEDULE,
+        key="seed-centre-2027",
+        agreement=FeeAgreement(valid_from=dt.date(2027, 1, 1), default=flat((None, "0.3"))),
+        withdrawn_on=dt.date(2027, 1, 1),
+    )
+    for day in (dt.date(2026, 6, 1), dt.date(2027, 6, 1)):
+        page = price_disclosure([SEED_SCHEDULE, withdrawn], on=day)
+        assert [s["key"] for s in page["schedules"]] == ["seed-centre-2026"]
+        assert page["upcoming"] == []
 
 
 # --- properties --------------------------------------------------------------------------

@@ -235,8 +235,10 @@ def test_another_creditors_case_is_404(
 ) -> None:
     c = _client(users["creditor"])  # creditor A's user; other_case belongs to creditor B
     url = f"/api/v1/cases/{other_case.pk}/{path}"
-    r = c.get(url) if method == "get" else _post(c, url, body)
-    _error(r, 404, "case_not_found")
+    if method == "get":
+        _error(c.get(url), 404, "case_not_found")
+    else:  # a creditor user never writes terms: refused whatever the case (nothing to probe)
+        _error(_post(c, url, body), 403, "permission_denied")
 
 
 def test_another_creditors_plan_cannot_be_accepted(
@@ -248,7 +250,9 @@ def test_another_creditors_plan_cannot_be_accepted(
         {"kind": "equal", "total": "100", "months": 1, "start": "2030-01"},
     ).json()
     c = _client(users["creditor"])
-    _error(c.post(f"/api/v1/cases/{other_case.pk}/plans/{v['id']}/accept"), 404, "case_not_found")
+    _error(
+        c.post(f"/api/v1/cases/{other_case.pk}/plans/{v['id']}/accept"), 403, "permission_denied"
+    )
     assert PlanVersion.objects.get().accepted_by_staff is None
 
 

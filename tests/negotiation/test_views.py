@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -72,6 +73,26 @@ def test_out_of_scope_case_is_404(case: Any, users: Any) -> None:
     c.force_login(users["creditor_other"])
     assert (
         c.post(f"/cases/{case.pk}/promises/", {"amount": "1", "due": "2099-01-01"}).status_code
+        == 403  # the creditor's role may not record promises, on any case
+    )
+    # a collector may record promises, but only on the cases assigned to him: 404 elsewhere
+    from qingqian.accounts.models import User
+
+    other = User.objects.create_user(
+        username="collector-unassigned",
+        password="x",
+        organisation=case.organisation,
+        role="collector",
+        cert_number="SZ-CERT-0009",
+        cert_issuer="苏州市商务调解协会",
+        cert_expires=dt.date(2099, 12, 31),
+    )
+    unassigned = Client()
+    unassigned.force_login(other)
+    assert (
+        unassigned.post(
+            f"/cases/{case.pk}/promises/", {"amount": "1", "due": "2099-01-01"}
+        ).status_code
         == 404
     )
     assert not Promise.objects.exists()

@@ -129,7 +129,7 @@ def test_over_cap_schedule_refuses_the_agreement_with_the_rule(
     _law_firm(accepted)
     fields = pricing_fields(LAW_FIRM_SCHEDULE) | {
         "key": "greedy-firm",
-        "valid_from": dt.date(2026, 1, 1),
+        "valid_from": dt.date(2026, 6, 1),  # after the preset: the schedule in force
         "bands": {
             "default": {"mode": "flat", "bands": [{"up_to": None, "rate": "0.30"}]},
             "by_debt_type": {},

@@ -42,23 +42,26 @@ def test_presets_are_seeded_and_round_trip() -> None:
 
 
 def test_default_schedule_for_the_organisation_type() -> None:
-    early = default_schedule("mediation_centre", dt.date(2026, 11, 28))
-    assert (early.pricing, early.in_force) == (SEED_SCHEDULE, False)
+    early = default_schedule("mediation_centre", dt.date(2025, 12, 31))
+    assert (early.pricing, early.in_force) == (SEED_SCHEDULE, False)  # announced, not yet
+    today = default_schedule("mediation_centre", dt.date(2026, 11, 28))
+    assert (today.pricing, today.in_force) == (SEED_SCHEDULE, True)
     later = default_schedule("law_firm", dt.date(2027, 6, 1))
     assert (later.pricing, later.in_force) == (LAW_FIRM_SCHEDULE, True)
     assert default_schedule("in_house", dt.date(2027, 6, 1)).pricing is None
 
 
 def test_prices_page_data() -> None:
-    before = prices_page(dt.date(2026, 12, 31))
+    before = prices_page(dt.date(2025, 12, 31))
     assert before["schedules"] == []
     assert [s["key"] for s in before["upcoming"]] == [
-        "law-firm-contingency-2027",
-        "seed-centre-2027",
+        "law-firm-contingency-2026",
+        "seed-centre-2026",
     ]
-    after = prices_page(dt.date(2027, 1, 1))
-    assert {s["effective_from"] for s in after["schedules"]} == {"2027-01-01"}
-    seed = next(s for s in after["schedules"] if s["key"] == "seed-centre-2027")
+    after = prices_page(dt.date(2026, 1, 1))
+    assert {s["effective_from"] for s in after["schedules"]} == {"2026-01-01"}
+    assert after["upcoming"] == []
+    seed = next(s for s in after["schedules"] if s["key"] == "seed-centre-2026")
     assert seed["schedules"][0]["bands"][0] == {
         "above": "0.00",
         "up_to": "50000.00",

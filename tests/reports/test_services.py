@@ -41,7 +41,7 @@ def test_entering_evidence_review_generates_v1(reviewed: Any) -> None:
         "debtor_identity": "present",
     }
     assert data["context"]["organisation_type"] == "mediation_centre"
-    assert data["context"]["fee_schedule_key"] == "seed-centre-2027"
+    assert data["context"]["fee_schedule_key"] == "seed-centre-2026"
     assert data["commission"]["available"] is True
     assert data["limitation_deadline"] is not None
     kinds = list(TimelineEvent.objects.filter(case=reviewed).values_list("kind", flat=True))
@@ -267,4 +267,4 @@ def test_the_organisation_type_decides_the_fee_rules(case: Any, users: dict[str,
     case_transition(case=case, actor=users["lawyer"], to_state="evidence_review")
     report = feasibility_report_generate(case=case, actor=None)
     assert report.data["context"]["organisation_type"] == "law_firm"
-    assert report.data["context"]["fee_schedule_key"] == "law-firm-contingency-2027"
+    assert report.data["context"]["fee_schedule_key"] == "law-firm-contingency-2026"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
+from qingqian.common.tz import BUSINESS_TZ
+
+__all__ = ["BUSINESS_TZ", "now", "today"]
 
 
 def now() -> dt.datetime:

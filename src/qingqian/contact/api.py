@@ -15,7 +15,7 @@ from ninja import Router, Schema
 from ninja.responses import Status
 
 from qingqian.accounts.models import User
-from qingqian.accounts.roles import Role
+from qingqian.accounts.roles import Perm
 from qingqian.cases.selectors import case_get_for_user, cases_visible_to
 from qingqian.common.exceptions import NotFound, PermissionDenied
 from qingqian.contact.channels.voice import call_event_receive
@@ -30,12 +30,6 @@ from qingqian.contact.services import (
 from qingqian.parties.models import Party
 
 router = Router(tags=["contact"])
-
-# Roles that do contact work (creditor users and intake agents do not contact debtors).
-CONTACT_ROLES = frozenset({Role.COLLECTOR, Role.LAWYER, Role.MEDIATOR, Role.ADMIN})
-HOLD_ROLES = frozenset(
-    {Role.COLLECTOR, Role.LAWYER, Role.MEDIATOR, Role.ADMIN, Role.COMPLIANCE, Role.INTAKE_AGENT}
-)
 
 
 class ErrorOut(Schema):
@@ -122,8 +116,8 @@ def _user(request: HttpRequest) -> User:
     return user
 
 
-def _role_in(user: User, roles: frozenset[Role]) -> None:
-    if not user.is_active or user.role not in roles:
+def _need(user: User, perm: Perm) -> None:
+    if not user.has_perm_code(perm):
         raise PermissionDenied(
             "您的角色不能进行此联系操作。",
             "Your role may not do this contact work.",
@@ -158,7 +152,7 @@ def _hold_out(h: ContactHold) -> dict[str, Any]:
 @router.post("/authorize", response={200: AuthorizeOut, **ERRORS})
 def authorize(request: HttpRequest, payload: AuthorizeIn) -> dict[str, Any]:
     user = _user(request)
-    _role_in(user, CONTACT_ROLES)
+    _need(user, Perm.CONTACT_WORK)
     case = case_get_for_user(user, payload.case_id)
     party = Party.objects.filter(pk=payload.party_id, organisation_id=case.organisation_id).first()
     if party is None:
@@ -190,7 +184,7 @@ def _attempt_for(user: User, attempt_id: int) -> ContactAttempt:
 @router.post("/attempts/{attempt_id}/outcome", response={200: AttemptOut, **ERRORS})
 def outcome(request: HttpRequest, attempt_id: int, payload: OutcomeIn) -> dict[str, Any]:
     user = _user(request)
-    _role_in(user, CONTACT_ROLES)
+    _need(user, Perm.CONTACT_WORK)
     attempt = _attempt_for(user, attempt_id)
     done = contact_outcome_record(attempt=attempt, outcome=payload.outcome, at=None, actor=user)
     return _attempt_out(done)
@@ -199,7 +193,7 @@ def outcome(request: HttpRequest, attempt_id: int, payload: OutcomeIn) -> dict[s
 @router.post("/holds", response={201: HoldOut, **ERRORS})
 def holds_place(request: HttpRequest, payload: HoldIn) -> Status[dict[str, Any]]:
     user = _user(request)
-    _role_in(user, HOLD_ROLES)
+    _need(user, Perm.CONTACT_HOLD)
     case = case_get_for_user(user, payload.case_id)
     party = None
     if payload.party_id is not None:

@@ -21,6 +21,7 @@ from django.db import transaction
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.cases.models import Case, CaseParty
+from qingqian.common.tz import BUSINESS_TZ
 from qingqian.contact import policy as pol
 from qingqian.contact.models import ContactAttempt, ContactHold, Purpose
 from qingqian.contact.recheck import LoggedAttempt, recheck
@@ -34,7 +35,7 @@ from qingqian.contact.services import (
 )
 from qingqian.parties.models import Party
 
-SH = dt.timezone(dt.timedelta(hours=8))
+SH = BUSINESS_TZ
 _DIAL_FROM, _DIAL_TO = 7 * 3600 + 45 * 60, 22 * 3600 + 15 * 60
 
 

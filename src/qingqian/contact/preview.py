@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from qingqian.common.tz import BUSINESS_TZ
 from qingqian.contact.policy import (
     Attempt,
     Channel,
@@ -22,7 +23,7 @@ from qingqian.contact.policy import (
     decide,
 )
 
-SH = dt.timezone(dt.timedelta(hours=8))
+SH = BUSINESS_TZ
 DAY = dt.date(2026, 3, 4)  # a Wednesday
 CERT = dt.date(2030, 12, 31)
 

@@ -37,7 +37,7 @@ from django.db.models import Q
 from django.db.models.base import ModelState
 
 from qingqian.accounts.models import Organisation, User
-from qingqian.accounts.roles import Role
+from qingqian.accounts.roles import Perm, Role
 from qingqian.cases.models import Case, CaseParty
 from qingqian.cases.services import timeline_add
 from qingqian.common import clock, crypto
@@ -80,10 +80,8 @@ CHANNEL_OUTCOMES: dict[str, frozenset[str]] = {
     "visit": frozenset({"connected", "no_answer", "refused"}),
 }
 
-# Roles that may lift a hold; a vulnerability or complaint hold only compliance or an admin.
-_LIFT_ROLES = frozenset({Role.COMPLIANCE, Role.ADMIN, Role.LAWYER})
+# A vulnerability or complaint hold needs the stricter permission to lift.
 _LIFT_STRICT = frozenset({HoldKind.VULNERABILITY, HoldKind.COMPLAINT})
-_LIFT_STRICT_ROLES = frozenset({Role.COMPLIANCE, Role.ADMIN})
 
 SYSTEM_ACTOR_PREFIX = "contact-robot@"
 
@@ -150,7 +148,7 @@ def contact_policy_publish(
     *, name: str, data: dict[str, Any], actor: User | None, note: str = ""
 ) -> ContactPolicy:
     """Save ``data`` as the next version of ``name`` (validated by the kernel first)."""
-    if actor is not None and actor.role not in (Role.COMPLIANCE, Role.ADMIN):
+    if actor is not None and not actor.has_perm_code(Perm.POLICY_EDIT):
         raise PermissionDenied(
             "只有合规专员或管理员可以修订联系政策。",
             "Only a compliance officer or an administrator may revise a contact policy.",
@@ -1054,8 +1052,8 @@ def contact_hold_lift(*, hold: ContactHold, actor: User, reason: str) -> Contact
         raise ValidationFailed(
             "解除暂停必须说明原因。", "Say why the hold is lifted.", code="lift_reason_missing"
         )
-    allowed = _LIFT_STRICT_ROLES if hold.kind in _LIFT_STRICT else _LIFT_ROLES
-    if not actor.is_active or actor.role not in allowed:
+    needed = Perm.CONTACT_HOLD_LIFT_STRICT if hold.kind in _LIFT_STRICT else Perm.CONTACT_HOLD_LIFT
+    if not actor.has_perm_code(needed):
         raise PermissionDenied(
             "您无权解除此类联系暂停。",
             "You may not lift this kind of hold.",
@@ -1093,8 +1091,6 @@ def contact_hold_lift(*, hold: ContactHold, actor: User, reason: str) -> Contact
 
 # --------------------------------------------------------------------------- unreachable debtors
 
-_FLAG_ROLES = frozenset({Role.COLLECTOR, Role.LAWYER, Role.MEDIATOR, Role.ADMIN, Role.COMPLIANCE})
-
 
 def contact_unreachable_flag(
     *, case: Case, party: Party, actor: User, reason: str
@@ -1111,7 +1107,7 @@ def contact_unreachable_flag(
             "Say why the debtor is flagged unreachable.",
             code="unreachable_reason_missing",
         )
-    if not actor.is_active or actor.role not in _FLAG_ROLES:
+    if not actor.has_perm_code(Perm.CONTACT_FLAG):
         raise PermissionDenied(
             "您无权标记债务人失联。",
             "You may not flag a debtor unreachable.",
@@ -1167,7 +1163,7 @@ def contact_unreachable_clear(
             "Say why the flag is cleared.",
             code="unreachable_reason_missing",
         )
-    if not actor.is_active or actor.role not in _FLAG_ROLES:
+    if not actor.has_perm_code(Perm.CONTACT_FLAG):
         raise PermissionDenied(
             "您无权解除失联标记。",
             "You may not clear an unreachable flag.",

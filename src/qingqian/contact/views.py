@@ -144,7 +144,7 @@ def holds(request: HttpRequest) -> HttpResponse:
             "lifted": selectors.holds_visible_to(user, active=False).filter(
                 lifted_at__isnull=False
             )[:50],
-            "can_lift": user.role in (Role.COMPLIANCE, Role.ADMIN, Role.LAWYER),
+            "can_lift": user.has_perm_code(Perm.CONTACT_HOLD_LIFT),
         },
     )
 

@@ -27,9 +27,9 @@ import math
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from qingqian.cases.lifecycle import IllegalTransition, Outcome, State, check_transition
+from qingqian.common.tz import BUSINESS_TZ
 from qingqian.demo import catalogue as cat
 from qingqian.demo.identifiers import (
     DISTRICTS,
@@ -39,7 +39,6 @@ from qingqian.demo.identifiers import (
     make_uscc,
 )
 
-BUSINESS_TZ = ZoneInfo("Asia/Shanghai")
 MIN_CASES = 20
 DEBT_TYPES = ("trade", "construction", "private_loan", "other")
 

@@ -23,7 +23,7 @@ router = Router(tags=["evidence"])
 ERRORS: dict[int | str, Any] = dict.fromkeys((400, 401, 403, 404, 409, 413, 422), ErrorOut)
 
 
-class VersionOut(Schema):
+class EvidenceVersionOut(Schema):
     number: int
     kind: str
     sha256: str
@@ -49,7 +49,7 @@ class EvidenceOut(Schema):
     collected_at: dt.datetime
     capture_method: str
     original_location: str
-    versions: list[VersionOut]
+    versions: list[EvidenceVersionOut]
 
 
 class EvidenceListOut(Schema):

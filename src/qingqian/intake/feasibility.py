@@ -42,7 +42,12 @@ from qingqian.calculators.result import Line, Rule
 from qingqian.cases.aging import bucket_for
 from qingqian.intake.errors import IntakeError
 from qingqian.intake.fee_rules import CostBearer, OrgType, PricingSchedule, check_schedule
-from qingqian.payments.commission import FeeAgreement, FeeSchedule, commission_on_total
+from qingqian.payments.commission import (
+    FeeAgreement,
+    FeeSchedule,
+    commission_on_total,
+    for_claim,
+)
 from qingqian.payments.errors import PaymentsError
 
 CENT = Decimal("0.01")
@@ -975,6 +980,11 @@ def _payment_order_answers(facts: CaseFacts, today: dt.date) -> dict[str, bool |
     }
 
 
+def _claim(facts: CaseFacts) -> Decimal:
+    """The size of the debt that picks a by-claim fee band: what is outstanding at intake."""
+    return facts.outstanding if facts.outstanding is not None else facts.principal
+
+
 def _routes(
     facts: CaseFacts,
     amount: Decimal,
@@ -990,7 +1000,9 @@ def _routes(
     expired = limitation.get("status") == "expired"
     not_due = facts.due_date is not None and facts.due_date >= today
     commission_full = (
-        ZERO if schedule is None or amount == 0 else commission_on_total(schedule, amount)
+        ZERO
+        if schedule is None or amount == 0
+        else commission_on_total(for_claim(schedule, _claim(facts)), amount)
     )
     options: list[RouteOption] = []
     for route, a in ROUTES.items():

@@ -47,6 +47,7 @@ from qingqian.payments.commission import (
     FeeSchedule,
     commission_on_total,
     fee_agreement_from_data,
+    is_monotone,
 )
 from qingqian.payments.errors import PaymentsError
 
@@ -305,6 +306,16 @@ def check_schedule(
     kind = _normalise_case_type(case_type)
     rules = applicable_rules(org, signed=signed, peoples_mediation=peoples_mediation)
     warnings: list[Line] = []
+    if not is_monotone(schedule):
+        raise IntakeError(
+            f"费率表“{label}”按回收总额整档适用且高档费率更低：多回收一分钱可能使收费减少。"
+            f"请改为按受理时债权金额分档（by_claim）或分段累计。",
+            f"Schedule '{label}' applies the band of the whole recovered total with a lower"
+            f" rate in a higher band: recovering one fen more could lower the fee. Band it by"
+            f" the claim at acceptance (by_claim) or by tranche instead.",
+            code="fee_schedule_not_monotone",
+            details={"schedule": label, "mode": schedule.mode.value},
+        )
     if org is OrgType.LAW_FIRM:
         if kind in FORBIDDEN_CASE_TYPES and _charges_anything(schedule):
             zh, en = FORBIDDEN_CASE_TYPES[kind]
@@ -476,7 +487,16 @@ def first_violation(
     Both are piecewise linear in the amount recovered between their band limits; a minimum
     and a cap add the points where a band line crosses them. Between consecutive points the
     difference is linear, so it is enough to test the fen amounts next to every point (and,
-    past the last limit, a point far enough along a rising difference)."""
+    past the last limit, a point far enough along a rising difference).
+
+    A ``by_claim`` schedule is checked at its highest rate: any claim may fall in that band."""
+    if schedule.mode is BandMode.BY_CLAIM:
+        schedule = FeeSchedule(
+            mode=BandMode.FLAT,
+            bands=(FeeBand(None, max(b.rate for b in schedule.bands)),),
+            minimum=schedule.minimum,
+            cap=schedule.cap,
+        )
     points = sorted({Fraction(0), *_limits(schedule), *_limits(ceiling)})
     levels = [_fraction(v) for v in (schedule.minimum, schedule.cap) if v is not None]
     candidates: set[Fraction] = {Fraction(1, 100)}
@@ -594,8 +614,9 @@ class PricingSchedule:
             or self.prepayment != self.prepayment.quantize(CENT)
         ):
             raise _schedule_invalid("prepayment", self.prepayment, "a non-negative amount")
-        if self.withdrawn_on is not None and self.withdrawn_on <= self.valid_from:
-            raise _schedule_invalid("withdrawn_on", self.withdrawn_on, "after valid_from")
+        # Withdrawn on the day it would have taken effect: announced, then never in force.
+        if self.withdrawn_on is not None and self.withdrawn_on < self.valid_from:
+            raise _schedule_invalid("withdrawn_on", self.withdrawn_on, "on or after valid_from")
 
     @property
     def valid_from(self) -> dt.date:
@@ -603,6 +624,12 @@ class PricingSchedule:
 
     def active_on(self, day: dt.date) -> bool:
         return self.valid_from <= day and (self.withdrawn_on is None or day < self.withdrawn_on)
+
+    def announced_after(self, day: dt.date) -> bool:
+        """Announced to take effect after ``day`` (and not withdrawn before it would)."""
+        return self.valid_from > day and (
+            self.withdrawn_on is None or self.withdrawn_on > self.valid_from
+        )
 
 
 def _schedule_invalid(name: str, value: object, why: str) -> IntakeError:
@@ -697,6 +724,13 @@ def _flat(*pairs: tuple[str | None, str]) -> FeeSchedule:
     )
 
 
+def _by_claim(*pairs: tuple[str | None, str]) -> FeeSchedule:
+    return FeeSchedule(
+        mode=BandMode.BY_CLAIM,
+        bands=tuple(FeeBand(None if u is None else Decimal(u), Decimal(r)) for u, r in pairs),
+    )
+
+
 def _marginal(*pairs: tuple[str | None, str]) -> FeeSchedule:
     return FeeSchedule(
         mode=BandMode.MARGINAL,
@@ -704,17 +738,22 @@ def _marginal(*pairs: tuple[str | None, str]) -> FeeSchedule:
     )
 
 
-#: The seed centre's promise: zero prepayment, 20–35 % of what is recovered, up to 40 % under
-#: 50,000 yuan. The split of the 20–35 % range by amount is this project's assumption (band by
-#: case total: the rate of the band the whole recovered total falls in).
+#: The seed centre's promise: zero prepayment, 20–35 % of what is recovered, up to 40 % for
+#: debts under 50,000 yuan. The band is chosen by the size of the debt (the claim at
+#: acceptance, as signed) and its rate applies to everything recovered, so the fee only grows
+#: with what is recovered. The split of the 20–35 % range by size is this project's
+#: assumption. In force from 2026-01-01, so a schedule is in force on any date the product
+#: runs; a later schedule is added as a new dated row, never by editing this one.
+PUBLISHED_FROM = dt.date(2026, 1, 1)
+
 SEED_SCHEDULE = PricingSchedule(
-    key="seed-centre-2027",
+    key="seed-centre-2026",
     name_zh="调解中心结果收费（零预付）",
     name_en="Mediation centre, paid on results (zero prepayment)",
     organisation_type=OrgType.MEDIATION_CENTRE,
     agreement=FeeAgreement(
-        valid_from=dt.date(2027, 1, 1),
-        default=_flat(
+        valid_from=PUBLISHED_FROM,
+        default=_by_claim(
             ("50000", "0.40"),
             ("200000", "0.35"),
             ("1000000", "0.30"),
@@ -727,12 +766,12 @@ SEED_SCHEDULE = PricingSchedule(
 
 #: A law firm's contingency schedule inside the 2021 caps (tranche by tranche).
 LAW_FIRM_SCHEDULE = PricingSchedule(
-    key="law-firm-contingency-2027",
+    key="law-firm-contingency-2026",
     name_zh="律师风险代理收费（分段累计，低于上限）",
     name_en="Law firm contingency fee (by tranche, under the cap)",
     organisation_type=OrgType.LAW_FIRM,
     agreement=FeeAgreement(
-        valid_from=dt.date(2027, 1, 1),
+        valid_from=PUBLISHED_FROM,
         default=_marginal(
             ("1000000", "0.15"),
             ("5000000", "0.12"),
@@ -754,6 +793,19 @@ def _pct(rate: Decimal) -> str:
     return str((rate * 100).quantize(CENT))
 
 
+MODE_LABELS: dict[BandMode, tuple[str, str]] = {
+    BandMode.FLAT: (
+        "按回收总额所在档位全额适用",
+        "the band of the whole total applies to all of it",
+    ),
+    BandMode.MARGINAL: ("分段累计", "tranche by tranche"),
+    BandMode.BY_CLAIM: (
+        "按受理时债权金额所在档位确定费率，适用于全部回收金额",
+        "the band of the claim at acceptance sets the rate on everything recovered",
+    ),
+}
+
+
 def _schedule_rows(schedule: FeeSchedule) -> dict[str, Any]:
     rows = []
     lower = Decimal("0.00")
@@ -767,17 +819,51 @@ def _schedule_rows(schedule: FeeSchedule) -> dict[str, Any]:
         )
         if band.up_to is not None:
             lower = band.up_to
-    flat = schedule.mode is BandMode.FLAT
+    mode_zh, mode_en = MODE_LABELS[schedule.mode]
     return {
         "mode": schedule.mode.value,
-        "mode_zh": "按回收总额所在档位全额适用" if flat else "分段累计",
-        "mode_en": "the band of the whole total applies to all of it"
-        if flat
-        else "tranche by tranche",
+        "mode_zh": mode_zh,
+        "mode_en": mode_en,
         "bands": rows,
         "minimum": None if schedule.minimum is None else str(schedule.minimum.quantize(CENT)),
         "cap": None if schedule.cap is None else str(schedule.cap.quantize(CENT)),
     }
+
+
+def schedule_from_public(entry: Mapping[str, Any]) -> FeeSchedule:
+    """The :class:`FeeSchedule` of one entry of a disclosed schedule (``_schedule_rows``), as
+    an agreement's snapshot keeps it: the inverse of the price page's rows."""
+    try:
+        bands = tuple(
+            FeeBand(
+                None if row.get("up_to") is None else Decimal(str(row["up_to"])),
+                Decimal(str(row["rate_percent"])) / 100,
+            )
+            for row in entry.get("bands") or ()
+        )
+        minimum, cap = entry.get("minimum"), entry.get("cap")
+        return FeeSchedule(
+            mode=BandMode(entry.get("mode", "")),
+            bands=bands,
+            minimum=None if minimum is None else Decimal(str(minimum)),
+            cap=None if cap is None else Decimal(str(cap)),
+        )
+    except (ArithmeticError, KeyError, TypeError, ValueError, PaymentsError):
+        raise _schedule_invalid("snapshot", dict(entry), "not a disclosed schedule") from None
+
+
+def snapshot_schedule(snapshot: Mapping[str, Any], debt_type: str) -> FeeSchedule | None:
+    """The schedule an agreement's snapshot (one disclosed pricing) sets for ``debt_type``: the
+    debt type's own, else the default; ``None`` if it has neither."""
+    entries = {e.get("debt_type"): e for e in snapshot.get("schedules") or ()}
+    entry = entries.get(debt_type, entries.get(None))
+    return None if entry is None else schedule_from_public(entry)
+
+
+def snapshot_recovery_forms(snapshot: Mapping[str, Any]) -> frozenset[RecoveryForm]:
+    """What counts as recovered under an agreement's snapshot (cash when it does not say)."""
+    forms = {RecoveryForm(r["form"]) for r in snapshot.get("recovered_counts") or ()}
+    return frozenset(forms or {RecoveryForm.CASH})
 
 
 def _public(pricing: PricingSchedule) -> dict[str, Any]:
@@ -823,7 +909,9 @@ def price_disclosure(schedules: Iterable[PricingSchedule], *, on: dt.date) -> di
             item.key not in active or item.valid_from > active[item.key].valid_from
         ):
             active[item.key] = item
-    upcoming = sorted((s for s in items if s.valid_from > on), key=lambda s: (s.valid_from, s.key))
+    upcoming = sorted(
+        (s for s in items if s.announced_after(on)), key=lambda s: (s.valid_from, s.key)
+    )
     return {
         "as_of": on.isoformat(),
         "schedules": [

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from qingqian.accounts.models import Organisation, User
+from qingqian.accounts.roles import Perm
 from qingqian.cases.lifecycle import State
 from qingqian.cases.models import Case, CaseParty, Invoice, PartyRole
 from qingqian.cases.services import timeline_add
@@ -79,7 +80,6 @@ STEP_COST = {
     "litigation": Decimal("3000.00"),
     "preservation": Decimal("1500.00"),
 }
-EDIT_ROLES = frozenset({"admin", "lawyer"})
 STEP_HOUR = 9  # steps run at 09:00 Asia/Shanghai on their day
 
 
@@ -103,7 +103,7 @@ def active_playbooks(organisation: Organisation | None) -> tuple[Playbook, ...]:
 def playbook_save(*, actor: User, data: dict[str, Any], position: int | None = None) -> PlaybookRow:
     """Create or replace the organisation's playbook ``data['key']`` after validating the
     whole resulting set (``IntakeError`` listing every problem with its path)."""
-    if actor.role not in EDIT_ROLES or actor.organisation is None:
+    if not actor.has_perm_code(Perm.STRATEGY_EDIT) or actor.organisation is None:
         raise PermissionDenied(
             "只有律师或管理员可以修改催收策略。",
             "Only a lawyer or an administrator may edit playbooks.",

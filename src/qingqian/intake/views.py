@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from qingqian.accounts.models import User
+from qingqian.accounts.roles import Perm
 from qingqian.common.exceptions import ApplicationError
 from qingqian.intake import selectors, services
 from qingqian.intake.models import StrategyRun
@@ -51,7 +52,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def playbook_edit(request: HttpRequest, key: str) -> HttpResponse:
     user = _user(request)
-    if user.role not in services.EDIT_ROLES:
+    if not user.has_perm_code(Perm.STRATEGY_EDIT):
         return render(request, "web/forbidden.html", status=403)
     current = next((d for d in services.playbooks_data(user.organisation) if d["key"] == key), None)
     text = json.dumps(current or {"key": key}, ensure_ascii=False, indent=2)

@@ -98,7 +98,7 @@ class InstallmentOut(Schema):
     amount: str
 
 
-class VersionOut(Schema):
+class PlanVersionOut(Schema):
     id: int
     plan_id: int
     version: int
@@ -122,7 +122,7 @@ class VersionOut(Schema):
 class PlanOut(Schema):
     id: int
     created_at: dt.datetime
-    versions: list[VersionOut]
+    versions: list[PlanVersionOut]
 
 
 class PlanListOut(Schema):
@@ -292,7 +292,7 @@ def _schedule(case: Case, data: PlanIn) -> Any:
     )
 
 
-@router.post("/{case_id}/plans", response={201: VersionOut, **ERRORS})
+@router.post("/{case_id}/plans", response={201: PlanVersionOut, **ERRORS})
 def plans_propose(request: HttpRequest, case_id: int, payload: PlanIn) -> Status[dict[str, Any]]:
     user, case = _case(request, case_id, write=True)
     plan = None
@@ -323,7 +323,7 @@ def plans_propose(request: HttpRequest, case_id: int, payload: PlanIn) -> Status
     return Status(201, _version(_versions().get(pk=version.pk)))
 
 
-@router.post("/{case_id}/plans/{version_id}/accept", response={200: VersionOut, **ERRORS})
+@router.post("/{case_id}/plans/{version_id}/accept", response={200: PlanVersionOut, **ERRORS})
 def plans_accept(request: HttpRequest, case_id: int, version_id: int) -> dict[str, Any]:
     """Accept a proposed version (``version_id`` is the version's ``id`` from the list) on
     the creditor's side. It becomes ``active`` once the debtor has accepted it too."""

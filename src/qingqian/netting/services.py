@@ -50,12 +50,8 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 def can_manage(user: User) -> bool:
-    """Staff who run rounds: see every case of the organisation and move cases."""
-    return (
-        not user.is_creditor_user
-        and user.has_perm_code(Perm.CASE_VIEW_ALL)
-        and user.has_perm_code(Perm.CASE_TRANSITION)
-    )
+    """Staff who run rounds (lawyers, mediators, administrators)."""
+    return user.has_perm_code(Perm.NETTING_MANAGE)
 
 
 def _require_manager(user: User, round_: NettingRound | None = None) -> None:

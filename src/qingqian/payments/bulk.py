@@ -45,7 +45,7 @@ from qingqian.payments.models import (
     PaymentKind,
     TrustBalance,
 )
-from qingqian.payments.selectors import CommissionRate, commission_rate
+from qingqian.payments.selectors import BatchCommission, CommissionRate
 from qingqian.payments.services import _business_day, _check_amount, _check_key
 
 ZERO = Decimal("0.00")
@@ -398,8 +398,10 @@ def _post_chunk(
     debts, loaded_invoices, loaded_charges = _lock_debts(cases, case_ids)
     recovered_by_kind = _recovered(case_ids)
     recovered: dict[int, Decimal] = {}
-    # The schedule depends on the debt type and the day only.
-    rates: dict[tuple[str, dt.date], CommissionRate | None] = {}
+    # The terms depend on the case (its signed agreement, its claim) and the day; what they
+    # are read from is read once for the whole chunk.
+    fees = BatchCommission(organisation, case_ids)
+    rates: dict[tuple[int, dt.date], CommissionRate | None] = {}
     now = clock.now()
     actor_id = actor.pk if actor is not None else None
     org_id = organisation.pk
@@ -420,11 +422,9 @@ def _post_chunk(
         applied = amount - surplus
         if case.last_payment_date is None or on > case.last_payment_date:
             case.last_payment_date = on
-        rate_key = (case.debt_type, on)
+        rate_key = (case.pk, on)
         if rate_key not in rates:
-            rates[rate_key] = commission_rate(
-                Case(pk=case.pk, debt_type=case.debt_type, creditor_id=case.creditor_id), on
-            )
+            rates[rate_key] = fees.rate(case.pk, case.debt_type, on)
         rate = rates[rate_key]
         commission = ZERO
         commissionable = ZERO

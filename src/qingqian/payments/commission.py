@@ -9,6 +9,12 @@ and cap. Two modes:
   applies to the whole total. Crossing into a band with a lower rate can lower the
   commission on the total; the next recovery then carries a negative commission (a credit
   back to the creditor). That is what the agreement says, so it is reported, not hidden.
+  Kept for agreements signed on it; new schedules may not use a falling rate this way
+  (``intake.fee_rules`` refuses them as ``fee_schedule_not_monotone``);
+* ``by_claim`` (band by the size of the debt): the band in which the **claim at acceptance**
+  falls sets one rate for everything recovered on the case. The fee then only grows with
+  what is recovered, and recovering one fen more never earns less. A ``by_claim`` schedule
+  is resolved for a case's claim with :func:`for_claim` before any commission is computed.
 
 Bands are "up to and including" ``up_to``; the last band is open (``up_to = None``).
 
@@ -29,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -45,6 +52,7 @@ _EXACT = decimal.Context(prec=60, rounding=ROUND_HALF_UP)
 class BandMode(StrEnum):
     MARGINAL = "marginal"
     FLAT = "flat"
+    BY_CLAIM = "by_claim"
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +110,38 @@ class RecoveryCommission:
     def net(self) -> Decimal:
         """What the creditor receives from this recovery after commission."""
         return self.amount - self.commission
+
+
+def band_rate(schedule: FeeSchedule, amount: Decimal) -> Decimal:
+    """The rate of the band ``amount`` falls in (bands are "up to and including")."""
+    for band in schedule.bands:
+        if band.up_to is None or amount <= band.up_to:
+            return band.rate
+    raise AssertionError("the last band is open")  # pragma: no cover - _validate's contract
+
+
+def for_claim(schedule: FeeSchedule, claim: Decimal) -> FeeSchedule:
+    """A ``by_claim`` schedule resolved for a case whose claim at acceptance is ``claim``: one
+    rate (the claim's band) on everything recovered, minimum and cap kept. Other modes are
+    returned as they are."""
+    if schedule.mode is not BandMode.BY_CLAIM:
+        return schedule
+    claim = _amount(claim, "claim", allow_zero=True)
+    return FeeSchedule(
+        mode=BandMode.FLAT,
+        bands=(FeeBand(None, band_rate(schedule, claim)),),
+        minimum=schedule.minimum,
+        cap=schedule.cap,
+    )
+
+
+def is_monotone(schedule: FeeSchedule) -> bool:
+    """Whether recovering more can never lower the fee: marginal and by-claim schedules always;
+    a flat schedule only if no band has a lower rate than the one before it."""
+    if schedule.mode is not BandMode.FLAT:
+        return True
+    rates = [b.rate for b in schedule.bands]
+    return all(a <= b for a, b in itertools.pairwise(rates))
 
 
 def commission_on_total(schedule: FeeSchedule, recovered: Decimal) -> Decimal:
@@ -184,7 +224,9 @@ def fee_schedule_from_data(data: Mapping[str, Any]) -> FeeSchedule:
     try:
         mode = BandMode(data.get("mode", ""))
     except ValueError:
-        raise _invalid("mode", data.get("mode"), "mode must be 'marginal' or 'flat'") from None
+        raise _invalid(
+            "mode", data.get("mode"), "mode must be 'marginal', 'flat' or 'by_claim'"
+        ) from None
     raw_bands = data.get("bands")
     if not isinstance(raw_bands, list | tuple):
         raise _invalid("bands", raw_bands, "bands must be a list")
@@ -231,6 +273,13 @@ def fee_agreement_from_data(data: Mapping[str, Any]) -> FeeAgreement:
 
 
 def _bands(schedule: FeeSchedule, recovered: Decimal) -> Decimal:
+    if schedule.mode is BandMode.BY_CLAIM:
+        raise PaymentsError(
+            "按债权金额分档的费率表须先按案件受理时的债权金额确定费率。",
+            "A schedule banded by the claim must first be resolved for the case's claim.",
+            code="commission_claim_required",
+            details={"mode": schedule.mode.value},
+        )
     fee = Decimal(0)
     lower = Decimal(0)
     for band in schedule.bands:

@@ -70,7 +70,7 @@ def remittance_run(
 ) -> list[RemittanceBatch]:
     """Create the period's remittance batch for every creditor with money held. Returns the
     new batches (creditors already remitted for the period are skipped)."""
-    require(actor, Perm.CASE_ASSIGN)
+    require(actor, Perm.MONEY_MANAGE)
     if basis not in RemittanceBasis.values:
         raise PaymentsError(
             f"未知的汇付口径：{basis}",

@@ -8,11 +8,13 @@ from decimal import Decimal
 
 from django.db.models import QuerySet, Sum
 
+from qingqian.accounts.models import Organisation
 from qingqian.cases.models import Case
 from qingqian.intake.fee_rules import RecoveryForm
 from qingqian.payments.commission import FeeSchedule
 from qingqian.payments.models import NON_CASH_KINDS, Charge, Payment, PaymentKind
 from qingqian.reports import selectors as report_selectors
+from qingqian.reports.models import Agreement, AgreementState
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +23,7 @@ class CommissionRate:
 
     schedule: FeeSchedule
     source: str
-    """``fee_schedule:<key>`` today; ``agreement:<id>`` once signed agreements exist."""
+    """``agreement:<id>:v<version>`` or ``fee_schedule:<key>``."""
     counts: frozenset[str]
     """Payment kinds that count as recovered (cash always; set-off / goods per schedule)."""
 
@@ -36,26 +38,47 @@ def _counted_kinds(forms: frozenset[RecoveryForm]) -> frozenset[str]:
 
 
 def commission_rate(case: Case, on: dt.date) -> CommissionRate | None:
-    """The commission terms for ``case`` on ``on``.
-
-    Reads the organisation type's fee schedule in force (``reports.FeeScheduleRow``, the
-    published 收费标准) and its schedule for the case's debt type. This is the one place to
-    swap for the creditor's signed agreement when that model lands: keep the signature and
-    return the agreement's schedule. ``None`` when no schedule is in force: no commission is
-    accrued (and the statement says so)."""
-    choice = report_selectors.default_schedule(report_selectors.organisation_type(), on)
-    pricing = choice.pricing
-    if pricing is None or not choice.in_force:
-        return None
-    agreement = pricing.agreement
-    schedule = agreement.by_debt_type.get(case.debt_type, agreement.default)
-    if schedule is None:
+    """The commission terms for ``case`` on ``on``: the signed fee agreement's terms, else the
+    schedule of the case's organisation type in force on ``on`` (``reports.selectors.fee_terms``
+    decides, for every caller alike). ``None`` when neither exists: no commission is accrued
+    (and the statement says so)."""
+    terms = report_selectors.fee_terms(case, on)
+    if terms is None:
         return None
     return CommissionRate(
-        schedule=schedule,
-        source=f"fee_schedule:{pricing.key}",
-        counts=_counted_kinds(pricing.recovered_counts),
+        schedule=terms.schedule, source=terms.source, counts=_counted_kinds(terms.forms)
     )
+
+
+class BatchCommission:
+    """:func:`commission_rate` for many cases of one organisation, reading their signed
+    agreements, principals and the published schedules once (bulk posting)."""
+
+    def __init__(self, organisation: Organisation, case_ids: list[int]) -> None:
+        self.organisation = organisation
+        self.principals = dict(Case.objects.filter(pk__in=case_ids).values_list("pk", "principal"))
+        self.agreements = {
+            a.case_id: a
+            for a in Agreement.objects.filter(
+                case_id__in=case_ids, state=AgreementState.SIGNED
+            ).order_by("case_id", "version")
+        }  # the latest signed version of each case wins
+        self.schedules = report_selectors.pricing_schedules()
+
+    def rate(self, case_id: int, debt_type: str, on: dt.date) -> CommissionRate | None:
+        terms = report_selectors.fee_terms_for(
+            debt_type=debt_type,
+            principal=self.principals[case_id],
+            organisation=self.organisation,
+            agreement=self.agreements.get(case_id),
+            on=on,
+            schedules=self.schedules,
+        )
+        if terms is None:
+            return None
+        return CommissionRate(
+            schedule=terms.schedule, source=terms.source, counts=_counted_kinds(terms.forms)
+        )
 
 
 ZERO = Decimal("0.00")

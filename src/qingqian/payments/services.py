@@ -23,6 +23,7 @@ from qingqian.cases.services import require, timeline_add
 from qingqian.common import clock
 from qingqian.common.exceptions import Conflict, ValidationFailed
 from qingqian.common.money import parse_amount
+from qingqian.common.tz import BUSINESS_TZ
 from qingqian.compliance.services import audit_record
 from qingqian.payments import allocation, trust
 from qingqian.payments.allocation import ChargeState, DebtState, Share, to_fen, to_yuan
@@ -46,7 +47,7 @@ from qingqian.payments.selectors import CommissionRate, commission_rate
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
-_SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+_SHANGHAI = BUSINESS_TZ
 
 
 # --------------------------------------------------------------------------- validation

@@ -14,11 +14,12 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from qingqian.accounts.models import Organisation
+from qingqian.common.tz import BUSINESS_TZ
 from qingqian.parties.models import Party
 from qingqian.payments.models import Payment, PaymentAllocation, PaymentKind, RemittanceBatch
 
 ZERO = Decimal("0.00")
-_SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+_SHANGHAI = BUSINESS_TZ
 HEADERS = (
     ("收款日期", "Date"),
     ("案号", "Case"),

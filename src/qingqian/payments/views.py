@@ -19,6 +19,7 @@ from qingqian.accounts.roles import Perm, Role
 from qingqian.cases.selectors import case_get_for_user
 from qingqian.common import clock
 from qingqian.common.exceptions import ApplicationError, PermissionDenied
+from qingqian.common.tz import BUSINESS_TZ
 from qingqian.parties.models import Party
 from qingqian.payments.bankimport import bank_statement_import
 from qingqian.payments.models import BankStatementLine, Payment, RemittanceBatch
@@ -31,7 +32,7 @@ from qingqian.payments.services import (
 )
 from qingqian.payments.statements import creditor_statement, statement_csv, statement_xlsx
 
-_SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+_SHANGHAI = BUSINESS_TZ
 
 
 def _user(request: HttpRequest) -> User:
@@ -203,7 +204,7 @@ def statement(request: HttpRequest) -> HttpResponse:
 @login_required
 def remittances(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if not user.has_perm_code(Perm.CASE_ASSIGN):
+    if not user.has_perm_code(Perm.MONEY_MANAGE):
         return _forbidden(request, PermissionDenied("无权查看。", "Not allowed."))
     if request.method == "POST":
         try:
@@ -233,7 +234,7 @@ def remittances(request: HttpRequest) -> HttpResponse:
 @login_required
 def reconciliation(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    if not user.has_perm_code(Perm.CASE_ASSIGN):
+    if not user.has_perm_code(Perm.MONEY_MANAGE):
         return _forbidden(request, PermissionDenied("无权查看。", "Not allowed."))
     if request.method == "POST":
         upload = request.FILES.get("statement")

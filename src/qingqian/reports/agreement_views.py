@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from qingqian.accounts.models import User
-from qingqian.accounts.roles import Role
+from qingqian.accounts.roles import Perm, Role
 from qingqian.cases.models import Case
 from qingqian.cases.selectors import case_get_for_user
 from qingqian.common.exceptions import ApplicationError
@@ -43,7 +43,7 @@ def agreement_page(request: HttpRequest, case_id: int) -> HttpResponse:
     except ApplicationError:
         return _not_found(request)
     en = is_english()
-    staff = user.role in agreements.DRAFT_ROLES
+    staff = user.has_perm_code(Perm.AGREEMENT_DRAFT)
     return render(
         request,
         "agreements/agreement.html",

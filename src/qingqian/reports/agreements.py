@@ -26,7 +26,7 @@ from django.utils import translation
 
 from qingqian.accounts.models import User
 from qingqian.accounts.otp import otp_issue, otp_verify
-from qingqian.accounts.roles import Role
+from qingqian.accounts.roles import Perm, Role
 from qingqian.calculators.fees import FORBIDDEN_CASE_TYPES
 from qingqian.cases.lifecycle import State
 from qingqian.cases.models import Case
@@ -51,7 +51,6 @@ from qingqian.reports.models import Agreement, AgreementState
 from qingqian.reports.selectors import default_schedule, organisation_type
 
 OTP_PURPOSE = "agreement.sign"
-DRAFT_ROLES = {Role.LAWYER, Role.ADMIN}
 
 KIND_TITLES = {
     "contingency": ("风险代理协议", "Contingency fee agreement"),
@@ -84,7 +83,7 @@ def terms_digest(terms: dict[str, Any]) -> str:
 
 
 def _can_draft(user: User) -> bool:
-    return user.role in DRAFT_ROLES and user.organisation_id is not None
+    return user.has_perm_code(Perm.AGREEMENT_DRAFT) and user.organisation_id is not None
 
 
 def _require_staff(actor: User, case: Case) -> None:
@@ -145,6 +144,8 @@ def agreement_terms(case: Case, *, version: int) -> tuple[dict[str, Any], str]:
         "debt_type": case.debt_type,
         "principal": str(case.principal),
         "outstanding": str(case.outstanding),
+        # The size of the debt at acceptance: a by-claim schedule's band is chosen by it.
+        "claim_amount": str(case.outstanding),
         "currency": case.currency,
         "schedule": public,
         "prepayment": public["prepayment"],

@@ -28,23 +28,19 @@ from qingqian.reports.selectors import (
     inputs_digest,
 )
 
-#: Roles that may regenerate a report (staff who work on intake and cases).
-REGENERATE_ROLES = frozenset(
-    {Role.INTAKE_AGENT, Role.COLLECTOR, Role.LAWYER, Role.MEDIATOR, Role.ADMIN}
-)
-#: Roles whose decision accepts or rejects a case.
-DECIDE_ROLES = frozenset({Role.LAWYER, Role.ADMIN})
-
 
 def can_regenerate(user: User | None) -> bool:
-    return user is not None and user.role in REGENERATE_ROLES and user.organisation_id is not None
+    return (
+        user is not None
+        and user.has_perm_code(Perm.REPORT_REGENERATE)
+        and user.organisation_id is not None
+    )
 
 
 def can_decide(user: User | None) -> bool:
     return (
         user is not None
-        and user.role in DECIDE_ROLES
-        and user.has_perm_code(Perm.CASE_TRANSITION)
+        and user.has_perm_code(Perm.REPORT_DECIDE)
         and user.organisation_id is not None
     )
 

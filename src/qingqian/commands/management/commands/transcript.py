@@ -15,14 +15,14 @@ import datetime as dt
 import json
 import time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from qingqian.common.tz import BUSINESS_TZ
 from qingqian.contact.transcripts import Analysis, default_analyzer, load_examples
 from qingqian.contact.transcripts.evaluate import score
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+SHANGHAI = BUSINESS_TZ
 
 
 def _bad(zh: str, en: str) -> CommandError:

@@ -1,0 +1,217 @@
+"""Who may use each route and API operation: one table, enforced before any view runs.
+
+Every HTML route (by its URL name) and every API operation (by method and OpenAPI path) is
+declared here as one of:
+
+* a :class:`~qingqian.accounts.roles.Perm`: a signed-in user of an organisation whose role
+  has that permission (``accounts.roles.PERMISSIONS``). Scope (organisation, creditor,
+  assignment) is still applied by the view through ``cases.selectors``;
+* :class:`Public`: anyone, with the reason it is safe (the price page, the log's proofs);
+* :class:`Credential`: authenticated by something other than a staff login (the debtor's
+  one-time link and code, a provider's signed webhook, a witness's signature), which the view
+  itself checks.
+
+``qingqian.common.middleware.RouteAccessMiddleware`` enforces the table on every request: an
+undeclared route is refused (fail closed), a signed-out visitor is sent to log in (HTML) or
+answered 401 (API), and a role without the permission gets 403 with the permission named in
+words. ``tests/web/test_route_access.py`` walks the URL resolver and the OpenAPI schema, so a
+new route without a line here fails the suite, and checks every role against every line.
+
+Pure: no Django (the middleware and tests bring that).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from qingqian.accounts.roles import Perm
+
+
+@dataclass(frozen=True, slots=True)
+class Public:
+    """Anyone, signed in or not."""
+
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """Not a staff login: the view checks its own credential (named here)."""
+
+    credential: str
+
+
+Access = Perm | Public | Credential
+
+_PORTAL = Credential("the debtor's one-time link, bound to a browser session, then a code")
+_LOG = Public("the log proves order and integrity; anyone may check it")
+
+#: HTML routes by URL name (``namespace:name``).
+ROUTES: dict[str, Access] = {
+    # sign-in, language, the public pages
+    "login": Public("the sign-in page"),
+    "logout": Public("signing out"),
+    "set_language": Public("the language switch"),
+    "reports:prices": Public("published prices (明码标价)"),
+    "tlog:checkpoint": _LOG,
+    "tlog:tile": _LOG,
+    # the debtor's portal
+    "portal:open": _PORTAL,
+    "portal:verify": _PORTAL,
+    "portal:home": _PORTAL,
+    "portal:dispute": _PORTAL,
+    "portal:plan": _PORTAL,
+    "portal:contact": _PORTAL,
+    "portal:privacy": _PORTAL,
+    "portal:pay": _PORTAL,
+    # the case book
+    "web:dashboard": Perm.CASE_VIEW,
+    "web:case_list": Perm.CASE_VIEW,
+    "web:case_detail": Perm.CASE_VIEW,
+    "web:case_transition": Perm.CASE_TRANSITION,
+    "web:case_assign": Perm.CASE_ASSIGN,
+    "web:party_reveal": Perm.PARTY_REVEAL,
+    "web:case_new": Perm.CASE_CREATE,
+    "web:hotline": Perm.HOTLINE_USE,
+    "web:hotline_case": Perm.HOTLINE_USE,
+    "web:import_new": Perm.IMPORT_RUN,
+    "web:import_detail": Perm.IMPORT_RUN,
+    "web:import_errors_csv": Perm.IMPORT_RUN,
+    "web:aging": Perm.REPORT_VIEW,
+    "web:calc_index": Perm.CASE_VIEW,
+    "web:calc_page": Perm.CASE_VIEW,
+    # evidence
+    "evidence:upload": Perm.CASE_VIEW,
+    "evidence:version_new": Perm.CASE_VIEW,
+    "evidence:download": Perm.CASE_VIEW,
+    "evidence:package": Perm.CASE_VIEW,
+    # feasibility, fees, agreements
+    "reports:feasibility": Perm.REPORT_VIEW,
+    "reports:feasibility_pdf": Perm.REPORT_VIEW,
+    "reports:feasibility_regenerate": Perm.REPORT_REGENERATE,
+    "reports:feasibility_decide": Perm.REPORT_DECIDE,
+    "reports:agreement": Perm.CASE_VIEW,
+    "reports:agreement_draft": Perm.AGREEMENT_DRAFT,
+    "reports:agreement_send": Perm.AGREEMENT_DRAFT,
+    "reports:agreement_code": Perm.AGREEMENT_SIGN,
+    "reports:agreement_sign": Perm.AGREEMENT_SIGN,
+    "reports:agreement_download": Perm.CASE_VIEW,
+    # strategy
+    "intake:dashboard": Perm.STRATEGY_VIEW,
+    "intake:playbook_edit": Perm.STRATEGY_EDIT,
+    # negotiation
+    "negotiation:plan_preview": Perm.CASE_TRANSITION,
+    "negotiation:plan_propose": Perm.CASE_TRANSITION,
+    "negotiation:plan_accept": Perm.CASE_TRANSITION,
+    "negotiation:promise_add": Perm.CASE_TRANSITION,
+    "negotiation:offer_add": Perm.CASE_TRANSITION,
+    "negotiation:portal_link": Perm.CONTACT_WORK,
+    # money
+    "payments:record": Perm.CASE_TRANSITION,
+    "payments:charge": Perm.CASE_TRANSITION,
+    "payments:reverse": Perm.CASE_TRANSITION,
+    "payments:statement": Perm.CASE_VIEW,
+    "payments:remittances": Perm.MONEY_MANAGE,
+    "payments:reconciliation": Perm.MONEY_MANAGE,
+    # contact
+    "contact:compliance": Perm.AUDIT_VIEW,
+    "contact:policies": Perm.CONTACT_VIEW,
+    "contact:policy_edit": Perm.CONTACT_VIEW,
+    "contact:holds": Perm.CONTACT_VIEW,
+    "contact:day_plan": Perm.CONTACT_VIEW,
+    "contact:hold_lift": Perm.CONTACT_HOLD_LIFT,
+    "contact:case_hold_place": Perm.CONTACT_HOLD,
+    "contact:case_unreachable_flag": Perm.CONTACT_FLAG,
+    "contact:unreachable_clear": Perm.CONTACT_FLAG,
+    "contact:case_notes": Perm.CONTACT_VIEW,
+    "contact:followups": Perm.CONTACT_VIEW,
+    "contact:followup_close": Perm.CONTACT_VIEW,
+    # the debt radar
+    "scoring:queue": Perm.CASE_VIEW,
+    "scoring:threshold": Perm.CASE_ASSIGN,
+    "scoring:models": Perm.REPORT_VIEW,
+    "scoring:model": Perm.REPORT_VIEW,
+    "scoring:debtor_profile": Perm.CASE_VIEW,
+    # supply-chain clearing (creditor users see and consent for their own firm)
+    "netting:round_list": Perm.CASE_VIEW,
+    "netting:round_detail": Perm.CASE_VIEW,
+    "netting:round_action": Perm.NETTING_MANAGE,
+    "netting:participant_action": Perm.CASE_VIEW,
+    "netting:notice": Perm.CASE_VIEW,
+    # the judicial route (the lawyer works it; everyone who sees the case reads it)
+    "litigation:proceeding_add": Perm.LITIGATION_WORK,
+    "litigation:proceeding_edit": Perm.LITIGATION_WORK,
+    "litigation:hearing_add": Perm.LITIGATION_WORK,
+    "litigation:recovery_add": Perm.LITIGATION_WORK,
+    "litigation:deadline_done": Perm.LITIGATION_WORK,
+    "litigation:clue_add": Perm.LITIGATION_WORK,
+    "litigation:clue_reveal": Perm.LITIGATION_WORK,
+    "litigation:interruption_add": Perm.CASE_TRANSITION,
+    "litigation:document_new": Perm.LITIGATION_WORK,
+    "litigation:document_edit": Perm.LITIGATION_WORK,
+    "litigation:document_final": Perm.LITIGATION_WORK,
+    "litigation:document_download": Perm.LITIGATION_WORK,
+    "litigation:bundle": Perm.LITIGATION_WORK,
+    "litigation:calendar": Perm.CASE_VIEW,
+    "litigation:feed_rotate": Perm.CASE_VIEW,
+    "litigation:feed": Credential(
+        "the calendar feed's secret token in the URL (only its hash is kept)"
+    ),
+}
+
+#: The API's own description (not operations of the schema).
+API_DOCUMENTS: dict[str, Access] = {
+    "api:openapi-json": Public("the OpenAPI description of the API"),
+    "api:openapi-view": Public("the API's interactive documentation"),
+}
+
+#: API operations by ``"METHOD /api/v1/path/{param}"`` as the OpenAPI schema writes them.
+API: dict[str, Access] = {
+    "GET /api/v1/me": Perm.CASE_VIEW,
+    "GET /api/v1/cases": Perm.CASE_VIEW,
+    "POST /api/v1/cases": Perm.CASE_CREATE,
+    "GET /api/v1/cases/{case_id}": Perm.CASE_VIEW,
+    "POST /api/v1/cases/{case_id}/transition": Perm.CASE_TRANSITION,
+    "POST /api/v1/cases/{case_id}/assign": Perm.CASE_ASSIGN,
+    "GET /api/v1/aging": Perm.REPORT_VIEW,
+    "POST /api/v1/imports": Perm.IMPORT_RUN,
+    "POST /api/v1/parties/{party_id}/reveal": Perm.PARTY_REVEAL,
+    "POST /api/v1/calc/{name}": Perm.CASE_VIEW,
+    "GET /api/v1/ledger/checkpoint": _LOG,
+    "GET /api/v1/ledger/entries/{index}": _LOG,
+    "GET /api/v1/ledger/proofs/inclusion": _LOG,
+    "GET /api/v1/ledger/proofs/consistency": _LOG,
+    "POST /api/v1/ledger/cosignatures": Credential("a configured witness's signature"),
+    "POST /api/v1/netting/solve": Perm.CASE_VIEW,
+    "POST /api/v1/payments/wechatpay/notify": Credential("WeChat Pay's signed notification"),
+    "POST /api/v1/payments/cases/{case_id}/payments": Perm.CASE_TRANSITION,
+    "GET /api/v1/payments/cases/{case_id}/transfer-instructions": Perm.CASE_VIEW,
+    "POST /api/v1/contact/authorize": Perm.CONTACT_WORK,
+    "POST /api/v1/contact/attempts/{attempt_id}/outcome": Perm.CONTACT_WORK,
+    "POST /api/v1/contact/holds": Perm.CONTACT_HOLD,
+    "POST /api/v1/contact/holds/{hold_id}/lift": Perm.CONTACT_HOLD_LIFT,
+    "POST /api/v1/contact/calls/{attempt_id}/events": Credential(
+        "the robot-call provider's HMAC-signed webhook"
+    ),
+    "GET /api/v1/cases/{case_id}/evidence": Perm.CASE_VIEW,
+    "POST /api/v1/cases/{case_id}/evidence": Perm.CASE_VIEW,
+    "GET /api/v1/cases/{case_id}/evidence/package": Perm.CASE_VIEW,
+    "GET /api/v1/cases/{case_id}/evidence/{item_id}/versions/{number}": Perm.CASE_VIEW,
+    "GET /api/v1/cases/{case_id}/promises": Perm.CASE_VIEW,
+    "POST /api/v1/cases/{case_id}/promises": Perm.CASE_TRANSITION,
+    "GET /api/v1/cases/{case_id}/plans": Perm.CASE_VIEW,
+    "POST /api/v1/cases/{case_id}/plans": Perm.CASE_TRANSITION,
+    "POST /api/v1/cases/{case_id}/plans/{version_id}/accept": Perm.CASE_TRANSITION,
+    "GET /api/v1/cases/{case_id}/proceedings": Perm.CASE_VIEW,
+    "POST /api/v1/cases/{case_id}/proceedings": Perm.LITIGATION_WORK,
+    "PATCH /api/v1/cases/{case_id}/proceedings/{proceeding_id}": Perm.LITIGATION_WORK,
+    "GET /api/v1/cases/{case_id}/deadlines": Perm.CASE_VIEW,
+    "GET /api/v1/cases/{case_id}/asset-clues": Perm.CASE_VIEW,
+    "POST /api/v1/cases/{case_id}/asset-clues": Perm.LITIGATION_WORK,
+    "GET /api/v1/cases/{case_id}/documents": Perm.CASE_VIEW,
+}
+
+
+def api_key(method: str, path: str) -> str:
+    """The :data:`API` key of a request: ``"POST /api/v1/cases/{case_id}/plans"``."""
+    return f"{method.upper()} {path}"

@@ -145,7 +145,7 @@ ROUTES: dict[str, Access] = {
     "netting:round_action": Perm.NETTING_MANAGE,
     "netting:participant_action": Perm.CASE_VIEW,
     "netting:notice": Perm.CASE_VIEW,
-    # the judicial route
+    # the judicial route (the lawyer works it; everyone who sees the case reads it)
     "litigation:proceeding_add": Perm.LITIGATION_WORK,
     "litigation:proceeding_edit": Perm.LITIGATION_WORK,
     "litigation:hearing_add": Perm.LITIGATION_WORK,
@@ -161,7 +161,9 @@ ROUTES: dict[str, Access] = {
     "litigation:bundle": Perm.LITIGATION_WORK,
     "litigation:calendar": Perm.CASE_VIEW,
     "litigation:feed_rotate": Perm.CASE_VIEW,
-    "litigation:feed": Credential("the calendar feed's secret token in its address"),
+    "litigation:feed": Credential(
+        "the calendar feed's secret token in the URL (only its hash is kept)"
+    ),
 }
 
 #: The API's own description (not operations of the schema).

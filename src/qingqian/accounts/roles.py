@@ -94,8 +94,8 @@ PERM_LABELS: dict[Perm, tuple[str, str]] = {
     Perm.AGREEMENT_SIGN: ("签署委托协议", "sign fee agreements"),
     Perm.NETTING_MANAGE: ("发起和运行清欠轮次", "start and run netting rounds"),
     Perm.LITIGATION_WORK: (
-        "办理诉讼与执行：程序、期限、财产线索和法律文书",
-        "work the judicial route: proceedings, deadlines, asset clues and court documents",
+        "办理诉讼与执行（程序、期限、财产线索、诉讼文书）",
+        "work the judicial route (proceedings, deadlines, asset leads, court documents)",
     ),
 }
 

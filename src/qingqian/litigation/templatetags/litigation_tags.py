@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.translation import get_language
 
 from qingqian.accounts.models import User
 from qingqian.calculators.court_deadlines import PERIODS, DeadlineKind
 from qingqian.common import clock
 from qingqian.litigation import selectors
 from qingqian.litigation.panel import panel_context
-from qingqian.litigation.rules import WARNING_DAYS
+from qingqian.litigation.rules import PROCEEDING_LABELS, WARNING_DAYS, ProceedingKind
 
 register = template.Library()
 
@@ -40,3 +41,21 @@ def litigation_due_soon(context: template.Context) -> dict[str, Any]:
         for d in selectors.deadlines_due_soon(_user(context), today=today)
     ]
     return {"rows": rows, "window": WARNING_DAYS}
+
+
+def _en() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+@register.filter
+def deadline_label(kind: str) -> str:
+    """A court deadline's name in the page's language."""
+    period = PERIODS[DeadlineKind(kind)]
+    return period.label_en if _en() else period.label_zh
+
+
+@register.filter
+def proceeding_label(kind: str) -> str:
+    """A proceeding kind's name in the page's language."""
+    zh, en = PROCEEDING_LABELS[ProceedingKind(kind)]
+    return en if _en() else zh

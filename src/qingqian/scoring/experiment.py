@@ -10,7 +10,7 @@ Pure: no Django, no clock.
   period to interrupt or a client SLA is a duty, not a treatment); the rest is split by arm,
   the FIFO arm ordered by acceptance date, the score arm by the radar's order, and the two
   are interleaved so that of every ten places the FIFO arm takes its share (a Bresenham
-  pattern: with share 0.3, places 3, 6 and 10 … go to FIFO).
+  pattern: with share 0.3, places 4, 7 and 10 … go to FIFO).
 * **Report** (:func:`arm_report`): per arm, cases, the share paid, days from acceptance to the
   first payment (payers) and the amount recovered per case, each mean with a 95 % percentile
   bootstrap interval (2,000 resamples, seeded), and the score − FIFO difference of the means

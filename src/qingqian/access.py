@@ -136,6 +136,8 @@ ROUTES: dict[str, Access] = {
     # the debt radar
     "scoring:queue": Perm.CASE_VIEW,
     "scoring:threshold": Perm.CASE_ASSIGN,
+    "scoring:experiment": Perm.STRATEGY_VIEW,  # firm staff only, never creditor users
+    "scoring:experiment_settings": Perm.CASE_ASSIGN,
     "scoring:models": Perm.REPORT_VIEW,
     "scoring:model": Perm.REPORT_VIEW,
     "scoring:debtor_profile": Perm.CASE_VIEW,

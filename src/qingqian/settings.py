@@ -327,3 +327,13 @@ if os.environ.get("QINGQIAN_EMAIL_HOST"):
 else:  # development and the demo: messages are printed, never sent
     EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = os.environ.get("QINGQIAN_EMAIL_FROM", "清欠 Qingqian <noreply@localhost>")
+# The debt radar (docs/scoring.md): the AUC lift over the live model (the expert card
+# included) a trained model needs on the held-out window to be promoted, and the monitoring
+# alert thresholds (PSI of the score and of each feature; |observed - predicted| rate).
+QINGQIAN_SCORING_MIN_LIFT = float(os.environ.get("QINGQIAN_SCORING_MIN_LIFT", "0.02"))
+QINGQIAN_SCORING_DRIFT = {
+    "psi_score": float(os.environ.get("QINGQIAN_SCORING_PSI_SCORE", "0.25")),
+    "psi_feature": float(os.environ.get("QINGQIAN_SCORING_PSI_FEATURE", "0.25")),
+    "calibration_gap": float(os.environ.get("QINGQIAN_SCORING_CALIBRATION_GAP", "0.10")),
+    "min_outcomes": int(os.environ.get("QINGQIAN_SCORING_MIN_OUTCOMES", "30")),
+}

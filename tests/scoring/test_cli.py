@@ -35,7 +35,12 @@ def test_evaluate_contract_on_islr_default() -> None:
     assert {"auc", "ks", "brier", "ece", "n", "model_version"} <= set(data)
     assert data["n"] == 10000
     assert data["auc"] >= 0.945
-    assert data["model_version"].startswith("woe-lr-cv-")
+    kinds = {"scorecard": "woe-lr", "logistic": "logit"}
+    assert data["model_version"].startswith(kinds[data["selected"]] + "-cv-")
+    assert set(data["candidates"]) == {"scorecard", "logistic"}
+    for c in data["candidates"].values():
+        assert {"auc", "auc_std", "auc_folds", "brier", "calibration_slope", "noise"} <= set(c)
+    assert data["auc"] == data["candidates"][data["selected"]]["auc"]
 
 
 def test_evaluate_with_audit_column(tmp_path: Path) -> None:

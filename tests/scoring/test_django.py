@@ -181,7 +181,8 @@ def test_expert_card_is_registered_once_and_current() -> None:
 
 
 def _closed_history(org: Any, users: dict[str, Any], creditor: Any, n: int) -> None:
-    """n closed cases over two years; richer evidence pays more often within 90 days."""
+    """n closed cases over two years; construction debts pay far more often within 90 days
+    (a regularity the expert card, which gives debt type no points, cannot see)."""
     import random
 
     from qingqian.evidence.models import EvidenceItem
@@ -191,10 +192,12 @@ def _closed_history(org: Any, users: dict[str, Any], creditor: Any, n: int) -> N
     for i, c in enumerate(cases):
         accepted = dt.datetime(2024, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=i * 700 // n)
         strong = rng.random() < 0.5
-        pays = rng.random() < (0.75 if strong else 0.2)
+        construction = rng.random() < 0.5
+        pays = rng.random() < (0.85 if construction else 0.1)
         if strong:
             EvidenceItem.objects.filter(case=c).delete()
         Case.objects.filter(pk=c.pk).update(
+            debt_type="construction" if construction else "trade",
             created_at=accepted,
             state="closed",
             outcome="settled" if pays else "uncollectable",
@@ -214,7 +217,13 @@ def test_train_from_db_registers_and_promotes(
     row = services.scoring_model_train(
         actor=users["lawyer"], audit_columns=("debtor_kind",), estimators=30
     )
-    assert row.is_current and row.kind == "woe_lr"
+    assert row.is_current and row.kind == {"scorecard": "woe_lr", "logistic": "logit"}.get(
+        row.card["primary"], "lgbm"
+    )
+    # judged against the expert card (what scores when nothing learned is live)
+    promo = row.card["promotion"]
+    assert promo["current_version"] == "expert-card-1"
+    assert promo["lift"] >= promo["min_lift"] == 0.02
     assert row.card["data"]["window"]
     assert row.holdout_metrics["auc"] is not None
     # the registered learned model now scores open cases, with its own reasons
@@ -414,3 +423,191 @@ def test_a_payment_that_went_to_costs_does_not_hide_what_was_paid_before(
     [after] = selectors.case_inputs(Case.objects.filter(pk=case.pk))
     amounts = [p.amount for p in after.facts.payments]
     assert amounts == [Decimal("2000.00"), Decimal("1000.00")]
+
+
+def _closed_coin_flips(org: Any, users: dict[str, Any], creditor: Any, n: int) -> None:
+    """n closed cases whose payment owes nothing to any feature: a learned model is noise."""
+    import random
+
+    rng = random.Random(11)
+    cases = _more_cases(org, users, creditor, n)
+    for i, c in enumerate(cases):
+        accepted = dt.datetime(2024, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=i * 700 // n)
+        pays = rng.random() < 0.45
+        Case.objects.filter(pk=c.pk).update(
+            created_at=accepted,
+            state="closed",
+            outcome="settled" if pays else "uncollectable",
+            outstanding=c.principal / 2 if pays else c.principal,
+            last_payment_date=(accepted + dt.timedelta(days=30)).date() if pays else None,
+            oldest_due_date=(accepted - dt.timedelta(days=30 + rng.randrange(400))).date(),
+        )
+
+
+def test_a_weak_learned_model_is_refused_against_the_live_expert_card(
+    org: Any, users: dict[str, Any], creditor: Any
+) -> None:
+    expert = services.expert_model_ensure()
+    _closed_coin_flips(org, users, creditor, 150)
+    # nothing dated after acceptance leaks into the features (the limitation deadline
+    # restarts at a later payment: as at acceptance, that payment has not happened)
+    frame = services.training_frame()
+    assert frame.groupby("paid_within")["days_to_limitation"].mean().diff().abs().iloc[1] < 60
+    with pytest.raises(services.ModelNotPromoted) as exc:
+        services.scoring_model_train(actor=users["lawyer"], estimators=30)
+    details = exc.value.details
+    assert details["current_version"] == "expert-card-1" and details["min_lift"] == 0.02
+    # on 30 held-out cases chance alone can show a lift; its interval reaches 0
+    assert details["lift"] < 0.02 or details["lift_low"] <= 0
+    assert str(details["new_auc"]) in exc.value.message_en
+    assert str(details["current_auc"]) in exc.value.message_zh
+    expert.refresh_from_db()
+    assert expert.is_current
+    refused = ScoringModel.objects.get(version=details["version"])
+    assert not refused.is_current
+    # a refused version cannot be promoted by hand either
+    with pytest.raises(services.ModelNotPromoted):
+        services.scoring_model_promote(model=refused, actor=users["lawyer"])
+    # its card page shows the refusal with both models' numbers and the candidates
+    html = _client(users["lawyer"]).get(f"/scoring/models/{refused.version}/").content.decode()
+    assert "未通过" in html and "expert-card-1" in html
+    assert str(details["new_auc"]) in html and str(details["current_auc"]) in html
+    assert "候选模型" in html
+    # the CLI: exit 3 with the numbers
+    with pytest.raises(CommandError) as cli:
+        call_command("scoring", "train", "--estimators", "30")
+    assert cli.value.returncode == 3 and "expert-card-1" in str(cli.value)
+
+
+def _learned_current() -> ScoringModel:
+    from qingqian.scoring.pipeline import Config, train
+    from qingqian.scoring.synthetic import DATE_COLUMN, TARGET, closed_cases
+
+    art = train(
+        closed_cases(1500, seed=3),
+        Config(target=TARGET, date_column=DATE_COLUMN, primary="scorecard", challenger=False),
+    )
+    art.card["target"]["days"] = 90
+    return ScoringModel.objects.create(
+        version=art.version,
+        kind=ModelKind.WOE_LR,
+        artefact=art.model_json(),
+        card=art.card,
+        holdout_metrics=art.card["models"]["scorecard"]["holdout"],
+        is_current=True,
+    )
+
+
+def test_monitoring_measures_drift_and_calibration_on_arrived_outcomes(
+    org: Any, users: dict[str, Any], creditor: Any, settings: Any
+) -> None:
+    from qingqian.payments.services import payment_record
+    from qingqian.scoring.models import ModelMonitor
+    from qingqian.scoring.tasks import monitor_model_task
+
+    assert services.monitor_current_model(today=AT) is None  # nothing learned is live
+    model = _learned_current()
+    paid, unpaid, fresh = _more_cases(org, users, creditor, 3)
+    scored_on = AT - dt.timedelta(days=120)
+    accepted = dt.datetime.combine(scored_on - dt.timedelta(days=5), dt.time(9), dt.UTC)
+    Case.objects.filter(pk__in=[paid.pk, unpaid.pk, fresh.pk]).update(created_at=accepted)
+    for c, score, on in ((paid, 80, scored_on), (unpaid, 20, scored_on), (fresh, 50, AT)):
+        CaseScore.objects.create(
+            case=c, score=score, model_version=model.version, feature_digest="0" * 64,
+            features_at=on, scored_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), is_latest=True,
+        )  # fmt: skip
+    payment_record(
+        case=paid, amount=Decimal("100.00"), kind="bank_transfer", idempotency_key="m1",
+        actor=users["lawyer"],
+        received_at=dt.datetime.combine(scored_on + dt.timedelta(days=40), dt.time(10), dt.UTC),
+    )  # fmt: skip
+    settings.QINGQIAN_SCORING_DRIFT = {"psi_score": 0.25, "psi_feature": 0.25, "min_outcomes": 2}
+    monitor = services.monitor_current_model(today=AT)
+    assert monitor is not None and monitor.model == model
+    drift, cal = monitor.report["drift"], monitor.report["calibration"]
+    assert drift["rows"] == Case.objects.exclude(state__in=selectors.INACTIVE_STATES).count()
+    assert set(drift["psi_features"]) <= set(model.card["reference"]["features"])
+    # only the two matured scores count; one paid within 90 days of its score
+    assert cal["n"] == 2 and cal["observed_rate"] == 0.5 and cal["mean_predicted"] == 0.5
+    # a synthetic reference of gamma(2, 45)-day-old debts against these ~650-day-old cases
+    assert {"kind": "psi_feature", "subject": "days_overdue"}.items() <= next(
+        a for a in monitor.alerts if a["subject"] == "days_overdue"
+    ).items()
+    # once a day: the task recomputes the same row
+    assert monitor_model_task.enqueue(AT.isoformat()).return_value == len(monitor.alerts)
+    assert ModelMonitor.objects.filter(model=model).count() == 1
+    html = _client(users["lawyer"]).get(f"/scoring/models/{model.version}/").content.decode()
+    assert "监控" in html and "特征分布漂移" in html and "days_overdue" in html
+
+
+def test_queue_experiment_orders_arms_and_reports_them(
+    org: Any, users: dict[str, Any], creditor: Any
+) -> None:
+    from qingqian.payments.services import payment_record
+    from qingqian.scoring.experiment import arm_of
+
+    cases = _more_cases(org, users, creditor, 12)
+    start = dt.date(2026, 6, 1)
+    for k, c in enumerate(cases):
+        accepted = dt.datetime.combine(start + dt.timedelta(days=k), dt.time(9), dt.UTC)
+        Case.objects.filter(pk=c.pk).update(created_at=accepted)
+        # later cases score higher: the radar's order is the reverse of FIFO
+        CaseScore.objects.create(
+            case=c, score=40 + 4 * k, model_version="expert-card-1", feature_digest="0" * 64,
+            features_at=AT, scored_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC),
+        )  # fmt: skip
+    plain = selectors.work_queue(users["collector"], today=AT)
+    assert plain["experiment"] is None
+    client = _client(users["lawyer"])
+    resp = client.post(
+        "/scoring/experiment/settings/",
+        {"fifo_share": "0.5", "salt": "trial-1", "started_on": "2026-06-01"},
+    )
+    assert resp.status_code == 302
+    data = selectors.work_queue(users["collector"], today=AT)
+    assert data["experiment"].fifo_share == 0.5
+    order = [int(r.entry.case_ids[0]) for r in data["rows"]]
+    assert sorted(order) == sorted(c.pk for c in cases)
+    assert [r.entry.rank for r in data["rows"]] == list(range(1, 13))
+    arm = {c.pk: arm_of(c.pk, "trial-1", 0.5) for c in cases}
+    assert set(arm.values()) == {"fifo", "score"}
+    fifo_seen = [pk for pk in order if arm[pk] == "fifo"]
+    score_seen = [pk for pk in order if arm[pk] == "score"]
+    assert fifo_seen == sorted(fifo_seen)  # first accepted first
+    assert score_seen == sorted(score_seen, reverse=True)  # highest score first
+    # payments after acceptance: days to the first one and amounts, per arm
+    for k, c in enumerate(cases[:6]):
+        payment_record(
+            case=c, amount=Decimal("1000.00"), kind="bank_transfer", idempotency_key=f"x{k}",
+            actor=users["lawyer"],
+            received_at=dt.datetime.combine(start + dt.timedelta(days=k + 10), dt.time(10), dt.UTC),
+        )  # fmt: skip
+    report = selectors.experiment_report(org.pk, today=AT)
+    assert report is not None
+    assert report["cases"] == {
+        "fifo": sum(1 for a in arm.values() if a == "fifo"),
+        "score": sum(1 for a in arm.values() if a == "score"),
+    }
+    days = report["days_to_first_payment"]
+    paid_arms = [arm[c.pk] for c in cases[:6]]
+    assert days["fifo"]["n"] == paid_arms.count("fifo") and days["score"]["n"] == paid_arms.count(
+        "score"
+    )
+    for a in ("fifo", "score"):
+        if days[a]["n"]:
+            assert days[a]["mean"] == 10.0
+    html = _client(users["collector"]).get("/scoring/experiment/").content.decode()
+    assert "先进先出组" in html and "¥" in html and "[" in html
+    assert "实验设置" not in html  # the form is for managers only
+    # bad settings: a bilingual error, nothing changed
+    resp = client.post("/scoring/experiment/settings/", {"fifo_share": "0.5", "salt": ""})
+    assert resp.status_code == 302
+    assert selectors.experiment_settings(org.pk).salt == "trial-1"  # type: ignore[union-attr]
+    from qingqian.common.exceptions import ApplicationError
+
+    with pytest.raises(ApplicationError) as exc:
+        services.experiment_set(
+            organisation=org, fifo_share=Decimal("0.95"), salt="x", started_on=None, actor=None
+        )
+    assert exc.value.code == "experiment_share_out_of_range"
+    assert AuditEvent.objects.filter(action="scoring.experiment_set").count() == 1

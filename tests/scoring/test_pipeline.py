@@ -57,7 +57,7 @@ def test_german_credit_meets_the_floor_with_sex_as_audit_column_only() -> None:
     ]
     assert [g["n"] for g in report["groups"]] == [310, 50, 92, 548]
     assert 0 < report["approval_rate_ratio_min_max"] <= 1
-    for key in ("ks", "brier", "ece", "model_version", "auc_folds"):
+    for key in ("ks", "brier", "ece", "model_version", "auc_folds", "candidates", "baseline"):
         assert key in result
 
 
@@ -93,7 +93,7 @@ def test_islr_default_meets_the_floor_and_runs_the_challenger() -> None:
     assert result["positive"] == "Yes"
     assert result["auc"] >= DEFAULT_AUC_FLOOR
     assert result["auc"] >= _raw_logistic_cv_auc(frame) - DEFAULT_CEILING_GAP
-    assert result["challenger"]["auc"] >= 0.9
+    assert result["candidates"]["challenger"]["auc"] >= 0.9
     assert result["ece"] < 0.02
     assert len(result["auc_folds"]) == 5
 
@@ -144,8 +144,10 @@ def test_a_worse_model_is_not_promoted() -> None:
     assert promo["promoted"] is False
     assert promo["current_version"] == current.version
     assert promo["new_auc"] < promo["current_auc"]
-    same = train(frame, base, current=current)
-    assert same.card["promotion"]["promoted"] is True
+    assert promo["lift_low"] <= promo["lift"] <= promo["lift_high"]
+    # the same model again is no better: a lift of 0 is not evidence
+    same = train(frame, base, current=current).card["promotion"]
+    assert same["promoted"] is False and same["lift"] == 0
 
 
 def test_unreadable_artefact_is_refused() -> None:

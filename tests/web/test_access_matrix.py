@@ -370,6 +370,19 @@ ENDPOINTS = [
         lambda c: {"to_state": "evidence_review"},
         api=True,
     ),
+    Endpoint(
+        "scoring_experiment", "get", lambda c: "/scoring/experiment/", "creditor", "collector", 403
+    ),
+    Endpoint(
+        "scoring_experiment_settings",
+        "post",
+        lambda c: "/scoring/experiment/settings/",
+        "collector",
+        "lawyer",
+        403,
+        lambda c: {"fifo_share": "0.3", "salt": "trial-1", "started_on": "2026-01-01"},
+        ok_status=302,
+    ),
     Endpoint("api_aging", "get", lambda c: "/api/v1/aging", "collector2", "lawyer", 200, api=True),
     Endpoint(
         "api_import",
@@ -454,7 +467,14 @@ def test_other_creditors_user_sees_nothing_of_this_creditor(
         assert resp.status_code in (403, 404)
     elif ep.name == "lit_feed_rotate":
         assert resp.status_code == 302
-    elif ep.name in ("case_transition", "party_reveal", "hotline", "case_assign"):
+    elif ep.name in (
+        "case_transition",
+        "party_reveal",
+        "hotline",
+        "case_assign",
+        "scoring_experiment",
+        "scoring_experiment_settings",
+    ):
         assert resp.status_code == 403
     elif ep.name == "api_case_create":
         assert resp.status_code == 403  # creditor_scope: not their creditor

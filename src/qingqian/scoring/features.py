@@ -56,6 +56,19 @@ REGISTRY_STATUSES: tuple[str, ...] = (
     "not_applicable",
 )
 
+#: Known directions for the firm's own training rows (target: paid within N days): +1 when
+#: more of the feature makes payment likelier, −1 when less. Every learned candidate is held
+#: monotone in these (docs/scoring.md); the rest are left to the data.
+KNOWN_DIRECTIONS: tuple[tuple[str, int], ...] = (
+    ("days_overdue", -1),
+    ("paid_permille", 1),
+    ("promises_kept", 1),
+    ("promises_broken", -1),
+    ("contacts_connected", 1),
+    ("judgments", -1),
+    ("days_to_limitation", 1),
+)
+
 #: Name tokens no feature or training column may contain. A column name is split into
 #: lower-case tokens at every non-alphanumeric character (``age_in_years`` → ``age``, ``in``,
 #: ``years``); ``percentage`` is one token and passes. Chinese words match as substrings.

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -30,3 +32,15 @@ class DebtorProfileForm(forms.ModelForm[DebtorProfile]):
 
 class ThresholdForm(forms.Form):
     threshold = forms.IntegerField(label=_("优先处理阈值"), min_value=0, max_value=100)
+
+
+class ExperimentForm(forms.Form):
+    fifo_share = forms.DecimalField(
+        label=_("先进先出组比例（0 表示不开展实验）"),
+        min_value=0,
+        max_value=Decimal("0.9"),
+        max_digits=3,
+        decimal_places=2,
+    )
+    salt = forms.CharField(label=_("分组盐值"), max_length=40, required=False)
+    started_on = forms.DateField(label=_("实验开始日期"), required=False)

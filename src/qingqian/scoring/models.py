@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -55,6 +57,7 @@ class ModelKind(models.TextChoices):
     EXPERT = "expert", _("专家评分卡")
     WOE_LR = "woe_lr", _("WOE 逻辑回归评分卡")
     LGBM = "lgbm", _("LightGBM 挑战者模型")
+    LOGIT = "logit", _("原始特征逻辑回归")
 
 
 class ScoringModel(models.Model):
@@ -122,6 +125,13 @@ class ScoringSettings(models.Model):
     )
     threshold = models.PositiveSmallIntegerField(_("优先处理阈值"), default=60)
     target_days = models.PositiveSmallIntegerField(_("训练目标天数"), default=90)
+    #: the controlled experiment (docs/scoring.md): the share of each handler's queue ordered
+    #: first-in-first-out (0 = no experiment), the salt of the stable assignment, its start
+    experiment_fifo_share = models.DecimalField(
+        _("对照组（先进先出）比例"), max_digits=3, decimal_places=2, default=Decimal("0")
+    )
+    experiment_salt = models.CharField(_("分组盐值"), max_length=40, blank=True)
+    experiment_started_on = models.DateField(_("实验开始日期"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("评分设置")
@@ -132,3 +142,26 @@ class ScoringSettings(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_id}: {self.threshold}"
+
+
+class ModelMonitor(models.Model):
+    """One day's monitoring of a learned model: PSI of the score and of each feature between
+    its training window and that day's open cases, calibration on the outcomes that have
+    arrived, and the alerts raised (``scoring.monitoring``)."""
+
+    model = models.ForeignKey(ScoringModel, on_delete=models.CASCADE, related_name="monitors")
+    on = models.DateField(_("监控日期"))
+    report = models.JSONField(_("监控报告"), default=dict)
+    alerts = models.JSONField(_("预警"), default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("模型监控")
+        verbose_name_plural = _("模型监控")
+        ordering = ["-on", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["model", "on"], name="scoring_monitor_one_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.model_id} {self.on}"

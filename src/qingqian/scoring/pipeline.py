@@ -38,17 +38,22 @@ import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from qingqian.scoring.baseline import RawLogit, fit_raw_logit
 from qingqian.scoring.errors import fail
 from qingqian.scoring.fairness import group_report, rank_auc
 from qingqian.scoring.features import is_forbidden_column
 
-PIPELINE_VERSION = "pipeline-1"
+PIPELINE_VERSION = "pipeline-2"
+#: The candidates :func:`evaluate` and :func:`train` choose among, in tie-break order.
+CANDIDATES = ("scorecard", "logistic", "challenger")
+#: Registry kinds and version prefixes per candidate.
+CANDIDATE_KINDS = {"scorecard": "woe-lr", "logistic": "logit", "challenger": "lgbm"}
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 _TRUE_WORDS = ("1", "yes", "true", "y", "t")
@@ -76,8 +81,12 @@ class Config:
     challenger: bool = True
     lgbm_estimators: int = 300
     lgbm_learning_rate: float = 0.03
-    #: the model a trained artefact scores with: "scorecard" or "challenger"
-    primary: str = "scorecard"
+    #: the model a trained artefact scores with: "auto" (chosen by evidence, see
+    #: :func:`select`), "scorecard", "logistic" or "challenger"
+    primary: str = "auto"
+    #: known directions: (column, +1) when more of it makes the positive class likelier,
+    #: (column, −1) when less; every candidate is held monotone in those columns
+    monotone: tuple[tuple[str, int], ...] = ()
     #: a new model must reach the current model's held-out AUC plus this to be promoted
     min_gain: float = 0.0
 
@@ -103,13 +112,22 @@ class Config:
                 f"The threshold must be between 0 and 100: {self.threshold}",
                 threshold=self.threshold,
             )
-        if self.primary not in ("scorecard", "challenger"):
+        if self.primary not in ("auto", *CANDIDATES):
             raise fail(
                 "primary_unknown",
-                f"主模型只能是 scorecard 或 challenger：{self.primary}",
-                f"The primary model must be scorecard or challenger: {self.primary}",
+                f"主模型只能是 auto、scorecard、logistic 或 challenger：{self.primary}",
+                f"The primary model must be auto, scorecard, logistic or challenger: "
+                f"{self.primary}",
                 primary=self.primary,
             )
+        for name, direction in self.monotone:
+            if direction not in (-1, 1):
+                raise fail(
+                    "monotone_direction",
+                    f"单调方向只能是 +1 或 -1：{name}={direction}",
+                    f"A monotone direction must be +1 or -1: {name}={direction}",
+                    column=name,
+                )
         if self.primary == "challenger" and not self.challenger:
             raise fail(
                 "primary_without_challenger",
@@ -121,7 +139,11 @@ class Config:
         out = {k: getattr(self, k) for k in self.__dataclass_fields__}
         out["audit_columns"] = list(self.audit_columns)
         out["exclude"] = list(self.exclude)
+        out["monotone"] = [[name, d] for name, d in self.monotone]
         return out
+
+    def directions(self) -> dict[str, int]:
+        return dict(self.monotone)
 
 
 @dataclass
@@ -442,17 +464,30 @@ class WoeLogit:
 
 
 def fit_woe_logit(
-    x: pd.DataFrame, y: IntArray, numeric: Sequence[str], categorical: Sequence[str]
+    x: pd.DataFrame,
+    y: IntArray,
+    numeric: Sequence[str],
+    categorical: Sequence[str],
+    monotone: Mapping[str, int] | None = None,
 ) -> WoeLogit:
-    """Fit optbinning's bins, then a logistic regression on the WOE-transformed columns."""
+    """Fit optbinning's bins, then a logistic regression on the WOE-transformed columns.
+
+    A numeric column with a known direction gets bins whose positive rate rises
+    (``ascending``) or falls (``descending``) with the value."""
     from optbinning import BinningProcess
     from sklearn.linear_model import LogisticRegression
 
+    directions = dict(monotone or {})
     names = [*numeric, *categorical]
+    params: dict[str, dict[str, Any]] = {}
+    for name in numeric:
+        params[name] = dict(NUMERIC_BINNING)
+        if directions.get(name):
+            params[name]["monotonic_trend"] = "ascending" if directions[name] > 0 else "descending"
     process = BinningProcess(
         names,
         categorical_variables=list(categorical) or None,
-        binning_fit_params={name: dict(NUMERIC_BINNING) for name in numeric} or None,
+        binning_fit_params=params or None,
     )
     with warnings.catch_warnings():
         # optbinning 1.0 writes its "Totals" row in a way pandas 3 flags; harmless here
@@ -536,6 +571,15 @@ class CalibratedBooster:
     def predict(self, x: pd.DataFrame) -> FloatArray:
         return apply_calibration(self.calibration, self.raw(x))
 
+    def contributions(self, x: pd.DataFrame) -> tuple[list[str], FloatArray]:
+        """Per feature, its SHAP contribution to the booster's log-odds (LightGBM's own)."""
+        if self._booster is None:
+            import lightgbm as lgb
+
+            self._booster = lgb.Booster(model_str=self.model_text)
+        contrib = np.asarray(self._booster.predict(self.matrix(x), pred_contrib=True))
+        return list(self.features), contrib[:, : len(self.features)]
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "kind": "lightgbm_calibrated",
@@ -607,6 +651,11 @@ def fit_challenger(
         "num_threads": 1,
         "verbose": -1,
     }
+    directions = config.directions()
+    if any(directions.get(c) for c in numeric):
+        params["monotone_constraints"] = [
+            0 if c in categories else directions.get(c, 0) for c in features
+        ]
     cat_idx = [features.index(c) for c in categorical]
     data = lgb.Dataset(
         m[fit_rows], label=y[fit_rows], categorical_feature=cat_idx or "auto", free_raw_data=False
@@ -667,47 +716,197 @@ def model_version(kind: str, payload: Mapping[str, Any], window_end: str | None 
     return f"{kind}-{window_end}-{h}" if window_end else f"{kind}-{h}"
 
 
-def evaluate(frame: pd.DataFrame, config: Config) -> dict[str, Any]:
-    """Cross-validated figures for the WOE/logistic scorecard (and the challenger)."""
+def calibration_slope(y: npt.NDArray[Any], p: npt.NDArray[Any]) -> tuple[float, float]:
+    """Calibration slope and intercept: logistic regression of the outcome on logit(p).
+
+    A well-calibrated model has slope 1 and intercept 0; a slope below 1 means the predictions
+    are too extreme (over-fitting), above 1 too timid."""
+    from sklearn.linear_model import LogisticRegression
+
+    y = np.asarray(y)
+    if y.min() == y.max():
+        return float("nan"), float("nan")
+    z = _logit(np.asarray(p, dtype=np.float64)).reshape(-1, 1)
+    lr = LogisticRegression(C=1e6, max_iter=1000).fit(z, y)
+    return float(lr.coef_[0][0]), float(lr.intercept_[0])
+
+
+def _fit_candidate(
+    name: str,
+    x: pd.DataFrame,
+    y: IntArray,
+    prepared: Prepared,
+    config: Config,
+    order: npt.NDArray[Any] | None = None,
+) -> WoeLogit | RawLogit | CalibratedBooster:
+    num, cat = prepared.numeric, prepared.categorical
+    if name == "scorecard":
+        return fit_woe_logit(x, y, num, cat, config.directions())
+    if name == "logistic":
+        return fit_raw_logit(x, y, num, cat, config.directions())
+    if name == "baseline":
+        return fit_raw_logit(x, y, num, cat)
+    return fit_challenger(x, y, num, cat, config=config, order=order)
+
+
+def _constrains_logistic(prepared: Prepared, config: Config) -> bool:
+    return any(config.directions().get(c) for c in prepared.numeric)
+
+
+def paired_noise(a: Sequence[float], b: Sequence[float]) -> tuple[float, float]:
+    """Mean of the per-fold differences a − b and the noise around it: twice its standard
+    error, 2·sd(a − b)/√k over k folds (a 95 % band for the mean difference, roughly)."""
+    d = np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64)
+    if d.size < 2:
+        return float(d.mean()) if d.size else 0.0, 0.0
+    return float(d.mean()), float(2.0 * d.std(ddof=1) / math.sqrt(d.size))
+
+
+def select(
+    fold_aucs: Mapping[str, Sequence[float]],
+    briers: Mapping[str, float],
+    baseline: str = "baseline",
+) -> dict[str, Any]:
+    """Pick a model by evidence (pure: numbers in, decision out).
+
+    1. Eligible: every candidate whose mean per-fold AUC difference to the plain ``baseline``
+       is not below minus its noise (:func:`paired_noise`) — a candidate the baseline beats by
+       more than noise is never returned. The baseline itself is always eligible.
+    2. Best: the eligible candidate with the highest mean out-of-fold AUC.
+    3. Calibration: among the eligible candidates whose AUC is within noise of the best
+       (paired over the same folds), the lowest Brier score wins (ties: ``CANDIDATES`` order,
+       then the baseline).
+    """
+    rank = {name: i for i, name in enumerate([*CANDIDATES, baseline])}
+    names = sorted(fold_aucs, key=lambda n: rank.get(n, len(rank)))
+    vs_base: dict[str, dict[str, float | bool]] = {}
+    eligible = []
+    for name in names:
+        diff, noise = paired_noise(fold_aucs[name], fold_aucs[baseline])
+        ok = name == baseline or diff >= -noise
+        vs_base[name] = {"diff": round(diff, 4), "noise": round(noise, 4), "eligible": ok}
+        if ok:
+            eligible.append(name)
+    best = max(eligible, key=lambda n: (float(np.mean(fold_aucs[n])), -rank.get(n, 99)))
+    close = []
+    for name in eligible:
+        diff, noise = paired_noise(fold_aucs[name], fold_aucs[best])
+        if diff >= -noise:
+            close.append(name)
+    chosen = min(close, key=lambda n: (briers[n], rank.get(n, 99)))
+    return {
+        "selected": chosen,
+        "best_auc": best,
+        "within_noise_of_best": close,
+        "vs_baseline": vs_base,
+        "rule": (
+            "eligible: mean paired fold AUC difference to the plain baseline >= -2*SE; "
+            "then, among eligible candidates within 2*SE (paired) of the best mean AUC, "
+            "the lowest Brier score"
+        ),
+    }
+
+
+@dataclass
+class CrossValidation:
+    candidates: dict[str, dict[str, Any]]
+    selection: dict[str, Any]
+    oof: dict[str, FloatArray]
+
+    @property
+    def selected(self) -> str:
+        return str(self.selection["selected"])
+
+
+def cross_validate(prepared: Prepared, config: Config) -> CrossValidation:
+    """Stratified k-fold (seeded) out-of-fold figures of every candidate and the baseline."""
     from sklearn.model_selection import StratifiedKFold
 
-    prepared = prepare(frame, config)
     x, y = prepared.x, prepared.y
+    names = ["scorecard", "logistic", *(["challenger"] if config.challenger else [])]
+    separate_baseline = _constrains_logistic(prepared, config)
+    fitted = [*names, *(["baseline"] if separate_baseline else [])]
     folds = StratifiedKFold(n_splits=config.folds, shuffle=True, random_state=config.seed)
-    champion: list[dict[str, Any]] = []
-    challenger: list[dict[str, Any]] = []
-    oof = np.zeros(len(y), dtype=np.float64)
+    per_fold: dict[str, list[dict[str, Any]]] = {n: [] for n in fitted}
+    raw_auc: dict[str, list[float]] = {n: [] for n in fitted}
+    oof = {n: np.zeros(len(y), dtype=np.float64) for n in fitted}
     for train_rows, test_rows in folds.split(np.zeros(len(y)), y):
         xt, xv = x.iloc[train_rows], x.iloc[test_rows]
-        card = fit_woe_logit(xt, y[train_rows], prepared.numeric, prepared.categorical)
-        p = card.predict(xv)
-        oof[test_rows] = p
-        champion.append(metrics(y[test_rows], p))
-        if config.challenger:
-            booster = fit_challenger(
-                xt, y[train_rows], prepared.numeric, prepared.categorical, config=config
-            )
-            challenger.append(metrics(y[test_rows], booster.predict(xv)))
-    full = fit_woe_logit(x, y, prepared.numeric, prepared.categorical)
+        for name in fitted:
+            model = _fit_candidate(name, xt, y[train_rows], prepared, config)
+            p = model.predict(xv)
+            oof[name][test_rows] = p
+            per_fold[name].append(metrics(y[test_rows], p))
+            raw_auc[name].append(rank_auc(y[test_rows], p) or 0.5)
+    if not separate_baseline:
+        per_fold["baseline"], raw_auc["baseline"] = per_fold["logistic"], raw_auc["logistic"]
+        oof["baseline"] = oof["logistic"]
+    summaries: dict[str, dict[str, Any]] = {}
+    for name in [*names, "baseline"]:
+        summary = _summarise(per_fold[name])
+        briers = [f["brier"] for f in per_fold[name]]
+        summary["brier_std"] = round(float(np.std(briers)), 4)
+        slope, intercept = calibration_slope(y, oof[name])
+        summary["calibration_slope"] = round(slope, 3)
+        summary["calibration_intercept"] = round(intercept, 3)
+        summary["oof_auc"] = round(rank_auc(y, oof[name]) or 0.5, 4)
+        summaries[name] = summary
+    selection = select(
+        raw_auc, {n: float(np.mean([f["brier"] for f in per_fold[n]])) for n in raw_auc}
+    )
+    for name, s in summaries.items():
+        s.update(selection["vs_baseline"][name])
+        s["model"] = _CANDIDATE_MODELS.get(name, "raw_logistic")
+    selection["baseline_is_logistic"] = not separate_baseline
+    return CrossValidation(summaries, selection, oof)
+
+
+_CANDIDATE_MODELS = {
+    "scorecard": "woe_logistic",
+    "logistic": "raw_logistic",
+    "challenger": "lightgbm_calibrated",
+    "baseline": "raw_logistic (plain)",
+}
+
+
+def evaluate(frame: pd.DataFrame, config: Config) -> dict[str, Any]:
+    """Cross-validate every candidate, select one by evidence (:func:`select`), report all.
+
+    ``auc`` (and ``ks``, ``brier``, ``ece``) are the selected model's; ``candidates`` holds
+    each candidate's mean, spread and per-fold AUC with its calibration; ``baseline`` the plain
+    logistic regression (one-hot, standardised, missing indicators, no constraints)."""
+    prepared = prepare(frame, config)
+    y = prepared.y
+    cv = cross_validate(prepared, config)
+    chosen = cv.selected
+    if config.primary != "auto":
+        chosen = config.primary
+    oof = cv.oof[chosen]
+    full = fit_woe_logit(prepared.x, y, prepared.numeric, prepared.categorical, config.directions())
+    top = cv.candidates[chosen]
     result: dict[str, Any] = {
-        **_summarise(champion),
+        **{k: top[k] for k in ("auc", "ks", "brier", "ece", "auc_std", "auc_folds")},
+        "calibration_slope": top["calibration_slope"],
         "n": len(y),
         "positives": int(y.sum()),
         "positive": prepared.positive,
         "folds": config.folds,
-        "model": "woe_logistic",
+        "model": _CANDIDATE_MODELS[chosen],
+        "selected": chosen,
         "model_version": model_version(
-            "woe-lr-cv", {"data": prepared.data_digest, "config": config.as_dict()}
+            f"{CANDIDATE_KINDS.get(chosen, 'logit')}-cv",
+            {"data": prepared.data_digest, "config": config.as_dict()},
         ),
         "pipeline_version": PIPELINE_VERSION,
         "data_digest": prepared.data_digest,
         "features": {"numeric": prepared.numeric, "categorical": prepared.categorical},
+        "candidates": {n: v for n, v in cv.candidates.items() if n != "baseline"},
+        "baseline": cv.candidates["baseline"],
+        "selection": cv.selection,
         "iv": {v.name: round(v.iv, 4) for v in full.variables},
         "oof_calibration": calibration_table(y, oof),
         "fairness": _fairness(prepared, oof, config.threshold),
     }
-    if config.challenger:
-        result["challenger"] = {"model": "lightgbm_calibrated", **_summarise(challenger)}
     return result
 
 
@@ -723,15 +922,54 @@ class Artefact:
     scorecard: WoeLogit
     challenger: CalibratedBooster | None
     card: dict[str, Any]
+    logistic: RawLogit | None = None
+
+    def model(self) -> WoeLogit | RawLogit | CalibratedBooster:
+        if self.primary == "challenger" and self.challenger is not None:
+            return self.challenger
+        if self.primary == "logistic" and self.logistic is not None:
+            return self.logistic
+        return self.scorecard
 
     def predict(self, x: pd.DataFrame) -> FloatArray:
-        if self.primary == "challenger" and self.challenger is not None:
-            return self.challenger.predict(x)
-        return self.scorecard.predict(x)
+        return self.model().predict(x)
 
     @property
     def feature_names(self) -> list[str]:
         return [v.name for v in self.scorecard.variables]
+
+    def reasons(self, x: pd.DataFrame, top: int = 3) -> list[list[dict[str, Any]]]:
+        """Per row, the ``top`` variables that moved its score most, each with its
+        contribution to the log-odds (sign = direction), the value or bin it came from."""
+        model = self.model()
+        labels: list[list[str]]
+        if isinstance(model, WoeLogit):
+            contrib, idx = model.contributions(x)
+            names = [v.name for v in model.variables]
+            labels = [
+                [
+                    v.labels[int(b)] if 0 <= int(b) < len(v.labels) else "(missing)"
+                    for v, b in zip(model.variables, row, strict=True)
+                ]
+                for row in idx
+            ]
+        else:
+            names, contrib = model.contributions(x)
+            labels = [[_value_label(x[n].iloc[i]) for n in names] for i in range(len(x))]
+        out = []
+        for i in range(len(x)):
+            order = np.argsort(-np.abs(contrib[i]), kind="stable")[:top]
+            out.append(
+                [
+                    {
+                        "variable": names[int(j)],
+                        "contribution": round(float(contrib[i, int(j)]), 4),
+                        "label": labels[i][int(j)],
+                    }
+                    for j in order
+                ]
+            )
+        return out
 
     def model_json(self) -> dict[str, Any]:
         return {
@@ -740,6 +978,7 @@ class Artefact:
             "primary": self.primary,
             "scorecard": self.scorecard.as_dict(),
             "challenger": None if self.challenger is None else self.challenger.as_dict(),
+            "logistic": None if self.logistic is None else self.logistic.as_dict(),
         }
 
     def files(self) -> dict[str, bytes]:
@@ -749,6 +988,16 @@ class Artefact:
             "model_card.json": json.dumps(self.card, ensure_ascii=False, indent=2).encode(),
             "model_card.md": render_card(self.card).encode(),
         }
+
+
+def _value_label(value: Any) -> str:
+    if _is_nan(value):
+        return "(missing)"
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        return f"{float(value):.2f}"
+    return str(value)
 
 
 def load_artefact(files: Mapping[str, bytes]) -> Artefact:
@@ -766,6 +1015,9 @@ def load_artefact(files: Mapping[str, bytes]) -> Artefact:
                 else CalibratedBooster.from_dict(model["challenger"])
             ),
             card=card,
+            logistic=(
+                None if model.get("logistic") is None else RawLogit.from_dict(model["logistic"])
+            ),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise fail(
@@ -823,6 +1075,18 @@ def _feature_psi(card: WoeLogit, x_train: pd.DataFrame, x_hold: pd.DataFrame) ->
     return out
 
 
+class Incumbent(Protocol):
+    """Whatever is live: a learned :class:`Artefact` or the expert card
+    (:class:`qingqian.scoring.baseline.ExpertIncumbent`)."""
+
+    version: str
+
+    @property
+    def feature_names(self) -> Sequence[str]: ...
+
+    def predict(self, x: pd.DataFrame) -> FloatArray: ...
+
+
 @dataclass
 class Promotion:
     promoted: bool
@@ -831,13 +1095,37 @@ class Promotion:
     current_version: str | None
     current_auc: float | None
     new_auc: float | None
+    lift: float | None = None
+    min_lift: float = 0.0
+    holdout_rows: int = 0
+    current_brier: float | None = None
+    new_brier: float | None = None
+    #: 5th and 95th percentiles of the lift over paired bootstrap resamples of the window
+    lift_low: float | None = None
+    lift_high: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
 
-def train(frame: pd.DataFrame, config: Config, current: Artefact | None = None) -> Artefact:
-    """Fit both models on the training window, judge them on the held-out one, decide promotion."""
+def _subset(prepared: Prepared, rows: npt.NDArray[Any]) -> Prepared:
+    return Prepared(
+        prepared.x.iloc[rows],
+        prepared.y[rows],
+        prepared.numeric,
+        prepared.categorical,
+        None if prepared.dates is None else prepared.dates.iloc[rows],
+        {k: v[rows] for k, v in prepared.audit.items()},
+        prepared.positive,
+        prepared.data_digest,
+    )
+
+
+def train(frame: pd.DataFrame, config: Config, current: Incumbent | None = None) -> Artefact:
+    """Choose a model by cross-validation on the training window (or take ``config.primary``),
+    fit every candidate on that window, judge them on the held-out (latest) one, and decide
+    promotion against ``current`` — whatever is live, the expert card included — on the same
+    held-out rows."""
     prepared = prepare(frame, config)
     train_rows, hold_rows, window = _split_by_time(prepared, config.holdout_share, config.seed)
     y = prepared.y
@@ -847,57 +1135,71 @@ def train(frame: pd.DataFrame, config: Config, current: Artefact | None = None) 
             "留出窗口只有一种结果，无法评估。",
             "The held-out window has only one outcome and cannot be judged.",
         )
+    selection: dict[str, Any] | None = None
+    primary = config.primary
+    if primary == "auto":
+        cv = cross_validate(_subset(prepared, train_rows), config)
+        selection = {"candidates": cv.candidates, **cv.selection}
+        primary = cv.selected
     xt, xh = prepared.x.iloc[train_rows], prepared.x.iloc[hold_rows]
-    card = fit_woe_logit(xt, y[train_rows], prepared.numeric, prepared.categorical)
-    p_card_train, p_card_hold = card.predict(xt), card.predict(xh)
-    models: dict[str, Any] = {
-        "scorecard": {
-            "kind": "woe_logistic",
-            "train": metrics(y[train_rows], p_card_train),
-            "holdout": metrics(y[hold_rows], p_card_hold),
-            "iv": {v.name: round(v.iv, 4) for v in card.variables},
-            "psi_score": round(psi(p_card_train, p_card_hold), 4),
-            "psi_features": _feature_psi(card, xt, xh),
-            "points_table": card.points_table(),
-        }
-    }
+    yt, yh = y[train_rows], y[hold_rows]
+    card = fit_woe_logit(xt, yt, prepared.numeric, prepared.categorical, config.directions())
+    logistic = _fit_candidate(
+        "baseline" if primary == "baseline" else "logistic", xt, yt, prepared, config
+    )
+    assert isinstance(logistic, RawLogit)
+    if primary == "baseline":
+        primary = "logistic"
+    fitted: dict[str, Any] = {"scorecard": card, "logistic": logistic}
     booster = None
-    p_primary_hold = p_card_hold
     if config.challenger:
         time_order = np.arange(len(train_rows)) if prepared.dates is not None else None
         booster = fit_challenger(
-            xt,
-            y[train_rows],
-            prepared.numeric,
-            prepared.categorical,
-            config=config,
-            order=time_order,
+            xt, yt, prepared.numeric, prepared.categorical, config=config, order=time_order
         )
-        p_b_train, p_b_hold = booster.predict(xt), booster.predict(xh)
-        models["challenger"] = {
-            "kind": "lightgbm_calibrated",
-            "calibration": booster.calibration["method"],
-            "train": metrics(y[train_rows], p_b_train),
-            "holdout": metrics(y[hold_rows], p_b_hold),
-            "psi_score": round(psi(p_b_train, p_b_hold), 4),
+        fitted["challenger"] = booster
+    models: dict[str, Any] = {}
+    p_train: dict[str, FloatArray] = {}
+    p_hold: dict[str, FloatArray] = {}
+    for name, model in fitted.items():
+        p_train[name], p_hold[name] = model.predict(xt), model.predict(xh)
+        slope, intercept = calibration_slope(yh, p_hold[name])
+        models[name] = {
+            "kind": _CANDIDATE_MODELS[name],
+            "train": metrics(yt, p_train[name]),
+            "holdout": {
+                **metrics(yh, p_hold[name]),
+                "calibration_slope": round(slope, 3),
+                "calibration_intercept": round(intercept, 3),
+            },
+            "psi_score": round(psi(p_train[name], p_hold[name]), 4),
         }
-        if config.primary == "challenger":
-            p_primary_hold = p_b_hold
+    models["scorecard"]["iv"] = {v.name: round(v.iv, 4) for v in card.variables}
+    models["scorecard"]["psi_features"] = _feature_psi(card, xt, xh)
+    models["scorecard"]["points_table"] = card.points_table()
+    if booster is not None:
+        models["challenger"]["calibration"] = booster.calibration["method"]
+    if logistic.dropped:
+        models["logistic"]["dropped_for_direction"] = logistic.dropped
+    p_primary_hold = p_hold[primary]
     payload = {
         "scorecard": card.as_dict(),
+        "logistic": logistic.as_dict(),
         "challenger": None if booster is None else booster.model_text,
+        "primary": primary,
         "data": prepared.data_digest,
         "config": config.as_dict(),
     }
     window_end = window.get("holdout_to", "").replace("-", "") or None
     version = model_version("radar", payload, window_end)
-    new_auc = models[config.primary]["holdout"]["auc"]
     holdout_raw = frame.iloc[hold_rows]  # the current model may use other columns
-    promotion = _promotion(current, holdout_raw, y[hold_rows], new_auc, config.min_gain)
+    promotion = _promotion(current, holdout_raw, yh, p_primary_hold, config.min_gain)
+    from qingqian.scoring.monitoring import reference_profile
+
     card_doc = {
         "model_version": version,
         "pipeline_version": PIPELINE_VERSION,
-        "primary": config.primary,
+        "primary": primary,
         "target": {"column": config.target, "positive": prepared.positive},
         "data": {
             "rows": len(y),
@@ -910,11 +1212,16 @@ def train(frame: pd.DataFrame, config: Config, current: Artefact | None = None) 
         "features": {"numeric": prepared.numeric, "categorical": prepared.categorical},
         "excluded": list(config.exclude),
         "audit_columns": list(config.audit_columns),
+        "monotone": dict(config.monotone),
         "threshold": config.threshold,
+        "selection": selection,
         "models": models,
-        "calibration_holdout": calibration_table(y[hold_rows], p_primary_hold),
+        "calibration_holdout": calibration_table(yh, p_primary_hold),
         "fairness_holdout": _fairness(prepared, p_primary_hold, config.threshold, hold_rows),
         "promotion": promotion.as_dict(),
+        "reference": reference_profile(
+            xt, p_train[primary], prepared.numeric, prepared.categorical
+        ),
         "config": config.as_dict(),
         "intended_use": (
             "Ordering collection work by estimated willingness to repay; never to refuse "
@@ -922,45 +1229,97 @@ def train(frame: pd.DataFrame, config: Config, current: Artefact | None = None) 
             "不得单独据以拒绝服务、定价或决定诉讼。"
         ),
     }
-    return Artefact(version, config.primary, card, booster, card_doc)
+    return Artefact(version, primary, card, booster, card_doc, logistic)
 
 
 def _promotion(
-    current: Artefact | None, xh: pd.DataFrame, yh: IntArray, new_auc: float | None, min_gain: float
+    current: Incumbent | None,
+    xh: pd.DataFrame,
+    yh: IntArray,
+    p_new: FloatArray,
+    min_lift: float,
 ) -> Promotion:
+    raw_new = rank_auc(yh, p_new)
+    new_auc = None if raw_new is None else round(raw_new, 4)
+    new_brier = round(brier(yh, p_new), 4)
+    n = len(yh)
+
+    def uncompared(promoted: bool, zh: str, en: str, version: str | None) -> Promotion:
+        return Promotion(
+            promoted, zh, en, version, None, new_auc, None, min_lift, n, None, new_brier
+        )
+
     if current is None:
-        return Promotion(True, "尚无现行模型。", "There is no current model.", None, None, new_auc)
+        return uncompared(True, "尚无现行模型。", "There is no current model.", None)
     missing = [c for c in current.feature_names if c not in xh.columns]
     if missing:
-        return Promotion(
+        return uncompared(
             False,
             f"现行模型所需的列缺失，无法在同一留出窗口上比较：{', '.join(missing)}",
             f"The current model needs columns the held-out window lacks: {', '.join(missing)}",
             current.version,
-            None,
-            new_auc,
         )
-    current_auc = rank_auc(yh, current.predict(xh))
-    current_auc = None if current_auc is None else round(current_auc, 4)
-    if new_auc is None or current_auc is None or new_auc < current_auc + min_gain:
+    p_cur = current.predict(xh)
+    raw_cur = rank_auc(yh, p_cur)
+    current_auc = None if raw_cur is None else round(raw_cur, 4)
+    # the expert card's 0–100 is ordinal, not a probability: its Brier score means nothing
+    cur_brier = None if current.version.startswith("expert") else round(brier(yh, p_cur), 4)
+    lift = low = high = None
+    if raw_new is not None and raw_cur is not None:
+        lift = round(raw_new - raw_cur, 4)
+        low, high = bootstrap_lift(yh, p_new, p_cur)
+    numbers = (current.version, current_auc, new_auc, lift, min_lift, n, cur_brier, new_brier)
+    head_zh = (
+        f"新模型在留出窗口（最近 {n} 件已结案件）上的 AUC 为 {new_auc}，现行模型 "
+        f"{current.version} 为 {current_auc}，提升 {lift}（配对自助法 90% 区间 {low} 至 {high}）"
+    )
+    head_en = (
+        f"On the held-out window (the latest {n} closed cases) the new model's AUC is "
+        f"{new_auc} against {current_auc} for the live model {current.version}: a lift of "
+        f"{lift} (paired bootstrap 90% interval {low} to {high})"
+    )
+    if lift is None or low is None or lift < min_lift or low <= 0:
+        why_zh = "低于要求的最小提升" if lift is None or lift < min_lift else "区间下限不高于 0"
+        why_en = (
+            "below the required minimum"
+            if lift is None or lift < min_lift
+            else "its interval reaches 0 or below"
+        )
         return Promotion(
             False,
-            f"新模型留出窗口 AUC {new_auc} 不优于现行模型 {current_auc}"
-            f"（要求提升 {min_gain}），不予启用。",
-            f"The new model's held-out AUC {new_auc} does not beat the current model's "
-            f"{current_auc} (required gain {min_gain}); not promoted.",
-            current.version,
-            current_auc,
-            new_auc,
+            f"{head_zh}，{why_zh}（最小提升 {min_lift}），不予启用。",
+            f"{head_en}; {why_en} (minimum lift {min_lift}); not promoted.",
+            *numbers,
+            low,
+            high,
         )
     return Promotion(
         True,
-        f"新模型留出窗口 AUC {new_auc} ≥ 现行模型 {current_auc}。",
-        f"The new model's held-out AUC {new_auc} ≥ the current model's {current_auc}.",
-        current.version,
-        current_auc,
-        new_auc,
+        f"{head_zh}，不低于最小提升 {min_lift} 且区间下限高于 0。",
+        f"{head_en}; at least the minimum lift of {min_lift}, interval above 0.",
+        *numbers,
+        low,
+        high,
     )
+
+
+def bootstrap_lift(
+    y: IntArray, p_new: FloatArray, p_cur: FloatArray, rounds: int = 400, seed: int = 0
+) -> tuple[float | None, float | None]:
+    """5th and 95th percentiles of AUC(new) − AUC(current) over paired bootstrap resamples of
+    the held-out rows (seeded: the same window always gives the same interval)."""
+    rng = np.random.default_rng(seed)
+    n = len(y)
+    lifts = []
+    for _ in range(rounds):
+        rows = rng.integers(0, n, n)
+        a, b = rank_auc(y[rows], p_new[rows]), rank_auc(y[rows], p_cur[rows])
+        if a is not None and b is not None:
+            lifts.append(a - b)
+    if len(lifts) < rounds // 2:
+        return None, None
+    lo, hi = np.quantile(np.asarray(lifts), [0.05, 0.95])
+    return round(float(lo), 4), round(float(hi), 4)
 
 
 # --------------------------------------------------------------------------- model card
@@ -996,6 +1355,22 @@ def render_card(card: Mapping[str, Any]) -> str:
         lines.append(
             f"| {name} | {h['auc']} | {h['ks']} | {h['brier']} | {h['ece']} | {m['psi_score']} |"
         )
+    selection = card.get("selection") or {}
+    if selection:
+        lines += [
+            "",
+            "## 候选模型 Candidates (cross-validated on the training window)",
+            "",
+            "| candidate | AUC | ± sd | Brier | calibration slope | vs baseline | noise |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for name, c in selection.get("candidates", {}).items():
+            mark = " ★" if name == selection.get("selected") else ""
+            lines.append(
+                f"| {name}{mark} | {c['auc']} | {c['auc_std']} | {c['brier']} | "
+                f"{c['calibration_slope']} | {c['diff']} | {c['noise']} |"
+            )
+        lines += ["", f"rule: {selection.get('rule')}"]
     lines += ["", "## 信息值 Information value", "", "| column | IV | PSI |", "|---|---|---|"]
     sc = card.get("models", {}).get("scorecard", {})
     for name, iv in sorted(sc.get("iv", {}).items(), key=lambda kv: -kv[1]):

@@ -241,6 +241,78 @@ def case_score_history(case: Case, limit: int = 10) -> list[CaseScore]:
     return list(CaseScore.objects.filter(case=case).order_by("-scored_at", "-id")[:limit])
 
 
+@dataclass(frozen=True)
+class Experiment:
+    fifo_share: float
+    salt: str
+    started_on: dt.date | None
+
+
+def experiment_settings(organisation_id: int | None) -> Experiment | None:
+    """The organisation's running queue experiment, or None (share 0 or no settings)."""
+    if organisation_id is None:
+        return None
+    row = ScoringSettings.objects.filter(organisation_id=organisation_id).first()
+    if row is None or row.experiment_fifo_share <= 0:
+        return None
+    return Experiment(
+        float(row.experiment_fifo_share), row.experiment_salt, row.experiment_started_on
+    )
+
+
+def experiment_order(
+    entries: list[QueueEntry], accepted: dict[str, dt.date], experiment: Experiment
+) -> list[QueueEntry]:
+    """Deadlines first and contact-not-allowed last, as always; in between, the FIFO arm (by
+    acceptance date) and the score arm (the radar's order) interleaved by the FIFO share.
+    A debtor's entry takes the arm of its lowest case id."""
+    from dataclasses import replace
+
+    from qingqian.scoring.experiment import arm_of, interleave
+
+    def arm(e: QueueEntry) -> str:
+        return arm_of(min(e.case_ids, key=int), experiment.salt, experiment.fifo_share)
+
+    head = [e for e in entries if e.tier == 0]
+    tail = [e for e in entries if e.tier == 3]
+    middle = [e for e in entries if e.tier in (1, 2)]
+    fifo = sorted(
+        (e for e in middle if arm(e) == "fifo"),
+        key=lambda e: (min(accepted[c] for c in e.case_ids), min(int(c) for c in e.case_ids)),
+    )
+    score = [e for e in middle if arm(e) == "score"]
+    merged = [*head, *interleave(fifo, score, experiment.fifo_share), *tail]
+    return [replace(e, rank=k + 1) for k, e in enumerate(merged)]
+
+
+def experiment_report(organisation_id: int, *, today: dt.date) -> dict[str, Any] | None:
+    """Per arm, for the organisation's cases accepted since the experiment started: the
+    share paid, days from acceptance to the first payment and the amount recovered, with
+    bootstrap intervals (``scoring.experiment.arm_report``)."""
+    from qingqian.scoring.experiment import Outcome, arm_of, arm_report
+
+    experiment = experiment_settings(organisation_id)
+    if experiment is None:
+        return None
+    cases = Case.objects.filter(organisation_id=organisation_id).exclude(
+        state__in=("intake", "rejected")
+    )
+    if experiment.started_on is not None:
+        cases = cases.filter(created_at__date__gte=experiment.started_on)
+    outcomes = []
+    for i in case_inputs(cases):
+        after = [p for p in i.facts.payments if i.facts.accepted_on <= p.on <= today]
+        first = min((p.on for p in after), default=None)
+        outcomes.append(
+            Outcome(
+                arm=arm_of(i.case_id, experiment.salt, experiment.fifo_share),
+                days_to_first_payment=None if first is None else (first - i.facts.accepted_on).days,
+                recovered=sum((p.amount for p in after), Decimal(0)),
+            )
+        )
+    return {"experiment": experiment, **arm_report(outcomes)}
+
+
 def threshold_for(organisation_id: int | None) -> int:
     if organisation_id is None:
         return 60
@@ -287,7 +359,12 @@ def work_queue(user: User | None, *, today: dt.date, limit: int = 50) -> dict[st
             )
         )
     items = [it for it in items if it.balance > 0]
-    entries = order_queue(items, today=today, config=QueueConfig(threshold=threshold))[:limit]
+    entries = order_queue(items, today=today, config=QueueConfig(threshold=threshold))
+    experiment = experiment_settings(getattr(user, "organisation_id", None))
+    if experiment is not None:
+        accepted = {str(i.case_id): i.facts.accepted_on for i in inputs}
+        entries = experiment_order(entries, accepted, experiment)
+    entries = entries[:limit]
     wanted = {int(c) for e in entries for c in e.case_ids}
     by_id = {c.pk: c for c in Case.objects.filter(pk__in=wanted).select_related("creditor")}
     rows = []
@@ -311,6 +388,7 @@ def work_queue(user: User | None, *, today: dt.date, limit: int = 50) -> dict[st
         "unscored": unscored,
         "total_debtors": len({it.debtor_id for it in items}),
         "contact_history_available": CONTACT_HISTORY_AVAILABLE,
+        "experiment": experiment,
     }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -29,6 +30,7 @@ from qingqian.scoring.models import (
     CaseScore,
     DebtorProfile,
     ModelKind,
+    ModelMonitor,
     ScoringModel,
     ScoringSettings,
 )
@@ -126,21 +128,16 @@ def score_features(
 
     frame = pd.DataFrame([training_row(f) for f in features])
     p = artefact.predict(frame)
-    contrib, idx = artefact.scorecard.contributions(frame)
-    variables = artefact.scorecard.variables
     out = []
-    for row in range(len(features)):
-        order = np.argsort(-np.abs(contrib[row]), kind="stable")[:3]
+    for row, top in enumerate(artefact.reasons(frame)):
         reasons = []
-        for j in order:
-            v = variables[int(j)]
-            b = int(idx[row, int(j)])
-            label = v.labels[b] if 0 <= b < len(v.labels) else "(missing)"
-            zh, en = VARIABLE_NAMES.get(v.name, (v.name, v.name))
+        for r in top:
+            zh, en = VARIABLE_NAMES.get(r["variable"], (r["variable"], r["variable"]))
+            label = _reason_label(r["variable"], r["label"])
             reasons.append(
                 {
-                    "code": f"{v.name}.{b}",
-                    "direction": "+" if contrib[row, int(j)] >= 0 else "-",
+                    "code": f"{r['variable']}",
+                    "direction": "+" if r["contribution"] >= 0 else "-",
                     "text_zh": f"{zh}：{label}",
                     "text_en": f"{en}: {label}",
                 }
@@ -148,6 +145,13 @@ def score_features(
         score = int(np.clip(np.rint(100 * p[row]), 0, 100))
         out.append((score, reasons + contact_note, artefact.version))
     return out
+
+
+def _reason_label(variable: str, label: str) -> str:
+    """A handler-readable value: yes/no for flags, the rest as the model saw it."""
+    if variable == "dishonest_debtor" and label in ("True", "False", "1", "0"):
+        return "是 / yes" if label in ("True", "1") else "否 / no"
+    return label
 
 
 def rescore(
@@ -249,6 +253,7 @@ def scoring_model_promote(*, model: ScoringModel, actor: User | None) -> Scoring
     with transaction.atomic():
         current = ScoringModel.objects.select_for_update().filter(is_current=True).first()
         if current is not None and current.pk != model.pk and current.kind != ModelKind.EXPERT:
+            # a learned model replacing a learned model: the stored held-out figures
             new_auc, old_auc = _holdout_auc(model), _holdout_auc(current)
             same_window = model.holdout_metrics.get("window") == current.holdout_metrics.get(
                 "window"
@@ -305,6 +310,17 @@ def expert_model_ensure() -> ScoringModel:
     return row
 
 
+def _as_known_on(facts: Any, day: dt.date) -> Any:
+    """The facts as they stood on ``day``: the limitation deadline restarts at the last
+    payment, so for a training row as at acceptance only payments made by then may move it
+    (a later payment would leak the outcome into the features)."""
+    from dataclasses import replace
+
+    paid = [p.on for p in facts.payments if p.on <= day]
+    start = max([facts.oldest_due_on, *paid])
+    return replace(facts, limitation_expires_on=selectors.limitation_expiry(start))
+
+
 def training_frame(*, target_days: int = 90, organisation_id: int | None = None) -> Any:
     """One row per closed case: the features as at acceptance, the target and audit columns.
 
@@ -322,8 +338,9 @@ def training_frame(*, target_days: int = 90, organisation_id: int | None = None)
     rows = []
     for i in inputs:
         accepted = i.facts.accepted_on
+        facts = _as_known_on(i.facts, accepted)
         try:
-            features = compute_features(i.facts, accepted)
+            features = compute_features(facts, accepted)
         except ScoringError:
             continue
         paid = [p for p in i.facts.payments if p.on <= accepted + dt.timedelta(days=target_days)]
@@ -334,20 +351,46 @@ def training_frame(*, target_days: int = 90, organisation_id: int | None = None)
     return pd.DataFrame(rows)
 
 
+def _incumbent(row: ScoringModel | None) -> Any:
+    """What is live, as something that scores training rows: the learned model's artefact,
+    or the expert card (also when nothing is registered: the card scores then)."""
+    artefact = _load(row)
+    if artefact is not None:
+        return artefact
+    from qingqian.scoring.baseline import ExpertIncumbent
+
+    return ExpertIncumbent(version=CARD_VERSION)
+
+
+_KIND_OF_PRIMARY = {
+    "scorecard": ModelKind.WOE_LR,
+    "logistic": ModelKind.LOGIT,
+    "challenger": ModelKind.LGBM,
+}
+
+
 def scoring_model_train(
     *,
     actor: User | None,
     target_days: int = 90,
     audit_columns: Sequence[str] = (),
-    primary: str = "scorecard",
+    primary: str = "auto",
     organisation_id: int | None = None,
     estimators: int = 300,
-    min_gain: float = 0.0,
+    min_gain: float | None = None,
 ) -> ScoringModel:
-    """Train on closed cases, register the new version and promote it when it is not worse
-    than the current model on the held-out window; raise :class:`ModelNotPromoted` (after
-    keeping the refused version on record) when it is."""
+    """Train on closed cases (the model chosen by cross-validation unless ``primary`` names
+    one), register the new version and promote it only when, on the held-out window of the
+    latest closed cases, its AUC beats the live model's — the expert card included — by at
+    least ``min_gain`` (default: the ``QINGQIAN_SCORING_MIN_LIFT`` setting); otherwise raise
+    :class:`ModelNotPromoted` with the numbers (after keeping the refused version on record)."""
+    from django.conf import settings
+
+    from qingqian.scoring.features import KNOWN_DIRECTIONS
     from qingqian.scoring.pipeline import Config, train
+
+    if min_gain is None:
+        min_gain = float(settings.QINGQIAN_SCORING_MIN_LIFT)
 
     frame = training_frame(target_days=target_days, organisation_id=organisation_id)
     if len(frame) < 50 or frame["paid_within"].nunique() < 2:
@@ -366,12 +409,14 @@ def scoring_model_train(
         primary=primary,
         lgbm_estimators=estimators,
         min_gain=min_gain,
+        monotone=KNOWN_DIRECTIONS,
     )
     current_row = selectors.current_model()
-    artefact = train(frame, config, _load(current_row))
+    artefact = train(frame, config, _incumbent(current_row))
     promotion = artefact.card["promotion"]
-    holdout = artefact.card["models"][primary]["holdout"]
-    kind = ModelKind.LGBM if primary == "challenger" else ModelKind.WOE_LR
+    holdout = artefact.card["models"][artefact.primary]["holdout"]
+    kind = _KIND_OF_PRIMARY[artefact.primary]
+    artefact.card["target"]["days"] = target_days
     with transaction.atomic():
         row, _ = ScoringModel.objects.update_or_create(
             version=artefact.version,
@@ -387,9 +432,94 @@ def scoring_model_train(
         raise ModelNotPromoted(
             f"模型 {row.version} 未启用：{promotion['reason_zh']}",
             f"Model {row.version} not promoted: {promotion['reason_en']}",
-            details={"version": row.version},
+            details={
+                "version": row.version,
+                **{
+                    k: promotion.get(k)
+                    for k in (
+                        "current_version",
+                        "current_auc",
+                        "new_auc",
+                        "lift",
+                        "lift_low",
+                        "lift_high",
+                        "min_lift",
+                    )
+                },
+            },
         )
     return scoring_model_promote(model=row, actor=actor)
+
+
+def monitor_current_model(*, today: dt.date, batch_size: int = 2000) -> ModelMonitor | None:
+    """Monitor the live learned model as at ``today`` and store the day's report.
+
+    Population stability: the open cases' features as at ``today`` and their scores against
+    the training window's reference (kept in the model card). Calibration on outcomes as they
+    arrive: every case this model scored at least ``target_days`` ago (its first such score)
+    against whether a payment came within ``target_days`` after it. Thresholds: the
+    ``QINGQIAN_SCORING_DRIFT`` setting. The expert card has no training window: nothing to
+    compare, nothing stored (``None``)."""
+    import numpy as np
+    import pandas as pd
+    from django.conf import settings
+
+    from qingqian.scoring.monitoring import Thresholds, drift_report, outcome_calibration
+
+    row = selectors.current_model()
+    artefact = _load(row)
+    if row is None or artefact is None or not row.card.get("reference"):
+        return None
+    thresholds = Thresholds.from_mapping(settings.QINGQIAN_SCORING_DRIFT)
+    target_days = int(row.card.get("target", {}).get("days", 90))
+    open_cases = Case.objects.exclude(state__in=selectors.INACTIVE_STATES).order_by("id")
+    ids = list(open_cases.values_list("id", flat=True))
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(ids), batch_size):
+        chunk = Case.objects.filter(id__in=ids[start : start + batch_size])
+        for i in selectors.case_inputs(chunk):
+            try:
+                rows.append(training_row(compute_features(i.facts, today)))
+            except ScoringError:
+                continue
+    frame = pd.DataFrame(rows)
+    if len(frame):
+        drift = drift_report(row.card["reference"], frame, artefact.predict(frame), thresholds)
+    else:
+        drift = {"rows": 0, "psi_features": {}, "alerts": []}
+    matured = (
+        CaseScore.objects.filter(
+            model_version=row.version, features_at__lte=today - dt.timedelta(days=target_days)
+        )
+        .order_by("case_id", "features_at", "id")
+        .values_list("case_id", "score", "features_at")
+    )
+    first: dict[int, tuple[int, dt.date]] = {}
+    for case_id, score, at in matured:
+        first.setdefault(case_id, (score, at))
+    predicted, observed = [], []
+    for start in range(0, len(first), batch_size):
+        chunk_ids = list(first)[start : start + batch_size]
+        for i in selectors.case_inputs(Case.objects.filter(id__in=chunk_ids)):
+            score, at = first[i.case_id]
+            end = at + dt.timedelta(days=target_days)
+            predicted.append(score / 100.0)
+            observed.append(int(any(at < p.on <= end for p in i.facts.payments)))
+    calibration = outcome_calibration(
+        np.asarray(predicted, dtype=np.float64), np.asarray(observed), thresholds
+    )
+    report = {
+        "drift": drift,
+        "calibration": calibration,
+        "thresholds": thresholds.__dict__,
+        "target_days": target_days,
+    }
+    alerts = [*drift["alerts"], *calibration["alerts"]]
+    with transaction.atomic():
+        monitor, _ = ModelMonitor.objects.update_or_create(
+            model=row, on=today, defaults={"report": report, "alerts": alerts}
+        )
+    return monitor
 
 
 def debtor_profile_save(
@@ -429,6 +559,61 @@ def _profile_dict(p: DebtorProfile) -> dict[str, Any]:
         else p.dishonest_listed_on.isoformat(),
         "checked_on": p.checked_on.isoformat(),
         "source_note": p.source_note,
+    }
+
+
+def experiment_set(
+    *,
+    organisation: Organisation,
+    fifo_share: Decimal,
+    salt: str,
+    started_on: dt.date | None,
+    actor: User | None,
+) -> ScoringSettings:
+    """Start, change or stop (share 0) the organisation's queue experiment (audited).
+
+    A new salt re-draws the arms; keep it while the experiment runs."""
+    if not Decimal("0") <= fifo_share <= Decimal("0.9"):
+        raise ApplicationError(
+            f"先进先出组比例须在 0 到 0.9 之间：{fifo_share}",
+            f"The FIFO share must be between 0 and 0.9: {fifo_share}",
+            code="experiment_share_out_of_range",
+        )
+    if fifo_share > 0 and not salt.strip():
+        raise ApplicationError(
+            "开展实验须填写分组盐值。",
+            "An experiment needs a salt for the assignment.",
+            code="experiment_salt_missing",
+        )
+    with transaction.atomic():
+        row, _ = ScoringSettings.objects.select_for_update().get_or_create(
+            organisation=organisation
+        )
+        before = _experiment_dict(row)
+        row.experiment_fifo_share = fifo_share
+        row.experiment_salt = salt.strip()
+        row.experiment_started_on = started_on
+        row.save(
+            update_fields=["experiment_fifo_share", "experiment_salt", "experiment_started_on"]
+        )
+        audit_record(
+            actor=actor,
+            organisation=organisation,
+            action="scoring.experiment_set",
+            obj=row,
+            before=before,
+            after=_experiment_dict(row),
+        )
+    return row
+
+
+def _experiment_dict(row: ScoringSettings) -> dict[str, Any]:
+    return {
+        "fifo_share": str(row.experiment_fifo_share),
+        "salt": row.experiment_salt,
+        "started_on": None
+        if row.experiment_started_on is None
+        else row.experiment_started_on.isoformat(),
     }
 
 

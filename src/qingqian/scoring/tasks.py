@@ -13,3 +13,12 @@ from qingqian.scoring.services import rescore_organisation
 def rescore_organisation_task(organisation_id: int, at: str) -> dict[str, int]:
     """Re-score one organisation's open cases as at ``at`` (ISO date), after the day's events."""
     return rescore_organisation(organisation_id, at=dt.date.fromisoformat(at))
+
+
+@task()
+def monitor_model_task(today: str) -> int:
+    """Monitor the live learned model as at ``today`` (ISO date); the number of alerts."""
+    from qingqian.scoring.services import monitor_current_model
+
+    monitor = monitor_current_model(today=dt.date.fromisoformat(today))
+    return 0 if monitor is None else len(monitor.alerts)

@@ -4,6 +4,9 @@ service."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -18,7 +21,7 @@ from qingqian.cases.selectors import case_get_for_user
 from qingqian.common import clock
 from qingqian.common.exceptions import ApplicationError
 from qingqian.scoring import selectors, services
-from qingqian.scoring.forms import DebtorProfileForm, ThresholdForm
+from qingqian.scoring.forms import DebtorProfileForm, ExperimentForm, ThresholdForm
 from qingqian.scoring.models import DebtorProfile
 
 
@@ -93,8 +96,120 @@ def model_detail(request: HttpRequest, version: str) -> HttpResponse:
             "card": card,
             "primary_metrics": card.get("models", {}).get(primary, {}),
             "models_metrics": card.get("models", {}),
+            "candidates": (card.get("selection") or {}).get("candidates", {}),
+            "monitors": list(model.monitors.all()[:10]),
         },
     )
+
+
+def _staff_reader(user: User) -> bool:
+    """Firm staff who read reports: creditor users never see firm-wide experiment figures."""
+    return (
+        user.has_perm_code(Perm.REPORT_VIEW)
+        and not user.is_creditor_user
+        and user.organisation is not None
+    )
+
+
+@login_required
+@require_GET
+def experiment(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not _staff_reader(user):
+        return render(request, "web/forbidden.html", status=403)
+    assert user.organisation is not None
+    report = selectors.experiment_report(user.organisation.pk, today=clock.today())
+    current = selectors.experiment_settings(user.organisation.pk)
+    initial: dict[str, Any] = (
+        {"fifo_share": "0"}
+        if current is None
+        else {
+            "fifo_share": current.fifo_share,
+            "salt": current.salt,
+            "started_on": current.started_on,
+        }
+    )
+    return render(
+        request,
+        "scoring/experiment.html",
+        {
+            "report": report,
+            "measures": _experiment_rows(report),
+            "can_set": user.has_perm_code(Perm.CASE_ASSIGN),
+            "form": ExperimentForm(initial=initial),
+        },
+    )
+
+
+def _experiment_rows(report: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The report's three measures as rows for the page, with their labels."""
+    if report is None:
+        return []
+    labels = {
+        "paid_share": (_("已回款案件占比"), "share"),
+        "days_to_first_payment": (_("受理至首笔回款天数（已回款案件）"), "days"),
+        "recovered": (_("每案回收金额"), "money"),
+    }
+    rows = []
+    for key, (label, kind) in labels.items():
+        m = report[key]
+        diff = m["difference"]
+        rows.append(
+            {
+                "label": label,
+                "fifo": _cell(kind, m["fifo"]),
+                "score": _cell(kind, m["score"]),
+                "difference": "—" if diff is None else _cell(kind, diff, signed=True),
+            }
+        )
+    return rows
+
+
+def _fmt(kind: str, value: float | None, signed: bool = False) -> str:
+    if value is None:
+        return "—"
+    sign = "+" if signed and value > 0 else ""
+    if kind == "share":
+        return f"{sign}{value * 100:.1f}%"
+    if kind == "money":
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+        return f"{sign}¥{amount:,.2f}" if amount >= 0 else f"-¥{-amount:,.2f}"
+    return f"{sign}{value:.1f}"
+
+
+def _cell(kind: str, m: dict[str, Any], signed: bool = False) -> str:
+    """Mean [95 % interval] in the page's units."""
+    if m.get("mean") is None:
+        return "—"
+    return (
+        f"{_fmt(kind, m['mean'], signed)} "
+        f"[{_fmt(kind, m['low'], signed)}, {_fmt(kind, m['high'], signed)}]"
+    )
+
+
+@login_required
+@require_POST
+def experiment_settings(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    if not user.has_perm_code(Perm.CASE_ASSIGN) or user.organisation is None:
+        return render(request, "web/forbidden.html", status=403)
+    form = ExperimentForm(request.POST)
+    if form.is_valid():
+        try:
+            services.experiment_set(
+                organisation=user.organisation,
+                fifo_share=form.cleaned_data["fifo_share"],
+                salt=form.cleaned_data["salt"] or "",
+                started_on=form.cleaned_data["started_on"],
+                actor=user,
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, _("实验设置已保存。"))
+    else:
+        messages.error(request, _("实验设置有误：比例须在 0 到 0.9 之间，日期格式为 YYYY-MM-DD。"))
+    return redirect("scoring:experiment")
 
 
 @login_required

@@ -7,7 +7,8 @@ so running it twice, or after a missed day, does no harm:
 1. promises kept or broken, plan breaches and their agreed consequences, expired offers;
 2. strategy steps whose day has come (through the contact gate);
 3. feasibility reports due (cases in evidence review without one);
-4. the debt radar: every organisation's open cases re-scored as at today;
+4. the debt radar: every organisation's open cases re-scored as at today, then the live
+   learned model monitored (PSI of score and features, calibration on arrived outcomes);
 5. on the 1st of the month, every organisation's remittance batches for the month before;
 6. the day's contact plan per organisation, as totals (a forecast: nothing is recorded; see
    ``qingqian contact plan`` for the slots);
@@ -31,7 +32,7 @@ from qingqian.ledger.integrity import ledger_verify
 from qingqian.negotiation.services import negotiation_daily
 from qingqian.payments.remittance import remittance_run
 from qingqian.reports.services import feasibility_reports_sweep
-from qingqian.scoring.services import rescore_organisation
+from qingqian.scoring.services import monitor_current_model, rescore_organisation
 
 
 def _plan_totals(organisation: Organisation, day: dt.date) -> dict[str, Any]:
@@ -64,6 +65,12 @@ class Command(BaseCommand):
         out["feasibility_reports"] = len(feasibility_reports_sweep())
         organisations = list(Organisation.objects.order_by("pk"))
         out["scores"] = {o.short_code: rescore_organisation(o.pk, at=today) for o in organisations}
+        monitor = monitor_current_model(today=today)
+        out["model_monitoring"] = (
+            None
+            if monitor is None
+            else {"model": monitor.model.version, "alerts": len(monitor.alerts)}
+        )
         if today.day == 1:
             period = (today - dt.timedelta(days=1)).strftime("%Y-%m")
             out["remittance"] = {

@@ -1,9 +1,11 @@
 """``qingqian scoring``: evaluate and train repayment-propensity models (还款意愿评分模型).
 
 ``qingqian scoring evaluate --csv FILE --target COLUMN [--positive VALUE] [--folds 5]
-[--audit COL ...] [--exclude COL ...] [--no-challenger] --json`` prints the cross-validated
-``{"auc", "ks", "brier", "ece", "n", "model_version", ...}`` of the WOE/logistic scorecard
-(and the LightGBM challenger under ``"challenger"``), with a fairness report per audit column.
+[--audit COL ...] [--exclude COL ...] [--monotone COL=+1 ...] [--no-challenger] --json``
+cross-validates every candidate (WOE scorecard, logistic regression on raw features, LightGBM
+challenger) and prints ``{"auc", "ks", "brier", "ece", "n", "model_version", "selected",
+"candidates", "baseline", "selection", ...}``: ``auc`` is the selected model's, ``candidates``
+each one's AUC, fold spread and calibration; a fairness report per audit column.
 
 ``qingqian scoring train --csv FILE --target COLUMN --out DIR [--date-column COL]
 [--positive VALUE] [--audit COL ...] [--exclude COL ...] [--primary scorecard|challenger]
@@ -46,6 +48,12 @@ def _common(parser: CommandParser, *, db: bool = False) -> None:
     parser.add_argument("--seed", default="0", help="random seed (default 0)")
     parser.add_argument("--estimators", default="300", help="LightGBM rounds (default 300)")
     parser.add_argument("--no-challenger", action="store_true", help="skip LightGBM")
+    parser.add_argument(
+        "--monotone",
+        action="append",
+        default=[],
+        help="known direction COL=+1 (more → positive likelier) or COL=-1; repeatable",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON")
 
 
@@ -61,6 +69,28 @@ def _float(raw: str, name: str) -> float:
         return float(raw)
     except ValueError:
         raise _bad(f"{name} 必须是数字：{raw!r}", f"{name} must be a number: {raw!r}") from None
+
+
+def _monotone(raw: list[str]) -> tuple[tuple[str, int], ...]:
+    out = []
+    for item in raw:
+        name, _, direction = item.rpartition("=")
+        if not name or direction not in ("+1", "1", "-1"):
+            raise _bad(
+                f"--monotone 应为 列名=+1 或 列名=-1：{item!r}",
+                f"--monotone must be COL=+1 or COL=-1: {item!r}",
+            )
+        out.append((name, -1 if direction == "-1" else 1))
+    return tuple(out)
+
+
+def _min_gain(raw: str | None) -> float:
+    """``--min-gain``, by default the ``QINGQIAN_SCORING_MIN_LIFT`` setting."""
+    from django.conf import settings
+
+    if raw is None:
+        return float(settings.QINGQIAN_SCORING_MIN_LIFT)
+    return _float(raw, "--min-gain")
 
 
 def _read_csv(path: str) -> Any:
@@ -100,8 +130,10 @@ class Command(BaseCommand):
         rescore.add_argument("--json", action="store_true", help="print JSON")
         train.add_argument("--date-column", help="date column for the out-of-time split")
         train.add_argument("--holdout", default="0.2", help="held-out share (default 0.2)")
-        train.add_argument("--primary", default="scorecard", help="scorecard or challenger")
-        train.add_argument("--min-gain", default="0", help="AUC gain required to promote")
+        train.add_argument(
+            "--primary", default="auto", help="auto (by evidence), scorecard, logistic, challenger"
+        )
+        train.add_argument("--min-gain", help="AUC lift over the live model required to promote")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         from qingqian.scoring.pipeline import Config
@@ -134,8 +166,9 @@ class Command(BaseCommand):
                 threshold=_int(opts["threshold"], "--threshold"),
                 challenger=not opts["no_challenger"],
                 lgbm_estimators=_int(opts["estimators"], "--estimators"),
-                primary=opts.get("primary", "scorecard"),
-                min_gain=_float(opts.get("min_gain", "0"), "--min-gain"),
+                primary=opts.get("primary", "auto"),
+                min_gain=_min_gain(opts.get("min_gain")),
+                monotone=_monotone(opts["monotone"]),
             )
             if opts["action"] == "evaluate":
                 self._evaluate(frame, config, opts)
@@ -152,13 +185,17 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result, ensure_ascii=False))
             return
         self.stdout.write(
-            f"{result['n']} 行 rows, {config.folds} 折 folds: AUC {result['auc']} "
-            f"(±{result['auc_std']}), KS {result['ks']}, Brier {result['brier']}, "
-            f"ECE {result['ece']}  [{result['model_version']}]"
+            f"{result['n']} 行 rows, {config.folds} 折 folds, 选定 selected "
+            f"{result['selected']}: AUC {result['auc']} (±{result['auc_std']}), "
+            f"KS {result['ks']}, Brier {result['brier']}, ECE {result['ece']}  "
+            f"[{result['model_version']}]"
         )
-        if "challenger" in result:
-            c = result["challenger"]
-            self.stdout.write(f"LightGBM: AUC {c['auc']}, KS {c['ks']}, Brier {c['brier']}")
+        rows = {**result["candidates"], "baseline": result["baseline"]}
+        for name, c in rows.items():
+            self.stdout.write(
+                f"  {name:11} AUC {c['auc']} ±{c['auc_std']}  Brier {c['brier']}  "
+                f"slope {c['calibration_slope']}  vs baseline {c['diff']:+} (noise {c['noise']})"
+            )
 
     def _train(self, frame: Any, config: Any, opts: dict[str, Any]) -> None:
         from qingqian.scoring.pipeline import load_artefact, train
@@ -258,9 +295,10 @@ class Command(BaseCommand):
             actor=None,
             target_days=_int(opts["target_days"], "--target-days"),
             audit_columns=tuple(opts["audit"]),
-            primary=opts.get("primary", "scorecard"),
+            primary=opts.get("primary", "auto"),
             organisation_id=self._organisation_id(opts.get("organisation")),
             estimators=_int(opts["estimators"], "--estimators"),
+            min_gain=_min_gain(opts.get("min_gain")),
         )
         summary = {
             "model_version": row.version,

@@ -25,7 +25,6 @@ urlpatterns = [
     path("", include("qingqian.scoring.urls")),
     path("", include("qingqian.evidence.urls")),
     path("", include("qingqian.ops.urls")),
-
     path("", include("qingqian.litigation.urls")),
     path("", include("qingqian.web.urls")),
 ]

@@ -562,6 +562,7 @@ def test_ops_endpoints(ctx: dict[str, Any], settings: Any, url: str, who: str) -
     assert ok.status_code == 200
     assert ctx["case"].reference not in ok.content.decode()
 
+
 # The transparency log is public by design (docs/ledger.md): anyone may read checkpoints,
 # proofs and timestamps anonymously; none of them needs or reveals a session.
 PUBLIC_LOG = [

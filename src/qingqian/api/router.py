@@ -6,9 +6,7 @@ Errors always have the shape ``{"code", "message", "details"}`` (message: 中文
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, Literal
 
 from django.conf import settings
@@ -42,7 +40,7 @@ from qingqian.cases.aging import bucket_for, needs_judicial_route
 from qingqian.cases.imports import ledger_import
 from qingqian.cases.lifecycle import State, allowed_targets
 from qingqian.cases.models import Case, PartyRole
-from qingqian.common import clock
+from qingqian.common import bounds, clock
 from qingqian.common.exceptions import (
     ApplicationError,
     NotFound,
@@ -250,7 +248,13 @@ def cases_list(request: HttpRequest, query: Query[CaseQuery]) -> dict[str, Any]:
             "per_page must be between 1 and 200.",
             code="invalid_page_size",
         )
-    as_of = query.as_of or clock.today()
+    if not 1 <= query.page <= bounds.PAGE_MAX:
+        raise ValidationFailed(
+            f"页码应在 1–{bounds.PAGE_MAX} 之间。",
+            f"page must be between 1 and {bounds.PAGE_MAX}.",
+            code="invalid_page",
+        )
+    as_of = bounds.check_date(query.as_of, field="as_of") if query.as_of else clock.today()
     filters = selectors.CaseFilters(
         q=query.q,
         state=query.state,
@@ -413,7 +417,8 @@ def aging(
             "group_by must be creditor or debtor.",
             code="invalid_group_by",
         )
-    report = selectors.aging_report(user, as_of or clock.today(), group_by=group_by)
+    as_of = bounds.check_date(as_of, field="as_of") if as_of else clock.today()
+    report = selectors.aging_report(user, as_of, group_by=group_by)
     report.pop("buckets")
 
     def money(d: dict[str, Any]) -> dict[str, Any]:
@@ -453,23 +458,19 @@ def imports_create(
             status=413,
             details={"limit": settings.QINGQIAN_MAX_IMPORT_BYTES},
         )
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "ledger"
-        with path.open("wb") as out:
-            for chunk in file.chunks():
-                out.write(chunk)
-        result = ledger_import(
-            organisation=org,
-            creditor=creditor,
-            actor=user,
-            path=path,
-            filename=file.name or "ledger.csv",
-            dry_run=dry_run,
-        )
+    result = ledger_import(
+        organisation=org,
+        creditor=creditor,
+        actor=user,
+        file=file,
+        filename=file.name or "ledger.csv",
+        dry_run=dry_run,
+    )
     if result.errors:
+        more = "+" if result.errors_truncated else ""
         raise ValidationFailed(
-            f"{len(result.errors)} 行有错误，未导入任何数据。",
-            f"{len(result.errors)} row(s) are invalid; nothing was imported.",
+            f"{len(result.errors)}{more} 行有错误，未导入任何数据。",
+            f"{len(result.errors)}{more} row(s) are invalid; nothing was imported.",
             code="ledger_rows_invalid",
             details=result.as_dict(),
         )

@@ -18,7 +18,7 @@ from qingqian.accounts.otp import otp_issue, otp_verify
 from qingqian.accounts.roles import Perm
 from qingqian.cases.models import Case
 from qingqian.cases.services import require, timeline_add
-from qingqian.common import clock
+from qingqian.common import bounds, clock
 from qingqian.common.exceptions import Conflict, ValidationFailed
 from qingqian.compliance.services import audit_record
 from qingqian.negotiation import breach as kbreach
@@ -88,7 +88,12 @@ def promise_record(
         )
     if source != PromiseSource.PORTAL:
         require(actor, Perm.CASE_TRANSITION)
-    if amount <= 0 or amount != amount.quantize(CENT):
+    if (
+        not amount.is_finite()
+        or amount <= 0
+        or amount > bounds.AMOUNT_MAX
+        or amount != amount.quantize(CENT)
+    ):
         raise ValidationFailed(
             "承诺金额必须为正数，最多两位小数。",
             "The promised amount must be positive with at most two decimals.",
@@ -101,6 +106,7 @@ def promise_record(
             "The promised date cannot be in the past.",
             code="promise_date",
         )
+    bounds.check_date(due_date, field="due_date")
     promise = Promise.objects.create(
         case=case,
         amount=amount,
@@ -245,6 +251,8 @@ def plan_propose(
             f"Unknown consequence: {consequence}",
             code="consequence",
         )
+    for inst in schedule.installments:
+        bounds.check_date(inst.due, field="installments.due")
     from qingqian.payments.selectors import case_debt_total
 
     balance = case_debt_total(case)

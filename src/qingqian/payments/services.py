@@ -20,7 +20,7 @@ from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Perm
 from qingqian.cases.models import Case, Invoice
 from qingqian.cases.services import require, timeline_add
-from qingqian.common import clock
+from qingqian.common import bounds, clock
 from qingqian.common.exceptions import Conflict, ValidationFailed
 from qingqian.common.money import parse_amount
 from qingqian.compliance.services import audit_record
@@ -62,6 +62,15 @@ def _check_amount(amount: object) -> Decimal:
             details={"field": "amount", "amount": str(value)},
         )
     return value
+
+
+def _check_received(received_at: dt.datetime) -> dt.datetime:
+    """A payment's date lies in the general range (``common.bounds``; business time zone)."""
+    day = received_at.date()
+    if received_at.tzinfo is not None and bounds.DATE_MIN < day < bounds.DATE_MAX:
+        day = received_at.astimezone(_SHANGHAI).date()
+    bounds.check_date(day, field="received_at")
+    return received_at
 
 
 def _check_kind(kind: str) -> str:
@@ -247,6 +256,8 @@ def payment_record(
     value = _check_amount(amount)
     kind = _check_kind(kind)
     key = _check_key(idempotency_key)
+    if received_at is not None:
+        _check_received(received_at)
     existing = Payment.objects.filter(
         organisation_id=case.organisation_id, idempotency_key=key
     ).first()

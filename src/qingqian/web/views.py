@@ -27,7 +27,7 @@ from qingqian.cases.aging import BUCKETS, bucket_for, needs_judicial_route
 from qingqian.cases.lifecycle import OUTCOME_LABELS, STATE_LABELS, State, allowed_targets
 from qingqian.cases.models import Case, DebtType, HotlineCall, ImportJob, PartyRole
 from qingqian.cases.tasks import import_job_task
-from qingqian.common import clock
+from qingqian.common import bounds, clock
 from qingqian.common.exceptions import ApplicationError, PermissionDenied
 from qingqian.parties.models import Party
 from qingqian.parties.services import party_find_or_create, party_reveal
@@ -119,10 +119,12 @@ def creditors_for(user: User) -> QuerySet[Party]:
 
 
 def _parse_date(value: str | None) -> dt.date | None:
+    """A date from the query string; unreadable or out of range (``common.bounds``): None."""
     try:
-        return dt.date.fromisoformat(value) if value else None
+        day = dt.date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return day if day is not None and bounds.DATE_MIN <= day <= bounds.DATE_MAX else None
 
 
 @staff_view(Perm.CASE_VIEW)
@@ -398,6 +400,9 @@ def _form_error(form: CaseForm, exc: ApplicationError) -> None:
     mapping = {
         "principal": "principal",
         "due_date": "due_date",
+        "contract_date": "contract_date",
+        "funds_transfer_date": "funds_transfer_date",
+        "last_payment_date": "last_payment_date",
         "debt_type": "debt_type",
         "interest_rate": "interest_rate",
     }

@@ -118,6 +118,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "qingqian.common.middleware.ErrorBoundaryMiddleware",
 ]
 
 ROOT_URLCONF = "qingqian.urls"
@@ -189,6 +190,20 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Uploads: ledgers up to 50 MB are read from a temporary file, never held in memory whole.
 QINGQIAN_MAX_IMPORT_BYTES = int(os.environ.get("QINGQIAN_MAX_IMPORT_BYTES", str(50 * 1024 * 1024)))
+# What one ledger may make the reader hold (docs/security.md, "Import memory bombs").
+QINGQIAN_IMPORT_MAX_CELL_CHARS = int(os.environ.get("QINGQIAN_IMPORT_MAX_CELL_CHARS", "4096"))
+QINGQIAN_IMPORT_MAX_ROWS = int(os.environ.get("QINGQIAN_IMPORT_MAX_ROWS", "200000"))
+QINGQIAN_IMPORT_MAX_ERRORS = int(os.environ.get("QINGQIAN_IMPORT_MAX_ERRORS", "1000"))
+QINGQIAN_IMPORT_MAX_UNZIPPED_BYTES = int(
+    os.environ.get("QINGQIAN_IMPORT_MAX_UNZIPPED_BYTES", str(256 * 1024 * 1024))
+)
+# Uploaded ledgers are deleted once their import has finished (0), or after this many hours.
+QINGQIAN_IMPORT_FILE_RETENTION_HOURS = int(
+    os.environ.get("QINGQIAN_IMPORT_FILE_RETENTION_HOURS", "0")
+)
+# Uploaded files are readable by the service's own user only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

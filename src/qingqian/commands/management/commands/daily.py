@@ -10,7 +10,8 @@ so running it twice, or after a missed day, does no harm:
 4. the debt radar: every organisation's open cases re-scored as at today;
 5. on the 1st of the month, every organisation's remittance batches for the month before;
 6. the day's contact plan per organisation, as totals (a forecast: nothing is recorded; see
-   ``qingqian contact plan`` for the slots).
+   ``qingqian contact plan`` for the slots);
+7. uploaded ledger files past their retention period are deleted.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qingqian.accounts.models import Organisation
+from qingqian.cases.imports import import_files_purge
 from qingqian.common import clock
 from qingqian.contact.dayplan import day_plan
 from qingqian.intake.services import strategy_step_execute, strategy_steps_due
@@ -76,6 +78,7 @@ class Command(BaseCommand):
             }
         if today >= clock.today():
             out["contact_plan"] = {o.short_code: _plan_totals(o, today) for o in organisations}
+        out["import_files_purged"] = import_files_purge()
         if opts["json"]:
             self.stdout.write(json.dumps(out, ensure_ascii=False, default=str))
         else:

@@ -118,3 +118,27 @@ class ErrorBoundaryMiddleware:
         if status == 403:
             return render(request, "web/forbidden.html", {"perm": code}, status=403)
         return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy and Permissions-Policy on every response (settings
+    ``QINGQIAN_CSP`` and ``QINGQIAN_PERMISSIONS_POLICY``; a view's own header wins).
+
+    The staff UI and the portal load scripts and styles from this origin only (htmx from
+    static files, its indicator styles off), so the policy needs no ``unsafe-inline``.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+
+        response = self.get_response(request)
+        csp = getattr(settings, "QINGQIAN_CSP", "")
+        if csp and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = csp
+        policy = getattr(settings, "QINGQIAN_PERMISSIONS_POLICY", "")
+        if policy and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = policy
+        return response

@@ -101,9 +101,9 @@ def test_csv_cell_over_the_limit_is_413_with_a_code(
     data = (HEADER + _row(1) + f"大{'x' * size}有限公司,,INV-2,100,2025-01-01\n").encode()
     resp = _post(api_as, creditor, data, "ledger.csv")
     assert resp.status_code == 413, resp.content[:300]
-    assert resp.json()["code"] == "ledger_cell_too_large"
+    assert resp.json()["code"] == "cell_too_large"
     assert len(resp.content) < 2000
-    assert _cli(tmp_path, creditor, data, "l.csv")["errors"][0]["code"] == "ledger_cell_too_large"
+    assert _cli(tmp_path, creditor, data, "l.csv")["errors"][0]["code"] == "cell_too_large"
     assert Case.objects.count() == 0
 
 
@@ -113,8 +113,8 @@ def test_xlsx_with_one_huge_cell_is_refused_before_it_is_parsed(
     data = _xlsx([["巨型单元格有限公司", make_uscc(2), "H-1", "x" * 3_000_000, "2025-01-01"]])
     assert len(data) < 200_000  # a small file that expands a thousand-fold
     resp = _post(api_as, creditor, data, "ledger.xlsx")
-    assert resp.status_code == 413 and resp.json()["code"] == "ledger_cell_too_large"
-    assert _cli(tmp_path, creditor, data, "l.xlsx")["errors"][0]["code"] == "ledger_cell_too_large"
+    assert resp.status_code == 413 and resp.json()["code"] == "cell_too_large"
+    assert _cli(tmp_path, creditor, data, "l.xlsx")["errors"][0]["code"] == "cell_too_large"
 
 
 def test_xlsx_decompressing_past_the_limit_is_refused(
@@ -125,7 +125,7 @@ def test_xlsx_decompressing_past_the_limit_is_refused(
     total = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
     assert total > 20_000
     resp = _post(api_as, creditor, data, "ledger.xlsx")
-    assert resp.status_code == 413 and resp.json()["code"] == "ledger_unzipped_too_large"
+    assert resp.status_code == 413 and resp.json()["code"] == "unzipped_too_large"
 
 
 # --------------------------------------------------------------------------- rows and errors (5)

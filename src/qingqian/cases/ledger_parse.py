@@ -22,6 +22,7 @@ from typing import IO, Any
 from qingqian.common.bounds import check_date
 from qingqian.common.exceptions import ApplicationError, ValidationFailed
 from qingqian.common.money import parse_amount
+from qingqian.common.spreadsheet import check_xlsx_archive
 from qingqian.parties.identifiers import normalise_phone, normalise_ric, normalise_uscc
 
 # field → accepted headers (compared after normalisation: NFKC, lower case, no spaces/punctuation)
@@ -228,7 +229,7 @@ def _cell_too_large(line: int, limits: ReadLimits) -> LedgerFileError:
     return LedgerFileError(
         f"第 {line} 行有单元格超过 {limits.max_cell_chars} 个字符。",
         f"Line {line} has a cell longer than {limits.max_cell_chars} characters.",
-        code="ledger_cell_too_large",
+        code="cell_too_large",
         status=413,
         details={"line": line, "limit": limits.max_cell_chars},
     )
@@ -267,86 +268,20 @@ def read_table(
             fh.close()
 
 
-def _xlsx_bomb_check(fh: IO[bytes], limits: ReadLimits) -> None:
-    """Refuse an XLSX whose parts decompress past the limit or hold a cell past the limit.
-
-    Streams every part once in 1 MB chunks (constant memory): the declared sizes are what
-    :mod:`zipfile` will produce at most, and the longest run of bytes without ``<`` bounds
-    the longest text node (a cell's value or shared string; XML escapes ``<`` inside text).
-    """
-    import zipfile
-
-    try:
-        archive = zipfile.ZipFile(fh)
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise LedgerFileError(
-            "无法读取 XLSX 文件（文件可能已损坏）。",
-            "Could not read the XLSX file (it may be damaged).",
-            code="ledger_unreadable",
-        ) from None
-    infos = archive.infolist()
-    total = sum(i.file_size for i in infos)
-    if total > limits.max_unzipped_bytes or len(infos) > 10_000:
-        raise LedgerFileError(
-            f"XLSX 解压后过大（{total // (1024 * 1024)} MB），"
-            f"上限 {limits.max_unzipped_bytes // (1024 * 1024)} MB。",
-            f"The XLSX decompresses to {total // (1024 * 1024)} MB; the limit is "
-            f"{limits.max_unzipped_bytes // (1024 * 1024)} MB.",
-            code="ledger_unzipped_too_large",
-            status=413,
-            details={"unzipped_bytes": total, "limit": limits.max_unzipped_bytes},
-        )
-    max_run = 4 * limits.max_cell_chars + 256  # UTF-8 bytes of the longest cell, plus slack
-    for info in infos:
-        if not info.filename.endswith(".xml"):
-            continue
-        try:
-            with archive.open(info) as part:
-                run = _longest_text_run(part, max_run)
-        except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError):
-            raise LedgerFileError(
-                "无法读取 XLSX 文件（文件可能已损坏）。",
-                "Could not read the XLSX file (it may be damaged).",
-                code="ledger_unreadable",
-            ) from None
-        if run > max_run:
-            raise LedgerFileError(
-                f"XLSX 中有单元格超过 {limits.max_cell_chars} 个字符。",
-                f"The XLSX holds a cell longer than {limits.max_cell_chars} characters.",
-                code="ledger_cell_too_large",
-                status=413,
-                details={"part": info.filename, "limit": limits.max_cell_chars},
-            )
-    fh.seek(0)
-
-
-def _longest_text_run(part: IO[bytes], limit: int) -> int:
-    """The longest run of bytes without ``<`` in ``part``, read in 1 MB chunks; stops early
-    once a run passes ``limit``."""
-    run = 0
-    while chunk := part.read(1 << 20):
-        pieces = chunk.split(b"<")
-        if len(pieces) == 1:
-            run += len(chunk)
-        else:
-            longest = max(run + len(pieces[0]), max(len(x) for x in pieces[1:]))
-            if longest > limit:
-                return longest
-            run = len(pieces[-1])
-        if run > limit:
-            return run
-    return run
-
-
 def _read_xlsx(
     fh: IO[bytes], limits: ReadLimits, *, owned: bool
 ) -> tuple[list[str], Iterator[tuple[int, list[object]]]]:
     import openpyxl
 
     try:
-        _xlsx_bomb_check(fh, limits)
+        check_xlsx_archive(
+            fh,
+            max_unzipped_bytes=limits.max_unzipped_bytes,
+            max_cell_chars=limits.max_cell_chars,
+            unreadable_code="ledger_unreadable",
+        )
         wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
-    except LedgerFileError:
+    except ApplicationError:
         if owned:
             fh.close()
         raise

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from qingqian.cases.models import Case, DebtType, HotlineCall, ImportJob, PartyR
 from qingqian.cases.tasks import import_job_task
 from qingqian.common import bounds, clock
 from qingqian.common.exceptions import ApplicationError, PermissionDenied
+from qingqian.common.spreadsheet import csv_writer
 from qingqian.parties.models import Party
 from qingqian.parties.services import party_find_or_create, party_reveal
 from qingqian.web.forms import SUZHOU_DISTRICTS, CaseForm, HotlineForm, ImportForm, TransitionForm
@@ -542,7 +542,7 @@ def import_errors_csv(request: HttpRequest, job_id: int) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
     response.write("\ufeff")  # Excel opens UTF-8 CSV correctly with a BOM
-    writer = csv.writer(response)
+    writer = csv_writer(response)  # cells escaped against formula injection
     writer.writerow(["行号 line", "列 column", "代码 code", "说明 message"])
     for e in job.errors:
         column = e.get("header") or e.get("column", "")

@@ -11,7 +11,7 @@ import json
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from qingqian.accounts.models import User
 from qingqian.accounts.otp import otp_issue, otp_verify
@@ -303,6 +303,8 @@ def plan_propose(
         for i in schedule.installments
     )
     if prev is not None and prev.state in (VersionState.PROPOSED, VersionState.ACTIVE):
+        if prev.state == VersionState.ACTIVE:
+            _plan_activity(plan.pk, None)
         prev.state = VersionState.SUPERSEDED
         prev.save(update_fields=["state"])
     timeline_add(
@@ -331,9 +333,24 @@ def _check_acceptable(version: PlanVersion) -> None:
         )
 
 
+def _plan_activity(plan_id: int, case: Case | None) -> None:
+    """Mark the plan active on ``case`` (or no longer active: ``None``). The column is
+    unique: a second active plan on a case is refused by the database itself."""
+    try:
+        with transaction.atomic():
+            InstallmentPlan.objects.filter(pk=plan_id).update(active_case=case)
+    except IntegrityError:
+        raise Conflict(
+            "该案件已有一个履行中的还款计划。",
+            "The case already has an active repayment plan.",
+            code="plan_already_active",
+        ) from None
+
+
 def _agree_if_both(version: PlanVersion, actor: User | None) -> None:
     if version.accepted_by_staff_at is None or version.accepted_by_debtor_at is None:
         return
+    _plan_activity(version.plan_id, version.plan.case)
     version.state = VersionState.ACTIVE
     version.agreed_at = clock.now()
     version.save(update_fields=["state", "agreed_at"])
@@ -353,6 +370,8 @@ def plan_accept_staff(*, version: PlanVersion, actor: User) -> PlanVersion:
         PlanVersion.objects.select_for_update().select_related("plan__case").get(pk=version.pk)
     )
     _check_acceptable(version)
+    if version.accepted_by_staff_at is not None:
+        return version  # accepted once: a repeated or concurrent acceptance writes nothing
     version.accepted_by_staff = actor
     version.accepted_by_staff_at = clock.now()
     version.save(update_fields=["accepted_by_staff", "accepted_by_staff_at"])
@@ -388,6 +407,8 @@ def plan_accept_debtor(*, version: PlanVersion, party: Party, code: str) -> Plan
             raise ValidationFailed(
                 "只有债务人可以确认。", "Only the debtor may accept.", code="not_debtor"
             )
+        if version.accepted_by_debtor_at is not None:
+            return version
         version.accepted_by_debtor = party
         version.accepted_by_debtor_at = clock.now()
         version.save(update_fields=["accepted_by_debtor", "accepted_by_debtor_at"])
@@ -456,6 +477,7 @@ def plans_breach_check(*, today: dt.date | None = None) -> dict[str, int]:
                 continue
             case = version.plan.case
             if result.outstanding_total <= 0:
+                _plan_activity(locked.plan_id, None)
                 locked.state = VersionState.COMPLETED
                 locked.save(update_fields=["state"])
                 timeline_add(
@@ -484,6 +506,7 @@ def plans_breach_check(*, today: dt.date | None = None) -> dict[str, int]:
                 accelerated_balance=result.accelerated_balance,
             )
             if locked.consequence != Consequence.REMINDER:
+                _plan_activity(locked.plan_id, None)
                 locked.state = VersionState.BREACHED
                 locked.save(update_fields=["state"])
             extra = (

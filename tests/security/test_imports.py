@@ -152,8 +152,11 @@ def test_rows_over_the_limit_are_refused(
     settings.QINGQIAN_IMPORT_MAX_ROWS = 10
     data = (HEADER + "".join(_row(n) for n in range(1, 12))).encode()
     resp = _post(api_as, creditor, data, "ledger.csv")
-    assert resp.status_code == 413 and resp.json()["code"] == "ledger_too_many_rows"
-    assert _cli(tmp_path, creditor, data, "l.csv")["errors"][0]["code"] == "ledger_too_many_rows"
+    assert resp.status_code == 413 and resp.json()["code"] == "too_many_rows"
+    assert _cli(tmp_path, creditor, data, "l.csv")["errors"][0]["code"] == "too_many_rows"
+    xlsx = _xlsx([[f"第{n}号公司", "", f"R-{n}", "1", "2025-01-01"] for n in range(1, 12)])
+    resp = _post(api_as, creditor, xlsx, "ledger.xlsx")
+    assert resp.status_code == 413 and resp.json()["code"] == "too_many_rows"
     assert Case.objects.count() == 0
 
 

@@ -278,6 +278,7 @@ def _read_xlsx(
             fh,
             max_unzipped_bytes=limits.max_unzipped_bytes,
             max_cell_chars=limits.max_cell_chars,
+            max_rows=limits.max_rows,
             unreadable_code="ledger_unreadable",
         )
         wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
@@ -553,7 +554,7 @@ def parse_ledger(
             raise LedgerFileError(
                 f"文件超过 {limits.max_rows} 行，请拆分后分批导入。",
                 f"The file has more than {limits.max_rows} rows; split it and import in parts.",
-                code="ledger_too_many_rows",
+                code="too_many_rows",
                 status=413,
                 details={"limit": limits.max_rows},
             )

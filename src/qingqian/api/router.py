@@ -18,7 +18,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from qingqian.accounts.models import User
-from qingqian.accounts.roles import Perm
+from qingqian.accounts.roles import Perm, Role
 from qingqian.api.auth import BearerToken, StaffSession
 from qingqian.api.schemas import (
     AssignIn,
@@ -277,7 +277,15 @@ def _party_from_input(user: User, data: PartyIn) -> Party:
     org = user.organisation
     assert org is not None
     if data.id is not None:
+        # Only a party the user can already see: on a case in the user's scope, or the
+        # user's own creditor (staff who see every case see every party of the firm).
         party = Party.objects.filter(organisation=org, pk=data.id).first()
+        if party is not None and not (
+            (user.role != Role.CREDITOR and user.has_perm_code(Perm.CASE_VIEW_ALL))
+            or party.pk == user.creditor_id
+            or selectors.cases_visible_to(user).filter(case_parties__party_id=party.pk).exists()
+        ):
+            party = None
         if party is None:
             raise NotFound(
                 "当事人不存在。",

@@ -44,7 +44,7 @@ from qingqian.common import clock, crypto
 from qingqian.common.bulk import bulk_insert
 from qingqian.common.exceptions import ApplicationError, PermissionDenied, ValidationFailed
 from qingqian.compliance.services import audit_record, audit_record_many
-from qingqian.parties.identifiers import mask
+from qingqian.parties.identifiers import mask, mask_id_number
 from qingqian.parties.models import Party
 
 BATCH = 2000
@@ -237,7 +237,7 @@ def _write(
         if r.id_number:
             p.id_number_enc = crypto.encrypt(r.id_number)
             p.id_number_hash = crypto.lookup_hash(r.id_number)
-            p.id_number_masked = mask(r.id_number, 6, 4)
+            p.id_number_masked = mask_id_number(r.id_number)
         if r.phone:
             p.phone_enc = crypto.encrypt(r.phone)
             p.phone_hash = crypto.lookup_hash(r.phone)

@@ -98,17 +98,21 @@ def _check_key(key: str) -> str:
 
 def _same_or_conflict(existing: Payment, *, case: Case, amount: Decimal, kind: str) -> Payment:
     if existing.case_id != case.pk or existing.amount != amount or existing.kind != kind:
+        details: dict[str, Any] = {"idempotency_key": existing.idempotency_key}
+        if existing.case_id == case.pk:
+            # The recorded payment is the caller's own case's: say what it was. Under another
+            # case (another scope) say nothing of it (security finding 15).
+            details |= {
+                "payment_id": existing.pk,
+                "recorded_amount": str(existing.amount),
+                "amount": str(amount),
+            }
         raise Conflict(
             "同一幂等键已记录了另一笔收款（案件、金额或方式不同）。",
             "A different payment (case, amount or kind) was already recorded under this "
             "idempotency key.",
             code="payment_key_conflict",
-            details={
-                "idempotency_key": existing.idempotency_key,
-                "payment_id": existing.pk,
-                "recorded_amount": str(existing.amount),
-                "amount": str(amount),
-            },
+            details=details,
         )
     return existing
 

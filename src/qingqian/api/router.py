@@ -327,6 +327,12 @@ def cases_create(request: HttpRequest, payload: CaseIn) -> Status[dict[str, Any]
         creditor = Party.objects.filter(organisation=org, pk=payload.creditor_id).first()
         if creditor is None:
             raise NotFound("债权人不存在。", "Creditor not found.", code="creditor_not_found")
+        if user.role == Role.CREDITOR and user.creditor_id != creditor.pk:
+            raise PermissionDenied(
+                "只能为本债权人提交案件。",
+                "You can only submit cases for your own creditor.",
+                code="creditor_scope",
+            )
         debtors = [_party_from_input(user, d) for d in payload.debtors]
         guarantors = [_party_from_input(user, g) for g in payload.guarantors]
         handler = None

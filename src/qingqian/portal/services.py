@@ -233,10 +233,13 @@ def portal_identity_check(*, link: PortalLink, last4: str) -> None:
         )
     locked.identity_ok_at = clock.now()
     locked.save(update_fields=["identity_ok_at"])
+    # One person, however many links: the hourly limit counts the codes of all their links.
+    links = PortalLink.objects.filter(party_id=locked.party_id).values_list("pk", flat=True)
     otp_issue(
         purpose=OTP_PURPOSE,
         subject=f"portal:{locked.pk}",
         deliver=lambda code: _send_code(locked.party, f"验证码 {code}，10 分钟内有效。"),
+        throttle_subjects=[f"portal:{pk}" for pk in links],
     )
 
 

@@ -205,7 +205,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # Failed logins (staff login and admin login alike) lock the account for a cool-off period
 # (django-axes; security finding 6): counted per user name and, separately, per address.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "qingqian.accounts.backends.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("QINGQIAN_LOGIN_FAILURE_LIMIT", "5"))
@@ -293,7 +293,8 @@ if _env_bool("QINGQIAN_BEHIND_PROXY", not DEV_MODE):
 QINGQIAN_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
-    "form-action 'self'; frame-ancestors 'none'"
+    # The portal's pay form redirects to WeChat Pay's H5 cashier (docs/portal.md).
+    "form-action 'self' https://wx.tenpay.com; frame-ancestors 'none'"
 )
 QINGQIAN_PERMISSIONS_POLICY = (
     "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "

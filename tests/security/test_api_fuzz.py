@@ -14,7 +14,9 @@ from typing import Any
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -62,16 +64,25 @@ def _run_operation(operation: Any, mode: GenerationMode, headers: dict[str, str]
 def test_schema_fuzz_finds_no_server_error(users: dict[str, Any], case: Any) -> None:
     from qingqian.accounts.services import api_token_create
 
+    headers = {"Authorization": f"Bearer {api_token_create(user=users['lawyer'])}"}
     app = get_wsgi_application()
     logging.getLogger("django.request").setLevel(logging.CRITICAL)
-    schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
-    headers = {"Authorization": f"Bearer {api_token_create(user=users['lawyer'])}"}
     failures: list[str] = []
     operations = 0
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        operations += 1
-        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-            failures += _run_operation(operation, mode, headers)
+    # As Django's test client does: the WSGI handler must not close the test's connection
+    # at the end of each request (PostgreSQL would lose the test transaction). Loading the
+    # schema is a request too.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
+        for result in schema.get_all_operations():
+            operation = result.ok()
+            operations += 1
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                failures += _run_operation(operation, mode, headers)
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     assert operations >= 20
     assert failures == [], "\n".join(failures[:20])

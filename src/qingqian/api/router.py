@@ -254,6 +254,8 @@ def cases_list(request: HttpRequest, query: Query[CaseQuery]) -> dict[str, Any]:
             f"page must be between 1 and {bounds.PAGE_MAX}.",
             code="invalid_page",
         )
+    if query.creditor_id is not None:
+        bounds.check_id(query.creditor_id, field="creditor_id")
     as_of = bounds.check_date(query.as_of, field="as_of") if query.as_of else clock.today()
     filters = selectors.CaseFilters(
         q=query.q,

@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
+# The demo, the tests and the gates run with development keys; production sets real ones
+# and leaves this unset (docs/security.md).
+export QINGQIAN_DEV ?= 1
 PORT   ?= 8000
 
 .PHONY: demo serve serve-prod install install-test test test-pg lint check messages clean

@@ -77,6 +77,7 @@ def _setup_django(db_url: str, data_dir: Path) -> None:
     os.environ["DATABASE_URL"] = db_url
     os.environ["QINGQIAN_DATA_DIR"] = str(data_dir)
     os.environ.setdefault("QINGQIAN_LOG_LEVEL", "ERROR")
+    os.environ.setdefault("QINGQIAN_DEV", "1")  # development keys (docs/security.md)
     os.environ["DJANGO_SETTINGS_MODULE"] = "qingqian.settings"
     import django
 

@@ -236,6 +236,7 @@ def main() -> None:
         sys.exit("the scratch database's name must contain 'plan'")
     recreate(args.database_url)
     os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("QINGQIAN_DEV", "1")  # development keys (docs/security.md)
     os.environ["DJANGO_SETTINGS_MODULE"] = "qingqian.settings"
     import django
 

@@ -229,6 +229,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     os.environ["DATABASE_URL"] = args.database_url
+    os.environ.setdefault("QINGQIAN_DEV", "1")  # development keys (docs/security.md)
     os.environ["DJANGO_SETTINGS_MODULE"] = "qingqian.settings"
     recreate(args.database_url)
     import django

@@ -160,6 +160,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=["sqlite", "postgres", "pymerkle", "pymerkle-fast"])
     parser.add_argument("--mode", choices=["two-pass", "sequenced"], default="two-pass")
     args = parser.parse_args()
+    os.environ.setdefault("QINGQIAN_DEV", "1")  # development keys (docs/security.md)
     os.environ["DJANGO_SETTINGS_MODULE"] = "qingqian.settings"
     os.environ["QINGQIAN_TASKS_BACKEND"] = "django_tasks.backends.immediate.ImmediateBackend"
     if args.backend is None:  # run each backend in its own process (fresh Django)

@@ -50,6 +50,7 @@ def _psql(sql: str) -> None:
 def _setup(db_url: str, *, migrate: bool) -> None:
     os.environ["DATABASE_URL"] = db_url
     os.environ.setdefault("QINGQIAN_LOG_LEVEL", "ERROR")
+    os.environ.setdefault("QINGQIAN_DEV", "1")  # development keys (docs/security.md)
     os.environ["DJANGO_SETTINGS_MODULE"] = "qingqian.settings"
     import django
 

@@ -41,6 +41,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
     os.environ.setdefault("DATABASE_URL", PG_URL)
+    os.environ.setdefault("QINGQIAN_DEV", "1")  # development keys (docs/security.md)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qingqian.settings")
     import psycopg
 

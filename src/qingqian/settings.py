@@ -3,9 +3,13 @@
 Everything that differs between a laptop demo and production comes from the environment:
 
 * ``DATABASE_URL`` — default: SQLite file ``var/qingqian.sqlite3`` in the checkout.
-* ``QINGQIAN_SECRET_KEY`` — Django's secret key (a development key is derived otherwise).
+* ``QINGQIAN_SECRET_KEY`` — Django's secret key.
 * ``QINGQIAN_FIELD_KEY`` — base64 32-byte key for field-level encryption of ID and phone
   numbers; ``QINGQIAN_LOOKUP_KEY`` — key for their keyed look-up hashes.
+* ``QINGQIAN_LOG_SIGNING_KEY`` — the case log's note signer; ``QINGQIAN_VOICE_WEBHOOK_SECRET``
+  — the robot-call webhook's HMAC key.
+  These five are required: without them start-up is refused unless ``QINGQIAN_DEV=1`` (or
+  debug) allows development keys derived from a published secret (docs/security.md).
 * ``QINGQIAN_DEBUG`` — ``1`` for debug pages; ``QINGQIAN_ALLOWED_HOSTS`` — comma list.
 * ``QINGQIAN_DATA_DIR`` — where the SQLite file and uploaded files live (default ``var/``).
 """
@@ -13,6 +17,7 @@ Everything that differs between a laptop demo and production comes from the envi
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import json
 import os
@@ -36,9 +41,32 @@ def _env_bool(name: str, default: bool = False) -> bool:
 
 
 DEBUG = _env_bool("QINGQIAN_DEBUG", False)
+# Development and the demo: debug on, or ``QINGQIAN_DEV=1`` (``make demo``, ``make test`` and
+# the test suite set it). Only then may keys be derived from a development secret; anywhere
+# else start-up is refused until every key is set (docs/security.md, "Keys").
+DEV_MODE = DEBUG or _env_bool("QINGQIAN_DEV", False)
 _DEV_SECRET = "qingqian-development-only-secret-do-not-use-in-production"  # noqa: S105
-SECRET_KEY = os.environ.get("QINGQIAN_SECRET_KEY", _DEV_SECRET)
+SECRET_KEY = os.environ.get("QINGQIAN_SECRET_KEY", "") or _DEV_SECRET
 IS_DEV_SECRET = SECRET_KEY == _DEV_SECRET
+
+# Every key production needs; none may be derived from the development secret.
+REQUIRED_KEYS = (
+    "QINGQIAN_SECRET_KEY",
+    "QINGQIAN_FIELD_KEY",
+    "QINGQIAN_LOOKUP_KEY",
+    "QINGQIAN_LOG_SIGNING_KEY",
+    "QINGQIAN_VOICE_WEBHOOK_SECRET",
+)
+MISSING_KEYS = [name for name in REQUIRED_KEYS if not os.environ.get(name, "").strip()]
+if MISSING_KEYS and not DEV_MODE:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "拒绝启动：缺少密钥 / Refusing to start without these keys: "
+        + ", ".join(MISSING_KEYS)
+        + ". Generate them with `QINGQIAN_DEV=1 qingqian keys generate` (docs/security.md); "
+        "for development or the demo only, set QINGQIAN_DEV=1."
+    )
 
 
 def _derived_key(env_name: str, purpose: str) -> bytes:
@@ -54,6 +82,11 @@ def _derived_key(env_name: str, purpose: str) -> bytes:
 
 FIELD_ENCRYPTION_KEY = _derived_key("QINGQIAN_FIELD_KEY", "field-encryption")
 FIELD_LOOKUP_KEY = _derived_key("QINGQIAN_LOOKUP_KEY", "field-lookup")
+# Previous field keys (comma-separated base64), still able to decrypt during a rotation
+# (`qingqian keys rotate-field-key`; docs/security.md).
+FIELD_ENCRYPTION_OLD_KEYS = [
+    base64.b64decode(k) for k in os.environ.get("QINGQIAN_FIELD_OLD_KEYS", "").split(",") if k
+]
 
 # The case log (docs/ledger.md): origin line, Ed25519 note signer key
 # (PRIVATE+KEY+<origin>+…; `qingqian ledger keygen` prints one), witness verifier keys.
@@ -94,6 +127,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     "qingqian.accounts",
     "qingqian.compliance",
     "qingqian.parties",
@@ -119,6 +153,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "qingqian.ops.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "qingqian.common.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "qingqian.common.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -131,6 +166,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "qingqian.common.middleware.ErrorBoundaryMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "qingqian.urls"
@@ -184,6 +222,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
+# Failed logins (staff login and admin login alike) lock the account for a cool-off period
+# (django-axes; security finding 6): counted per user name and, separately, per address.
+AUTHENTICATION_BACKENDS = [
+    "qingqian.accounts.backends.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("QINGQIAN_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(
+    minutes=int(os.environ.get("QINGQIAN_LOGIN_COOLOFF_MINUTES", "15"))
+)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
+AXES_VERBOSE = False
+# API tokens expire after this many days unless created with another lifetime.
+QINGQIAN_API_TOKEN_DAYS = int(os.environ.get("QINGQIAN_API_TOKEN_DAYS", "90"))
+# Sessions end after 30 idle minutes (every request renews the clock) and with the browser.
+SESSION_COOKIE_AGE = int(os.environ.get("QINGQIAN_SESSION_IDLE_SECONDS", str(30 * 60)))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -231,6 +289,20 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # Uploads: ledgers up to 50 MB are read from a temporary file, never held in memory whole.
 QINGQIAN_MAX_IMPORT_BYTES = int(os.environ.get("QINGQIAN_MAX_IMPORT_BYTES", str(50 * 1024 * 1024)))
+# What one ledger may make the reader hold (docs/security.md, "Import memory bombs").
+QINGQIAN_IMPORT_MAX_CELL_CHARS = int(os.environ.get("QINGQIAN_IMPORT_MAX_CELL_CHARS", "4096"))
+QINGQIAN_IMPORT_MAX_ROWS = int(os.environ.get("QINGQIAN_IMPORT_MAX_ROWS", "200000"))
+QINGQIAN_IMPORT_MAX_ERRORS = int(os.environ.get("QINGQIAN_IMPORT_MAX_ERRORS", "1000"))
+QINGQIAN_IMPORT_MAX_UNZIPPED_BYTES = int(
+    os.environ.get("QINGQIAN_IMPORT_MAX_UNZIPPED_BYTES", str(256 * 1024 * 1024))
+)
+# Uploaded ledgers are deleted once their import has finished (0), or after this many hours.
+QINGQIAN_IMPORT_FILE_RETENTION_HOURS = int(
+    os.environ.get("QINGQIAN_IMPORT_FILE_RETENTION_HOURS", "0")
+)
+# Uploaded files are readable by the service's own user only.
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
@@ -244,9 +316,32 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-if not DEBUG and not IS_DEV_SECRET:
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Production (docs/security.md, "Deployment"): HTTPS only, behind a TLS-terminating proxy
+# that sets X-Forwarded-Proto. Each can be turned off by its variable, and `qingqian check
+# --deploy` then says so.
+if not DEV_MODE:
     SESSION_COOKIE_SECURE = _env_bool("QINGQIAN_SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    SECURE_SSL_REDIRECT = _env_bool("QINGQIAN_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("QINGQIAN_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("QINGQIAN_HSTS_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = _env_bool("QINGQIAN_HSTS_PRELOAD", True)
+if _env_bool("QINGQIAN_BEHIND_PROXY", not DEV_MODE):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Content-Security-Policy and Permissions-Policy (common.middleware.SecurityHeadersMiddleware):
+# scripts, styles, images and requests from this origin only; no plugins, no framing.
+QINGQIAN_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    # The portal's pay form redirects to WeChat Pay's H5 cashier (docs/portal.md).
+    "form-action 'self' https://wx.tenpay.com; frame-ancestors 'none'"
+)
+QINGQIAN_PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), "
+    "accelerometer=(), gyroscope=(), magnetometer=()"
+)
 
 # Logs: text by default; one JSON object per line (QINGQIAN_LOG_FORMAT=json, what
 # `qingqian serve` sets) for a log shipper. QINGQIAN_REQUEST_LOG=INFO logs every request.
@@ -293,7 +388,7 @@ QINGQIAN_SMS_SIGN_NAME = os.environ.get("QINGQIAN_SMS_SIGN_NAME", "清欠")
 # {"purpose": "SMS_123456", ...}: the provider's approved template code per message purpose
 QINGQIAN_SMS_TEMPLATES = json.loads(os.environ.get("QINGQIAN_SMS_TEMPLATES", "{}"))
 QINGQIAN_VOICE_PROVIDER_URL = os.environ.get("QINGQIAN_VOICE_PROVIDER_URL", "")
-QINGQIAN_VOICE_WEBHOOK_SECRET = os.environ.get("QINGQIAN_VOICE_WEBHOOK_SECRET", "")
+QINGQIAN_VOICE_WEBHOOK_SECRET = os.environ.get("QINGQIAN_VOICE_WEBHOOK_SECRET", "")  # required
 
 
 def _pem(env_name: str) -> str:

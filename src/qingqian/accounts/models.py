@@ -102,6 +102,15 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Tokens expire (settings.QINGQIAN_API_TOKEN_DAYS) and carry a scope: "read" tokens may
+    # only read (GET/HEAD/OPTIONS), "write" tokens do what their user may (finding 6).
+    expires_at = models.DateTimeField(_("失效时间"), null=True, blank=True)
+    scope = models.CharField(
+        _("范围"),
+        max_length=10,
+        default="write",
+        choices=[("read", _("只读")), ("write", _("读写"))],
+    )
 
     class Meta:
         verbose_name = _("API 令牌")

@@ -27,6 +27,8 @@ from qingqian.compliance.services import audit_record
 OTP_TTL = dt.timedelta(minutes=10)
 OTP_MAX_ATTEMPTS = 5
 OTP_DIGITS = 6
+#: Codes issued per person (the subjects given as ``throttle_subjects``) in one hour.
+OTP_MAX_PER_HOUR = 5
 
 
 class OtpError(ValidationFailed):
@@ -51,14 +53,36 @@ def _check_request(purpose: str, subject: str) -> None:
         )
 
 
-def otp_issue(*, purpose: str, subject: str, deliver: Callable[[str], None]) -> OneTimeCode:
+def otp_issue(
+    *,
+    purpose: str,
+    subject: str,
+    deliver: Callable[[str], None],
+    throttle_subjects: list[str] | None = None,
+) -> OneTimeCode:
     """Issue a code, deliver it once in clear, and return the stored row (digest only).
 
-    If ``deliver`` raises, nothing is kept: the row and its audit entry roll back.
+    If ``deliver`` raises, nothing is kept: the row and its audit entry roll back. At most
+    :data:`OTP_MAX_PER_HOUR` codes go to one person in an hour: counted over
+    ``throttle_subjects`` (every subject that reaches the same person; default ``subject``),
+    then ``otp_rate_limited`` (429) — nothing is sent (security finding 6).
     """
     _check_request(purpose, subject)
     code = f"{secrets.randbelow(10**OTP_DIGITS):0{OTP_DIGITS}d}"
     now = clock.now()
+    recent = OneTimeCode.objects.filter(
+        purpose=purpose,
+        subject__in=throttle_subjects or [subject],
+        created_at__gt=now - dt.timedelta(hours=1),
+    ).count()
+    if recent >= OTP_MAX_PER_HOUR:
+        raise OtpError(
+            f"验证码发送过于频繁：每小时最多 {OTP_MAX_PER_HOUR} 次，请稍后再试。",
+            f"Too many codes: at most {OTP_MAX_PER_HOUR} an hour; try again later.",
+            code="otp_rate_limited",
+            status=429,
+            details={"limit_per_hour": OTP_MAX_PER_HOUR},
+        )
     with transaction.atomic():
         # Older live codes for the same purpose and subject stop working.
         OneTimeCode.objects.filter(

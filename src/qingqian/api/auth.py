@@ -5,17 +5,23 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
-from qingqian.accounts.services import api_token_authenticate
+from qingqian.accounts.services import api_token_lookup
+from qingqian.common.exceptions import PermissionDenied
 
 
 class BearerToken(HttpBearer):
     """``Authorization: Bearer <token>`` with a per-user token from ``qingqian token create``."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = api_token_authenticate(token)
-        if user is not None:
-            request.user = user
-        return user
+        row = api_token_lookup(token)
+        if row is None:
+            return None
+        if row.scope == "read" and request.method not in ("GET", "HEAD", "OPTIONS"):
+            raise PermissionDenied(
+                "此令牌只读。", "This token may only read.", code="token_read_only"
+            )
+        request.user = row.user
+        return row.user
 
 
 class StaffSession(SessionAuth):

@@ -6,9 +6,7 @@ Errors always have the shape ``{"code", "message", "details"}`` (message: 中文
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from decimal import Decimal
-from pathlib import Path
 from typing import Any, Literal
 
 from django.conf import settings
@@ -20,7 +18,7 @@ from ninja.files import UploadedFile
 from ninja.responses import Status
 
 from qingqian.accounts.models import User
-from qingqian.accounts.roles import Perm
+from qingqian.accounts.roles import Perm, Role
 from qingqian.api.auth import BearerToken, StaffSession
 from qingqian.api.schemas import (
     AssignIn,
@@ -42,7 +40,7 @@ from qingqian.cases.aging import bucket_for, needs_judicial_route
 from qingqian.cases.imports import ledger_import
 from qingqian.cases.lifecycle import State, allowed_targets
 from qingqian.cases.models import Case, PartyRole
-from qingqian.common import clock
+from qingqian.common import bounds, clock
 from qingqian.common.exceptions import (
     ApplicationError,
     NotFound,
@@ -251,7 +249,15 @@ def cases_list(request: HttpRequest, query: Query[CaseQuery]) -> dict[str, Any]:
             "per_page must be between 1 and 200.",
             code="invalid_page_size",
         )
-    as_of = query.as_of or clock.today()
+    if not 1 <= query.page <= bounds.PAGE_MAX:
+        raise ValidationFailed(
+            f"页码应在 1–{bounds.PAGE_MAX} 之间。",
+            f"page must be between 1 and {bounds.PAGE_MAX}.",
+            code="invalid_page",
+        )
+    if query.creditor_id is not None:
+        bounds.check_id(query.creditor_id, field="creditor_id")
+    as_of = bounds.check_date(query.as_of, field="as_of") if query.as_of else clock.today()
     filters = selectors.CaseFilters(
         q=query.q,
         state=query.state,
@@ -274,7 +280,15 @@ def _party_from_input(user: User, data: PartyIn) -> Party:
     org = user.organisation
     assert org is not None
     if data.id is not None:
+        # Only a party the user can already see: on a case in the user's scope, or the
+        # user's own creditor (staff who see every case see every party of the firm).
         party = Party.objects.filter(organisation=org, pk=data.id).first()
+        if party is not None and not (
+            (user.role != Role.CREDITOR and user.has_perm_code(Perm.CASE_VIEW_ALL))
+            or party.pk == user.creditor_id
+            or selectors.cases_visible_to(user).filter(case_parties__party_id=party.pk).exists()
+        ):
+            party = None
         if party is None:
             raise NotFound(
                 "当事人不存在。",
@@ -316,6 +330,12 @@ def cases_create(request: HttpRequest, payload: CaseIn) -> Status[dict[str, Any]
         creditor = Party.objects.filter(organisation=org, pk=payload.creditor_id).first()
         if creditor is None:
             raise NotFound("债权人不存在。", "Creditor not found.", code="creditor_not_found")
+        if user.role == Role.CREDITOR and user.creditor_id != creditor.pk:
+            raise PermissionDenied(
+                "只能为本债权人提交案件。",
+                "You can only submit cases for your own creditor.",
+                code="creditor_scope",
+            )
         debtors = [_party_from_input(user, d) for d in payload.debtors]
         guarantors = [_party_from_input(user, g) for g in payload.guarantors]
         handler = None
@@ -414,7 +434,8 @@ def aging(
             "group_by must be creditor or debtor.",
             code="invalid_group_by",
         )
-    report = selectors.aging_report(user, as_of or clock.today(), group_by=group_by)
+    as_of = bounds.check_date(as_of, field="as_of") if as_of else clock.today()
+    report = selectors.aging_report(user, as_of, group_by=group_by)
     report.pop("buckets")
 
     def money(d: dict[str, Any]) -> dict[str, Any]:
@@ -454,23 +475,19 @@ def imports_create(
             status=413,
             details={"limit": settings.QINGQIAN_MAX_IMPORT_BYTES},
         )
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "ledger"
-        with path.open("wb") as out:
-            for chunk in file.chunks():
-                out.write(chunk)
-        result = ledger_import(
-            organisation=org,
-            creditor=creditor,
-            actor=user,
-            path=path,
-            filename=file.name or "ledger.csv",
-            dry_run=dry_run,
-        )
+    result = ledger_import(
+        organisation=org,
+        creditor=creditor,
+        actor=user,
+        file=file,
+        filename=file.name or "ledger.csv",
+        dry_run=dry_run,
+    )
     if result.errors:
+        more = "+" if result.errors_truncated else ""
         raise ValidationFailed(
-            f"{len(result.errors)} 行有错误，未导入任何数据。",
-            f"{len(result.errors)} row(s) are invalid; nothing was imported.",
+            f"{len(result.errors)}{more} 行有错误，未导入任何数据。",
+            f"{len(result.errors)}{more} row(s) are invalid; nothing was imported.",
             code="ledger_rows_invalid",
             details=result.as_dict(),
         )

@@ -152,6 +152,7 @@ class ImportOut(Schema):
     duplicates: int
     cases_created: int
     dry_run: bool
+    errors_truncated: bool = False
     errors: list[ImportErrorOut]
 
 

@@ -9,19 +9,26 @@ open case with this creditor join that case (a case groups one debtor's invoices
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from django.db import transaction
-from django.db.models import F, Min
+from django.db.models import F, Min, Q
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Perm, Role
-from qingqian.cases.ledger_parse import LedgerRow, RowError, estimate_rows, parse_ledger
+from qingqian.cases.ledger_parse import (
+    LedgerRow,
+    ReadLimits,
+    RowError,
+    estimate_rows,
+    parse_ledger,
+)
 from qingqian.cases.models import (
     Case,
     CaseParty,
@@ -37,7 +44,7 @@ from qingqian.common import clock, crypto
 from qingqian.common.bulk import bulk_insert
 from qingqian.common.exceptions import ApplicationError, PermissionDenied, ValidationFailed
 from qingqian.compliance.services import audit_record, audit_record_many
-from qingqian.parties.identifiers import mask
+from qingqian.parties.identifiers import mask, mask_id_number
 from qingqian.parties.models import Party
 
 BATCH = 2000
@@ -51,6 +58,7 @@ class ImportResult:
     cases_created: int = 0
     errors: list[RowError] = field(default_factory=list)
     dry_run: bool = False
+    errors_truncated: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -60,7 +68,20 @@ class ImportResult:
             "cases_created": self.cases_created,
             "dry_run": self.dry_run,
             "errors": [e.as_dict() for e in self.errors],
+            "errors_truncated": self.errors_truncated,
         }
+
+
+def import_limits() -> ReadLimits:
+    """The reader's bounds from settings (``QINGQIAN_IMPORT_*``; docs/security.md)."""
+    from django.conf import settings
+
+    return ReadLimits(
+        max_cell_chars=settings.QINGQIAN_IMPORT_MAX_CELL_CHARS,
+        max_rows=settings.QINGQIAN_IMPORT_MAX_ROWS,
+        max_errors=settings.QINGQIAN_IMPORT_MAX_ERRORS,
+        max_unzipped_bytes=settings.QINGQIAN_IMPORT_MAX_UNZIPPED_BYTES,
+    )
 
 
 def _check_scope(actor: User | None, organisation: Organisation, creditor: Party) -> None:
@@ -82,15 +103,31 @@ def ledger_import(
     organisation: Organisation,
     creditor: Party,
     actor: User | None,
-    path: Path,
     filename: str,
+    path: Path | None = None,
+    file: IO[bytes] | None = None,
     dry_run: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> ImportResult:
-    """Validate then import a ledger file. Returns counts and every bad row."""
+    """Validate then import a ledger file. Returns counts and every bad row (up to the limit).
+
+    The one import path for the web (a stored upload), the API (the upload itself) and the
+    CLI (a path): ``file`` is any seekable binary file object, read through the file API and
+    never by a name on disk; ``path`` is for the command line.
+    """
     _check_scope(actor, organisation, creditor)
-    size = path.stat().st_size
     from django.conf import settings
+
+    source: Path | IO[bytes]
+    if file is not None:
+        source = file
+        size = file.seek(0, 2)
+        file.seek(0)
+    elif path is not None:
+        source = path
+        size = path.stat().st_size
+    else:
+        raise TypeError("ledger_import needs a path or a file")
 
     if size > settings.QINGQIAN_MAX_IMPORT_BYTES:
         raise ValidationFailed(
@@ -102,11 +139,19 @@ def ledger_import(
             status=413,
         )
     if progress:
-        progress("counted", 0, estimate_rows(path, filename))
+        progress("counted", 0, estimate_rows(source, filename))
     parsed = parse_ledger(
-        path, filename, progress=(lambda n: progress("validating", n, 0)) if progress else None
+        source,
+        filename,
+        progress=(lambda n: progress("validating", n, 0)) if progress else None,
+        limits=import_limits(),
     )
-    result = ImportResult(rows=parsed.rows_seen, errors=parsed.errors, dry_run=dry_run)
+    result = ImportResult(
+        rows=parsed.rows_seen,
+        errors=parsed.errors,
+        dry_run=dry_run,
+        errors_truncated=parsed.errors_truncated,
+    )
     existing = (
         set(
             Invoice.objects.filter(
@@ -192,7 +237,7 @@ def _write(
         if r.id_number:
             p.id_number_enc = crypto.encrypt(r.id_number)
             p.id_number_hash = crypto.lookup_hash(r.id_number)
-            p.id_number_masked = mask(r.id_number, 6, 4)
+            p.id_number_masked = mask_id_number(r.id_number)
         if r.phone:
             p.phone_enc = crypto.encrypt(r.phone)
             p.phone_hash = crypto.lookup_hash(r.phone)
@@ -378,15 +423,16 @@ def import_job_run(job: ImportJob) -> ImportJob:
 
     ImportJob.objects.filter(pk=job.pk).update(status="running")
     try:
-        result = ledger_import(
-            organisation=job.organisation,
-            creditor=job.creditor,
-            actor=job.uploaded_by,
-            path=Path(job.file.path),
-            filename=job.filename,
-            dry_run=job.dry_run,
-            progress=progress,
-        )
+        with job.file.open("rb") as stored:
+            result = ledger_import(
+                organisation=job.organisation,
+                creditor=job.creditor,
+                actor=job.uploaded_by,
+                file=stored,
+                filename=job.filename,
+                dry_run=job.dry_run,
+                progress=progress,
+            )
     except ApplicationError as exc:
         errors = [{"line": 0, "code": exc.code, "message": exc.message, "column": ""}]
         ImportJob.objects.filter(pk=job.pk).update(
@@ -404,4 +450,40 @@ def import_job_run(job: ImportJob) -> ImportJob:
             finished_at=clock.now(),
         )
     job.refresh_from_db()
+    if settings_import_retention_hours() == 0:
+        import_file_discard(job)
     return job
+
+
+def settings_import_retention_hours() -> int:
+    from django.conf import settings
+
+    return int(settings.QINGQIAN_IMPORT_FILE_RETENTION_HOURS)
+
+
+def import_file_discard(job: ImportJob) -> None:
+    """Delete an import's uploaded file (its rows now live encrypted in the database)."""
+    if job.file and job.file.name:
+        job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(file="")
+
+
+def import_files_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete every uploaded ledger of a finished import older than the retention period
+    (``QINGQIAN_IMPORT_FILE_RETENTION_HOURS``), and of one stuck for a day; returns the count.
+
+    Uploads are plain copies of a creditor's ledger (names, ID and phone numbers): they are
+    kept only as long as an import needs them (docs/security.md, finding 13).
+    """
+    now = now or clock.now()
+    finished = now - dt.timedelta(hours=settings_import_retention_hours())
+    stuck = now - dt.timedelta(days=1)
+    jobs = ImportJob.objects.exclude(file="").filter(
+        Q(status__in=[ImportStatus.DONE, ImportStatus.FAILED], finished_at__lte=finished)
+        | Q(created_at__lte=stuck)
+    )
+    count = 0
+    for job in jobs.iterator():
+        import_file_discard(job)
+        count += 1
+    return count

@@ -19,8 +19,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
+from qingqian.common.bounds import check_date
 from qingqian.common.exceptions import ApplicationError, ValidationFailed
 from qingqian.common.money import parse_amount
+from qingqian.common.spreadsheet import check_xlsx_archive
 from qingqian.parties.identifiers import normalise_phone, normalise_ric, normalise_uscc
 
 # field → accepted headers (compared after normalisation: NFKC, lower case, no spaces/punctuation)
@@ -133,6 +135,8 @@ class ParseResult:
     rows: list[LedgerRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     rows_seen: int = 0
+    #: Reading stopped at ``ReadLimits.max_errors``: later rows were not checked.
+    errors_truncated: bool = False
 
 
 class LedgerFileError(ApplicationError):
@@ -150,22 +154,24 @@ _DATE_PATTERNS = (
 
 
 def parse_date(value: object, *, column: str) -> dt.date | None:
+    """A date cell, within the range every entry point accepts (``common.bounds``)."""
     if value is None:
         return None
     if isinstance(value, dt.datetime):
-        return value.date()
+        return check_date(value.date(), field=column)
     if isinstance(value, dt.date):
-        return value
-    text = unicodedata.normalize("NFKC", str(value)).strip()
+        return check_date(value, field=column)
+    text = unicodedata.normalize("NFKC", str(value)).strip()[:64]
     if not text:
         return None
     for pattern in _DATE_PATTERNS:
         m = pattern.match(text)
         if m:
             try:
-                return dt.date(int(m[1]), int(m[2]), int(m[3]))
+                day = dt.date(int(m[1]), int(m[2]), int(m[3]))
             except ValueError:
                 break
+            return check_date(day, field=column)
     raise ValidationFailed(
         f"日期无法识别：{text}（请用 2024-03-31 这样的格式）",
         f"Unreadable date: {text} (use a format like 2024-03-31)",
@@ -191,11 +197,56 @@ def _amount_cell(value: object) -> object:
     return value
 
 
-def read_table(path: Path, filename: str) -> tuple[list[str], Iterator[tuple[int, list[object]]]]:
-    """Header and an iterator of ``(line_number, cells)`` for CSV or XLSX files."""
+@dataclass(frozen=True)
+class ReadLimits:
+    """Bounds on what one ledger file may make the reader hold (docs/security.md).
+
+    With these, reading a file needs memory in proportion to the rows kept, never to what a
+    hostile file claims: a cell is at most ``max_cell_chars``, the rows at most ``max_rows``,
+    the reported errors at most ``max_errors`` (then reading stops and says how far it got),
+    and an XLSX's parts at most ``max_unzipped_bytes`` once decompressed.
+    """
+
+    max_cell_chars: int = 4096
+    max_rows: int = 200_000
+    max_errors: int = 1000
+    max_unzipped_bytes: int = 256 * 1024 * 1024
+
+
+DEFAULT_LIMITS = ReadLimits()
+Source = Path | IO[bytes]
+
+
+def _binary(source: Source) -> IO[bytes]:
+    """A readable binary file positioned at its start (a path is opened; the caller closes)."""
+    if isinstance(source, Path):
+        return source.open("rb")
+    source.seek(0)
+    return source
+
+
+def _cell_too_large(line: int, limits: ReadLimits) -> LedgerFileError:
+    return LedgerFileError(
+        f"第 {line} 行有单元格超过 {limits.max_cell_chars} 个字符。",
+        f"Line {line} has a cell longer than {limits.max_cell_chars} characters.",
+        code="cell_too_large",
+        status=413,
+        details={"line": line, "limit": limits.max_cell_chars},
+    )
+
+
+def read_table(
+    source: Source, filename: str, limits: ReadLimits = DEFAULT_LIMITS
+) -> tuple[list[str], Iterator[tuple[int, list[object]]]]:
+    """Header and an iterator of ``(line_number, cells)`` for CSV or XLSX files.
+
+    ``source`` is a path or an open binary file (an upload, a storage file): the reader
+    never needs a file name on disk, and the content decides the format, not the name.
+    """
     suffix = Path(filename).suffix.lower()
-    with path.open("rb") as fh:
-        head = fh.read(8)
+    fh = _binary(source)
+    head = fh.read(8)
+    fh.seek(0)
     if head.startswith(b"PK\x03\x04") or suffix in {".xlsx", ".xlsm"}:
         if not head.startswith(b"PK\x03\x04"):
             raise LedgerFileError(
@@ -203,22 +254,41 @@ def read_table(path: Path, filename: str) -> tuple[list[str], Iterator[tuple[int
                 "The file is named like an Excel file but is not XLSX.",
                 code="ledger_not_xlsx",
             )
-        return _read_xlsx(path)
+        return _read_xlsx(fh, limits, owned=isinstance(source, Path))
     if head.startswith((b"\xd0\xcf\x11\xe0", b"%PDF")) or suffix in {".xls", ".pdf", ".doc"}:
         raise LedgerFileError(
             "不支持的文件类型：请上传 CSV 或 XLSX（旧版 .xls 请另存为 .xlsx）。",
             "Unsupported file type: upload CSV or XLSX (save old .xls files as .xlsx).",
             code="ledger_unsupported_type",
         )
-    return _read_csv(path)
+    try:
+        return _read_csv(fh, limits)
+    finally:
+        if isinstance(source, Path):
+            fh.close()
 
 
-def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[object]]]]:
+def _read_xlsx(
+    fh: IO[bytes], limits: ReadLimits, *, owned: bool
+) -> tuple[list[str], Iterator[tuple[int, list[object]]]]:
     import openpyxl
 
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        check_xlsx_archive(
+            fh,
+            max_unzipped_bytes=limits.max_unzipped_bytes,
+            max_cell_chars=limits.max_cell_chars,
+            max_rows=limits.max_rows,
+            unreadable_code="ledger_unreadable",
+        )
+        wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
+    except ApplicationError:
+        if owned:
+            fh.close()
+        raise
     except Exception as exc:  # openpyxl raises many types for a damaged file
+        if owned:
+            fh.close()
         raise LedgerFileError(
             "无法读取 XLSX 文件（文件可能已损坏）。",
             "Could not read the XLSX file (it may be damaged).",
@@ -229,21 +299,25 @@ def _read_xlsx(path: Path) -> tuple[list[str], Iterator[tuple[int, list[object]]
     rows = ws.iter_rows(values_only=True)
     header: list[str] = []
     for first in rows:
-        header = [_cell(c) for c in first]
+        header = [_cell(c) for c in first[:200]]
         break
 
     def gen() -> Iterator[tuple[int, list[object]]]:
         try:
             for i, r in enumerate(rows, start=2):
-                yield i, list(r)
+                cells = list(r[:200])
+                if any(isinstance(c, str) and len(c) > limits.max_cell_chars for c in cells):
+                    raise _cell_too_large(i, limits)
+                yield i, cells
         finally:
             wb.close()
+            if owned:
+                fh.close()
 
     return header, gen()
 
 
-def _decode(path: Path) -> IO[str]:
-    raw = path.read_bytes()
+def _decode(raw: bytes) -> IO[str]:
     for enc in ("utf-8-sig", "gb18030"):
         try:
             return io.StringIO(raw.decode(enc), newline="")
@@ -256,33 +330,49 @@ def _decode(path: Path) -> IO[str]:
     )
 
 
-def _read_csv(path: Path) -> tuple[list[str], Iterator[tuple[int, list[object]]]]:
-    text = _decode(path)
+def _read_csv(
+    fh: IO[bytes], limits: ReadLimits
+) -> tuple[list[str], Iterator[tuple[int, list[object]]]]:
+    text = _decode(fh.read())
     sample = text.read(4096)
     text.seek(0)
     delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
     reader = csv.reader(text, delimiter=delimiter)
+
+    def rows() -> Iterator[list[str]]:
+        try:
+            for row in reader:
+                if any(len(c) > limits.max_cell_chars for c in row):
+                    raise _cell_too_large(reader.line_num, limits)
+                yield row[:200]
+        except csv.Error:
+            # The csv module's own cap (128 KB a field) or a malformed quote.
+            raise _cell_too_large(reader.line_num + 1, limits) from None
+
+    it = rows()
     header: list[str] = []
-    for first in reader:
+    for first in it:
         header = [_cell(c) for c in first]
         break
 
     def gen() -> Iterator[tuple[int, list[object]]]:
-        for row in reader:
+        for row in it:
             yield reader.line_num, list(row)
 
     return header, gen()
 
 
-def estimate_rows(path: Path, filename: str) -> int:
+def estimate_rows(source: Source, filename: str) -> int:
     """Data rows in the file, cheaply: for a progress bar, not for validation."""
-    with path.open("rb") as fh:
+    fh = _binary(source)
+    try:
         head = fh.read(4)
         if head.startswith(b"PK\x03\x04"):
             import openpyxl
 
+            fh.seek(0)
             try:
-                wb = openpyxl.load_workbook(path, read_only=True)
+                wb = openpyxl.load_workbook(fh, read_only=True)
                 rows = wb.worksheets[0].max_row or 0
                 wb.close()
             except Exception:  # a damaged file is reported by the real parse
@@ -290,7 +380,10 @@ def estimate_rows(path: Path, filename: str) -> int:
             return max(0, rows - 1)
         fh.seek(0)
         lines = sum(chunk.count(b"\n") for chunk in iter(lambda: fh.read(1 << 20), b""))
-    return max(0, lines - 1)
+        return max(0, lines - 1)
+    finally:
+        if isinstance(source, Path):
+            fh.close()
 
 
 def map_header(header: list[str]) -> dict[int, str]:
@@ -435,14 +528,19 @@ def _validated(line: int, rec: dict[str, object], cache: dict[str, str]) -> Ledg
 
 
 def parse_ledger(
-    path: Path,
+    source: Source,
     filename: str,
     *,
     progress: Callable[[int], None] | None = None,
     progress_every: int = 2000,
+    limits: ReadLimits = DEFAULT_LIMITS,
 ) -> ParseResult:
-    """Validate every row; return the valid rows and every error (with its line number)."""
-    header, rows = read_table(path, filename)
+    """Validate every row; return the valid rows and every error (with its line number).
+
+    Stops at ``limits.max_errors`` errors (``errors_truncated``) and refuses a file of more
+    than ``limits.max_rows`` rows, so a hostile file cannot grow the result without bound.
+    """
+    header, rows = read_table(source, filename, limits)
     mapping = map_header(header)
     header_of = {f: header[i] for i, f in mapping.items()}
     result = ParseResult()
@@ -452,6 +550,18 @@ def parse_ledger(
         if not any(_cell(c) for c in cells):
             continue  # blank lines are not rows
         result.rows_seen += 1
+        if result.rows_seen > limits.max_rows:
+            raise LedgerFileError(
+                f"文件超过 {limits.max_rows} 行，请拆分后分批导入。",
+                f"The file has more than {limits.max_rows} rows; split it and import in parts.",
+                code="too_many_rows",
+                status=413,
+                details={"limit": limits.max_rows},
+            )
+        if len(result.errors) >= limits.max_errors:
+            result.rows_seen -= 1
+            result.errors_truncated = True
+            break
         rec = {f: (cells[i] if i < len(cells) else None) for i, f in mapping.items()}
         try:
             row = _validated(line, rec, code_cache)

@@ -14,6 +14,7 @@ from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm, Role
 from qingqian.cases.aging import BUCKETS, JUDICIAL_ROUTE_DAYS, due_date_bounds
 from qingqian.cases.models import Case, CaseParty, Invoice, PartyRole
+from qingqian.common.bounds import PAGE_MAX
 from qingqian.common.exceptions import NotFound, PermissionDenied
 
 
@@ -131,7 +132,7 @@ def case_list_page(
     """One page of cases with their debtors; a constant number of queries per page."""
     qs = case_search(user, filters)
     count = qs.count()
-    page = max(1, page)
+    page = min(max(1, page), PAGE_MAX)
     # Pick the page's ids first (an index-only walk), then load just those rows with their
     # relations: deep pages no longer drag every skipped row through the joins.
     ids = list(

@@ -26,7 +26,7 @@ from qingqian.cases.models import (
     TimelineEvent,
 )
 from qingqian.cases.signals import case_state_changed
-from qingqian.common import clock, crypto
+from qingqian.common import bounds, clock, crypto
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
 from qingqian.common.money import parse_amount
 from qingqian.compliance.services import audit_record
@@ -248,6 +248,19 @@ def case_open(
             code="unsupported_currency",
             details={"field": "currency"},
         )
+    bounds.check_dates(
+        {
+            "contract_date": contract_date,
+            "funds_transfer_date": funds_transfer_date,
+            "due_date": due_date,
+            "last_payment_date": last_payment_date,
+        }
+    )
+    for inv in invoices or []:
+        bounds.check_dates(
+            {"invoices.issue_date": inv.issue_date, "invoices.due_date": inv.due_date}
+        )
+        bounds.check_amount(inv.amount, field="invoices.amount")
     _check_dates(contract_date, due_date)
     if (
         funds_transfer_date
@@ -260,7 +273,9 @@ def case_open(
             code="invalid_date",
             details={"field": "funds_transfer_date"},
         )
-    if interest_rate is not None and not (Decimal(0) <= interest_rate <= Decimal(100)):
+    if interest_rate is not None and not (
+        interest_rate.is_finite() and Decimal(0) <= interest_rate <= Decimal(100)
+    ):
         raise ValidationFailed(
             "年利率应在 0–100% 之间。",
             "The annual rate must be within 0–100%.",

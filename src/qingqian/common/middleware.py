@@ -158,3 +158,93 @@ def _page_refusal(request: HttpRequest, perm: Perm | None) -> HttpResponse:
         what = PERM_LABELS[perm][1 if english else 0]
     html = render_to_string("web/forbidden.html", {"perm": what}, request=request)
     return HttpResponse(html, status=403)
+
+
+_API_PREFIX = "/api/"
+
+
+class ErrorBoundaryMiddleware:
+    """What a client can cause never answers 500.
+
+    * An id in the URL above 2^63−1 is simply not found (404) before any view runs.
+    * A value that overflows a column or Python's arithmetic below a view (``OverflowError``,
+      the database's ``DataError``) answers 422 ``value_out_of_range``.
+    * An :class:`ApplicationError` that escapes a staff page (an out-of-scope case looked up
+      outside the view's own ``try``) answers its own status with the error page.
+
+    Under ``/api/`` the answer has the API's error format. Inputs are checked in
+    ``common.bounds`` first; this is the net under that check, so the class stays closed for
+    routes added later too.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view: object,
+        args: tuple[object, ...],
+        kwargs: dict[str, object],
+    ) -> HttpResponse | None:
+        from qingqian.common.bounds import ID_MAX
+
+        for value in (*args, *kwargs.values()):
+            if isinstance(value, int) and not isinstance(value, bool) and abs(value) > ID_MAX:
+                return self._answer(request, 404, "not_found", "资源不存在。 / Not found.")
+        return None
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        from django.db import DataError
+
+        from qingqian.common.exceptions import ApplicationError
+
+        if isinstance(exception, ApplicationError):
+            return self._answer(request, exception.status, exception.code, exception.message)
+        if isinstance(exception, OverflowError | DataError):
+            return self._answer(
+                request, 422, "value_out_of_range", "数值超出允许范围。 / A value is out of range."
+            )
+        return None
+
+    @staticmethod
+    def _answer(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
+        if request.path.startswith(_API_PREFIX):
+            from django.http import JsonResponse
+
+            body = {"code": code, "message": message, "details": {}}
+            return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
+        from django.shortcuts import render
+
+        if status == 404:
+            return render(request, "web/not_found.html", status=404)
+        if status == 403:
+            return render(request, "web/forbidden.html", {"perm": code}, status=403)
+        return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+class SecurityHeadersMiddleware:
+    """Content-Security-Policy and Permissions-Policy on every response (settings
+    ``QINGQIAN_CSP`` and ``QINGQIAN_PERMISSIONS_POLICY``; a view's own header wins).
+
+    The staff UI and the portal load scripts and styles from this origin only (htmx from
+    static files, its indicator styles off), so the policy needs no ``unsafe-inline``.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+
+        response = self.get_response(request)
+        csp = getattr(settings, "QINGQIAN_CSP", "")
+        if csp and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = csp
+        policy = getattr(settings, "QINGQIAN_PERMISSIONS_POLICY", "")
+        if policy and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = policy
+        return response

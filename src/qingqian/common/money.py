@@ -51,7 +51,8 @@ def parse_amount(raw: object, *, field: str = "amount") -> Decimal:
         text = unicodedata.normalize("NFKC", raw).strip()
     else:
         text = ""
-    original = text
+    # Shown in messages only: a 128 KB cell must not come back 128 KB long.
+    original = text if len(text) <= 64 else text[:64] + "…"
     text = _STRIP.sub("", text)
     text = re.sub(r"(元整|圆整|元|圆|整)$", "", text)
     if not text:
@@ -88,8 +89,18 @@ def parse_amount(raw: object, *, field: str = "amount") -> Decimal:
             code="amount_not_positive",
             details={"field": field, "value": original},
         )
-    exponent = value.normalize().as_tuple().exponent
-    if isinstance(exponent, int) and exponent < -2:
+    if value.adjusted() > MAX_AMOUNT.adjusted():
+        # Checked before any arithmetic: 1e999999999 is finite but overflows the context.
+        raise ValidationFailed(
+            f"金额过大：{original}",
+            f"The amount is too large: {original}",
+            code="amount_too_large",
+            details={"field": field, "value": original},
+        )
+    _, digits, exponent = value.as_tuple()
+    assert isinstance(exponent, int)
+    trailing_zeros = len(digits) - len("".join(map(str, digits)).rstrip("0"))
+    if exponent + trailing_zeros < -2:
         raise ValidationFailed(
             f"金额最多两位小数（精确到分）：{original}",
             f"The amount has more than two decimals (cents): {original}",

@@ -1015,7 +1015,9 @@ def contact_hold_place(
         chan = _enum(channel, pol.Channel, "channel").value
     else:
         chan = ""
-    if party is not None and party.organisation_id != case.organisation_id:
+    # The one check for web and API alike: a hold names a party of this very case (a
+    # handler's own case must not reach another handler's debtor).
+    if party is not None and not case.case_parties.filter(party_id=party.pk).exists():
         raise NotFound("当事人不存在。", "Party not found.", code="party_not_found")
     with transaction.atomic():
         hold = ContactHold.objects.create(

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from qingqian.common.admin import ReadOnlyAdmin
 from qingqian.evidence.models import EvidenceItem, EvidenceVersion, StoredFile
 
 
@@ -15,7 +16,7 @@ class VersionInline(admin.TabularInline):
 
 
 @admin.register(EvidenceItem)
-class EvidenceItemAdmin(admin.ModelAdmin):
+class EvidenceItemAdmin(ReadOnlyAdmin):
     list_display = ["id", "case", "evidence_type", "title", "collected_at"]
     list_filter = ["evidence_type"]
     readonly_fields = ["case", "created_by", "created_at"]
@@ -23,6 +24,6 @@ class EvidenceItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(StoredFile)
-class StoredFileAdmin(admin.ModelAdmin):
+class StoredFileAdmin(ReadOnlyAdmin):
     list_display = ["sha256", "size", "content_type", "created_at"]
     readonly_fields = ["sha256", "size", "content_type", "storage_name", "created_at"]

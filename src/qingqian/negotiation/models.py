@@ -77,6 +77,11 @@ class InstallmentPlan(models.Model):
 
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="plans")
     created_at = models.DateTimeField(auto_now_add=True)
+    # The case, while one of this plan's versions is active; unique, so the database itself
+    # holds a case to one active plan (security finding 12).
+    active_case = models.OneToOneField(
+        "cases.Case", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-pk"]

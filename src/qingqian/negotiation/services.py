@@ -11,14 +11,14 @@ import json
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from qingqian.accounts.models import User
 from qingqian.accounts.otp import otp_issue, otp_verify
 from qingqian.accounts.roles import Perm
 from qingqian.cases.models import Case
 from qingqian.cases.services import require, timeline_add
-from qingqian.common import clock
+from qingqian.common import bounds, clock
 from qingqian.common.exceptions import Conflict, ValidationFailed
 from qingqian.compliance.services import audit_record
 from qingqian.evidence.services import document_register
@@ -89,7 +89,12 @@ def promise_record(
         )
     if source != PromiseSource.PORTAL:
         require(actor, Perm.CASE_TRANSITION)
-    if amount <= 0 or amount != amount.quantize(CENT):
+    if (
+        not amount.is_finite()
+        or amount <= 0
+        or amount > bounds.AMOUNT_MAX
+        or amount != amount.quantize(CENT)
+    ):
         raise ValidationFailed(
             "承诺金额必须为正数，最多两位小数。",
             "The promised amount must be positive with at most two decimals.",
@@ -102,6 +107,7 @@ def promise_record(
             "The promised date cannot be in the past.",
             code="promise_date",
         )
+    bounds.check_date(due_date, field="due_date")
     promise = Promise.objects.create(
         case=case,
         amount=amount,
@@ -246,6 +252,8 @@ def plan_propose(
             f"Unknown consequence: {consequence}",
             code="consequence",
         )
+    for inst in schedule.installments:
+        bounds.check_date(inst.due, field="installments.due")
     from qingqian.payments.selectors import case_debt_total
 
     balance = case_debt_total(case)
@@ -296,6 +304,8 @@ def plan_propose(
         for i in schedule.installments
     )
     if prev is not None and prev.state in (VersionState.PROPOSED, VersionState.ACTIVE):
+        if prev.state == VersionState.ACTIVE:
+            _plan_activity(plan.pk, None)
         prev.state = VersionState.SUPERSEDED
         prev.save(update_fields=["state"])
     timeline_add(
@@ -324,9 +334,24 @@ def _check_acceptable(version: PlanVersion) -> None:
         )
 
 
+def _plan_activity(plan_id: int, case: Case | None) -> None:
+    """Mark the plan active on ``case`` (or no longer active: ``None``). The column is
+    unique: a second active plan on a case is refused by the database itself."""
+    try:
+        with transaction.atomic():
+            InstallmentPlan.objects.filter(pk=plan_id).update(active_case=case)
+    except IntegrityError:
+        raise Conflict(
+            "该案件已有一个履行中的还款计划。",
+            "The case already has an active repayment plan.",
+            code="plan_already_active",
+        ) from None
+
+
 def _agree_if_both(version: PlanVersion, actor: User | None) -> None:
     if version.accepted_by_staff_at is None or version.accepted_by_debtor_at is None:
         return
+    _plan_activity(version.plan_id, version.plan.case)
     version.state = VersionState.ACTIVE
     version.agreed_at = clock.now()
     version.save(update_fields=["state", "agreed_at"])
@@ -354,6 +379,8 @@ def plan_accept_staff(*, version: PlanVersion, actor: User) -> PlanVersion:
         PlanVersion.objects.select_for_update().select_related("plan__case").get(pk=version.pk)
     )
     _check_acceptable(version)
+    if version.accepted_by_staff_at is not None:
+        return version  # accepted once: a repeated or concurrent acceptance writes nothing
     version.accepted_by_staff = actor
     version.accepted_by_staff_at = clock.now()
     version.save(update_fields=["accepted_by_staff", "accepted_by_staff_at"])
@@ -389,6 +416,8 @@ def plan_accept_debtor(*, version: PlanVersion, party: Party, code: str) -> Plan
             raise ValidationFailed(
                 "只有债务人可以确认。", "Only the debtor may accept.", code="not_debtor"
             )
+        if version.accepted_by_debtor_at is not None:
+            return version
         version.accepted_by_debtor = party
         version.accepted_by_debtor_at = clock.now()
         version.save(update_fields=["accepted_by_debtor", "accepted_by_debtor_at"])
@@ -457,6 +486,7 @@ def plans_breach_check(*, today: dt.date | None = None) -> dict[str, int]:
                 continue
             case = version.plan.case
             if result.outstanding_total <= 0:
+                _plan_activity(locked.plan_id, None)
                 locked.state = VersionState.COMPLETED
                 locked.save(update_fields=["state"])
                 timeline_add(
@@ -485,6 +515,7 @@ def plans_breach_check(*, today: dt.date | None = None) -> dict[str, int]:
                 accelerated_balance=result.accelerated_balance,
             )
             if locked.consequence != Consequence.REMINDER:
+                _plan_activity(locked.plan_id, None)
                 locked.state = VersionState.BREACHED
                 locked.save(update_fields=["state"])
             extra = (

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any, Final
 
+from qingqian.common.spreadsheet import escape_cell
 from qingqian.netting.errors import NettingError
 from qingqian.netting.solver import (
     CONFIRMED,
@@ -183,5 +184,5 @@ def setoffs_csv(result: NettingResult) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["id", "setoff", "remaining"])
     for s in result.setoffs:
-        writer.writerow([s.id, str(s.setoff), str(s.remaining)])
+        writer.writerow([escape_cell(s.id), str(s.setoff), str(s.remaining)])
     return out.getvalue()

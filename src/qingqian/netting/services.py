@@ -24,6 +24,7 @@ from qingqian.accounts.roles import Perm
 from qingqian.cases.models import CaseParty, Invoice, PartyRole
 from qingqian.common import clock
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
+from qingqian.common.spreadsheet import check_xlsx_archive
 from qingqian.compliance.services import audit_record
 from qingqian.ledger.services import ledger_append, statement_build, utc_text
 from qingqian.netting import csvio
@@ -257,10 +258,18 @@ def round_invite(*, round_: NettingRound, actor: User) -> NettingRound:
 
 
 def _xlsx_lines(data: bytes) -> list[str]:
+    from django.conf import settings
     from openpyxl import load_workbook
 
+    fh = io.BytesIO(data)
+    check_xlsx_archive(
+        fh,
+        max_unzipped_bytes=settings.QINGQIAN_IMPORT_MAX_UNZIPPED_BYTES,
+        max_cell_chars=settings.QINGQIAN_IMPORT_MAX_CELL_CHARS,
+        unreadable_code="file_unreadable",
+    )
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        book = load_workbook(fh, read_only=True, data_only=True)
     except Exception:
         raise NettingError(
             "无法读取 Excel 文件。", "The Excel file cannot be read.", code="file_unreadable"

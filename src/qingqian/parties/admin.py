@@ -1,11 +1,13 @@
 from django.contrib import admin
 
+from qingqian.common.admin import ReadOnlyAdmin
 from qingqian.parties.models import Party
 
 
 @admin.register(Party)
-class PartyAdmin(admin.ModelAdmin):
-    """Identifiers appear masked only; clear values are read in the case page (audited)."""
+class PartyAdmin(ReadOnlyAdmin):
+    """Identifiers appear masked only; clear values are read in the case page (audited).
+    Read-only: a party changes through its services, which write the audit trail."""
 
     list_display = (
         "name",

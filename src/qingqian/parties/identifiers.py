@@ -87,8 +87,16 @@ def normalise_phone(raw: str, region: str = "CN") -> str:
     return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
+def mask_id_number(ric: str) -> str:
+    """An ID number as staff may see it: the area code only. The last four characters are
+    the debtor portal's identity check, so no mask shows them."""
+    return mask(ric, 6, 0)
+
+
 def mask(value: str, keep_start: int = 3, keep_end: int = 4) -> str:
     """``320502199001011234`` → ``320***********1234``; used wherever clear text is not needed."""
     if len(value) <= keep_start + keep_end:
         return "*" * len(value)
-    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + value[-keep_end:]
+    # value[len - keep_end:], not value[-keep_end:]: with keep_end=0 the latter is all of it.
+    end = value[len(value) - keep_end :]
+    return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + end

@@ -9,7 +9,13 @@ from qingqian.accounts.roles import Perm
 from qingqian.common import crypto
 from qingqian.common.exceptions import PermissionDenied, ValidationFailed
 from qingqian.compliance.services import audit_record
-from qingqian.parties.identifiers import mask, normalise_phone, normalise_ric, normalise_uscc
+from qingqian.parties.identifiers import (
+    mask,
+    mask_id_number,
+    normalise_phone,
+    normalise_ric,
+    normalise_uscc,
+)
 from qingqian.parties.models import DEFAULT_TIMEZONE, Party, PartyKind
 
 
@@ -67,7 +73,7 @@ def party_fields(
             fields.update(
                 id_number_enc=crypto.encrypt(ric),
                 id_number_hash=crypto.lookup_hash(ric),
-                id_number_masked=mask(ric, 6, 4),
+                id_number_masked=mask_id_number(ric),
             )
     if phone:
         e164 = normalise_phone(phone)

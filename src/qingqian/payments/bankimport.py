@@ -100,7 +100,15 @@ def bank_statement_import(
 ) -> ImportResult:
     """Import one statement file. Each matched row is its own transaction (a refused payment
     leaves that row unmatched with the reason, and the others stand)."""
-    rows = list(csv.reader(io.StringIO(_decode(content))))
+    try:
+        rows = list(csv.reader(io.StringIO(_decode(content))))
+    except csv.Error:  # a field past the csv module's 128 KB cap, or a broken quote
+        raise PaymentsError(
+            "无法读取银行流水 CSV（格式错误或单元格过大）。",
+            "Could not read the bank statement CSV (malformed, or a cell is too large).",
+            code="bank_csv_invalid",
+            status=422,
+        ) from None
     start = None
     for index, row in enumerate(rows[:30]):
         if _pick(row, DATE_COLUMNS) is not None and _pick(row, CREDIT_COLUMNS) is not None:

@@ -27,6 +27,7 @@ from qingqian.accounts.roles import Perm
 from qingqian.cases.models import Case, Invoice, TimelineEvent
 from qingqian.cases.services import require
 from qingqian.common import clock
+from qingqian.common.bounds import AMOUNT_MAX
 from qingqian.common.bulk import bulk_insert
 from qingqian.compliance.services import audit_record_many
 from qingqian.ledger.services import NewEntry, ledger_append_many, timeline_statement
@@ -46,7 +47,12 @@ from qingqian.payments.models import (
     TrustBalance,
 )
 from qingqian.payments.selectors import BatchCommission, CommissionRate
-from qingqian.payments.services import _business_day, _check_amount, _check_key
+from qingqian.payments.services import (
+    _business_day,
+    _check_amount,
+    _check_key,
+    _check_received,
+)
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -215,10 +221,11 @@ def _check_items(items: Sequence[BulkPayment]) -> None:
         if not (
             type(amount) is Decimal
             and amount.is_finite()
-            and amount > 0
+            and 0 < amount <= AMOUNT_MAX
             and amount.as_tuple().exponent in (0, -1, -2)
         ):
             _check_amount(amount)
+        _check_received(item.received_at)
         key = item.idempotency_key
         if not (isinstance(key, str) and 0 < len(key) <= 128 and key == key.strip()):
             _check_key(key)

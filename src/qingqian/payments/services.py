@@ -20,7 +20,7 @@ from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Perm
 from qingqian.cases.models import Case, Invoice
 from qingqian.cases.services import require, timeline_add
-from qingqian.common import clock
+from qingqian.common import bounds, clock
 from qingqian.common.exceptions import Conflict, ValidationFailed
 from qingqian.common.money import parse_amount
 from qingqian.common.tz import BUSINESS_TZ
@@ -65,6 +65,15 @@ def _check_amount(amount: object) -> Decimal:
     return value
 
 
+def _check_received(received_at: dt.datetime) -> dt.datetime:
+    """A payment's date lies in the general range (``common.bounds``; business time zone)."""
+    day = received_at.date()
+    if received_at.tzinfo is not None and bounds.DATE_MIN < day < bounds.DATE_MAX:
+        day = received_at.astimezone(_SHANGHAI).date()
+    bounds.check_date(day, field="received_at")
+    return received_at
+
+
 def _check_kind(kind: str) -> str:
     if kind not in PaymentKind.values or kind == PaymentKind.REVERSAL:
         raise PaymentsError(
@@ -90,17 +99,21 @@ def _check_key(key: str) -> str:
 
 def _same_or_conflict(existing: Payment, *, case: Case, amount: Decimal, kind: str) -> Payment:
     if existing.case_id != case.pk or existing.amount != amount or existing.kind != kind:
+        details: dict[str, Any] = {"idempotency_key": existing.idempotency_key}
+        if existing.case_id == case.pk:
+            # The recorded payment is the caller's own case's: say what it was. Under another
+            # case (another scope) say nothing of it (security finding 15).
+            details |= {
+                "payment_id": existing.pk,
+                "recorded_amount": str(existing.amount),
+                "amount": str(amount),
+            }
         raise Conflict(
             "同一幂等键已记录了另一笔收款（案件、金额或方式不同）。",
             "A different payment (case, amount or kind) was already recorded under this "
             "idempotency key.",
             code="payment_key_conflict",
-            details={
-                "idempotency_key": existing.idempotency_key,
-                "payment_id": existing.pk,
-                "recorded_amount": str(existing.amount),
-                "amount": str(amount),
-            },
+            details=details,
         )
     return existing
 
@@ -248,6 +261,8 @@ def payment_record(
     value = _check_amount(amount)
     kind = _check_kind(kind)
     key = _check_key(idempotency_key)
+    if received_at is not None:
+        _check_received(received_at)
     existing = Payment.objects.filter(
         organisation_id=case.organisation_id, idempotency_key=key
     ).first()

@@ -5,7 +5,6 @@ stores them as numbers; the statement's totals are computed in ``Decimal`` befor
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from qingqian.accounts.models import Organisation
+from qingqian.common.spreadsheet import csv_text, xlsx_append
 from qingqian.common.tz import BUSINESS_TZ
 from qingqian.parties.models import Party
 from qingqian.payments.models import Payment, PaymentAllocation, PaymentKind, RemittanceBatch
@@ -169,10 +169,9 @@ def _table(statement: Statement) -> list[list[str]]:
 
 
 def statement_csv(statement: Statement) -> bytes:
-    """UTF-8 with a BOM so Excel on Chinese Windows opens it correctly."""
-    out = io.StringIO()
-    csv.writer(out).writerows(_table(statement))
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """UTF-8 with a BOM so Excel on Chinese Windows opens it correctly; every cell escaped
+    against formula injection (``common.spreadsheet``)."""
+    return csv_text(_table(statement), bom=True).encode("utf-8")
 
 
 def statement_xlsx(statement: Statement) -> bytes:
@@ -182,13 +181,13 @@ def statement_xlsx(statement: Statement) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = "statement"
-    sheet.append([f"{statement.creditor.name} {statement.start} – {statement.end}"])
+    xlsx_append(sheet, [f"{statement.creditor.name} {statement.start} – {statement.end}"])
     for index, row in enumerate(_table(statement)):
         if index == 0:
-            sheet.append(row)
+            xlsx_append(sheet, row)
             continue
         cells: list[object] = list(row[:5]) + [Decimal(x) for x in row[5:]]
-        sheet.append(cells)
+        xlsx_append(sheet, cells)
         for cell in sheet[sheet.max_row][5:12]:
             cell.number_format = "#,##0.00"
     out = io.BytesIO()

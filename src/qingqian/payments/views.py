@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Perm, Role
-from qingqian.cases.selectors import case_get_for_user
+from qingqian.cases.selectors import case_get_for_user, cases_visible_to
 from qingqian.common import clock
 from qingqian.common.exceptions import ApplicationError, PermissionDenied
 from qingqian.common.tz import BUSINESS_TZ
@@ -142,11 +142,16 @@ def charge(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def reverse(request: HttpRequest, payment_id: int) -> HttpResponse:
     user = _user(request)
-    payment = Payment.objects.filter(pk=payment_id).select_related("case").first()
+    # Only a payment on a case the user can see exists for them: anything else is the same
+    # 404, so the redirect never tells which case a payment belongs to (finding 15).
+    payment = (
+        Payment.objects.filter(pk=payment_id, case__in=cases_visible_to(user))
+        .select_related("case")
+        .first()
+    )
     if payment is None:
         return render(request, "web/not_found.html", status=404)
     try:
-        case_get_for_user(user, payment.case_id)
         payment_reverse(payment=payment, actor=user, reason=request.POST.get("reason", ""))
     except ApplicationError as exc:
         messages.error(request, exc.message)

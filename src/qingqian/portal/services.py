@@ -18,8 +18,9 @@ from django.db import transaction
 
 from qingqian.accounts.models import User
 from qingqian.accounts.otp import otp_issue, otp_verify
+from qingqian.accounts.roles import Perm
 from qingqian.cases.models import Case
-from qingqian.cases.services import timeline_add
+from qingqian.cases.services import require, timeline_add
 from qingqian.common import clock, crypto
 from qingqian.common.exceptions import ApplicationError, PermissionDenied, ValidationFailed
 from qingqian.compliance.services import audit_record
@@ -88,7 +89,11 @@ def _system(case: Case) -> User:
 def portal_link_send(
     *, case: Case, party: Party, actor: User, base_url: str, channel: str = "sms"
 ) -> tuple[PortalLink, str]:
-    """Issue a one-time link and send it, only after the contact gate allowed the attempt."""
+    """Issue a one-time link and send it, only after the contact gate allowed the attempt.
+
+    Contacting a debtor is the handling staff's work, never a creditor user's: it takes the
+    permission to act on the case (security finding 9)."""
+    require(actor, Perm.CASE_TRANSITION)
     if not case.case_parties.filter(party=party, role="debtor").exists():
         raise ValidationFailed("只能发给本案债务人。", "Only the case's debtor.", code="not_debtor")
     to = _phone(party)
@@ -228,10 +233,13 @@ def portal_identity_check(*, link: PortalLink, last4: str) -> None:
         )
     locked.identity_ok_at = clock.now()
     locked.save(update_fields=["identity_ok_at"])
+    # One person, however many links: the hourly limit counts the codes of all their links.
+    links = PortalLink.objects.filter(party_id=locked.party_id).values_list("pk", flat=True)
     otp_issue(
         purpose=OTP_PURPOSE,
         subject=f"portal:{locked.pk}",
         deliver=lambda code: _send_code(locked.party, f"验证码 {code}，10 分钟内有效。"),
+        throttle_subjects=[f"portal:{pk}" for pk in links],
     )
 
 

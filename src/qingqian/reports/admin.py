@@ -4,8 +4,8 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.http import HttpRequest
 
+from qingqian.common.admin import ReadOnlyAdmin
 from qingqian.common.exceptions import ApplicationError
 from qingqian.reports.models import FeasibilityReport, FeeScheduleRow
 from qingqian.reports.services import fee_schedule_check
@@ -50,13 +50,7 @@ class FeeScheduleRowAdmin(admin.ModelAdmin):
 
 
 @admin.register(FeasibilityReport)
-class FeasibilityReportAdmin(admin.ModelAdmin):
+class FeasibilityReportAdmin(ReadOnlyAdmin):
     list_display = ("case", "version", "generated_at", "decision", "decided_by")
     list_filter = ("decision",)
     readonly_fields = tuple(f.name for f in FeasibilityReport._meta.fields)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import functools
 from collections.abc import Callable
@@ -27,8 +26,9 @@ from qingqian.cases.aging import BUCKETS, bucket_for, needs_judicial_route
 from qingqian.cases.lifecycle import OUTCOME_LABELS, STATE_LABELS, State, allowed_targets
 from qingqian.cases.models import Case, DebtType, HotlineCall, ImportJob, PartyRole
 from qingqian.cases.tasks import import_job_task
-from qingqian.common import clock
+from qingqian.common import bounds, clock
 from qingqian.common.exceptions import ApplicationError, PermissionDenied
+from qingqian.common.spreadsheet import csv_writer
 from qingqian.parties.models import Party
 from qingqian.parties.services import party_find_or_create, party_reveal
 from qingqian.web.forms import SUZHOU_DISTRICTS, CaseForm, HotlineForm, ImportForm, TransitionForm
@@ -119,10 +119,12 @@ def creditors_for(user: User) -> QuerySet[Party]:
 
 
 def _parse_date(value: str | None) -> dt.date | None:
+    """A date from the query string; unreadable or out of range (``common.bounds``): None."""
     try:
-        return dt.date.fromisoformat(value) if value else None
+        day = dt.date.fromisoformat(value) if value else None
     except ValueError:
         return None
+    return day if day is not None and bounds.DATE_MIN <= day <= bounds.DATE_MAX else None
 
 
 @staff_view(Perm.CASE_VIEW)
@@ -145,7 +147,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     ]
     max_amt = max((a["amount"] for a in aging), default=0) or 1
     for a in aging:
-        a["width"] = int(a["amount"] * 100 / max_amt)
+        # In steps of 5% (CSS classes w0…w100): the CSP allows no inline style attributes.
+        a["width"] = int(a["amount"] * 20 / max_amt) * 5
     return render(
         request,
         "web/dashboard.html",
@@ -398,6 +401,9 @@ def _form_error(form: CaseForm, exc: ApplicationError) -> None:
     mapping = {
         "principal": "principal",
         "due_date": "due_date",
+        "contract_date": "contract_date",
+        "funds_transfer_date": "funds_transfer_date",
+        "last_payment_date": "last_payment_date",
         "debt_type": "debt_type",
         "interest_rate": "interest_rate",
     }
@@ -536,7 +542,7 @@ def import_errors_csv(request: HttpRequest, job_id: int) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
     response.write("\ufeff")  # Excel opens UTF-8 CSV correctly with a BOM
-    writer = csv.writer(response)
+    writer = csv_writer(response)  # cells escaped against formula injection
     writer.writerow(["行号 line", "列 column", "代码 code", "说明 message"])
     for e in job.errors:
         column = e.get("header") or e.get("column", "")

@@ -14,6 +14,7 @@ so running it twice, or after a missed day, does no harm:
    ``qingqian contact plan`` for the slots);
 7. ``qingqian ledger verify``: the log and the rows it covers are re-checked; a failure is
    reported (first bad index) and makes the command exit 1 after the day's work is done.
+8. uploaded ledger files past their retention period are deleted.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qingqian.accounts.models import Organisation
+from qingqian.cases.imports import import_files_purge
 from qingqian.common import clock
 from qingqian.contact.dayplan import day_plan
 from qingqian.intake.services import strategy_step_execute, strategy_steps_due
@@ -93,6 +95,7 @@ class Command(BaseCommand):
             "first_bad_index": integrity.first_bad_index,
             "problem_count": len(integrity.problems),
         }
+        out["import_files_purged"] = import_files_purge()
         if opts["json"]:
             self.stdout.write(json.dumps(out, ensure_ascii=False, default=str))
         else:

@@ -78,6 +78,11 @@ class Command(BaseCommand):
             )
             for e in result.errors:
                 self.stderr.write(f"第 {e.line} 行 line {e.line}: [{e.code}] {e.message}")
+            if result.errors_truncated:
+                self.stderr.write(
+                    f"错误过多，已在第 {len(result.errors)} 个错误处停止检查 / too many errors: "
+                    f"stopped checking after {len(result.errors)}"
+                )
         if result.errors:
             raise CommandError(
                 f"{len(result.errors)} 行有错误，未导入 / {len(result.errors)} bad row(s); "

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qingqian.accounts.models import User
 from qingqian.accounts.services import api_token_create
+from qingqian.common.exceptions import ApplicationError
 
 
 class Command(BaseCommand):
@@ -20,6 +21,10 @@ class Command(BaseCommand):
         create.add_argument("--user", required=True, help="username")
         create.add_argument("--name", default="cli", help="a label for the token")
         create.add_argument("--json", action="store_true", help="print JSON")
+        create.add_argument("--days", type=int, help="lifetime in days (default 90)")
+        create.add_argument(
+            "--scope", choices=["read", "write"], default="write", help="read: GET only"
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         user = User.objects.filter(username=opts["user"]).first()
@@ -28,7 +33,12 @@ class Command(BaseCommand):
                 f"用户不存在或已停用：{opts['user']} / No active user named {opts['user']}",
                 returncode=2,
             )
-        token = api_token_create(user=user, name=opts["name"])
+        try:
+            token = api_token_create(
+                user=user, name=opts["name"], days=opts.get("days"), scope=opts["scope"]
+            )
+        except ApplicationError as exc:
+            raise CommandError(exc.message, returncode=2) from None
         if opts["json"]:
             self.stdout.write(json.dumps({"user": user.username, "token": token}))
         else:

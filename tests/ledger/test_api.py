@@ -217,7 +217,11 @@ def test_settings_derive_the_origin(monkeypatch: Any) -> None:
     import sys
 
     code = "import qingqian.settings as s; print(s.QINGQIAN_LOG_ORIGIN)"
-    env = {"PATH": "/usr/bin:/bin", "QINGQIAN_PUBLIC_URL": "https://qq.example.org/"}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "QINGQIAN_PUBLIC_URL": "https://qq.example.org/",
+        "QINGQIAN_DEV": "1",
+    }
     done = subprocess.run(  # noqa: S603
         [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
     )

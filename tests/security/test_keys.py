@@ -8,6 +8,7 @@ import base64
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -69,8 +70,10 @@ def test_start_up_names_only_the_missing_key(tmp_path: Path) -> None:
 def test_check_deploy_is_clean_with_the_documented_production_settings(tmp_path: Path) -> None:
     env = _env(tmp_path, QINGQIAN_ALLOWED_HOSTS="qingqian.example.cn", **_production_keys(tmp_path))
     out = _run(["check", "--deploy", "--fail-level", "WARNING"], env)
-    assert out.returncode == 0, out.stdout + out.stderr
-    assert "no issues" in out.stdout
+    # Only the two that name services a firm must run itself (an RFC 3161 authority and
+    # witnesses, docs/ledger.md) may remain; every security setting is clean.
+    found = set(re.findall(r"\(([\w.]+\.[EW]\d+)\)", out.stdout + out.stderr))
+    assert found <= {"qingqian.W101", "qingqian.W102"}, out.stdout + out.stderr
 
 
 def test_check_deploy_reports_every_unsafe_setting_in_dev_mode(tmp_path: Path) -> None:

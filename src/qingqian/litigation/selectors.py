@@ -120,12 +120,15 @@ def case_limitation(case: Case, *, today: dt.date | None = None) -> dict[str, An
     if start is None:
         return None
     sources = [s for s in limitation_sources(case) if s.day > start]
-    result = limitation_deadline(
-        start,
-        interruptions=[Interruption(s.day, EVENT_KINDS[s.kind]) for s in sources],
-        as_of=today,
-        calendar=calc_context().calendar,
-    )
+    try:
+        result = limitation_deadline(
+            start,
+            interruptions=[Interruption(s.day, EVENT_KINDS[s.kind]) for s in sources],
+            as_of=today,
+            calendar=calc_context().calendar,
+        )
+    except (ValueError, OverflowError):
+        return None  # a stored date past the calendar's end (9999-12-31): no deadline to show
     reason = sources[-1] if sources else None
     return {
         "start": start,

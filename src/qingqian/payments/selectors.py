@@ -42,7 +42,11 @@ def commission_rate(case: Case, on: dt.date) -> CommissionRate | None:
     schedule of the case's organisation type in force on ``on`` (``reports.selectors.fee_terms``
     decides, for every caller alike). ``None`` when neither exists: no commission is accrued
     (and the statement says so)."""
-    terms = report_selectors.fee_terms(case, on)
+    return _rate(report_selectors.fee_terms(case, on))
+
+
+def _rate(terms: report_selectors.CaseFeeTerms | None) -> CommissionRate | None:
+    """The commission terms of a case's fee terms (``None`` when no fee applies)."""
     if terms is None:
         return None
     return CommissionRate(
@@ -66,18 +70,15 @@ class BatchCommission:
         self.schedules = report_selectors.pricing_schedules()
 
     def rate(self, case_id: int, debt_type: str, on: dt.date) -> CommissionRate | None:
-        terms = report_selectors.fee_terms_for(
-            debt_type=debt_type,
-            principal=self.principals[case_id],
-            organisation=self.organisation,
-            agreement=self.agreements.get(case_id),
-            on=on,
-            schedules=self.schedules,
-        )
-        if terms is None:
-            return None
-        return CommissionRate(
-            schedule=terms.schedule, source=terms.source, counts=_counted_kinds(terms.forms)
+        return _rate(
+            report_selectors.fee_terms_for(
+                debt_type=debt_type,
+                principal=self.principals[case_id],
+                organisation=self.organisation,
+                agreement=self.agreements.get(case_id),
+                on=on,
+                schedules=self.schedules,
+            )
         )
 
 

@@ -54,6 +54,21 @@ class Purpose(models.TextChoices):
     LEGAL_NOTICE = "legal_notice", _("法律文书送达")
 
 
+class Disposition(models.TextChoices):
+    """What a collector records after a call: the industry's standard result codes. The gate's
+    ``outcome`` says whether the line connected; the disposition says what came of it, and the
+    right-party contact rate, promises and callbacks are counted from it."""
+
+    RIGHT_PARTY = "rpc", _("本人接听")
+    THIRD_PARTY = "third_party", _("他人接听")
+    WRONG_NUMBER = "wrong_number", _("号码错误")
+    NO_ANSWER = "no_answer", _("无人接听")
+    REFUSED = "refused", _("拒绝沟通")
+    PROMISE = "promise", _("承诺还款")
+    DISPUTE = "dispute", _("提出异议")
+    CALLBACK = "callback", _("约定回电")
+
+
 class ContactAttempt(models.Model):
     """One decision of the gate. Denied attempts are kept (the compliance view reads them)
     but never counted as contact; allowed ones are the person's contact history."""
@@ -92,6 +107,10 @@ class ContactAttempt(models.Model):
     number_masked = models.CharField(_("号码（掩码）"), max_length=40, blank=True)
     outcome = models.CharField(_("结果"), max_length=12, blank=True)
     outcome_at = models.DateTimeField(_("结果时间"), null=True, blank=True)
+    disposition = models.CharField(
+        _("通话结果"), max_length=16, choices=Disposition.choices, blank=True, db_default=""
+    )
+    callback_at = models.DateTimeField(_("约定回电时间"), null=True, blank=True)
     # Set once a channel has used this allowed decision; it cannot be used twice.
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
     provider_ref = models.CharField(_("服务商编号"), max_length=100, blank=True)

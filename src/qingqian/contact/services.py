@@ -655,9 +655,9 @@ def _decide_all(asks: Sequence[_Ask], snap: _Snapshot, policy: pol.Policy) -> li
 _INSERT_COLUMNS = (
     "organisation_id, case_id, party_id, party_role, channel, purpose, actor_id, actor_label,"
     " at, allowed, rule, reasons, policy_id, policy_version, number_hash, number_masked,"
-    " outcome, outcome_at, sent_at, provider_ref, script"
+    " outcome, outcome_at, sent_at, provider_ref, script, disposition, callback_at"
 )
-_INSERT_ROW = "(" + ", ".join(["%s"] * 16) + ", '', NULL, NULL, '', %s)"
+_INSERT_ROW = "(" + ", ".join(["%s"] * 16) + ", '', NULL, NULL, '', %s, '', NULL)"
 
 
 def _insert_sql(
@@ -696,7 +696,14 @@ def _insert_sql(
             json.dumps(reasons, ensure_ascii=False),
             *(row[k] for k in _INSERT_KEYS[12:]),
         ]
-        row.update(outcome="", outcome_at=None, sent_at=None, provider_ref="")
+        row.update(
+            outcome="",
+            outcome_at=None,
+            sent_at=None,
+            provider_ref="",
+            disposition="",
+            callback_at=None,
+        )
         fields.append((row, {"case": ask.case, "party": ask.party, "actor": actor}))
     return _insert_text(len(asks)), params, fields
 

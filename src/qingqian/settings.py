@@ -143,6 +143,7 @@ INSTALLED_APPS = [
     "qingqian.scoring",
     "qingqian.negotiation",
     "qingqian.litigation",
+    "qingqian.kpis",
     "qingqian.portal",
     "qingqian.web",
     "qingqian.api",

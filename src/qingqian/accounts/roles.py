@@ -61,6 +61,9 @@ class Perm(StrEnum):
     AGREEMENT_SIGN = "agreement.sign"  # sign the case's fee agreement (the creditor)
     NETTING_MANAGE = "netting.manage"  # start and run netting rounds
     LITIGATION_WORK = "litigation.work"  # proceedings, deadlines, asset clues, court documents
+    # h20: performance figures (dashboards, drill-downs, per-person rows, creditor reports)
+    KPI_VIEW = "kpi.view"  # the figures of the cases one may see, one's own performance row
+    KPI_TEAM = "kpi.team"  # every person's performance (managers)
 
 
 #: What each permission lets a person do, in words (the 403 page says this, never the code).
@@ -97,10 +100,19 @@ PERM_LABELS: dict[Perm, tuple[str, str]] = {
         "办理诉讼与执行（程序、期限、财产线索、诉讼文书）",
         "work the judicial route (proceedings, deadlines, asset leads, court documents)",
     ),
+    # h20: performance figures
+    Perm.KPI_VIEW: ("查看经营指标", "view the performance figures"),
+    Perm.KPI_TEAM: ("查看每位员工的业绩", "view every person's performance"),
 }
 
 
-_ALL_STAFF_READ = {Perm.CASE_VIEW, Perm.REPORT_VIEW, Perm.CONTACT_VIEW, Perm.STRATEGY_VIEW}
+_ALL_STAFF_READ = {
+    Perm.CASE_VIEW,
+    Perm.REPORT_VIEW,
+    Perm.CONTACT_VIEW,
+    Perm.STRATEGY_VIEW,
+    Perm.KPI_VIEW,  # h20: scoped to the cases one sees; one's own performance row
+}
 
 PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.INTAKE_AGENT: frozenset(
@@ -144,6 +156,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.MONEY_MANAGE,
             Perm.NETTING_MANAGE,
             Perm.LITIGATION_WORK,
+            Perm.KPI_TEAM,  # h20
         }
     ),
     Role.MEDIATOR: frozenset(
@@ -169,6 +182,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.CONTACT_HOLD_LIFT_STRICT,
             Perm.CONTACT_FLAG,
             Perm.POLICY_EDIT,
+            Perm.KPI_TEAM,  # h20
         }
     ),
     # The administrator may do everything the firm does; signing is the creditor's own act.
@@ -183,6 +197,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.IMPORT_RUN,
             Perm.REPORT_VIEW,
             Perm.AGREEMENT_SIGN,
+            Perm.KPI_VIEW,  # h20: their own portfolio's figures
         }
     ),
 }

@@ -1,0 +1,736 @@
+"""The firm's measures, computed from the records by SQL aggregation (``docs/kpis.md``
+defines each with its formula).
+
+Every function takes the cases the reader may see (``cases.selectors.cases_visible_to``)
+and a :class:`~qingqian.kpis.periods.Window`; each runs a fixed number of aggregate
+queries whatever the number of cases, payments or contact attempts (one ``GROUP BY`` per
+table, correlated sub-queries by index), and returns plain numbers: ``Decimal`` money,
+``int`` counts, percentages as ``Decimal`` with one decimal (``None`` when the base is 0).
+
+Definitions that every measure shares:
+
+* a case's **acceptance** is the first time it entered ``accepted`` (its timeline); the
+  **cohort** of a window is the cases accepted in it, so a case belongs to exactly one
+  cohort;
+* **recovered** is the sum of the case's payments (reversals are negative payments, so it
+  is net of reversals); **commission** the sum of the payments' commission; **net** is
+  recovered − commission;
+* days are business days in Asia/Shanghai.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+from django.apps import apps
+from django.db.models import (
+    Case as When_,
+)
+from django.db.models import (
+    Count,
+    DecimalField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncDate, TruncDay, TruncMonth
+
+from qingqian.cases.models import Case, TimelineEvent
+from qingqian.contact.models import ContactAttempt, Disposition
+from qingqian.intake.models import StrategyRun
+from qingqian.kpis.periods import (
+    AGING_EDGES,
+    BUSINESS_TZ,
+    Window,
+    distribution,
+    grain_start,
+    month_add,
+    rate,
+)
+from qingqian.litigation.models import Proceeding
+from qingqian.negotiation.models import PlanVersion, Promise, PromiseState, VersionState
+from qingqian.netting.models import NettingRound
+from qingqian.payments.models import Payment, PaymentKind
+from qingqian.reports.models import FeasibilityReport
+from qingqian.reports.selectors import REPORT_SLA
+
+ZERO = Decimal("0.00")
+MONEY = DecimalField(max_digits=16, decimal_places=2)
+
+#: ``group_by`` values of the recovery measures (and the API).
+GROUPS = ("creditor", "debt_type", "aging", "arm", "handler")
+
+#: Dispositions in which the debtor themself was reached (right-party contact): they
+#: answered, promised, disputed, refused to talk or agreed a time to call back.
+RIGHT_PARTY = frozenset(
+    {
+        Disposition.RIGHT_PARTY.value,
+        Disposition.PROMISE.value,
+        Disposition.DISPUTE.value,
+        Disposition.REFUSED.value,
+        Disposition.CALLBACK.value,
+    }
+)
+
+SETTLED_OUTCOMES = ("paid_in_full", "settled")
+
+
+# --------------------------------------------------------------------------- acceptance
+
+
+def _m(value: Decimal | None) -> Decimal:
+    """A sum as money: two decimals (SQLite returns ``7501`` for ``7501.00``)."""
+    return (value or ZERO).quantize(Decimal("0.01"))
+
+
+def _first_entry(state: str) -> Subquery:
+    return Subquery(
+        TimelineEvent.objects.filter(case=OuterRef("pk"), to_state=state)
+        .order_by("at", "id")
+        .values("at")[:1]
+    )
+
+
+def with_acceptance(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """``cases`` annotated with ``accepted_at`` (first entry into ``accepted``)."""
+    return cases.annotate(accepted_at=_first_entry("accepted"))
+
+
+def cohort(cases: QuerySet[Case], window: Window) -> QuerySet[Case]:
+    """The cases accepted in ``window`` (each case once: its first acceptance)."""
+    return with_acceptance(cases).filter(accepted_at__gte=window.lo, accepted_at__lt=window.hi)
+
+
+def _aging_at_acceptance() -> When_:
+    lag = ExpressionWrapper(
+        TruncDate("accepted_at", tzinfo=BUSINESS_TZ) - F("oldest_due_date"),
+        output_field=DurationField(),
+    )
+    whens = [When(oldest_due_date__isnull=True, then=Value("unknown"))]
+    for key, high in AGING_EDGES:
+        if high is not None:
+            whens.append(When(Q(lag__lte=dt.timedelta(days=high)), then=Value(key)))
+    return When_(*whens, default=Value(AGING_EDGES[-1][0])), lag
+
+
+def _group(qs: QuerySet[Case], group_by: str) -> QuerySet[Case]:
+    """``qs`` annotated with ``g``, the group key of ``group_by``."""
+    if group_by == "creditor":
+        return qs.annotate(g=F("creditor_id"))
+    if group_by == "debt_type":
+        return qs.annotate(g=F("debt_type"))
+    if group_by == "handler":
+        return qs.annotate(g=F("handler_id"))
+    if group_by == "arm":
+        arm = Subquery(
+            StrategyRun.objects.filter(case=OuterRef("pk"))
+            .order_by("created_at", "id")
+            .values("arm")[:1]
+        )
+        return qs.annotate(g=Coalesce(arm, Value("")))
+    if group_by == "aging":
+        bucket, lag = _aging_at_acceptance()
+        return qs.annotate(lag=lag).annotate(g=bucket)
+    raise ValueError(group_by)
+
+
+def _payments_until(hi: dt.datetime, field: str) -> Subquery:
+    return Subquery(
+        Payment.objects.filter(case=OuterRef("pk"), received_at__lt=hi)
+        .order_by()
+        .values("case")
+        .annotate(s=Sum(field))
+        .values("s"),
+        output_field=MONEY,
+    )
+
+
+# --------------------------------------------------------------------------- recovery
+
+
+def recovery(cases: QuerySet[Case], window: Window, group_by: str | None = None) -> dict[str, Any]:
+    """Recovery of the window's cohort up to the end of the window, overall and per group.
+
+    Per row: ``cases``, ``principal``, ``recovered`` (gross), ``commission``, ``net``,
+    ``cases_recovered`` (cases with recovered > 0), ``cases_settled`` (closed paid in full
+    or settled), and the rates ``rate_gross`` = recovered / principal, ``rate_net`` =
+    net / principal, ``rate_cases`` = cases_recovered / cases (all %)."""
+    qs = cohort(cases, window).annotate(
+        rec=Coalesce(_payments_until(window.hi, "amount"), Value(ZERO), output_field=MONEY),
+        com=Coalesce(_payments_until(window.hi, "commission"), Value(ZERO), output_field=MONEY),
+    )
+    aggregates = {
+        "cases": Count("pk"),
+        "principal": Sum("principal"),
+        "recovered": Sum("rec"),
+        "commission": Sum("com"),
+        "cases_recovered": Count("pk", filter=Q(rec__gt=0)),
+        "cases_settled": Count("pk", filter=Q(state="closed", outcome__in=SETTLED_OUTCOMES)),
+    }
+    total = _recovery_row(qs.order_by().aggregate(**aggregates))
+    rows: list[dict[str, Any]] = []
+    if group_by:
+        grouped = _group(qs, group_by).order_by().values("g").annotate(**aggregates)
+        rows = [_recovery_row(r) | {"key": r["g"]} for r in grouped]
+        rows.sort(key=lambda r: (-r["recovered"], str(r["key"])))
+    return {"total": total, "rows": rows, "group_by": group_by}
+
+
+def _recovery_row(r: dict[str, Any]) -> dict[str, Any]:
+    principal = _m(r["principal"])
+    recovered = _m(r["recovered"])
+    commission = _m(r["commission"])
+    net = recovered - commission
+    return {
+        "cases": r["cases"],
+        "principal": principal,
+        "recovered": recovered,
+        "commission": commission,
+        "net": net,
+        "cases_recovered": r["cases_recovered"],
+        "cases_settled": r["cases_settled"],
+        "rate_gross": rate(recovered, principal),
+        "rate_net": rate(net, principal),
+        "rate_cases": rate(r["cases_recovered"], r["cases"]),
+    }
+
+
+def collections(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
+    """Money received in the window (by the payment's business day), whatever the case's
+    cohort: ``gross`` (reversals included with their sign), ``commission``, ``net``,
+    ``payments`` (count of receipts, reversals excluded), by payment kind, and the part by
+    set-off (supply-chain clearing)."""
+    qs = Payment.objects.filter(
+        case__in=cases, received_at__gte=window.lo, received_at__lt=window.hi
+    ).order_by()
+    total = qs.aggregate(
+        gross=Sum("amount"),
+        commission=Sum("commission"),
+        payments=Count("pk", filter=~Q(kind=PaymentKind.REVERSAL)),
+        setoff=Sum("amount", filter=Q(kind=PaymentKind.SETOFF)),
+        court=Sum("amount", filter=Q(kind=PaymentKind.COURT)),
+    )
+    gross = _m(total["gross"])
+    commission = _m(total["commission"])
+    by_kind = {
+        r["kind"]: _m(r["s"]) for r in qs.values("kind").annotate(s=Sum("amount")).order_by("kind")
+    }
+    return {
+        "gross": gross,
+        "commission": commission,
+        "net": gross - commission,
+        "payments": total["payments"],
+        "setoff": _m(total["setoff"]),
+        "court": _m(total["court"]),
+        "setoff_share": rate(_m(total["setoff"]), gross) if gross > 0 else None,
+        "by_kind": by_kind,
+    }
+
+
+# --------------------------------------------------------------------------- cycle times
+
+
+def _days(delta: dt.timedelta | None) -> float | None:
+    if delta is None:
+        return None
+    return delta.total_seconds() / 86400
+
+
+def cycle_times(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
+    """For the window's cohort: days from acceptance to the first payment, to settlement
+    (closed paid in full or settled) and to closing (any outcome), each as a distribution
+    (n, median, p75, p90) of the cases that reached it by the end of the window."""
+    first_payment = Subquery(
+        Payment.objects.filter(case=OuterRef("pk"), amount__gt=0, received_at__lt=window.hi)
+        .order_by("received_at", "id")
+        .values("received_at")[:1]
+    )
+    closed_at = Subquery(
+        TimelineEvent.objects.filter(case=OuterRef("pk"), to_state="closed", at__lt=window.hi)
+        .order_by("at", "id")
+        .values("at")[:1]
+    )
+    rows = (
+        cohort(cases, window)
+        .annotate(first_paid=first_payment, closed_at=closed_at)
+        .order_by()
+        .values_list("accepted_at", "first_paid", "closed_at", "outcome")
+    )
+    to_paid: list[float] = []
+    to_settled: list[float] = []
+    to_closed: list[float] = []
+    for accepted, paid, closed, outcome in rows.iterator(chunk_size=5000):
+        if paid is not None:
+            to_paid.append(max(_days(paid - accepted) or 0.0, 0.0))
+        if closed is not None:
+            days = max(_days(closed - accepted) or 0.0, 0.0)
+            to_closed.append(days)
+            if outcome in SETTLED_OUTCOMES:
+                to_settled.append(days)
+    return {
+        "first_payment": distribution(to_paid),
+        "settled": distribution(to_settled),
+        "closed": distribution(to_closed),
+    }
+
+
+# --------------------------------------------------------------------------- contact
+
+
+def contact(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
+    """Contact in the window: attempts the gate allowed, right-party contacts (from the
+    recorded dispositions), the right-party contact rate = right-party / attempts with a
+    disposition, promises made, contacts per promise = attempts / promises, and the gate's
+    refusals by rule."""
+    attempts = ContactAttempt.objects.filter(
+        case__in=cases, at__gte=window.lo, at__lt=window.hi
+    ).order_by()
+    row = attempts.aggregate(
+        attempts=Count("pk", filter=Q(allowed=True)),
+        refused=Count("pk", filter=Q(allowed=False)),
+        dispositioned=Count("pk", filter=Q(allowed=True) & ~Q(disposition="")),
+        rpc=Count("pk", filter=Q(allowed=True, disposition__in=RIGHT_PARTY)),
+    )
+    by_disposition = {
+        r["disposition"]: r["n"]
+        for r in attempts.filter(allowed=True)
+        .exclude(disposition="")
+        .values("disposition")
+        .annotate(n=Count("pk"))
+    }
+    by_rule = sorted(
+        (
+            (r["rule"], r["n"])
+            for r in attempts.filter(allowed=False).values("rule").annotate(n=Count("pk"))
+        ),
+        key=lambda x: (-x[1], x[0]),
+    )
+    promises = Promise.objects.filter(
+        case__in=cases, made_on__gte=window.start, made_on__lte=window.end
+    ).count()
+    per_promise = (
+        (Decimal(row["attempts"]) / promises).quantize(Decimal("0.1")) if promises else None
+    )
+    return {
+        "attempts": row["attempts"],
+        "refused": row["refused"],
+        "dispositioned": row["dispositioned"],
+        "rpc": row["rpc"],
+        "rpc_rate": rate(row["rpc"], row["dispositioned"]),
+        "by_disposition": by_disposition,
+        "refusals_by_rule": by_rule,
+        "promises": promises,
+        "contacts_per_promise": per_promise,
+    }
+
+
+def funnel(cases: QuerySet[Case], window: Window) -> dict[str, int]:
+    """Cases contacted in the window (an allowed attempt) → of those, promised (a promise
+    made in the window) → of those, paid (a positive payment received in the window)."""
+    contacted = cases.filter(
+        Exists(
+            ContactAttempt.objects.filter(
+                case=OuterRef("pk"), allowed=True, at__gte=window.lo, at__lt=window.hi
+            )
+        )
+    )
+    promised = contacted.filter(
+        Exists(
+            Promise.objects.filter(
+                case=OuterRef("pk"), made_on__gte=window.start, made_on__lte=window.end
+            )
+        )
+    )
+    paid = promised.filter(
+        Exists(
+            Payment.objects.filter(
+                case=OuterRef("pk"),
+                amount__gt=0,
+                received_at__gte=window.lo,
+                received_at__lt=window.hi,
+            )
+        )
+    )
+    row = cases.order_by().aggregate(
+        contacted=Count("pk", filter=Q(pk__in=contacted.values("pk"))),
+        promised=Count("pk", filter=Q(pk__in=promised.values("pk"))),
+        paid=Count("pk", filter=Q(pk__in=paid.values("pk"))),
+    )
+    return {"contacted": row["contacted"], "promised": row["promised"], "paid": row["paid"]}
+
+
+# --------------------------------------------------------------------------- promises, plans
+
+
+def promises(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
+    """Promises falling due in the window: kept, broken, still open; kept rate = kept /
+    (kept + broken); amounts promised and paid."""
+    row = (
+        Promise.objects.filter(case__in=cases, due_date__gte=window.start, due_date__lte=window.end)
+        .order_by()
+        .aggregate(
+            due=Count("pk"),
+            kept=Count("pk", filter=Q(state=PromiseState.KEPT)),
+            broken=Count("pk", filter=Q(state=PromiseState.BROKEN)),
+            open=Count("pk", filter=Q(state=PromiseState.OPEN)),
+            amount=Sum("amount"),
+            paid=Sum("paid"),
+        )
+    )
+    return {
+        "due": row["due"],
+        "kept": row["kept"],
+        "broken": row["broken"],
+        "open": row["open"],
+        "amount": _m(row["amount"]),
+        "paid": _m(row["paid"]),
+        "kept_rate": rate(row["kept"], row["kept"] + row["broken"]),
+    }
+
+
+def plans(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
+    """Installment plans agreed in the window: how many defaulted (breached) and, of those,
+    how many were cured (a later version agreed on the same plan, or the case closed paid
+    in full or settled). Default rate = breached / agreed; cure rate = cured / breached."""
+    agreed = PlanVersion.objects.filter(
+        plan__case__in=cases, agreed_at__gte=window.lo, agreed_at__lt=window.hi
+    ).order_by()
+    breached = Q(state=VersionState.BREACHED) | Q(breach__isnull=False)
+    later = PlanVersion.objects.filter(
+        plan=OuterRef("plan"), version__gt=OuterRef("version"), agreed_at__isnull=False
+    )
+    cured = Exists(later) | Q(plan__case__state="closed", plan__case__outcome__in=SETTLED_OUTCOMES)
+    row = agreed.aggregate(
+        agreed=Count("pk", distinct=True),
+        breached=Count("pk", filter=breached, distinct=True),
+    )
+    cured_n = agreed.filter(breached).filter(cured).values("pk").distinct().count()
+    return {
+        "agreed": row["agreed"],
+        "breached": row["breached"],
+        "cured": cured_n,
+        "default_rate": rate(row["breached"], row["agreed"]),
+        "cure_rate": rate(cured_n, row["breached"]),
+    }
+
+
+# --------------------------------------------------------------------------- intake, litigation
+
+
+def feasibility_sla(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
+    """Cases whose intake completed (entered evidence review) in the window, and the share
+    whose feasibility report was generated within 24 hours of that."""
+    entries = TimelineEvent.objects.filter(
+        case__in=cases, to_state="evidence_review", at__gte=window.lo, at__lt=window.hi
+    ).order_by()
+    in_time = FeasibilityReport.objects.filter(
+        case=OuterRef("case"),
+        generated_at__gte=OuterRef("at"),
+        generated_at__lte=ExpressionWrapper(
+            OuterRef("at") + REPORT_SLA, output_field=entries.model._meta.get_field("at")
+        ),
+    )
+    row = entries.aggregate(entered=Count("pk"), met=Count("pk", filter=Q(Exists(in_time))))
+    return {"entered": row["entered"], "met": row["met"], "share": rate(row["met"], row["entered"])}
+
+
+def litigation(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
+    """Judgments and rulings given in the window by outcome; days from filing to judgment
+    (distribution); enforcement: proceedings of kind 执行 started in the window and the
+    court payments received in the window."""
+    judged = Proceeding.objects.filter(
+        case__in=cases, judgment_on__gte=window.start, judgment_on__lte=window.end
+    ).order_by()
+    by_outcome = {
+        r["outcome"] or "": r["n"] for r in judged.values("outcome").annotate(n=Count("pk"))
+    }
+    spans = [
+        float((j - f).days)
+        for f, j in judged.filter(filed_on__isnull=False).values_list("filed_on", "judgment_on")
+        if j >= f
+    ]
+    enforcement = Proceeding.objects.filter(
+        case__in=cases,
+        kind="enforcement",
+        filed_on__gte=window.start,
+        filed_on__lte=window.end,
+    ).count()
+    court = Payment.objects.filter(
+        case__in=cases,
+        kind=PaymentKind.COURT,
+        received_at__gte=window.lo,
+        received_at__lt=window.hi,
+    ).aggregate(s=Sum("amount"))["s"]
+    court = _m(court)
+    return {
+        "judgments": sum(by_outcome.values()),
+        "by_outcome": by_outcome,
+        "to_judgment": distribution(spans),
+        "enforcement_filed": enforcement,
+        "court_recovered": court,
+    }
+
+
+def netting(organisation_id: int | None, window: Window) -> dict[str, Any]:
+    """Netting rounds applied in the window: the receivables submitted, the part that lay
+    in cycles and was cleared, and that share."""
+    row = (
+        NettingRound.objects.filter(
+            organisation_id=organisation_id,
+            applied_at__gte=window.lo,
+            applied_at__lt=window.hi,
+        )
+        .order_by()
+        .aggregate(rounds=Count("pk"), total=Sum("total"), cleared=Sum("cleared"))
+    )
+    total = _m(row["total"])
+    cleared = _m(row["cleared"])
+    return {
+        "rounds": row["rounds"],
+        "total": total,
+        "cleared": cleared,
+        "share": rate(cleared, total),
+    }
+
+
+def mediation(cases: QuerySet[Case], window: Window) -> dict[str, Any] | None:
+    """The mediation measures, when the ``mediation`` app is installed: it provides
+    ``qingqian.mediation.kpis.measures(cases, window) -> dict`` (agreement rate with matched
+    dialect and without, judicial confirmation rate; docs/kpis.md). ``None`` otherwise."""
+    if not apps.is_installed("qingqian.mediation"):
+        return None
+    try:
+        from importlib import import_module
+
+        hook = import_module("qingqian.mediation.kpis")
+    except ImportError:
+        return None
+    result: dict[str, Any] = hook.measures(cases, window)
+    return result
+
+
+# --------------------------------------------------------------------------- trends, cohorts
+
+
+def _trunc(field: str, grain: str) -> Any:
+    from django.db.models.functions import TruncQuarter, TruncWeek
+
+    fn = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth, "quarter": TruncQuarter}[grain]
+    return fn(field, tzinfo=BUSINESS_TZ)
+
+
+def _bucket_key(value: Any, grain: str) -> dt.date:
+    day = value.astimezone(BUSINESS_TZ).date() if isinstance(value, dt.datetime) else value
+    return grain_start(day, grain)
+
+
+def trend(cases: QuerySet[Case], window: Window, grain: str) -> dict[dt.date, dict[str, Any]]:
+    """Per ``grain`` bucket of the window: money collected (gross), commission, allowed
+    contact attempts, right-party contacts and cases accepted."""
+    out: dict[dt.date, dict[str, Any]] = defaultdict(
+        lambda: {"gross": ZERO, "commission": ZERO, "attempts": 0, "rpc": 0, "accepted": 0}
+    )
+    pay = (
+        Payment.objects.filter(
+            case__in=cases, received_at__gte=window.lo, received_at__lt=window.hi
+        )
+        .annotate(b=_trunc("received_at", grain))
+        .order_by()
+        .values("b")
+        .annotate(gross=Sum("amount"), commission=Sum("commission"))
+    )
+    for r in pay:
+        bucket = out[_bucket_key(r["b"], grain)]
+        bucket["gross"] += _m(r["gross"])
+        bucket["commission"] += _m(r["commission"])
+    att = (
+        ContactAttempt.objects.filter(
+            case__in=cases, allowed=True, at__gte=window.lo, at__lt=window.hi
+        )
+        .annotate(b=_trunc("at", grain))
+        .order_by()
+        .values("b")
+        .annotate(n=Count("pk"), rpc=Count("pk", filter=Q(disposition__in=RIGHT_PARTY)))
+    )
+    for r in att:
+        bucket = out[_bucket_key(r["b"], grain)]
+        bucket["attempts"] += r["n"]
+        bucket["rpc"] += r["rpc"]
+    acc = (
+        TimelineEvent.objects.filter(case__in=cases, to_state="accepted")
+        .order_by()
+        .values("case")
+        .annotate(first=Min("at"))
+        .filter(first__gte=window.lo, first__lt=window.hi)
+        .values_list("first", flat=True)
+    )
+    for first in acc.iterator(chunk_size=5000):
+        out[_bucket_key(first, grain)]["accepted"] += 1
+    return dict(out)
+
+
+def cohorts(cases: QuerySet[Case], window: Window, months: int = 12) -> list[dict[str, Any]]:
+    """Recovery curves by month of acceptance: for each acceptance month overlapping the
+    window (at most the last ``months``), its cases and principal, and the cumulative
+    recovery rate at the end of each month since acceptance (month 0 = the acceptance
+    month), up to the end of the window. A case is in the cohort of its first
+    acceptance only."""
+    first_month = max(
+        month_add(window.end.replace(day=1), -(months - 1)), window.start.replace(day=1)
+    )
+    span = Window(first_month, window.end)
+    base = cohort(cases, span).annotate(m=TruncMonth("accepted_at", tzinfo=BUSINESS_TZ))
+    sizes = {
+        _bucket_key(r["m"], "month"): (r["n"], _m(r["principal"]))
+        for r in base.order_by().values("m").annotate(n=Count("pk"), principal=Sum("principal"))
+    }
+    paid = (
+        Payment.objects.filter(case__in=base.values("pk"), received_at__lt=window.hi)
+        .annotate(
+            m=TruncMonth(
+                Subquery(
+                    TimelineEvent.objects.filter(case=OuterRef("case"), to_state="accepted")
+                    .order_by("at", "id")
+                    .values("at")[:1]
+                ),
+                tzinfo=BUSINESS_TZ,
+            ),
+            pm=TruncMonth("received_at", tzinfo=BUSINESS_TZ),
+        )
+        .order_by()
+        .values("m", "pm")
+        .annotate(s=Sum("amount"))
+    )
+    flows: dict[dt.date, dict[int, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    for r in paid:
+        m = _bucket_key(r["m"], "month")
+        pm = _bucket_key(r["pm"], "month")
+        age = max((pm.year - m.year) * 12 + pm.month - m.month, 0)
+        flows[m][age] += _m(r["s"])
+    out = []
+    for m in sorted(sizes):
+        n, principal = sizes[m]
+        last_age = (window.end.year - m.year) * 12 + window.end.month - m.month
+        running = ZERO
+        curve = []
+        for age in range(last_age + 1):
+            running += flows[m].get(age, ZERO)
+            curve.append(rate(running, principal))
+        out.append(
+            {"month": m, "cases": n, "principal": principal, "recovered": running, "curve": curve}
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- people
+
+
+def people(
+    cases: QuerySet[Case], window: Window, user_ids: list[int] | None = None
+) -> dict[int, dict[str, Any]]:
+    """Per handler (``Case.handler``) of the cases, in the window: workload (open cases
+    now), contact attempts they made, gate refusals of their attempts (compliance
+    incidents), promises made on their cases, money recovered on their cases, and the
+    median days from acceptance to the first payment of their cases accepted in the window.
+    ``user_ids`` limits the rows (a person sees only their own)."""
+    handled = cases.filter(handler__isnull=False)
+    attempts_q = ContactAttempt.objects.filter(
+        case__in=cases, at__gte=window.lo, at__lt=window.hi, actor__isnull=False
+    )
+    if user_ids is not None:
+        handled = handled.filter(handler_id__in=user_ids)
+        attempts_q = attempts_q.filter(actor_id__in=user_ids)
+    out: dict[int, dict[str, Any]] = defaultdict(
+        lambda: {
+            "open": 0,
+            "attempts": 0,
+            "rpc": 0,
+            "incidents": 0,
+            "promises": 0,
+            "recovered": ZERO,
+            "cycle": distribution([]),
+        }
+    )
+    for r in handled.exclude(state="closed").order_by().values("handler").annotate(n=Count("pk")):
+        out[r["handler"]]["open"] = r["n"]
+    for r in (
+        attempts_q.order_by()
+        .values("actor")
+        .annotate(
+            n=Count("pk", filter=Q(allowed=True)),
+            rpc=Count("pk", filter=Q(allowed=True, disposition__in=RIGHT_PARTY)),
+            refused=Count("pk", filter=Q(allowed=False)),
+        )
+    ):
+        row = out[r["actor"]]
+        row["attempts"] = r["n"]
+        row["rpc"] = r["rpc"]
+        row["incidents"] = r["refused"]
+    for r in (
+        Promise.objects.filter(case__in=handled, made_on__gte=window.start, made_on__lte=window.end)
+        .order_by()
+        .values("case__handler")
+        .annotate(n=Count("pk"))
+    ):
+        out[r["case__handler"]]["promises"] = r["n"]
+    for r in (
+        Payment.objects.filter(
+            case__in=handled, received_at__gte=window.lo, received_at__lt=window.hi
+        )
+        .order_by()
+        .values("case__handler")
+        .annotate(s=Sum("amount"))
+    ):
+        out[r["case__handler"]]["recovered"] = _m(r["s"])
+    first_payment = Subquery(
+        Payment.objects.filter(case=OuterRef("pk"), amount__gt=0, received_at__lt=window.hi)
+        .order_by("received_at", "id")
+        .values("received_at")[:1]
+    )
+    spans: dict[int, list[float]] = defaultdict(list)
+    for handler, accepted, paid in (
+        cohort(handled, window)
+        .annotate(first_paid=first_payment)
+        .filter(first_paid__isnull=False)
+        .order_by()
+        .values_list("handler", "accepted_at", "first_paid")
+    ):
+        spans[handler].append(max((paid - accepted).total_seconds() / 86400, 0.0))
+    for handler, values in spans.items():
+        out[handler]["cycle"] = distribution(values)
+    for row in out.values():
+        row["rpc_rate"] = rate(row["rpc"], row["attempts"])
+    return dict(out)
+
+
+def overview(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
+    """The headline figures of the dashboard."""
+    open_row = (
+        cases.exclude(state="closed")
+        .order_by()
+        .aggregate(n=Count("pk"), outstanding=Sum("outstanding"))
+    )
+    return {
+        "open_cases": open_row["n"],
+        "outstanding": _m(open_row["outstanding"]),
+        "collections": collections(cases, window),
+        "recovery": recovery(cases, window)["total"],
+        "contact": contact(cases, window),
+        "promises": promises(cases, window),
+        "plans": plans(cases, window),
+        "cycle": cycle_times(cases, window),
+        "funnel": funnel(cases, window),
+        "sla": feasibility_sla(cases, window),
+    }

@@ -166,6 +166,12 @@ ROUTES: dict[str, Access] = {
     "litigation:feed": Credential(
         "the calendar feed's secret token in the URL (only its hash is kept)"
     ),
+    # h20: performance figures (scope applied by kpis.selectors; people rows by kpi.team)
+    "kpis:dashboard": Perm.KPI_VIEW,
+    "kpis:drill": Perm.KPI_VIEW,
+    "kpis:export": Perm.KPI_VIEW,
+    "kpis:creditor_reports": Perm.KPI_VIEW,
+    "kpis:creditor_report_pdf": Perm.KPI_VIEW,
 }
 
 #: The API's own description (not operations of the schema).
@@ -220,6 +226,8 @@ API: dict[str, Access] = {
     "GET /api/v1/cases/{case_id}/asset-clues": Perm.CASE_VIEW,
     "POST /api/v1/cases/{case_id}/asset-clues": Perm.LITIGATION_WORK,
     "GET /api/v1/cases/{case_id}/documents": Perm.CASE_VIEW,
+    # h20: performance figures
+    "GET /api/v1/reports/kpis": Perm.KPI_VIEW,
 }
 
 

@@ -26,5 +26,6 @@ urlpatterns = [
     path("", include("qingqian.evidence.urls")),
     path("", include("qingqian.ops.urls")),
     path("", include("qingqian.litigation.urls")),
+    path("kpis/", include("qingqian.kpis.urls")),  # h20: performance figures
     path("", include("qingqian.web.urls")),
 ]

@@ -15,6 +15,8 @@ so running it twice, or after a missed day, does no harm:
 7. ``qingqian ledger verify``: the log and the rows it covers are re-checked; a failure is
    reported (first bad index) and makes the command exit 1 after the day's work is done.
 8. uploaded ledger files past their retention period are deleted.
+9. on the 1st of the month, every creditor's monthly report (PDF) for the month before,
+   delivered to the creditor's reports page (``kpis.reports``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from qingqian.cases.imports import import_files_purge
 from qingqian.common import clock
 from qingqian.contact.dayplan import day_plan
 from qingqian.intake.services import strategy_step_execute, strategy_steps_due
+from qingqian.kpis.reports import creditor_reports_monthly
 from qingqian.ledger.integrity import ledger_verify
 from qingqian.negotiation.services import negotiation_daily
 from qingqian.payments.remittance import remittance_run
@@ -96,6 +99,8 @@ class Command(BaseCommand):
             "problem_count": len(integrity.problems),
         }
         out["import_files_purged"] = import_files_purge()
+        if today.day == 1:  # h20: monthly creditor reports
+            out["creditor_reports"] = creditor_reports_monthly(today=today)
         if opts["json"]:
             self.stdout.write(json.dumps(out, ensure_ascii=False, default=str))
         else:

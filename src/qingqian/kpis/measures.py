@@ -109,8 +109,17 @@ def with_acceptance(cases: QuerySet[Case]) -> QuerySet[Case]:
 
 
 def cohort(cases: QuerySet[Case], window: Window) -> QuerySet[Case]:
-    """The cases accepted in ``window`` (each case once: its first acceptance)."""
-    return with_acceptance(cases).filter(accepted_at__gte=window.lo, accepted_at__lt=window.hi)
+    """The cases accepted in ``window`` (each case once: its first acceptance). Read from
+    the acceptances in the window (a partial index on the timeline, migration
+    ``kpis/0002``) less the cases accepted before it, so its cost follows the cohort, not
+    the whole book."""
+    in_window = TimelineEvent.objects.filter(
+        to_state="accepted", at__gte=window.lo, at__lt=window.hi
+    ).values("case_id")
+    earlier = TimelineEvent.objects.filter(
+        case=OuterRef("pk"), to_state="accepted", at__lt=window.lo
+    )
+    return with_acceptance(cases.filter(pk__in=in_window).exclude(Exists(earlier)))
 
 
 def _aging_at_acceptance() -> When_:
@@ -568,14 +577,7 @@ def trend(cases: QuerySet[Case], window: Window, grain: str) -> dict[dt.date, di
         bucket = out[_bucket_key(r["b"], grain)]
         bucket["attempts"] += r["n"]
         bucket["rpc"] += r["rpc"]
-    acc = (
-        TimelineEvent.objects.filter(case__in=cases, to_state="accepted")
-        .order_by()
-        .values("case")
-        .annotate(first=Min("at"))
-        .filter(first__gte=window.lo, first__lt=window.hi)
-        .values_list("first", flat=True)
-    )
+    acc = cohort(cases, window).order_by().values_list("accepted_at", flat=True)
     for first in acc.iterator(chunk_size=5000):
         out[_bucket_key(first, grain)]["accepted"] += 1
     return dict(out)
@@ -590,35 +592,29 @@ def cohorts(cases: QuerySet[Case], window: Window, months: int = 12) -> list[dic
     first_month = max(
         month_add(window.end.replace(day=1), -(months - 1)), window.start.replace(day=1)
     )
-    span = Window(first_month, window.end)
-    base = cohort(cases, span).annotate(m=TruncMonth("accepted_at", tzinfo=BUSINESS_TZ))
-    sizes = {
-        _bucket_key(r["m"], "month"): (r["n"], _m(r["principal"]))
-        for r in base.order_by().values("m").annotate(n=Count("pk"), principal=Sum("principal"))
-    }
-    paid = (
-        Payment.objects.filter(case__in=base.values("pk"), received_at__lt=window.hi)
-        .annotate(
-            m=TruncMonth(
-                Subquery(
-                    TimelineEvent.objects.filter(case=OuterRef("case"), to_state="accepted")
-                    .order_by("at", "id")
-                    .values("at")[:1]
-                ),
-                tzinfo=BUSINESS_TZ,
-            ),
-            pm=TruncMonth("received_at", tzinfo=BUSINESS_TZ),
-        )
-        .order_by()
-        .values("m", "pm")
-        .annotate(s=Sum("amount"))
-    )
+    sizes: dict[dt.date, tuple[int, Decimal]] = {}
     flows: dict[dt.date, dict[int, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
-    for r in paid:
-        m = _bucket_key(r["m"], "month")
-        pm = _bucket_key(r["pm"], "month")
-        age = max((pm.year - m.year) * 12 + pm.month - m.month, 0)
-        flows[m][age] += _m(r["s"])
+    m = first_month
+    while m <= window.end:
+        month = Window(m, min(month_add(m, 1) - dt.timedelta(days=1), window.end))
+        members = cohort(cases, month)
+        row = members.order_by().aggregate(n=Count("pk"), principal=Sum("principal"))
+        if row["n"]:
+            sizes[m] = (row["n"], _m(row["principal"]))
+            paid = (
+                Payment.objects.filter(
+                    case__in=members.values("pk"), received_at__lt=window.hi
+                )
+                .annotate(pm=TruncMonth("received_at", tzinfo=BUSINESS_TZ))
+                .order_by()
+                .values("pm")
+                .annotate(s=Sum("amount"))
+            )
+            for r in paid:
+                pm = _bucket_key(r["pm"], "month")
+                age = max((pm.year - m.year) * 12 + pm.month - m.month, 0)
+                flows[m][age] += _m(r["s"])
+        m = month_add(m, 1)
     out = []
     for m in sorted(sizes):
         n, principal = sizes[m]

@@ -155,3 +155,7 @@ def plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     return value
+
+
+def parse_iso(raw: str) -> dt.date:
+    return dt.date.fromisoformat(raw)

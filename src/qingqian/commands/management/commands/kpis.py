@@ -1,0 +1,90 @@
+"""``qingqian kpis [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--organisation CODE] [--json]``:
+the headline measures of one organisation over a window (default: everything up to today),
+beside the figures the seed reports (``docs/kpis.md``)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from qingqian.accounts.models import Organisation, User
+from qingqian.cases.models import Case
+from qingqian.common import clock
+from qingqian.common.exceptions import ApplicationError
+from qingqian.evidence.selectors import evidence_standard_share
+from qingqian.kpis import measures
+from qingqian.kpis.periods import plain
+from qingqian.kpis.selectors import parse_window
+
+#: The seed's figures (PRODUCT.md) and the measure each is compared with.
+SEED = (
+    ("effective contact rate", "67%", "contact.rpc_rate"),
+    ("recovery cycle (days)", "22", "cycle.settled.median"),
+    ("litigation evidence standard", "98%", "evidence_standard.share_percent"),
+    ("chain debts cleared in cycles", "41%", "netting.share"),
+    ("installment default rate", "2.3%", "plans.default_rate"),
+    ("mediation agreement rate", "81%", "mediation.agreement_rate"),
+)
+
+
+def _dig(data: dict[str, Any], path: str) -> Any:
+    value: Any = data
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+class Command(BaseCommand):
+    help = "Print the headline performance figures (经营指标) beside the seed's."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--from", dest="start", help="first day (default 2000-01-01)")
+        parser.add_argument("--to", dest="end", help="last day (default today)")
+        parser.add_argument("--organisation", help="short code (default: the first)")
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        try:
+            window = parse_window(opts["start"] or "2000-01-01", opts["end"], today=clock.today())
+        except ApplicationError as exc:
+            raise CommandError(f"{exc.message_for('zh')} / {exc.message_for('en')}") from None
+        orgs = Organisation.objects.order_by("pk")
+        org = (
+            orgs.filter(short_code=opts["organisation"]).first()
+            if opts["organisation"]
+            else orgs.first()
+        )
+        if org is None:
+            raise CommandError("没有该机构。/ No such organisation.")
+        cases = Case.objects.filter(organisation=org)
+        admin = User.objects.filter(organisation=org, role="admin", is_active=True).first()
+        out: dict[str, Any] = {
+            "organisation": org.short_code,
+            "window": window,
+            "collections": measures.collections(cases, window),
+            "recovery": measures.recovery(cases, window)["total"],
+            "cycle": measures.cycle_times(cases, window),
+            "contact": measures.contact(cases, window),
+            "promises": measures.promises(cases, window),
+            "plans": measures.plans(cases, window),
+            "sla": measures.feasibility_sla(cases, window),
+            "litigation": measures.litigation(cases, window),
+            "netting": measures.netting(org.pk, window),
+            "mediation": measures.mediation(cases, window),
+            "evidence_standard": evidence_standard_share(admin) if admin else None,
+        }
+        out["contact"].pop("by_disposition")
+        out["seed"] = [
+            {"figure": name, "seed": seed, "measured": _dig(out, path)} for name, seed, path in SEED
+        ]
+        data = plain(out)
+        if opts["json"]:
+            self.stdout.write(json.dumps(data, ensure_ascii=False, default=str))
+            return
+        for row in data["seed"]:
+            measured = "—" if row["measured"] is None else row["measured"]
+            self.stdout.write(f"{row['figure']}: seed {row['seed']}, measured {measured}")

@@ -67,7 +67,7 @@ def _axes(ymax: float, labels: Sequence[str], unit: str = "") -> list[str]:
         )
     n = max(len(labels), 1)
     step = (W - PAD_L - PAD_R) / n
-    every = max(1, n // 12)
+    every = max(1, -(-n // 8))
     for i, label in enumerate(labels):
         if i % every:
             continue

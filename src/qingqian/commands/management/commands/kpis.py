@@ -42,14 +42,14 @@ class Command(BaseCommand):
     help = "Print the headline performance figures (经营指标) beside the seed's."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--from", dest="start", help="first day (default 2000-01-01)")
+        parser.add_argument("--from", dest="start", help="first day (default 2018-01-01)")
         parser.add_argument("--to", dest="end", help="last day (default today)")
         parser.add_argument("--organisation", help="short code (default: the first)")
         parser.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
-            window = parse_window(opts["start"] or "2000-01-01", opts["end"], today=clock.today())
+            window = parse_window(opts["start"] or "2018-01-01", opts["end"], today=clock.today())
         except ApplicationError as exc:
             raise CommandError(f"{exc.message_for('zh')} / {exc.message_for('en')}") from None
         orgs = Organisation.objects.order_by("pk")

@@ -106,7 +106,7 @@ def fill(cases: int, payments: int, contacts: int) -> None:
               CASE WHEN g % 10 = 0 THEN 'closed' WHEN g % 10 = 1 THEN 'intake'
                    ELSE (ARRAY['negotiation','payment_plan','mediation','litigation','enforcement'])[1 + g % 5] END,
               CASE WHEN g % 10 = 0 THEN (ARRAY['paid_in_full','settled','uncollectable'])[1 + g % 3] ELSE '' END,
-              '债务人' || g, date '2026-11-01' - (30 + (g * 7919) % 900), date '2026-11-01' - (30 + (g * 7919) % 900),
+              '债务人' || g, date '2026-11-01' - (30 + (g::bigint * 7919) % 900)::int, date '2026-11-01' - (30 + (g::bigint * 7919) % 900)::int,
               round(p * 0.6, 2), now(), now(), (ARRAY[{cs}])[1 + g % 3], (ARRAY[{hs}])[1 + g % 10], {org.pk}
             FROM s""",
         ),
@@ -123,10 +123,10 @@ def fill(cases: int, payments: int, contacts: int) -> None:
             "closing",
             f"""
             INSERT INTO cases_timelineevent (at, kind, from_state, to_state, note, case_id)
-            SELECT least(t.at + (20 + (c.id % 200)) * interval '1 day', timestamptz '2026-11-19'),
+            SELECT least(timestamptz '2024-11-20 09:00+08' + ((c.id * 7919) % 720) * interval '1 day'
+                   + (20 + (c.id % 200)) * interval '1 day', timestamptz '2026-11-19'),
                    'transition', 'negotiation', 'closed', '', c.id
-            FROM cases_case c JOIN cases_timelineevent t ON t.case_id = c.id AND t.to_state = 'accepted'
-            WHERE c.state = 'closed' AND c.organisation_id = {org.pk}""",
+            FROM cases_case c WHERE c.state = 'closed' AND c.organisation_id = {org.pk}""",
         ),
         (
             "accepted index",
@@ -143,10 +143,10 @@ def fill(cases: int, payments: int, contacts: int) -> None:
               idempotency_key, reference, note, commissionable, commission, created_at)
             SELECT {org.pk}, acc.case_id,
               (ARRAY['bank_transfer','bank_transfer','portal','cash','setoff','court'])[1 + s.g % 6],
-              s.a, least(acc.at + ((s.g * 31) % 400) * interval '1 day' + (s.g % 500) * interval '1 minute',
+              s.a, least(acc.at + ((s.g::bigint * 31) % 400) * interval '1 day' + (s.g % 500) * interval '1 minute',
                          timestamptz '2026-11-19 12:00+08'),
               'b' || s.g, '', '', s.a, round(s.a * 0.1, 2), now()
-            FROM s, n JOIN acc ON true WHERE acc.i = 1 + (s.g * 7907) % n.k""",
+            FROM s, n JOIN acc ON true WHERE acc.i = 1 + (s.g::bigint * 7907) % n.k""",
         ),
         (
             "contacts",
@@ -155,14 +155,14 @@ def fill(cases: int, payments: int, contacts: int) -> None:
             INSERT INTO contact_contactattempt (party_role, channel, purpose, actor_label, at,
               allowed, rule, reasons, policy_version, number_hash, number_masked, outcome, case_id,
               organisation_id, party_id, policy_id, provider_ref, script, disposition, actor_id)
-            SELECT 'debtor', 'phone', 'collection', 'bench', least(acc.at + ((g * 17) % 420) * interval '1 day'
+            SELECT 'debtor', 'phone', 'collection', 'bench', least(acc.at + ((g::bigint * 17) % 420) * interval '1 day'
                      + (g % 480) * interval '1 minute', timestamptz '2026-11-19 16:00+08'),
               g % 20 <> 0, CASE WHEN g % 20 = 0 THEN (ARRAY['quiet_hours','daily_cap','hold'])[1 + g % 3] ELSE 'allowed' END,
               '[]'::jsonb, 'v1', '', '', '', acc.case_id, {org.pk}, {debtor.pk}, {policy.pk}, '', '',
               CASE WHEN g % 20 = 0 THEN ''
                    ELSE (ARRAY['rpc','no_answer','no_answer','third_party','promise','refused','callback','wrong_number','dispute',''])[1 + g % 10] END,
               acc.handler_id
-            FROM generate_series(1, {contacts}) g, n JOIN acc ON true WHERE acc.i = 1 + (g * 7901) % n.k""",
+            FROM generate_series(1, {contacts}) g, n JOIN acc ON true WHERE acc.i = 1 + (g::bigint * 7901) % n.k""",
         ),
         (
             "promises",

@@ -36,7 +36,6 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
-    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -67,7 +66,7 @@ from qingqian.reports.models import FeasibilityReport
 from qingqian.reports.selectors import REPORT_SLA
 
 ZERO = Decimal("0.00")
-MONEY = DecimalField(max_digits=16, decimal_places=2)
+MONEY: Any = DecimalField(max_digits=16, decimal_places=2)
 
 #: ``group_by`` values of the recovery measures (and the API).
 GROUPS = ("creditor", "debt_type", "aging", "arm", "handler")
@@ -103,12 +102,12 @@ def _first_entry(state: str) -> Subquery:
     )
 
 
-def with_acceptance(cases: QuerySet[Case]) -> QuerySet[Case]:
+def with_acceptance(cases: QuerySet[Case]) -> QuerySet[Any]:
     """``cases`` annotated with ``accepted_at`` (first entry into ``accepted``)."""
     return cases.annotate(accepted_at=_first_entry("accepted"))
 
 
-def cohort(cases: QuerySet[Case], window: Window) -> QuerySet[Case]:
+def cohort(cases: QuerySet[Case], window: Window) -> QuerySet[Any]:
     """The cases accepted in ``window`` (each case once: its first acceptance). Read from
     the acceptances in the window (a partial index on the timeline, migration
     ``kpis/0002``) less the cases accepted before it, so its cost follows the cohort, not
@@ -122,7 +121,7 @@ def cohort(cases: QuerySet[Case], window: Window) -> QuerySet[Case]:
     return with_acceptance(cases.filter(pk__in=in_window).exclude(Exists(earlier)))
 
 
-def _aging_at_acceptance() -> When_:
+def _aging_at_acceptance() -> tuple[Any, Any]:
     lag = ExpressionWrapper(
         TruncDate("accepted_at", tzinfo=BUSINESS_TZ) - F("oldest_due_date"),
         output_field=DurationField(),
@@ -134,7 +133,7 @@ def _aging_at_acceptance() -> When_:
     return When_(*whens, default=Value(AGING_EDGES[-1][0])), lag
 
 
-def _group(qs: QuerySet[Case], group_by: str) -> QuerySet[Case]:
+def _group(qs: QuerySet[Any], group_by: str) -> QuerySet[Any]:
     """``qs`` annotated with ``g``, the group key of ``group_by``."""
     if group_by == "creditor":
         return qs.annotate(g=F("creditor_id"))
@@ -468,7 +467,7 @@ def litigation(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
     spans = [
         float((j - f).days)
         for f, j in judged.filter(filed_on__isnull=False).values_list("filed_on", "judgment_on")
-        if j >= f
+        if f is not None and j is not None and j >= f
     ]
     enforcement = Proceeding.objects.filter(
         case__in=cases,
@@ -497,7 +496,7 @@ def netting(organisation_id: int | None, window: Window) -> dict[str, Any]:
     in cycles and was cleared, and that share."""
     row = (
         NettingRound.objects.filter(
-            organisation_id=organisation_id,
+            organisation_id=organisation_id or 0,
             applied_at__gte=window.lo,
             applied_at__lt=window.hi,
         )
@@ -602,9 +601,7 @@ def cohorts(cases: QuerySet[Case], window: Window, months: int = 12) -> list[dic
         if row["n"]:
             sizes[m] = (row["n"], _m(row["principal"]))
             paid = (
-                Payment.objects.filter(
-                    case__in=members.values("pk"), received_at__lt=window.hi
-                )
+                Payment.objects.filter(case__in=members.values("pk"), received_at__lt=window.hi)
                 .annotate(pm=TruncMonth("received_at", tzinfo=BUSINESS_TZ))
                 .order_by()
                 .values("pm")

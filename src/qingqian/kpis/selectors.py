@@ -204,10 +204,10 @@ def people_table(user: User, cases: QuerySet[Case], window: Window) -> list[dict
         return []
     team = can_see_team(user)
     rows = measures.people(cases, window, None if team else [user.pk])
-    staff = User.objects.filter(organisation_id=user.organisation_id).filter(pk__in=list(rows))
+    staff = User.objects.filter(organisation_id=user.organisation_id or 0).filter(pk__in=list(rows))
     if team:
         staff = staff | User.objects.filter(
-            organisation_id=user.organisation_id, role__in=list(TEAMS), is_active=True
+            organisation_id=user.organisation_id or 0, role__in=list(TEAMS), is_active=True
         )
     out = []
     for person in staff.distinct().order_by("role", "username"):

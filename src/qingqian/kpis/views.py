@@ -143,7 +143,7 @@ def _reports_for(user: User) -> Any:
     from qingqian.accounts.roles import Perm, Role
     from qingqian.kpis.models import CreditorReport
 
-    qs = CreditorReport.objects.filter(organisation_id=user.organisation_id).select_related(
+    qs = CreditorReport.objects.filter(organisation_id=user.organisation_id or 0).select_related(
         "creditor"
     )
     if user.role == Role.CREDITOR:

@@ -275,3 +275,23 @@ def test_search_by_name_reference_code_and_invoice(
         assert [i["id"] for i in data["items"]] == [case.pk], q
         assert data["count"] == 1
     assert api.get("/api/v1/cases", {"q": "不存在的公司"}).json()["count"] == 0
+
+
+def test_a_bearer_token_is_looked_up_once_per_request(users: Any) -> None:
+    """The access middleware and the API's authentication read the same token: one look-up
+    and one ``last_used_at`` write per request, not one each."""
+    token = api_token_create(user=users["lawyer"])
+    with CaptureQueriesContext(connection) as ctx:
+        resp = Client().get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert resp.status_code == 200
+    token_sql = [q["sql"] for q in ctx.captured_queries if "accounts_apitoken" in q["sql"]]
+    assert len(token_sql) == 2, token_sql  # the SELECT and the UPDATE of last_used_at
+    read_only = api_token_create(user=users["lawyer"], scope="read")
+    resp = Client().post(
+        "/api/v1/cases",
+        {},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {read_only}"},
+    )
+    assert resp.status_code == 403
+    assert resp.json()["code"] == "token_read_only"

@@ -10,7 +10,9 @@ from qingqian.cases.lifecycle import (
     check_transition,
 )
 
-LEGAL = [(a, b) for a, targets in TRANSITIONS.items() for b in targets if b is not State.CLOSED]
+LEGAL = [
+    (a, b) for a, targets in TRANSITIONS.items() for b in sorted(targets) if b is not State.CLOSED
+]
 ILLEGAL = [(a, b) for a in State for b in State if b not in TRANSITIONS[a]]
 
 

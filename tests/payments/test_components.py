@@ -520,3 +520,30 @@ def test_bulk_equals_one_by_one_for_any_batch(
     single, bulk = snapshots
     for key in single:
         assert single[key] == bulk[key], (key, single[key], bulk[key])
+
+
+def test_transfer_instructions_ask_for_everything_owed_not_principal_only(
+    org: Any, users: Any, creditor: Any, debtor: Any
+) -> None:
+    """The API's transfer instructions answer from ``case_balance``, as the portal does: the
+    worked example's 100,000 principal + 3,320 costs + 8,000 interest is 111,320.00 owed."""
+    from django.test import Client
+
+    case = _one_invoice_case(org, users, creditor, debtor, "100000.00")
+    invoice = Invoice.objects.get(case=case)
+    charge_add(case=case, kind="court_fee", amount="3320", actor=users["lawyer"], invoice=invoice)
+    Charge.objects.create(
+        organisation=org, case=case, invoice=invoice, component="interest",
+        kind="contract_interest", amount=D("8000.00"), outstanding=D("8000.00"),
+        period_start=dt.date(2025, 6, 10), period_end=dt.date(2026, 6, 10),
+    )  # fmt: skip
+    client = Client()
+    client.force_login(users["lawyer"])
+    info = client.get(f"/api/v1/payments/cases/{case.pk}/transfer-instructions").json()
+    assert info["reference"].startswith("QQ")
+    assert (info["outstanding"], info["principal"], info["costs"], info["interest"]) == (
+        "111320.00", "100000.00", "3320.00", "8000.00",
+    )  # fmt: skip
+    assert info["due_now"] == "111320.00" and info["basis"] == "invoices"
+    again = client.get(f"/api/v1/payments/cases/{case.pk}/transfer-instructions").json()
+    assert again["reference"] == info["reference"]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -77,6 +78,23 @@ def api_token_lookup(token: str) -> ApiToken | None:
     if row is None or not row.user.is_active:
         return None
     ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
+    return row
+
+
+_NO_TOKEN = object()
+
+
+def request_token(request: Any) -> ApiToken | None:
+    """The live token the request presents as ``Authorization: Bearer <token>``, read once per
+    request: the access middleware and the API's authentication both ask, and both get the
+    same row from one look-up."""
+    cached = getattr(request, "_qingqian_api_token", _NO_TOKEN)
+    if cached is not _NO_TOKEN:
+        return cached  # type: ignore[return-value]
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    token = token.strip()
+    row = api_token_lookup(token) if scheme.lower() == "bearer" and token else None
+    request._qingqian_api_token = row
     return row
 
 

@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
-from qingqian.accounts.services import api_token_lookup
+from qingqian.accounts.services import request_token
 from qingqian.common.exceptions import PermissionDenied
 
 
@@ -13,7 +13,7 @@ class BearerToken(HttpBearer):
     """``Authorization: Bearer <token>`` with a per-user token from ``qingqian token create``."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
-        row = api_token_lookup(token)
+        row = request_token(request)
         if row is None:
             return None
         if row.scope == "read" and request.method not in ("GET", "HEAD", "OPTIONS"):

@@ -22,7 +22,7 @@ from typing import IO, Any
 from qingqian.common.bounds import check_date
 from qingqian.common.exceptions import ApplicationError, ValidationFailed
 from qingqian.common.money import parse_amount
-from qingqian.common.spreadsheet import check_xlsx_archive
+from qingqian.common.spreadsheet import check_xlsx_archive, decode_text
 from qingqian.parties.identifiers import normalise_phone, normalise_ric, normalise_uscc
 
 # field → accepted headers (compared after normalisation: NFKC, lower case, no spaces/punctuation)
@@ -318,11 +318,9 @@ def _read_xlsx(
 
 
 def _decode(raw: bytes) -> IO[str]:
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return io.StringIO(raw.decode(enc), newline="")
-        except UnicodeDecodeError:
-            continue
+    text = decode_text(raw)
+    if text is not None:
+        return io.StringIO(text, newline="")
     raise LedgerFileError(
         "无法识别文件编码：请保存为 UTF-8 或 GBK 编码的 CSV。",
         "Unknown text encoding: save the CSV as UTF-8 or GBK.",

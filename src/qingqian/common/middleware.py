@@ -119,12 +119,11 @@ class RouteAccessMiddleware:
 
 
 def _api_user(request: HttpRequest) -> Any:
-    from qingqian.accounts.services import api_token_authenticate
+    from qingqian.accounts.services import request_token
 
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        return api_token_authenticate(token.strip())
+    if request.headers.get("Authorization", "").lower().startswith("bearer "):
+        row = request_token(request)
+        return row.user if row is not None else None
     user = getattr(request, "user", None)
     return user if user is not None and user.is_authenticated else None
 

@@ -7,7 +7,9 @@ Every export goes through :func:`escape_cell` (CSV: the cell gets a leading ``'`
 cell is quoted) or :func:`xlsx_append` (XLSX: the cell is stored as text with Excel's
 quote prefix, never as a formula). Plain numbers such as ``-12.50`` are left as they are.
 
-In — :func:`check_xlsx_archive` refuses an XLSX whose parts decompress past a limit or hold
+In — :func:`decode_text` reads a CSV's bytes the way Chinese users save them (UTF-8 with or
+without BOM, else GB18030, which Chinese Excel and online banks write), for every importer.
+:func:`check_xlsx_archive` refuses an XLSX whose parts decompress past a limit or hold
 a text node past a limit, streaming each part once in constant memory, before any XML
 parser builds it in memory.
 """
@@ -72,6 +74,22 @@ def xlsx_append(sheet: Any, row: Sequence[object]) -> None:
             cell.value = value
             cell.data_type = "s"  # openpyxl would store "=…" as a formula
             cell.quotePrefix = True  # and Excel keeps it text when the cell is edited
+
+
+#: The encodings a CSV from a Chinese user may be in, tried in order. GB18030 is a superset
+#: of GBK and GB2312; UTF-8 goes first because a GB18030 decode of UTF-8 bytes rarely fails.
+TEXT_ENCODINGS = ("utf-8-sig", "gb18030")
+
+
+def decode_text(raw: bytes) -> str | None:
+    """``raw`` as text in the first of :data:`TEXT_ENCODINGS` that decodes it, or ``None``
+    (each importer answers with its own error code)."""
+    for encoding in TEXT_ENCODINGS:
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
 
 
 class SpreadsheetTooLarge(ApplicationError):

@@ -24,7 +24,7 @@ from qingqian.accounts.roles import Perm
 from qingqian.cases.models import CaseParty, Invoice, PartyRole
 from qingqian.common import clock
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
-from qingqian.common.spreadsheet import check_xlsx_archive
+from qingqian.common.spreadsheet import check_xlsx_archive, decode_text
 from qingqian.compliance.services import audit_record
 from qingqian.ledger.services import ledger_append, statement_build, utc_text
 from qingqian.netting import csvio
@@ -293,11 +293,9 @@ def _xlsx_lines(data: bytes) -> list[str]:
 
 
 def _decode(data: bytes) -> list[str]:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding).splitlines()
-        except UnicodeDecodeError:
-            continue
+    text = decode_text(data)
+    if text is not None:
+        return text.splitlines()
     raise NettingError(
         "文件编码无法识别（请用 UTF-8 或 GB18030）。",
         "The file encoding is not recognised (use UTF-8 or GB18030).",

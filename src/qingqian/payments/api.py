@@ -14,7 +14,7 @@ from qingqian.cases.selectors import case_get_for_user
 from qingqian.common.money import parse_amount
 from qingqian.payments import selectors
 from qingqian.payments.provider import wechatpay_notify
-from qingqian.payments.services import payment_record
+from qingqian.payments.services import payment_record, payment_reference_for
 
 router = Router(tags=["payments"])
 
@@ -97,4 +97,5 @@ def case_payment_record(request: HttpRequest, case_id: int, data: PaymentIn) -> 
 def case_transfer_instructions(request: HttpRequest, case_id: int) -> dict[str, str]:
     user = request.auth  # type: ignore[attr-defined]
     assert isinstance(user, User)
-    return selectors.transfer_instructions(case_get_for_user(user, case_id))
+    case = case_get_for_user(user, case_id)
+    return selectors.transfer_instructions(case, payment_reference_for(case).code)

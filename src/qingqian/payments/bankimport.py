@@ -29,6 +29,7 @@ from decimal import Decimal, InvalidOperation
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.common.exceptions import ApplicationError
+from qingqian.common.spreadsheet import decode_text
 from qingqian.payments.errors import PaymentsError
 from qingqian.payments.models import (
     BankStatementLine,
@@ -54,11 +55,9 @@ class ImportResult:
 
 
 def _decode(content: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    text = decode_text(content)
+    if text is not None:
+        return text
     raise PaymentsError(  # pragma: no cover - gb18030 decodes any byte string
         "无法识别文件编码（应为 UTF-8 或 GBK）。",
         "Unrecognised file encoding (expected UTF-8 or GBK).",

@@ -177,19 +177,29 @@ def payments_for_case(case: Case) -> QuerySet[Payment]:
     )
 
 
-def transfer_instructions(case: Case) -> dict[str, str]:
+def transfer_instructions(
+    case: Case, reference: str, *, today: dt.date | None = None
+) -> dict[str, str]:
     """Bank-transfer instructions: the always-available way to pay. The trust account is
     ``settings.QINGQIAN_TRUST_ACCOUNT = {"name", "bank", "number"}``; the reference (附言)
-    is the case's unique payment reference, which the statement import matches on."""
+    is the case's unique payment reference (``payments.services.payment_reference_for`` makes
+    it), which the statement import matches on. The amounts are ``case_balance``'s — the one
+    answer to what the debtor owes — so the API, the portal and the case page agree:
+    ``outstanding`` is everything owed (principal, costs and interest), ``due_now`` what is
+    due today (under a plan, its installments due)."""
     from django.conf import settings
 
-    from qingqian.payments.services import payment_reference_for
-
     account = getattr(settings, "QINGQIAN_TRUST_ACCOUNT", None) or {}
+    balance = case_balance(case, today=today)
     return {
         "account_name": str(account.get("name", "")),
         "bank": str(account.get("bank", "")),
         "account_number": str(account.get("number", "")),
-        "reference": payment_reference_for(case).code,
-        "outstanding": str(case.outstanding),
+        "reference": reference,
+        "outstanding": str(balance.total),
+        "principal": str(balance.principal),
+        "costs": str(balance.costs),
+        "interest": str(balance.interest),
+        "due_now": str(balance.due_now),
+        "basis": balance.basis,
     }

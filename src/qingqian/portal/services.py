@@ -390,7 +390,7 @@ def portal_pay_page(*, link: PortalLink) -> dict[str, Any]:
         if due is not None:
             suggested = min(due.outstanding, balance)
     return {
-        "transfer": transfer_instructions(link.case),
+        "transfer": transfer_instructions(link.case, payment_reference_for(link.case).code),
         "suggested": suggested,
         "balance": balance,
     }

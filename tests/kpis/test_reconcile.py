@@ -127,6 +127,12 @@ def _run(
     )
     assert _fen(col["commission"]) == -payable
     assert _fen(col["net"]) == bank + setoff + payable
+    # the organisation-wide path (rows filtered by their organisation) gives the same
+    org_id = cases[0].organisation_id
+    whole = measures.whole_organisation(Case.objects.filter(organisation_id=org_id), org_id)
+    assert measures.collections(whole, ALL) == col
+    assert measures.trend(whole, ALL, grain) == measures.trend(scope, ALL, grain)
+    assert measures.funnel(whole, ALL) == measures.funnel(scope, ALL)
     # per creditor, through the recovery table of the cohort covering every acceptance
     rec = measures.recovery(scope, ALL, "creditor")
     for row in rec["rows"]:

@@ -94,6 +94,23 @@ def _m(value: Decimal | None) -> Decimal:
     return (value or ZERO).quantize(Decimal("0.01"))
 
 
+def whole_organisation(cases: QuerySet[Case], organisation_id: int) -> QuerySet[Case]:
+    """Mark ``cases`` as *every* case of the organisation, so the measures filter the
+    payment, contact and timeline rows by their organisation (an indexed column) instead of
+    ``case IN (…)`` over the whole book."""
+    cases.kpi_organisation_id = organisation_id  # type: ignore[attr-defined]
+    return cases
+
+
+def _of(cases: QuerySet[Case], path: str = "case", *, own: bool = False) -> Q:
+    """The rows of ``cases``: by organisation when ``cases`` is the whole organisation
+    (``own``: the row has its own ``organisation_id``), else ``<path>__in``."""
+    org = getattr(cases, "kpi_organisation_id", None)
+    if org is not None:
+        return Q(organisation_id=org) if own else Q(**{f"{path}__organisation_id": org})
+    return Q(**{f"{path}__in": cases})
+
+
 def _first_entry(state: str) -> Subquery:
     return Subquery(
         TimelineEvent.objects.filter(case=OuterRef("pk"), to_state=state)
@@ -221,7 +238,7 @@ def collections(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
     ``payments`` (count of receipts, reversals excluded), by payment kind, and the part by
     set-off (supply-chain clearing)."""
     qs = Payment.objects.filter(
-        case__in=cases, received_at__gte=window.lo, received_at__lt=window.hi
+        _of(cases, own=True), received_at__gte=window.lo, received_at__lt=window.hi
     ).order_by()
     total = qs.aggregate(
         gross=Sum("amount"),
@@ -303,7 +320,11 @@ def contact(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
     disposition, promises made, contacts per promise = attempts / promises, and the gate's
     refusals by rule."""
     attempts = ContactAttempt.objects.filter(
-        case__in=cases, at__gte=window.lo, at__lt=window.hi
+        # allowed IN (true, false): lets PostgreSQL use the (organisation, allowed, at) index
+        _of(cases, own=True),
+        allowed__in=[True, False],
+        at__gte=window.lo,
+        at__lt=window.hi,
     ).order_by()
     row = attempts.aggregate(
         attempts=Count("pk", filter=Q(allowed=True)),
@@ -326,7 +347,7 @@ def contact(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
         key=lambda x: (-x[1], x[0]),
     )
     promises = Promise.objects.filter(
-        case__in=cases, made_on__gte=window.start, made_on__lte=window.end
+        _of(cases), made_on__gte=window.start, made_on__lte=window.end
     ).count()
     per_promise = (
         (Decimal(row["attempts"]) / promises).quantize(Decimal("0.1")) if promises else None
@@ -346,37 +367,34 @@ def contact(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
 
 def funnel(cases: QuerySet[Case], window: Window) -> dict[str, int]:
     """Cases contacted in the window (an allowed attempt) → of those, promised (a promise
-    made in the window) → of those, paid (a positive payment received in the window)."""
-    contacted = cases.filter(
-        Exists(
-            ContactAttempt.objects.filter(
-                case=OuterRef("pk"), allowed=True, at__gte=window.lo, at__lt=window.hi
-            )
+    made in the window) → of those, paid (a positive payment received in the window).
+    Driven by the window's rows, not by the whole book."""
+    contacted = (
+        ContactAttempt.objects.filter(
+            _of(cases, own=True), allowed=True, at__gte=window.lo, at__lt=window.hi
         )
+        .order_by()
+        .values("case_id")
     )
-    promised = contacted.filter(
-        Exists(
-            Promise.objects.filter(
-                case=OuterRef("pk"), made_on__gte=window.start, made_on__lte=window.end
-            )
+    promised = (
+        Promise.objects.filter(
+            made_on__gte=window.start, made_on__lte=window.end, case_id__in=contacted
         )
+        .order_by()
+        .values("case_id")
     )
-    paid = promised.filter(
-        Exists(
-            Payment.objects.filter(
-                case=OuterRef("pk"),
-                amount__gt=0,
-                received_at__gte=window.lo,
-                received_at__lt=window.hi,
-            )
-        )
-    )
-    row = cases.order_by().aggregate(
-        contacted=Count("pk", filter=Q(pk__in=contacted.values("pk"))),
-        promised=Count("pk", filter=Q(pk__in=promised.values("pk"))),
-        paid=Count("pk", filter=Q(pk__in=paid.values("pk"))),
-    )
-    return {"contacted": row["contacted"], "promised": row["promised"], "paid": row["paid"]}
+    paid = Payment.objects.filter(
+        _of(cases, own=True),
+        amount__gt=0,
+        received_at__gte=window.lo,
+        received_at__lt=window.hi,
+        case_id__in=promised,
+    ).order_by()
+    return {
+        "contacted": contacted.distinct().count(),
+        "promised": promised.distinct().count(),
+        "paid": paid.values("case_id").distinct().count(),
+    }
 
 
 # --------------------------------------------------------------------------- promises, plans
@@ -386,7 +404,7 @@ def promises(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
     """Promises falling due in the window: kept, broken, still open; kept rate = kept /
     (kept + broken); amounts promised and paid."""
     row = (
-        Promise.objects.filter(case__in=cases, due_date__gte=window.start, due_date__lte=window.end)
+        Promise.objects.filter(_of(cases), due_date__gte=window.start, due_date__lte=window.end)
         .order_by()
         .aggregate(
             due=Count("pk"),
@@ -413,7 +431,7 @@ def plans(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
     how many were cured (a later version agreed on the same plan, or the case closed paid
     in full or settled). Default rate = breached / agreed; cure rate = cured / breached."""
     agreed = PlanVersion.objects.filter(
-        plan__case__in=cases, agreed_at__gte=window.lo, agreed_at__lt=window.hi
+        _of(cases, "plan__case"), agreed_at__gte=window.lo, agreed_at__lt=window.hi
     ).order_by()
     breached = Q(state=VersionState.BREACHED) | Q(breach__isnull=False)
     later = PlanVersion.objects.filter(
@@ -441,7 +459,7 @@ def feasibility_sla(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
     """Cases whose intake completed (entered evidence review) in the window, and the share
     whose feasibility report was generated within 24 hours of that."""
     entries = TimelineEvent.objects.filter(
-        case__in=cases, to_state="evidence_review", at__gte=window.lo, at__lt=window.hi
+        _of(cases), to_state="evidence_review", at__gte=window.lo, at__lt=window.hi
     ).order_by()
     in_time = FeasibilityReport.objects.filter(
         case=OuterRef("case"),
@@ -459,7 +477,7 @@ def litigation(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
     (distribution); enforcement: proceedings of kind 执行 started in the window and the
     court payments received in the window."""
     judged = Proceeding.objects.filter(
-        case__in=cases, judgment_on__gte=window.start, judgment_on__lte=window.end
+        _of(cases), judgment_on__gte=window.start, judgment_on__lte=window.end
     ).order_by()
     by_outcome = {
         r["outcome"] or "": r["n"] for r in judged.values("outcome").annotate(n=Count("pk"))
@@ -470,13 +488,13 @@ def litigation(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
         if f is not None and j is not None and j >= f
     ]
     enforcement = Proceeding.objects.filter(
-        case__in=cases,
+        _of(cases),
         kind="enforcement",
         filed_on__gte=window.start,
         filed_on__lte=window.end,
     ).count()
     court = Payment.objects.filter(
-        case__in=cases,
+        _of(cases, own=True),
         kind=PaymentKind.COURT,
         received_at__gte=window.lo,
         received_at__lt=window.hi,
@@ -552,7 +570,7 @@ def trend(cases: QuerySet[Case], window: Window, grain: str) -> dict[dt.date, di
     )
     pay = (
         Payment.objects.filter(
-            case__in=cases, received_at__gte=window.lo, received_at__lt=window.hi
+            _of(cases, own=True), received_at__gte=window.lo, received_at__lt=window.hi
         )
         .annotate(b=_trunc("received_at", grain))
         .order_by()
@@ -565,7 +583,7 @@ def trend(cases: QuerySet[Case], window: Window, grain: str) -> dict[dt.date, di
         bucket["commission"] += _m(r["commission"])
     att = (
         ContactAttempt.objects.filter(
-            case__in=cases, allowed=True, at__gte=window.lo, at__lt=window.hi
+            _of(cases, own=True), allowed=True, at__gte=window.lo, at__lt=window.hi
         )
         .annotate(b=_trunc("at", grain))
         .order_by()
@@ -640,11 +658,22 @@ def people(
     ``user_ids`` limits the rows (a person sees only their own)."""
     handled = cases.filter(handler__isnull=False)
     attempts_q = ContactAttempt.objects.filter(
-        case__in=cases, at__gte=window.lo, at__lt=window.hi, actor__isnull=False
+        _of(cases, own=True), at__gte=window.lo, at__lt=window.hi, actor__isnull=False
+    )
+    promises_q = Promise.objects.filter(
+        _of(cases), case__handler__isnull=False, made_on__gte=window.start, made_on__lte=window.end
+    )
+    payments_q = Payment.objects.filter(
+        _of(cases, own=True),
+        case__handler__isnull=False,
+        received_at__gte=window.lo,
+        received_at__lt=window.hi,
     )
     if user_ids is not None:
         handled = handled.filter(handler_id__in=user_ids)
         attempts_q = attempts_q.filter(actor_id__in=user_ids)
+        promises_q = promises_q.filter(case__handler_id__in=user_ids)
+        payments_q = payments_q.filter(case__handler_id__in=user_ids)
     out: dict[int, dict[str, Any]] = defaultdict(
         lambda: {
             "open": 0,
@@ -671,21 +700,9 @@ def people(
         row["attempts"] = r["n"]
         row["rpc"] = r["rpc"]
         row["incidents"] = r["refused"]
-    for r in (
-        Promise.objects.filter(case__in=handled, made_on__gte=window.start, made_on__lte=window.end)
-        .order_by()
-        .values("case__handler")
-        .annotate(n=Count("pk"))
-    ):
+    for r in promises_q.order_by().values("case__handler").annotate(n=Count("pk")):
         out[r["case__handler"]]["promises"] = r["n"]
-    for r in (
-        Payment.objects.filter(
-            case__in=handled, received_at__gte=window.lo, received_at__lt=window.hi
-        )
-        .order_by()
-        .values("case__handler")
-        .annotate(s=Sum("amount"))
-    ):
+    for r in payments_q.order_by().values("case__handler").annotate(s=Sum("amount")):
         out[r["case__handler"]]["recovered"] = _m(r["s"])
     first_payment = Subquery(
         Payment.objects.filter(case=OuterRef("pk"), amount__gt=0, received_at__lt=window.hi)
@@ -708,8 +725,11 @@ def people(
     return dict(out)
 
 
-def overview(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
-    """The headline figures of the dashboard."""
+def overview(
+    cases: QuerySet[Case], window: Window, *, recovery_total: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The headline figures of the dashboard (``recovery_total``: the cohort's recovery when
+    the caller has already computed it with its groups)."""
     open_row = (
         cases.exclude(state="closed")
         .order_by()
@@ -719,7 +739,7 @@ def overview(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
         "open_cases": open_row["n"],
         "outstanding": _m(open_row["outstanding"]),
         "collections": collections(cases, window),
-        "recovery": recovery(cases, window)["total"],
+        "recovery": recovery_total or recovery(cases, window)["total"],
         "contact": contact(cases, window),
         "promises": promises(cases, window),
         "plans": plans(cases, window),

@@ -65,6 +65,16 @@ def scope(user: User, *, creditor_id: int | None = None, team: str | None = None
         cases = cases.filter(creditor_id=creditor_id)
     if team:
         cases = cases.filter(handler__role=team)
+    whole = (
+        creditor_id is None
+        and not team
+        and user.role != Role.CREDITOR
+        and user.has_perm_code(Perm.CASE_VIEW_ALL)
+        and user.organisation_id is not None
+    )
+    if whole:
+        assert user.organisation_id is not None
+        measures.whole_organisation(cases, user.organisation_id)
     return cases
 
 
@@ -276,7 +286,8 @@ def dashboard(
     """Every figure of the dashboard for ``user`` over ``window``."""
     cases = scope(user, creditor_id=creditor_id, team=team)
     grain = grain or default_grain(window)
-    head = measures.overview(cases, window)
+    recovery = recovery_table(cases, window, group_by)
+    head = measures.overview(cases, window, recovery_total=recovery["total"])
     contact = head["contact"]
     contact["refusals"] = [
         {"rule": rule, "count": n} for rule, n in contact.pop("refusals_by_rule")
@@ -301,7 +312,7 @@ def dashboard(
         "creditor_id": creditor_id,
         "team": team,
         "head": head,
-        "recovery": recovery_table(cases, window, group_by),
+        "recovery": recovery,
         "series": series(cases, window, grain),
         "cohorts": measures.cohorts(cases, window),
         "waterfall": waterfall(user, cases, window.end) if creditor_id is None and not team else [],

@@ -60,7 +60,7 @@ class Command(BaseCommand):
         )
         if org is None:
             raise CommandError("没有该机构。/ No such organisation.")
-        cases = Case.objects.filter(organisation=org)
+        cases = measures.whole_organisation(Case.objects.filter(organisation=org), org.pk)
         admin = User.objects.filter(organisation=org, role="admin", is_active=True).first()
         out: dict[str, Any] = {
             "organisation": org.short_code,

@@ -46,3 +46,21 @@ def test_daily_on_the_first_delivers_last_months_reports(
     other.force_login(users["creditor_other"])
     assert other.get(f"/kpis/creditor-reports/{report.pk}/pdf/").status_code == 404
     assert "2026-10" not in other.get("/kpis/creditor-reports/").content.decode()
+
+
+def test_cli_prints_the_seed_figures_beside_the_measured(build: Any, capsys: Any) -> None:
+    import json
+
+    c = build.case(accepted=dt.date(2026, 10, 3))
+    build.pay(c, "1500.00", dt.date(2026, 10, 20))
+    build.attempt(c, dt.date(2026, 10, 4), disposition="rpc")
+    call_command("kpis", "--from", "2026-10-01", "--to", "2026-10-31", "--json")
+    out = json.loads(capsys.readouterr().out)
+    assert out["collections"]["gross"] == "1500.00"
+    seed = {row["figure"]: row for row in out["seed"]}
+    assert seed["effective contact rate"]["seed"] == "67%"
+    assert seed["effective contact rate"]["measured"] == "100.0"
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError):
+        call_command("kpis", "--from", "2026-10-31", "--to", "2026-10-01")

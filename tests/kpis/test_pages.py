@@ -71,7 +71,19 @@ def test_drill_downs(users: dict[str, Any], data: Any, by: str) -> None:
 
 def test_exports_are_xlsx_and_formula_safe(users: dict[str, Any], data: Any) -> None:
     c = _client(users["lawyer"])
-    for table in ("recovery", "people", "series", "cohorts", "refusals", "drill-period"):
+    for table in (
+        "recovery",
+        "people",
+        "series",
+        "cohorts",
+        "refusals",
+        "cycle",
+        "dispositions",
+        "outcomes",
+        "drill-period",
+        "drill-creditor",
+        "drill-team",
+    ):
         resp = c.get(f"/kpis/export/{table}.xlsx?{Q}")
         assert resp.status_code == 200, table
         wb = load_workbook(io.BytesIO(resp.content))

@@ -105,6 +105,25 @@ def _refusals(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     ]
 
 
+def _cycle(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    head = [_("节点"), _("案件"), _("中位数"), "P75", "P90"]
+    names = {"first_payment": _("首笔回款"), "settled": _("全额回收或和解"), "closed": _("结案")}
+    rows = [
+        [names[k], v["n"], v["median"], v["p75"], v["p90"]] for k, v in d["head"]["cycle"].items()
+    ]
+    return head, rows
+
+
+def _dispositions(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    return [_("通话结果"), _("次数")], [
+        [r["label"], r["count"]] for r in d["head"]["contact"]["dispositions"]
+    ]
+
+
+def _outcomes(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
+    return [_("结果"), _("次数")], [[r["label"], r["count"]] for r in d["litigation"]["outcomes"]]
+
+
 def _drill(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
     head = [
         _("分组"),
@@ -148,6 +167,9 @@ _DASH: dict[str, Callable[[dict[str, Any]], tuple[list[str], list[list[Any]]]]] 
     "series": _series,
     "cohorts": _cohorts,
     "refusals": _refusals,
+    "cycle": _cycle,
+    "dispositions": _dispositions,
+    "outcomes": _outcomes,
 }
 TABLES = (*_DASH, "drill-period", "drill-creditor", "drill-team")
 

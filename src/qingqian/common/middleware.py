@@ -202,6 +202,8 @@ class ErrorBoundaryMiddleware:
         from qingqian.common.exceptions import ApplicationError
 
         if isinstance(exception, ApplicationError):
+            if not request.path.startswith(_API_PREFIX) and exception.status not in (403, 404):
+                return _page_error(request, exception)
             return self._answer(request, exception.status, exception.code, exception.message)
         if isinstance(exception, OverflowError | DataError):
             return self._answer(
@@ -223,6 +225,34 @@ class ErrorBoundaryMiddleware:
         if status == 403:
             return render(request, "web/forbidden.html", {"perm": code}, status=403)
         return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+def _page_error(request: HttpRequest, exc: Any) -> HttpResponse:
+    """The one answer of the staff pages to a refused action (an :class:`ApplicationError`
+    a view lets through): a form that was posted goes back where it came from with the
+    reason as a message in the user's language, so nothing the user sees is half-done; a page
+    that was asked for shows the reason with the error's code and its status. A view needs
+    no ``try`` of its own unless it answers differently."""
+    from django.contrib import messages
+    from django.shortcuts import redirect, render
+    from django.utils.http import url_has_allowed_host_and_scheme
+    from django.utils.translation import get_language
+
+    text = exc.message_for(get_language())
+    back = request.POST.get("next") or request.headers.get("Referer", "")
+    safe = back and url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    htmx = request.headers.get("HX-Request") == "true"
+    if request.method == "POST" and safe and not htmx:
+        messages.error(request, text)
+        return redirect(back)
+    return render(
+        request,
+        "web/error.html",
+        {"message": text, "code": exc.code, "back": back if safe else ""},
+        status=exc.status,
+    )
 
 
 class SecurityHeadersMiddleware:

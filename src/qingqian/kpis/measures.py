@@ -49,6 +49,7 @@ from django.db.models.functions import Coalesce, TruncDate, TruncDay, TruncMonth
 from qingqian.cases.models import Case, TimelineEvent
 from qingqian.contact.models import ContactAttempt, Disposition
 from qingqian.intake.models import StrategyRun
+from qingqian.kpis import rollup
 from qingqian.kpis.periods import (
     AGING_EDGES,
     BUSINESS_TZ,
@@ -236,7 +237,43 @@ def collections(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
     """Money received in the window (by the payment's business day), whatever the case's
     cohort: ``gross`` (reversals included with their sign), ``commission``, ``net``,
     ``payments`` (count of receipts, reversals excluded), by payment kind, and the part by
-    set-off (supply-chain clearing)."""
+    set-off (supply-chain clearing). Built days from the daily rollup, the rest from the
+    payments (``kpis.rollup``)."""
+    rolled, live = rollup.split(cases, window)
+    parts = []
+    if rolled is not None:
+        parts.append(rollup.collections_raw(cases, rolled))
+    if live is not None:
+        parts.append(_collections_raw(cases, live))
+    total: dict[str, Any] = {
+        "gross": ZERO,
+        "commission": ZERO,
+        "payments": 0,
+        "setoff": ZERO,
+        "court": ZERO,
+        "by_kind": {},
+    }
+    for part in parts:
+        for k in ("gross", "commission", "payments", "setoff", "court"):
+            total[k] += part[k]
+        for kind, amount in part["by_kind"].items():
+            total["by_kind"][kind] = _m(total["by_kind"].get(kind, ZERO) + amount)
+    gross = _m(total["gross"])
+    commission = _m(total["commission"])
+    setoff = _m(total["setoff"])
+    return {
+        "gross": gross,
+        "commission": commission,
+        "net": gross - commission,
+        "payments": total["payments"],
+        "setoff": setoff,
+        "court": _m(total["court"]),
+        "setoff_share": rate(setoff, gross) if gross > 0 else None,
+        "by_kind": dict(sorted(total["by_kind"].items())),
+    }
+
+
+def _collections_raw(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
     qs = Payment.objects.filter(
         _of(cases, own=True), received_at__gte=window.lo, received_at__lt=window.hi
     ).order_by()
@@ -247,19 +284,15 @@ def collections(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
         setoff=Sum("amount", filter=Q(kind=PaymentKind.SETOFF)),
         court=Sum("amount", filter=Q(kind=PaymentKind.COURT)),
     )
-    gross = _m(total["gross"])
-    commission = _m(total["commission"])
     by_kind = {
         r["kind"]: _m(r["s"]) for r in qs.values("kind").annotate(s=Sum("amount")).order_by("kind")
     }
     return {
-        "gross": gross,
-        "commission": commission,
-        "net": gross - commission,
+        "gross": _m(total["gross"]),
+        "commission": _m(total["commission"]),
         "payments": total["payments"],
         "setoff": _m(total["setoff"]),
         "court": _m(total["court"]),
-        "setoff_share": rate(_m(total["setoff"]), gross) if gross > 0 else None,
         "by_kind": by_kind,
     }
 
@@ -318,7 +351,47 @@ def contact(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
     """Contact in the window: attempts the gate allowed, right-party contacts (from the
     recorded dispositions), the right-party contact rate = right-party / attempts with a
     disposition, promises made, contacts per promise = attempts / promises, and the gate's
-    refusals by rule."""
+    refusals by rule. Built days from the daily rollup, the rest from the records."""
+    rolled, live = rollup.split(cases, window)
+    parts = []
+    if rolled is not None:
+        parts.append(rollup.contact_raw(cases, rolled, RIGHT_PARTY))
+    if live is not None:
+        parts.append(_contact_raw(cases, live))
+    row: dict[str, Any] = {
+        "attempts": 0,
+        "refused": 0,
+        "dispositioned": 0,
+        "rpc": 0,
+        "promises": 0,
+    }
+    by_disposition: dict[str, int] = defaultdict(int)
+    by_rule: dict[str, int] = defaultdict(int)
+    for part in parts:
+        for k in row:
+            row[k] += part[k]
+        for code, n in part["by_disposition"].items():
+            by_disposition[code] += n
+        for rule, n in part["by_rule"].items():
+            by_rule[rule] += n
+    promises = row["promises"]
+    per_promise = (
+        (Decimal(row["attempts"]) / promises).quantize(Decimal("0.1")) if promises else None
+    )
+    return {
+        "attempts": row["attempts"],
+        "refused": row["refused"],
+        "dispositioned": row["dispositioned"],
+        "rpc": row["rpc"],
+        "rpc_rate": rate(row["rpc"], row["dispositioned"]),
+        "by_disposition": dict(by_disposition),
+        "refusals_by_rule": sorted(by_rule.items(), key=lambda x: (-x[1], x[0])),
+        "promises": promises,
+        "contacts_per_promise": per_promise,
+    }
+
+
+def _contact_raw(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
     attempts = ContactAttempt.objects.filter(
         # allowed IN (true, false): lets PostgreSQL use the (organisation, allowed, at) index
         _of(cases, own=True),
@@ -339,30 +412,14 @@ def contact(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
         .values("disposition")
         .annotate(n=Count("pk"))
     }
-    by_rule = sorted(
-        (
-            (r["rule"], r["n"])
-            for r in attempts.filter(allowed=False).values("rule").annotate(n=Count("pk"))
-        ),
-        key=lambda x: (-x[1], x[0]),
-    )
+    by_rule = {
+        r["rule"]: r["n"]
+        for r in attempts.filter(allowed=False).values("rule").annotate(n=Count("pk"))
+    }
     promises = Promise.objects.filter(
         _of(cases), made_on__gte=window.start, made_on__lte=window.end
     ).count()
-    per_promise = (
-        (Decimal(row["attempts"]) / promises).quantize(Decimal("0.1")) if promises else None
-    )
-    return {
-        "attempts": row["attempts"],
-        "refused": row["refused"],
-        "dispositioned": row["dispositioned"],
-        "rpc": row["rpc"],
-        "rpc_rate": rate(row["rpc"], row["dispositioned"]),
-        "by_disposition": by_disposition,
-        "refusals_by_rule": by_rule,
-        "promises": promises,
-        "contacts_per_promise": per_promise,
-    }
+    return row | {"by_disposition": by_disposition, "by_rule": by_rule, "promises": promises}
 
 
 def funnel(cases: QuerySet[Case], window: Window) -> dict[str, int]:
@@ -564,10 +621,30 @@ def _bucket_key(value: Any, grain: str) -> dt.date:
 
 def trend(cases: QuerySet[Case], window: Window, grain: str) -> dict[dt.date, dict[str, Any]]:
     """Per ``grain`` bucket of the window: money collected (gross), commission, allowed
-    contact attempts, right-party contacts and cases accepted."""
+    contact attempts, right-party contacts and cases accepted. Built days from the daily
+    rollup, the rest from the records."""
     out: dict[dt.date, dict[str, Any]] = defaultdict(
         lambda: {"gross": ZERO, "commission": ZERO, "attempts": 0, "rpc": 0, "accepted": 0}
     )
+    rolled, live = rollup.split(cases, window)
+    if rolled is not None:
+        for day, r in rollup.days_raw(cases, rolled, RIGHT_PARTY).items():
+            bucket = out[grain_start(day, grain)]
+            bucket["gross"] = _m(bucket["gross"] + r["gross"])
+            bucket["commission"] = _m(bucket["commission"] + r["commission"])
+            bucket["attempts"] += r["attempts"]
+            bucket["rpc"] += r["rpc"]
+    if live is not None:
+        _trend_live(out, cases, live, grain)
+    acc = cohort(cases, window).order_by().values_list("accepted_at", flat=True)
+    for first in acc.iterator(chunk_size=5000):
+        out[_bucket_key(first, grain)]["accepted"] += 1
+    return dict(out)
+
+
+def _trend_live(
+    out: dict[dt.date, dict[str, Any]], cases: QuerySet[Case], window: Window, grain: str
+) -> None:
     pay = (
         Payment.objects.filter(
             _of(cases, own=True), received_at__gte=window.lo, received_at__lt=window.hi
@@ -594,10 +671,6 @@ def trend(cases: QuerySet[Case], window: Window, grain: str) -> dict[dt.date, di
         bucket = out[_bucket_key(r["b"], grain)]
         bucket["attempts"] += r["n"]
         bucket["rpc"] += r["rpc"]
-    acc = cohort(cases, window).order_by().values_list("accepted_at", flat=True)
-    for first in acc.iterator(chunk_size=5000):
-        out[_bucket_key(first, grain)]["accepted"] += 1
-    return dict(out)
 
 
 def cohorts(cases: QuerySet[Case], window: Window, months: int = 12) -> list[dict[str, Any]]:

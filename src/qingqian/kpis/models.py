@@ -32,3 +32,55 @@ class CreditorReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.creditor_id} {self.period}"
+
+
+class DayFigure(models.Model):
+    """One row of the daily rollup (``kpis.rollup``): for an organisation, business day,
+    creditor and handler of the case, a count and sums of one ``metric`` split by ``key``:
+    ``pay`` (payments received, by kind: count, Σ amount, Σ commission), ``att`` (contact
+    attempts the gate allowed, by disposition), ``ref`` (refused by the gate, by rule),
+    ``prom`` (promises made). The period measures read these rows instead of the journal."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField()
+    creditor = models.ForeignKey(
+        "parties.Party",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    handler = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    metric = models.CharField(max_length=8)
+    key = models.CharField(max_length=64, blank=True)
+    n = models.BigIntegerField(default=0)
+    amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    commission = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["organisation", "day"], name="kpis_dayfig_org_day")]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} {self.day} {self.metric}:{self.key}"
+
+
+class RollupState(models.Model):
+    """How far an organisation's daily rollup is built: days up to ``built_through`` are
+    read from :class:`DayFigure`, later days (today) straight from the records."""
+
+    organisation = models.OneToOneField(
+        "accounts.Organisation", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    built_through = models.DateField()
+    built_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id} → {self.built_through}"

@@ -20,7 +20,7 @@ from qingqian.cases.selectors import aging_report, cases_visible_to
 from qingqian.common import bounds
 from qingqian.common.exceptions import PermissionDenied, ValidationFailed
 from qingqian.contact.models import Disposition
-from qingqian.kpis import measures
+from qingqian.kpis import measures, rollup
 from qingqian.kpis.periods import GRAINS, MAX_DAYS, Window, buckets, default_grain
 from qingqian.litigation.models import Outcome as CourtOutcome
 from qingqian.parties.models import Party
@@ -75,7 +75,43 @@ def scope(user: User, *, creditor_id: int | None = None, team: str | None = None
     if whole:
         assert user.organisation_id is not None
         measures.whole_organisation(cases, user.organisation_id)
+    spec = _rollup_spec(user, creditor_id=creditor_id, team=team)
+    if spec is not None:
+        rollup.mark(cases, **spec)
     return cases
+
+
+def _rollup_spec(user: User, *, creditor_id: int | None, team: str | None) -> dict[str, Any] | None:
+    """The cases of ``scope`` as rollup dimensions (the same rules as
+    ``cases_visible_to``), or ``None`` when they cannot be put so."""
+    if user.organisation_id is None or not user.has_perm_code(Perm.CASE_VIEW):
+        return None
+    spec: dict[str, Any] = {"organisation": user.organisation_id}
+    if user.role == Role.CREDITOR:
+        if user.creditor_id is None:
+            return None
+        spec["creditor"] = user.creditor_id
+    elif not user.has_perm_code(Perm.CASE_VIEW_ALL):
+        spec["handler"] = user.pk
+    if creditor_id is not None:
+        if spec.get("creditor") not in (None, creditor_id):
+            return None
+        spec["creditor"] = creditor_id
+    if team:
+        spec["team"] = team
+    return spec
+
+
+def _narrow(cases: QuerySet[Case], part: QuerySet[Case], **extra: Any) -> QuerySet[Case]:
+    """``part`` (a filter of ``cases``) keeps the rollup marking of ``cases``, narrowed."""
+    spec = rollup.spec_of(cases)
+    if spec is None:
+        return part
+    if "creditor" in extra and spec.get("creditor") not in (None, extra["creditor"]):
+        return part
+    if "team" in extra and spec.get("team") not in (None, extra["team"]):
+        return part
+    return rollup.mark(part, **(spec | extra))
 
 
 def parse_window(raw_from: str | None, raw_to: str | None, *, today: dt.date) -> Window:
@@ -351,15 +387,14 @@ def drill(
         ids = list(cases.order_by().values_list("creditor_id", flat=True).distinct())
         names = dict(Party.objects.filter(pk__in=ids).values_list("pk", "name"))
         for pk in sorted(ids, key=lambda i: names.get(i, "")):
-            rows.append(
-                _slice(cases.filter(creditor_id=pk), window, label=names.get(pk, ""), key=pk)
-            )
+            part = _narrow(cases, cases.filter(creditor_id=pk), creditor=pk)
+            rows.append(_slice(part, window, label=names.get(pk, ""), key=pk))
     elif by == "team":
         for role, label in TEAMS.items():
-            rows.append(
-                _slice(cases.filter(handler__role=role), window, label=str(label), key=role)
-            )
-        rows.append(_slice(cases.filter(handler__isnull=True), window, label=_("未分派"), key=""))
+            part = _narrow(cases, cases.filter(handler__role=role), team=role)
+            rows.append(_slice(part, window, label=str(label), key=role))
+        part = _narrow(cases, cases.filter(handler__isnull=True), unassigned=True)
+        rows.append(_slice(part, window, label=_("未分派"), key=""))
     else:  # pragma: no cover - parsed before
         raise ValueError(by)
     return {"window": window, "grain": grain, "by": by, "rows": rows}

@@ -32,6 +32,7 @@ from qingqian.cases.imports import import_files_purge
 from qingqian.common import clock
 from qingqian.contact.dayplan import day_plan
 from qingqian.intake.services import strategy_step_execute, strategy_steps_due
+from qingqian.kpis import rollup as kpi_rollup
 from qingqian.kpis.reports import creditor_reports_monthly
 from qingqian.ledger.integrity import ledger_verify
 from qingqian.negotiation.services import negotiation_daily
@@ -99,6 +100,10 @@ class Command(BaseCommand):
             "problem_count": len(integrity.problems),
         }
         out["import_files_purged"] = import_files_purge()
+        out["kpi_rollup"] = {  # h20b: the daily rollup of the performance figures
+            o.short_code: kpi_rollup.build(o.pk, through=today - dt.timedelta(days=1))
+            for o in organisations
+        }
         if today.day == 1:  # h20: monthly creditor reports
             out["creditor_reports"] = creditor_reports_monthly(today=today)
         if opts["json"]:

@@ -1,9 +1,13 @@
 """``qingqian kpis [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--organisation CODE] [--json]``:
 the headline measures of one organisation over a window (default: everything up to today),
-beside the figures the seed reports (``docs/kpis.md``)."""
+beside the figures the seed reports (``docs/kpis.md``).
+
+``qingqian kpis --rebuild-rollup [--through YYYY-MM-DD] [--organisation CODE]`` re-derives
+the daily rollup (``kpis.rollup``) from the records, e.g. after a bulk load by SQL."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -14,7 +18,7 @@ from qingqian.cases.models import Case
 from qingqian.common import clock
 from qingqian.common.exceptions import ApplicationError
 from qingqian.evidence.selectors import evidence_standard_share
-from qingqian.kpis import measures
+from qingqian.kpis import measures, rollup
 from qingqian.kpis.periods import plain
 from qingqian.kpis.selectors import parse_window
 
@@ -27,6 +31,15 @@ SEED = (
     ("installment default rate", "2.3%", "plans.default_rate"),
     ("mediation agreement rate", "81%", "mediation.agreement_rate"),
 )
+
+
+def _through(raw: str | None) -> dt.date:
+    if not raw:
+        return clock.today() - dt.timedelta(days=1)
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        raise CommandError("日期格式应为 YYYY-MM-DD。/ Dates must be YYYY-MM-DD.") from None
 
 
 def _dig(data: dict[str, Any], path: str) -> Any:
@@ -46,8 +59,17 @@ class Command(BaseCommand):
         parser.add_argument("--to", dest="end", help="last day (default today)")
         parser.add_argument("--organisation", help="short code (default: the first)")
         parser.add_argument("--json", action="store_true")
+        parser.add_argument(
+            "--rebuild-rollup",
+            action="store_true",
+            help="re-derive the daily rollup of every (or --organisation's) organisation",
+        )
+        parser.add_argument("--through", help="last day of the rollup (default yesterday)")
 
     def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["rebuild_rollup"]:
+            self._rebuild(opts)
+            return
         try:
             window = parse_window(opts["start"] or "2018-01-01", opts["end"], today=clock.today())
         except ApplicationError as exc:
@@ -88,3 +110,16 @@ class Command(BaseCommand):
         for row in data["seed"]:
             measured = "—" if row["measured"] is None else row["measured"]
             self.stdout.write(f"{row['figure']}: seed {row['seed']}, measured {measured}")
+
+    def _rebuild(self, opts: dict[str, Any]) -> None:
+        through = _through(opts["through"])
+        orgs = Organisation.objects.order_by("pk")
+        if opts["organisation"]:
+            orgs = orgs.filter(short_code=opts["organisation"])
+            if not orgs.exists():
+                raise CommandError("没有该机构。/ No such organisation.")
+        for org in orgs:
+            result = rollup.build(org.pk, through=through, rebuild=True)
+            self.stdout.write(
+                f"{org.short_code}: {result['from']} → {result['through']}, {result['rows']} rows"
+            )

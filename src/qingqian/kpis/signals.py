@@ -1,0 +1,112 @@
+"""Keep the daily rollup (``kpis.rollup``) current: a payment, contact attempt or promise
+saved or deleted on a day already built, or a case moved to another handler or creditor,
+re-derives the days concerned once the transaction commits. Days not yet built (today) are
+read from the records anyway, so nothing is done for them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Any
+
+from django.db import transaction
+from django.db.models.signals import post_delete, post_init, post_save
+
+from qingqian.cases.models import Case
+from qingqian.contact.models import ContactAttempt
+from qingqian.kpis.periods import BUSINESS_TZ
+from qingqian.negotiation.models import Promise
+from qingqian.payments.models import Payment
+
+_pending = threading.local()
+
+
+def _queue() -> set[tuple[str, int, Any]]:
+    if not hasattr(_pending, "items"):
+        _pending.items = set()
+    items: set[tuple[str, int, Any]] = _pending.items
+    return items
+
+
+def _schedule(item: tuple[str, int, Any]) -> None:
+    _queue().add(item)
+    transaction.on_commit(apply_pending)
+
+
+def apply_pending() -> None:
+    """Re-derive the queued days (and the days of the queued moved cases) that are built."""
+    from qingqian.kpis import rollup
+    from qingqian.kpis.models import RollupState
+
+    items = _queue()
+    if not items:
+        return
+    todo = list(items)
+    items.clear()
+    built = dict(RollupState.objects.values_list("organisation_id", "built_through"))
+    if not built:
+        return
+    promise_cases = {org for kind, org, _ in todo if kind == "promise"}
+    case_orgs = dict(Case.objects.filter(pk__in=promise_cases).values_list("pk", "organisation_id"))
+    days: dict[int, set[dt.date]] = {}
+    for kind, key, value in todo:
+        org = case_orgs.get(key, 0) if kind == "promise" else key
+        if org not in built:
+            continue
+        if kind in ("day", "promise"):
+            days.setdefault(org, set()).add(value)
+        else:
+            days.setdefault(org, set()).update(_case_days(value))
+    for org, wanted in days.items():
+        wanted = {d for d in wanted if d <= built[org]}
+        if wanted:
+            rollup.refresh(org, wanted)
+
+
+def _case_days(case_id: int) -> set[dt.date]:
+    out: set[dt.date] = set()
+    for model, field in ((Payment, "received_at"), (ContactAttempt, "at")):
+        for at in model.objects.filter(case_id=case_id).values_list(field, flat=True):
+            out.add(at.astimezone(BUSINESS_TZ).date())
+    out.update(Promise.objects.filter(case_id=case_id).values_list("made_on", flat=True))
+    return out
+
+
+def _day(value: dt.datetime | dt.date) -> dt.date:
+    return value.astimezone(BUSINESS_TZ).date() if isinstance(value, dt.datetime) else value
+
+
+def _payment(sender: Any, instance: Payment, **kwargs: Any) -> None:
+    if instance.received_at is not None:
+        _schedule(("day", instance.organisation_id, _day(instance.received_at)))
+
+
+def _attempt(sender: Any, instance: ContactAttempt, **kwargs: Any) -> None:
+    if instance.at is not None:
+        _schedule(("day", instance.organisation_id, _day(instance.at)))
+
+
+def _promise(sender: Any, instance: Promise, **kwargs: Any) -> None:
+    # keyed by case: its organisation is looked up after the commit, not on every save
+    if instance.made_on is not None:
+        _schedule(("promise", instance.case_id, instance.made_on))
+
+
+def _case_loaded(sender: Any, instance: Case, **kwargs: Any) -> None:
+    instance._kpi_dims = (instance.__dict__.get("handler_id"), instance.__dict__.get("creditor_id"))
+
+
+def _case_saved(sender: Any, instance: Case, created: bool, **kwargs: Any) -> None:
+    dims = (instance.handler_id, instance.creditor_id)
+    before = getattr(instance, "_kpi_dims", dims)
+    instance._kpi_dims = dims
+    if not created and before != dims:
+        _schedule(("case", instance.organisation_id, instance.pk))
+
+
+def connect() -> None:
+    for model, handler in ((Payment, _payment), (ContactAttempt, _attempt), (Promise, _promise)):
+        post_save.connect(handler, sender=model, dispatch_uid=f"kpis-rollup-{model.__name__}")
+        post_delete.connect(handler, sender=model, dispatch_uid=f"kpis-rollup-del-{model.__name__}")
+    post_init.connect(_case_loaded, sender=Case, dispatch_uid="kpis-rollup-case-init")
+    post_save.connect(_case_saved, sender=Case, dispatch_uid="kpis-rollup-case-save")

@@ -137,6 +137,7 @@ def _run(
                 allowed=allowed,
                 disposition=DISPOSITIONS[n] if allowed else "",
                 rule="ok" if allowed else RULES[n - 7],
+                actor=users[("collector", "lawyer")[which % 2]],
             )
         else:
             build.promise(cases[which], day, day + dt.timedelta(days=7))
@@ -150,6 +151,9 @@ def _run(
         assert measures.collections(marked, w) == measures.collections(plain, w)
         assert measures.contact(marked, w) == measures.contact(plain, w)
         assert measures.trend(marked, w, grain) == measures.trend(plain, w, grain)
+        assert measures.people(marked, w) == measures.people(plain, w)
+        own = [users["collector"].pk]
+        assert measures.people(marked, w, own) == measures.people(plain, w, own)
 
 
 def test_writes_on_built_days_and_case_moves_re_derive(

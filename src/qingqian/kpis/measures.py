@@ -760,23 +760,39 @@ def people(
     )
     for r in handled.exclude(state="closed").order_by().values("handler").annotate(n=Count("pk")):
         out[r["handler"]]["open"] = r["n"]
-    for r in (
-        attempts_q.order_by()
-        .values("actor")
-        .annotate(
-            n=Count("pk", filter=Q(allowed=True)),
-            rpc=Count("pk", filter=Q(allowed=True, disposition__in=RIGHT_PARTY)),
-            refused=Count("pk", filter=Q(allowed=False)),
-        )
-    ):
-        row = out[r["actor"]]
-        row["attempts"] = r["n"]
-        row["rpc"] = r["rpc"]
-        row["incidents"] = r["refused"]
-    for r in promises_q.order_by().values("case__handler").annotate(n=Count("pk")):
-        out[r["case__handler"]]["promises"] = r["n"]
-    for r in payments_q.order_by().values("case__handler").annotate(s=Sum("amount")):
-        out[r["case__handler"]]["recovered"] = _m(r["s"])
+    rolled, live = rollup.split(cases, window)
+    if rolled is not None:
+        for actor, r in rollup.people_raw(cases, rolled, RIGHT_PARTY, user_ids).items():
+            row = out[actor]
+            row["attempts"] += r["attempts"]
+            row["rpc"] += r["rpc"]
+            row["incidents"] += r["refused"]
+            if r["promises"]:
+                row["promises"] += r["promises"]
+            if r["recovered_n"]:
+                row["recovered"] = _m(row["recovered"] + r["recovered"])
+    if live is not None:
+        attempts_q = attempts_q.filter(at__gte=live.lo, at__lt=live.hi)
+        promises_q = promises_q.filter(made_on__gte=live.start, made_on__lte=live.end)
+        payments_q = payments_q.filter(received_at__gte=live.lo, received_at__lt=live.hi)
+        for r in (
+            attempts_q.order_by()
+            .values("actor")
+            .annotate(
+                n=Count("pk", filter=Q(allowed=True)),
+                rpc=Count("pk", filter=Q(allowed=True, disposition__in=RIGHT_PARTY)),
+                refused=Count("pk", filter=Q(allowed=False)),
+            )
+        ):
+            row = out[r["actor"]]
+            row["attempts"] += r["n"]
+            row["rpc"] += r["rpc"]
+            row["incidents"] += r["refused"]
+        for r in promises_q.order_by().values("case__handler").annotate(n=Count("pk")):
+            out[r["case__handler"]]["promises"] += r["n"]
+        for r in payments_q.order_by().values("case__handler").annotate(s=Sum("amount")):
+            row = out[r["case__handler"]]
+            row["recovered"] = _m(row["recovered"] + _m(r["s"]))
     first_payment = Subquery(
         Payment.objects.filter(case=OuterRef("pk"), amount__gt=0, received_at__lt=window.hi)
         .order_by("received_at", "id")

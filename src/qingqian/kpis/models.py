@@ -60,7 +60,7 @@ class DayFigure(models.Model):
         related_name="+",
     )
     metric = models.CharField(max_length=8)
-    key = models.CharField(max_length=64, blank=True)
+    key = models.CharField(max_length=100, blank=True)
     n = models.BigIntegerField(default=0)
     amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
     commission = models.DecimalField(max_digits=18, decimal_places=2, default=0)

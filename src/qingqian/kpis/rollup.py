@@ -165,6 +165,23 @@ def _derive(organisation_id: int, window: Window) -> int:
             add(r, "att", r["disposition"])
         else:
             add(r, "ref", r["rule"])
+    # per person (the attempt's actor), for the people table
+    by_actor = (
+        ContactAttempt.objects.filter(
+            organisation_id=organisation_id,
+            allowed__in=[True, False],
+            at__gte=window.lo,
+            at__lt=window.hi,
+            actor__isnull=False,
+        )
+        .annotate(d=TruncDate("at", tzinfo=BUSINESS_TZ))
+        .order_by()
+        .values(*dims, "actor_id", "allowed", "disposition", "rule")
+        .annotate(n=Count("pk"))
+    )
+    for r in by_actor:
+        code = r["disposition"] if r["allowed"] else "!" + r["rule"]
+        add(r, "act", f"{r['actor_id']}:{code}")
     prom = (
         Promise.objects.filter(
             case__organisation_id=organisation_id,
@@ -324,4 +341,54 @@ def days_raw(
             row["attempts"] += int(r["n"])
             if r["key"] in rpc_codes:
                 row["rpc"] += int(r["n"])
+    return out
+
+
+def people_raw(
+    cases: QuerySet[Any],
+    window: Window,
+    right_party: Iterable[str],
+    user_ids: list[int] | None,
+) -> dict[int, dict[str, Any]]:
+    """Per person: attempts they made (allowed, right-party, refused; ``act`` rows keyed
+    ``<actor id>:<disposition or !rule>``), promises made and money received on the cases
+    they handle."""
+    rpc_codes = set(right_party)
+    out: dict[int, dict[str, Any]] = {}
+
+    def row(pk: int) -> dict[str, Any]:
+        return out.setdefault(
+            pk,
+            {
+                "attempts": 0,
+                "rpc": 0,
+                "refused": 0,
+                "promises": 0,
+                "recovered": ZERO,
+                "recovered_n": 0,
+            },
+        )
+
+    figs = figures(cases, window)
+    for r in figs.filter(metric="act").values("key").annotate(n=Sum("n")):
+        actor_s, _, code = r["key"].partition(":")
+        actor = int(actor_s)
+        if user_ids is not None and actor not in user_ids:
+            continue
+        n = int(r["n"])
+        if code.startswith("!"):
+            row(actor)["refused"] += n
+        else:
+            row(actor)["attempts"] += n
+            if code in rpc_codes:
+                row(actor)["rpc"] += n
+    handled = figs.filter(handler__isnull=False, metric__in=["prom", "pay"])
+    if user_ids is not None:
+        handled = handled.filter(handler_id__in=user_ids)
+    for r in handled.values("handler_id", "metric").annotate(n=Sum("n"), amount=Sum("amount")):
+        if r["metric"] == "prom":
+            row(r["handler_id"])["promises"] += int(r["n"])
+        else:
+            row(r["handler_id"])["recovered"] += r["amount"] or ZERO
+            row(r["handler_id"])["recovered_n"] += int(r["n"])
     return out

@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('day', models.DateField()),
                 ('metric', models.CharField(max_length=8)),
-                ('key', models.CharField(blank=True, max_length=64)),
+                ('key', models.CharField(blank=True, max_length=100)),
                 ('n', models.BigIntegerField(default=0)),
                 ('amount', models.DecimalField(decimal_places=2, default=0, max_digits=18)),
                 ('commission', models.DecimalField(decimal_places=2, default=0, max_digits=18)),

@@ -24,6 +24,7 @@ Run: ``.venv/bin/python benchmarks/reports.py [--cases N] [--payments N] [--cont
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import statistics
 import sys
@@ -255,11 +256,16 @@ def naive(window: Any) -> dict[str, Any]:
     }
 
 
-def measured(window: Any) -> dict[str, Any]:
+def measured(window: Any, *, rolled: bool = False) -> dict[str, Any]:
+    from qingqian.accounts.models import Organisation
     from qingqian.cases.models import Case
-    from qingqian.kpis import measures
+    from qingqian.kpis import measures, rollup
 
     cases = Case.objects.all()
+    if rolled:  # the organisation's cases, marked so that the rollup is read
+        org = Organisation.objects.get()
+        cases = measures.whole_organisation(Case.objects.filter(organisation=org), org.pk)
+        rollup.mark(cases, organisation=org.pk)
     col = measures.collections(cases, window)
     rec = measures.recovery(cases, window)["total"]
     con = measures.contact(cases, window)
@@ -329,6 +335,9 @@ def main() -> None:
     parser.add_argument("--peer-runs", type=int, default=2)
     parser.add_argument("--reuse", action="store_true", help="keep the filled database")
     parser.add_argument("--pg-url", default=PG_URL)
+    parser.add_argument(
+        "--paths", default="direct,rollup", help="direct (records), rollup (daily rollup), or both"
+    )
     args = parser.parse_args()
     print(f"load average at start: {_load()}", flush=True)
     if not args.reuse:
@@ -347,26 +356,49 @@ def main() -> None:
     from qingqian.kpis.periods import Window, parse_iso
 
     window = Window(parse_iso(MONTH[0]), parse_iso(MONTH[1]))
-    print(f"pages, {args.requests} timed requests each (target p95 < {TARGET_P95_MS:.0f} ms):")
-    results = time_pages(args.requests, args.warmup)
+    from qingqian.accounts.models import Organisation
+    from qingqian.kpis import rollup
+    from qingqian.kpis.models import DayFigure, RollupState
+
+    results: list[tuple[str, list[float], int]] = []
+    paths = args.paths.split(",")
+    for path in paths:
+        if path == "direct":  # every day read from the records
+            RollupState.objects.all().delete()
+            DayFigure.objects.all().delete()
+        else:  # the daily rollup built through yesterday (what ``qingqian daily`` keeps)
+            t0 = time.perf_counter()
+            for org in Organisation.objects.all():
+                built = rollup.build(org.pk, through=dt.date(2026, 12, 31), rebuild=True)
+                print(f"  rollup rebuild: {built['rows']} rows", end="")
+            print(f" in {time.perf_counter() - t0:.1f} s (load {_load()})", flush=True)
+        print(
+            f"pages, {path} path, {args.requests} timed requests each "
+            f"(target p95 < {TARGET_P95_MS:.0f} ms):"
+        )
+        results += time_pages(args.requests, args.warmup)
     print(f"peer: naive ORM aggregation of the headline numbers, {args.peer_runs} runs:")
     peer_times = []
     for _ in range(args.peer_runs):
         t0 = time.perf_counter()
         expected = naive(window)
         peer_times.append((time.perf_counter() - t0) * 1000)
-    t0 = time.perf_counter()
-    got = measured(window)
-    ours = (time.perf_counter() - t0) * 1000
-    same = got == expected
-    print(
-        f"  naive ORM: {statistics.median(peer_times):9.1f} ms (median of {len(peer_times)})  "
-        f"SQL aggregation, same numbers: {ours:8.1f} ms  same answer: {same}  (load {_load()})"
-    )
-    if not same:
-        print(f"  differ: {got} vs {expected}")
-    worst = max(_p95(t) for _, t, _ in results)
-    print(f"worst page p95 {worst:.1f} ms; load average at end: {_load()}")
+    print(f"  naive ORM: {statistics.median(peer_times):9.1f} ms (median of {len(peer_times)})")
+    for label, rolled in (("direct SQL aggregation", False), ("with the daily rollup", True)):
+        if rolled and "rollup" not in args.paths:
+            continue
+        t0 = time.perf_counter()
+        got = measured(window, rolled=rolled)
+        ours = (time.perf_counter() - t0) * 1000
+        same = got == expected
+        print(f"  {label}, same numbers: {ours:8.1f} ms  same answer: {same}  (load {_load()})")
+        if not same:
+            print(f"  differ: {got} vs {expected}")
+    pages = len(results) // len(paths)
+    for i, path in enumerate(paths):
+        worst = max(_p95(t) for _, t, _ in results[i * pages : (i + 1) * pages])
+        print(f"worst page p95, {path} path: {worst:.1f} ms")
+    print(f"load average at end: {_load()}")
 
 
 if __name__ == "__main__":

@@ -387,14 +387,14 @@ def drill(
         ids = list(cases.order_by().values_list("creditor_id", flat=True).distinct())
         names = dict(Party.objects.filter(pk__in=ids).values_list("pk", "name"))
         for pk in sorted(ids, key=lambda i: names.get(i, "")):
-            part = _narrow(cases, cases.filter(creditor_id=pk), creditor=pk)
-            rows.append(_slice(part, window, label=names.get(pk, ""), key=pk))
+            sub = _narrow(cases, cases.filter(creditor_id=pk), creditor=pk)
+            rows.append(_slice(sub, window, label=names.get(pk, ""), key=pk))
     elif by == "team":
         for role, label in TEAMS.items():
-            part = _narrow(cases, cases.filter(handler__role=role), team=role)
-            rows.append(_slice(part, window, label=str(label), key=role))
-        part = _narrow(cases, cases.filter(handler__isnull=True), unassigned=True)
-        rows.append(_slice(part, window, label=_("未分派"), key=""))
+            sub = _narrow(cases, cases.filter(handler__role=role), team=role)
+            rows.append(_slice(sub, window, label=str(label), key=role))
+        sub = _narrow(cases, cases.filter(handler__isnull=True), unassigned=True)
+        rows.append(_slice(sub, window, label=_("未分派"), key=""))
     else:  # pragma: no cover - parsed before
         raise ValueError(by)
     return {"window": window, "grain": grain, "by": by, "rows": rows}

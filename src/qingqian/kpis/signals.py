@@ -93,13 +93,16 @@ def _promise(sender: Any, instance: Promise, **kwargs: Any) -> None:
 
 
 def _case_loaded(sender: Any, instance: Case, **kwargs: Any) -> None:
-    instance._kpi_dims = (instance.__dict__.get("handler_id"), instance.__dict__.get("creditor_id"))
+    instance._kpi_dims = (  # type: ignore[attr-defined]
+        instance.__dict__.get("handler_id"),
+        instance.__dict__.get("creditor_id"),
+    )
 
 
 def _case_saved(sender: Any, instance: Case, created: bool, **kwargs: Any) -> None:
     dims = (instance.handler_id, instance.creditor_id)
     before = getattr(instance, "_kpi_dims", dims)
-    instance._kpi_dims = dims
+    instance._kpi_dims = dims  # type: ignore[attr-defined]
     if not created and before != dims:
         _schedule(("case", instance.organisation_id, instance.pk))
 

@@ -218,3 +218,19 @@ def test_daily_job_and_rebuild_command(build: Any, users: dict[str, Any]) -> Non
 class _Null:
     def write(self, *_: Any) -> None:
         pass
+
+
+def test_the_daily_job_builds_through_yesterday(build: Any) -> None:
+    import json
+    from io import StringIO
+
+    a = build.case(accepted=START)
+    build.pay(a, "80.00", dt.date(2026, 10, 30))
+    out = StringIO()
+    call_command("daily", "--today", "2026-11-01", "--json", stdout=out)
+    report = json.loads(out.getvalue())
+    assert report["kpi_rollup"]["test"]["through"] == "2026-10-31"
+    state = RollupState.objects.get(organisation_id=a.organisation_id)
+    assert state.built_through == dt.date(2026, 10, 31)
+    row = DayFigure.objects.get(organisation_id=a.organisation_id, metric="pay")
+    assert (row.day, row.amount, row.n) == (dt.date(2026, 10, 30), Decimal("80.00"), 1)

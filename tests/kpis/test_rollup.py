@@ -234,3 +234,22 @@ def test_the_daily_job_builds_through_yesterday(build: Any) -> None:
     assert state.built_through == dt.date(2026, 10, 31)
     row = DayFigure.objects.get(organisation_id=a.organisation_id, metric="pay")
     assert (row.day, row.amount, row.n) == (dt.date(2026, 10, 30), Decimal("80.00"), 1)
+
+
+def test_moving_a_row_to_another_built_day_re_derives_both(
+    build: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    a = build.case(accepted=START)
+    p = build.pay(a, "70.00", START)
+    promise = build.promise(a, START, START + dt.timedelta(days=5))
+    org = a.organisation_id
+    rollup.build(org, through=START + dt.timedelta(days=10))
+    later = START + dt.timedelta(days=4)
+    with django_capture_on_commit_callbacks(execute=True):
+        p = Payment.objects.get(pk=p.pk)
+        p.received_at = p.received_at + dt.timedelta(days=4)
+        p.save(update_fields=["received_at"])
+        promise.made_on = later
+        promise.save(update_fields=["made_on"])
+    rows = DayFigure.objects.filter(organisation_id=org, metric__in=["pay", "prom"])
+    assert sorted((f.metric, f.day) for f in rows) == [("pay", later), ("prom", later)]

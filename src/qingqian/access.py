@@ -44,6 +44,7 @@ class Credential:
 Access = Perm | Public | Credential
 
 _PORTAL = Credential("the debtor's one-time link, bound to a browser session, then a code")
+_OWN = Credential("a signed-in session, any role: one's own account (the view needs the login)")
 _LOG = Public("the log proves order and integrity; anyone may check it")
 
 #: HTML routes by URL name (``namespace:name``).
@@ -172,6 +173,59 @@ ROUTES: dict[str, Access] = {
     "kpis:export": Perm.KPI_VIEW,
     "kpis:creditor_reports": Perm.KPI_VIEW,
     "kpis:creditor_report_pdf": Perm.KPI_VIEW,
+    # h18: mediation
+    "mediation:case": Perm.CASE_VIEW,
+    "mediation:request": Perm.MEDIATION_WORK,
+    "mediation:assign": Perm.MEDIATION_WORK,
+    "mediation:debtor_profile": Perm.MEDIATION_WORK,
+    "mediation:session_add": Perm.MEDIATION_WORK,
+    "mediation:proposal_add": Perm.MEDIATION_WORK,
+    "mediation:proposal_accept": Perm.MEDIATION_WORK,
+    "mediation:agreement_draft": Perm.MEDIATION_WORK,
+    "mediation:sign_code": Perm.MEDIATION_WORK,
+    "mediation:sign_party": Perm.MEDIATION_WORK,
+    "mediation:sign_mediator": Perm.MEDIATION_WORK,
+    "mediation:agreement_download": Perm.CASE_VIEW,
+    "mediation:confirmation_file": Perm.MEDIATION_WORK,
+    "mediation:ruling": Perm.MEDIATION_WORK,
+    "mediation:fail": Perm.MEDIATION_WORK,
+    "mediation:roster": Perm.CASE_VIEW,
+    "mediation:figures": Perm.REPORT_VIEW,
+    # h19d: netting firm picker, ledger import mapping and template
+    "netting:firm_search": Perm.NETTING_MANAGE,
+    "web:import_columns": Perm.IMPORT_RUN,
+    "web:import_template": Perm.IMPORT_RUN,
+    # h19a: the collector's contact actions on a debtor
+    "contact:case_call": Perm.CONTACT_WORK,
+    "contact:call_record": Perm.CONTACT_WORK,
+    "contact:case_message": Perm.CONTACT_WORK,
+    "contact:party_email": Perm.CONTACT_WORK,
+    "contact:case_statement": Perm.CONTACT_WORK,
+    # h19b: the demo outbox (staff; 404 outside the demo), the creditor's desk
+    "outbox:list": Perm.CONTACT_VIEW,
+    "creditors:contacts": Perm.CASE_VIEW,  # one's own addresses for one-time codes
+    "creditors:case_message": Perm.CASE_VIEW,  # scope: the case must be visible to the user
+    # h24: the user guide (static help pages built by `make docs`; no data)
+    "web:guide": Public("the user guide: static help pages"),
+    "web:guide_page": Public("the user guide: static help pages"),
+    # h15b: one's own account (any signed-in user; the views require the login themselves)
+    "account:security": _OWN,
+    "account:twofactor_enrol": _OWN,
+    "account:twofactor_verify": _OWN,
+    "account:twofactor_backup": _OWN,
+    "account:twofactor_disable": _OWN,
+    "account:password_change": _OWN,
+    "account:password_reset": Public("asking for a reset link; the answer never says who exists"),
+    "account:password_reset_done": Public("says a link was sent if the address is known"),
+    "account:password_reset_confirm": Credential("the e-mailed reset link's expiring token"),
+    "account:password_reset_complete": Public("says the password was set"),
+    # h19c: the compliance officer (audit trail, regulatory records, incidents)
+    "compliance:audit": Perm.AUDIT_VIEW,
+    "compliance:audit_export": Perm.AUDIT_VIEW,
+    "compliance:records": Perm.REGULATORY_MANAGE,
+    "compliance:certificate_set": Perm.REGULATORY_MANAGE,
+    "compliance:incidents": Perm.REGULATORY_MANAGE,
+    "compliance:incident_close": Perm.REGULATORY_MANAGE,
 }
 
 #: The API's own description (not operations of the schema).
@@ -228,6 +282,10 @@ API: dict[str, Access] = {
     "GET /api/v1/cases/{case_id}/documents": Perm.CASE_VIEW,
     # h20: performance figures
     "GET /api/v1/reports/kpis": Perm.KPI_VIEW,
+    # h18: mediation
+    "GET /api/v1/cases/{case_id}/mediation/match": Perm.CASE_VIEW,
+    "GET /api/v1/cases/{case_id}/mediations": Perm.CASE_VIEW,
+    "POST /api/v1/cases/{case_id}/mediations": Perm.MEDIATION_WORK,
 }
 
 

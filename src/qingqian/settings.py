@@ -128,6 +128,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "qingqian.accounts",
     "qingqian.compliance",
     "qingqian.parties",
@@ -144,11 +147,15 @@ INSTALLED_APPS = [
     "qingqian.negotiation",
     "qingqian.litigation",
     "qingqian.kpis",
+    "qingqian.mediation",  # h18
     "qingqian.portal",
     "qingqian.web",
     "qingqian.api",
     "qingqian.commands",
     "qingqian.ops",
+    # h19b: the demo outbox (SMS and e-mail kept, not sent) and the creditor's desk
+    "qingqian.outbox",
+    "qingqian.creditors",
 ]
 
 MIDDLEWARE = [
@@ -163,6 +170,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # h15b: who verified a second factor (django-otp), then staff who must are held to it.
+    "django_otp.middleware.OTPMiddleware",
+    "qingqian.accounts.middleware.TwoFactorMiddleware",
     "qingqian.common.middleware.RouteAccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -187,6 +197,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "qingqian.web.context_processors.help_link",  # h24: the page's guide section
             ],
         },
     },
@@ -237,6 +248,24 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_VERBOSE = False
+# h15b: staff two-factor authentication (docs/security.md, "Two-factor"). These roles must
+# enrol a TOTP authenticator and verify a code after the password; anyone else may enrol.
+QINGQIAN_2FA_REQUIRED_ROLES = [
+    r.strip()
+    for r in os.environ.get("QINGQIAN_2FA_REQUIRED_ROLES", "admin,compliance").split(",")
+    if r.strip()
+]
+# Wrong codes in a row before the session is signed out (the password again, counted by axes).
+QINGQIAN_2FA_MAX_WRONG_PER_SESSION = 5
+OTP_TOTP_ISSUER = "Qingqian"
+# h15b: password reset links expire after an hour; at most this many go to one account an hour.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("QINGQIAN_PASSWORD_RESET_SECONDS", "3600"))
+QINGQIAN_PASSWORD_RESET_PER_HOUR = 3
+# h15b: years a natural person's identity is kept after the last of their cases closed,
+# unless the organisation set its own period (parties.RetentionRule; docs/pipl.md).
+QINGQIAN_RETENTION_YEARS = {"debtor_identity": 5}
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
 # API tokens expire after this many days unless created with another lifetime.
 QINGQIAN_API_TOKEN_DAYS = int(os.environ.get("QINGQIAN_API_TOKEN_DAYS", "90"))
 # Sessions end after 30 idle minutes (every request renews the clock) and with the browser.
@@ -259,6 +288,10 @@ STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
+# h24: the user guide. `make docs` builds it into var/guide, served at /guide/; a deployment
+# that publishes it elsewhere sets QINGQIAN_GUIDE_URL and every page's help link goes there.
+GUIDE_DIR = Path(os.environ.get("QINGQIAN_GUIDE_DIR", REPO_DIR / "var" / "guide")).resolve()
+GUIDE_URL = os.environ.get("QINGQIAN_GUIDE_URL", "/guide/")
 # Uploaded files (evidence, imports) go through the storage API: a local folder by default,
 # an S3-compatible object store (SeaweedFS, MinIO, a cloud's) when QINGQIAN_S3_BUCKET is set.
 QINGQIAN_S3_BUCKET = os.environ.get("QINGQIAN_S3_BUCKET", "")
@@ -433,3 +466,26 @@ QINGQIAN_SCORING_DRIFT = {
     "calibration_gap": float(os.environ.get("QINGQIAN_SCORING_CALIBRATION_GAP", "0.10")),
     "min_outcomes": int(os.environ.get("QINGQIAN_SCORING_MIN_OUTCOMES", "30")),
 }
+
+# h19b: the bank account debtors pay into (docs/portal.md); shown with the case's reference.
+if os.environ.get("QINGQIAN_TRUST_ACCOUNT_NUMBER"):
+    QINGQIAN_TRUST_ACCOUNT = {
+        "name": os.environ.get("QINGQIAN_TRUST_ACCOUNT_NAME", ""),
+        "bank": os.environ.get("QINGQIAN_TRUST_ACCOUNT_BANK", ""),
+        "number": os.environ["QINGQIAN_TRUST_ACCOUNT_NUMBER"],
+    }
+# h19b: demo mode (``make demo`` sets QINGQIAN_DEMO=1; development keys only). SMS and e-mail
+# go to the outbox page (/outbox/) instead of a provider, online payment to the fake provider,
+# transfers to a trust account labelled as the demo's. Every one of these is labelled demo.
+QINGQIAN_DEMO = DEV_MODE and _env_bool("QINGQIAN_DEMO", False)
+if QINGQIAN_DEMO:
+    QINGQIAN_CONTACT_ADAPTERS = {
+        "sms": "qingqian.outbox.adapters.OutboxSmsAdapter",
+        "email": "qingqian.outbox.adapters.OutboxEmailAdapter",
+    }
+    PORTAL_FAKE_PROVIDER = True
+    QINGQIAN_TRUST_ACCOUNT = {
+        "name": "苏州清欠商事调解服务中心客户资金专户（演示）",
+        "bank": "演示银行苏州工业园区支行",
+        "number": "3202 0000 0000 0000 000（演示账号）",
+    }

@@ -15,6 +15,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", include("qingqian.web.account_urls")),  # h15b: own account, 2FA
     path("p/", include("qingqian.portal.urls")),
     path("", include("qingqian.negotiation.urls")),
     path("", include("qingqian.reports.urls")),
@@ -27,5 +28,10 @@ urlpatterns = [
     path("", include("qingqian.ops.urls")),
     path("", include("qingqian.litigation.urls")),
     path("kpis/", include("qingqian.kpis.urls")),  # h20: performance figures
+    path("", include("qingqian.mediation.urls")),  # h18
+    # h19b: the demo outbox and the creditor's desk
+    path("", include("qingqian.outbox.urls")),
+    path("", include("qingqian.creditors.urls")),
+    path("", include("qingqian.compliance.urls")),  # h19c: the compliance officer's pages
     path("", include("qingqian.web.urls")),
 ]

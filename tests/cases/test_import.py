@@ -242,6 +242,8 @@ def test_cli_bad_row_exits_2_with_errors(
             "column": "amount",
             "header": "金额",
             "message": data["errors"][0]["message"],
+            "message_zh": data["errors"][0]["message"].split(" / ")[0],
+            "message_en": data["errors"][0]["message"].split(" / ")[1],
         }
     ]
     assert Case.objects.count() == 0

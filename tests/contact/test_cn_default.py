@@ -411,6 +411,7 @@ def test_allowed_decision_shape() -> None:
         "public_notices",
         "opt_out",
         "contact_hours",
+        "address_kind",
         "voice_conversations_per_day",
         "call_attempts_per_number_per_day",
     )

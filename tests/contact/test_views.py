@@ -42,7 +42,7 @@ def test_compliance_view_counts_denials_by_rule_and_reason(
     assert page.status_code == 200
     html = page.content.decode()
     assert "contact_hours" in html
-    assert "outside_hours" in html
+    assert "outside_hours" in html and "不在联系时段内" in html
     assert login(users["collector"]).get("/contact/").status_code == 403
 
 
@@ -60,7 +60,8 @@ def test_policy_editor_previews_then_publishes(users: Any) -> None:
     html = preview.content.decode()
     assert 'data-sample="third_conversation"' in html
     row = html.split('data-sample="third_conversation"')[1].split("</tr>")[0]
-    assert "voice_conversations_per_day" in row and "changed" in html
+    assert 'data-rule="voice_conversations_per_day"' in row and "changed" in html
+    assert "每人每天接通的语音通话" in row  # the rule in words
     assert ContactPolicy.objects.filter(name="cn-default").count() == 1  # preview saves nothing
     bad = c.post("/contact/policies/cn-default/", {"data": "{", "action": "preview"})
     assert "JSON" in bad.content.decode()

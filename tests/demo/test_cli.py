@@ -39,6 +39,7 @@ def test_json_then_idempotent_json() -> None:
         "creditor-ems",
         "creditor-auto",
         "creditor-tour",
+        "xiangxian",  # h18: the community mediator's limited login
     ]
     again = json.loads(_run("--cases", "999", "--json"))
     assert again == data | {"created": False}
@@ -56,7 +57,7 @@ def test_text_output_is_a_login_table() -> None:
     lines = text.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("username"))
     table = [line.split() for line in lines[header + 1 :] if line.strip()]
-    assert len(table) == User.objects.count() == 11
+    assert len(table) == User.objects.count() == 12
     assert all(row[-1] == "qingqian-demo" for row in table)
     assert ["collector3", "collector", "催收员", "qingqian-demo"] in table
     assert "already present" in _run()

@@ -112,13 +112,12 @@ def test_holds_policy_preview_and_compliance_view(
     assert ContactHold.objects.get().lifted_at is not None
 
     page.goto(f"{base}/contact/policies/cn-default/")
-    box = page.locator("#policy-json")
-    text = box.input_value()
-    assert '"limit": 3' in text
-    box.fill(text.replace('"limit": 3', '"limit": 2', 1))
-    page.get_by_role("button", name="预览").click()
+    box = page.locator("input[name=cap_limit_0]")
+    assert box.input_value() == "3"
+    box.fill("2")
+    page.get_by_role("button", name="预览", exact=True).click()
     changed = page.locator("#preview-table tr[data-sample=third_conversation]")
-    expect(changed).to_contain_text("voice_conversations_per_day")
+    expect(changed).to_contain_text("每人每天接通的语音通话")
     expect(changed).to_contain_text("变化")
     shots(page, "policy-preview")
     page.fill("input[name=note]", "每日接通上限收紧为 2 次")
@@ -129,6 +128,6 @@ def test_holds_policy_preview_and_compliance_view(
     assert ContactPolicy.objects.filter(name="cn-default").count() == 2
 
     page.goto(f"{base}/contact/?days=7")
-    expect(page.locator("#by-rule")).to_contain_text("contact_hours")
-    expect(page.locator("#by-code")).to_contain_text("outside_hours")
+    expect(page.locator("#by-rule")).to_contain_text("不在联系时段内")
+    expect(page.locator("#by-code")).to_contain_text("不在联系时段内")
     shots(page, "compliance")

@@ -49,8 +49,14 @@ def _log_in(page: Any, base: str, world: World) -> None:
 def _create_and_invite(page: Any, base: str, chain: dict[str, Any], title: str) -> None:
     page.goto(f"{base}/netting/")
     page.fill("#id_title", title)
-    for party in chain.values():
-        page.locator(f'input[name=parties][value="{party.pk}"]').check()
+    page.check("#scope-firms")
+    for party in chain.values():  # the searchable picker adds each firm's credit code
+        page.fill("#id_firm_q", party.credit_code)
+        row = page.locator("#firm-results li", has_text=party.credit_code)
+        row.get_by_role("button", name="添加").click()
+    expect(page.locator("#id_firms")).to_have_value(
+        "\n".join(p.credit_code for p in chain.values())
+    )
     page.get_by_role("button", name="创建").click()
     expect(page.locator("#round-state")).to_have_text("草稿")
     page.get_by_role("button", name="发出邀请").click()

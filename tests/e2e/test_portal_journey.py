@@ -117,11 +117,11 @@ def test_debtor_accepts_seasonal_plan_and_pays(
     assert version.state == VersionState.ACTIVE
     first = version.installments.get(number=1)
 
-    page.get_by_role("link", name="付款").click()
+    page.get_by_role("link", name="付款").first.click()
     assert re.search(r"QQ\d{10}", page.content())
     assert page.get_by_label("支付金额（元）").input_value() == str(first.amount)
-    page.get_by_role("button", name="立即支付").click()
-    page.get_by_text(f"已收到您的付款 ¥{first.amount}").wait_for()
+    page.get_by_role("button", name=re.compile("^微信支付")).click()
+    page.get_by_text(f"已收到您的付款 ¥{first.amount:,.2f}").wait_for()
     # the next suggestion is the second installment
     assert page.get_by_label("支付金额（元）").input_value() == str(
         version.installments.get(number=2).amount

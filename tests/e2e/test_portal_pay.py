@@ -90,13 +90,13 @@ def test_debtor_pays_through_wechat_pay_h5(
     page.route("https://wx.tenpay.com/**", wechat_cashier)
     with wechatpay_order.use_transport(wx.transport):
         case = _open_portal(live_server, page, world, sms)
-        page.get_by_role("link", name="付款").click()
+        page.get_by_role("link", name="付款").first.click()
         assert re.search(r"QQ\d{10}", page.content())
         amount = page.get_by_label("支付金额（元）")
         assert amount.input_value() == "8800.80"
         amount.fill("800.80")
         shots(page, "pay-form")
-        page.get_by_role("button", name="立即支付").click()
+        page.get_by_role("button", name=re.compile("^微信支付")).click()
         page.get_by_role("heading", name="微信支付收银台（测试）").wait_for()
         shots(page, "wechat-cashier")
     [trade_no] = wx.orders
@@ -127,8 +127,8 @@ def test_without_a_provider_only_bank_transfer_is_offered(
 ) -> None:
     page = phone
     _open_portal(live_server, page, world, sms)
-    page.get_by_role("link", name="付款").click()
+    page.get_by_role("link", name="付款").first.click()
     page.get_by_text("在线支付暂未开通，请使用上面的银行转账付款。").wait_for()
-    assert page.get_by_role("button", name="立即支付").count() == 0
+    assert page.get_by_role("button", name=re.compile("^微信支付")).count() == 0
     assert re.search(r"QQ\d{10}", page.locator("main").inner_text())
     shots(page, "bank-only")

@@ -162,3 +162,42 @@ def test_api_upload_list_download_package(api: Client, case: Any) -> None:
     assert bad.status_code == 422
     assert set(bad.json()) == {"code", "message", "details"}
     assert " / " in bad.json()["message"]
+
+
+# h19d: errors where the user looks, the form keeps its fields, a confirmation; trade types.
+
+
+def test_an_upload_error_shows_in_the_form_which_keeps_its_fields(web: Client, case: Any) -> None:
+    page = _upload(web, case, data=PNG, name="contract.pdf", evidence_type="sales_contract")
+    html = page.content.decode()
+    assert page.redirect_chain[-1][0].endswith("#evidence-panel")
+    form = html.split('id="evidence-upload-form"')[1].split("</form>")[0]
+    assert 'id="evidence-upload-error"' in form and "与文件名或声明的类型不符" in form
+    assert 'value="李律师"' in form and 'value="档案室 A-12"' in form
+    assert '<option value="sales_contract" selected>' in form
+    assert '<details class="evidence-upload" open>' in html
+    # Shown once: a reload has a clean form.
+    again = web.get(f"/cases/{case.pk}/").content.decode()
+    assert "evidence-upload-error" not in again and 'value="李律师"' not in again
+
+
+def test_a_saved_upload_is_confirmed_in_the_panel(web: Client, case: Any) -> None:
+    page = _upload(web, case, evidence_type="sales_contract", title="2025 年购销合同")
+    panel = page.content.decode().split('id="evidence-panel"')[1]
+    assert 'id="evidence-saved"' in panel and "买卖合同“2025 年购销合同”" in panel
+
+
+def test_a_trade_case_offers_the_sales_contract_first_and_it_counts_as_written(
+    web: Client, case: Any, users: dict[str, Any]
+) -> None:
+    import datetime as dt
+
+    from qingqian.reports.selectors import case_facts
+
+    html = web.get(f"/cases/{case.pk}/").content.decode()
+    select = html.split('name="evidence_type"')[1].split("</select>")[0]
+    assert select.index("买卖合同") < select.index("借条")
+    assert "建设工程施工合同" in select
+    _upload(web, case, evidence_type="supply_contract", title="购销合同")
+    facts, _context = case_facts(case, today=dt.date(2026, 11, 20))
+    assert facts.written_agreement.value == "present"

@@ -34,7 +34,7 @@ def test_manager_creates_invites_and_runs_from_the_pages(
 ) -> None:
     c = _login(users["mediator"])
     page = c.get("/netting/")
-    assert page.status_code == 200 and chain[OEM].name in page.content.decode()
+    assert page.status_code == 200 and chain[OEM].name in page.content.decode()  # a group
     resp = c.post(
         "/netting/",
         {"title": "园区汽车链", "parties": [p.pk for p in chain.values()], "min_amount": ""},

@@ -116,7 +116,7 @@ def test_pay_creates_a_signed_h5_order_and_redirects(
     )
     assert payment.idempotency_key == "wxpay:4200000001"
     done = portal.get("/p/pay/?returned=1").content.decode()
-    assert "已收到您的付款 ¥1234.56" in done
+    assert "已收到您的付款 ¥1,234.56" in done
     assert len(_audits("portal.pay_return")) == 2
 
 
@@ -254,7 +254,7 @@ def test_costs_recorded_on_the_case_are_claimed_and_payable(
         case=case, kind="court_fee", amount="500.00", actor=users["collector"], invoice=invoice
     )
     home = portal.get("/p/home/").content.decode()
-    assert "¥500.00" in home and "¥20500.50" in home
+    assert "¥500.00" in home and "¥20,500.50" in home
     assert "20500.50" in portal.get("/p/pay/").content.decode()
     assert portal.post("/p/pay/", {"amount": "20500.51"}).status_code == 200  # refused
     assert wx.orders == {}

@@ -218,7 +218,8 @@ def test_pages_draft_send_and_sign(
     assert 'id="sign"' in page
     client.post(base + "code/")
     wrong = client.post(base + "sign/", {"typed_name": "王建华", "code": "x"}, follow=True)
-    assert "otp_wrong" in wrong.content.decode()
+    assert "验证码错误" in wrong.content.decode()
+    assert "otp_wrong" not in wrong.content.decode()  # words, never the raw code
     done = client.post(
         base + "sign/", {"typed_name": "王建华", "code": _code(mailoutbox)}, follow=True
     )

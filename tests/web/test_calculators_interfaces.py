@@ -141,7 +141,7 @@ def test_web_calculator_page_shows_result_and_steps(users: Any) -> None:
     web.force_login(users["intake_agent"])
     assert "诉讼费" in web.get("/calc/").content.decode()
     page = web.post("/calc/court-fee/", {"amount": "100000", "kind": "property"}).content.decode()
-    assert "2300.00" in page
+    assert "¥2,300.00" in page
     assert "诉讼费用交纳办法" in page  # the rule is cited
     bad = web.post("/calc/court-fee/", {"amount": "-1", "kind": "property"})
     assert bad.status_code == 200 and 'role="alert"' in bad.content.decode()
@@ -176,3 +176,24 @@ def test_court_deadline_api_refuses_bad_kind_and_the_page_labels_kinds(users: An
     ).content.decode()
     assert "2026-02-24" in done
     assert "第一百七十一条" in done
+
+
+# h19d: every calculator's figures by label, money grouped, no code values, both languages.
+@pytest.mark.parametrize("lang", ["zh-hans", "en"])
+@pytest.mark.parametrize(("name", "argv", "body", "expected"), CONTRACT, ids=lambda x: str(x)[:20])
+def test_calculator_pages_show_no_raw_codes(
+    users: Any, lang: str, name: str, argv: list[str], body: dict[str, str], expected: Any
+) -> None:
+    from tests.web.test_no_raw_codes import problems, visible_text
+
+    web = Client(headers={"Accept-Language": lang})
+    web.force_login(users["lawyer"])
+    web.cookies["django_language"] = lang
+    page = web.post(f"/calc/{name}/", body).content.decode()
+    result = page.split('id="calc-result"')[1].split("</section>")[0]
+    assert "<dt>" in result
+    text = visible_text(result)
+    assert not problems(text, zh=lang == "zh-hans"), problems(text, zh=lang == "zh-hans")
+    if lang == "zh-hans":
+        for key in ("full_fee", "halved", "property", "lpr_4x", "small_claims", "jiangsu", "True"):
+            assert key not in text, key

@@ -7,6 +7,7 @@ interfaces ask; case *scope* (organisation, creditor, assignment) is applied sep
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -18,6 +19,8 @@ class Role(StrEnum):
     COMPLIANCE = "compliance"
     ADMIN = "admin"
     CREDITOR = "creditor"
+    # h18: an external community (乡贤) mediator: sees only the cases they mediate
+    COMMUNITY_MEDIATOR = "community_mediator"
 
 
 ROLE_LABELS: dict[Role, tuple[str, str]] = {
@@ -28,6 +31,8 @@ ROLE_LABELS: dict[Role, tuple[str, str]] = {
     Role.COMPLIANCE: ("合规专员", "Compliance officer"),
     Role.ADMIN: ("管理员", "Administrator"),
     Role.CREDITOR: ("债权人用户", "Creditor user"),
+    # h18: mediation
+    Role.COMMUNITY_MEDIATOR: ("乡贤调解员（外聘）", "Community mediator (external)"),
 }
 
 
@@ -64,6 +69,11 @@ class Perm(StrEnum):
     # h20: performance figures (dashboards, drill-downs, per-person rows, creditor reports)
     KPI_VIEW = "kpi.view"  # the figures of the cases one may see, one's own performance row
     KPI_TEAM = "kpi.team"  # every person's performance (managers)
+    # h18: mediation
+    MEDIATION_WORK = "mediation.work"  # sessions, proposals, agreements, judicial confirmation
+    MEDIATION_MANAGE = "mediation.manage"  # the roster, mediation fees, the licence
+    # h19c: the organisation's regulatory records (insurance, licences, certificates), incidents
+    REGULATORY_MANAGE = "regulatory.manage"
 
 
 #: What each permission lets a person do, in words (the 403 page says this, never the code).
@@ -103,6 +113,21 @@ PERM_LABELS: dict[Perm, tuple[str, str]] = {
     # h20: performance figures
     Perm.KPI_VIEW: ("查看经营指标", "view the performance figures"),
     Perm.KPI_TEAM: ("查看每位员工的业绩", "view every person's performance"),
+    # h18: mediation
+    Perm.MEDIATION_WORK: (
+        "办理调解（调解会、方案、调解协议、司法确认）",
+        "mediate (sessions, proposals, agreements, judicial confirmation)",
+    ),
+    Perm.MEDIATION_MANAGE: (
+        "管理调解员名册、调解收费和机构登记",
+        "manage the mediator roster, mediation fees and the licence",
+    ),
+    # h19c: regulatory records
+    Perm.REGULATORY_MANAGE: (
+        "管理机构监管资质（执业责任保险、许可证、催收员证书）与合规事件",
+        "manage the firm's regulatory records (liability insurance, licences, collectors' "
+        "certificates) and compliance incidents",
+    ),
 }
 
 
@@ -157,6 +182,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.NETTING_MANAGE,
             Perm.LITIGATION_WORK,
             Perm.KPI_TEAM,  # h20
+            Perm.MEDIATION_WORK,  # h18
         }
     ),
     Role.MEDIATOR: frozenset(
@@ -169,6 +195,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.CONTACT_HOLD,
             Perm.CONTACT_FLAG,
             Perm.NETTING_MANAGE,
+            Perm.MEDIATION_WORK,  # h18
         }
     ),
     Role.COMPLIANCE: frozenset(
@@ -183,6 +210,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.CONTACT_FLAG,
             Perm.POLICY_EDIT,
             Perm.KPI_TEAM,  # h20
+            Perm.REGULATORY_MANAGE,  # h19c
         }
     ),
     # The administrator may do everything the firm does; signing is the creditor's own act.
@@ -200,6 +228,9 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.KPI_VIEW,  # h20: their own portfolio's figures
         }
     ),
+    # h18: a community mediator sees and works only the cases they mediate (scope applied by
+    # cases.selectors through the mediation roster); no contact work, no reveals.
+    Role.COMMUNITY_MEDIATOR: frozenset({Perm.CASE_VIEW, Perm.MEDIATION_WORK}),
 }
 
 
@@ -208,3 +239,55 @@ def has_permission(role: str, perm: Perm) -> bool:
         return perm in PERMISSIONS[Role(role)]
     except ValueError:
         return False
+
+
+# h19c: the menu per role ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MenuItem:
+    """One entry of the top navigation: a route (URL name), its words, and the permission a
+    role needs to see it. The permission is the route's own line in ``qingqian.access`` or a
+    stricter one (the queue is for people who contact debtors), never a laxer one; ``None``
+    means every signed-in user (a public page). ``staff_site`` items need Django's staff flag
+    (the admin checks it itself). ``tests/web/test_menu.py`` opens every item as every role
+    that sees it and expects 200. An area's further pages are linked from its own page."""
+
+    route: str
+    label_zh: str
+    label_en: str
+    perm: Perm | None
+    staff_site: bool = False
+
+
+MENU: tuple[MenuItem, ...] = (
+    MenuItem("web:dashboard", "概览", "Overview", Perm.CASE_VIEW),
+    MenuItem("web:case_list", "案件", "Cases", Perm.CASE_VIEW),
+    MenuItem("scoring:queue", "工作队列", "Work queue", Perm.CONTACT_WORK),
+    MenuItem("web:aging", "账龄", "Aging", Perm.REPORT_VIEW),
+    MenuItem("litigation:calendar", "期限日历", "Court deadlines", Perm.LITIGATION_WORK),
+    MenuItem("web:calc_index", "计算器", "Calculators", Perm.CASE_VIEW),
+    MenuItem("web:hotline", "热线受理", "Hotline", Perm.HOTLINE_USE),
+    MenuItem("web:case_new", "网页立案", "New case", Perm.CASE_CREATE),
+    MenuItem("web:import_new", "台账导入", "Import a ledger", Perm.IMPORT_RUN),
+    MenuItem("intake:dashboard", "催收策略", "Strategy", Perm.STRATEGY_VIEW),
+    MenuItem("contact:holds", "联系合规", "Contact rules", Perm.CONTACT_VIEW),
+    MenuItem("payments:reconciliation", "资金", "Money", Perm.MONEY_MANAGE),
+    MenuItem("netting:round_list", "供应链清欠", "Supply-chain netting", Perm.CASE_VIEW),
+    MenuItem("mediation:roster", "调解", "Mediation", Perm.MEDIATION_WORK),
+    MenuItem("kpis:dashboard", "经营指标", "Performance", Perm.KPI_VIEW),
+    MenuItem("compliance:audit", "审计记录", "Audit trail", Perm.AUDIT_VIEW),
+    MenuItem("compliance:records", "监管资质", "Regulatory records", Perm.REGULATORY_MANAGE),
+    MenuItem("reports:prices", "收费标准", "Prices", None),
+    MenuItem("admin:index", "系统配置", "Settings", None, staff_site=True),
+)
+
+
+def menu_for_role(role: str, *, staff_site: bool = False) -> list[MenuItem]:
+    """The menu items a role may open, in menu order."""
+    return [
+        item
+        for item in MENU
+        if (item.perm is None or has_permission(role, item.perm))
+        and (staff_site or not item.staff_site)
+    ]

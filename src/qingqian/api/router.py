@@ -67,6 +67,7 @@ api.add_router("/cases", "qingqian.evidence.api.router")
 api.add_router("/cases", "qingqian.negotiation.api.router")
 api.add_router("/cases", "qingqian.litigation.api.router")
 api.add_router("/reports", "qingqian.kpis.api.router")  # h20: performance figures
+api.add_router("/cases", "qingqian.mediation.api.router")  # h18
 
 ERRORS: dict[int | str, Any] = {
     400: ErrorOut,

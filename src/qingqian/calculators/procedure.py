@@ -19,6 +19,9 @@ from qingqian.calculators.holidays import HolidayCalendar, default_calendar
 from qingqian.calculators.limitation import enforcement_deadline
 from qingqian.calculators.result import CalcResult, Line, Trace, fmt, money, to_decimal
 
+#: A province by its name in each language (h19d: explanations never show the key).
+PROVINCE_NAMES: dict[str, tuple[str, str]] = {"jiangsu": ("江苏省", "Jiangsu")}
+
 
 @dataclass(frozen=True, slots=True)
 class SmallClaimsBand:
@@ -157,10 +160,12 @@ def small_claims(
             f" be higher",
         )
     trace.step(
-        f"{province} 自 {known.valid_from.isoformat()} 起：小额诉讼标的额上限"
+        f"{PROVINCE_NAMES.get(province.strip().lower(), (province, province))[0]}"
+        f" 自 {known.valid_from.isoformat()} 起：小额诉讼标的额上限"
         f" {fmt(known.limit)} 元（上年度就业人员年平均工资的 50%），双方约定可至"
         f" {fmt(known.agreed_ceiling)} 元（两倍）",
-        f"{province} from {known.valid_from.isoformat()}: small claims up to"
+        f"{PROVINCE_NAMES.get(province.strip().lower(), (province, province))[1]}"
+        f" from {known.valid_from.isoformat()}: small claims up to"
         f" {fmt(known.limit)} (50% of the last published average annual wage), and up to"
         f" {fmt(known.agreed_ceiling)} (2x) if both parties agree",
         c.CPL_SMALL_CLAIMS,

@@ -340,6 +340,16 @@ _SUSPENSIONS = F(
     "Suspensions (START:END, comma-separated)",
 )
 
+#: The court-fee kinds by their names (h19d: the form and the result never show the codes).
+KIND_LABELS: tuple[tuple[str, str, str], ...] = (
+    ("property", "财产案件受理费", "Acceptance fee, property case"),
+    ("payment-order", "申请支付令费", "Payment order application fee"),
+    ("preservation", "财产保全申请费", "Property preservation fee"),
+    ("enforcement", "申请执行费", "Enforcement application fee"),
+    ("judicial-confirmation", "司法确认申请费", "Judicial confirmation fee"),
+)
+
+
 CALCULATORS: dict[str, Calculator] = {
     c.name: c
     for c in (
@@ -349,7 +359,15 @@ CALCULATORS: dict[str, Calculator] = {
             "Court fees",
             (
                 F("amount", "money", "标的额（元）", "Amount in dispute (yuan)"),
-                F("kind", "choice", "费用类型", "Fee kind", default="property", choices=KINDS),
+                F(
+                    "kind",
+                    "choice",
+                    "费用类型",
+                    "Fee kind",
+                    default="property",
+                    choices=KINDS,
+                    choice_labels=KIND_LABELS,
+                ),
                 F("simplified", "flag", "简易程序（减半）", "Simplified procedure (halved)"),
                 F("small_claims", "flag", "小额诉讼（减半）", "Small claims (halved)"),
                 F("mediated", "flag", "调解结案（减半）", "Settled by mediation (halved)"),
@@ -498,6 +516,7 @@ CALCULATORS: dict[str, Calculator] = {
                     "Province",
                     default="jiangsu",
                     choices=("jiangsu",),
+                    choice_labels=(("jiangsu", "江苏省", "Jiangsu"),),
                 ),
                 _ROUND,
             ),

@@ -44,7 +44,7 @@ from qingqian.common import clock, crypto
 from qingqian.common.bulk import bulk_insert
 from qingqian.common.exceptions import ApplicationError, PermissionDenied, ValidationFailed
 from qingqian.compliance.services import audit_record, audit_record_many
-from qingqian.parties.identifiers import mask, mask_id_number
+from qingqian.parties.identifiers import mask, mask_id_number, phone_kind
 from qingqian.parties.models import Party
 
 BATCH = 2000
@@ -108,12 +108,14 @@ def ledger_import(
     file: IO[bytes] | None = None,
     dry_run: bool = False,
     progress: Callable[[str, int, int], None] | None = None,
+    columns: dict[str, str] | None = None,
 ) -> ImportResult:
     """Validate then import a ledger file. Returns counts and every bad row (up to the limit).
 
     The one import path for the web (a stored upload), the API (the upload itself) and the
     CLI (a path): ``file`` is any seekable binary file object, read through the file API and
-    never by a name on disk; ``path`` is for the command line.
+    never by a name on disk; ``path`` is for the command line. ``columns`` is the user's
+    column mapping (header as spelt in the file → field, or ``""`` to ignore the column).
     """
     _check_scope(actor, organisation, creditor)
     from django.conf import settings
@@ -145,6 +147,7 @@ def ledger_import(
         filename,
         progress=(lambda n: progress("validating", n, 0)) if progress else None,
         limits=import_limits(),
+        columns=columns,
     )
     result = ImportResult(
         rows=parsed.rows_seen,
@@ -242,6 +245,7 @@ def _write(
             p.phone_enc = crypto.encrypt(r.phone)
             p.phone_hash = crypto.lookup_hash(r.phone)
             p.phone_masked = mask(r.phone, 6, 2)
+            p.phone_kind = phone_kind(r.phone)
         parties[key] = p
         new_parties.append(p)
     Party.objects.bulk_create(new_parties, batch_size=BATCH)
@@ -432,9 +436,19 @@ def import_job_run(job: ImportJob) -> ImportJob:
                 filename=job.filename,
                 dry_run=job.dry_run,
                 progress=progress,
+                columns=job.mapping or None,
             )
     except ApplicationError as exc:
-        errors = [{"line": 0, "code": exc.code, "message": exc.message, "column": ""}]
+        errors = [
+            {
+                "line": 0,
+                "code": exc.code,
+                "message": exc.message,
+                "message_zh": exc.message_zh,
+                "message_en": exc.message_en,
+                "column": "",
+            }
+        ]
         ImportJob.objects.filter(pk=job.pk).update(
             status="failed", errors=errors, finished_at=clock.now()
         )

@@ -68,6 +68,23 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "note": ("备注", "说明", "note", "notes", "remark", "remarks", "memo"),
 }
 REQUIRED = ("debtor_name", "invoice_no", "amount", "due_date")
+#: Each field as the user calls it (Chinese, English): never the internal key on a screen.
+FIELD_LABELS: dict[str, tuple[str, str]] = {
+    "debtor_name": ("客户名称", "Debtor name"),
+    "credit_code": ("统一社会信用代码", "Credit code"),
+    "id_number": ("身份证号", "ID number"),
+    "invoice_no": ("发票号", "Invoice number"),
+    "amount": ("金额", "Amount"),
+    "issue_date": ("开票日期", "Invoice date"),
+    "due_date": ("到期日", "Due date"),
+    "phone": ("联系电话", "Phone"),
+    "city": ("城市", "City"),
+    "district": ("区县", "District"),
+    "address": ("地址", "Address"),
+    "debt_type": ("债务类型", "Debt type"),
+    "note": ("备注", "Note"),
+}
+IGNORE = ""  # a mapping's value for a column to leave out
 DEBT_TYPES = {
     "trade": "trade",
     "企业商账": "trade",
@@ -119,12 +136,16 @@ class RowError:
     message: str  # "中文 / English"
     column: str = ""  # the field (machine name)
     header: str = ""  # the column as the file names it
+    message_zh: str = ""
+    message_en: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "line": self.line,
             "code": self.code,
             "message": self.message,
+            "message_zh": self.message_zh,
+            "message_en": self.message_en,
             "column": self.column,
             "header": self.header,
         }
@@ -384,46 +405,69 @@ def estimate_rows(source: Source, filename: str) -> int:
             fh.close()
 
 
-def map_header(header: list[str]) -> dict[int, str]:
+def guess_field(header: str) -> str | None:
+    """The field a column header names, if it is one of the accepted spellings."""
+    return _LOOKUP.get(_norm_header(header))
+
+
+def map_header(header: list[str], overrides: dict[str, str] | None = None) -> dict[int, str]:
+    """Column index → field. ``overrides`` (the user's mapping step) maps a header as the
+    file spells it to a field, or to ``IGNORE`` to leave the column out; it wins over the
+    recognised spellings, and a column it names is never "unknown"."""
     if not any(h for h in header):
         raise LedgerFileError(
             "文件为空或没有表头。", "The file is empty or has no header row.", code="ledger_empty"
         )
+    overrides = overrides or {}
     mapping: dict[int, str] = {}
     unknown: list[str] = []
     for idx, h in enumerate(header):
         if not h:
             continue
-        f = _LOOKUP.get(_norm_header(h))
-        if f is None:
+        f = overrides[h] if h in overrides else guess_field(h)
+        if f == IGNORE:
+            continue
+        if f is None or f not in FIELD_LABELS:
             unknown.append(h)
         elif f in mapping.values():
+            first = next(header[i] for i, g in mapping.items() if g == f)
             raise LedgerFileError(
-                f"列重复：{h}",
-                f"Duplicate column: {h}",
+                f"“{h}”和“{first}”都对应“{FIELD_LABELS[f][0]}”，请只保留一列。",
+                f"“{h}” and “{first}” both map to “{FIELD_LABELS[f][1]}”; keep only one.",
                 code="ledger_duplicate_column",
                 details={"column": h},
             )
         else:
             mapping[idx] = f
     if unknown:
-        known = "、".join(names[0] for names in HEADERS.values())
+        known = "、".join(zh for zh, _en in FIELD_LABELS.values())
+        known_en = ", ".join(en for _zh, en in FIELD_LABELS.values())
         raise LedgerFileError(
-            f"无法识别的列：{'、'.join(unknown)}。可用的列：{known}",
-            f"Unknown columns: {', '.join(unknown)}. Known columns: "
-            + ", ".join(names[-1] for names in HEADERS.values()),
+            f"无法识别的列：{'、'.join(unknown)}。请在“列对应”中选择对应的字段或忽略该列。"
+            f"可用的字段：{known}",
+            f"Unrecognised columns: {', '.join(unknown)}. Map each to a field or ignore it. "
+            f"Fields: {known_en}",
             code="ledger_unknown_columns",
             details={"unknown": unknown},
         )
     missing = [f for f in REQUIRED if f not in mapping.values()]
     if missing:
         raise LedgerFileError(
-            f"缺少必需的列：{'、'.join(HEADERS[f][0] for f in missing)}",
-            f"Missing required columns: {', '.join(HEADERS[f][-1] for f in missing)}",
+            f"缺少必需的列：{'、'.join(FIELD_LABELS[f][0] for f in missing)}",
+            f"Missing required columns: {', '.join(FIELD_LABELS[f][1] for f in missing)}",
             code="ledger_missing_columns",
-            details={"missing": missing},
+            details={"missing": [FIELD_LABELS[f][0] for f in missing]},
         )
     return mapping
+
+
+def read_header(source: Source, filename: str, limits: ReadLimits = DEFAULT_LIMITS) -> list[str]:
+    """Only the header row (the mapping step reads it before any row is checked)."""
+    header, rows = read_table(source, filename, limits)
+    close = getattr(rows, "close", None)
+    if close is not None:
+        close()
+    return header
 
 
 _FIELD_OF_CODE = {
@@ -532,6 +576,7 @@ def parse_ledger(
     progress: Callable[[int], None] | None = None,
     progress_every: int = 2000,
     limits: ReadLimits = DEFAULT_LIMITS,
+    columns: dict[str, str] | None = None,
 ) -> ParseResult:
     """Validate every row; return the valid rows and every error (with its line number).
 
@@ -539,7 +584,7 @@ def parse_ledger(
     than ``limits.max_rows`` rows, so a hostile file cannot grow the result without bound.
     """
     header, rows = read_table(source, filename, limits)
-    mapping = map_header(header)
+    mapping = map_header(header, columns)
     header_of = {f: header[i] for i, f in mapping.items()}
     result = ParseResult()
     seen_invoices: dict[str, int] = {}
@@ -576,6 +621,8 @@ def parse_ledger(
                     message=exc.message,
                     column=column,
                     header=header_of.get(column, ""),
+                    message_zh=exc.message_zh,
+                    message_en=exc.message_en,
                 )
             )
         else:
@@ -589,6 +636,8 @@ def parse_ledger(
                         header=header_of["invoice_no"],
                         message=f"发票号 {row.invoice_no} 与第 {first} 行重复。 / "
                         f"Invoice number {row.invoice_no} repeats line {first}.",
+                        message_zh=f"发票号 {row.invoice_no} 与第 {first} 行重复。",
+                        message_en=f"Invoice number {row.invoice_no} repeats line {first}.",
                     )
                 )
             else:

@@ -217,6 +217,7 @@ class ImportStatus(models.TextChoices):
     WRITING = "writing", _("写入中")
     DONE = "done", _("已完成")
     FAILED = "failed", _("有错误，未导入")
+    MAPPING = "mapping", _("待对应列")  # h19d: the file has columns to map or ignore
 
 
 class ImportJob(models.Model):
@@ -235,6 +236,9 @@ class ImportJob(models.Model):
     duplicates = models.PositiveIntegerField(default=0)
     cases_created = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)
+    #: The file's header row and the user's mapping (header → field, "" to ignore).
+    columns = models.JSONField(default=list, blank=True)
+    mapping = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

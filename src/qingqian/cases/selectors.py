@@ -28,6 +28,8 @@ def cases_visible_to(user: User | None) -> QuerySet[Case]:
     qs = Case.objects.filter(organisation_id=user.organisation_id)
     if user.role == Role.CREDITOR:
         return qs.filter(creditor_id=user.creditor_id)
+    if user.role == Role.COMMUNITY_MEDIATOR:  # h18: only the cases they mediate
+        return qs.filter(pk__in=qs.filter(mediations__mediator__user=user).values("pk"))
     if not user.has_perm_code(Perm.CASE_VIEW_ALL):
         return qs.filter(handler=user)
     return qs

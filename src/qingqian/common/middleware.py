@@ -147,15 +147,12 @@ def _api_refusal(status: int, code: str, perm: Perm | None) -> HttpResponse:
 
 
 def _page_refusal(request: HttpRequest, perm: Perm | None) -> HttpResponse:
+    """The 403 page: the missing permission in words (``web/forbidden.html``), never its code."""
     from django.template.loader import render_to_string
-    from django.utils.translation import get_language
 
-    english = (get_language() or "").startswith("en")
-    if perm is None:
-        what = "this page" if english else "此页面"
-    else:
-        what = PERM_LABELS[perm][1 if english else 0]
-    html = render_to_string("web/forbidden.html", {"perm": what}, request=request)
+    html = render_to_string(
+        "web/forbidden.html", {"perm": perm.value if perm else ""}, request=request
+    )
     return HttpResponse(html, status=403)
 
 
@@ -204,7 +201,14 @@ class ErrorBoundaryMiddleware:
         if isinstance(exception, ApplicationError):
             if not request.path.startswith(_API_PREFIX) and exception.status not in (403, 404):
                 return _page_error(request, exception)
-            return self._answer(request, exception.status, exception.code, exception.message)
+            from django.utils.translation import get_language
+
+            message = (
+                exception.message
+                if request.path.startswith(_API_PREFIX)
+                else exception.message_for(get_language())
+            )
+            return self._answer(request, exception.status, exception.code, message)
         if isinstance(exception, OverflowError | DataError):
             return self._answer(
                 request, 422, "value_out_of_range", "数值超出允许范围。 / A value is out of range."
@@ -223,7 +227,7 @@ class ErrorBoundaryMiddleware:
         if status == 404:
             return render(request, "web/not_found.html", status=404)
         if status == 403:
-            return render(request, "web/forbidden.html", {"perm": code}, status=403)
+            return render(request, "web/forbidden.html", {"reason": message}, status=403)
         return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 

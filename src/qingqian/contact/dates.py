@@ -20,7 +20,9 @@ Conventions (an agent confirms every promise, so a reading errs towards the plai
   occurrence on or after today.
 - Times: ``下午三点`` 15:00, ``晚上八点半`` 20:30, ``中午`` 12:00; a part of day alone means
   上午 10:00, 下午 15:00, 晚上 20:00. A time with no date means today.
-- Wu phrasing: ``今朝`` today, ``明朝`` tomorrow, ``后日`` the day after.
+- Wu phrasing: ``今朝`` today, ``明朝`` tomorrow, ``后日`` the day after; ``号头`` is a month
+  (``下个号头十五号`` next month's 15th, ``号头底`` the month's end, ``下号头`` next month),
+  ``礼拜`` a week as in Mandarin.
 """
 
 from __future__ import annotations
@@ -393,18 +395,36 @@ def _parse_time(text: str) -> tuple[dt.time, int, int] | None:
     return None
 
 
+# h18: Wu ``号头`` (month) read as 月; same length so match offsets still index the text.
+_WU_MONTH = re.compile(r"(下个?|这个?|上个?|本)?号头(底|末|初|里)?")
+
+
+def _wu_month(m: re.Match[str]) -> str:
+    which, part = m.group(1) or "", m.group(2) or ""
+    prefix = {"下": "下个", "下个": "下个", "这": "这个", "这个": "这个", "本": "本"}.get(
+        which, which
+    )
+    tail = {"底": "月底", "末": "月末", "初": "月初", "里": "月"}.get(part, "月")
+    out = prefix + tail
+    width = len(m.group(0))
+    return (out + "  ")[:width] if len(out) < width else out[:width]
+
+
 def parse_when(text: str, today: dt.date) -> When | None:
     """The promised day (and time) in ``text``, relative to ``today``; ``None`` if none."""
+    original = text
+    if "号头" in text:
+        text = _WU_MONTH.sub(_wu_month, text)
     found = _parse_date(text, today)
     clock = _parse_time(text)
     if found is None and clock is None:
         return None
     if found is None:
         assert clock is not None
-        return When(date=today, time=clock[0], phrase=text[clock[1] : clock[2]])
+        return When(date=today, time=clock[0], phrase=original[clock[1] : clock[2]])
     date, start, end = found
     at: dt.time | None = None
     if clock is not None:
         at = clock[0]
         start, end = min(start, clock[1]), max(end, clock[2])
-    return When(date=date, time=at, phrase=text[start:end])
+    return When(date=date, time=at, phrase=original[start:end])

@@ -532,6 +532,9 @@ class ContactRequest:
     legal_notice: bool = False
     public: bool = False
     opt_out_line: bool = False
+    # h19a: the kind of address contacted (``AddressKind``); ``None`` when not known.
+    recipient_kind: str | None = None
+    number_masked: str = ""  # shown in a refusal's message; never the clear number
 
     def __post_init__(self) -> None:
         if self.debtor_timezone is not None:
@@ -615,6 +618,7 @@ def decide(
     check("public_notices", _check_public(policy, request))
     check("opt_out", _check_opt_out(policy, request))
     check("contact_hours", _check_hours(policy, request, local))
+    check("address_kind", _check_address(request))
     dated: list[tuple[Attempt, dt.date]] = []
     if any(request.channel in c.blocked_channels for c in policy.cooldowns) or any(
         request.channel in c.channels for c in policy.caps
@@ -865,6 +869,61 @@ def _check_opt_out(policy: Policy, r: ContactRequest) -> list[Reason]:
     if r.channel in policy.opt_out_channels and not r.opt_out_line:
         return [rc.fixed(rc.OPT_OUT_LINE_MISSING, "opt_out", channel=r.channel.value)]
     return []
+
+
+class AddressKind(StrEnum):
+    """What a number or address is: each channel reaches only its own kind."""
+
+    MOBILE = "mobile"
+    LANDLINE = "landline"
+    PHONE = "phone"  # a telephone number whose kind is not known (some foreign plans)
+    EMAIL = "email"
+    POSTAL = "postal"
+
+
+_ADDRESS_LABELS: dict[str, tuple[str, str]] = {
+    "mobile": ("手机号码", "a mobile number"),
+    "landline": ("固定电话", "a fixed line"),
+    "phone": ("电话号码", "a telephone number"),
+    "email": ("电子邮件地址", "an e-mail address"),
+    "postal": ("邮寄地址", "a postal address"),
+}
+# The kinds of address each channel may use, the first one naming what is expected.
+CHANNEL_ADDRESSES: dict[Channel, tuple[AddressKind, ...]] = {
+    Channel.SMS: (AddressKind.MOBILE, AddressKind.PHONE),
+    Channel.VOICE: (AddressKind.PHONE, AddressKind.MOBILE, AddressKind.LANDLINE),
+    Channel.ROBOT: (AddressKind.PHONE, AddressKind.MOBILE, AddressKind.LANDLINE),
+    Channel.EMAIL: (AddressKind.EMAIL,),
+    Channel.LETTER: (AddressKind.POSTAL,),
+    Channel.VISIT: (AddressKind.POSTAL,),
+}
+
+
+def _check_address(r: ContactRequest) -> list[Reason]:
+    """SMS only to a mobile, e-mail only to an e-mail address, letters only to a postal
+    address; an unknown kind (``None``) is not judged here."""
+    if r.recipient_kind is None:
+        return []
+    fits = CHANNEL_ADDRESSES.get(r.channel, ())
+    if r.recipient_kind in fits:
+        return []
+    number = r.number_masked or "-"
+    if r.channel is Channel.SMS and r.recipient_kind == AddressKind.LANDLINE:
+        return [rc.fixed(rc.SMS_TO_LANDLINE, "address_kind", number=number)]
+    expected = _ADDRESS_LABELS[fits[0].value]
+    given = _ADDRESS_LABELS.get(r.recipient_kind, (r.recipient_kind, r.recipient_kind))
+    return [
+        rc.fixed(
+            rc.ADDRESS_WRONG_KIND,
+            "address_kind",
+            channel=r.channel.value,
+            expected_zh=expected[0],
+            expected_en=expected[1],
+            given_zh=given[0],
+            given_en=given[1],
+            number=number,
+        )
+    ]
 
 
 def _check_hours(policy: Policy, r: ContactRequest, local: dt.datetime) -> list[Reason]:

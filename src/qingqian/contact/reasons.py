@@ -31,6 +31,9 @@ VISIT_TOO_FEW_COLLECTORS = "visit_too_few_collectors"
 PUBLIC_NOTICE_FORBIDDEN = "public_notice_forbidden"
 OPT_OUT_LINE_MISSING = "opt_out_line_missing"
 OUTSIDE_HOURS = "outside_hours"
+# h19a: each channel only to its own kind of address
+SMS_TO_LANDLINE = "sms_to_landline"
+ADDRESS_WRONG_KIND = "address_wrong_kind"
 
 _FIXED: dict[str, tuple[str, str]] = {
     CHANNEL_NOT_ALLOWED: (
@@ -109,6 +112,14 @@ _FIXED: dict[str, tuple[str, str]] = {
     OUTSIDE_HOURS: (
         "债务人当地时间 {local_time} 不在允许联系的时段（{windows}）内。",
         "The debtor's local time {local_time} is outside the contact hours ({windows}).",
+    ),
+    SMS_TO_LANDLINE: (
+        "短信只能发送到手机号码，该号码是固定电话（{number}）。",
+        "An SMS can only go to a mobile number; this one is a fixed line ({number}).",
+    ),
+    ADDRESS_WRONG_KIND: (
+        "{channel} 只能发送到{expected_zh}，所给的是{given_zh}（{number}）。",
+        "A {channel} contact can only go to {expected_en}; this is {given_en} ({number}).",
     ),
 }
 

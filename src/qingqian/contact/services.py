@@ -55,7 +55,7 @@ from qingqian.contact.models import (
     Purpose,
 )
 from qingqian.contact.presets import PRESETS
-from qingqian.parties.identifiers import mask, normalise_phone
+from qingqian.parties.identifiers import mask, normalise_phone, phone_kind
 from qingqian.parties.models import DEFAULT_TIMEZONE, Party
 
 DEFAULT_POLICY = "cn-default"
@@ -233,10 +233,38 @@ def recipient_key(channel: str, raw: str) -> tuple[str, str]:
 def _number_of(party: Party, channel: str, number: str | None) -> tuple[str, str]:
     """(look-up hash, masked form) of the number or address contacted; never the clear value."""
     if number is not None and number.strip():
+        if channel in PHONE_CHANNELS and "@" in number:
+            # An e-mail address is no telephone number: judged (and refused) by its kind.
+            return recipient_key("email", number)
         return recipient_key(channel, number)
     if channel in PHONE_CHANNELS and party.phone_hash:
         return party.phone_hash, party.phone_masked
+    if channel == "email" and party.email_hash:
+        return party.email_hash, party.email_masked
     return "", ""
+
+
+def recipient_kind(party: Party, channel: str, number: str | None) -> str | None:
+    """What the number or address contacted is (``policy.AddressKind``): typed from the clear
+    value when one is given, else from the party's stored number; ``None`` when unknown.
+    The gate refuses an SMS to a fixed line and any channel to another kind of address."""
+    raw = (number or "").strip()
+    if not raw:
+        if channel in PHONE_CHANNELS:
+            return (party.phone_kind or "phone") if party.phone_hash else None
+        if channel == "email":
+            return "email" if party.email_hash else None
+        return None
+    if "@" in raw:
+        return "email"
+    digits = raw.replace(" ", "").replace("-", "").replace("(", "").replace(")", "")
+    if digits.lstrip("+").isdigit():
+        try:
+            e164 = normalise_phone(raw)
+        except ValidationFailed:
+            return "phone" if channel in PHONE_CHANNELS else "postal"
+        return phone_kind(e164) or "phone"
+    return "postal"
 
 
 def _lock(keys: list[str]) -> None:
@@ -333,6 +361,7 @@ class _Ask:
     number_masked: str
     script: str
     zone: ZoneInfo
+    recipient_kind: str | None = None
 
 
 def _prepare(r: AuthorizeRequest, now: dt.datetime) -> _Ask:
@@ -381,6 +410,7 @@ def _prepare(r: AuthorizeRequest, now: dt.datetime) -> _Ask:
         number_masked=number_masked,
         script=script,
         zone=pol.zone(party.timezone or DEFAULT_TIMEZONE),
+        recipient_kind=recipient_kind(party, chan.value, r.number),
     )
 
 
@@ -641,6 +671,8 @@ def _decide_all(asks: Sequence[_Ask], snap: _Snapshot, policy: pol.Policy) -> li
             # Every channel template carries the opt-out line the policy asks for, and
             # ``channels.deliver`` refuses a message without it.
             opt_out_line=True,
+            recipient_kind=ask.recipient_kind,
+            number_masked=ask.number_masked,
         )
         # The party's zone: cn-default reads it from the request, us-reg-f from ``at``.
         decision = pol.decide(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qingqian.contact import views, views_plan
+from qingqian.contact import views, views_desk, views_plan
 
 app_name = "contact"
 
@@ -28,5 +28,15 @@ urlpatterns = [
         "contact/followups/<int:followup_id>/close/",
         views.followup_close,
         name="followup_close",
+    ),
+    # h19a: the collector's contact actions on a debtor
+    path("contact/cases/<int:case_id>/call/", views_desk.case_call, name="case_call"),
+    path("contact/calls/<int:attempt_id>/result/", views_desk.call_record, name="call_record"),
+    path("contact/cases/<int:case_id>/message/", views_desk.case_message, name="case_message"),
+    path("contact/cases/<int:case_id>/email/", views_desk.party_email, name="party_email"),
+    path(
+        "contact/cases/<int:case_id>/statement/",
+        views_desk.case_statement,
+        name="case_statement",
     ),
 ]

@@ -23,6 +23,7 @@ from qingqian.contact import selectors
 from qingqian.contact.followups import followup_done, transcript_analyse
 from qingqian.contact.models import ContactUnreachable
 from qingqian.contact.policy import Policy
+from qingqian.contact.policy_form import apply_form, form_view
 from qingqian.contact.preview import preview
 from qingqian.contact.services import (
     contact_hold_lift,
@@ -93,32 +94,47 @@ def policy_edit(request: HttpRequest, name: str) -> HttpResponse:
         row, current = contact_policy_current(name)
     except ApplicationError:
         return _forbidden(request)
+    base = row.policy().to_dict()
     text = row.policy().to_json()
+    data: dict[str, Any] = base
     note = ""
     rows: list[Any] | None = None
     error = ""
+    mode = "form"
     if request.method == "POST":
-        text = request.POST.get("data", "")
         note = request.POST.get("note", "")
+        posted_mode = request.POST.get("mode")
+        json_mode = posted_mode == "json" or (posted_mode is None and "data" in request.POST)
+        mode = "json" if json_mode else "form"
         try:
-            data = json.loads(text)
-            if not isinstance(data, dict):
-                raise ValueError
-        except ValueError:
-            error = "政策内容不是合法的 JSON 对象。 / The policy is not a JSON object."
-        else:
-            try:
-                if request.POST.get("action") == "publish":
-                    published = contact_policy_publish(name=name, data=data, actor=user, note=note)
-                    messages.success(
-                        request,
-                        f"已发布 {published.label} / Published {published.label}",
-                    )
-                    return redirect("contact:policies")
-                draft = Policy.from_dict({**data, "name": name, "version": row.version + 1})
-                rows = preview(current, draft)
-            except ApplicationError as exc:
-                error = _message(exc)
+            if mode == "json":
+                text = request.POST.get("data", "")
+                try:
+                    data = json.loads(text)
+                    if not isinstance(data, dict):
+                        raise ValueError
+                except ValueError:
+                    raise ValidationFailed(
+                        "政策内容不是合法的 JSON 对象。",
+                        "The policy is not a JSON object.",
+                        code="bad_json",
+                    ) from None
+            else:
+                data = apply_form(base, request.POST)  # h19c: the policy as a form
+                text = json.dumps(data, ensure_ascii=False, indent=2)
+            if request.POST.get("action") == "publish":
+                published = contact_policy_publish(name=name, data=data, actor=user, note=note)
+                messages.success(
+                    request,
+                    f"已发布 {published.label}"
+                    if not is_english()
+                    else f"Published {published.label}",
+                )
+                return redirect("contact:policies")
+            draft = Policy.from_dict({**data, "name": name, "version": row.version + 1})
+            rows = preview(current, draft)
+        except ApplicationError as exc:
+            error = _message(exc)
         if request.headers.get("HX-Request") and request.POST.get("action") != "publish":
             return render(
                 request, "contact/_preview.html", {"rows": rows, "error": error, "row": row}
@@ -126,7 +142,16 @@ def policy_edit(request: HttpRequest, name: str) -> HttpResponse:
     return render(
         request,
         "contact/policy_edit.html",
-        {"row": row, "text": text, "note": note, "rows": rows, "error": error},
+        {
+            "row": row,
+            "text": text,
+            "note": note,
+            "rows": rows,
+            "error": error,
+            "mode": mode,
+            "f": form_view(data if isinstance(data, dict) else base, en=is_english()),
+        },
+        status=422 if error else 200,
     )
 
 

@@ -32,8 +32,13 @@ from qingqian.common.bulk import bulk_insert
 from qingqian.common.exceptions import ApplicationError
 from qingqian.compliance.services import audit_record_many
 from qingqian.demo import catalogue as cat
+from qingqian.demo.compliance import seed_compliance
+from qingqian.demo.creditor_desk import seed_creditor_desk
+from qingqian.demo.history import seed_history
 from qingqian.demo.litigation import seed_litigation
+from qingqian.demo.mediation import COMMUNITY_LOGIN, seed_mediation
 from qingqian.demo.plan import BUSINESS_TZ, MIN_CASES, CasePlan, Portfolio, plan_portfolio
+from qingqian.demo.twofactor import seed_twofactor
 from qingqian.parties.identifiers import mask, normalise_phone
 from qingqian.parties.models import Party
 from qingqian.parties.services import party_fields
@@ -66,7 +71,11 @@ class DemoResult:
 
 def demo_usernames() -> list[str]:
     """Every login the demo creates."""
-    return [s.username for s in cat.STAFF] + [f"creditor-{c.key}" for c in cat.CLIENT_COMPANIES]
+    return [
+        *(s.username for s in cat.STAFF),
+        *(f"creditor-{c.key}" for c in cat.CLIENT_COMPANIES),
+        COMMUNITY_LOGIN,  # h18: the community mediator (demo/mediation.py)
+    ]
 
 
 def demo_logins(organisation: Organisation) -> list[dict[str, str]]:
@@ -119,7 +128,12 @@ def _write(portfolio: Portfolio) -> DemoResult:
     parties = _write_parties(org, portfolio)
     users = _write_users(org, portfolio, parties)
     case_objs = _write_cases(org, portfolio, parties, users)
+    seed_mediation(org=org, users=users)  # h18: before litigation (failed mediations go to court)
     seed_litigation(org=org, users=users)
+    seed_history(org=org, users=users)  # h19d: payments, reports at intake, a netting round
+    seed_creditor_desk(org=org, users=users)  # h19b: codes, an agreement to sign, messages
+    seed_twofactor(users=users)
+    seed_compliance(org=org, users=users)  # h19c: insurance, licence, incidents
     return DemoResult(
         created=True, organisation=org.name, cases=len(case_objs), logins=demo_logins(org)
     )

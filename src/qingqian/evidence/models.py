@@ -12,6 +12,8 @@ class EvidenceType(models.TextChoices):
     LOAN_CONTRACT = "loan_contract", _("借款合同")
     SALES_CONTRACT = "sales_contract", _("买卖合同")
     SUPPLY_CONTRACT = "supply_contract", _("购销合同")
+    CONSTRUCTION_CONTRACT = "construction_contract", _("建设工程施工合同")  # h19d
+    PURCHASE_ORDER = "purchase_order", _("订单/采购单")  # h19d
     TRANSFER_RECORD = "transfer_record", _("转账记录")
     CALL_RECORDING = "call_recording", _("通话录音")
     CHAT_RECORD = "chat_record", _("聊天记录")

@@ -24,7 +24,15 @@ class Requirement:
 
 
 WRITTEN_AGREEMENT_TYPES = frozenset(
-    {"iou", "loan_contract", "sales_contract", "supply_contract", "reconciliation"}
+    {
+        "iou",
+        "loan_contract",
+        "sales_contract",
+        "supply_contract",
+        "construction_contract",
+        "purchase_order",
+        "reconciliation",
+    }
 )
 WRITTEN = Requirement("written_agreement", "书面协议", "Written agreement", WRITTEN_AGREEMENT_TYPES)
 LOAN_WRITTEN = Requirement(

@@ -47,7 +47,15 @@ IDENTITY = ChecklistItem(
 )
 CHECKLIST = (AGREEMENT, MONEY_FLOW, IDENTITY)
 
-_AGREEMENT_TYPES = {"iou", "loan_contract", "sales_contract", "supply_contract", "reconciliation"}
+_AGREEMENT_TYPES = {
+    "iou",
+    "loan_contract",
+    "sales_contract",
+    "supply_contract",
+    "construction_contract",
+    "purchase_order",
+    "reconciliation",
+}
 _LOAN_MONEY_TYPES = {"transfer_record"}
 _TRADE_MONEY_TYPES = {"transfer_record", "invoice", "delivery_note"}
 

@@ -34,6 +34,18 @@ def _user(request: HttpRequest) -> User:
     return request.user
 
 
+#: The session key of the upload's outcome, shown once in the evidence panel (h19d).
+UPLOAD_FEEDBACK = "evidence_upload_feedback"
+UPLOAD_FIELDS = (
+    "evidence_type",
+    "title",
+    "collected_by",
+    "collected_at",
+    "capture_method",
+    "original_location",
+)
+
+
 def _back(case_id: int) -> HttpResponse:
     return redirect(reverse("web:case_detail", args=[case_id]) + "#evidence-panel")
 
@@ -80,11 +92,22 @@ def upload(request: HttpRequest, case_id: int) -> HttpResponse:
             declared_mime=upload.content_type or "",
         )
     except ApplicationError as exc:
-        return _fail(request, case_id, exc)
-    messages.success(
-        request,
-        _("证据已保存并记入案件日志：%(type)s") % {"type": item.get_evidence_type_display()},
-    )
+        if exc.status in (403, 404):
+            return _fail(request, case_id, exc)
+        # Shown inside the upload form, which reopens with what was typed (the file aside).
+        request.session[UPLOAD_FEEDBACK] = {
+            "case": case_id,
+            "error": exc.message_for(get_language()),
+            "field": str(exc.details.get("field", "")),
+            "values": {k: request.POST.get(k, "")[:300] for k in UPLOAD_FIELDS},
+        }
+        return _back(case_id)
+    request.session[UPLOAD_FEEDBACK] = {
+        "case": case_id,
+        "saved": _("证据已保存并记入案件日志：%(type)s“%(title)s”")
+        % {"type": item.get_evidence_type_display(), "title": item.title or upload.name},
+        "item": item.pk,
+    }
     return _back(case_id)
 
 

@@ -26,6 +26,9 @@ class Outcome(models.TextChoices):
     PRESERVED = "preserved", _("已采取保全措施")
     PERFORMED = "performed", _("执行完毕")
     TERMINATED = "terminated", _("终结本次执行")
+    # h18: the ruling on an application for judicial confirmation
+    CONFIRMED = "confirmed", _("裁定调解协议有效")
+    NOT_CONFIRMED = "not_confirmed", _("裁定驳回确认申请")
 
 
 class Proceeding(models.Model):

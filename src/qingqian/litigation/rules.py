@@ -26,6 +26,8 @@ class ProceedingKind(StrEnum):
     SECOND_INSTANCE = "second_instance"
     ENFORCEMENT = "enforcement"
     RETRIAL = "retrial"
+    # h18: a mediation agreement's judicial confirmation (司法确认, special procedure)
+    JUDICIAL_CONFIRMATION = "judicial_confirmation"
 
 
 PROCEEDING_LABELS: dict[ProceedingKind, tuple[str, str]] = {
@@ -35,6 +37,7 @@ PROCEEDING_LABELS: dict[ProceedingKind, tuple[str, str]] = {
     ProceedingKind.SECOND_INSTANCE: ("二审", "Second instance"),
     ProceedingKind.ENFORCEMENT: ("执行", "Enforcement"),
     ProceedingKind.RETRIAL: ("再审", "Retrial"),
+    ProceedingKind.JUDICIAL_CONFIRMATION: ("司法确认", "Judicial confirmation"),
 }
 
 #: 类型代字 a case number of each kind may carry.
@@ -45,6 +48,7 @@ TYPE_CODES: dict[ProceedingKind, tuple[str, ...]] = {
     ProceedingKind.SECOND_INSTANCE: ("民终",),
     ProceedingKind.ENFORCEMENT: ("执", "执恢", "执保", "执异", "执复"),
     ProceedingKind.RETRIAL: ("民申", "民再"),
+    ProceedingKind.JUDICIAL_CONFIRMATION: ("民特",),
 }
 
 CASE_NUMBER = re.compile(
@@ -141,7 +145,7 @@ def deadline_starts(
             add(appeal, "judgment_served_on")
         add(DeadlineKind.RETRIAL, "effective_on")
         add(DeadlineKind.ENFORCEMENT, "pay_by")
-    elif kind is ProceedingKind.RETRIAL:
+    elif kind in (ProceedingKind.RETRIAL, ProceedingKind.JUDICIAL_CONFIRMATION):
         add(DeadlineKind.ENFORCEMENT, "pay_by")
     return out
 

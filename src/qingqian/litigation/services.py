@@ -180,15 +180,23 @@ def _field_label(name: str) -> str:
     return str(getattr(field, "verbose_name", name))
 
 
-def _require(actor: User | None) -> None:
-    require(actor, Perm.LITIGATION_WORK)
+def _require(actor: User | None, perm: Perm = Perm.LITIGATION_WORK) -> None:
+    require(actor, perm)
 
 
 @transaction.atomic
 def proceeding_create(
-    *, case: Case, actor: User | None, kind: str, court: str, **fields: Any
+    *,
+    case: Case,
+    actor: User | None,
+    kind: str,
+    court: str,
+    perm: Perm = Perm.LITIGATION_WORK,
+    **fields: Any,
 ) -> Proceeding:
-    _require(actor)
+    """``perm``: the permission the caller needs (the mediation app files a judicial
+    confirmation with ``mediation.work``)."""
+    _require(actor, perm)
     if kind not in ProceedingKind.__members__.values():
         raise ValidationFailed(
             f"未知的程序：{kind}",
@@ -217,8 +225,14 @@ def proceeding_create(
 
 
 @transaction.atomic
-def proceeding_update(*, proceeding: Proceeding, actor: User | None, **fields: Any) -> Proceeding:
-    _require(actor)
+def proceeding_update(
+    *,
+    proceeding: Proceeding,
+    actor: User | None,
+    perm: Perm = Perm.LITIGATION_WORK,
+    **fields: Any,
+) -> Proceeding:
+    _require(actor, perm)
     p = Proceeding.objects.select_for_update().select_related("case").get(pk=proceeding.pk)
     before = _snapshot(p)
     _apply(p, fields)

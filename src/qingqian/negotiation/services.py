@@ -673,3 +673,39 @@ def negotiation_daily(*, today: dt.date | None = None) -> dict[str, int]:
     out.update(plans_breach_check(today=today))
     out["offers_expired"] = settlement_offers_expire(today=today)
     return out
+
+
+# h18: a plan agreed inside a signed mediation agreement
+@transaction.atomic
+def plan_agree_by_mediation(
+    *, version: PlanVersion, actor: User | None, debtor: Party, agreement_sha256: str
+) -> PlanVersion:
+    """Both sides accepted this version by signing the mediation agreement that contains it
+    (each party with a typed name and a one-time code): record both acceptances and make the
+    plan active, so breach handling runs on it like on any other plan."""
+    version = (
+        PlanVersion.objects.select_for_update().select_related("plan__case").get(pk=version.pk)
+    )
+    _check_acceptable(version)
+    now = clock.now()
+    version.accepted_by_staff = actor if actor is not None and actor.pk else None
+    version.accepted_by_staff_at = now
+    version.accepted_by_debtor = debtor
+    version.accepted_by_debtor_at = now
+    version.save(
+        update_fields=[
+            "accepted_by_staff",
+            "accepted_by_staff_at",
+            "accepted_by_debtor",
+            "accepted_by_debtor_at",
+        ]
+    )
+    audit_record(
+        actor=actor,
+        organisation=version.plan.case.organisation,
+        action="plan.agree_by_mediation",
+        obj=version,
+        after={"sha256": version.sha256, "mediation_agreement_sha256": agreement_sha256},
+    )
+    _agree_if_both(version, actor)
+    return version

@@ -10,9 +10,11 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet
 
 from qingqian.accounts.models import User
+from qingqian.cases.models import Invoice
 from qingqian.common.exceptions import NotFound
 from qingqian.netting.models import NettingRound, Obligation, Participant
 from qingqian.netting.services import can_manage
+from qingqian.parties.models import Party, PartyKind
 
 ZERO = Decimal("0.00")
 
@@ -87,3 +89,77 @@ def graph_edges(user: User, round_: NettingRound) -> dict[tuple[str, str], Decim
     for ob in lines_for(user, round_).filter(setoff__isnull=False):
         edges[ob.debtor.party.name, ob.creditor.party.name] += ob.setoff.amount
     return dict(edges)
+
+
+# h19d: choosing a round's firms from a searchable selection, not one checkbox per firm.
+
+
+@dataclass(frozen=True)
+class FirmChoice:
+    """A company that could take part: its open inter-firm debts in the organisation."""
+
+    party_id: int
+    name: str
+    credit_code: str
+    obligations: int
+
+
+def _companies(user: User) -> QuerySet[Party]:
+    return Party.objects.filter(organisation=user.organisation, kind=PartyKind.COMPANY).exclude(
+        credit_code=""
+    )
+
+
+def firm_edges(user: User) -> list[tuple[int, int]]:
+    """(debtor party, creditor party) per open invoice between two companies of the
+    organisation: what a round among them would freeze at invitation."""
+    from qingqian.netting.services import _debtor_links
+
+    assert user.organisation is not None
+    companies = _companies(user)
+    debtor_of = _debtor_links(user.organisation, companies.values_list("pk", flat=True))
+    rows = Invoice.objects.filter(
+        case__organisation=user.organisation,
+        case_id__in=list(debtor_of),
+        creditor__in=companies,
+        outstanding__gt=0,
+    ).values_list("case_id", "creditor_id")
+    return [(debtor_of[c], cr) for c, cr in rows if debtor_of[c] != cr]
+
+
+def firm_choices(
+    user: User, *, query: str = "", creditor_id: int | None = None, limit: int | None = None
+) -> list[FirmChoice]:
+    """Companies with at least one open debt to or from another company, busiest first.
+
+    ``query`` matches the name or the credit code; ``creditor_id`` keeps the creditor's group:
+    the creditor and every company that owes it or that it owes."""
+    counts: dict[int, int] = defaultdict(int)
+    for debtor, creditor in firm_edges(user):
+        if creditor_id is not None and creditor_id not in (debtor, creditor):
+            continue
+        counts[debtor] += 1
+        counts[creditor] += 1
+    qs = _companies(user).filter(pk__in=list(counts))
+    query = query.strip()
+    if query:
+        qs = qs.filter(Q(name__icontains=query) | Q(credit_code__icontains=query))
+    rows = [
+        FirmChoice(p.pk, p.name, p.credit_code, counts[p.pk])
+        for p in qs.only("pk", "name", "credit_code")
+    ]
+    rows.sort(key=lambda r: (-r.obligations, r.name))
+    return rows[:limit] if limit is not None else rows
+
+
+def creditor_groups(user: User) -> list[FirmChoice]:
+    """The creditors (firms owed by other firms), each heading a group for a round."""
+    counts: dict[int, int] = defaultdict(int)
+    for _debtor, creditor in firm_edges(user):
+        counts[creditor] += 1
+    rows = [
+        FirmChoice(p.pk, p.name, p.credit_code, counts[p.pk])
+        for p in _companies(user).filter(pk__in=list(counts)).only("pk", "name", "credit_code")
+    ]
+    rows.sort(key=lambda r: (-r.obligations, r.name))
+    return rows

@@ -6,6 +6,7 @@ app_name = "netting"
 
 urlpatterns = [
     path("netting/", views.round_list, name="round_list"),
+    path("netting/firms/", views.firm_search, name="firm_search"),  # h19d
     path("netting/<int:round_id>/", views.round_detail, name="round_detail"),
     path(
         "netting/<int:round_id>/<str:action>/",

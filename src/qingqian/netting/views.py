@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -48,6 +49,89 @@ def _amount_or_none(raw: str, field: str) -> Decimal | None:
     return parse_amount(raw, field=field) if raw else None
 
 
+SCOPES = ("all", "group", "firms")
+_SPLIT = re.compile(r"[\n\r,;，；、]+")
+
+
+def _index(companies: dict[int, Party]) -> dict[str, Party]:
+    """Each firm by its credit code, its exact name and (from the picker) its id."""
+    out: dict[str, Party] = {}
+    for p in companies.values():
+        out[p.name] = p
+        out[str(p.pk)] = p
+    for p in companies.values():
+        out[p.credit_code] = p
+    return out
+
+
+def _pick(index: dict[str, Party], token: str) -> Party:
+    token = token.strip()
+    if token in index:
+        return index[token]
+    raise ValidationFailed(
+        f"找不到企业“{token}”（须为本机构有统一社会信用代码的企业）。",
+        f"No firm “{token}” (a company of this organisation with a credit code).",
+        code="firm_unknown",
+        details={"firm": token},
+    )
+
+
+def _chosen_parties(request: HttpRequest, user: User) -> list[Party]:
+    """The firms the form chose: all candidates, a creditor's group, or a typed/picked list.
+
+    One scope field and one text field, however many firms: no form with a field per firm."""
+    post = request.POST
+    scope = post.get("scope") or ("firms" if post.getlist("parties") else "all")
+    if scope not in SCOPES:
+        raise ValidationFailed("请选择参加范围。", "Choose which firms take part.", code="scope")
+    if scope == "all":
+        ids = [c.party_id for c in selectors.firm_choices(user)]
+        return list(Party.objects.filter(pk__in=ids))
+    if scope == "group":
+        raw = post.get("group", "")
+        if not raw.isdigit():
+            raise ValidationFailed(
+                "请选择一家债权企业。", "Choose a creditor firm.", code="group_missing"
+            )
+        ids = [c.party_id for c in selectors.firm_choices(user, creditor_id=int(raw))]
+        return list(Party.objects.filter(pk__in=ids))
+    companies = {p.pk: p for p in _companies(user)}
+    chosen: dict[int, Party] = {}
+    for raw in post.getlist("parties"):
+        if raw.isdigit() and int(raw) in companies:
+            chosen[int(raw)] = companies[int(raw)]
+    index = _index(companies)
+    for token in _SPLIT.split(post.get("firms", "")):
+        if token.strip():
+            p = _pick(index, token)
+            chosen[p.pk] = p
+    return list(chosen.values())
+
+
+def _caps(request: HttpRequest, parties: list[Party]) -> dict[int, Decimal]:
+    """Caps from the caps box (one “firm amount” a line) and the picker's cap_<id> fields."""
+    caps: dict[int, Decimal] = {}
+    index = _index({p.pk: p for p in parties})
+    for p in parties:
+        cap = _amount_or_none(request.POST.get(f"cap_{p.pk}", ""), "cap")
+        if cap is not None:
+            caps[p.pk] = cap
+    for line in request.POST.get("caps", "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        firm, _sep, amount = line.replace("\t", " ").rpartition(" ")
+        if not firm.strip():
+            raise ValidationFailed(
+                f"抵销上限“{line}”应写成“企业 金额”。",
+                f"The cap “{line}” should read “firm amount”.",
+                code="cap_line",
+            )
+        p = _pick(index, firm)
+        caps[p.pk] = parse_amount(amount, field="cap")
+    return caps
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def round_list(request: HttpRequest) -> HttpResponse:
@@ -55,13 +139,8 @@ def round_list(request: HttpRequest) -> HttpResponse:
     can_manage = services.can_manage(user)
     if request.method == "POST":
         try:
-            ids = {int(x) for x in request.POST.getlist("parties") if x.isdigit()}
-            parties = [p for p in _companies(user) if p.pk in ids]
-            caps = {
-                p.pk: cap
-                for p in parties
-                if (cap := _amount_or_none(request.POST.get(f"cap_{p.pk}", ""), "cap")) is not None
-            }
+            parties = _chosen_parties(request, user)
+            caps = _caps(request, parties)
             assert user.organisation is not None
             round_ = services.round_create(
                 organisation=user.organisation,
@@ -76,17 +155,52 @@ def round_list(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             _error(request, exc)
         else:
-            messages.success(request, _("清欠轮次已创建。"))
+            messages.success(
+                request,
+                _("清欠轮次已创建，共 %(n)s 家企业。") % {"n": len(parties)},
+            )
             return redirect("netting:round_detail", round_id=round_.pk)
     rounds = selectors.rounds_visible_to(user).prefetch_related("participants")
+    groups = selectors.creditor_groups(user) if can_manage else []
     return render(
         request,
         "netting/round_list.html",
         {
             "rounds": rounds,
             "can_manage": can_manage,
-            "companies": _companies(user) if can_manage else [],
+            "groups": groups,
+            "candidates": sum(1 for _ in selectors.firm_choices(user)) if can_manage else 0,
+            "posted": request.POST if request.method == "POST" else {},
         },
+    )
+
+
+@login_required
+@require_GET
+def firm_search(request: HttpRequest) -> HttpResponse:
+    """The picker's search: up to 30 candidate firms by name or credit code (JSON)."""
+    user = _user(request)
+    if not services.can_manage(user):
+        return JsonResponse({"firms": []}, status=403)
+    group = request.GET.get("group", "")
+    rows = selectors.firm_choices(
+        user,
+        query=request.GET.get("q", "")[:100],
+        creditor_id=int(group) if group.isdigit() else None,
+        limit=30,
+    )
+    return JsonResponse(
+        {
+            "firms": [
+                {
+                    "id": r.party_id,
+                    "name": r.name,
+                    "credit_code": r.credit_code,
+                    "obligations": r.obligations,
+                }
+                for r in rows
+            ]
+        }
     )
 
 

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 from stdnum import exceptions as stdnum_exc
 from stdnum.cn import ric, uscc
@@ -100,3 +102,37 @@ def mask(value: str, keep_start: int = 3, keep_end: int = 4) -> str:
     # value[len - keep_end:], not value[-keep_end:]: with keep_end=0 the latter is all of it.
     end = value[len(value) - keep_end :]
     return value[:keep_start] + "*" * (len(value) - keep_start - keep_end) + end
+
+
+# h19a: numbers typed as mobile or fixed line; e-mail addresses kept apart from numbers.
+_EMAIL = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~.-]+@[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}")
+MOBILE = "mobile"
+LANDLINE = "landline"
+
+
+def phone_kind(e164: str) -> str:
+    """``mobile``, ``landline`` or ``""`` (a plan that does not tell, e.g. North America)
+    for a number already in E.164 form."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return ""
+    kind = phonenumbers.number_type(number)
+    if kind == phonenumbers.PhoneNumberType.MOBILE:
+        return MOBILE
+    if kind == phonenumbers.PhoneNumberType.FIXED_LINE:
+        return LANDLINE
+    return ""
+
+
+def normalise_email(raw: str) -> str:
+    """An e-mail address, lower-cased; a telephone number or anything else is refused."""
+    value = (raw or "").strip().lower()
+    if not _EMAIL.fullmatch(value) or len(value) > 254:
+        raise ValidationFailed(
+            f"电子邮件地址无效：{raw}",
+            f"Invalid e-mail address: {raw}",
+            code="invalid_email",
+            details={"value": raw},
+        )
+    return value

@@ -26,6 +26,11 @@ class PartyKind(models.TextChoices):
     COMPANY = "company", _("企业")
 
 
+class PhoneKind(models.TextChoices):
+    MOBILE = "mobile", _("手机")
+    LANDLINE = "landline", _("固定电话")
+
+
 class Party(models.Model):
     """A natural person or a company: a creditor, debtor or guarantor.
 
@@ -47,6 +52,13 @@ class Party(models.Model):
     phone_enc = models.TextField(blank=True)
     phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
     phone_masked = models.CharField(_("电话（掩码）"), max_length=20, blank=True)
+    # h19a: the number's kind (SMS goes only to a mobile) and an e-mail address of its own.
+    phone_kind = models.CharField(
+        _("电话类型"), max_length=10, choices=PhoneKind.choices, blank=True, default=""
+    )
+    email_enc = models.TextField(blank=True)
+    email_hash = models.CharField(max_length=64, blank=True)
+    email_masked = models.CharField(_("电子邮件（掩码）"), max_length=80, blank=True)
     is_client = models.BooleanField(
         _("委托人（债权人客户）"),
         default=False,
@@ -64,6 +76,8 @@ class Party(models.Model):
         help_text=_("IANA 时区名称，如 Asia/Shanghai、America/New_York。"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # h15b: set when the retention job replaced the person's identity (parties.retention).
+    anonymised_at = models.DateTimeField(_("匿名化时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("当事人")
@@ -98,3 +112,35 @@ class Party(models.Model):
     @property
     def identifier_masked(self) -> str:
         return self.credit_code or self.id_number_masked
+
+
+class RetentionKind(models.TextChoices):
+    """Kinds of personal information with their own retention period (h15b)."""
+
+    DEBTOR_IDENTITY = "debtor_identity", _("债务人等自然人的身份与联系信息")
+
+
+class RetentionRule(models.Model):
+    """How long an organisation keeps one kind of personal information after the last of the
+    person's cases closed (PIPL art. 19; ``parties.retention``). Without a row the default
+    in ``settings.QINGQIAN_RETENTION_YEARS`` applies."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="retention_rules"
+    )
+    kind = models.CharField(_("信息种类"), max_length=30, choices=RetentionKind.choices)
+    years = models.PositiveSmallIntegerField(_("结案后保存年数"))
+
+    class Meta:
+        verbose_name = _("保存期限")
+        verbose_name_plural = _("保存期限")
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "kind"], name="one_rule_per_kind"),
+            models.CheckConstraint(
+                condition=models.Q(years__gte=1) & models.Q(years__lte=30),
+                name="retention_years_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation_id}:{self.kind}={self.years}"

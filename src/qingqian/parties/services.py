@@ -12,9 +12,11 @@ from qingqian.compliance.services import audit_record
 from qingqian.parties.identifiers import (
     mask,
     mask_id_number,
+    normalise_email,
     normalise_phone,
     normalise_ric,
     normalise_uscc,
+    phone_kind,
 )
 from qingqian.parties.models import DEFAULT_TIMEZONE, Party, PartyKind
 
@@ -81,6 +83,7 @@ def party_fields(
             phone_enc=crypto.encrypt(e164),
             phone_hash=crypto.lookup_hash(e164),
             phone_masked=mask(e164, 6, 2),
+            phone_kind=phone_kind(e164),
         )
     return fields
 
@@ -195,3 +198,27 @@ def party_reveal(*, actor: User, party: Party, field: Literal["id_number", "phon
         after={"field": field},
     )
     return value
+
+
+@transaction.atomic
+def party_email_set(*, party: Party, email: str, actor: User | None) -> Party:
+    """Record (or, with ``""``, remove) a party's e-mail address: encrypted, hashed, masked.
+    A telephone number typed as an e-mail address is refused (``invalid_email``)."""
+    value = normalise_email(email) if (email or "").strip() else ""
+    before = party.email_masked
+    if value:
+        party.email_enc = crypto.encrypt(value)
+        party.email_hash = crypto.lookup_hash(f"email:{value}")
+        party.email_masked = mask(value, 2, 4)
+    else:
+        party.email_enc = party.email_hash = party.email_masked = ""
+    party.save(update_fields=["email_enc", "email_hash", "email_masked"])
+    audit_record(
+        actor=actor,
+        organisation=party.organisation,
+        action="party.email_set",
+        obj=party,
+        before={"email": before},
+        after={"email": party.email_masked},
+    )
+    return party

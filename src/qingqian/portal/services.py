@@ -30,6 +30,7 @@ from qingqian.contact.channels.base import (
     deliver,
     send_transactional,
 )
+from qingqian.contact.desk import desk_recipient, no_recipient
 from qingqian.contact.services import (
     contact_attempt_authorize,
     contact_hold_place,
@@ -69,9 +70,10 @@ def _send_code(party: Party, text: str) -> None:
     send_transactional("sms", _phone(party), "", text)
 
 
-def _audit(link: PortalLink, action: str, **after: Any) -> None:
+def _audit(link: PortalLink, action: str, *, by: User | None = None, **after: Any) -> None:
+    """``by``: the staff member who acted (a link send); None for the debtor's own steps."""
     audit_record(
-        actor=None,
+        actor=by,
         organisation=link.case.organisation,
         action=f"portal.{action}",
         obj=link,
@@ -96,12 +98,14 @@ def portal_link_send(
     require(actor, Perm.CASE_TRANSITION)
     if not case.case_parties.filter(party=party, role="debtor").exists():
         raise ValidationFailed("只能发给本案债务人。", "Only the case's debtor.", code="not_debtor")
-    to = _phone(party)
+    to = _phone(party) if channel == "sms" else desk_recipient(party, channel)
+    if not to:
+        raise no_recipient(channel)
     attempt = contact_attempt_authorize(
         case=case,
         party=party,
         channel=channel,
-        actor=_system(case),
+        actor=actor,  # the collector who clicked, not the system (issue 19)
         number=to,
         purpose="collection",
     )
@@ -126,11 +130,12 @@ def portal_link_send(
             case=case,
             actor=actor,
             kind="portal.link_sent",
-            note=f"已向债务人发送自助页面链接（{channel}），{LINK_TTL.days} 天内有效",
+            note=f"已向债务人发送自助页面链接（{_CHANNEL_NAMES.get(channel, channel)}），"
+            f"{LINK_TTL.days} 天内有效",
         )
-        _audit(link, "link_send", channel=channel, attempt=attempt.pk)
+        _audit(link, "link_send", by=actor, channel=channel, attempt=attempt.pk)
         url = f"{base_url}/p/{token}/"
-        body = f"您好，请通过以下一次性链接查看您的账款信息：{url}"
+        body = link_text(case, url)
         line = ""
         if channel in attempt.policy.policy().opt_out_channels:
             line = OPT_OUT_LINES.get(channel, "")
@@ -149,12 +154,39 @@ def portal_link_send(
     return link, token
 
 
+_CHANNEL_NAMES = {"sms": "短信", "email": "电子邮件", "letter": "信函"}
+
+
+def sender_name(case: Case) -> str:
+    """Who is writing: the firm, then on whose behalf."""
+    return f"{case.organisation.name}（受{case.creditor.name}委托）"
+
+
+def link_text(case: Case, url: str) -> str:
+    """The link message: who writes, about which case, and the link (7 days, one person)."""
+    return (
+        f"【{case.organisation.name}】您好，我们受{case.creditor.name}委托，"
+        f"就案件 {case.reference} 的账款与您联系。请通过以下链接核验身份后查看明细、"
+        f"申请还款计划或付款（{LINK_TTL.days} 天内有效）：{url}"
+    )
+
+
 def portal_open(*, token: str, session_key: str) -> PortalLink:
-    """The link, bound to the first browser session that opens it; any other is refused."""
+    return portal_open_session(token=token, session_key=session_key)[0]
+
+
+def portal_open_session(*, token: str, session_key: str) -> tuple[PortalLink, bool]:
+    """The link, bound to the browser session that opened it last, and whether it just moved
+    from another session.
+
+    Opened in another browser (a WeChat user who later uses the phone's browser), the link
+    moves to that session and the debtor proves identity again (the last four characters,
+    then a new code): the earlier session stops working. Audited as ``portal.rebind``."""
     link = (
         PortalLink.objects.select_related("case", "party").filter(token_hash=_hash(token)).first()
     )
     now = clock.now()
+    rebound = False
     if link is None or link.revoked_at is not None or link.expires_at <= now:
         raise PermissionDenied(
             "链接无效或已过期，请联系经办人重新发送。",
@@ -164,18 +196,25 @@ def portal_open(*, token: str, session_key: str) -> PortalLink:
     with transaction.atomic():
         locked = PortalLink.objects.select_for_update().get(pk=link.pk)
         if locked.session_hash and locked.session_hash != _hash(session_key):
-            raise PermissionDenied(
-                "该链接已在另一设备上打开，仅可使用一次。",
-                "This link was already opened in another session; it works once only.",
-                code="portal_link_used",
-            )
-        if not locked.session_hash:
+            if locked.identity_failures >= MAX_IDENTITY_FAILURES:
+                raise PermissionDenied(
+                    "核验失败次数过多，链接已锁定，请联系经办人。",
+                    "Too many failed checks; the link is locked. Contact your case handler.",
+                    code="portal_identity_locked",
+                )
+            locked.session_hash = _hash(session_key)
+            locked.identity_ok_at = None
+            locked.verified_at = None
+            locked.save(update_fields=["session_hash", "identity_ok_at", "verified_at"])
+            _audit(locked, "rebind")
+            rebound = True
+        elif not locked.session_hash:
             locked.session_hash = _hash(session_key)
             locked.opened_at = now
             locked.save(update_fields=["session_hash", "opened_at"])
             _audit(locked, "open")
-    link.session_hash = _hash(session_key)
-    return link
+    link.refresh_from_db()
+    return link, rebound
 
 
 def portal_session_link(*, link_id: int, session_key: str) -> PortalLink:
@@ -231,16 +270,38 @@ def portal_identity_check(*, link: PortalLink, last4: str) -> None:
             code="portal_identity_mismatch",
             details={"remaining": MAX_IDENTITY_FAILURES - locked.identity_failures},
         )
+    portal_code_send(link=locked)
     locked.identity_ok_at = clock.now()
     locked.save(update_fields=["identity_ok_at"])
+
+
+def portal_code_send(*, link: PortalLink) -> None:
+    """Text a login code to the debtor's number on file, saying who sends it. A provider
+    failure is told in words (``portal_code_not_sent``) and nothing is marked as sent."""
     # One person, however many links: the hourly limit counts the codes of all their links.
-    links = PortalLink.objects.filter(party_id=locked.party_id).values_list("pk", flat=True)
-    otp_issue(
-        purpose=OTP_PURPOSE,
-        subject=f"portal:{locked.pk}",
-        deliver=lambda code: _send_code(locked.party, f"验证码 {code}，10 分钟内有效。"),
-        throttle_subjects=[f"portal:{pk}" for pk in links],
-    )
+    links = PortalLink.objects.filter(party_id=link.party_id).values_list("pk", flat=True)
+    who = link.case.organisation.name
+    try:
+        otp_issue(
+            purpose=OTP_PURPOSE,
+            subject=f"portal:{link.pk}",
+            deliver=lambda code: _send_code(
+                link.party,
+                f"【{who}】验证码 {code}，10 分钟内有效，用于查看案件 {link.case.reference}"
+                "的账款信息。请勿告诉他人。",
+            ),
+            throttle_subjects=[f"portal:{pk}" for pk in links],
+        )
+    except ApplicationError as exc:
+        if exc.code.startswith("otp_"):
+            raise
+        raise ValidationFailed(
+            "验证码暂时无法发送，请稍后再试，或联系经办人。",
+            "The code could not be sent just now; try again later or contact your handler.",
+            code="portal_code_not_sent",
+            status=503,
+            details={"provider_code": exc.code},
+        ) from exc
 
 
 def portal_code_verify(*, link: PortalLink, code: str) -> PortalLink:
@@ -266,25 +327,93 @@ def require_verified(link: PortalLink) -> None:
 # --------------------------------------------------------------------------- pages
 
 
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimSummary:
+    """The claim as a sum that adds up, line by line:
+
+    ``invoiced - paid_before_intake + interest + costs - paid_since + adjustments = owed``.
+
+    ``paid_before_intake`` is what the invoices had already been paid down by when the case
+    was opened (their amounts less the principal taken on); ``paid_since`` is every payment
+    allocated on the case since (principal, interest and costs); ``adjustments`` is whatever
+    else moved the balance (a waiver, a correction) and is 0 on a consistent case; ``owed``
+    is ``payments.selectors.case_debt_total``. ``surplus`` is money received beyond the debt
+    (to be refunded), shown apart."""
+
+    invoiced: Decimal
+    paid_before_intake: Decimal
+    interest: Decimal
+    costs: Decimal
+    paid_since: Decimal
+    adjustments: Decimal
+    owed: Decimal
+    surplus: Decimal
+
+    @property
+    def principal_at_intake(self) -> Decimal:
+        return self.invoiced - self.paid_before_intake
+
+
+def claim_summary(case: Case) -> ClaimSummary:
+    from django.db.models import Sum
+
+    from qingqian.payments.models import Charge, PaymentAllocation
+
+    def total(qs: Any, field: str = "amount") -> Decimal:
+        return qs.aggregate(s=Sum(field))["s"] or ZERO
+
+    invoices = case.invoices.all()
+    invoiced = total(invoices) if invoices.exists() else case.principal
+    allocations = PaymentAllocation.objects.filter(payment__case=case)
+    by_component = {
+        row["component"]: row["s"] or ZERO
+        for row in allocations.values("component").annotate(s=Sum("amount"))
+    }
+    paid_principal = by_component.get("principal", ZERO)
+    paid_before = max(ZERO, invoiced - case.outstanding - paid_principal)
+    charges = Charge.objects.filter(case=case)
+    interest = total(charges.filter(component="interest"))
+    costs = total(charges.filter(component="costs"))
+    paid_since = sum((v for k, v in by_component.items() if k != "surplus"), ZERO)
+    owed = case_debt_total(case)
+    adjustments = owed - (invoiced - paid_before + interest + costs - paid_since)
+    return ClaimSummary(
+        invoiced=invoiced,
+        paid_before_intake=paid_before,
+        interest=interest,
+        costs=costs,
+        paid_since=paid_since,
+        adjustments=adjustments,
+        owed=owed,
+        surplus=by_component.get("surplus", ZERO),
+    )
+
+
 def portal_claim(*, link: PortalLink) -> dict[str, Any]:
-    """Who claims what and why: invoices, principal, interest, costs, evidence, payments."""
+    """Who claims what and why: invoices (with what was paid on each before intake), the sum
+    that adds up to what is owed, payments since intake, what is due now, evidence."""
     require_verified(link)
     case = link.case
     invoices = list(case.invoices.order_by("due_date", "number"))
-    paid = sum((p.amount for p in Payment.objects.filter(case=case)), Decimal("0.00"))
     balance = case_balance(case)
+    payments = list(
+        Payment.objects.filter(case=case).exclude(kind="reversal").order_by("-received_at")[:50]
+    )
     with transaction.atomic():
         _audit(link, "view_claim")
     return {
         "case": case,
         "creditor": case.creditor.name,
+        "firm": case.organisation.name,
         "invoices": invoices,
-        "principal": sum((i.amount for i in invoices), Decimal("0.00")),
+        "claim": claim_summary(case),
         "interest_rate": case.interest_rate,
-        "costs": balance.costs,
-        "interest": balance.interest,
-        "paid": paid,
-        "outstanding": balance.total,
+        "due_now": balance.due_now,
+        "basis": balance.basis,
+        "payments": payments,
         "evidence": list(case.evidence.order_by("collected_at")),
     }
 

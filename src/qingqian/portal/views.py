@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +19,7 @@ from qingqian.common.money import parse_amount
 from qingqian.negotiation.selectors import plan_versions_for_debtor
 from qingqian.portal import services
 from qingqian.portal.models import PortalLink
-from qingqian.portal.provider import provider
+from qingqian.portal.provider import FakeProvider, provider
 
 SESSION_KEY = "portal_link"
 
@@ -42,7 +43,8 @@ def _link(request: HttpRequest) -> PortalLink | None:
 def _page(
     request: HttpRequest, template: str, link: PortalLink | None, status: int = 200, **ctx: Any
 ) -> HttpResponse:
-    return render(request, f"portal/{template}", {"link": link, **ctx}, status=status)
+    demo = bool(getattr(settings, "QINGQIAN_DEMO", False))
+    return render(request, f"portal/{template}", {"link": link, "demo": demo, **ctx}, status=status)
 
 
 def _error(exc: ApplicationError) -> str:
@@ -64,10 +66,12 @@ def verified(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
 def open_link(request: HttpRequest, token: str) -> HttpResponse:
     try:
-        link = services.portal_open(token=token, session_key=_session_key(request))
+        link, rebound = services.portal_open_session(token=token, session_key=_session_key(request))
     except ApplicationError as exc:
         return render(request, "portal/expired.html", {"message": _error(exc)}, status=403)
     request.session[SESSION_KEY] = link.pk
+    if rebound:
+        request.session["portal_rebound"] = True
     return redirect("portal:verify")
 
 
@@ -79,10 +83,15 @@ def verify(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         try:
-            if request.POST.get("step") == "code":
+            step = request.POST.get("step")
+            if step == "code":
                 services.portal_code_verify(link=link, code=request.POST.get("code", ""))
+                request.session.pop("portal_rebound", None)
                 return redirect("portal:home")
-            services.portal_identity_check(link=link, last4=request.POST.get("last4", ""))
+            if step == "resend" and link.identity_ok_at is not None:
+                services.portal_code_send(link=link)
+            else:
+                services.portal_identity_check(link=link, last4=request.POST.get("last4", ""))
             link.refresh_from_db()
         except ApplicationError as exc:
             error = _error(exc)
@@ -94,6 +103,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         error=error,
         company=bool(link.party.credit_code),
         step="code" if link.identity_ok_at else "identity",
+        rebound=request.session.get("portal_rebound", False),
     )
 
 
@@ -229,11 +239,13 @@ def pay(request: HttpRequest, link: PortalLink) -> HttpResponse:
         pending = paid is None
         if paid is not None:
             del request.session[ORDER_KEY]
+    adapter = provider()
     return _page(
         request,
         "pay.html",
         link,
-        online=provider() is not None,
+        online=adapter is not None,
+        online_demo=isinstance(adapter, FakeProvider),
         error=error,
         paid=paid,
         pending=pending,

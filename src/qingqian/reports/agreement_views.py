@@ -15,6 +15,7 @@ from qingqian.accounts.roles import Perm, Role
 from qingqian.cases.models import Case
 from qingqian.cases.selectors import case_get_for_user
 from qingqian.common.exceptions import ApplicationError
+from qingqian.creditors.services import contact_points_verified
 from qingqian.reports import agreements
 from qingqian.reports.models import Agreement, AgreementState
 from qingqian.reports.templatetags.reports_tags import is_english
@@ -58,6 +59,7 @@ def agreement_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "can_sign": user.role == Role.CREDITOR
             and agreement is not None
             and agreement.state == AgreementState.SENT,
+            "points": contact_points_verified(user) if user.role == Role.CREDITOR else [],
         },
     )
 
@@ -73,7 +75,7 @@ def _act(
     try:
         done = action(user, case, agreement)
     except ApplicationError as exc:
-        messages.error(request, f"{exc.message_for('en' if is_english() else 'zh')} [{exc.code}]")
+        messages.error(request, exc.message_for("en" if is_english() else "zh"))
     else:
         messages.success(request, done)
     return redirect("reports:agreement", case_id=case_id)
@@ -110,12 +112,16 @@ def agreement_send(request: HttpRequest, case_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def agreement_code(request: HttpRequest, case_id: int) -> HttpResponse:
+    raw = request.POST.get("point", "")
+
     def run(user: User, _c: Case, a: Agreement | None) -> str:
-        agreements.agreement_code_request(agreement=_require(a), actor=user)
+        agreements.agreement_code_request(
+            agreement=_require(a), actor=user, point_id=int(raw) if raw.isdigit() else None
+        )
         return (
-            "A one-time code was sent to your e-mail (valid 10 minutes)."
+            "A one-time code was sent (valid 10 minutes)."
             if is_english()
-            else "验证码已发送至您的邮箱，10 分钟内有效。"
+            else "验证码已发送，10 分钟内有效。"
         )
 
     return _act(request, case_id, run)

@@ -16,9 +16,10 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
@@ -248,25 +249,28 @@ def _otp_subject(agreement: Agreement) -> str:
     return f"agreement:{agreement.pk}:{agreement.terms_sha256[:16]}"
 
 
-def _deliver_code(user: User, code: str, agreement: Agreement) -> None:
-    # Seam: qingqian.contact.channels.send_transactional (branch h-contact) replaces this.
-    send_mail(
-        subject=f"清欠：签署{agreement.terms['title_zh']}的验证码",
-        message=(
-            f"您正在签署案件 {agreement.case.reference} 的{agreement.terms['title_zh']}"
-            f"（第 {agreement.version} 版）。验证码：{code}，10 分钟内有效。"
-            "如非本人操作，请忽略本邮件。\n"
-            f"Your code to sign agreement v{agreement.version} of case "
-            f"{agreement.case.reference}: {code} (valid 10 minutes)."
-        ),
-        from_email=None,
-        recipient_list=[user.email],
+def _code_text(code: str, agreement: Agreement) -> tuple[str, str]:
+    firm = agreement.case.organisation.name
+    return (
+        f"清欠：签署{agreement.terms['title_zh']}的验证码",
+        f"【{firm}】您正在签署案件 {agreement.case.reference} 的{agreement.terms['title_zh']}"
+        f"（第 {agreement.version} 版）。验证码：{code}，10 分钟内有效。"
+        "如非本人操作，请忽略。\n"
+        f"Your code to sign agreement v{agreement.version} of case "
+        f"{agreement.case.reference}: {code} (valid 10 minutes).",
     )
 
 
-def agreement_code_request(*, agreement: Agreement, actor: User) -> None:
-    """Send a one-time signing code to the creditor user's e-mail."""
-    agreement = Agreement.objects.select_related("case").get(pk=agreement.pk)
+def agreement_code_request(
+    *, agreement: Agreement, actor: User, point_id: int | None = None
+) -> None:
+    """Send a one-time signing code to one of the creditor user's verified addresses (an
+    e-mail or a mobile they added and verified, ``creditors.services``), or, when none is
+    chosen, to the account's e-mail set by the administrator."""
+    from qingqian.contact.channels.base import send_transactional
+    from qingqian.creditors.services import code_send_to_point
+
+    agreement = Agreement.objects.select_related("case__organisation").get(pk=agreement.pk)
     _require_creditor(actor, agreement)
     if agreement.state != AgreementState.SENT:
         raise Conflict(
@@ -275,17 +279,26 @@ def agreement_code_request(*, agreement: Agreement, actor: User) -> None:
             code="agreement_not_sent",
             details={"state": agreement.state},
         )
-    if not actor.email:
+    deliver: Callable[[str], None]
+    if point_id is not None:
+        deliver = code_send_to_point(
+            user=actor, point_id=point_id, text=lambda code: _code_text(code, agreement)
+        )
+    elif actor.email:
+        email = actor.email
+
+        def _to_account_email(code: str) -> None:
+            subject, body = _code_text(code, agreement)
+            send_transactional("email", email, subject, body)
+
+        deliver = _to_account_email
+    else:
         raise ValidationFailed(
-            "您的账户没有已验证的电子邮箱，无法发送验证码。",
-            "Your account has no verified e-mail address to send the code to.",
+            "您还没有可接收验证码的电子邮箱或手机号：请先添加并验证一个。",
+            "You have no e-mail address or mobile to receive the code: add and verify one.",
             code="no_verified_email",
         )
-    otp_issue(
-        purpose=OTP_PURPOSE,
-        subject=_otp_subject(agreement),
-        deliver=lambda code: _deliver_code(actor, code, agreement),
-    )
+    otp_issue(purpose=OTP_PURPOSE, subject=_otp_subject(agreement), deliver=deliver)
 
 
 def _check_signable(agreement: Agreement) -> None:
@@ -384,13 +397,42 @@ def agreement_sign(*, agreement: Agreement, actor: User, typed_name: str, code: 
 # --- documents ------------------------------------------------------------------------------
 
 
+_DEBT_TYPE_NAMES = {
+    "trade": ("企业商账", "trade debt"),
+    "construction": ("工程欠款", "construction debt"),
+    "private_loan": ("个人借贷", "private loan"),
+    "other": ("其他", "other debt"),
+}
+
+
+def _debt_type_name(code: str, *, en: bool) -> str:
+    names = _DEBT_TYPE_NAMES.get(code)
+    return (names[1] if en else names[0]) if names else code
+
+
+def _grouped(amount: object) -> str:
+    """``"1000000.00"`` → ``"1,000,000.00"`` (the terms store amounts as strings)."""
+    return f"{Decimal(str(amount)):,.2f}"
+
+
+def _yuan(value: Any) -> str:
+    """¥1,234,567.89 (h19b: money on the agreement as everywhere else)."""
+    return f"¥{Decimal(str(value)):,.2f}"
+
+
 def _band_lines(terms: dict[str, Any], *, en: bool) -> list[str]:
     lines = []
     for schedule in terms["schedule"]["schedules"]:
-        head = schedule["debt_type"] or ("all debt types" if en else "全部债务类型")
+        head = (
+            _debt_type_name(schedule["debt_type"], en=en)
+            if schedule["debt_type"]
+            else ("all debt types" if en else "全部债务类型")
+        )
         mode = schedule["mode_en"] if en else schedule["mode_zh"]
         bands = "; ".join(
-            f"{b['above']}–{b['up_to'] or '∞'}: {b['rate_percent']}%" for b in schedule["bands"]
+            f"{_yuan(b['above'])}–{_yuan(b['up_to']) if b['up_to'] else '∞'}: "
+            f"{Decimal(str(b['rate_percent'])).normalize():f}%"
+            for b in schedule["bands"]
         )
         lines.append(f"{head} ({mode}): {bands}")
     return lines

@@ -138,5 +138,11 @@ def feasibility_decide(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_GET
 def prices(request: HttpRequest) -> HttpResponse:
     """The public price list (明码标价): no login."""
+    from qingqian.compliance.selectors import insurances_in_force
+
     data = selectors.prices_page(clock.today())
-    return render(request, "reports/prices.html", {"prices": data, "en": is_english()})
+    return render(
+        request,
+        "reports/prices.html",
+        {"prices": data, "en": is_english(), "insurances": insurances_in_force(clock.today())},
+    )

@@ -15,8 +15,10 @@ the same debtor), and the debtors are ordered in tiers:
 Expected recovered value = Σ score/100 × balance over the debtor's cases (the score read
 as a probability of paying; a trained model's score is calibrated, the cold-start card's is
 an ordinal guide). Hours = the largest expected handling time among the debtor's cases (one
-contact deals with all of them). Ties fall back to the debtor id, so the order is total and
-repeatable. Each entry carries a *next best action* with its reason in Chinese and English.
+contact deals with all of them), counted as at least one hour, so the value per hour is never
+above the expected value (nor the balance). Ties fall back to the debtor id, so the order
+is total and repeatable. Each entry carries a *next best action* with its reason in Chinese
+and English.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any
 from qingqian.scoring.errors import fail
 
 _CENT = Decimal("0.01")
+_ONE_HOUR = Decimal(1)
 
 
 @dataclass(frozen=True)
@@ -293,7 +296,9 @@ def order_queue(
         expected = sum((c.balance * c.score / 100 for c in cases), Decimal(0))
         score = int((expected * 100 / balance).quantize(Decimal(1), rounding=ROUND_HALF_UP))
         hours = max(c.hours for c in cases)
-        per_hour = _q(expected / hours)
+        # A contact is counted as at least one hour of work, so the value per hour never
+        # exceeds the expected value, let alone the balance (issue 19).
+        per_hour = _q(expected / max(hours, _ONE_HOUR))
         action, forced_tier, deadline = _action(cases, today, score, config)
         tier = forced_tier if forced_tier is not None else (1 if score >= config.threshold else 2)
         key: tuple[Any, ...]

@@ -27,6 +27,7 @@ from qingqian.accounts.models import User
 from qingqian.calculators.limitation import limitation_deadline
 from qingqian.cases.models import Case, CaseParty, PartyRole
 from qingqian.cases.selectors import cases_visible_to
+from qingqian.common.tz import BUSINESS_TZ
 from qingqian.contact.models import ContactAttempt
 from qingqian.evidence.models import EvidenceItem
 from qingqian.evidence.strength import evidence_strength, strength_level
@@ -327,10 +328,70 @@ class QueueRow:
     cases: Sequence[Case]
     reasons: Sequence[dict[str, Any]]
     unscored: int
+    # h19a: the next agreed callback on any of the debtor's cases (``None``: none agreed)
+    callback_at: dt.datetime | None = None
+    callback_due: bool = False
 
 
-def work_queue(user: User | None, *, today: dt.date, limit: int = 50) -> dict[str, Any]:
-    """The user's own open cases as a queue, one row per debtor (constant query count)."""
+#: h19a: how the desk may order the queue (the radar's own order is ``rank``).
+QUEUE_SORTS: dict[str, Any] = {
+    "rank": lambda r: r.entry.rank,
+    "callback": lambda r: (
+        r.callback_at is None,
+        r.callback_at or dt.datetime.max.replace(tzinfo=dt.UTC),
+        r.entry.rank,
+    ),
+    "balance": lambda r: (-r.entry.balance, r.entry.rank),
+    "score": lambda r: (-r.entry.score, r.entry.rank),
+    "value": lambda r: (-r.entry.value_per_hour, r.entry.rank),
+    "deadline": lambda r: (r.entry.deadline is None, r.entry.deadline or dt.date.max, r.entry.rank),
+}
+QUEUE_TIERS = ("0", "1", "2", "3")
+QUEUE_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class QueueQuery:
+    """What the collector asked of the queue: a page, an order and filters (all optional)."""
+
+    page: int = 1
+    sort: str = "rank"
+    q: str = ""  # part of the debtor's name or a case reference
+    tier: str = ""  # one of QUEUE_TIERS, or "" for all
+    callbacks: bool = False  # only debtors with a callback due by the end of today
+    per_page: int = QUEUE_PAGE_SIZE
+
+
+def _callbacks(case_ids: Sequence[int]) -> dict[int, dt.datetime]:
+    """Per case, the callback agreed on its latest call that recorded a result, if that
+    result set one (a later call without a callback ends the earlier agreement)."""
+    out: dict[int, dt.datetime] = {}
+    rows = (
+        ContactAttempt.objects.filter(case_id__in=case_ids, channel="voice", allowed=True)
+        .exclude(disposition="")
+        .order_by("case_id", "-at")
+        .values_list("case_id", "callback_at")
+    )
+    seen: set[int] = set()
+    for case_id, callback_at in rows:
+        if case_id in seen:
+            continue
+        seen.add(case_id)
+        if callback_at is not None:
+            out[case_id] = callback_at
+    return out
+
+
+def work_queue(
+    user: User | None,
+    *,
+    today: dt.date,
+    limit: int | None = None,
+    query: QueueQuery | None = None,
+) -> dict[str, Any]:
+    """The user's own open cases as a queue, one row per debtor (constant query count);
+    filtered, ordered and cut to one page as ``query`` asks."""
+    query = query or QueueQuery()
     visible = cases_visible_to(user)
     if user is None or not user.is_authenticated:
         mine = visible
@@ -364,11 +425,52 @@ def work_queue(user: User | None, *, today: dt.date, limit: int = 50) -> dict[st
     if experiment is not None:
         accepted = {str(i.case_id): i.facts.accepted_on for i in inputs}
         entries = experiment_order(entries, accepted, experiment)
-    entries = entries[:limit]
-    wanted = {int(c) for e in entries for c in e.case_ids}
+    all_ids = [int(c) for e in entries for c in e.case_ids]
+    callbacks = _callbacks(all_ids)
+    labels = {
+        pk: f"{name} {ref}".lower()
+        for pk, name, ref in Case.objects.filter(pk__in=all_ids).values_list(
+            "pk", "debtor_name", "reference"
+        )
+    }
+    end_of_day = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0), tzinfo=BUSINESS_TZ)
+    due_by_debtor: dict[str, dt.datetime | None] = {}
+    for e in entries:
+        times = [callbacks[int(c)] for c in e.case_ids if int(c) in callbacks]
+        due_by_debtor[e.debtor_id] = min(times) if times else None
+    needle = query.q.strip().lower()
+    picked = []
+    for e in entries:
+        if query.tier in QUEUE_TIERS and str(e.tier) != query.tier:
+            continue
+        cb = due_by_debtor[e.debtor_id]
+        if query.callbacks and (cb is None or cb >= end_of_day):
+            continue
+        if needle and not any(needle in labels.get(int(c), "") for c in e.case_ids):
+            continue
+        picked.append(e)
+    sort = query.sort if query.sort in QUEUE_SORTS else "rank"
+    light = [
+        QueueRow(
+            entry=e,
+            debtor_name="",
+            cases=[],
+            reasons=[],
+            unscored=0,
+            callback_at=due_by_debtor[e.debtor_id],
+        )
+        for e in picked
+    ]
+    light.sort(key=QUEUE_SORTS[sort])
+    per_page = max(1, min(limit or query.per_page, 200))
+    pages = max(1, -(-len(light) // per_page))
+    page = min(max(1, query.page), pages)
+    shown = light[(page - 1) * per_page : page * per_page]
+    wanted = {int(c) for r in shown for c in r.entry.case_ids}
     by_id = {c.pk: c for c in Case.objects.filter(pk__in=wanted).select_related("creditor")}
     rows = []
-    for e in entries:
+    for r in shown:
+        e = r.entry
         cases = [by_id[int(c)] for c in e.case_ids]
         best = max(
             (scores[c.pk] for c in cases if c.pk in scores), key=lambda s: s.score, default=None
@@ -380,10 +482,20 @@ def work_queue(user: User | None, *, today: dt.date, limit: int = 50) -> dict[st
                 cases=cases,
                 reasons=best.reasons if best else [],
                 unscored=sum(1 for c in cases if c.pk not in scores),
+                callback_at=r.callback_at,
+                callback_due=r.callback_at is not None and r.callback_at < end_of_day,
             )
         )
     return {
         "rows": rows,
+        "page": page,
+        "pages": pages,
+        "matching": len(light),
+        "query": query,
+        "sort": sort,
+        "callbacks_due": sum(
+            1 for cb in due_by_debtor.values() if cb is not None and cb < end_of_day
+        ),
         "threshold": threshold,
         "unscored": unscored,
         "total_debtors": len({it.debtor_id for it in items}),

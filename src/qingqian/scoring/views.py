@@ -20,6 +20,7 @@ from qingqian.cases.models import PartyRole
 from qingqian.cases.selectors import case_get_for_user
 from qingqian.common import clock
 from qingqian.common.exceptions import ApplicationError
+from qingqian.contact.desk_selectors import certificate_problem
 from qingqian.scoring import selectors, services
 from qingqian.scoring.forms import DebtorProfileForm, ExperimentForm, ThresholdForm
 from qingqian.scoring.models import DebtorProfile
@@ -38,8 +39,19 @@ def _not_found(request: HttpRequest) -> HttpResponse:
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     user = _user(request)
-    data = selectors.work_queue(user, today=clock.today())
+    get = request.GET
+    page = get.get("page", "1")
+    query = selectors.QueueQuery(
+        page=int(page) if page.isdigit() else 1,
+        sort=get.get("sort", "rank"),
+        q=get.get("q", "")[:100],
+        tier=get.get("tier", ""),
+        callbacks=get.get("callbacks") == "1",
+    )
+    data = selectors.work_queue(user, today=clock.today(), query=query)
     can_set = user.has_perm_code(Perm.CASE_ASSIGN)
+    params = get.copy()
+    params.pop("page", None)
     return render(
         request,
         "scoring/queue.html",
@@ -47,6 +59,23 @@ def queue(request: HttpRequest) -> HttpResponse:
             **data,
             "can_set_threshold": can_set,
             "threshold_form": ThresholdForm(initial={"threshold": data["threshold"]}),
+            # h19a: the desk's filters, order and pages; why an expired certificate sees less
+            "certificate": certificate_problem(user),
+            "keep": params.urlencode(),
+            "sorts": [
+                ("rank", _("推荐顺序")),
+                ("callback", _("约定回电时间")),
+                ("deadline", _("截止日")),
+                ("balance", _("余额")),
+                ("score", _("评分")),
+                ("value", _("每小时预期回收")),
+            ],
+            "tiers": [
+                ("0", _("截止日临近")),
+                ("1", _("高于阈值")),
+                ("2", _("低于阈值")),
+                ("3", _("暂不得联系")),
+            ],
         },
     )
 

@@ -16,6 +16,7 @@ from qingqian.cases.models import Case
 from qingqian.common import clock
 from qingqian.common.exceptions import ApplicationError
 from qingqian.legaldata.selectors import calc_context
+from qingqian.web import calc_present
 from qingqian.web.views import _lang_index, _user
 
 
@@ -106,12 +107,7 @@ def calc_page(request: HttpRequest, name: str) -> HttpResponse:
         except ApplicationError as exc:
             error = exc
     i = _lang_index()
-    figures = []
-    if result is not None:
-        skip = {"calculator", "provisional", "rules", "explanation", "warnings"}
-        figures = [
-            (k, v) for k, v in result.items() if k not in skip and not isinstance(v, list | dict)
-        ]
+    figures = calc_present.figures(calc, result, en=bool(i)) if result is not None else []
     return render(
         request,
         "web/calc_page.html",

@@ -45,7 +45,7 @@ class CaseForm(forms.Form):
         widget=forms.TextInput(attrs={"list": "districts"}),
     )
     principal = forms.CharField(
-        max_length=40, label=_("本金（元）"), help_text=_("可填 12000.50 或 壹万贰仟元")
+        max_length=40, label=_("本金（元）"), help_text=_("可填 12,000.50 或 壹万贰仟元")
     )
     interest_rate = forms.DecimalField(
         max_digits=7,

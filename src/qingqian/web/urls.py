@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qingqian.web import calc_views, views
+from qingqian.web import calc_views, guide_views, views
 
 app_name = "web"
 
@@ -20,8 +20,13 @@ urlpatterns = [
     path("hotline/<int:call_id>/case/", views.hotline_case, name="hotline_case"),
     path("imports/", views.import_new, name="import_new"),
     path("imports/<int:job_id>/", views.import_detail, name="import_detail"),
+    path("imports/<int:job_id>/columns/", views.import_columns, name="import_columns"),  # h19d
+    path("imports/template.xlsx", views.import_template, name="import_template"),  # h19d
     path("imports/<int:job_id>/errors.csv", views.import_errors_csv, name="import_errors_csv"),
     path("aging/", views.aging, name="aging"),
     path("calc/", calc_views.calc_index, name="calc_index"),
     path("calc/<str:name>/", calc_views.calc_page, name="calc_page"),
+    # h24: the user guide (make docs), linked from every page's header
+    path("guide/", guide_views.guide_page, name="guide"),
+    path("guide/<path:path>", guide_views.guide_page, name="guide_page"),
 ]

@@ -23,15 +23,22 @@ from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import ROLE_LABELS, Perm, Role
 from qingqian.cases import selectors, services
 from qingqian.cases.aging import BUCKETS, bucket_for, needs_judicial_route
-from qingqian.cases.lifecycle import OUTCOME_LABELS, STATE_LABELS, State, allowed_targets
+from qingqian.cases.lifecycle import (
+    OUTCOME_LABELS,
+    STATE_LABELS,
+    Outcome,
+    State,
+    allowed_targets,
+)
 from qingqian.cases.models import Case, DebtType, HotlineCall, ImportJob, PartyRole
-from qingqian.cases.tasks import import_job_task
 from qingqian.common import bounds, clock
 from qingqian.common.exceptions import ApplicationError, PermissionDenied
 from qingqian.common.spreadsheet import csv_writer
 from qingqian.parties.models import Party
 from qingqian.parties.services import party_find_or_create, party_reveal
+from qingqian.web import import_views
 from qingqian.web.forms import SUZHOU_DISTRICTS, CaseForm, HotlineForm, ImportForm, TransitionForm
+from qingqian.web.role_panel import role_panel
 
 View = Callable[..., HttpResponse]
 
@@ -72,12 +79,48 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
     "strategy_none": ("无适用策略", "No playbook applies"),
     "evidence_added": ("新增证据", "Evidence added"),
     "evidence_version": ("证据新版本", "New evidence version"),
+    # h19d: every kind the services write, so no timeline row shows a raw code
+    "contact_unreachable": ("标记无法联系", "Marked unreachable"),
+    "contact_unreachable_cleared": ("恢复联系", "Reachable again"),
+    "court_deadline_done": ("法院期限已办", "Court deadline done"),
+    "court_recovery": ("法院执行回款", "Recovered through the court"),
+    "asset_clue_added": ("新增财产线索", "Asset lead added"),
+    "document_drafted": ("文书起草", "Document drafted"),
+    "document_final": ("文书定稿", "Document finalised"),
+    "hearing_scheduled": ("安排开庭", "Hearing scheduled"),
+    "limitation_interrupted": ("诉讼时效中断", "Limitation interrupted"),
+    "limitation_updated": ("诉讼时效更新", "Limitation period updated"),
+    "proceeding_added": ("新增诉讼程序", "Proceeding added"),
+    "proceeding_updated": ("诉讼程序更新", "Proceeding updated"),
+    "plan.proposed": ("提出还款计划", "Plan proposed"),
+    "plan.agreed": ("还款计划生效", "Plan agreed"),
+    "plan.debtor_accepted": ("债务人接受计划", "Debtor accepted the plan"),
+    "plan.completed": ("还款计划履行完毕", "Plan completed"),
+    "plan.breach.reminder": ("计划违约：提醒", "Plan breach: reminder"),
+    "plan.breach.acceleration": ("计划违约：余额加速到期", "Plan breach: balance accelerated"),
+    "plan.breach.return_to_strategy": ("计划违约：退回催收策略", "Plan breach: back to strategy"),
+    "promise.recorded": ("记录还款承诺", "Promise recorded"),
+    "promise.kept": ("承诺已履行", "Promise kept"),
+    "promise.broken": ("承诺未履行", "Promise broken"),
+    "settlement.offered": ("提出和解方案", "Settlement offered"),
+    "settlement.accepted": ("和解方案被接受", "Settlement accepted"),
+    "settlement.expired": ("和解方案过期", "Settlement expired"),
+    "portal.link_sent": ("发送自助链接", "Portal link sent"),
+    "charge.costs": ("计入实现债权的费用", "Recovery costs charged"),
+    "charge.interest": ("计入利息", "Interest charged"),
+    "charge.principal": ("计入本金", "Principal charged"),
+    # h19a: the collector's desk
+    "contact_disposition": ("通话结果", "Call result"),
+    "contact_sent": ("已发送联系", "Message sent"),
+    # h19b: the creditor's message thread
+    "message_creditor": ("债权人留言", "Message from the creditor"),
+    "message_staff": ("经办方回复", "Reply from the firm"),
 }
 
 
 def _event_label(kind: str) -> str:
-    labels = EVENT_LABELS.get(kind)
-    return labels[_lang_index()] if labels else kind
+    labels = EVENT_LABELS.get(kind) or ("案件事件", "Case event")  # never the raw code
+    return labels[_lang_index()]
 
 
 def staff_view(perm: Perm) -> Callable[[View], View]:
@@ -158,6 +201,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "aging": aging,
             "as_of": as_of,
             "role_label": ROLE_LABELS[Role(user.role)][_lang_index()],
+            "panel": role_panel(user, clock.today()),  # h19c: the role's landing panel
         },
     )
 
@@ -244,10 +288,30 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         }
         for t in case.timeline.select_related("actor")[:100]
     ]
+    if user.is_creditor_user:  # h19b: the creditor's own page, without staff forms
+        from qingqian.creditors.views import creditor_case_page
+
+        return creditor_case_page(
+            request,
+            case,
+            {
+                "state_label": state_label(case.state),
+                "outcome_label": (
+                    OUTCOME_LABELS[Outcome(case.outcome)][_lang_index()] if case.outcome else ""
+                ),
+                "debtors": [cp.party for cp in parties if cp.role == PartyRole.DEBTOR],
+                "invoices": list(case.invoices.all()),
+                "timeline": timeline,
+                "days": days,
+            },
+        )
+    from qingqian.creditors.services import case_messages  # h19b: the creditor's thread
+
     return render(
         request,
         "web/case_detail.html",
         {
+            "thread": case_messages(case),
             "case": case,
             "state_label": state_label(case.state),
             "outcome_label": OUTCOME_LABELS[case.outcome][_lang_index()] if case.outcome else "",  # type: ignore[index]
@@ -510,8 +574,7 @@ def import_new(request: HttpRequest) -> HttpResponse:
                 filename=upload.name[:255],
                 dry_run=form.cleaned_data["dry_run"],
             )
-            transaction.on_commit(lambda: import_job_task.enqueue(job.pk))
-            return redirect("web:import_detail", job_id=job.pk)
+            return import_views.start_or_map(job)  # h19d: map unknown columns first
     jobs = ImportJob.objects.filter(organisation=_org(user)).select_related("creditor")
     if user.role == Role.CREDITOR:
         jobs = jobs.filter(creditor_id=user.creditor_id)
@@ -532,8 +595,23 @@ def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     return render(
         request,
         template,
-        {"job": job, "errors": job.errors[:500], "more_errors": max(0, len(job.errors) - 500)},
+        {
+            "job": job,
+            "errors": import_views.error_rows(job.errors[:500]),
+            "more_errors": max(0, len(job.errors) - 500),
+        },
     )
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view(Perm.IMPORT_RUN)
+def import_columns(request: HttpRequest, job_id: int) -> HttpResponse:
+    return import_views.import_columns(request, _job_for(_user(request), job_id))
+
+
+@staff_view(Perm.IMPORT_RUN)
+def import_template(request: HttpRequest) -> HttpResponse:
+    return import_views.import_template(request)
 
 
 @staff_view(Perm.IMPORT_RUN)
@@ -543,10 +621,9 @@ def import_errors_csv(request: HttpRequest, job_id: int) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
     response.write("\ufeff")  # Excel opens UTF-8 CSV correctly with a BOM
     writer = csv_writer(response)  # cells escaped against formula injection
-    writer.writerow(["行号 line", "列 column", "代码 code", "说明 message"])
-    for e in job.errors:
-        column = e.get("header") or e.get("column", "")
-        writer.writerow([e.get("line"), column, e.get("code"), e.get("message")])
+    writer.writerow([_("行号"), _("列"), _("说明")])
+    for e in import_views.error_rows(job.errors):
+        writer.writerow([e["line"], e["column"], e["message"]])
     return response
 
 

@@ -70,6 +70,8 @@ def contact_case_panel(context: template.Context, case: Any) -> dict[str, Any]:
         "kinds": [k.value for k in HoldKind],
         "channels": list(CHANNEL_LABELS),
         "csrf_token": context.get("csrf_token"),
+        "request": context.get("request"),
+        "user": context.get("user"),  # h19c: forms shown only to roles that may submit
     }
 
 
@@ -85,3 +87,116 @@ FOLLOWUP_LABELS = {
 def followup_label(kind: str) -> str:
     zh, en = FOLLOWUP_LABELS.get(kind, (kind, kind))
     return en if is_english() else zh
+
+
+# h19a: the collector's contact actions (``contact.desk``) at the top of the contact section.
+PHONE_KIND_LABELS = {"mobile": ("手机", "mobile"), "landline": ("固定电话", "fixed line")}
+
+
+@register.filter
+def phone_kind_label(kind: str) -> str:
+    zh, en = PHONE_KIND_LABELS.get(kind, ("电话", "phone"))
+    return en if is_english() else zh
+
+
+@register.inclusion_tag("contact/_desk.html", takes_context=True)
+def contact_desk(context: template.Context, case: Any) -> dict[str, Any]:
+    from qingqian.contact.desk_selectors import desk_context
+
+    request = context.get("request")
+    return {
+        **desk_context(case, request),
+        "case": case,
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+OUTCOME_LABELS = {
+    "connected": ("已接通", "Connected"),
+    "no_answer": ("无人接听", "No answer"),
+    "busy": ("占线", "Busy"),
+    "voicemail": ("语音信箱", "Voicemail"),
+    "delivered": ("已送达", "Delivered"),
+    "bounced": ("退回", "Bounced"),
+    "refused": ("拒绝", "Refused"),
+}
+
+
+@register.filter
+def outcome_label(outcome: str) -> str:
+    """A gate outcome in words (``—`` when none is recorded yet)."""
+    if not outcome:
+        return "—"
+    zh, en = OUTCOME_LABELS.get(outcome, (outcome, outcome))
+    return en if is_english() else zh
+
+
+@register.filter
+def decision_words(decision: Any) -> str:
+    """Why a decision denies, in words (its first reason), never the rule's code (h19c)."""
+    reasons = getattr(decision, "reasons", ())
+    if not reasons:
+        return ""
+    first = reasons[0]
+    return str(first.message_en if is_english() else first.message_zh)
+
+
+# h19c: the refused-contacts page in words ------------------------------------------------
+
+RULE_WORDS = {
+    "channels": ("渠道不允许", "channel not allowed"),
+    "party_roles": ("当事人身份不允许", "party not to be contacted"),
+    "third_party": ("第三人规则", "third-party rule"),
+    "holds": ("联系暂停", "contact hold"),
+    "refusals": ("对方曾拒绝该方式", "the person refused this medium"),
+    "certification": ("催收员未持有效证书", "collector not certified"),
+    "visits": ("外访人数不足", "too few collectors for a visit"),
+    "public_notices": ("禁止公开催收", "public notices forbidden"),
+    "opt_out": ("缺少退订说明", "opt-out line missing"),
+    "contact_hours": ("不在联系时段内", "outside the contact hours"),
+    "address_kind": ("渠道与号码或地址类型不符", "channel does not fit the address"),
+}
+CODE_WORDS = {
+    "channel_not_allowed": ("渠道不允许", "channel not allowed"),
+    "party_role_not_allowed": ("当事人身份不允许", "party not to be contacted"),
+    "third_party_not_allowed": ("不允许联系第三人", "third parties not allowed"),
+    "third_party_channel_not_allowed": ("该渠道不可联系第三人", "channel not for third parties"),
+    "third_party_debtor_reachable": ("债务人尚未失联", "the debtor is still reachable"),
+    "third_party_script_discloses": ("话术会透露债务", "the script discloses the debt"),
+    "third_party_refused": ("第三人已拒绝", "the third party refused"),
+    "third_party_already_contacted": ("第三人联系次数已满", "third party reached enough"),
+    "hold_cease_contact": ("停止联系请求", "cease-contact request"),
+    "hold_dispute": ("争议或投诉暂停", "dispute or complaint hold"),
+    "hold_distress": ("困境暂停", "distress hold"),
+    "hold_lawyer": ("已委托律师", "represented by a lawyer"),
+    "hold_refused_medium": ("拒绝该联系方式", "medium refused"),
+    "medium_refused_earlier": ("对方曾拒绝该方式", "medium refused earlier"),
+    "collector_not_certified": ("催收员未持有效证书", "collector not certified"),
+    "visit_too_few_collectors": ("外访人数不足", "too few collectors for a visit"),
+    "public_notice_forbidden": ("禁止公开催收", "public notices forbidden"),
+    "opt_out_line_missing": ("缺少退订说明", "opt-out line missing"),
+    "outside_hours": ("不在联系时段内", "outside the contact hours"),
+    "sms_to_landline": ("短信不能发往固定电话", "no text messages to a fixed line"),
+    "address_wrong_kind": ("渠道与地址类型不符", "the address is not of this channel's kind"),
+}
+
+
+def _policy_rule_words(code: str) -> tuple[str, str] | None:
+    from qingqian.contact.presets import CN_DEFAULT, US_REG_F
+
+    for policy in (CN_DEFAULT, US_REG_F):
+        for cap in policy.caps:
+            if cap.code == code:
+                return cap.label_zh, cap.label_en
+        for cool in policy.cooldowns:
+            if cool.code == code:
+                return cool.label_zh, cool.label_en
+    return None
+
+
+@register.filter
+def rule_words(code: str) -> str:
+    words = RULE_WORDS.get(code) or CODE_WORDS.get(code) or _policy_rule_words(code)
+    if words is None:
+        words = ("次数上限或冷却期", "a cap or cool-down")
+    return words[1] if is_english() else words[0]

@@ -25,6 +25,7 @@ from typing import Any
 from qingqian.contact.dates import When, parse_amount, parse_when
 from qingqian.contact.transcripts.model import LABELS, BlendModel
 from qingqian.contact.transcripts.rules import RuleHit, match_rules
+from qingqian.contact.transcripts.wu import match_wu_rules, to_mandarin
 
 __all__ = ["PRIORITY", "Analysis", "Analyzer", "Promise"]
 
@@ -88,14 +89,19 @@ def actions_for(labels: Sequence[str], promise: Promise | None) -> tuple[str, ..
 class Analyzer:
     """Classify utterances with a trained :class:`BlendModel` plus the keyword rules."""
 
-    def __init__(self, model: BlendModel, *, use_rules: bool = True) -> None:
+    def __init__(self, model: BlendModel, *, use_rules: bool = True, wu: bool = True) -> None:
+        """``wu``: read Suzhou/Shanghai Wu too (the model sees the utterance bridged to
+        Mandarin by :func:`.wu.to_mandarin`; the Wu rules run on it as typed). ``wu=False``
+        is the analyser as it was before (kept for the benchmark's before/after)."""
         self.model = model
         self.use_rules = use_rules
+        self.wu = wu
 
     def analyse(self, texts: Sequence[str], today: dt.date) -> list[Analysis]:
         """One :class:`Analysis` per text, in order; ``today`` anchors promised dates."""
         clean = [" ".join(t.split()) for t in texts]
-        proba = self.model.predict_proba(clean)
+        seen = [to_mandarin(t) for t in clean] if self.wu else clean
+        proba = self.model.predict_proba(seen)
         return [self._one(t, row, today) for t, row in zip(clean, proba, strict=True)]
 
     def analyse_one(self, text: str, today: dt.date) -> Analysis:
@@ -107,7 +113,12 @@ class Analyzer:
         fired = {top}
         if scores["distress"] >= DISTRESS_THRESHOLD:
             fired.add("distress")
-        hits = tuple(match_rules(text)) if self.use_rules else ()
+        hits: tuple[RuleHit, ...] = ()
+        if self.use_rules:
+            found = match_rules(to_mandarin(text) if self.wu else text)
+            if self.wu:
+                found += match_wu_rules(text)
+            hits = tuple(found)
         fired.update(h.label for h in hits if h.label in RULE_LABELS)
         labels = tuple(c for c in PRIORITY if c in fired)
         promise = None

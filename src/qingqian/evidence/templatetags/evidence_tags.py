@@ -10,8 +10,30 @@ from qingqian.accounts.models import User
 from qingqian.common.exceptions import ApplicationError
 from qingqian.evidence import selectors
 from qingqian.evidence.models import EvidenceType, VersionKind
+from qingqian.evidence.views import UPLOAD_FEEDBACK
 
 register = template.Library()
+
+
+#: The types a debt type's evidence usually is, in the order the upload offers them.
+PREFERRED: dict[str, tuple[str, ...]] = {
+    "trade": (
+        "sales_contract", "supply_contract", "purchase_order", "delivery_note", "invoice",
+        "reconciliation", "transfer_record",
+    ),
+    "construction": (
+        "construction_contract", "reconciliation", "invoice", "transfer_record", "delivery_note",
+    ),
+    "private_loan": ("iou", "loan_contract", "transfer_record", "identity_document"),
+}  # fmt: skip
+
+
+def types_for(debt_type: str) -> list[tuple[str, str]]:
+    """The evidence types, those the debt type usually has first (a trade debt's upload
+    starts at 买卖合同, a loan's at 借条)."""
+    labels = {value: str(label) for value, label in EvidenceType.choices}
+    first = [v for v in PREFERRED.get(debt_type, ()) if v in labels]
+    return [(v, labels[v]) for v in first + [v for v in labels if v not in first]]
 
 
 @register.inclusion_tag("evidence/_case_panel_body.html", takes_context=True)
@@ -26,6 +48,10 @@ def evidence_case_panel(context: template.Context, case: Any) -> dict[str, Any]:
         standard = selectors.evidence_standard_for_case(user, case.pk)
     except ApplicationError:
         return {"case": case, "hidden": True}
+    feedback: dict[str, Any] = {}
+    session = getattr(request, "session", None)
+    if session is not None and session.get(UPLOAD_FEEDBACK, {}).get("case") == case.pk:
+        feedback = session.pop(UPLOAD_FEEDBACK)
     return {
         "case": case,
         "items": [
@@ -34,7 +60,9 @@ def evidence_case_panel(context: template.Context, case: Any) -> dict[str, Any]:
         ],
         "strength": strength,
         "standard": standard,
-        "types": EvidenceType.choices,
+        "types": types_for(case.debt_type),
+        "feedback": feedback,
+        "values": feedback.get("values", {}),
         "version_kinds": [(k, label) for k, label in VersionKind.choices if k != "original"],
         "csrf_token": context.get("csrf_token"),
     }

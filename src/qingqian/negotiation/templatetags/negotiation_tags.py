@@ -22,6 +22,7 @@ def negotiation_case_panel(context: template.Context, case: Any) -> dict[str, An
     return {
         "case": case,
         "csrf_token": context.get("csrf_token"),
+        "user": context.get("user"),  # h19c: forms shown only to roles that may submit
         "start": start,
         "debtors": [cp.party for cp in case.case_parties.all() if cp.role == "debtor"],
         "request": request,

@@ -26,6 +26,7 @@ def payments_case_panel(context: template.Context, case: Any) -> dict[str, Any]:
         "form_key": f"form:{uuid.uuid4()}",
         "request": context.get("request"),
         "csrf_token": context.get("csrf_token"),
+        "user": context.get("user"),  # h19c: forms shown only to roles that may submit
         "reference": getattr(getattr(case, "payment_reference", None), "code", ""),
         "balance": case_balance(case),
         "charges": list(Charge.objects.filter(case=case).select_related("invoice")),

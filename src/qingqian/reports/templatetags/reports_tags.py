@@ -53,3 +53,30 @@ def feasibility_sla_panel(context: template.Context) -> dict[str, Any]:
         "breached": sla["breached"],
         "pending": list(selectors.reports_pending_decision(user)[:20]),
     }
+
+
+# h19d: no raw codes or unformatted money on the price page and reports.
+
+
+@register.filter
+def debt_type_label(value: str) -> str:
+    """``trade`` → 企业商账 (English in English): a debt type by its label."""
+    from qingqian.cases.models import DebtType
+
+    try:
+        return str(DebtType(value).label)
+    except ValueError:
+        return value
+
+
+@register.filter
+def yuan(value: object) -> str:
+    """An amount (Decimal, number or numeric string) as ``1,234,567.89``; blank → ``—``."""
+    from decimal import Decimal, InvalidOperation
+
+    if value is None or value == "":
+        return "—"
+    try:
+        return f"{Decimal(str(value)):,.2f}"
+    except InvalidOperation:
+        return str(value)

@@ -17,6 +17,8 @@ so running it twice, or after a missed day, does no harm:
 8. uploaded ledger files past their retention period are deleted.
 9. on the 1st of the month, every creditor's monthly report (PDF) for the month before,
    delivered to the creditor's reports page (``kpis.reports``).
+10. regulatory records: the liability insurance, licences and collectors' certificates that
+   have expired or expire within 60 days, per organisation (also on the compliance dashboard).
 """
 
 from __future__ import annotations
@@ -30,12 +32,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from qingqian.accounts.models import Organisation
 from qingqian.cases.imports import import_files_purge
 from qingqian.common import clock
+from qingqian.compliance.selectors import expiry_warnings
 from qingqian.contact.dayplan import day_plan
 from qingqian.intake.services import strategy_step_execute, strategy_steps_due
 from qingqian.kpis import rollup as kpi_rollup
 from qingqian.kpis.reports import creditor_reports_monthly
 from qingqian.ledger.integrity import ledger_verify
 from qingqian.negotiation.services import negotiation_daily
+from qingqian.parties.retention import privacy_purge
 from qingqian.payments.remittance import remittance_run
 from qingqian.reports.services import feasibility_reports_sweep
 from qingqian.scoring.services import monitor_current_model, rescore_organisation
@@ -106,11 +110,31 @@ class Command(BaseCommand):
         }
         if today.day == 1:  # h20: monthly creditor reports
             out["creditor_reports"] = creditor_reports_monthly(today=today)
+        out["privacy_anonymised"] = privacy_purge(today=today).as_dict()["anonymised"]  # h15b
+        out["expiry_warnings"] = {
+            o.short_code: [
+                {
+                    "what": w.what_en,
+                    "holder": w.holder,
+                    "number": w.number,
+                    "valid_until": w.valid_until.isoformat() if w.valid_until else None,
+                    "days_left": w.days_left,
+                }
+                for w in expiry_warnings(o, today)
+            ]
+            for o in organisations
+        }
         if opts["json"]:
             self.stdout.write(json.dumps(out, ensure_ascii=False, default=str))
         else:
             for key, value in out.items():
                 self.stdout.write(f"{key}: {value}")
+            for code, warnings in out["expiry_warnings"].items():
+                for w in warnings:
+                    self.stderr.write(
+                        f"提醒 / warning [{code}] {w['what']}: {w['holder']} {w['number']} "
+                        f"{w['valid_until'] or '—'}"
+                    )
         if not integrity.ok:
             raise CommandError(
                 f"日志校验失败：第一个有问题的序号 {integrity.first_bad_index} / The log failed "

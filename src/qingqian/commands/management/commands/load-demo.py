@@ -16,6 +16,7 @@ from qingqian.accounts.roles import ROLE_LABELS, Role
 from qingqian.common import clock
 from qingqian.demo.catalogue import ORG_CODE, PASSWORD
 from qingqian.demo.generator import DemoError, load_demo
+from qingqian.demo.twofactor import DEMO_TOTP_SECRET
 from qingqian.scoring.services import rescore_organisation
 
 
@@ -65,3 +66,7 @@ class Command(BaseCommand):
         for login in result.logins:
             label = ROLE_LABELS[Role(login["role"])][0]
             self.stdout.write(f"{login['username']:<14} {login['role']:<14} {label:<10} {PASSWORD}")
+        self.stdout.write(
+            "两步验证 / two-factor (admin, compliance): "
+            f"authenticator secret {DEMO_TOTP_SECRET}; `qingqian twofactor demo-code` prints a code"
+        )

@@ -1,0 +1,258 @@
+"""Lived-in demo history (h19d): what months of work leave behind, written through the
+services so every figure is consistent with the case it belongs to.
+
+* **Reports at intake.** Every case in evidence review gets its feasibility report, dated a
+  few hours after it entered review (so the dashboard does not open on a wall of overdue
+  reports); cases in mediation, litigation and enforcement get theirs too.
+* **Payments.** Cases whose balance is below the principal were paid down on the platform:
+  their invoices are restored to the amount owed at intake and the difference is recorded
+  as one to three payments over the past months through ``payments.services.payment_record``,
+  so the allocations, the trust ledger and the commission follow the rules (the balance ends
+  where the planned portfolio has it).
+* **Installment plans.** Every case in 分期还款 has its one active plan, proposed by the
+  mediator and accepted by both sides (the debtor with a one-time code) through
+  ``negotiation.services``; most start next month (on schedule), some started months ago
+  with nothing paid, so the daily breach check finds them in breach.
+* **A finished netting round** among the client companies that owe each other, invited,
+  confirmed, consented, run and applied through ``netting.services``.
+
+Deterministic for a seed; bounded so ``qingqian load-demo`` stays quick.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from django.db.models import F, Max, Sum
+
+from qingqian.accounts.models import Organisation, User
+from qingqian.cases.lifecycle import State
+from qingqian.cases.models import Case, Invoice
+from qingqian.common import clock
+from qingqian.common.exceptions import ApplicationError
+
+#: Bounds (the demo stays quick to load).
+MAX_PAID_CASES = 160
+MAX_REPORTS_PER_STATE = 40
+CENT = Decimal("0.01")
+
+
+def seed_history(*, org: Organisation, users: dict[str, User], seed: int = 7) -> dict[str, int]:
+    """Write the history; returns what was written, by kind."""
+    rng = random.Random(seed)  # noqa: S311 (demo data, not secrets)
+    started = clock.now()
+    counts = {
+        "payments": _payments(org, users["admin"], rng),
+        "reports": _reports(org),
+        "netting_rounds": _netting(org, users["lawyer"]),
+        "plans": _plans(org, users["mediator"], rng),
+    }
+    _date_the_timeline(org, started)
+    return counts
+
+
+def _date_the_timeline(org: Organisation, started: dt.datetime) -> None:
+    """The services wrote their timeline rows at the load; a payment's row belongs on the
+    day it was received and a report's on the day it was made. The case's last activity is
+    then its last row (as the planned story has it)."""
+    from qingqian.cases.models import TimelineEvent
+    from qingqian.payments.models import Payment
+    from qingqian.reports.models import FeasibilityReport
+
+    rows = TimelineEvent.objects.filter(case__organisation=org, at__gte=started)
+    touched = set(rows.values_list("case_id", flat=True))
+    by_case: dict[int, list[dt.datetime]] = {}
+    for case_id, at in (
+        Payment.objects.filter(case__organisation=org).order_by("case_id", "received_at", "pk")
+    ).values_list("case_id", "received_at"):
+        by_case.setdefault(case_id, []).append(at)
+    for case_id, dates in by_case.items():
+        events = list(rows.filter(case_id=case_id, kind="payment").order_by("pk"))
+        for event, at in zip(events, dates, strict=False):
+            TimelineEvent.objects.filter(pk=event.pk).update(at=at)
+    reports: dict[int, list[dt.datetime]] = {}
+    for case_id, at in (
+        FeasibilityReport.objects.filter(case__organisation=org).order_by("case_id", "version")
+    ).values_list("case_id", "generated_at"):
+        reports.setdefault(case_id, []).append(at)
+    for case_id, dates in reports.items():
+        events = list(rows.filter(case_id=case_id, kind="feasibility_report").order_by("pk"))
+        for event, at in zip(events, dates, strict=False):
+            TimelineEvent.objects.filter(pk=event.pk).update(at=at)
+    for case_id in touched:
+        last = TimelineEvent.objects.filter(case_id=case_id).aggregate(at=Max("at"))["at"]
+        Case.objects.filter(pk=case_id).update(updated_at=last)
+
+
+# --------------------------------------------------------------------------- payments
+
+
+def _payments(org: Organisation, actor: User, rng: random.Random) -> int:
+    from qingqian.payments.models import PaymentKind
+    from qingqian.payments.services import payment_record
+
+    today = clock.today()
+    cases = list(
+        Case.objects.filter(organisation=org, outstanding__lt=F("principal"))
+        .exclude(state=State.CLOSED.value)
+        .order_by("pk")
+    )
+    rng.shuffle(cases)
+    written = 0
+    for case in sorted(cases[:MAX_PAID_CASES], key=lambda c: c.pk):
+        invoices = list(Invoice.objects.filter(case=case).order_by("due_date", "pk"))
+        paid = sum((i.amount - i.outstanding for i in invoices), Decimal("0"))
+        if paid <= 0:
+            continue
+        # Back to what was owed at intake; the payments below bring it down again.
+        Invoice.objects.filter(case=case).update(outstanding=F("amount"))
+        Case.objects.filter(pk=case.pk).update(
+            outstanding=Invoice.objects.filter(case=case).aggregate(s=Sum("amount"))["s"]
+        )
+        case.refresh_from_db()
+        opened = case.created_at.astimezone(clock.BUSINESS_TZ).date()
+        span = max(1, (today - opened).days - 1)
+        parts = _split(paid, rng.randint(1, 3), rng)
+        days = sorted(rng.sample(range(1, span + 1), k=min(len(parts), span)))
+        for n, (amount, offset) in enumerate(zip(parts, days, strict=False)):
+            day = opened + dt.timedelta(days=offset)
+            at = dt.datetime.combine(day, dt.time(10 + n, 15), tzinfo=clock.BUSINESS_TZ)
+            try:
+                payment_record(
+                    case=case,
+                    amount=amount,
+                    kind=PaymentKind.BANK_TRANSFER,
+                    idempotency_key=f"demo-{case.reference}-{n}",
+                    actor=actor,
+                    received_at=at,
+                    reference=f"DEMO{case.pk:06d}{n}",
+                    note="演示：债务人银行转账",
+                )
+            except ApplicationError:
+                continue
+            written += 1
+    return written
+
+
+def _split(total: Decimal, parts: int, rng: random.Random) -> list[Decimal]:
+    if parts <= 1 or total < Decimal("300"):
+        return [total]
+    cuts = sorted(rng.uniform(0.2, 0.8) for _ in range(parts - 1))
+    out, before = [], Decimal("0")
+    for c in cuts:
+        point = (total * Decimal(str(round(c, 4)))).quantize(CENT)
+        out.append(point - before)
+        before = point
+    out.append(total - before)
+    return [p for p in out if p > 0]
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def _reports(org: Organisation) -> int:
+    from qingqian.reports.models import FeasibilityReport
+    from qingqian.reports.selectors import cases_awaiting_report
+    from qingqian.reports.services import feasibility_report_generate
+
+    written = 0
+    org_cases = Case.objects.filter(organisation=org)
+    for case in list(cases_awaiting_report(org_cases)):
+        entered: dt.datetime = case.entered_at  # type: ignore[attr-defined]
+        report = feasibility_report_generate(case=case, actor=None)
+        made = entered + dt.timedelta(hours=2 + case.pk % 18)
+        if made < clock.now():  # the newest intakes keep their report “due”, not overdue
+            FeasibilityReport.objects.filter(pk=report.pk).update(generated_at=made)
+        written += 1
+    for state in (State.MEDIATION, State.LITIGATION, State.ENFORCEMENT):
+        for case in org_cases.filter(state=state.value).order_by("pk")[:MAX_REPORTS_PER_STATE]:
+            if not FeasibilityReport.objects.filter(case=case).exists():
+                feasibility_report_generate(case=case, actor=None)
+                written += 1
+    return written
+
+
+# --------------------------------------------------------------------------- plans
+
+
+def _plans(org: Organisation, mediator: User, rng: random.Random) -> int:
+    from qingqian.negotiation import services as neg
+    from qingqian.negotiation.models import Consequence, InstallmentPlan
+    from qingqian.payments.selectors import case_debt_total
+
+    today = clock.today()
+    written = 0
+    cases = Case.objects.filter(organisation=org, state=State.PAYMENT_PLAN.value).order_by("pk")
+    for case in cases:
+        if InstallmentPlan.objects.filter(case=case).exists():
+            continue
+        total = case_debt_total(case)
+        if total <= 0:
+            continue
+        late = rng.random() < 0.2
+        first = today.replace(day=1) + dt.timedelta(days=32 if not late else -62)
+        try:
+            schedule = neg.plan_schedule(
+                kind="equal",
+                total=total,
+                months=rng.choice((6, 10, 12)),
+                start=f"{first.year}-{first.month:02d}",
+            )
+            version = neg.plan_propose(
+                case=case,
+                actor=mediator,
+                schedule=schedule,
+                grace_days=7,
+                consequence=Consequence.REMINDER if not late else Consequence.ACCELERATION,
+            )
+            neg.plan_accept_staff(version=version, actor=mediator)
+            debtor = neg._debtor(case)
+            codes: list[str] = []
+            neg.plan_debtor_code_send(version=version, party=debtor, deliver=codes.append)
+            neg.plan_accept_debtor(version=version, party=debtor, code=codes[-1])
+        except ApplicationError:
+            continue
+        written += 1
+    neg.plans_breach_check(today=today)
+    return written
+
+
+# --------------------------------------------------------------------------- netting
+
+
+def _netting(org: Organisation, lawyer: User) -> int:
+    from qingqian.netting import selectors as nsel
+    from qingqian.netting import services as nsvc
+    from qingqian.netting.models import RoundState
+    from qingqian.parties.models import Party
+
+    choices = nsel.firm_choices(lawyer)
+    if len(choices) < 2:
+        return 0
+    parties = list(Party.objects.filter(pk__in=[c.party_id for c in choices[:40]]))
+    try:
+        round_ = nsvc.round_create(
+            organisation=org,
+            actor=lawyer,
+            title="苏州园区供应链第一轮清欠",
+            parties=parties,
+            exclude_unconfirmed=False,
+        )
+        nsvc.round_invite(round_=round_, actor=lawyer)
+        for p in round_.participants.all():
+            nsvc.participant_confirm(participant=p, actor=lawyer)
+            nsvc.participant_consent(participant=p, actor=lawyer)
+        nsvc.round_run(round_=round_, actor=lawyer)
+        round_.refresh_from_db()
+        if round_.state == RoundState.SOLVED:
+            for p in round_.participants.all():
+                nsvc.participant_accept(participant=p, actor=lawyer)
+            nsvc.round_apply(round_=round_, actor=lawyer)
+    except ApplicationError:
+        return 0
+    return 1
+
+
+__all__ = ["seed_history"]

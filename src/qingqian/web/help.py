@@ -1,0 +1,110 @@
+"""Built-in help: which section of the user guide each page of the product links to.
+
+The guide (``guide/zh``, ``guide/en``; ``make docs``) is served at ``/guide/`` (or at
+``settings.GUIDE_URL`` when a deployment publishes it elsewhere). Every page's header carries
+a help link chosen here by the page's URL name, and by the user's role where one page serves
+several roles (the fee agreement is the lawyer's to send and the creditor's to sign). A page
+with no line here links to its user's role guide, so a new page always has help.
+
+Sections are Markdown headings with an explicit id (``## 记录热线来电 {#hotline}``), the same
+id in both languages; ``tests/guide/test_help_links.py`` checks that every target below exists
+in both, and that the pages render the link.
+"""
+
+from __future__ import annotations
+
+#: A guide page (path without ``.md``) and, after ``#``, a section id. ``index`` is the home.
+Target = str
+
+#: By URL name; a dict chooses by role (``"*"``: everyone else).
+HELP: dict[str, Target | dict[str, Target]] = {
+    "login": "index#sign-in",
+    "web:dashboard": "index#dashboard",
+    "web:case_list": {"*": "intake#cases", "creditor": "creditor#cases"},
+    "web:case_detail": {
+        "*": "collector#case-page",
+        "intake_agent": "intake#case-page",
+        "lawyer": "lawyer#case-page",
+        "mediator": "mediator#case-page",
+        "compliance": "compliance#case-page",
+        "creditor": "creditor#cases",
+    },
+    "web:case_new": {"*": "intake#web-form", "creditor": "creditor#submit"},
+    "web:hotline": "intake#hotline",
+    "web:hotline_case": "intake#hotline",
+    "web:import_new": {"*": "intake#import", "creditor": "creditor#submit"},
+    "web:import_detail": {"*": "intake#import-result", "creditor": "creditor#submit"},
+    "web:aging": "manager#aging",
+    "web:calc_index": "lawyer#calculators",
+    "web:calc_page": "lawyer#calculators",
+    "reports:prices": "creditor#prices",
+    "reports:feasibility": "lawyer#feasibility",
+    "reports:agreement": {"*": "lawyer#fee-agreement", "creditor": "creditor#sign-agreement"},
+    "intake:dashboard": "lawyer#strategy",
+    "intake:playbook_edit": "lawyer#strategy",
+    "payments:statement": {"*": "manager#money", "creditor": "creditor#statements"},
+    "payments:remittances": "manager#money",
+    "payments:reconciliation": "manager#money",
+    "contact:compliance": "compliance#contact-report",
+    "contact:policies": "compliance#policies",
+    "contact:policy_edit": "compliance#policies",
+    "contact:holds": "compliance#holds",
+    "contact:day_plan": "collector#day-plan",
+    "contact:followups": "collector#followups",
+    "scoring:queue": "collector#queue",
+    "scoring:debtor_profile": "collector#debtor-profile",
+    "scoring:experiment": "manager#experiment",
+    "scoring:models": "manager#models",
+    "scoring:model": "manager#models",
+    "netting:round_list": {"*": "lawyer#netting", "creditor": "creditor#netting"},
+    "netting:round_detail": {"*": "lawyer#netting", "creditor": "creditor#netting"},
+    "litigation:calendar": "lawyer#deadlines",
+    "portal:open": "debtor#open",
+    "portal:verify": "debtor#open",
+    "portal:home": "debtor#claim",
+    "portal:plan": "debtor#plan",
+    "portal:pay": "debtor#pay",
+    "portal:dispute": "debtor#dispute",
+    "portal:contact": "debtor#contact-preferences",
+    "portal:privacy": "debtor#privacy",
+}
+
+#: The guide for each role, where a page has no line of its own.
+ROLE_PAGES: dict[str, str] = {
+    "intake_agent": "intake",
+    "collector": "collector",
+    "lawyer": "lawyer",
+    "mediator": "mediator",
+    "compliance": "compliance",
+    "admin": "admin/index",
+    "creditor": "creditor",
+}
+
+#: The guide's languages: Django's language code → the site's prefix (Chinese at the root).
+LANGUAGE_PREFIX: dict[str, str] = {"zh-hans": "", "en": "en/"}
+
+
+def help_target(view_name: str | None, role: str | None) -> Target:
+    """The guide page and section for a page (``"intake#hotline"``)."""
+    entry = HELP.get(view_name or "")
+    if isinstance(entry, dict):
+        return entry.get(role or "", entry["*"])
+    if entry is not None:
+        return entry
+    return ROLE_PAGES.get(role or "", "index")
+
+
+def help_href(base: str, target: Target, language: str | None) -> str:
+    """The URL of a target in the built site: ``/guide/en/intake/#hotline``."""
+    page, _, anchor = target.partition("#")
+    prefix = LANGUAGE_PREFIX.get(language or "", "")
+    path = "" if page == "index" else f"{page.removesuffix('/index')}/"
+    return f"{base.rstrip('/')}/{prefix}{path}" + (f"#{anchor}" if anchor else "")
+
+
+def all_targets() -> set[Target]:
+    """Every target the product may link to (the test checks each exists)."""
+    out: set[Target] = set(ROLE_PAGES.values()) | {"index"}
+    for entry in HELP.values():
+        out |= set(entry.values()) if isinstance(entry, dict) else {entry}
+    return out

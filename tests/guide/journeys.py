@@ -1,0 +1,38 @@
+"""Shared steps of the guide journeys (module-level skips and the demo's cases)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import CHROMIUM
+
+
+def require_browser() -> Any:
+    """Skip the calling module without Chromium or Playwright; else Playwright's ``expect``."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is absent", allow_module_level=True)
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="Python playwright is not installed"
+    )
+    return sync_api.expect
+
+
+def demo_case(**filters: Any) -> Any:
+    """The demo's first case (by id) matching ``filters``, with a company debtor."""
+    from qingqian.cases.models import Case
+
+    case = (
+        Case.objects.filter(**filters)
+        .filter(case_parties__role="debtor", case_parties__party__kind="company")
+        .order_by("pk")
+        .first()
+    )
+    assert case is not None, f"the demo has no case with {filters}"
+    return case
+
+
+def nav(page: Any, name: str) -> None:
+    """Click an item of the top navigation."""
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name=name).click()

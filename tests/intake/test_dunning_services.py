@@ -1,0 +1,105 @@
+"""One consolidated statement per debtor from the database, an agreed plan's installments
+in place of its invoices, and a manual "send now" through the contact gate."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from qingqian.common import clock
+from qingqian.contact.channels.base import Delivery, use_adapter
+from qingqian.contact.models import ContactAttempt
+from qingqian.intake.dunning_services import debtor_statement, dunning_send_now
+from qingqian.parties.services import party_email_set
+
+pytestmark = pytest.mark.django_db
+
+
+class Outbox:
+    def __init__(self) -> None:
+        self.sent: list[Any] = []
+
+    def send(self, attempt: Any, message: Any) -> Delivery:
+        self.sent.append(message)
+        return Delivery(channel=attempt.channel, provider_ref=f"fake-{len(self.sent)}")
+
+
+def _agree_plan(case: Any) -> None:
+    from qingqian.negotiation.models import Installment, InstallmentPlan, PlanVersion
+
+    plan = InstallmentPlan.objects.create(case=case, active_case=case)
+    version = PlanVersion.objects.create(
+        plan=plan,
+        version=1,
+        kind="equal",
+        grace_days=5,
+        consequence="reminder",
+        terms={"amount_total": "20000.50"},
+        canonical="{}",
+        sha256="a" * 64,
+        state="active",
+        agreed_at=clock.now() - dt.timedelta(days=30),
+    )
+    for n, (due, amount) in enumerate(
+        [(dt.date(2026, 11, 1), "10000.25"), (dt.date(2026, 11, 25), "10000.25")], start=1
+    ):
+        Installment.objects.create(
+            version=version,
+            number=n,
+            due=due,
+            principal=Decimal(amount),
+            interest=Decimal("0"),
+            amount=Decimal(amount),
+        )
+
+
+def test_one_statement_across_the_debtors_invoices(case: Any, debtor: Any, users: Any) -> None:
+    st = debtor_statement(debtor, users["collector"], today=dt.date(2026, 11, 20))
+    assert [ln.ref for ln in st.lines] == ["INV-001", "INV-002"]
+    assert st.total == Decimal("20000.50")
+    assert st.fees == Decimal("0") and st.interest == Decimal("0")
+
+
+def test_an_agreed_plan_replaces_the_invoices(case: Any, debtor: Any, users: Any) -> None:
+    _agree_plan(case)
+    st = debtor_statement(debtor, users["collector"], today=dt.date(2026, 11, 20))
+    assert [ln.kind for ln in st.lines] == ["installment", "installment"]
+    assert [ln.level for ln in st.lines] == ["l2", "pre7"]  # 19 days late; 5 days ahead
+
+
+def test_send_now_through_the_gate(case: Any, debtor: Any, users: Any) -> None:
+    collector = users["collector"]
+    party_email_set(party=debtor, email="ap@gusu-hotel.example.cn", actor=collector)
+    box = Outbox()
+    with use_adapter("email", box):
+        sent = dunning_send_now(case=case, party=debtor, channel="email", actor=collector)
+    assert sent.attempt.allowed and sent.attempt.channel == "email"
+    body = box.sent[0].body
+    assert "INV-001" in body and "INV-002" in body and "20,000.50" in body
+    assert box.sent[0].to == "ap@gusu-hotel.example.cn"
+
+
+def test_send_now_from_the_case_page(case: Any, debtor: Any, users: Any) -> None:
+    c = Client()
+    c.force_login(users["collector"])
+    url = reverse("web:case_detail", args=[case.pk])
+    page = c.get(url).content.decode()
+    assert f'id="desk-statement-{debtor.pk}"' in page and "¥20,000.50" in page
+    box = Outbox()
+    with use_adapter("sms", box):
+        c.post(
+            reverse("contact:case_statement", args=[case.pk]),
+            {"party": debtor.pk, "channel": "sms"},
+        )
+    assert len(box.sent) == 1
+    assert (
+        ContactAttempt.objects.filter(channel="sms", allowed=True, sent_at__isnull=False).count()
+        == 1
+    )
+    page = c.get(url).content.decode()
+    assert "已发送至" in page

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from pathlib import Path
@@ -173,3 +174,22 @@ def test_cli(voucher: Voucher, case: Any, tmp_path: Path) -> None:
         stdout=io.StringIO(),
     )
     assert path.read_bytes().startswith(b"%PDF-")
+
+
+def test_the_api_list_reads_events_once_for_all(case: Any, users: Any) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    api = Client(headers={"Authorization": f"Bearer {api_token_create(user=users['lawyer'])}"})
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert api.get("/api/v1/vouchers").status_code == 200
+        return len(ctx.captured_queries)
+
+    due = dt.date(2027, 1, 31)
+    services.voucher_issue(actor=users["lawyer"], case_id=case.pk, amount="1.00", due_date=due)
+    one = count()
+    for _ in range(3):
+        services.voucher_issue(actor=users["lawyer"], case_id=case.pk, amount="1.00", due_date=due)
+    assert count() == one

@@ -89,6 +89,10 @@ def test_bad_amounts_are_refused_and_nothing_is_written(case: Any, users: Any) -
         assert caught.value.code == code
         assert caught.value.status == 422
         assert caught.value.message_zh and caught.value.message_en
+    assert case.due_date is None
+    with pytest.raises(ApplicationError) as caught:
+        services.voucher_issue(actor=users["lawyer"], case_id=case.pk, amount="10")
+    assert caught.value.code == "due_date_required"
     assert (Voucher.objects.count(), LogEntry.objects.count()) == before
 
 

@@ -77,7 +77,11 @@ def _user(request: HttpRequest) -> User:
 @router.get("/vouchers", response={200: list[VoucherOut], **ERRORS})
 def voucher_list(request: HttpRequest) -> list[dict[str, Any]]:
     rows = services.vouchers_visible_to(_user(request)).order_by("-created_at", "-pk")[:200]
-    return [services.voucher_json(v) for v in rows]
+    events = "events", "events__log_entry"
+    return [
+        services.voucher_json(v, sorted(v.events.all(), key=lambda e: e.seq))
+        for v in rows.prefetch_related(*events)
+    ]
 
 
 @router.get("/vouchers/{voucher_id}", response={200: VoucherOut, **ERRORS})

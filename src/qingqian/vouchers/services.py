@@ -527,9 +527,9 @@ def voucher_pdf(voucher: Voucher, *, actor: User | None = None, en: bool = False
     return pdf
 
 
-def voucher_json(voucher: Voucher) -> dict[str, Any]:
+def voucher_json(voucher: Voucher, events: list[VoucherEvent] | None = None) -> dict[str, Any]:
     """The voucher and its derived state for the API and the CLI."""
-    events = events_of(voucher)
+    events = events_of(voucher) if events is None else events
     state = voucher_state(voucher, events)
     return {
         "id": voucher.pk,

@@ -188,7 +188,7 @@ def test_over_cap_schedule_refuses_the_agreement(
     page.goto(f"{base}/cases/{case.pk}/agreement/")
     page.click("#draft-agreement")
     body = page.locator("body")
-    expect(body).to_contain_text("fee_above_cap")
+    expect(body).to_contain_text("超过律师风险代理收费上限")  # the reason in words, no code
     expect(page.locator("#agreement-terms")).to_have_count(0)
     shots(page, "over-cap-refused")
 

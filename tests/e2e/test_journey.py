@@ -187,8 +187,7 @@ def test_intake_agent_journey(
     cells = errors.first.locator("td")
     expect(cells.nth(0)).to_have_text("3")
     expect(cells.nth(1)).to_have_text("金额")  # the column as the file names it
-    expect(cells.nth(2)).to_contain_text(expected.value.message)
-    expect(cells.nth(2)).to_contain_text("amount_not_positive")
+    expect(cells.nth(2)).to_contain_text(expected.value.message_zh)  # in the page's language
     expect(page.locator("#import-error-count")).to_have_text("1")
     expect(page.locator("#import-imported")).to_have_text("0")
     expect(page.locator("#import-rows")).to_have_text("3")

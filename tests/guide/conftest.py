@@ -16,7 +16,6 @@ import pytest
 
 from tests.e2e.conftest import (  # the browser fixtures, shared with tests/e2e
     _immediate_tasks,  # noqa: F401
-    browser,  # noqa: F401
     page,  # noqa: F401
     phone,  # noqa: F401
     sms,  # noqa: F401

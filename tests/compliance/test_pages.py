@@ -224,3 +224,14 @@ def test_a_renewal_recorded_ahead_of_time_ends_the_warning(users: dict[str, Any]
     assert not any("insurance" in w.what_en for w in expiry_warnings(org, dt.date(2026, 11, 20)))
     gap = expiry_warnings(org, dt.date(2027, 11, 20))
     assert any(w.what_en == "professional liability insurance expires soon" for w in gap)
+
+
+@pytest.mark.django_db
+def test_each_action_is_offered_once_in_the_filter(org: Any, users: dict[str, Any]) -> None:
+    from qingqian.compliance.selectors import audit_actions_present
+    from qingqian.compliance.services import audit_record
+
+    for _ in range(3):  # the same action at different times: one option, not three
+        audit_record(actor=users["lawyer"], organisation=org, action="case.assign", obj=org)
+    audit_record(actor=users["admin"], organisation=org, action="case.open", obj=org)
+    assert audit_actions_present(org.pk) == ["case.assign", "case.open"]

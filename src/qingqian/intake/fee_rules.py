@@ -336,10 +336,12 @@ def check_schedule(
             recovered, fee, cap = violation
             rule = RULE_LAWYER_OLD_CAP if old else RULE_LAWYER_CAP
             raise IntakeError(
-                f"费率表“{label}”超过律师风险代理收费上限：回收 {recovered} 元时收费 {fee} 元，"
-                f"上限为 {cap} 元（{rule.rules[0].document}{rule.rules[0].article}）。",
-                f"Schedule '{label}' exceeds the lawyer contingency-fee cap: on {recovered}"
-                f" recovered it charges {fee}, the cap is {cap} ({rule.rules[0].document_en},"
+                f"费率表“{label}”超过律师风险代理收费上限：回收 {recovered:,.2f} 元时收费"
+                f" {fee:,.2f} 元，上限为 {cap:,.2f} 元"
+                f"（{rule.rules[0].document}{rule.rules[0].article}）。",
+                f"Schedule '{label}' exceeds the lawyer contingency-fee cap: on {recovered:,.2f}"
+                f" recovered it charges {fee:,.2f}, the cap is {cap:,.2f}"
+                f" ({rule.rules[0].document_en},"
                 f" {rule.rules[0].article}).",
                 code="fee_above_cap",
                 details={

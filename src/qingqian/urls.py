@@ -33,5 +33,6 @@ urlpatterns = [
     path("", include("qingqian.outbox.urls")),
     path("", include("qingqian.creditors.urls")),
     path("", include("qingqian.compliance.urls")),  # h19c: the compliance officer's pages
+    path("", include("qingqian.consortium.urls")),  # h23f: the consortium
     path("", include("qingqian.web.urls")),
 ]

@@ -74,6 +74,10 @@ class Perm(StrEnum):
     MEDIATION_MANAGE = "mediation.manage"  # the roster, mediation fees, the licence
     # h19c: the organisation's regulatory records (insurance, licences, certificates), incidents
     REGULATORY_MANAGE = "regulatory.manage"
+    # h23f: the consortium (sharing bad-debtor facts between firms)
+    CONSORTIUM_VIEW = "consortium.view"  # the members, the answers received, with sources
+    CONSORTIUM_ASK = "consortium.ask"  # ask the other members about a case's company debtor
+    CONSORTIUM_MANAGE = "consortium.manage"  # answers given to others: withdraw them
 
 
 #: What each permission lets a person do, in words (the 403 page says this, never the code).
@@ -128,6 +132,19 @@ PERM_LABELS: dict[Perm, tuple[str, str]] = {
         "manage the firm's regulatory records (liability insurance, licences, collectors' "
         "certificates) and compliance incidents",
     ),
+    # h23f: the consortium
+    Perm.CONSORTIUM_VIEW: (
+        "查看同业共享成员及其回答（注明来源）",
+        "view the consortium members and their answers (with sources)",
+    ),
+    Perm.CONSORTIUM_ASK: (
+        "向同业共享成员查询企业债务人",
+        "ask the consortium members about a company debtor",
+    ),
+    Perm.CONSORTIUM_MANAGE: (
+        "管理本机构向同业提供的回答（撤回）",
+        "manage the answers this firm gave the consortium (withdraw them)",
+    ),
 }
 
 
@@ -137,6 +154,7 @@ _ALL_STAFF_READ = {
     Perm.CONTACT_VIEW,
     Perm.STRATEGY_VIEW,
     Perm.KPI_VIEW,  # h20: scoped to the cases one sees; one's own performance row
+    Perm.CONSORTIUM_VIEW,  # h23f: the shared facts, with their sources
 }
 
 PERMISSIONS: dict[Role, frozenset[Perm]] = {
@@ -160,6 +178,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.CONTACT_WORK,
             Perm.CONTACT_HOLD,
             Perm.CONTACT_FLAG,
+            Perm.CONSORTIUM_ASK,  # h23f
         }
     ),
     Role.LAWYER: frozenset(
@@ -183,6 +202,8 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.LITIGATION_WORK,
             Perm.KPI_TEAM,  # h20
             Perm.MEDIATION_WORK,  # h18
+            Perm.CONSORTIUM_ASK,  # h23f
+            Perm.CONSORTIUM_MANAGE,  # h23f
         }
     ),
     Role.MEDIATOR: frozenset(
@@ -211,6 +232,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.POLICY_EDIT,
             Perm.KPI_TEAM,  # h20
             Perm.REGULATORY_MANAGE,  # h19c
+            Perm.CONSORTIUM_MANAGE,  # h23f: withdrawals are part of the record
         }
     ),
     # The administrator may do everything the firm does; signing is the creditor's own act.
@@ -276,6 +298,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("netting:round_list", "供应链清欠", "Supply-chain netting", Perm.CASE_VIEW),
     MenuItem("mediation:roster", "调解", "Mediation", Perm.MEDIATION_WORK),
     MenuItem("kpis:dashboard", "经营指标", "Performance", Perm.KPI_VIEW),
+    MenuItem("consortium:members", "同业共享", "Consortium", Perm.CONSORTIUM_VIEW),  # h23f
     MenuItem("compliance:audit", "审计记录", "Audit trail", Perm.AUDIT_VIEW),
     MenuItem("compliance:records", "监管资质", "Regulatory records", Perm.REGULATORY_MANAGE),
     MenuItem("reports:prices", "收费标准", "Prices", None),

@@ -273,3 +273,17 @@ def test_staff_pages_show_sources_in_both_languages(
     creditor = Client()
     creditor.force_login(users["creditor"])
     assert creditor.get(f"/cases/{case.pk}/consortium/").status_code == 403
+
+
+class DownTransport:
+    def post(self, url: str, body: bytes) -> tuple[int, bytes]:
+        raise ConnectionRefusedError(url)
+
+
+def test_an_unreachable_member_is_recorded_and_answered_as_failed(joined: None, case: Any) -> None:
+    [query] = services.consortium_ask(case=case, actor=None, transport=DownTransport())
+    answer = Answer.objects.get(query=query)
+    assert (answer.status, answer.error_code) == ("failed", "unreachable")
+    sent = WireMessage.objects.get()
+    assert (sent.direction, sent.kind, sent.status) == ("out", "psi.query", 0)
+    assert selectors.case_shared_facts(case) == []

@@ -396,7 +396,10 @@ def _exchange(
     digest = protocol.message_digest(signed)
     organisation = case.organisation if case is not None else None
     case_id = case.pk if case is not None else None
-    status, data = transport.post(peer.url.rstrip("/") + PATHS[kind], signed.encode())
+    try:
+        status, data = transport.post(peer.url.rstrip("/") + PATHS[kind], signed.encode())
+    except OSError:
+        status, data = 0, b""  # unreachable: recorded as sent with status 0, then raised
     _record(
         direction="out",
         member=peer,
@@ -408,6 +411,8 @@ def _exchange(
         organisation=organisation,
         actor=actor,
     )
+    if status == 0:
+        raise OSError(f"member {peer.name} unreachable")
     if status != 200:
         raise ConsortiumError(
             f"成员 {peer.name} 拒绝了请求（{status}）。",

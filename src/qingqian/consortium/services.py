@@ -213,9 +213,14 @@ def _record(
         audit_record(
             actor=actor,
             organisation=organisation,
-            action=f"consortium.{kind}.{direction}",
+            action="consortium.message_in" if direction == "in" else "consortium.message_out",
             obj=row,
-            after={"member": member.name, "status": status, "message_sha256": digest},
+            after={
+                "member": member.name,
+                "kind": kind,
+                "status": status,
+                "message_sha256": digest,
+            },
         )
     return row
 

@@ -264,6 +264,7 @@ def test_staff_pages_show_sources_in_both_languages(
         assert code not in html
         detail = client.get(f"/cases/{case.pk}/").content.decode()
         assert 'id="consortium-panel"' in detail and PEER.name in detail
+        assert 'id="consortium-panel-ask"' in detail
     for url in ("/consortium/", "/consortium/given/"):
         assert client.get(url).status_code in {200, 403}
     lawyer = Client()

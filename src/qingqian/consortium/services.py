@@ -481,7 +481,13 @@ def consortium_ask(
             "Only company debtors with a credit code can be asked about; people are never shared.",
             code="company_only",
         )
-    _member_list()
+    if selectors.member_self() is None:
+        raise ConsortiumError(
+            "本机构尚未加入同业共享联盟。",
+            "This firm has not joined a consortium.",
+            code="not_joined",
+            status=409,
+        )
     peers = [m for m in selectors.members_active() if not m.is_self]
     if not peers:
         raise ValidationFailed(

@@ -288,3 +288,21 @@ def test_an_unreachable_member_is_recorded_and_answered_as_failed(joined: None, 
     sent = WireMessage.objects.get()
     assert (sent.direction, sent.kind, sent.status) == ("out", "psi.query", 0)
     assert selectors.case_shared_facts(case) == []
+
+
+def test_members_must_be_reached_over_https_outside_development(settings: Any) -> None:
+    settings.DEV_MODE = False
+    me = services.own_signer()
+    members = [
+        (me.name, "https://a.example", me.verifier().encode()),
+        (PEER.name, "http://b.example", PEER.verifier().encode()),
+    ]
+    note = services.member_list_publish(version=1, members=members)
+    with pytest.raises(services.ConsortiumError) as err:
+        services.member_list_adopt(note=note, convener_key=me.verifier().encode())
+    assert err.value.code == "insecure_url" and err.value.details == {"members": [PEER.name]}
+    assert not Member.objects.exists()
+    members[1] = (PEER.name, "https://b.example", PEER.verifier().encode())
+    note = services.member_list_publish(version=1, members=members)
+    services.member_list_adopt(note=note, convener_key=me.verifier().encode())
+    assert Member.objects.count() == 2

@@ -10,6 +10,7 @@ import binascii
 import datetime as dt
 import os
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -100,6 +101,14 @@ def member_list_adopt(
         raise ConsortiumError(exc.message_zh, exc.message_en, code="key_invalid") from exc
     except protocol.ProtocolError as exc:
         raise ConsortiumError.from_protocol(exc) from exc
+    insecure = [m.name for m in listed.members if not _secure(m.url)]
+    if insecure:
+        raise ConsortiumError(
+            "成员之间须使用 HTTPS（本机回环地址和开发模式除外）。",
+            "Members must be reached over HTTPS (loopback and development excepted).",
+            code="insecure_url",
+            details={"members": insecure},
+        )
     current = selectors.member_list_current()
     if current is not None and (
         listed.version <= current.version or listed.convener != current.convener
@@ -163,6 +172,15 @@ def member_list_adopt(
             after={"version": listed.version, "members": names},
         )
     return row
+
+
+def _secure(url: str) -> bool:
+    """HTTPS, or plain HTTP to this machine's loopback, or anything in development."""
+    host = urlsplit(url).hostname or ""
+    return url.startswith("https://") or host in _LOOPBACK or bool(settings.DEV_MODE)
+
+
+_LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
 # --------------------------------------------------------------------------- the record

@@ -216,6 +216,11 @@ def test_a_learns_x_is_in_default_with_b_not_c_and_nothing_else(tmp_path: Path) 
             assert company.encode() not in everything
             assert company.encode("unicode_escape") not in everything
 
+        # ... and nothing of theirs was stored on A either (database file and its WAL).
+        stored = b"".join(p.read_bytes() for p in tmp_path.glob("a.sqlite3*"))
+        for n in {**B_OTHERS, **C_OTHERS}:
+            assert not any(form in stored for form in _leaks(make_uscc(n))), n
+
         # Logged on both sides: a row, a ledger entry and an audit row per message.
         messages = "SELECT count(*) FROM consortium_wiremessage"
         entries = (

@@ -22,6 +22,7 @@ from qingqian.common.exceptions import ApplicationError
 from qingqian.consortium import selectors, services
 from qingqian.consortium.models import GivenAnswer
 from qingqian.consortium.protocol import MAX_MESSAGE_BYTES
+from qingqian.ledger.note import VerifierKey
 
 
 def _user(request: HttpRequest) -> User:
@@ -47,7 +48,9 @@ def members(request: HttpRequest) -> HttpResponse:
         request,
         "consortium/members.html",
         {
-            "members": selectors.members_active(),
+            "members": [
+                (m, VerifierKey.parse(m.key).key_id.hex()) for m in selectors.members_active()
+            ],
             "current": selectors.member_list_current(),
             "own_name": me.name,
             "own_key_id": me.key_id.hex(),

@@ -163,7 +163,23 @@ def test_people_are_never_in_the_shared_list(
         organisation=org, actor=users["lawyer"], creditor=creditor, debtors=[person_debtor],
         debt_type="trade", channel="web", principal="100",
     )  # fmt: skip
+    from stdnum.cn import uscc
+
+    from qingqian.parties.services import party_create
+
+    base = "92320594000000777"  # an individual business (个体工商户): one person trading
+    shop = party_create(
+        organisation=org, actor=None, kind="company", name="姑苏区小王五金店",
+        credit_code=base + uscc.calc_check_digit(base),
+    )  # fmt: skip
+    shop_case = case_open(
+        organisation=org, actor=users["lawyer"], creditor=creditor, debtors=[shop],
+        debt_type="trade", channel="web", principal="100",
+    )  # fmt: skip
     assert selectors.shared_codes() == [case.case_parties.get(role="debtor").party.credit_code]
+    with pytest.raises(services.ValidationFailed) as err:
+        services.consortium_ask(case=shop_case, actor=users["lawyer"], transport=PeerTransport([]))
+    assert err.value.code == "company_only"
     with pytest.raises(services.ValidationFailed) as err:
         services.consortium_ask(
             case=person_case, actor=users["lawyer"], transport=PeerTransport([])

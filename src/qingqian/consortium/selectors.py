@@ -23,15 +23,28 @@ from qingqian.parties.models import Party
 
 #: A debtor is "in default" here while one of its cases is open: any state but these.
 NOT_IN_DEFAULT = ("closed", "rejected")
+#: Credit codes of individual businesses (个体工商户: registration authority 9, kind 2). Such a
+#: business is one natural person trading under a name, so its default is that person's
+#: information (PIPL): never shared, like any natural person.
+INDIVIDUAL_BUSINESS_PREFIX = "92"
+
+
+def shareable(party: Party) -> bool:
+    """A company debtor with a credit code that is not an individual business."""
+    code = party.credit_code
+    return (
+        party.kind == "company" and bool(code) and not code.startswith(INDIVIDUAL_BUSINESS_PREFIX)
+    )
 
 
 def _in_default() -> QuerySet[CaseParty]:
-    """Company debtors with a credit code on open cases, not withdrawn. Natural persons are
-    never shared (docs/consortium-threat-model.md)."""
+    """Company debtors with a credit code on open cases, not withdrawn. Natural persons and
+    individual businesses are never shared (docs/consortium-threat-model.md)."""
     withdrawn = Withdrawal.objects.values("party_id")
     return (
         CaseParty.objects.filter(role="debtor", party__kind="company")
         .exclude(party__credit_code="")
+        .exclude(party__credit_code__startswith=INDIVIDUAL_BUSINESS_PREFIX)
         .exclude(case__state__in=NOT_IN_DEFAULT)
         .exclude(party_id__in=withdrawn)
     )
@@ -94,7 +107,7 @@ def case_company_debtors(case: Case) -> list[Party]:
     return [
         cp.party
         for cp in CaseParty.objects.filter(case=case, role="debtor").select_related("party")
-        if cp.party.kind == "company" and cp.party.credit_code
+        if shareable(cp.party)
     ]
 
 

@@ -495,8 +495,9 @@ def consortium_ask(
     parties = selectors.case_company_debtors(case)
     if not parties:
         raise ValidationFailed(
-            "只能查询有统一社会信用代码的企业债务人；自然人不共享。",
-            "Only company debtors with a credit code can be asked about; people are never shared.",
+            "只能查询有统一社会信用代码的企业债务人；自然人和个体工商户不共享。",
+            "Only company debtors with a credit code can be asked about; people and individual "
+            "businesses are never shared.",
             code="company_only",
         )
     if selectors.member_self() is None:

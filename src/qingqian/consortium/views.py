@@ -54,6 +54,7 @@ def members(request: HttpRequest) -> HttpResponse:
             "current": selectors.member_list_current(),
             "own_name": me.name,
             "own_key_id": me.key_id.hex(),
+            "can_manage": _user(request).has_perm_code(Perm.CONSORTIUM_MANAGE),
         },
     )
 

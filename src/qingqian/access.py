@@ -46,6 +46,8 @@ Access = Perm | Public | Credential
 _PORTAL = Credential("the debtor's one-time link, bound to a browser session, then a code")
 _OWN = Credential("a signed-in session, any role: one's own account (the view needs the login)")
 _LOG = Public("the log proves order and integrity; anyone may check it")
+# h23f: another consortium member's message, signed under its key in the adopted member list
+_MEMBER = Credential("a consortium member's Ed25519-signed message (the adopted member list)")
 
 #: HTML routes by URL name (``namespace:name``).
 ROUTES: dict[str, Access] = {
@@ -236,6 +238,15 @@ ROUTES: dict[str, Access] = {
     "vouchers:settle": Perm.VOUCHER_ISSUE,
     "vouchers:cancel": Perm.VOUCHER_ISSUE,
     "portal:vouchers": _PORTAL,  # the debtor acknowledges a voucher
+    # h23f: the consortium (staff pages; members' signed messages)
+    "consortium:members": Perm.CONSORTIUM_VIEW,
+    "consortium:case_answers": Perm.CONSORTIUM_VIEW,
+    "consortium:case_ask": Perm.CONSORTIUM_ASK,
+    "consortium:given": Perm.CONSORTIUM_MANAGE,
+    "consortium:given_withdraw": Perm.CONSORTIUM_MANAGE,
+    "consortium:wire_psi": _MEMBER,
+    "consortium:wire_facts": _MEMBER,
+    "consortium:wire_withdrawals": _MEMBER,
 }
 
 #: The API's own description (not operations of the schema).

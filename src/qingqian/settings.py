@@ -107,6 +107,25 @@ QINGQIAN_TSA_ROOTS = os.environ.get("QINGQIAN_TSA_ROOTS", "")
 # authority `qingqian.ledger.demo_tsa.demo_authority`. Production sets the two above.
 QINGQIAN_TIMESTAMP_AUTHORITY = os.environ.get("QINGQIAN_TIMESTAMP_AUTHORITY", "")
 
+# h23f: the consortium (docs/consortium.md). This member's key name and Ed25519 signing key
+# (PRIVATE+KEY+<name>+…; `qingqian consortium key` prints the public half); with none set,
+# one derived from the secret key and the name. Queries each member may send per hour and
+# per day (PSI and facts together), codes per query, and the time allowed for an answer.
+QINGQIAN_CONSORTIUM_NAME = os.environ.get("QINGQIAN_CONSORTIUM_NAME") or origin_for_url(
+    QINGQIAN_PUBLIC_URL, "consortium"
+)
+QINGQIAN_CONSORTIUM_SIGNING_KEY = os.environ.get("QINGQIAN_CONSORTIUM_SIGNING_KEY") or (
+    SignerKey(
+        QINGQIAN_CONSORTIUM_NAME,
+        1,
+        _derived_key("", "consortium-signing:" + QINGQIAN_CONSORTIUM_NAME),
+    ).encode()
+)
+QINGQIAN_CONSORTIUM_PER_HOUR = int(os.environ.get("QINGQIAN_CONSORTIUM_PER_HOUR", "40"))
+QINGQIAN_CONSORTIUM_PER_DAY = int(os.environ.get("QINGQIAN_CONSORTIUM_PER_DAY", "200"))
+QINGQIAN_CONSORTIUM_CODES_PER_QUERY = 1
+QINGQIAN_CONSORTIUM_TIMEOUT = float(os.environ.get("QINGQIAN_CONSORTIUM_TIMEOUT", "30"))
+
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.environ.get("QINGQIAN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
@@ -157,6 +176,8 @@ INSTALLED_APPS = [
     "qingqian.outbox",
     "qingqian.vouchers",  # h23v: electronic debt vouchers
     "qingqian.creditors",
+    # h23f: sharing bad-debtor facts between firms (docs/consortium.md)
+    "qingqian.consortium",
 ]
 
 MIDDLEWARE = [

@@ -34,5 +34,6 @@ urlpatterns = [
     path("", include("qingqian.creditors.urls")),
     path("", include("qingqian.compliance.urls")),  # h19c: the compliance officer's pages
     path("", include("qingqian.vouchers.urls")),  # h23v: electronic debt vouchers
+    path("", include("qingqian.consortium.urls")),  # h23f: the consortium
     path("", include("qingqian.web.urls")),
 ]

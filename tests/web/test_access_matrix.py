@@ -405,6 +405,24 @@ ENDPOINTS = [
         api=True,
     ),
     *LITIGATION,
+    # h23f: the consortium page of a case (scope: the unassigned collector gets 404)
+    Endpoint(
+        "consortium_case_answers",
+        "get",
+        lambda c: f"/cases/{c['case'].pk}/consortium/",
+        "collector2",
+        "collector",
+        404,
+    ),
+    Endpoint(
+        "consortium_case_ask",
+        "post",
+        lambda c: f"/cases/{c['case'].pk}/consortium/ask/",
+        "intake_agent",
+        "lawyer",
+        403,
+        ok_status=409,  # allowed, but this firm has joined no consortium: refused in words
+    ),
 ]
 
 
@@ -474,6 +492,8 @@ def test_other_creditors_user_sees_nothing_of_this_creditor(
         "case_assign",
         "scoring_experiment",
         "scoring_experiment_settings",
+        "consortium_case_answers",  # h23f: creditor users have no consortium.view
+        "consortium_case_ask",
     ):
         assert resp.status_code == 403
     elif ep.name == "api_case_create":

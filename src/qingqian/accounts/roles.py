@@ -77,6 +77,10 @@ class Perm(StrEnum):
     # h23v: electronic debt vouchers (债权凭证)
     VOUCHER_VIEW = "voucher.view"  # the vouchers of the cases one may see
     VOUCHER_ISSUE = "voucher.issue"  # issue, assign, notify, settle, cancel
+    # h23f: the consortium (sharing bad-debtor facts between firms)
+    CONSORTIUM_VIEW = "consortium.view"  # the members, the answers received, with sources
+    CONSORTIUM_ASK = "consortium.ask"  # ask the other members about a case's company debtor
+    CONSORTIUM_MANAGE = "consortium.manage"  # answers given to others: withdraw them
 
 
 #: What each permission lets a person do, in words (the 403 page says this, never the code).
@@ -137,6 +141,19 @@ PERM_LABELS: dict[Perm, tuple[str, str]] = {
         "签发债权凭证，记录转让、通知、清偿与作废",
         "issue debt vouchers and record assignments, notices, settlements and cancellations",
     ),
+    # h23f: the consortium
+    Perm.CONSORTIUM_VIEW: (
+        "查看同业共享成员及其回答（注明来源）",
+        "view the consortium members and their answers (with sources)",
+    ),
+    Perm.CONSORTIUM_ASK: (
+        "向同业共享成员查询企业债务人",
+        "ask the consortium members about a company debtor",
+    ),
+    Perm.CONSORTIUM_MANAGE: (
+        "管理本机构向同业提供的回答（撤回）",
+        "manage the answers this firm gave the consortium (withdraw them)",
+    ),
 }
 
 
@@ -146,6 +163,7 @@ _ALL_STAFF_READ = {
     Perm.CONTACT_VIEW,
     Perm.STRATEGY_VIEW,
     Perm.KPI_VIEW,  # h20: scoped to the cases one sees; one's own performance row
+    Perm.CONSORTIUM_VIEW,  # h23f: the shared facts, with their sources
 }
 
 PERMISSIONS: dict[Role, frozenset[Perm]] = {
@@ -169,6 +187,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.CONTACT_WORK,
             Perm.CONTACT_HOLD,
             Perm.CONTACT_FLAG,
+            Perm.CONSORTIUM_ASK,  # h23f
         }
     ),
     Role.LAWYER: frozenset(
@@ -194,6 +213,8 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.MEDIATION_WORK,  # h18
             Perm.VOUCHER_VIEW,  # h23v
             Perm.VOUCHER_ISSUE,  # h23v
+            Perm.CONSORTIUM_ASK,  # h23f
+            Perm.CONSORTIUM_MANAGE,  # h23f
         }
     ),
     Role.MEDIATOR: frozenset(
@@ -223,6 +244,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.KPI_TEAM,  # h20
             Perm.REGULATORY_MANAGE,  # h19c
             Perm.VOUCHER_VIEW,  # h23v
+            Perm.CONSORTIUM_MANAGE,  # h23f: withdrawals are part of the record
         }
     ),
     # The administrator may do everything the firm does; signing is the creditor's own act.
@@ -290,6 +312,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("mediation:roster", "调解", "Mediation", Perm.MEDIATION_WORK),
     MenuItem("kpis:dashboard", "经营指标", "Performance", Perm.KPI_VIEW),
     MenuItem("vouchers:list", "债权凭证", "Debt vouchers", Perm.VOUCHER_VIEW),  # h23v
+    MenuItem("consortium:members", "同业共享", "Consortium", Perm.CONSORTIUM_VIEW),  # h23f
     MenuItem("compliance:audit", "审计记录", "Audit trail", Perm.AUDIT_VIEW),
     MenuItem("compliance:records", "监管资质", "Regulatory records", Perm.REGULATORY_MANAGE),
     MenuItem("reports:prices", "收费标准", "Prices", None),

@@ -200,6 +200,14 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "voucher.pdf": ("下载债权凭证", "debt voucher downloaded"),
     "portal.voucher_code": ("发送凭证确认验证码", "voucher acknowledgement code sent"),
     "portal.voucher_view": ("债务人查看债权凭证", "vouchers viewed in the portal"),
+    # h23f: the consortium
+    "consortium.members_adopt": ("采用同业共享成员名单", "consortium member list adopted"),
+    "consortium.query": ("向同业共享成员查询债务人", "consortium asked about a debtor"),
+    "consortium.answer_give": ("向同业成员提供债务人信息", "debtor facts given to a member"),
+    "consortium.answer_withdraw": ("撤回向同业成员提供的回答", "answer to a member withdrawn"),
+    "consortium.answer_withdrawn": ("同业成员撤回其回答", "a member withdrew its answer"),
+    "consortium.message_out": ("向同业成员发出签名消息", "signed message sent to a member"),
+    "consortium.message_in": ("收到同业成员的签名消息", "signed message received from a member"),
 }
 
 #: Areas (the part before the dot), for an action without its own words.
@@ -249,6 +257,7 @@ AREAS: dict[str, tuple[str, str]] = {
     "kpis": ("经营指标", "KPIs"),
     "mediation": ("调解", "mediation"),
     "voucher": ("债权凭证", "debt vouchers"),  # h23v
+    "consortium": ("同业共享", "consortium"),  # h23f
 }
 
 _OTHER = ("其他操作", "other operation")

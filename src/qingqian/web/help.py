@@ -59,6 +59,10 @@ HELP: dict[str, Target | dict[str, Target]] = {
     "netting:round_list": {"*": "lawyer#netting", "creditor": "creditor#netting"},
     "netting:round_detail": {"*": "lawyer#netting", "creditor": "creditor#netting"},
     "litigation:calendar": "lawyer#deadlines",
+    # h23f: the consortium
+    "consortium:members": "lawyer#consortium",
+    "consortium:case_answers": "lawyer#consortium",
+    "consortium:given": "lawyer#consortium",
     "portal:open": "debtor#open",
     "portal:verify": "debtor#open",
     "portal:home": "debtor#claim",

@@ -4,7 +4,7 @@
 transaction, so an event and its log entry commit (or roll back) together. After commit a
 task runs ``ledger_integrate``, which sequences pending entries in batches under a row lock
 on ``LogState``, grows the tiles and entry bundles with the pure kernel, and publishes a
-signed checkpoint. Statements are RFC 8785 canonical JSON without personal data in clear.
+signed checkpoint when one is due (``CHECKPOINT_EVERY``). Statements are RFC 8785 canonical JSON without personal data in clear.
 """
 
 from __future__ import annotations

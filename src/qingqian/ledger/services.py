@@ -4,7 +4,8 @@
 transaction, so an event and its log entry commit (or roll back) together. After commit a
 task runs ``ledger_integrate``, which sequences pending entries in batches under a row lock
 on ``LogState``, grows the tiles and entry bundles with the pure kernel, and publishes a
-signed checkpoint when one is due (``CHECKPOINT_EVERY``). Statements are RFC 8785 canonical JSON without personal data in clear.
+signed checkpoint when one is due (``CHECKPOINT_EVERY``). Statements are RFC 8785
+canonical JSON without personal data in clear.
 """
 
 from __future__ import annotations
@@ -606,7 +607,7 @@ def ledger_append_sequenced(entries: Iterable[NewEntry]) -> int:
     the lock. Pending entries appended earlier are sequenced first, so the log order is the
     same as if these had been appended pending and integrated. Tiles and bundles grow from
     the statements and hashes in memory (nothing is read back); the checkpoint is published
-    after commit, once per transaction, by the usual integration task. Returns the count.
+    after commit by the usual integration task when one is due. Returns the count.
 
     The rows are built in one pass once the lock is held and the starting index known:
     statement canonicalised, commitment and leaf hashed, the tuple the driver takes."""

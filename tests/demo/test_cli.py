@@ -56,8 +56,10 @@ def test_text_output_is_a_login_table() -> None:
     assert scored > 0 and f"({scored} scored)" in text
     lines = text.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("username"))
-    table = [line.split() for line in lines[header + 1 :] if line.strip()]
+    end = lines.index("", header)  # the table ends at the first blank line
+    table = [line.split() for line in lines[header + 1 : end]]
     assert len(table) == User.objects.count() == 12
+    assert "two-factor (admin, compliance)" in "\n".join(lines[end:])
     assert all(row[-1] == "qingqian-demo" for row in table)
     assert ["collector3", "collector", "催收员", "qingqian-demo"] in table
     assert "already present" in _run()

@@ -88,7 +88,7 @@ def test_worked_example_p2_costs_then_interest_then_principal(
         D("3320.00"), D("8000.00"), D("38680.00"),
     )  # fmt: skip
     note = TimelineEvent.objects.filter(case=case, kind="payment").get().note
-    assert "实现债权的费用 3320.00" in note and "利息 8000.00" in note
+    assert "实现债权的费用 3,320.00" in note and "利息 8,000.00" in note
     assert reconciliation_report(organisation=org).ok
     # Reversal restores every component exactly.
     payment_reverse(payment=payment, actor=None, reason="退票")

@@ -24,6 +24,7 @@ ROLE_USERS = {
     Role.COMPLIANCE: "compliance",
     Role.ADMIN: "admin",
     Role.CREDITOR: "creditor",
+    Role.COMMUNITY_MEDIATOR: "community_mediator",
 }
 
 
@@ -40,11 +41,37 @@ def _denied_targets(html: str, role: Role) -> list[str]:
     return sorted(bad)
 
 
+def _mediate(case: Any, users: dict[str, Any]) -> None:
+    from qingqian.cases.models import Case
+    from qingqian.mediation import services
+
+    Case.objects.filter(pk=case.pk).update(state="negotiation")
+    elder = services.mediator_add(
+        organisation=case.organisation,
+        actor=users["admin"],
+        kind="community",
+        name="顾老师",
+        title="退休教师",
+        localities=["姑苏区"],
+        dialects=[{"dialect": "suzhou", "level": "native"}],
+        specialities=["trade"],
+        capacity=5,
+        user=users["community_mediator"],
+    )
+    services.mediator_undertakings_record(
+        mediator=elder, actor=users["admin"], consent=True, confidentiality=True
+    )
+    mediation = services.mediation_request(case=case, actor=users["mediator"])
+    services.mediation_assign(mediation=mediation, actor=users["mediator"], mediator=elder)
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
 def test_the_case_page_offers_only_forms_the_role_may_submit(
     role: Role, users: dict[str, Any], case: Any
 ) -> None:
+    if role == Role.COMMUNITY_MEDIATOR:  # a 乡贤 sees only the cases they mediate
+        _mediate(case, users)
     client = Client()
     client.force_login(users[ROLE_USERS[role]])
     response = client.get(reverse("web:case_detail", args=[case.pk]))

@@ -21,6 +21,7 @@ ROLE_USERS = {
     Role.COMPLIANCE: "compliance",
     Role.ADMIN: "admin",
     Role.CREDITOR: "creditor",
+    Role.COMMUNITY_MEDIATOR: "community_mediator",
 }
 
 

@@ -117,6 +117,11 @@ def parse_amount(raw: object, *, field: str = "amount") -> Decimal:
     return quantize(value)
 
 
+def display_amount(value: Decimal) -> str:
+    """``Decimal('12000.5')`` → ``'12,000.50'`` (for text people read: notes, messages)."""
+    return f"{quantize(value):,.2f}"
+
+
 def format_amount(value: Decimal) -> str:
     """``Decimal('12000.5')`` → ``'12000.50'`` (a string for JSON and exports)."""
     return str(quantize(value))

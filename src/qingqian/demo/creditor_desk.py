@@ -5,7 +5,9 @@ thread with the handler on one case — written through the services, so every r
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
+from django.db import transaction
 from django.db.models import Max, QuerySet
 
 from qingqian.accounts.models import Organisation, User
@@ -16,7 +18,7 @@ from qingqian.common import clock, crypto
 from qingqian.common.exceptions import ApplicationError
 from qingqian.compliance.services import audit_record
 from qingqian.contact.services import recipient_key
-from qingqian.creditors.models import CaseMessage, ContactPoint
+from qingqian.creditors.models import ContactPoint
 from qingqian.creditors.services import case_message_post
 from qingqian.reports.agreements import agreement_draft, agreement_send
 from qingqian.reports.models import Agreement
@@ -26,63 +28,51 @@ MOBILES = ("+8613915120001", "+8613915120002", "+8613915120003")
 
 
 def seed_creditor_desk(*, org: Organisation, users: dict[str, User]) -> None:
-    started = clock.now()
+    now = clock.now()
     lawyer = users.get("lawyer")
     creditors = [u for u in users.values() if u.role == Role.CREDITOR]
     for user, mobile in zip(sorted(creditors, key=lambda u: u.pk), MOBILES, strict=False):
         _verified_mobile(user, mobile)
         cases = Case.objects.filter(organisation=org, creditor_id=user.creditor_id)
         if lawyer is not None:
-            _agreement_to_sign(cases, lawyer)
+            _agreement_to_sign(cases, lawyer, now)
         worked = cases.filter(handler__isnull=False, state=State.NEGOTIATION).order_by("pk").first()
         if worked is not None and worked.handler is not None:
-            case_message_post(
-                case=worked,
-                author=user,
-                body="请问这笔货款目前进展如何？对方上次说月底前可以先付一部分。",
-            )
-            case_message_post(
-                case=worked,
-                author=worked.handler,
-                body="已与对方财务联系，对方同意本月底前先付三成，其余分期，我们正在拟定还款计划。",
-            )
-    _backdate(org, started)
+            story = _after_last_move(worked, now)
+            with clock.pinned(next(story)):
+                case_message_post(
+                    case=worked,
+                    author=user,
+                    body="请问这笔货款目前进展如何？对方上次说月底前可以先付一部分。",
+                )
+            with clock.pinned(next(story)):
+                case_message_post(
+                    case=worked,
+                    author=worked.handler,
+                    body="已与对方财务联系，对方同意本月底前先付三成，其余分期，我们正在拟定还款计划。",
+                )
+            _touch(worked)
 
 
-def _backdate(org: Organisation, started: dt.datetime) -> None:
-    """The story is dated: what was written here happened after each case's last move, one
-    step a few minutes after the other, and before now; the case's last activity follows."""
-    new = TimelineEvent.objects.filter(case__organisation=org, at__gte=started)
-    for case_id in sorted(set(new.values_list("case_id", flat=True))):
-        case = Case.objects.get(pk=case_id)
-        before = (
-            TimelineEvent.objects.filter(case=case, at__lt=started).aggregate(m=Max("at"))["m"]
-            or case.created_at
-        )
-        events = list(new.filter(case=case).order_by("at", "pk"))
-        step = min(dt.timedelta(minutes=37), (started - before) / (len(events) + 1))
-        at = before
-        for event in events:
-            at += step
-            TimelineEvent.objects.filter(pk=event.pk).update(at=at)
-            if event.kind in ("agreement_drafted", "agreement_sent"):
-                field = "created_at" if event.kind == "agreement_drafted" else "sent_at"
-                Agreement.objects.filter(case=case).update(**{field: at})
-            if event.kind.startswith("message_"):
-                CaseMessage.objects.filter(case=case, created_at__gte=started).order_by(
-                    "created_at", "pk"
-                ).filter(pk=_first_unmoved(case, started)).update(created_at=at)
-        Case.objects.filter(pk=case.pk).update(updated_at=at)
-
-
-def _first_unmoved(case: Case, started: dt.datetime) -> int:
-    row = (
-        CaseMessage.objects.filter(case=case, created_at__gte=started)
-        .order_by("created_at", "pk")
-        .values_list("pk", flat=True)
-        .first()
+def _after_last_move(case: Case, now: dt.datetime) -> Iterator[dt.datetime]:
+    """The story is dated: what is written here happened after the case's last move, one
+    step a few minutes after the other, and before now (every row and its log entry are
+    written at these instants through the services)."""
+    before = (
+        TimelineEvent.objects.filter(case=case, at__lt=now).aggregate(m=Max("at"))["m"]
+        or case.created_at
     )
-    return row or 0
+    step = min(dt.timedelta(minutes=37), (now - before) / 8)
+    at = before
+    while True:
+        at += step
+        yield at
+
+
+def _touch(case: Case) -> None:
+    last = TimelineEvent.objects.filter(case=case).aggregate(m=Max("at"))["m"]
+    if last is not None:
+        Case.objects.filter(pk=case.pk).update(updated_at=last)
 
 
 def _verified_mobile(user: User, mobile: str) -> None:
@@ -107,13 +97,17 @@ def _verified_mobile(user: User, mobile: str) -> None:
     )
 
 
-def _agreement_to_sign(cases: QuerySet[Case], lawyer: User) -> None:
+def _agreement_to_sign(cases: QuerySet[Case], lawyer: User, now: dt.datetime) -> None:
     for case in cases.filter(state=State.ACCEPTED).order_by("pk")[:5]:
         if Agreement.objects.filter(case=case).exists():
             continue
+        story = _after_last_move(case, now)
         try:
-            draft = agreement_draft(case=case, actor=lawyer)
-            agreement_send(agreement=draft, actor=lawyer)
+            with transaction.atomic(), clock.pinned(next(story)):
+                draft = agreement_draft(case=case, actor=lawyer)
+                with clock.pinned(next(story)):
+                    agreement_send(agreement=draft, actor=lawyer)
         except ApplicationError:
             continue  # a case type the fee rules refuse: try the next one
+        _touch(case)
         return

@@ -41,47 +41,31 @@ CENT = Decimal("0.01")
 
 def seed_history(*, org: Organisation, users: dict[str, User], seed: int = 7) -> dict[str, int]:
     """Write the history; returns what was written, by kind."""
+    from qingqian.cases.models import TimelineEvent
+
     rng = random.Random(seed)  # noqa: S311 (demo data, not secrets)
-    started = clock.now()
+    last_row = TimelineEvent.objects.aggregate(m=Max("pk"))["m"] or 0
     counts = {
         "payments": _payments(org, users["admin"], rng),
         "reports": _reports(org),
         "netting_rounds": _netting(org, users["lawyer"]),
         "plans": _plans(org, users["mediator"], rng),
     }
-    _date_the_timeline(org, started)
+    _last_activity(org, last_row)
     return counts
 
 
-def _date_the_timeline(org: Organisation, started: dt.datetime) -> None:
-    """The services wrote their timeline rows at the load; a payment's row belongs on the
-    day it was received and a report's on the day it was made. The case's last activity is
-    then its last row (as the planned story has it)."""
+def _last_activity(org: Organisation, last_row: int) -> None:
+    """The services wrote their rows at the instants the history pins (a payment's on the day
+    it was received, a report's when it was made); a case's last activity is its last row."""
     from qingqian.cases.models import TimelineEvent
-    from qingqian.payments.models import Payment
-    from qingqian.reports.models import FeasibilityReport
 
-    rows = TimelineEvent.objects.filter(case__organisation=org, at__gte=started)
-    touched = set(rows.values_list("case_id", flat=True))
-    by_case: dict[int, list[dt.datetime]] = {}
-    for case_id, at in (
-        Payment.objects.filter(case__organisation=org).order_by("case_id", "received_at", "pk")
-    ).values_list("case_id", "received_at"):
-        by_case.setdefault(case_id, []).append(at)
-    for case_id, dates in by_case.items():
-        events = list(rows.filter(case_id=case_id, kind="payment").order_by("pk"))
-        for event, at in zip(events, dates, strict=False):
-            TimelineEvent.objects.filter(pk=event.pk).update(at=at)
-    reports: dict[int, list[dt.datetime]] = {}
-    for case_id, at in (
-        FeasibilityReport.objects.filter(case__organisation=org).order_by("case_id", "version")
-    ).values_list("case_id", "generated_at"):
-        reports.setdefault(case_id, []).append(at)
-    for case_id, dates in reports.items():
-        events = list(rows.filter(case_id=case_id, kind="feasibility_report").order_by("pk"))
-        for event, at in zip(events, dates, strict=False):
-            TimelineEvent.objects.filter(pk=event.pk).update(at=at)
-    for case_id in touched:
+    touched = set(
+        TimelineEvent.objects.filter(case__organisation=org, pk__gt=last_row).values_list(
+            "case_id", flat=True
+        )
+    )
+    for case_id in sorted(touched):
         last = TimelineEvent.objects.filter(case_id=case_id).aggregate(at=Max("at"))["at"]
         Case.objects.filter(pk=case_id).update(updated_at=last)
 
@@ -120,16 +104,17 @@ def _payments(org: Organisation, actor: User, rng: random.Random) -> int:
             day = opened + dt.timedelta(days=offset)
             at = dt.datetime.combine(day, dt.time(10 + n, 15), tzinfo=clock.BUSINESS_TZ)
             try:
-                payment_record(
-                    case=case,
-                    amount=amount,
-                    kind=PaymentKind.BANK_TRANSFER,
-                    idempotency_key=f"demo-{case.reference}-{n}",
-                    actor=actor,
-                    received_at=at,
-                    reference=f"DEMO{case.pk:06d}{n}",
-                    note="演示：债务人银行转账",
-                )
+                with clock.pinned(at):
+                    payment_record(
+                        case=case,
+                        amount=amount,
+                        kind=PaymentKind.BANK_TRANSFER,
+                        idempotency_key=f"demo-{case.reference}-{n}",
+                        actor=actor,
+                        received_at=at,
+                        reference=f"DEMO{case.pk:06d}{n}",
+                        note="演示：债务人银行转账",
+                    )
             except ApplicationError:
                 continue
             written += 1
@@ -161,10 +146,10 @@ def _reports(org: Organisation) -> int:
     org_cases = Case.objects.filter(organisation=org)
     for case in list(cases_awaiting_report(org_cases)):
         entered: dt.datetime = case.entered_at  # type: ignore[attr-defined]
-        report = feasibility_report_generate(case=case, actor=None)
         made = entered + dt.timedelta(hours=2 + case.pk % 18)
-        if made < clock.now():  # the newest intakes keep their report “due”, not overdue
-            FeasibilityReport.objects.filter(pk=report.pk).update(generated_at=made)
+        # the newest intakes keep their report “due”, not overdue
+        with clock.pinned(min(made, clock.now())):
+            feasibility_report_generate(case=case, actor=None)
         written += 1
     for state in (State.MEDIATION, State.LITIGATION, State.ENFORCEMENT):
         for case in org_cases.filter(state=state.value).order_by("pk")[:MAX_REPORTS_PER_STATE]:

@@ -33,13 +33,14 @@ from qingqian.calculators.holidays import HolidayCalendar
 from qingqian.calculators.interest import private_lending_interest, trade_receivable_rate
 from qingqian.calculators.limitation import EventKind, Interruption, limitation_deadline
 from qingqian.calculators.procedure import (
+    PAYMENT_ORDER_CHECKS,
     SmallClaimsTable,
     payment_order_checklist,
     small_claims,
 )
 from qingqian.calculators.rates import LprTable
 from qingqian.calculators.result import Line, Rule
-from qingqian.cases.aging import bucket_for
+from qingqian.cases.aging import BUCKETS, bucket_for
 from qingqian.intake.errors import IntakeError
 from qingqian.intake.fee_rules import CostBearer, OrgType, PricingSchedule, check_schedule
 from qingqian.payments.commission import (
@@ -58,6 +59,33 @@ ONE_DAY = dt.timedelta(days=1)
 #: Mirrors ``cases.models.DebtType`` (plain strings: no Django here).
 DEBT_TYPES: tuple[str, ...] = ("trade", "construction", "private_loan", "other")
 EVIDENCE_LEVELS: tuple[str, ...] = ("strong", "medium", "weak", "none")
+#: The levels in words: the report's lines never show a code.
+EVIDENCE_WORDS: dict[str, tuple[str, str]] = {
+    "strong": ("强", "strong"),
+    "medium": ("中", "medium"),
+    "weak": ("弱", "weak"),
+    "none": ("无", "none"),
+}
+_BUCKET_WORDS: dict[str, tuple[str, str]] = {b.key: (b.label_zh, b.label_en) for b in BUCKETS}
+
+
+_REGISTRY_WORDS: dict[str, tuple[str, str]] = {
+    "active": ("存续/在业", "active"),
+    "abnormal": ("经营异常", "listed as abnormal"),
+    "deregistered": ("注销/吊销", "deregistered or revoked"),
+    "unknown": ("未查询", "not checked"),
+}
+
+
+def _words(table: Mapping[str, tuple[str, str]], key: str) -> tuple[str, str]:
+    return table.get(key, (key, key))
+
+
+def _amount(value: Any) -> str:
+    """An amount in a line people read: ``12,000.50``."""
+    return f"{Decimal(str(value)):,.2f}"
+
+
 DEBTOR_KINDS: tuple[str, ...] = ("person", "company")
 REGISTRY_STATUSES: tuple[str, ...] = (
     "active",
@@ -628,10 +656,11 @@ def _evidence(
         return facts.evidence_strength, "given", evidence, missing, oral_only
     present = sum(1 for v in core.values() if v is Evidence.PRESENT)
     strength = {3: "strong", 2: "medium", 1: "weak", 0: "none"}[present]
+    zh, en = _words(EVIDENCE_WORDS, strength)
     out.need(
         "evidence_strength",
-        f"未提供证据强度评估：按核对清单推定为“{strength}”（三项核心材料齐全为 strong）",
-        f"No evidence-strength assessment: derived from the checklist as '{strength}'"
+        f"未提供证据强度评估：按核对清单推定为“{zh}”（三项核心材料齐全为“强”）",
+        f"No evidence-strength assessment: derived from the checklist as '{en}'"
         f" (all three core items present is strong)",
     )
     return strength, "checklist", evidence, missing, oral_only
@@ -867,8 +896,14 @@ def _probability(
     age = AGE_FACTOR[bucket]
     p = base * age
     basis = [
-        Line(f"证据强度 {strength}：基础概率 {base}", f"Evidence {strength}: base {base}"),
-        Line(f"账龄 {bucket}：× {age}", f"Age bucket {bucket}: x {age}"),
+        Line(
+            f"证据强度“{_words(EVIDENCE_WORDS, strength)[0]}”：基础概率 {base}",
+            f"Evidence {_words(EVIDENCE_WORDS, strength)[1]}: base {base}",
+        ),
+        Line(
+            f"账龄 {_words(_BUCKET_WORDS, bucket)[0]}：× {age}",
+            f"Age {_words(_BUCKET_WORDS, bucket)[1]}: x {age}",
+        ),
     ]
     if facts.dishonest_listed:
         factor = DEBTOR_FACTORS["dishonest_listed"]
@@ -879,8 +914,8 @@ def _probability(
         p *= factor
         basis.append(
             Line(
-                f"登记状态 {facts.registry_status}：× {factor}",
-                f"Registry status {facts.registry_status}: x {factor}",
+                f"登记状态“{_words(_REGISTRY_WORDS, facts.registry_status)[0]}”：× {factor}",
+                f"Registry status {_words(_REGISTRY_WORDS, facts.registry_status)[1]}: x {factor}",
             )
         )
     if oral_only and p > ORAL_ONLY_CAP:
@@ -1029,21 +1064,24 @@ def _routes(
             if check["eligible"] is False:
                 is_open = False
                 for key in check["failed"]:
+                    zh, en = _words(PAYMENT_ORDER_CHECKS, key)
                     reasons.append(
-                        Line(f"支付令条件不满足：{key}", f"Payment-order condition fails: {key}")
+                        Line(f"支付令条件不满足：{zh}", f"Payment-order condition fails: {en}")
                     )
             elif check["eligible"] is None:
+                unanswered = [_words(PAYMENT_ORDER_CHECKS, k) for k in check["unanswered"]]
                 reasons.append(
                     Line(
-                        "支付令条件待确认：" + "、".join(check["unanswered"]),
-                        "Payment-order conditions to confirm: " + ", ".join(check["unanswered"]),
+                        "支付令条件待确认：" + "；".join(zh for zh, _ in unanswered),
+                        "Payment-order conditions to confirm: "
+                        + "; ".join(en for _, en in unanswered),
                     )
                 )
-                for key in check["unanswered"]:
+                for key, (zh, en) in zip(check["unanswered"], unanswered, strict=True):
                     out.ask(
                         f"payment_order_{key}",
-                        f"请确认支付令条件：{key}",
-                        f"Confirm the payment-order condition: {key}",
+                        f"请确认支付令条件：{zh}",
+                        f"Confirm the payment-order condition: {en}",
                     )
             fees = court_fee(amount, kind="payment-order")["fee"]
         elif route is Route.SMALL_CLAIMS and is_open:
@@ -1056,9 +1094,9 @@ def _routes(
                 is_open = False
                 reasons.append(
                     Line(
-                        f"标的额超过小额诉讼约定上限 {result['agreed_ceiling']} 元",
+                        f"标的额超过小额诉讼约定上限 {_amount(result['agreed_ceiling'])} 元",
                         f"The amount exceeds the small-claims ceiling of"
-                        f" {result['agreed_ceiling']}",
+                        f" {_amount(result['agreed_ceiling'])}",
                     )
                 )
             elif facts.debtor_reachable is False:
@@ -1074,8 +1112,9 @@ def _routes(
                     hold = True
                     reasons.append(
                         Line(
-                            f"标的额超过 {result['limit']} 元：须双方约定适用小额诉讼",
-                            f"Above {result['limit']}: small claims only if both parties agree",
+                            f"标的额超过 {_amount(result['limit'])} 元：须双方约定适用小额诉讼",
+                            f"Above {_amount(result['limit'])}: small claims only if both parties"
+                            " agree",
                         )
                     )
                 fees = result["fee"]
@@ -1171,10 +1210,10 @@ def _recommend(
     a = ROUTES[best.route]
     reasons = [
         Line(
-            f"推荐“{a.zh}”：在可行途径中预期净回收最高（{best.expected_net_recovery} 元，"
+            f"推荐“{a.zh}”：在可行途径中预期净回收最高（{_amount(best.expected_net_recovery)} 元，"
             f"约 {best.days} 天）",
             f"Recommended: {a.en}, the highest expected net recovery among the routes open"
-            f" ({best.expected_net_recovery}, about {best.days} days)",
+            f" ({_amount(best.expected_net_recovery)}, about {best.days} days)",
         )
     ]
     if limitation.get("status") == "expired":

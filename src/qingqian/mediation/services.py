@@ -274,7 +274,11 @@ def mediation_request(*, case: Case, actor: User, note: str = "") -> Mediation:
 @transaction.atomic
 def mediation_assign(*, mediation: Mediation, actor: User, mediator: Mediator) -> Mediation:
     require(actor, Perm.MEDIATION_WORK)
-    m = Mediation.objects.select_for_update().select_related("case").get(pk=mediation.pk)
+    m = (
+        Mediation.objects.select_for_update(of=("self",))
+        .select_related("case")
+        .get(pk=mediation.pk)
+    )
     _open(m)
     if mediator.organisation_id != m.case.organisation_id:
         raise _bad("调解员不属于本机构。", "Not a mediator of this organisation.", "mediator_org")
@@ -442,7 +446,11 @@ def proposal_add(
 @transaction.atomic
 def proposal_accept(*, proposal: Proposal, actor: User) -> Proposal:
     """Both parties accept the proposal (recorded by the mediator in the session)."""
-    p = Proposal.objects.select_for_update().select_related("mediation__case").get(pk=proposal.pk)
+    p = (
+        Proposal.objects.select_for_update(of=("self",))
+        .select_related("mediation__case")
+        .get(pk=proposal.pk)
+    )
     _may_work(actor, p.mediation)
     _open(p.mediation)
     if p.state != ProposalState.OPEN:
@@ -473,7 +481,11 @@ def proposal_accept(*, proposal: Proposal, actor: User) -> Proposal:
 @transaction.atomic
 def mediation_fail(*, mediation: Mediation, actor: User, reason: str) -> Mediation:
     """Mediation failed: close it with the record and hand the case to the judicial route."""
-    m = Mediation.objects.select_for_update().select_related("case").get(pk=mediation.pk)
+    m = (
+        Mediation.objects.select_for_update(of=("self",))
+        .select_related("case")
+        .get(pk=mediation.pk)
+    )
     _may_work(actor, m)
     _open(m)
     m.state = MediationState.FAILED
@@ -528,7 +540,7 @@ def agreement_draft(
     asks for is there (parties, facts, what was disputed, the terms with how, where and by
     when they are performed, the mediator and the organisation's seal)."""
     m = (
-        Mediation.objects.select_for_update()
+        Mediation.objects.select_for_update(of=("self",))
         .select_related("case", "mediator")
         .get(pk=mediation.pk)
     )
@@ -700,7 +712,11 @@ def _complete_if_signed(a: MediationAgreement, actor: User) -> MediationAgreemen
         plan_schedule,
     )
 
-    m = Mediation.objects.select_for_update().select_related("case").get(pk=a.mediation_id)
+    m = (
+        Mediation.objects.select_for_update(of=("self",))
+        .select_related("case")
+        .get(pk=a.mediation_id)
+    )
     case = m.case
     a.state = AgreementState.SIGNED
     a.effective_on = clock.today()
@@ -788,7 +804,7 @@ def confirmation_file(
     """File the joint application for judicial confirmation (within 30 days); the court's
     handling is tracked as a ``judicial_confirmation`` proceeding on the case."""
     a = (
-        MediationAgreement.objects.select_for_update()
+        MediationAgreement.objects.select_for_update(of=("self",))
         .select_related("mediation__case")
         .get(pk=agreement.pk)
     )
@@ -863,7 +879,7 @@ def confirmation_ruling(
 ) -> ConfirmationApplication:
     """Record the court's ruling on the application (on the proceeding as well)."""
     app = (
-        ConfirmationApplication.objects.select_for_update()
+        ConfirmationApplication.objects.select_for_update(of=("self",))
         .select_related("agreement__mediation__case", "proceeding")
         .get(pk=application.pk)
     )

@@ -29,6 +29,7 @@ from qingqian.cases.services import require
 from qingqian.common import clock
 from qingqian.common.bounds import AMOUNT_MAX
 from qingqian.common.bulk import bulk_insert
+from qingqian.common.money import display_amount as _y
 from qingqian.compliance.services import audit_record_many
 from qingqian.ledger.services import NewEntry, ledger_append_many, timeline_statement
 from qingqian.payments import allocation, trust
@@ -355,7 +356,7 @@ def _recovered(case_ids: list[int]) -> dict[int, dict[str, Decimal]]:
 
 
 def _describe(totals: dict[str, Decimal]) -> str:
-    return "，".join(f"{_LABELS[k]} {v}" for k, v in totals.items())
+    return "，".join(f"{_LABELS[k]} {_y(v)}" for k, v in totals.items())
 
 
 def _balance_note(case: _CaseRow, debts: list[DebtState]) -> str:
@@ -363,10 +364,10 @@ def _balance_note(case: _CaseRow, debts: list[DebtState]) -> str:
     costs = sum(d.owed("costs") for d in debts)
     interest = sum(d.owed("interest") for d in debts)
     if not costs and not interest:
-        return f"未收余额 {principal}"
+        return f"未收余额 {_y(principal)}"
     return (
-        f"未收余额 {to_yuan(case.outstanding + costs + interest)}（费用 {to_yuan(costs)}，"
-        f"利息 {to_yuan(interest)}，本金 {principal}）"
+        f"未收余额 {_y(to_yuan(case.outstanding + costs + interest))}（费用 {_y(to_yuan(costs))}，"
+        f"利息 {_y(to_yuan(interest))}，本金 {_y(principal)}）"
     )
 
 
@@ -453,7 +454,7 @@ def _post_chunk(
         )  # fmt: skip
         plans.append(shares)
         note = (
-            f"收款 {amount} 元（{_KIND_LABELS[item.kind]}）：{_describe(totals)}；"
+            f"收款 {_y(amount)} 元（{_KIND_LABELS[item.kind]}）：{_describe(totals)}；"
             f"{_balance_note(case, case_debts)}"
         )
         meta.append((case.pk, on, surplus, commission, note))

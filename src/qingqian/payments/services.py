@@ -22,6 +22,7 @@ from qingqian.cases.models import Case, Invoice
 from qingqian.cases.services import require, timeline_add
 from qingqian.common import bounds, clock
 from qingqian.common.exceptions import Conflict, ValidationFailed
+from qingqian.common.money import display_amount as _y
 from qingqian.common.money import parse_amount
 from qingqian.common.tz import BUSINESS_TZ
 from qingqian.compliance.services import audit_record
@@ -240,7 +241,7 @@ def _recovered_before(case: Case, rate: CommissionRate) -> Decimal:
 
 def _describe(shares: list[Share]) -> str:
     labels = {c.value: str(c.label) for c in Component}
-    return "，".join(f"{labels[k]} {v}" for k, v in allocation.totals(shares).items())
+    return "，".join(f"{labels[k]} {_y(v)}" for k, v in allocation.totals(shares).items())
 
 
 def payment_record(
@@ -368,7 +369,7 @@ def _record(
         case=locked,
         actor=actor,
         kind="payment",
-        note=f"收款 {amount} 元（{PaymentKind(kind).label}）：{_describe(shares)}；"
+        note=f"收款 {_y(amount)} 元（{PaymentKind(kind).label}）：{_describe(shares)}；"
         f"{_balance_note(locked, charges)}",
     )
     audit_record(
@@ -386,10 +387,10 @@ def _balance_note(case: Case, charges: Iterable[Charge]) -> str:
     costs = sum((c.outstanding for c in charges if c.component == "costs"), ZERO)
     interest = sum((c.outstanding for c in charges if c.component == "interest"), ZERO)
     if not costs and not interest:
-        return f"未收余额 {case.outstanding}"
+        return f"未收余额 {_y(case.outstanding)}"
     return (
-        f"未收余额 {case.outstanding + costs + interest}（费用 {costs}，利息 {interest}，"
-        f"本金 {case.outstanding}）"
+        f"未收余额 {_y(case.outstanding + costs + interest)}（费用 {_y(costs)}，"
+        f"利息 {_y(interest)}，本金 {_y(case.outstanding)}）"
     )
 
 
@@ -581,7 +582,7 @@ def payment_reverse(*, payment: Payment, actor: User | None, reason: str) -> Pay
         case=case,
         actor=actor,
         kind="payment_reversed",
-        note=f"冲正收款 {original.amount} 元：{reason}；{_balance_note(case, charges)}",
+        note=f"冲正收款 {_y(original.amount)} 元：{reason}；{_balance_note(case, charges)}",
     )
     audit_record(
         actor=actor,

@@ -4,6 +4,7 @@ row in the same transaction; functions are keyword-only and named ``<entity>_<ve
 from __future__ import annotations
 
 import hashlib
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Max
@@ -101,7 +102,7 @@ def feasibility_report_generate(*, case: Case, actor: User | None) -> Feasibilit
         actor=actor,
         kind="feasibility_report",
         note=f"可行性报告第 {version} 版：建议{_route_label(data['recommended_route'])}"
-        + (f"，预期净回收 {net} 元" if net is not None else ""),
+        + (f"，预期净回收 ¥{Decimal(str(net)):,.2f}" if net is not None else ""),
     )
     audit_record(
         actor=actor,

@@ -78,6 +78,7 @@ ROLE_PAGES: dict[str, str] = {
     "compliance": "compliance",
     "admin": "admin/index",
     "creditor": "creditor",
+    "community_mediator": "mediation",
 }
 
 #: The guide's languages: Django's language code → the site's prefix (Chinese at the root).

@@ -33,7 +33,9 @@ def _user(context: template.Context) -> User | None:
 
 
 @register.inclusion_tag("reports/_case_panel_body.html", takes_context=True)
-def feasibility_case_panel(context: template.Context, case: Any) -> dict[str, Any]:
+def feasibility_case_panel(
+    context: template.Context, case: Any, agreement_link: bool = True
+) -> dict[str, Any]:
     latest = FeasibilityReport.objects.filter(case=case).order_by("-version").first()
     return {
         "case": case,
@@ -41,6 +43,7 @@ def feasibility_case_panel(context: template.Context, case: Any) -> dict[str, An
         "net": None if latest is None else latest.data.get("expected_net_recovery"),
         "decision": "" if latest is None else decision_label(latest.decision, en=is_english()),
         "awaiting": case.state == "evidence_review" and latest is None,
+        "agreement_link": agreement_link,
     }
 
 

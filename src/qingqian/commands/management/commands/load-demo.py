@@ -66,6 +66,7 @@ class Command(BaseCommand):
         for login in result.logins:
             label = ROLE_LABELS[Role(login["role"])][0]
             self.stdout.write(f"{login['username']:<14} {login['role']:<14} {label:<10} {PASSWORD}")
+        self.stdout.write("")
         self.stdout.write(
             "两步验证 / two-factor (admin, compliance): "
             f"authenticator secret {DEMO_TOTP_SECRET}; `qingqian twofactor demo-code` prints a code"

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from qingqian.common import clock
 from qingqian.common.bulk import bulk_insert
@@ -431,7 +432,7 @@ def _state_save(state: LogState, *, floor: bool = False) -> None:
     """Write the size, root and compact range (and, with ``floor``, the pending floor) of
     the locked row."""
     table = connection.ops.quote_name(LogState._meta.db_table)
-    now = clock.now()
+    now = timezone.now()  # wall time, as ``auto_now`` wrote it
     stamp = connection.ops.adapt_datetimefield_value(now) if connection.vendor == "sqlite" else now
     sets = "size = %s, root_hash = %s, frontier = %s, updated_at = %s"
     values: list[Any] = [state.size, bytes(state.root_hash), bytes(state.frontier), stamp]
@@ -696,7 +697,9 @@ def _publish(state: LogState, *, sign: str = "always", since: int = -1) -> Check
     if sign == "due" and latest is not None:
         every, wait = _checkpoint_bounds()
         due_at = latest[1] + wait
-        if state.size - latest[0] < every and clock.now() < due_at:
+        # Wall time, like the checkpoint's created_at: a pinned business clock
+        # (``clock.pinned``, the demo's dated history) must not hold signatures back.
+        if state.size - latest[0] < every and timezone.now() < due_at:
             if latest[0] == since:
                 transaction.on_commit(lambda: _schedule_signing(due_at), robust=True)
             return None

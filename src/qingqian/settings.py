@@ -98,6 +98,11 @@ QINGQIAN_LOG_SIGNING_KEY = os.environ.get("QINGQIAN_LOG_SIGNING_KEY") or (
     SignerKey(QINGQIAN_LOG_ORIGIN, 1, _derived_key("", "log-signing")).encode()
 )
 QINGQIAN_WITNESS_KEYS = os.environ.get("QINGQIAN_WITNESS_KEYS", "").replace(",", " ").split()
+# h16p: checkpoint signing is batched (docs/ledger.md): after a commit the log signs a new
+# checkpoint once it has grown by this many entries or its newest checkpoint is this old;
+# a served or exported checkpoint is always signed first and covers the whole log.
+QINGQIAN_LOG_CHECKPOINT_EVERY = int(os.environ.get("QINGQIAN_LOG_CHECKPOINT_EVERY", "1000"))
+QINGQIAN_LOG_CHECKPOINT_MS = int(os.environ.get("QINGQIAN_LOG_CHECKPOINT_MS", "1000"))
 # Distinct witnesses an exported checkpoint needs (default 1 when witnesses are configured).
 QINGQIAN_WITNESS_QUORUM = os.environ.get("QINGQIAN_WITNESS_QUORUM", "")
 # RFC 3161 time-stamping authority for checkpoints (URL + PEM file of trusted roots); unset: none.

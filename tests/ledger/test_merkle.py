@@ -16,8 +16,10 @@ from qingqian.ledger.merkle import (
     EMPTY_ROOT,
     DenseTree,
     NodeId,
+    compact_range_extend,
     consistency_plan,
     consistency_proof,
+    fold_nodes,
     inclusion_plan,
     inclusion_proof,
     inclusion_proof_length,
@@ -394,3 +396,27 @@ def test_store_returning_garbage_is_caught() -> None:
         with pytest.raises(LedgerError) as error:
             root_hash(5, store)
         assert error.value.code == "store_inconsistent"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 600), st.integers(0, 300))
+def test_compact_range_extends_to_the_nodes_of_the_grown_tree(size: int, more: int) -> None:
+    """The compact range kept with the log (one perfect subtree per set bit of the size)
+    grows to exactly the stored nodes of the larger tree, and folds to its root."""
+    leaves = [leaf_hash(b"%d" % i) for i in range(size + more)]
+    tree = DenseTree(leaves)
+    frontier = tree.read_nodes(subtree_nodes(0, size)) if size else []
+    grown = compact_range_extend(size, frontier, leaves[size:])
+    assert grown == (tree.read_nodes(subtree_nodes(0, size + more)) if size + more else [])
+    if grown:
+        assert fold_nodes(grown) == tree.root()
+
+
+def test_compact_range_of_the_wrong_shape_is_refused() -> None:
+    leaves = [leaf_hash(b"%d" % i) for i in range(6)]
+    frontier = DenseTree(leaves).read_nodes(subtree_nodes(0, 6))  # 4 + 2: two hashes
+    with pytest.raises(LedgerError) as caught:
+        compact_range_extend(7, frontier, [leaf_hash(b"x")])  # 7 = 4 + 2 + 1 needs three
+    assert caught.value.code == "store_inconsistent"
+    with pytest.raises(LedgerError):
+        compact_range_extend(6, frontier, [b"short"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 
 import pytest
@@ -22,6 +23,7 @@ from qingqian.ledger.tiles import (
     TILE_WIDTH,
     BundleId,
     TileId,
+    bundle_prefix,
     check_bundle_against_tile,
     consistency_proof_from_tiles,
     decode_entry_bundle,
@@ -325,3 +327,36 @@ def test_bundle_that_does_not_match_its_tile_is_caught() -> None:
         check_bundle_against_tile(forged, tile)
     assert error.value.code == "bundle_mismatch"
     assert error.value.details == {"position": 9}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 300), st.booleans()), min_size=1, max_size=6))
+def test_bundles_grown_from_a_stored_partial_bundle_are_byte_identical(
+    batches: list[tuple[int, bool]],
+) -> None:
+    """Growing reuses the stored partial bundle's bytes: 32-byte entries (commitments) by a
+    stride check, other lengths by walking the length prefixes. Every version of every
+    bundle equals the encoding of the entries it holds."""
+    store = MemoryTileStore()
+    everything: list[bytes] = []
+    for count, commitments in batches:
+        start = len(everything)
+        new = [
+            hashlib.sha256(b"%d" % i).digest() if commitments else b"s" * (i % 40)
+            for i in range(start, start + count)
+        ]
+        store.append(new)
+        everything += new
+    for bundle, data in store.bundles.items():
+        first = bundle.index * 256
+        assert data == encode_entry_bundle(everything[first : first + bundle.width])
+
+
+def test_bundle_prefix_checks_the_entries_it_keeps() -> None:
+    data = encode_entry_bundle([b"a" * 32, b"b" * 32, b"cc"])
+    assert bundle_prefix(data, 2) == encode_entry_bundle([b"a" * 32, b"b" * 32])
+    assert bundle_prefix(data, 3) == data
+    for bad, width in ((data, 4), (data[:40], 2), (b"\x00", 1), (data, 0)):
+        with pytest.raises(LedgerError) as caught:
+            bundle_prefix(bad, width)
+        assert caught.value.code == "bundle_invalid"

@@ -13,7 +13,7 @@ from ninja.responses import Status
 from qingqian.common.exceptions import NotFound
 from qingqian.ledger import selectors
 from qingqian.ledger.errors import LedgerError
-from qingqian.ledger.services import LedgerServiceError, cosignature_add
+from qingqian.ledger.services import LedgerServiceError, checkpoint_current, cosignature_add
 
 router = Router(tags=["ledger"])
 
@@ -87,7 +87,7 @@ def _b64(data: bytes) -> str:
 
 
 def checkpoint_json() -> dict[str, Any]:
-    latest = selectors.checkpoint_latest()
+    latest = checkpoint_current()
     if latest is None:
         raise NotFound(
             "尚无检查点。", "No checkpoint has been published yet.", code="no_checkpoint"

@@ -86,6 +86,34 @@ def root_from_leaf_hashes(hashes: Iterable[bytes]) -> bytes:
     return root
 
 
+def compact_range_extend(
+    size: int, frontier: Sequence[bytes], new_leaf_hashes: Iterable[bytes]
+) -> list[bytes]:
+    """Append leaves to a *compact range*: ``frontier`` holds the hashes of
+    ``subtree_nodes(0, size)`` (one perfect subtree per set bit of ``size``, largest
+    first); the result holds those of the grown tree. ``fold_nodes`` of it is the root.
+    About one hash per leaf, whatever the size of the tree."""
+    _check_count(size, "size")
+    levels = [level for level in range(size.bit_length() - 1, -1, -1) if size >> level & 1]
+    if len(frontier) != len(levels):
+        raise LedgerError(
+            "store_inconsistent",
+            "紧凑范围的哈希数量与树大小不符。",
+            "The compact range does not match the tree size.",
+            {"size": size, "hashes": len(frontier)},
+        )
+    stack = list(zip(levels, frontier, strict=True))
+    sha256, prefix = _sha256, NODE_PREFIX
+    for position, value in enumerate(new_leaf_hashes):
+        _check_hash(value, f"leaf_hash[{position}]")
+        level, current = 0, value
+        while stack and stack[-1][0] == level:
+            current = sha256(prefix + stack.pop()[1] + current).digest()
+            level += 1
+        stack.append((level, current))
+    return [value for _, value in stack]
+
+
 def root_from_entries(entries: Iterable[bytes]) -> bytes:
     """The Merkle tree hash ``MTH(D[n])`` of raw entries."""
     return root_from_leaf_hashes(leaf_hash(entry) for entry in entries)

@@ -87,6 +87,11 @@ class LogState(models.Model):
     root_hash = models.BinaryField(max_length=32, default=b"")
     # Every pending entry has an id above this (PostgreSQL; services._advance_floor).
     pending_floor = models.BigIntegerField(default=0)
+    # The compact range of the tree: the hashes of its largest perfect subtrees, left to
+    # right (one per set bit of ``size``), concatenated; their fold is ``root_hash``. Lets
+    # one appended entry update the root with about one hash instead of rehashing the
+    # right-edge tiles. Empty (or not folding to the root) means: rebuild from the tiles.
+    frontier = models.BinaryField(default=b"", blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

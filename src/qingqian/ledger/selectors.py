@@ -5,10 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from django.conf import settings
-from django.db.models import Q
+from django.db import connection
 
 from qingqian.ledger.errors import LedgerError
-from qingqian.ledger.merkle import HASH_SIZE, hashes_for_ranges, inclusion_plan
+from qingqian.ledger.merkle import (
+    EMPTY_ROOT,
+    HASH_SIZE,
+    NodeId,
+    NodeReader,
+    fold_nodes,
+    hashes_for_ranges,
+    inclusion_plan,
+    subtree_nodes,
+)
 from qingqian.ledger.models import (
     Checkpoint,
     CheckpointTimestamp,
@@ -31,33 +40,48 @@ from qingqian.ledger.tiles import (
     encode_entry_bundle,
     inclusion_proof_from_tiles,
     root_from_tiles,
+    tile_at,
 )
 
 
 class DbTileReader:
     """A kernel ``TileReader`` over ``LogTile`` rows; ``overlay`` holds tiles not yet stored
-    (used while integrating). Answers a width-``W`` request with the widest stored version."""
+    (used while integrating). Answers a width-``W`` request with the widest stored version.
+    Reads with one raw statement per batch (a proof and an integration read a handful of
+    tiles; building the ORM query cost more than running it)."""
 
-    def __init__(self, overlay: Mapping[TileId, bytes] | None = None) -> None:
+    def __init__(
+        self, overlay: Mapping[TileId, bytes] | None = None, *, also: Sequence[TileId] = ()
+    ) -> None:
         # Tiles given or already read in this request (a reader lives for one request).
         self.overlay = {(t.level, t.index): data for t, data in (overlay or {}).items()}
         self.queries = 0
+        self.also = list(also)  # read with the first batch (one query instead of two)
+
+    def fetch(self, tiles: Sequence[TileId]) -> None:
+        """Read into the overlay every tile asked for that is stored and not yet held."""
+        tiles = [*tiles, *self.also]
+        self.also = []
+        wanted = sorted({(t.level, t.index) for t in tiles} - set(self.overlay))
+        if not wanted:
+            return
+        self.queries += 1
+        table = connection.ops.quote_name(LogTile._meta.db_table)
+        index = connection.ops.quote_name("index")
+        where = " OR ".join([f"(level = %s AND {index} = %s)"] * len(wanted))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT level, {index}, data FROM {table} WHERE {where}",  # noqa: S608
+                [number for pair in wanted for number in pair],
+            )
+            for level, number, stored in cursor.fetchall():
+                self.overlay[(level, number)] = bytes(stored)
 
     def read_tiles(self, tiles: Sequence[TileId]) -> list[bytes]:
-        wanted = {(t.level, t.index) for t in tiles} - set(self.overlay)
-        found: dict[tuple[int, int], bytes] = dict(self.overlay)
-        if wanted:
-            self.queries += 1
-            condition = Q()
-            for level, index in wanted:
-                condition |= Q(level=level, index=index)
-            for level, index, stored in LogTile.objects.filter(condition).values_list(
-                "level", "index", "data"
-            ):
-                found[(level, index)] = self.overlay[(level, index)] = bytes(stored)
+        self.fetch(tiles)
         out: list[bytes] = []
         for tile in tiles:
-            data = found.get((tile.level, tile.index))
+            data = self.overlay.get((tile.level, tile.index))
             if data is None or len(data) < tile.width * 32:
                 raise LedgerError(
                     "tile_missing",
@@ -71,11 +95,18 @@ class DbTileReader:
 
 class DbBundleReader:
     def read_bundles(self, bundles: Sequence[BundleId]) -> list[bytes]:
-        rows = dict(
-            LogBundle.objects.filter(index__in=[b.index for b in bundles]).values_list(
-                "index", "data"
+        table = connection.ops.quote_name(LogBundle._meta.db_table)
+        index = connection.ops.quote_name("index")
+        numbers = sorted({b.index for b in bundles})
+        if not numbers:
+            return []
+        marks = ", ".join(["%s"] * len(numbers))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {index}, data FROM {table} WHERE {index} IN ({marks})",  # noqa: S608
+                numbers,
             )
-        )
+            rows = dict(cursor.fetchall())
         out: list[bytes] = []
         for bundle in bundles:
             data = rows.get(bundle.index)
@@ -90,9 +121,37 @@ class DbBundleReader:
         return out
 
 
+def _state_row() -> tuple[int, bytes, bytes]:
+    """Size, root and compact range of the log as last integrated (one raw statement:
+    every proof reads it)."""
+    table = connection.ops.quote_name(LogState._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT size, root_hash, frontier FROM {table} WHERE id = 1")  # noqa: S608
+        row = cursor.fetchone()
+    return (int(row[0]), bytes(row[1]), bytes(row[2] or b"")) if row else (0, EMPTY_ROOT, b"")
+
+
+class _FrontierNodeReader:
+    """Answers the perfect subtrees of the compact range of the current tree (the right
+    edge, which every proof at the current size folds) from the stored state row, and every
+    other node from tiles. The right-edge tiles then need neither reading nor rehashing."""
+
+    def __init__(self, size: int, root: bytes, frontier: bytes, inner: NodeReader) -> None:
+        self.inner = inner
+        self.known: dict[NodeId, bytes] = {}
+        hashes = [frontier[i : i + HASH_SIZE] for i in range(0, len(frontier), HASH_SIZE)]
+        nodes = subtree_nodes(0, size) if size else []
+        if len(hashes) == len(nodes) and hashes and fold_nodes(hashes) == root:
+            self.known = dict(zip(nodes, hashes, strict=True))
+
+    def read_nodes(self, nodes: Sequence[NodeId]) -> list[bytes]:
+        rest = [node for node in nodes if node not in self.known]
+        found = dict(zip(rest, self.inner.read_nodes(rest), strict=True)) if rest else {}
+        return [self.known[node] if node in self.known else found[node] for node in nodes]
+
+
 def log_size() -> int:
-    state = LogState.objects.filter(pk=1).first()
-    return state.size if state else 0
+    return _state_row()[0]
 
 
 def checkpoint_latest() -> Checkpoint | None:
@@ -183,8 +242,8 @@ def bundle_data(bundle: BundleId) -> bytes | None:
     return encode_entry_bundle(decode_entry_bundle(bytes(row[1]), bundle.width))
 
 
-def _check_size(name: str, value: int) -> None:
-    current = log_size()
+def _check_size(name: str, value: int, current: int | None = None) -> None:
+    current = log_size() if current is None else current
     if value > current:
         raise LedgerError(
             "size_beyond_log",
@@ -195,14 +254,26 @@ def _check_size(name: str, value: int) -> None:
 
 
 def inclusion_proof(index: int, size: int) -> InclusionProof:
-    _check_size("size", size)
-    reader = DbTileReader()
-    # The proof and the root in one batch of tiles (one query).
-    *proof, root = hashes_for_ranges(
-        [*inclusion_plan(index, size), (0, size)], TileNodeReader(reader, size)
-    )
-    # The leaf hash is in the level-0 tile just read: the root needs the rightmost leaf's
-    # tile and the proof the tile of any other leaf (its siblings are in it).
+    """The inclusion proof of entry ``index`` in the tree of ``size``, with the leaf hash
+    and the root. One statement reads the log's size and root, one the tiles: those of the
+    proof and the leaf's level-0 tile (for the leaf hash; the entries table is not read).
+    At the current size the root and the right edge come from the state row (what
+    checkpoints sign); at an older size they are folded from the same batch of tiles."""
+    current, current_root, frontier = _state_row()
+    _check_size("size", size, current)
+    plan = inclusion_plan(index, size)
+    leaf_tile = tile_at(0, index >> TILE_HEIGHT, size)
+    reader = DbTileReader(also=[leaf_tile] if leaf_tile is not None else [])
+    nodes: NodeReader = TileNodeReader(reader, size)
+    if size == current:
+        # The right edge of every proof at the current size is a suffix of the stored
+        # compact range, and the root is the stored root.
+        nodes = _FrontierNodeReader(size, current_root, frontier, nodes)
+        proof, root = hashes_for_ranges(plan, nodes), current_root
+    else:
+        *proof, root = hashes_for_ranges([*plan, (0, size)], nodes)
+    if reader.also:  # no proof hash to read (a tree of one leaf)
+        reader.fetch([])
     tile = reader.overlay.get((0, index >> TILE_HEIGHT), b"")
     offset = index % TILE_WIDTH * HASH_SIZE
     entry = tile[offset : offset + HASH_SIZE]

@@ -4,7 +4,8 @@
 transaction, so an event and its log entry commit (or roll back) together. After commit a
 task runs ``ledger_integrate``, which sequences pending entries in batches under a row lock
 on ``LogState``, grows the tiles and entry bundles with the pure kernel, and publishes a
-signed checkpoint. Statements are RFC 8785 canonical JSON without personal data in clear.
+signed checkpoint when one is due (``CHECKPOINT_EVERY``). Statements are RFC 8785
+canonical JSON without personal data in clear.
 """
 
 from __future__ import annotations
@@ -14,15 +15,15 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from qingqian.common import clock
 from qingqian.common.bulk import bulk_insert
@@ -31,7 +32,15 @@ from qingqian.ledger.canonical import COMMITMENT_DOMAIN, canonicalize, statement
 from qingqian.ledger.checkpoint import Checkpoint as CheckpointBody
 from qingqian.ledger.checkpoint import sign_checkpoint
 from qingqian.ledger.errors import LedgerError
-from qingqian.ledger.merkle import EMPTY_ROOT, LEAF_PREFIX, leaf_hash
+from qingqian.ledger.merkle import (
+    EMPTY_ROOT,
+    HASH_SIZE,
+    LEAF_PREFIX,
+    compact_range_extend,
+    fold_nodes,
+    leaf_hash,
+    subtree_nodes,
+)
 from qingqian.ledger.models import (
     Checkpoint,
     CheckpointTimestamp,
@@ -44,11 +53,13 @@ from qingqian.ledger.models import (
 from qingqian.ledger.note import SIG_ED25519, SignerKey, parse_note, verify_note
 from qingqian.ledger.selectors import DbBundleReader, DbTileReader, witness_keys
 from qingqian.ledger.tiles import (
+    TILE_WIDTH,
     BundleId,
     TileId,
+    TileNodeReader,
     grow_entry_bundles,
     grow_tiles,
-    root_from_tiles,
+    partial_tiles,
 )
 
 logger = logging.getLogger(__name__)
@@ -163,8 +174,10 @@ def timeline_statement(
 # --------------------------------------------------------------------------- appending
 
 
-@dataclass(frozen=True)
-class NewEntry:
+class NewEntry(NamedTuple):
+    """One entry for the bulk writers (a named tuple: built once per entry, it is cheaper
+    than a frozen dataclass)."""
+
     kind: str
     case_id: int | None
     statement: Mapping[str, Any] | bytes
@@ -263,17 +276,55 @@ def ledger_append(
     """Add one pending entry in the caller's transaction; integration runs after commit."""
     data = _encode(statement)
     public = statement_commitment(data)
+    entry = LogEntry(
+        statement=public,
+        opening=data,
+        leaf_hash=leaf_hash(public),
+        kind=kind[:48],
+        case_id=case_id,
+        created_at=clock.now(),
+    )
     with transaction.atomic(savepoint=False):
         _hold_append_lock()
-        entry = LogEntry.objects.create(
-            statement=public,
-            opening=data,
-            leaf_hash=leaf_hash(public),
-            kind=kind[:48],
-            case_id=case_id,
-        )
+        _insert_pending(entry)
     _schedule_integration()
     return entry
+
+
+def _insert_pending(entry: LogEntry) -> None:
+    """One pending row by a prepared ``INSERT`` (the ORM's ``create`` built the statement
+    anew on every call, a quarter of the cost of an append per commit); sets the id."""
+    quote = connection.ops.quote_name
+    columns = ("statement", "opening", "leaf_hash", "kind", "case_id", "created_at")
+    sqlite = connection.vendor == "sqlite"
+    created: Any = entry.created_at
+    if sqlite:
+        created = connection.ops.adapt_datetimefield_value(created)
+    names = ", ".join(quote(c) for c in columns)
+    sql = (
+        f"INSERT INTO {quote(LogEntry._meta.db_table)} ({names}) "  # noqa: S608
+        "VALUES (%s, %s, %s, %s, %s, %s)"
+    )
+    values = [entry.statement, entry.opening, entry.leaf_hash, entry.kind, entry.case_id, created]
+    with connection.cursor() as cursor:
+        if sqlite:
+            cursor.execute(sql, values)
+            entry.pk = cursor.lastrowid
+        else:
+            cursor.execute(sql + " RETURNING id", values)
+            entry.pk = cursor.fetchone()[0]
+    entry._state.adding = False
+    entry._state.db = connection.alias
+
+
+def _hashed(entries: Iterable[NewEntry]) -> Iterator[tuple[bytes, bytes, bytes, str, int | None]]:
+    """Per entry: the public entry (commitment), the private statement, the leaf hash, kind
+    and case id: what both bulk writers store."""
+    sha256 = hashlib.sha256
+    for item in entries:
+        data = _encode(item.statement)
+        public = sha256(COMMITMENT_DOMAIN + data).digest()
+        yield public, data, sha256(LEAF_PREFIX + public).digest(), item.kind[:48], item.case_id
 
 
 def ledger_append_many(entries: Iterable[NewEntry]) -> int:
@@ -282,21 +333,7 @@ def ledger_append_many(entries: Iterable[NewEntry]) -> int:
     PostgreSQL, one prepared ``executemany`` on SQLite), no model instances. Returns the
     count."""
     now = clock.now()
-    sha256 = hashlib.sha256
-    rows = []
-    for item in entries:
-        data = _encode(item.statement)
-        public = sha256(COMMITMENT_DOMAIN + data).digest()
-        rows.append(
-            (
-                public,
-                data,
-                sha256(LEAF_PREFIX + public).digest(),
-                item.kind[:48],
-                item.case_id,
-                now,
-            )
-        )
+    rows = [(*hashed, now) for hashed in _hashed(entries)]
     if not rows:
         return 0
     with transaction.atomic(savepoint=False):
@@ -365,13 +402,45 @@ def log_signer() -> SignerKey:
 
 
 def _state_locked() -> LogState:
-    if not LogState.objects.filter(pk=1).exists():
-        try:
-            with transaction.atomic():
-                LogState.objects.create(pk=1, size=0, root_hash=EMPTY_ROOT)
-        except IntegrityError:
-            pass
-    return LogState.objects.select_for_update().get(pk=1)
+    """The ``LogState`` row, locked until the transaction ends (``FOR UPDATE`` on
+    PostgreSQL; SQLite's ``IMMEDIATE`` transactions hold the write lock from ``BEGIN``).
+    One raw statement: this runs on every integration, once per commit on a busy system."""
+    table = connection.ops.quote_name(LogState._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    query = f"SELECT size, root_hash, pending_floor, frontier FROM {table} WHERE id = 1{lock}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(query)
+        row = cursor.fetchone()
+        if row is None:
+            try:
+                with transaction.atomic():
+                    LogState.objects.create(pk=1, size=0, root_hash=EMPTY_ROOT)
+            except IntegrityError:
+                pass
+            cursor.execute(query)
+            row = cursor.fetchone()
+    return LogState(
+        pk=1,
+        size=row[0],
+        root_hash=bytes(row[1]),
+        pending_floor=row[2],
+        frontier=bytes(row[3] or b""),
+    )
+
+
+def _state_save(state: LogState, *, floor: bool = False) -> None:
+    """Write the size, root and compact range (and, with ``floor``, the pending floor) of
+    the locked row."""
+    table = connection.ops.quote_name(LogState._meta.db_table)
+    now = timezone.now()  # wall time, as ``auto_now`` wrote it
+    stamp = connection.ops.adapt_datetimefield_value(now) if connection.vendor == "sqlite" else now
+    sets = "size = %s, root_hash = %s, frontier = %s, updated_at = %s"
+    values: list[Any] = [state.size, bytes(state.root_hash), bytes(state.frontier), stamp]
+    if floor:
+        sets += ", pending_floor = %s"
+        values.append(state.pending_floor)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {sets} WHERE id = 1", values)  # noqa: S608
 
 
 def _assign_indices(pairs: Sequence[tuple[int, int]]) -> None:
@@ -414,23 +483,11 @@ def _store_tiles(tiles: Mapping[TileId, bytes], bundles: Mapping[BundleId, bytes
     bundle) can already be stored, so those rows are deleted in one statement each and the
     batch goes in with ``bulk_insert`` (``COPY`` on PostgreSQL) instead of a per-row upsert.
     Runs under the ``LogState`` lock."""
-    tile_rows = [
-        LogTile(level=t.level, index=t.index, width=t.width, data=d) for t, d in tiles.items()
-    ]
-    bundle_rows = [LogBundle(index=b.index, width=b.width, data=d) for b, d in bundles.items()]
+    tile_rows = [(t.level, t.index, t.width, d) for t, d in tiles.items()]
+    bundle_rows = [(b.index, b.width, d) for b, d in bundles.items()]
     if len(tile_rows) + len(bundle_rows) <= _UPSERT_MAX:
-        LogTile.objects.bulk_create(
-            tile_rows,
-            update_conflicts=True,
-            unique_fields=["level", "index"],
-            update_fields=["width", "data"],
-        )
-        LogBundle.objects.bulk_create(
-            bundle_rows,
-            update_conflicts=True,
-            unique_fields=["index"],
-            update_fields=["width", "data"],
-        )
+        _upsert(LogTile, ("level", "index"), tile_rows)
+        _upsert(LogBundle, ("index",), bundle_rows)
         return
     stale = Q(pk__in=[])
     for level in {t.level for t in tiles}:
@@ -438,29 +495,68 @@ def _store_tiles(tiles: Mapping[TileId, bytes], bundles: Mapping[BundleId, bytes
     LogTile.objects.filter(stale).delete()
     if bundles:
         LogBundle.objects.filter(index__in=[b.index for b in bundles]).delete()
-    bulk_insert(
-        LogTile,
-        ("level", "index", "width", "data"),
-        [(r.level, r.index, r.width, r.data) for r in tile_rows],
-    )
-    bulk_insert(
-        LogBundle, ("index", "width", "data"), [(r.index, r.width, r.data) for r in bundle_rows]
-    )
+    bulk_insert(LogTile, ("level", "index", "width", "data"), tile_rows)
+    bulk_insert(LogBundle, ("index", "width", "data"), bundle_rows)
+
+
+def _upsert(model: Any, keys: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    """Insert ``(*keys, width, data)`` rows, replacing width and data of a row already
+    stored at the same key: one prepared statement (SQLite and PostgreSQL share the
+    ``ON CONFLICT`` syntax)."""
+    if not rows:
+        return
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(c) for c in (*keys, "width", "data"))
+    marks = ", ".join(["%s"] * (len(keys) + 2))
+    conflict = ", ".join(quote(k) for k in keys)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks}) "  # noqa: S608
+            f"ON CONFLICT ({conflict}) DO UPDATE SET width = excluded.width, data = excluded.data",
+            rows,
+        )
+
+
+# Up to this many new entries, the root is updated from the stored compact range; a larger
+# batch reads it back from the grown tiles (same hashes, fewer Python-level operations).
+_FRONTIER_MAX = TILE_WIDTH
+
+
+def _stored_frontier(state: LogState) -> list[bytes] | None:
+    """The compact range stored with ``state``, if it is there and folds to its root."""
+    data = bytes(state.frontier or b"")
+    if state.size == 0:
+        return []
+    if len(data) != state.size.bit_count() * HASH_SIZE:
+        return None
+    hashes = [data[i : i + HASH_SIZE] for i in range(0, len(data), HASH_SIZE)]
+    return hashes if fold_nodes(hashes) == bytes(state.root_hash) else None
 
 
 def _grow(state: LogState, statements: Sequence[bytes], hashes: Sequence[bytes]) -> None:
     """Extend the log held in ``state`` (locked) by entries already sequenced at
     ``state.size`` onwards: grow tiles and bundles from the given statements and leaf hashes
-    (only the right-edge partial tile per level and the partial bundle are read), store them,
-    and save the new size and root."""
+    (only the right-edge partial tiles, read in one query, and the partial bundle are read),
+    store them, and save the new size, root and compact range."""
     size = state.size
-    tiles = grow_tiles(size, hashes, DbTileReader())
+    reader = DbTileReader()
+    reader.fetch(partial_tiles(size))
+    tiles = grow_tiles(size, hashes, reader)
     bundles = grow_entry_bundles(size, statements, DbBundleReader())
     _store_tiles(tiles, bundles)
     new_size = size + len(hashes)
+    frontier = _stored_frontier(state) if len(hashes) <= _FRONTIER_MAX else None
+    if frontier is not None:
+        frontier = compact_range_extend(size, frontier, hashes)
+    else:
+        # The new tree's right edge: the tiles just grown, and the old partial tiles of the
+        # levels that did not grow (already read).
+        reader.overlay.update({(t.level, t.index): data for t, data in tiles.items()})
+        frontier = list(TileNodeReader(reader, new_size).read_nodes(subtree_nodes(0, new_size)))
     state.size = new_size
-    state.root_hash = root_from_tiles(new_size, DbTileReader(tiles))
-    state.save(update_fields=["size", "root_hash", "updated_at"])
+    state.root_hash = fold_nodes(frontier)
+    state.frontier = b"".join(frontier)
+    _state_save(state)
 
 
 def _pending(batch: int, floor: int = 0) -> list[tuple[int, bytes, bytes]]:
@@ -512,22 +608,14 @@ def ledger_append_sequenced(entries: Iterable[NewEntry]) -> int:
     the lock. Pending entries appended earlier are sequenced first, so the log order is the
     same as if these had been appended pending and integrated. Tiles and bundles grow from
     the statements and hashes in memory (nothing is read back); the checkpoint is published
-    after commit, once per transaction, by the usual integration task. Returns the count."""
-    now = clock.now()
-    sha256 = hashlib.sha256
-    statements: list[bytes] = []  # the public entries (commitments)
-    openings: list[bytes] = []
-    hashes: list[bytes] = []
-    meta: list[tuple[str, int | None]] = []
-    for item in entries:
-        data = _encode(item.statement)
-        public = sha256(COMMITMENT_DOMAIN + data).digest()
-        openings.append(data)
-        statements.append(public)
-        hashes.append(sha256(LEAF_PREFIX + public).digest())
-        meta.append((item.kind[:48], item.case_id))
-    if not statements:
+    after commit by the usual integration task when one is due. Returns the count.
+
+    The rows are built in one pass once the lock is held and the starting index known:
+    statement canonicalised, commitment and leaf hashed, the tuple the driver takes."""
+    items = entries if isinstance(entries, list) else list(entries)
+    if not items:
         return 0
+    now = clock.now()
     # The driver's value for created_at, adapted once for every row.
     created = (
         connection.ops.adapt_datetimefield_value(now) if connection.vendor == "sqlite" else now
@@ -536,18 +624,14 @@ def ledger_append_sequenced(entries: Iterable[NewEntry]) -> int:
         state = _state_locked()
         while _integrate_batch(state, INTEGRATE_BATCH) == INTEGRATE_BATCH:
             pass
-        for begin in range(0, len(statements), INTEGRATE_BATCH):
-            end = min(len(statements), begin + INTEGRATE_BATCH)
-            first = state.size - begin
-            _insert_sequenced(
-                [
-                    (first + n, statements[n], openings[n], hashes[n], *meta[n], created)
-                    for n in range(begin, end)
-                ]
-            )
-            _grow(state, statements[begin:end], hashes[begin:end])
+        first = state.size
+        rows = [(first + n, *hashed, created) for n, hashed in enumerate(_hashed(items))]
+        for begin in range(0, len(rows), INTEGRATE_BATCH):
+            chunk = rows[begin : begin + INTEGRATE_BATCH]
+            _insert_sequenced(chunk)
+            _grow(state, [row[1] for row in chunk], [row[3] for row in chunk])
     _schedule_integration()
-    return len(statements)
+    return len(rows)
 
 
 def _insert_sequenced(rows: list[tuple[Any, ...]]) -> None:
@@ -567,10 +651,58 @@ def _insert_sequenced(rows: list[tuple[Any, ...]]) -> None:
         )
 
 
-def _publish(state: LogState) -> Checkpoint | None:
-    latest = Checkpoint.objects.order_by("-size").values_list("size", flat=True).first()
-    if latest is not None and latest >= state.size:
+# Signing is batched, not the commit (issue 16). The integration that follows each commit
+# sequences the new entries at once (indices, tiles, bundles, root), but it signs a new
+# checkpoint only when one is *due*: the log has grown by ``QINGQIAN_LOG_CHECKPOINT_EVERY``
+# entries since the newest checkpoint, or that checkpoint is ``QINGQIAN_LOG_CHECKPOINT_MS``
+# old, or there is none. Whoever serves a checkpoint (``checkpoint_current``), an export and
+# ``qingqian ledger integrate`` sign at once, so what leaves the system is always signed and
+# covers the whole log.
+CHECKPOINT_EVERY = 1000
+CHECKPOINT_MS = 1000
+
+
+def _checkpoint_bounds() -> tuple[int, dt.timedelta]:
+    every = int(getattr(settings, "QINGQIAN_LOG_CHECKPOINT_EVERY", CHECKPOINT_EVERY))
+    wait = int(getattr(settings, "QINGQIAN_LOG_CHECKPOINT_MS", CHECKPOINT_MS))
+    return max(1, every), dt.timedelta(milliseconds=max(0, wait))
+
+
+def _latest_signed() -> tuple[int, dt.datetime] | None:
+    """Size and publication time of the newest checkpoint (one raw statement)."""
+    table = connection.ops.quote_name(Checkpoint._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT size, created_at FROM {table} ORDER BY size DESC LIMIT 1"  # noqa: S608
+        )
+        row = cursor.fetchone()
+    if row is None:
         return None
+    created = row[1]
+    if isinstance(created, str):  # SQLite through a raw cursor: the stored text
+        created = dt.datetime.fromisoformat(created)
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=dt.UTC)
+    return int(row[0]), created
+
+
+def _publish(state: LogState, *, sign: str = "always", since: int = -1) -> Checkpoint | None:
+    """Sign a checkpoint of ``state`` if the log grew past the newest one: always, or with
+    ``sign="due"`` only when one is due (see ``CHECKPOINT_EVERY``). ``since`` is the size
+    the calling integration started from; when it defers the first entries after a
+    checkpoint it queues a signing for when the time bound runs out."""
+    latest = _latest_signed()
+    if latest is not None and latest[0] >= state.size:
+        return None
+    if sign == "due" and latest is not None:
+        every, wait = _checkpoint_bounds()
+        due_at = latest[1] + wait
+        # Wall time, like the checkpoint's created_at: a pinned business clock
+        # (``clock.pinned``, the demo's dated history) must not hold signatures back.
+        if state.size - latest[0] < every and timezone.now() < due_at:
+            if latest[0] == since:
+                transaction.on_commit(lambda: _schedule_signing(due_at), robust=True)
+            return None
     root = bytes(state.root_hash) or EMPTY_ROOT
     body = CheckpointBody(settings.QINGQIAN_LOG_ORIGIN, state.size, root)
     note = sign_checkpoint(body, log_signer())
@@ -582,6 +714,33 @@ def _publish(state: LogState) -> Checkpoint | None:
         # holds the log lock or fails the integration; the checkpoint just has no token.
         transaction.on_commit(lambda: _timestamp_published(checkpoint), robust=True)
     return checkpoint
+
+
+def _schedule_signing(at: dt.datetime) -> None:
+    """Queue a signing for ``at`` on a backend that defers (the database backend in
+    production). Elsewhere the next integration after ``at``, the next checkpoint served or
+    exported, or ``qingqian ledger integrate`` signs."""
+    if not getattr(settings, "QINGQIAN_LEDGER_AUTO_INTEGRATE", True):
+        return
+    from django_tasks import default_task_backend
+
+    from qingqian.ledger.tasks import ledger_sign_task
+
+    if default_task_backend.supports_defer:
+        ledger_sign_task.using(run_after=at).enqueue()
+
+
+def checkpoint_current() -> Checkpoint | None:
+    """The checkpoint to serve: the newest, after signing one first if the log has grown
+    past it (between due signings the newest checkpoint may lag the log by less than the
+    bounds). None only when nothing was ever published and the log is empty."""
+    latest = Checkpoint.objects.order_by("-size").first()
+    state = LogState.objects.filter(pk=1).values_list("size", flat=True).first()
+    if latest is not None and (state is None or latest.size >= state):
+        return latest
+    with transaction.atomic():
+        published = _publish(_state_locked())
+    return published or Checkpoint.objects.order_by("-size").first()
 
 
 def _timestamp_published(checkpoint: Checkpoint) -> None:
@@ -626,21 +785,26 @@ def _advance_floor(state: LogState, drawn: int | None) -> None:
     pending entry draws a higher id."""
     if drawn is not None and drawn > state.pending_floor:
         state.pending_floor = drawn
-        state.save(update_fields=["pending_floor"])
+        _state_save(state, floor=True)
 
 
-def ledger_integrate(*, batch: int = INTEGRATE_BATCH) -> Checkpoint | None:
+def ledger_integrate(*, batch: int = INTEGRATE_BATCH, sign: str = "always") -> Checkpoint | None:
     """Sequence every pending entry (one transaction per batch, each under the state lock)
-    and publish a signed checkpoint if the log grew. Returns the new checkpoint or None."""
+    and publish a signed checkpoint if the log grew: always (the default: the command,
+    exports), or with ``sign="due"`` (the task after each commit) only when one is due
+    (``CHECKPOINT_EVERY``). Returns the new checkpoint or None."""
     published: Checkpoint | None = None
+    since = -1
     while True:
         with transaction.atomic():
             state = _state_locked()
+            if since < 0:
+                since = state.size
             horizon = _horizon()
             done = _integrate_batch(state, batch) < batch
             if done:
                 _advance_floor(state, horizon)
-                published = _publish(state)
+                published = _publish(state, sign=sign, since=since)
         if done:
             return published
 

@@ -243,16 +243,16 @@ def _check_tile_data(data: object, width: int | None) -> None:
         )
 
 
-def perfect_root(hashes: Sequence[bytes]) -> bytes:
-    """The root of a perfect subtree whose bottom row is ``hashes`` (a power of two)."""
-    row = list(hashes)
-    sha256, prefix = hashlib.sha256, NODE_PREFIX
-    while len(row) > 1:
-        row = [
-            sha256(prefix + left + right).digest()
-            for left, right in zip(row[::2], row[1::2], strict=True)
-        ]
-    return row[0]
+def subtree_root(row: bytes) -> bytes:
+    """The root of a perfect subtree whose bottom row is ``row``, its hashes concatenated
+    (``32 * 2**h`` bytes): each level hashes adjacent 64-byte slices of the one below, so a
+    node costs one slice and one SHA-256 call (proofs from tiles spend their time here)."""
+    sha256, prefix, pair = hashlib.sha256, NODE_PREFIX, 2 * HASH_SIZE
+    while len(row) > HASH_SIZE:
+        row = b"".join(
+            [sha256(prefix + row[i : i + pair]).digest() for i in range(0, len(row), pair)]
+        )
+    return row
 
 
 class TileNodeReader:
@@ -304,10 +304,7 @@ class _TileNodes:
 
     def node(self, height: int, index: int) -> bytes:
         begin, end = (index << height) * HASH_SIZE, ((index + 1) << height) * HASH_SIZE
-        if height == 0:
-            return self.data[begin:end]
-        chunk = self.data[begin:end]
-        return perfect_root([chunk[i : i + HASH_SIZE] for i in range(0, len(chunk), HASH_SIZE)])
+        return subtree_root(self.data[begin:end])
 
 
 def root_from_tiles(size: int, reader: TileReader) -> bytes:
@@ -354,21 +351,25 @@ def grow_tiles(
     result: dict[TileId, bytes] = {}
     pending = list(new_leaf_hashes)
     level = 0
+    full = TILE_WIDTH * HASH_SIZE
     while pending:
         old_count = old_size >> (TILE_HEIGHT * level)
         first_tile, old_width = old_count >> TILE_HEIGHT, old_count & (TILE_WIDTH - 1)
-        row: list[bytes] = []
+        # The level's row as bytes: the old partial tile's hashes, then the new ones.
+        row = b""
         if old_width:
             old_tile = TileId(level, first_tile, old_width)
-            row = tile_hashes(_read_one(reader, old_tile), old_width)
-        row.extend(pending)
+            data = _read_one(reader, old_tile)
+            _check_tile_data(data, old_width)
+            row = data[: old_width * HASH_SIZE]
+        row += b"".join(pending)
         pending = []
-        for offset in range(0, len(row), TILE_WIDTH):
-            chunk = row[offset : offset + TILE_WIDTH]
-            tile = TileId(level, first_tile + offset // TILE_WIDTH, len(chunk))
-            result[tile] = b"".join(chunk)
+        for offset in range(0, len(row), full):
+            chunk = row[offset : offset + full]
+            tile = TileId(level, first_tile + offset // full, len(chunk) // HASH_SIZE)
+            result[tile] = chunk
             if tile.is_full:
-                pending.append(perfect_root(chunk))
+                pending.append(subtree_root(chunk))
         level += 1
     return result
 
@@ -439,7 +440,7 @@ def grow_entry_bundles(
     if not new_entries:
         return {}
     first_bundle, old_width = old_size >> TILE_HEIGHT, old_size & (TILE_WIDTH - 1)
-    row: list[bytes] = []
+    head = b""
     if old_width:
         old_bundle = BundleId(first_bundle, old_width)
         found = reader.read_bundles([old_bundle])
@@ -450,14 +451,42 @@ def grow_entry_bundles(
                 "The store did not return the requested entry bundle.",
                 {"bundle": old_bundle.path},
             )
-        row = decode_entry_bundle(found[0], old_width)
-    row.extend(new_entries)
+        head = bundle_prefix(found[0], old_width)
+    # Every new entry was checked above; the old ones are the checked prefix of the stored
+    # bundle, kept as bytes (appending one entry to a wide partial bundle no longer splits
+    # and re-joins the ones before it).
     result: dict[BundleId, bytes] = {}
-    for offset in range(0, len(row), TILE_WIDTH):
-        # Every entry was checked above (new ones) or decoded from a valid bundle (old ones).
-        chunk = row[offset : offset + TILE_WIDTH]
-        result[BundleId(first_bundle + offset // TILE_WIDTH, len(chunk))] = _join_entries(chunk)
+    room = TILE_WIDTH - old_width
+    result[BundleId(first_bundle, old_width + min(room, len(new_entries)))] = head + _join_entries(
+        new_entries[:room]
+    )
+    for offset in range(room, len(new_entries), TILE_WIDTH):
+        chunk = new_entries[offset : offset + TILE_WIDTH]
+        number = first_bundle + 1 + (offset - room) // TILE_WIDTH
+        result[BundleId(number, len(chunk))] = _join_entries(chunk)
     return result
+
+
+def bundle_prefix(data: bytes, width: int) -> bytes:
+    """The bytes of the first ``width`` entries of a bundle (a wider stored version may
+    answer a narrower request), after checking that their length prefixes hold."""
+    if not isinstance(data, bytes):
+        raise _bad_bundle("not bytes", {})
+    if not 1 <= width <= TILE_WIDTH:
+        raise _bad_bundle("wrong entry count", {"expected": width})
+    if len(data) >= width * 34 and data[0 : width * 34 : 34] + data[1 : width * 34 : 34] == (
+        b"\x00" * width + b" " * width
+    ):
+        return data[: width * 34]  # the usual bundle: every entry a 32-byte commitment
+    cursor, end = 0, len(data)
+    for _ in range(width):
+        if cursor + 2 > end:
+            raise _bad_bundle("truncated length", {"offset": cursor})
+        length = data[cursor] << 8 | data[cursor + 1]
+        cursor += 2 + length
+        if cursor > end:
+            raise _bad_bundle("truncated entry", {"offset": cursor - length, "length": length})
+    return data[:cursor]
 
 
 def check_bundle_against_tile(bundle: bytes, tile: bytes) -> None:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_safe
 
 from qingqian.ledger import selectors
 from qingqian.ledger.errors import LedgerError
+from qingqian.ledger.services import checkpoint_current
 from qingqian.ledger.tiles import BundleId, parse_tile_path
 
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -26,7 +27,7 @@ def _text(status: int, body: str) -> HttpResponse:
 
 @require_safe
 def checkpoint(request: HttpRequest) -> HttpResponse:
-    latest = selectors.checkpoint_latest()
+    latest = checkpoint_current()
     if latest is None:
         return _text(404, "no checkpoint yet / 尚无检查点\n")
     response = HttpResponse(

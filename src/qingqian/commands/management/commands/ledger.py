@@ -21,7 +21,12 @@ from qingqian.common.exceptions import ApplicationError
 from qingqian.ledger import selectors
 from qingqian.ledger.errors import LedgerError
 from qingqian.ledger.note import SIG_COSIGNATURE_V1, SIG_ED25519, generate_signer
-from qingqian.ledger.services import LedgerServiceError, cosignature_add, ledger_integrate
+from qingqian.ledger.services import (
+    LedgerServiceError,
+    checkpoint_current,
+    cosignature_add,
+    ledger_integrate,
+)
 
 
 class Command(BaseCommand):
@@ -102,7 +107,7 @@ class Command(BaseCommand):
         return result | {"text": result["note"]}
 
     def _latest_size(self) -> int:
-        latest = selectors.checkpoint_latest()
+        latest = checkpoint_current()
         if latest is None:
             raise LedgerServiceError(
                 "尚无检查点。", "No checkpoint has been published yet.", code="no_checkpoint"

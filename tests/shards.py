@@ -29,7 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "tests"
 COSTS = TESTS / "shard-costs.txt"
 LOGS = ROOT / "var" / "test-logs"
-SUMMARY = re.compile(r"^=+ (.*(passed|failed|error|skipped|deselected|no tests ran).*) =+$")
+SUMMARY = re.compile(
+    r"^=* ?((?:\d+ (?:passed|failed|errors?|skipped|deselected|xfailed|xpassed|warnings?)"
+    r"|no tests ran)[^=]*?) ?=*$"
+)
 
 
 def test_files() -> list[Path]:
@@ -79,9 +82,10 @@ def summary_of(log: Path) -> str:
 
 
 def failures_of(log: Path) -> str:
-    text = log.read_text(encoding="utf-8", errors="replace")
-    start = text.rfind("short test summary info")
-    return text[text.rfind("\n", 0, start) + 1 :] if start >= 0 else text[-4000:]
+    """The failed and erroring tests' lines of a shard's log (its tail when there are none)."""
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    bad = [line for line in lines if line.startswith(("FAILED ", "ERROR "))]
+    return "\n".join(bad) if bad else "\n".join(lines[-60:])
 
 
 def record(logs: list[Path]) -> None:

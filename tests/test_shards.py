@@ -55,3 +55,15 @@ def test_summary_line(tmp_path: Path) -> None:
     log = tmp_path / "shard-1.log"
     log.write_text("....\n=== 3 failed, 1,200 passed, 4 skipped in 301.2s (0:05:01) ===\n")
     assert shards.summary_of(log) == "3 failed, 1,200 passed, 4 skipped in 301.2s (0:05:01)"
+
+
+def test_summary_line_of_a_quiet_run_and_the_failures(tmp_path: Path) -> None:
+    log = tmp_path / "shard-2.log"
+    log.write_text(
+        "..F.\nSKIPPED [1] tests/x.py:3: no S3\nFAILED tests/a.py::test_b - assert 1\n"
+        "1 failed, 1731 passed, 15 skipped, 17 deselected in 462.45s (0:07:42)\n"
+    )
+    assert shards.summary_of(log) == (
+        "1 failed, 1731 passed, 15 skipped, 17 deselected in 462.45s (0:07:42)"
+    )
+    assert shards.failures_of(log) == "FAILED tests/a.py::test_b - assert 1"

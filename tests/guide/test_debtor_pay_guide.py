@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from tests.e2e.conftest import use_demo_providers
 from tests.guide.conftest import Demo
 from tests.guide.journeys import require_browser
 from tests.guide.shots import guide_shot
@@ -21,19 +22,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def demo_mode(settings: Any) -> None:
-    """What ``make demo`` sets (QINGQIAN_DEMO=1): the outbox, the fake provider, the demo's
-    trust account (settings.py, h19b)."""
-    settings.QINGQIAN_DEMO = True
-    settings.QINGQIAN_CONTACT_ADAPTERS = {
-        "sms": "qingqian.outbox.adapters.OutboxSmsAdapter",
-        "email": "qingqian.outbox.adapters.OutboxEmailAdapter",
-    }
-    settings.PORTAL_FAKE_PROVIDER = True
-    settings.QINGQIAN_TRUST_ACCOUNT = {
-        "name": "苏州清欠商事调解服务中心客户资金专户（演示）",
-        "bank": "演示银行苏州工业园区支行",
-        "number": "3202 0000 0000 0000 000（演示账号）",
-    }
+    use_demo_providers(settings)
 
 
 def test_debtor_pay_guide(page: Any, phone: Any, demo: Demo, demo_mode: None) -> None:
@@ -47,7 +36,10 @@ def test_debtor_pay_guide(page: Any, phone: Any, demo: Demo, demo_mode: None) ->
     # SMS goes to mobiles only: a negotiation case whose company debtor has a mobile number
     link = (
         CaseParty.objects.filter(
-            case__state="negotiation", role="debtor", party__kind="company", party__phone_kind="mobile"
+            case__state="negotiation",
+            role="debtor",
+            party__kind="company",
+            party__phone_kind="mobile",
         )
         .select_related("case", "party")
         .order_by("case_id")

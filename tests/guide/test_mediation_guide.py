@@ -78,7 +78,9 @@ def test_mediation_guide(page: Any, demo: Demo) -> None:
     nav(page, "案件")
     rows = page.locator("table.cases tbody tr")
     expect(rows.first).to_be_visible()
-    mine = {m.case.reference for m in Mediation.objects.filter(mediator__user__username=COMMUNITY_LOGIN)}
+    mine = {
+        m.case.reference for m in Mediation.objects.filter(mediator__user__username=COMMUNITY_LOGIN)
+    }
     assert mine
     expect(rows).to_have_count(len(mine))
     for reference in mine:

@@ -12,7 +12,7 @@ import pytest
 
 from tests.e2e.conftest import use_demo_providers
 from tests.guide.conftest import Demo
-from tests.guide.journeys import require_browser
+from tests.guide.journeys import mobile_debtor_case, require_browser
 from tests.guide.shots import guide_shot
 
 expect = require_browser()
@@ -27,26 +27,12 @@ def demo_mode(settings: Any) -> None:
 
 def test_debtor_pay_guide(page: Any, phone: Any, demo: Demo, demo_mode: None) -> None:
     from qingqian.accounts.models import User
-    from qingqian.cases.models import CaseParty
     from qingqian.common.exceptions import PermissionDenied
     from qingqian.contact.models import ContactAttempt
     from qingqian.portal.services import portal_link_send
 
     base = demo.base
-    # SMS goes to mobiles only: a negotiation case whose company debtor has a mobile number
-    link = (
-        CaseParty.objects.filter(
-            case__state="negotiation",
-            role="debtor",
-            party__kind="company",
-            party__phone_kind="mobile",
-        )
-        .select_related("case", "party")
-        .order_by("case_id")
-        .first()
-    )
-    assert link is not None, "the demo has no negotiation case with a mobile debtor"
-    case, debtor = link.case, link.party
+    case, debtor = mobile_debtor_case()
     collector = case.handler or User.objects.get(username="collector")
     try:
         _, token = portal_link_send(case=case, party=debtor, actor=collector, base_url=base)

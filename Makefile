@@ -52,13 +52,15 @@ serve: $(VENV)/.installed
 serve-prod: $(VENV)/.installed
 	$(BIN)/qingqian serve --bind $(HOST):$(PORT) --task-workers $${TASK_WORKERS:-2}
 
-## make test: the whole suite (SQLite; DATABASE_URL=postgres://… runs it on PostgreSQL).
+## make test: the whole suite (SQLite; DATABASE_URL=postgres://… runs it on PostgreSQL), in
+## one pytest process per CPU over disjoint test files, then the browser journeys alone
+## (tests/shards.py; TEST_ARGS="--no-browser" skips them, QINGQIAN_TEST_SHARDS=1 is one process).
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q
+	$(BIN)/python tests/shards.py $(TEST_ARGS)
 
 test-pg: $(VENV)/.installed-test
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/qingqian} \
-	  $(BIN)/python -m pytest -q
+	  $(BIN)/python tests/shards.py $(TEST_ARGS)
 
 ## make lint: the static quality gates CI runs.
 lint: $(VENV)/.installed-test

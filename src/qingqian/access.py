@@ -226,6 +226,16 @@ ROUTES: dict[str, Access] = {
     "compliance:certificate_set": Perm.REGULATORY_MANAGE,
     "compliance:incidents": Perm.REGULATORY_MANAGE,
     "compliance:incident_close": Perm.REGULATORY_MANAGE,
+    # h23v: electronic debt vouchers (scope: the voucher's case must be visible to the user)
+    "vouchers:list": Perm.VOUCHER_VIEW,
+    "vouchers:detail": Perm.VOUCHER_VIEW,
+    "vouchers:pdf": Perm.VOUCHER_VIEW,
+    "vouchers:issue": Perm.VOUCHER_ISSUE,
+    "vouchers:assign": Perm.VOUCHER_ISSUE,
+    "vouchers:notice": Perm.VOUCHER_ISSUE,
+    "vouchers:settle": Perm.VOUCHER_ISSUE,
+    "vouchers:cancel": Perm.VOUCHER_ISSUE,
+    "portal:vouchers": _PORTAL,  # the debtor acknowledges a voucher
 }
 
 #: The API's own description (not operations of the schema).
@@ -286,6 +296,15 @@ API: dict[str, Access] = {
     "GET /api/v1/cases/{case_id}/mediation/match": Perm.CASE_VIEW,
     "GET /api/v1/cases/{case_id}/mediations": Perm.CASE_VIEW,
     "POST /api/v1/cases/{case_id}/mediations": Perm.MEDIATION_WORK,
+    # h23v: electronic debt vouchers
+    "GET /api/v1/vouchers": Perm.VOUCHER_VIEW,
+    "GET /api/v1/vouchers/{voucher_id}": Perm.VOUCHER_VIEW,
+    "GET /api/v1/vouchers/{voucher_id}/pdf": Perm.VOUCHER_VIEW,
+    "POST /api/v1/cases/{case_id}/vouchers": Perm.VOUCHER_ISSUE,
+    "POST /api/v1/vouchers/{voucher_id}/assign": Perm.VOUCHER_ISSUE,
+    "POST /api/v1/vouchers/{voucher_id}/notice": Perm.VOUCHER_ISSUE,
+    "POST /api/v1/vouchers/{voucher_id}/settle": Perm.VOUCHER_ISSUE,
+    "POST /api/v1/vouchers/{voucher_id}/cancel": Perm.VOUCHER_ISSUE,
 }
 
 

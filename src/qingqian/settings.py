@@ -155,6 +155,7 @@ INSTALLED_APPS = [
     "qingqian.ops",
     # h19b: the demo outbox (SMS and e-mail kept, not sent) and the creditor's desk
     "qingqian.outbox",
+    "qingqian.vouchers",  # h23v: electronic debt vouchers
     "qingqian.creditors",
 ]
 

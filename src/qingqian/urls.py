@@ -33,5 +33,6 @@ urlpatterns = [
     path("", include("qingqian.outbox.urls")),
     path("", include("qingqian.creditors.urls")),
     path("", include("qingqian.compliance.urls")),  # h19c: the compliance officer's pages
+    path("", include("qingqian.vouchers.urls")),  # h23v: electronic debt vouchers
     path("", include("qingqian.web.urls")),
 ]

@@ -97,6 +97,23 @@ class Shots:
         return path
 
 
+def verify_offline(*args: str) -> Any:
+    """Run the standalone ``qingqian-verify`` (the installed script, else the module) on a
+    downloaded file: the completed process."""
+    import subprocess
+    import sys
+
+    verifier = Path(sys.executable).with_name("qingqian-verify")
+    command = (
+        [str(verifier)]
+        if verifier.exists()
+        else [sys.executable, "-m", "qingqian.ledger.verify_cli"]
+    )
+    return subprocess.run(  # noqa: S603
+        [*command, *args], capture_output=True, text=True, check=False
+    )
+
+
 @pytest.fixture
 def shots(request: pytest.FixtureRequest) -> Shots:
     return Shots(request.node.name)

@@ -4,14 +4,12 @@ check the package with the standalone ``qingqian-verify`` (exit 0)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import CHROMIUM, Shots, World
+from tests.e2e.conftest import CHROMIUM, Shots, World, verify_offline
 
 if not CHROMIUM.exists():
     pytest.skip(
@@ -105,25 +103,12 @@ def test_upload_then_package_verifies_offline(
         page.locator("#evidence-package").click()
     target = tmp_path / "package.zip"
     download_info.value.save_as(str(target))
-    verifier = Path(sys.executable).with_name("qingqian-verify")
-    command = (
-        [str(verifier)]
-        if verifier.exists()
-        else [sys.executable, "-m", "qingqian.ledger.verify_cli"]
-    )
     from qingqian.ledger.selectors import log_verifier_key
 
-    unpinned = subprocess.run(  # noqa: S603
-        [*command, str(target)], capture_output=True, text=True, check=False
-    )
+    unpinned = verify_offline(str(target))
     assert unpinned.returncode == 3, unpinned.stdout + unpinned.stderr
     assert "签名者未经验证" in unpinned.stdout
-    done = subprocess.run(  # noqa: S603
-        [*command, str(target), "--log-key", log_verifier_key().encode()],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = verify_offline(str(target), "--log-key", log_verifier_key().encode())
     assert done.returncode == 0, done.stdout + done.stderr
     assert "全部检查通过" in done.stdout
     from qingqian.compliance.models import AuditEvent

@@ -90,13 +90,20 @@ def setup(case: Any, users: dict[str, Any], settings: Any, tmp_path: Path) -> di
 def run(package: bytes, tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     path = tmp_path / "case.zip"
     path.write_bytes(package)
-    variables = {"PATH": "/usr/bin:/bin", "PKG": str(path), "LOG_KEY": ""} | env
+    return run_script(script(), tmp_path, {"PATH": "/usr/bin:/bin", "PKG": str(path), **env})
+
+
+def run_script(
+    source: str, tmp_path: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """Run the doc's shell code in ``tmp_path`` with only ``env`` (``LOG_KEY`` empty unless
+    given)."""
     return subprocess.run(  # noqa: S603
-        ["/usr/bin/env", "bash", "-c", script()],
+        ["/usr/bin/env", "bash", "-c", source],
         capture_output=True,
         text=True,
         check=False,
-        env=variables,
+        env={"LOG_KEY": "", **env},
         cwd=tmp_path,
         timeout=120,
     )

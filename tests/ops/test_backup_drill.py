@@ -113,7 +113,9 @@ def drill(src: dict[str, str], dst: dict[str, str], destroy: Any, tmp: Path) -> 
     # … and a changed byte.
     bad = tmp / "changed.qqbak"
     blob = bytearray(backup.read_bytes())
-    blob[len(blob) // 2] ^= 1
+    # A byte of the first sealed chunk (it holds the manifest), so the refusal is the seal's
+    # and not the non-empty target's: the demo's backup is now several chunks long.
+    blob[len(b"QQBACKUP1\n") + 8 + 7 + 4 + 100] ^= 1
     bad.write_bytes(bytes(blob))
     changed = qq(dst, "restore", str(bad), check=False)
     assert changed.returncode == 2 and "altered" in changed.stderr.decode()

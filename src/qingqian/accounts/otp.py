@@ -189,3 +189,17 @@ def otp_verify(*, purpose: str, subject: str, code: str) -> OneTimeCode:
             after={"purpose": purpose, "subject": subject, "attempts": row.attempts},
         )
     raise error
+
+
+def typed_name_clean(typed_name: str | None) -> str:
+    """The signatory's typed name with its spaces collapsed (a name typed to sign together
+    with a one-time code); ``typed_name_required`` if empty or over 100 characters."""
+    name = " ".join((typed_name or "").split())
+    if not name or len(name) > 100:
+        raise ValidationFailed(
+            "请输入签署人姓名（不超过 100 字）。",
+            "Type the signatory's name (at most 100 characters).",
+            code="typed_name_required",
+            details={"field": "typed_name"},
+        )
+    return name

@@ -74,6 +74,9 @@ class Perm(StrEnum):
     MEDIATION_MANAGE = "mediation.manage"  # the roster, mediation fees, the licence
     # h19c: the organisation's regulatory records (insurance, licences, certificates), incidents
     REGULATORY_MANAGE = "regulatory.manage"
+    # h23v: electronic debt vouchers (债权凭证)
+    VOUCHER_VIEW = "voucher.view"  # the vouchers of the cases one may see
+    VOUCHER_ISSUE = "voucher.issue"  # issue, assign, notify, settle, cancel
 
 
 #: What each permission lets a person do, in words (the 403 page says this, never the code).
@@ -127,6 +130,12 @@ PERM_LABELS: dict[Perm, tuple[str, str]] = {
         "管理机构监管资质（执业责任保险、许可证、催收员证书）与合规事件",
         "manage the firm's regulatory records (liability insurance, licences, collectors' "
         "certificates) and compliance incidents",
+    ),
+    # h23v: electronic debt vouchers
+    Perm.VOUCHER_VIEW: ("查看债权凭证", "view debt vouchers"),
+    Perm.VOUCHER_ISSUE: (
+        "签发债权凭证，记录转让、通知、清偿与作废",
+        "issue debt vouchers and record assignments, notices, settlements and cancellations",
     ),
 }
 
@@ -183,6 +192,8 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.LITIGATION_WORK,
             Perm.KPI_TEAM,  # h20
             Perm.MEDIATION_WORK,  # h18
+            Perm.VOUCHER_VIEW,  # h23v
+            Perm.VOUCHER_ISSUE,  # h23v
         }
     ),
     Role.MEDIATOR: frozenset(
@@ -211,6 +222,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.POLICY_EDIT,
             Perm.KPI_TEAM,  # h20
             Perm.REGULATORY_MANAGE,  # h19c
+            Perm.VOUCHER_VIEW,  # h23v
         }
     ),
     # The administrator may do everything the firm does; signing is the creditor's own act.
@@ -226,6 +238,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.REPORT_VIEW,
             Perm.AGREEMENT_SIGN,
             Perm.KPI_VIEW,  # h20: their own portfolio's figures
+            Perm.VOUCHER_VIEW,  # h23v: their own creditor's vouchers
         }
     ),
     # h18: a community mediator sees and works only the cases they mediate (scope applied by
@@ -276,6 +289,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("netting:round_list", "供应链清欠", "Supply-chain netting", Perm.CASE_VIEW),
     MenuItem("mediation:roster", "调解", "Mediation", Perm.MEDIATION_WORK),
     MenuItem("kpis:dashboard", "经营指标", "Performance", Perm.KPI_VIEW),
+    MenuItem("vouchers:list", "债权凭证", "Debt vouchers", Perm.VOUCHER_VIEW),  # h23v
     MenuItem("compliance:audit", "审计记录", "Audit trail", Perm.AUDIT_VIEW),
     MenuItem("compliance:records", "监管资质", "Regulatory records", Perm.REGULATORY_MANAGE),
     MenuItem("reports:prices", "收费标准", "Prices", None),

@@ -68,6 +68,7 @@ api.add_router("/cases", "qingqian.negotiation.api.router")
 api.add_router("/cases", "qingqian.litigation.api.router")
 api.add_router("/reports", "qingqian.kpis.api.router")  # h20: performance figures
 api.add_router("/cases", "qingqian.mediation.api.router")  # h18
+api.add_router("", "qingqian.vouchers.api.router")  # h23v: debt vouchers
 
 ERRORS: dict[int | str, Any] = {
     400: ErrorOut,

@@ -189,6 +189,17 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "regulatory.record_add": ("登记监管资质", "regulatory record added"),
     "incident.open": ("登记合规事件", "incident recorded"),
     "incident.close": ("合规事件结案", "incident closed"),
+    # h23v: electronic debt vouchers
+    "voucher.issued": ("签发债权凭证", "debt voucher issued"),
+    "voucher.acknowledged": ("债务人确认债权凭证", "debt voucher acknowledged by the debtor"),
+    "voucher.assigned": ("记录债权转让", "assignment of a voucher's claim recorded"),
+    "voucher.notice_given": ("通知债务人债权转让", "debtor notified of an assignment"),
+    "voucher.settled": ("记录凭证清偿", "voucher settlement recorded"),
+    "voucher.cancelled": ("作废债权凭证", "debt voucher cancelled"),
+    "voucher.view": ("查看债权凭证", "debt voucher viewed"),
+    "voucher.pdf": ("下载债权凭证", "debt voucher downloaded"),
+    "portal.voucher_code": ("发送凭证确认验证码", "voucher acknowledgement code sent"),
+    "portal.voucher_view": ("债务人查看债权凭证", "vouchers viewed in the portal"),
 }
 
 #: Areas (the part before the dot), for an action without its own words.
@@ -237,6 +248,7 @@ AREAS: dict[str, tuple[str, str]] = {
     "outbox": ("演示发件箱", "demo outbox"),
     "kpis": ("经营指标", "KPIs"),
     "mediation": ("调解", "mediation"),
+    "voucher": ("债权凭证", "debt vouchers"),  # h23v
 }
 
 _OTHER = ("其他操作", "other operation")

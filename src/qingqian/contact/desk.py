@@ -15,6 +15,7 @@ through the gate. Every action is one gate decision; nothing reaches a debtor wi
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,13 +40,21 @@ DESK_TEMPLATES: dict[str, tuple[str, ...]] = {
     "email": ("reminder", "legal_notice"),
     "letter": ("legal_notice", "reminder"),
 }
+#: h23v: notices sent on behalf of another app, which fills their extra context (the notice
+#: of an assignment of a voucher's claim, Civil Code Art. 546); not offered on the desk.
+NOTICE_TEMPLATES: dict[str, tuple[str, ...]] = {
+    "email": ("assignment_notice",),
+    "letter": ("assignment_notice",),
+}
 TEMPLATE_LABELS: dict[str, tuple[str, str]] = {
     "reminder": ("还款提醒", "Payment reminder"),
     "legal_notice": ("欠款通知书", "Notice of the debt"),
+    "assignment_notice": ("债权转让通知书", "Notice of assignment of the claim"),  # h23v
 }
 TEMPLATE_SUBJECTS: dict[str, str] = {
     "reminder": "还款提醒 / Payment reminder",
     "legal_notice": "欠款通知书 / Notice of the debt",
+    "assignment_notice": "债权转让通知书 / Notice of assignment of the claim",  # h23v
 }
 
 #: The gate's outcome each disposition implies (did the line connect, did they refuse).
@@ -204,15 +213,23 @@ class Sent:
 
 
 def desk_message_send(
-    *, case: Case, party: Party, channel: str, template: str, actor: User
+    *,
+    case: Case,
+    party: Party,
+    channel: str,
+    template: str,
+    actor: User,
+    extra: Mapping[str, str] | None = None,
 ) -> Sent:
     """Ask the gate for ``channel`` to the party's own address of that kind and, if allowed,
-    send ``template`` on that decision. A refusal returns the recorded decision unsent."""
+    send ``template`` on that decision. A refusal returns the recorded decision unsent.
+    With ``extra`` (more context for the template) only a ``NOTICE_TEMPLATES`` one."""
     from qingqian.contact.channels.base import deliver, render_message
 
     require_contact_work(actor)
     check_case_party(case, party)
-    if template not in DESK_TEMPLATES.get(channel, ()):
+    allowed = DESK_TEMPLATES if extra is None else NOTICE_TEMPLATES
+    if template not in allowed.get(channel, ()):
         raise ValidationFailed(
             "该渠道没有这个模板。",
             "There is no such template for this channel.",
@@ -239,6 +256,7 @@ def desk_message_send(
         "amount": f"{case.outstanding:,.2f}",
         "reference": case.reference,
         "phone": getattr(settings, "QINGQIAN_CONTACT_PHONE", ""),
+        **(extra or {}),
     }
     message = render_message(
         attempt, template=template, context=context, to=to, subject=TEMPLATE_SUBJECTS[template]

@@ -39,6 +39,7 @@ from qingqian.demo.litigation import seed_litigation
 from qingqian.demo.mediation import COMMUNITY_LOGIN, seed_mediation
 from qingqian.demo.plan import BUSINESS_TZ, MIN_CASES, CasePlan, Portfolio, plan_portfolio
 from qingqian.demo.twofactor import seed_twofactor
+from qingqian.demo.vouchers import seed_vouchers
 from qingqian.parties.identifiers import mask, normalise_phone
 from qingqian.parties.models import Party
 from qingqian.parties.services import party_fields
@@ -134,6 +135,7 @@ def _write(portfolio: Portfolio) -> DemoResult:
     seed_creditor_desk(org=org, users=users)  # h19b: codes, an agreement to sign, messages
     seed_twofactor(users=users)
     seed_compliance(org=org, users=users)  # h19c: insurance, licence, incidents
+    seed_vouchers(org=org, users=users)  # h23v: debt vouchers
     return DemoResult(
         created=True, organisation=org.name, cases=len(case_objs), logins=demo_logins(org)
     )

@@ -16,7 +16,8 @@ from qingqian.evidence.magic import KINDS
 from qingqian.evidence.models import EvidenceVersion, SignedDocument
 from qingqian.evidence.services import file_read, provenance_text
 from qingqian.ledger import selectors as log
-from qingqian.ledger.note import Note, sign_text
+from qingqian.ledger.models import Checkpoint, LogEntry
+from qingqian.ledger.note import Note, VerifierKey, sign_text
 from qingqian.ledger.services import (
     checkpoint_timestamp_ensure,
     ledger_append,
@@ -88,19 +89,10 @@ class PackageError(ApplicationError):
 WAIT_STEP = 0.5
 
 
-def package_build(*, user: User, case_id: int, wait: float = 0.0) -> bytes:
-    """The package of every logged entry of the case (access checked like any case read),
-    on a checkpoint the configured witnesses cosigned with their quorum.
-
-    With witnesses configured, waits up to ``wait`` seconds for a cosigned checkpoint that
-    covers every entry of the case; then takes the newest cosigned one, and entries after it
-    are left out (counted in the manifest) until the next cosigned checkpoint. Each export
-    is itself logged, so a later export never needs a fresh, uncosigned checkpoint."""
-    case = case_get_for_user(user, case_id)
-    ledger_integrate()
-    entries = log.entries_for_case(case.pk)
-    needed = (entries[-1].index + 1) if entries and entries[-1].index is not None else 0
-    witnesses = log.witness_keys()
+def export_checkpoint(needed: int, *, wait: float = 0.0) -> tuple[Checkpoint, list[VerifierKey]]:
+    """The checkpoint a package is built on (``log.checkpoint_for_export``), waiting up to
+    ``wait`` seconds for one that covers ``needed`` entries, and the configured witnesses
+    that cosigned it; ``PackageError`` if there is none yet."""
     deadline = time.monotonic() + wait
     checkpoint = log.checkpoint_for_export(needed)
     while (checkpoint is None or checkpoint.size < needed) and time.monotonic() < deadline:
@@ -112,22 +104,17 @@ def package_build(*, user: User, case_id: int, wait: float = 0.0) -> bytes:
             "No checkpoint has been cosigned by the configured witnesses yet; export later.",
             details={"quorum": log.witness_quorum()},
         )
-    note = log.checkpoint_note(checkpoint)
     cosigned = {s.name for s in log.cosignature_lines(checkpoint)}
-    trusted = [w for w in witnesses if w.name in cosigned]
-    left_out = [e for e in entries if e.index is not None and e.index >= checkpoint.size]
-    entries = [e for e in entries if e.index is not None and e.index < checkpoint.size]
-    versions = {
-        v.log_entry_id: v
-        for v in EvidenceVersion.objects.filter(item__case=case).select_related("file", "item")
-    }
-    documents = {
-        d.log_entry_id: d for d in SignedDocument.objects.filter(case=case).select_related("file")
-    }
+    return checkpoint, [w for w in log.witness_keys() if w.name in cosigned]
+
+
+def log_members(checkpoint: Checkpoint, trusted: list[VerifierKey]) -> dict[str, bytes]:
+    """The members every package carries about the log: its key, the checkpoint with the
+    witnesses' cosignatures, the exporter's policy and, when there is one, the checkpoint's
+    RFC 3161 timestamp."""
     members: dict[str, bytes] = {
-        "README.txt": README.format(reference=case.reference, size=checkpoint.size).encode(),
         "log-key.txt": (log.log_verifier_key().encode() + "\n").encode(),
-        "checkpoint.txt": note.encode(),
+        "checkpoint.txt": log.checkpoint_note(checkpoint).encode(),
         "policy.json": json.dumps(
             {
                 "format": FORMAT,
@@ -142,45 +129,37 @@ def package_build(*, user: User, case_id: int, wait: float = 0.0) -> bytes:
     if token is not None:
         members[TIMESTAMP_NOTE] = checkpoint.note.encode("utf-8")
         members[TIMESTAMP_TOKEN] = bytes(token.token)
-    listing = []
-    for entry in entries:
-        assert entry.index is not None
-        stem = f"entries/{entry.index:012d}"
-        # A committed entry: the log holds SHA-256(domain ‖ statement), the package the
-        # statement (the opening). Entries from before commitments hold it in clear.
-        name = f"{stem}.json" if entry.committed else f"{stem}.plain.json"
-        item: dict[str, object] = {
-            "index": entry.index,
-            "statement": name,
-            "entry": "commitment" if entry.committed else "plain",
-            "proof": f"{stem}.tlog-proof",
-        }
-        members[name] = entry.private_statement
-        members[f"{stem}.tlog-proof"] = log.tlog_proof(entry.index, checkpoint).encode().encode()
-        version = versions.get(entry.pk)
-        if version is not None:
-            name = f"files/{version.file.sha256}.{_extension(version.file.content_type)}"
-            members[name] = file_read(version.file)
-            item["file"] = name
-            provenance = f"provenance/{entry.index:012d}.json"
-            item["provenance"] = provenance
-            members[provenance] = provenance_text(version.item).encode()
-        document = documents.get(entry.pk)
-        if document is not None:
-            name = f"documents/{document.file.sha256}.{_extension(document.file.content_type)}"
-            members[name] = file_read(document.file)
-            item["file"] = name
-            title = f"documents/{entry.index:012d}.title.txt"
-            item["title"] = title
-            members[title] = document.title.encode("utf-8")
-        listing.append(item)
+    return members
+
+
+def entry_members(
+    entry: LogEntry, checkpoint: Checkpoint, members: dict[str, bytes]
+) -> dict[str, object]:
+    """Add a sequenced entry's statement and its inclusion proof to ``members``; returns its
+    line of the manifest's ``entries``."""
+    assert entry.index is not None
+    stem = f"entries/{entry.index:012d}"
+    # A committed entry: the log holds SHA-256(domain ‖ statement), the package the
+    # statement (the opening). Entries from before commitments hold it in clear.
+    name = f"{stem}.json" if entry.committed else f"{stem}.plain.json"
+    members[name] = entry.private_statement
+    members[f"{stem}.tlog-proof"] = log.tlog_proof(entry.index, checkpoint).encode().encode()
+    return {
+        "index": entry.index,
+        "statement": name,
+        "entry": "commitment" if entry.committed else "plain",
+        "proof": f"{stem}.tlog-proof",
+    }
+
+
+def seal(members: dict[str, bytes], fields: dict[str, object]) -> bytes:
+    """Add ``manifest.json`` (``fields`` and the SHA-256 of every member so far) and
+    ``manifest.sig`` (the manifest signed by the log key) to ``members``; returns the
+    manifest."""
     manifest = json.dumps(
         {
             "format": FORMAT,
-            "case": case.reference,
-            "checkpoint_size": checkpoint.size,
-            "entries": listing,
-            "entries_after_checkpoint": len(left_out),
+            **fields,
             "members": {
                 name: hashlib.sha256(data).hexdigest() for name, data in sorted(members.items())
             },
@@ -191,6 +170,62 @@ def package_build(*, user: User, case_id: int, wait: float = 0.0) -> bytes:
     text = manifest_note_text(manifest)
     members[MANIFEST] = manifest
     members[MANIFEST_SIG] = Note(text, (sign_text(text, log_signer()),)).encode().encode()
+    return manifest
+
+
+def package_build(*, user: User, case_id: int, wait: float = 0.0) -> bytes:
+    """The package of every logged entry of the case (access checked like any case read),
+    on a checkpoint the configured witnesses cosigned with their quorum.
+
+    With witnesses configured, waits up to ``wait`` seconds for a cosigned checkpoint that
+    covers every entry of the case; then takes the newest cosigned one, and entries after it
+    are left out (counted in the manifest) until the next cosigned checkpoint. Each export
+    is itself logged, so a later export never needs a fresh, uncosigned checkpoint."""
+    case = case_get_for_user(user, case_id)
+    ledger_integrate()
+    entries = log.entries_for_case(case.pk)
+    needed = (entries[-1].index + 1) if entries and entries[-1].index is not None else 0
+    checkpoint, trusted = export_checkpoint(needed, wait=wait)
+    left_out = [e for e in entries if e.index is not None and e.index >= checkpoint.size]
+    entries = [e for e in entries if e.index is not None and e.index < checkpoint.size]
+    versions = {
+        v.log_entry_id: v
+        for v in EvidenceVersion.objects.filter(item__case=case).select_related("file", "item")
+    }
+    documents = {
+        d.log_entry_id: d for d in SignedDocument.objects.filter(case=case).select_related("file")
+    }
+    members = log_members(checkpoint, trusted)
+    members["README.txt"] = README.format(reference=case.reference, size=checkpoint.size).encode()
+    listing = []
+    for entry in entries:
+        item = entry_members(entry, checkpoint, members)
+        version = versions.get(entry.pk)
+        if version is not None:
+            name = f"files/{version.file.sha256}.{_extension(version.file.content_type)}"
+            members[name] = file_read(version.file)
+            item["file"] = name
+            provenance = f"provenance/{item['index']:012d}.json"
+            item["provenance"] = provenance
+            members[provenance] = provenance_text(version.item).encode()
+        document = documents.get(entry.pk)
+        if document is not None:
+            name = f"documents/{document.file.sha256}.{_extension(document.file.content_type)}"
+            members[name] = file_read(document.file)
+            item["file"] = name
+            title = f"documents/{item['index']:012d}.title.txt"
+            item["title"] = title
+            members[title] = document.title.encode("utf-8")
+        listing.append(item)
+    manifest = seal(
+        members,
+        {
+            "case": case.reference,
+            "checkpoint_size": checkpoint.size,
+            "entries": listing,
+            "entries_after_checkpoint": len(left_out),
+        },
+    )
     ledger_append(
         kind="evidence.package_exported",
         case_id=case.pk,

@@ -87,6 +87,7 @@ EXIT_UNREADABLE = 2
 EXIT_SIGNER_UNVERIFIED = 3
 TIMESTAMP_NOTE = "timestamp/checkpoint.note"
 TIMESTAMP_TOKEN = "timestamp/token.tsr"  # noqa: S105 (a member name)
+VOUCHER_DOCUMENT = "voucher.json"  # a voucher package (qingqian.vouchers.kernel.DOCUMENT)
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ class Trust:
     quorum: int = 0
     tsa_roots: bytes | None = None
     require_timestamp: bool = False
+    qr: str | None = None  # a voucher QR payload the verifier scanned, to compare
 
 
 @dataclass
@@ -291,6 +293,8 @@ def verify_members(members: Mapping[str, bytes], report: Report, trust: Trust) -
     _verify_timestamp(members, report, trust, log_key, opened.note.text)
     for item in entries:
         _verify_entry(item, members, report, log_key, witnesses, quorum, checkpoint_note)
+    if VOUCHER_DOCUMENT in members and report.intact:
+        _verify_voucher(members, report, log_key, entries, opened.checkpoint, trust.qr)
 
 
 def _verify_timestamp(
@@ -405,22 +409,110 @@ def _verify_entry(
             report.fail(file_name, "文件与日志中的哈希不符", "file does not match the logged hash")
         else:
             report.ok(file_name, "文件与日志中的 SHA-256 一致", "file matches the logged SHA-256")
-    title_name = item.get("title")
-    if title_name:
-        title = members.get(title_name, b"").decode("utf-8", "replace")
-        if salted_hash(str(statement.get("salt", "")), title) != statement.get("title_sha256"):
+    for key, field_name, zh, en in _SALTED_MEMBERS:
+        name = item.get(key)
+        if not name:
+            continue
+        text = members.get(str(name), b"").decode("utf-8", "replace")
+        if salted_hash(str(statement.get("salt", "")), text) != statement.get(field_name):
+            report.fail(str(name), f"{zh}与日志不符", f"{en} does not match the log")
+        else:
+            report.ok(str(name), f"{zh}与日志一致", f"{en} matches the log")
+
+
+#: Members whose salted hash a statement carries: (manifest key, statement field, words).
+_SALTED_MEMBERS = (
+    ("title", "title_sha256", "文书名称", "the document title"),
+    ("provenance", "provenance_sha256", "来源记录", "provenance"),
+    ("details", "details_sha256", "凭证事件内容", "the voucher event's details"),
+)
+
+
+def _verify_voucher(
+    members: Mapping[str, bytes],
+    report: Report,
+    log_key: VerifierKey,
+    entries: Sequence[Mapping[str, Any]],
+    checkpoint: Any,
+    qr_given: str | None,
+) -> None:
+    """A voucher package: ``voucher.json`` signed by the log key, every entry an event of
+    that voucher in sequence from its issue, the state derived from the events, and the QR
+    payload pointing at the same voucher, issue entry and checkpoint."""
+    import base64
+
+    from qingqian.vouchers import kernel
+
+    document = members[kernel.DOCUMENT]
+    digest = hashlib.sha256(document).hexdigest()
+    try:
+        data = parse_canonical(document)
+        note = parse_note(members.get(kernel.SIGNATURE, b""))
+        verify_note(note, [log_key])
+        if note.text != kernel.signed_text(digest):
+            raise LedgerError("signature_invalid", "签名不是对本凭证的", "signs another voucher")
+        report.ok(
+            kernel.SIGNATURE,
+            "凭证内容由日志密钥（代债权人）签名",
+            "the voucher is signed by the log key (for the creditor)",
+        )
+    except LedgerError as exc:
+        report.fail(kernel.SIGNATURE, *_kernel_message(exc))
+        return
+    events = []
+    for seq, item in enumerate(entries):
+        statement = parse_canonical(members[str(item["statement"])])
+        details = parse_canonical(members.get(str(item.get("details")), b"{}"))
+        kind = str(statement.get("type", "")).removeprefix("voucher.")
+        if (
+            statement.get("voucher_sha256") != digest
+            or statement.get("seq") != seq
+            or (seq == 0) != (kind == "issued")
+        ):
             report.fail(
-                title_name, "文书名称与日志不符", "the document title does not match the log"
+                str(item["statement"]),
+                "不是本凭证按顺序的事件",
+                "not this voucher's event in sequence",
             )
+            return
+        events.append((kind, details))
+    try:
+        state = kernel.derive_state(data, events)
+    except (kernel.StateError, KeyError, ValueError) as exc:
+        report.fail(kernel.DOCUMENT, "事件顺序不合规则", f"the events do not follow ({exc})")
+        return
+    report.ok(
+        kernel.DOCUMENT,
+        f"凭证 {data.get('number')}：金额 {state.amount} {data.get('currency')}，当前债权人 "
+        f"{state.holder.get('name')}，已清偿 {state.settled}，未清偿 {state.remaining}，"
+        f"债务人{'已' if state.acknowledged else '未'}确认，状态 {state.status}",
+        f"voucher {data.get('number')}: amount {state.amount} {data.get('currency')}, holder "
+        f"{state.holder.get('name')}, settled {state.settled}, remaining {state.remaining}, "
+        f"{'acknowledged' if state.acknowledged else 'not acknowledged'} by the debtor, "
+        f"status {state.status}",
+    )
+    if state.notice_given is False:
+        report.note(
+            kernel.DOCUMENT,
+            "最近一次债权转让尚未通知债务人，对债务人不发生效力（民法典第五百四十六条）",
+            "the latest assignment was not notified to the debtor and does not bind the debtor "
+            "yet (Civil Code Art. 546)",
+        )
+    expected = kernel.qr_payload(
+        number=str(data.get("number")),
+        digest=digest,
+        index=int(entries[0]["index"]) if entries else -1,
+        size=checkpoint.size,
+        root_b64=base64.b64encode(checkpoint.root_hash).decode(),
+    )
+    for where, text in ((kernel.QR_MEMBER, members.get(kernel.QR_MEMBER, b"").decode()),
+                        ("--qr", qr_given)):  # fmt: skip
+        if text is None:
+            continue
+        if text.strip() != expected:
+            report.fail(where, "二维码内容与凭证不符", "the QR payload does not match the voucher")
         else:
-            report.ok(title_name, "文书名称与日志一致", "the document title matches the log")
-    provenance_name = item.get("provenance")
-    if provenance_name:
-        text = members.get(provenance_name, b"").decode("utf-8", "replace")
-        if salted_hash(str(statement.get("salt", "")), text) != statement.get("provenance_sha256"):
-            report.fail(provenance_name, "来源记录与日志不符", "provenance does not match the log")
-        else:
-            report.ok(provenance_name, "来源记录与日志一致", "provenance matches the log")
+            report.ok(where, "二维码内容与凭证一致", "the QR payload matches the voucher")
 
 
 def verify_package(
@@ -449,6 +541,11 @@ def verify_package(
 
 def verify_with(raw: bytes, trust: Trust) -> Report:
     report = Report()
+    if raw.startswith(b"%PDF-"):
+        package = _pdf_package(raw, report)
+        if package is None:
+            return report
+        raw = package
     members = read_members(raw, report)
     if members is not None:
         try:
@@ -456,6 +553,22 @@ def verify_with(raw: bytes, trust: Trust) -> Report:
         except Exception as exc:  # a damaged package must fail, never crash the verifier
             report.fail("package", "证据包内容异常", f"unexpected content ({type(exc).__name__})")
     return report
+
+
+def _pdf_package(raw: bytes, report: Report) -> bytes | None:
+    """The voucher package attached to a voucher PDF (the PDF's other bytes are layout)."""
+    from qingqian.vouchers.kernel import pdf_attachments
+
+    try:
+        found = [a for a in pdf_attachments(raw) if a.startswith(b"PK")]
+    except ValueError as exc:
+        report.fail("pdf", "PDF 附件损坏", f"the PDF's attachment is damaged ({exc})")
+        return None
+    if len(found) != 1:
+        report.fail("pdf", "PDF 没有附带凭证数据包", "the PDF carries no voucher package")
+        return None
+    report.ok("pdf", "读取 PDF 附带的凭证数据包", "read the voucher package attached to the PDF")
+    return found[0]
 
 
 class UsageError(Exception):
@@ -534,7 +647,7 @@ def _trust(args: argparse.Namespace) -> Trust:
             roots = Path(args.tsa_roots).read_bytes()
         except OSError as exc:
             raise UsageError(f"cannot read the authority roots: {exc}") from exc
-    return Trust(_pinned_key(args), keys, quorum, roots, args.require_timestamp)
+    return Trust(_pinned_key(args), keys, quorum, roots, args.require_timestamp, args.qr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -544,7 +657,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "Exit 0: verified under the pinned log key; 1: a check failed; 2: unreadable input; "
         "3: intact but the signer is unverified (no log key pinned).",
     )
-    parser.add_argument("package", help="PACKAGE.zip")
+    parser.add_argument("package", help="PACKAGE.zip, or a voucher PDF (its attached package)")
     parser.add_argument("--log-key", help="the log's published verifier key (pins the signer)")
     parser.add_argument("--log-key-file", help="a file holding the pinned log key")
     parser.add_argument(
@@ -564,6 +677,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--require-timestamp",
         action="store_true",
         help="fail unless the package carries a timestamp verified under --tsa-roots",
+    )
+    parser.add_argument(
+        "--qr", help="a voucher PDF's QR payload as scanned (QQV1|…), compared with the voucher"
     )
     args = parser.parse_args(argv)
     try:

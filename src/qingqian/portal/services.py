@@ -44,6 +44,12 @@ from qingqian.payments.selectors import case_balance, case_debt_total, transfer_
 from qingqian.payments.services import payment_record, payment_reference_for
 from qingqian.portal.models import PortalLink
 from qingqian.portal.provider import provider
+from qingqian.vouchers.models import Voucher
+from qingqian.vouchers.services import (
+    voucher_ack_code_send,
+    voucher_acknowledge,
+    with_states,
+)
 
 LINK_TTL = dt.timedelta(days=7)
 MAX_IDENTITY_FAILURES = 5
@@ -647,3 +653,47 @@ def portal_offer_accept(*, link: PortalLink, offer_id: int) -> SettlementOffer:
     with transaction.atomic():
         _audit(link, "offer_accept", offer=offer.pk)
     return offer
+
+
+# --------------------------------------------------------------------------- h23v: vouchers
+
+
+def _voucher(link: PortalLink, voucher_id: int) -> Voucher:
+    found = Voucher.objects.filter(pk=voucher_id, case=link.case).first()
+    if found is None:
+        raise ValidationFailed(
+            "凭证不存在。", "No such voucher.", code="voucher_not_found", status=404
+        )
+    return found
+
+
+def portal_vouchers(*, link: PortalLink) -> list[tuple[Voucher, Any]]:
+    """The case's debt vouchers with their state, for the debtor to read and acknowledge."""
+    require_verified(link)
+    rows = with_states(Voucher.objects.filter(case=link.case).order_by("pk"))
+    with transaction.atomic():
+        _audit(link, "voucher_view", vouchers=[v.pk for v, _ in rows])
+    return rows
+
+
+def portal_voucher_code(*, link: PortalLink, voucher_id: int) -> None:
+    require_verified(link)
+    v = _voucher(link, voucher_id)
+    voucher_ack_code_send(
+        voucher=v,
+        party=link.party,
+        deliver=lambda code: _send_code(
+            link.party, f"确认债权凭证 {v.number}（{v.sha256[:8]}）的验证码 {code}。"
+        ),
+    )
+    with transaction.atomic():
+        _audit(link, "voucher_code", voucher=v.pk)
+
+
+def portal_voucher_ack(*, link: PortalLink, voucher_id: int, typed_name: str, code: str) -> None:
+    """The debtor acknowledges the voucher: typed name and the one-time code (audited and
+    logged by ``voucher_acknowledge``)."""
+    require_verified(link)
+    voucher_acknowledge(
+        voucher=_voucher(link, voucher_id), party=link.party, typed_name=typed_name, code=code
+    )

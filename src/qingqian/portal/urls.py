@@ -12,5 +12,6 @@ urlpatterns = [
     path("contact/", views.contact, name="contact"),
     path("privacy/", views.privacy, name="privacy"),
     path("pay/", views.pay, name="pay"),
+    path("vouchers/", views.vouchers, name="vouchers"),  # h23v
     path("<str:token>/", views.open_link, name="open"),
 ]

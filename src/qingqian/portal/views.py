@@ -251,3 +251,37 @@ def pay(request: HttpRequest, link: PortalLink) -> HttpResponse:
         pending=pending,
         **services.portal_pay_page(link=link),
     )
+
+
+@verified
+@require_http_methods(["GET", "POST"])
+def vouchers(request: HttpRequest, link: PortalLink) -> HttpResponse:
+    """h23v: the debtor reads the case's debt vouchers and acknowledges one with a typed name
+    and an SMS code."""
+    error, notice, code_for = "", "", None
+    if request.method == "POST":
+        try:
+            voucher_id = int(request.POST.get("voucher", "0") or 0)
+            if request.POST.get("action") == "code":
+                services.portal_voucher_code(link=link, voucher_id=voucher_id)
+                code_for = voucher_id
+            else:
+                code_for = voucher_id
+                services.portal_voucher_ack(
+                    link=link,
+                    voucher_id=voucher_id,
+                    typed_name=request.POST.get("typed_name", ""),
+                    code=request.POST.get("code", "").strip(),
+                )
+                notice, code_for = "acknowledged", None
+        except ApplicationError as exc:
+            error = _error(exc)
+    return _page(
+        request,
+        "vouchers.html",
+        link,
+        rows=services.portal_vouchers(link=link),
+        error=error,
+        notice=notice,
+        code_for=code_for,
+    )

@@ -26,7 +26,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from qingqian.accounts.models import User
-from qingqian.accounts.otp import otp_issue, otp_verify
+from qingqian.accounts.otp import otp_issue, otp_verify, typed_name_clean
 from qingqian.accounts.roles import Perm, Role
 from qingqian.calculators.fees import FORBIDDEN_CASE_TYPES
 from qingqian.cases.lifecycle import State
@@ -326,14 +326,7 @@ def agreement_sign(*, agreement: Agreement, actor: User, typed_name: str, code: 
     current = Agreement.objects.select_related("case").get(pk=agreement.pk)
     _require_creditor(actor, current)
     _check_signable(current)
-    name = " ".join((typed_name or "").split())
-    if not name or len(name) > 100:
-        raise ValidationFailed(
-            "请输入签署人姓名（不超过 100 字）。",
-            "Type the signatory's name (at most 100 characters).",
-            code="typed_name_required",
-            details={"field": "typed_name"},
-        )
+    name = typed_name_clean(typed_name)
     otp_verify(purpose=OTP_PURPOSE, subject=_otp_subject(current), code=code)
     with transaction.atomic():
         locked = Agreement.objects.select_for_update().select_related("case").get(pk=current.pk)

@@ -1,0 +1,153 @@
+"""Run the suite as independent pytest processes over disjoint sets of test files, then the
+browser journeys alone (``make test``; docs/testing.md, "Shards").
+
+Each shard is an ordinary one-process pytest session: pytest-django runs its transactional
+tests last, so the rows the migrations seed are never flushed under another test, and each
+shard has its own test database (SQLite in memory; on PostgreSQL the database name gains
+``_s<k>``). The browser journeys then run alone, so Chromium never competes with a shard.
+
+    python tests/shards.py                    # shards = CPUs (at most 4), then the journeys
+    python tests/shards.py -m "not server" --no-browser -- -p no:cacheprovider
+    QINGQIAN_TEST_SHARDS=1 python tests/shards.py   # one process, as plain pytest
+
+Files are dealt to shards by their recorded cost (``tests/shard-costs.txt``: seconds per
+file from a full run, written with ``--record``); a file without a line counts as the median.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+TESTS = ROOT / "tests"
+COSTS = TESTS / "shard-costs.txt"
+LOGS = ROOT / "var" / "test-logs"
+SUMMARY = re.compile(r"^=+ (.*(passed|failed|error|skipped|deselected|no tests ran).*) =+$")
+
+
+def test_files() -> list[Path]:
+    return sorted(p for p in TESTS.rglob("test_*.py") if "__pycache__" not in p.parts)
+
+
+def read_costs() -> dict[str, float]:
+    costs: dict[str, float] = {}
+    if COSTS.exists():
+        for line in COSTS.read_text(encoding="utf-8").splitlines():
+            if line.strip() and not line.startswith("#"):
+                seconds, name = line.split(maxsplit=1)
+                costs[name] = float(seconds)
+    return costs
+
+
+def deal(files: list[Path], shards: int, costs: dict[str, float]) -> list[list[Path]]:
+    """Greedy: the costliest file first, each to the shard with the least so far."""
+    known = sorted(costs.values())
+    median = known[len(known) // 2] if known else 1.0
+    weight = {f: costs.get(f.relative_to(ROOT).as_posix(), median) for f in files}
+    bins: list[tuple[float, list[Path]]] = [(0.0, []) for _ in range(shards)]
+    for f in sorted(files, key=lambda f: (-weight[f], f.as_posix())):
+        i = min(range(shards), key=lambda k: (bins[k][0], k))
+        total, members = bins[i]
+        bins[i] = (total + weight[f], [*members, f])
+    return [sorted(members) for _, members in bins if members]
+
+
+def shard_env(k: int) -> dict[str, str]:
+    env = dict(os.environ)
+    url = env.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        parts = urlsplit(url)
+        name = parts.path.lstrip("/") or "qingqian"
+        env["DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}_s{k}"))
+    return env
+
+
+def summary_of(log: Path) -> str:
+    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    for line in reversed(lines):
+        m = SUMMARY.match(line.strip())
+        if m:
+            return m.group(1)
+    return "no summary (see the log)"
+
+
+def failures_of(log: Path) -> str:
+    text = log.read_text(encoding="utf-8", errors="replace")
+    start = text.rfind("short test summary info")
+    return text[text.rfind("\n", 0, start) + 1 :] if start >= 0 else text[-4000:]
+
+
+def record(logs: list[Path]) -> None:
+    """Write per-file seconds from ``--durations=0`` output of the shards just run."""
+    per_file: dict[str, float] = {}
+    pattern = re.compile(r"^\s*([\d.]+)s (?:call|setup|teardown)\s+(tests/[^:]+\.py)::")
+    for log in logs:
+        for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
+            m = pattern.match(line)
+            if m:
+                per_file[m.group(2)] = per_file.get(m.group(2), 0.0) + float(m.group(1))
+    body = "".join(f"{s:.1f} {n}\n" for n, s in sorted(per_file.items(), key=lambda x: -x[1]))
+    COSTS.write_text(
+        "# seconds per test file in one full run (tests/shards.py --record); deals files "
+        "to shards\n" + body,
+        encoding="utf-8",
+    )
+    print(f"recorded {len(per_file)} files in {COSTS.relative_to(ROOT)}")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-m", dest="marks", default="", help="marker expression for the shards")
+    parser.add_argument("--shards", type=int, default=None)
+    parser.add_argument("--no-browser", action="store_true", help="skip the browser journeys")
+    parser.add_argument("--record", action="store_true", help="rewrite tests/shard-costs.txt")
+    parser.add_argument("pytest_args", nargs="*", help="passed to every pytest run (after --)")
+    args = parser.parse_args(argv)
+    shards = args.shards or int(os.environ.get("QINGQIAN_TEST_SHARDS", "0") or 0)
+    shards = max(1, min(shards or (os.cpu_count() or 1), 4))
+    marks = "not e2e" + (f" and ({args.marks})" if args.marks else "")
+    extra = [*args.pytest_args, *(["--durations=0"] if args.record else [])]
+    LOGS.mkdir(parents=True, exist_ok=True)
+
+    groups = deal(test_files(), shards, read_costs())
+    started = time.monotonic()
+    procs = []
+    for k, files in enumerate(groups, start=1):
+        log = LOGS / f"shard-{k}.log"
+        cmd = [sys.executable, "-m", "pytest", "-q", "-m", marks, *extra, *map(str, files)]
+        handle = log.open("w", encoding="utf-8")
+        proc = subprocess.Popen(  # noqa: S603 (our own interpreter and pytest)
+            cmd, cwd=ROOT, env=shard_env(k), stdout=handle, stderr=subprocess.STDOUT
+        )
+        procs.append((k, log, handle, proc))
+        print(f"shard {k}: {len(files)} files → {log.relative_to(ROOT)}", flush=True)
+    failed = False
+    for k, log, handle, proc in procs:
+        rc = proc.wait()
+        handle.close()
+        took = time.monotonic() - started
+        print(f"shard {k}: {summary_of(log)} ({took:.0f} s since the start)", flush=True)
+        if rc not in (0, 5):  # 5: nothing collected (a marker left the shard empty)
+            failed = True
+            print(failures_of(log), flush=True)
+    if args.record:
+        record([log for _, log, _, _ in procs])
+
+    if not args.no_browser:
+        cmd = [sys.executable, "-m", "pytest", "-q", "-m", "e2e", *args.pytest_args, "tests"]
+        print("browser journeys (alone):", flush=True)
+        rc = subprocess.call(cmd, cwd=ROOT)  # noqa: S603
+        failed = failed or rc not in (0, 5)
+    print(f"{'FAILED' if failed else 'passed'} in {time.monotonic() - started:.0f} s", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

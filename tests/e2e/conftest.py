@@ -26,6 +26,22 @@ SHOTS = REPO / "test-results" / "e2e"
 PASSWORD = "journey-pw-only-for-tests"
 
 
+def use_demo_providers(settings: Any) -> None:
+    """What ``make demo`` (QINGQIAN_DEMO=1) sets: SMS and e-mail to the demo outbox, the fake
+    WeChat Pay, the demo's trust account (settings.py, h19b)."""
+    settings.QINGQIAN_DEMO = True
+    settings.QINGQIAN_CONTACT_ADAPTERS = {
+        "sms": "qingqian.outbox.adapters.OutboxSmsAdapter",
+        "email": "qingqian.outbox.adapters.OutboxEmailAdapter",
+    }
+    settings.PORTAL_FAKE_PROVIDER = True
+    settings.QINGQIAN_TRUST_ACCOUNT = {
+        "name": "苏州清欠商事调解服务中心客户资金专户（演示）",
+        "bank": "演示银行苏州工业园区支行",
+        "number": "3202 0000 0000 0000 000（演示账号）",
+    }
+
+
 @pytest.fixture(autouse=True)
 def _immediate_tasks(settings: Any) -> None:
     """Import jobs run inside the upload request, so the result page is final at once."""

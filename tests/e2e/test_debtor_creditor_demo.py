@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Shots
+from tests.e2e.conftest import Shots, use_demo_providers
 
 pytestmark = pytest.mark.e2e
 
@@ -34,17 +34,7 @@ def demo(transactional_db: Any, settings: Any) -> Any:
     from qingqian.demo.generator import load_demo
     from tests.support import reseed_reference_data
 
-    settings.QINGQIAN_DEMO = True
-    settings.QINGQIAN_CONTACT_ADAPTERS = {
-        "sms": "qingqian.outbox.adapters.OutboxSmsAdapter",
-        "email": "qingqian.outbox.adapters.OutboxEmailAdapter",
-    }
-    settings.PORTAL_FAKE_PROVIDER = True
-    settings.QINGQIAN_TRUST_ACCOUNT = {
-        "name": "苏州清欠商事调解服务中心客户资金专户（演示）",
-        "bank": "演示银行苏州工业园区支行",
-        "number": "3202 0000 0000 0000 000（演示账号）",
-    }
+    use_demo_providers(settings)
     reseed_reference_data()
     return load_demo(cases=120)
 

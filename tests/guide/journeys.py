@@ -33,6 +33,26 @@ def demo_case(**filters: Any) -> Any:
     return case
 
 
+def mobile_debtor_case() -> tuple[Any, Any]:
+    """The demo's first negotiation case whose company debtor has a mobile number, and that
+    debtor: the one-time link and codes go by SMS, which the gate sends to mobiles only."""
+    from qingqian.cases.models import CaseParty
+
+    link = (
+        CaseParty.objects.filter(
+            case__state="negotiation",
+            role="debtor",
+            party__kind="company",
+            party__phone_kind="mobile",
+        )
+        .select_related("case", "party")
+        .order_by("case_id")
+        .first()
+    )
+    assert link is not None, "the demo has no negotiation case with a mobile debtor"
+    return link.case, link.party
+
+
 def nav(page: Any, name: str) -> None:
     """Click an item of the top navigation."""
     page.get_by_role("navigation", name="主导航").get_by_role("link", name=name).click()

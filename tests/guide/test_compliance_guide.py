@@ -43,9 +43,7 @@ def test_compliance_guide(page: Any, demo: Demo) -> None:
 
     # The contact policy: edit, preview, publish (compliance.md#policies)
     page.goto(f"{base}/contact/policies/cn-default/")
-    box = page.locator("#policy-json")
-    text = box.input_value()
-    box.fill(text.replace('"limit": 3', '"limit": 2', 1))
+    page.locator('#policy-form input[name^=cap_limit_][value="3"]').first.fill("2")
     page.get_by_role("button", name="预览").click()
     expect(page.locator("#preview-table")).to_contain_text("变化")
     guide_shot(page, "compliance/policy-preview", en=False, full_page=True)

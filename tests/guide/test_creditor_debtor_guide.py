@@ -72,6 +72,7 @@ def test_creditor_guide(page: Any, demo: Demo, mailoutbox: list[Any]) -> None:
     # Signing the fee agreement (creditor.md#sign-agreement)
     page.goto(f"{base}/cases/{case.pk}/agreement/")
     guide_shot(page, "creditor/agreement")
+    page.select_option("#code-to", "")  # the account's e-mail address
     page.click("#send-code")
     expect(page.locator("body")).to_contain_text("验证码已发送")
     code = re.search(r"验证码：(\d{6})", mailoutbox[-1].body).group(1)  # type: ignore[union-attr]
@@ -93,12 +94,10 @@ def test_creditor_guide(page: Any, demo: Demo, mailoutbox: list[Any]) -> None:
 
 def test_debtor_guide(phone: Any, demo: Demo, sms: Any) -> None:
     from qingqian.accounts.models import User
-    from qingqian.parties.models import Party
     from qingqian.portal.services import portal_link_send
-    from tests.guide.journeys import demo_case
+    from tests.guide.journeys import mobile_debtor_case
 
-    case = demo_case(state="negotiation")
-    debtor = Party.objects.get(case_roles__case=case, case_roles__role="debtor")
+    case, debtor = mobile_debtor_case()
     collector = case.handler or User.objects.get(username="collector")
     _, token = portal_link_send(case=case, party=debtor, actor=collector, base_url=demo.base)
     page = phone

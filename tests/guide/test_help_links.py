@@ -49,6 +49,17 @@ def test_targets_by_page_role_and_language() -> None:
     assert help_target("reports:agreement", "creditor") == "creditor#sign-agreement"
     assert help_target("reports:agreement", "lawyer") == "lawyer#fee-agreement"
     assert help_target("some:new_page", "collector") == "collector"  # a page without a line
+    # the pages that shipped after the guide's first edition (h24m)
+    assert help_target("kpis:dashboard", "admin") == "kpi#dashboard"
+    assert help_target("kpis:drill", "creditor") == "kpi#drill"
+    assert help_target("mediation:case", "mediator") == "mediation#case"
+    assert help_target("mediation:case", "community_mediator") == "mediation#community"
+    assert help_target("mediation:roster", "community_mediator") == "mediation#roster"
+    assert help_target("scoring:queue", "collector") == "collector-desk#queue"
+    assert help_target("portal:pay", None) == "debtor-pay#transfer"
+    assert help_target("outbox:list", "collector") == "debtor-pay#demo-outbox"
+    assert help_target("account:twofactor_verify", "compliance") == "account#two-factor"
+    assert help_target("account:password_reset", None) == "account#password-reset"
     assert help_target(None, None) == "index"
     assert help_href("/guide/", "intake#hotline", "zh-hans") == "/guide/intake/#hotline"
     assert help_href("/guide/", "intake#hotline", "en") == "/guide/en/intake/#hotline"
@@ -99,6 +110,10 @@ def test_pages_render_their_help_link(client: Any, staff: dict[str, Any]) -> Non
     client.cookies["django_language"] = "zh-hans"
     body = client.get("/cases/").content.decode()
     assert 'href="/guide/creditor/#cases"' in body
+    body = client.get("/account/").content.decode()
+    assert 'href="/guide/account/#security"' in body
+    body = client.get("/kpis/").content.decode()
+    assert 'href="/guide/kpi/#dashboard"' in body
 
 
 def test_signed_out_pages_link_to_the_guide(client: Any, db: Any) -> None:

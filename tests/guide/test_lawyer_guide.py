@@ -97,8 +97,8 @@ def test_lawyer_guide(page: Any, demo: Demo) -> None:
     chain = build_chain(demo.org, User.objects.get(username="lawyer"))
     page.goto(f"{base}/netting/")
     page.fill("#id_title", "园区汽车链清欠")
-    for party in chain.values():
-        page.locator(f'input[name=parties][value="{party.pk}"]').check()
+    page.check("#scope-firms")
+    page.fill("#id_firms", "\n".join(party.credit_code for party in chain.values()))
     guide_shot(page, "lawyer/netting-new", en=False)
     page.get_by_role("button", name="创建").click()
     expect(page.locator("#round-state")).to_have_text("草稿")

@@ -120,3 +120,10 @@ def test_price_page_shows_mediation_fees_and_licence(client, org):
     page = client.get("/prices").content.decode()
     assert "调解服务费" in page and "¥500.00" in page and "苏商调登字 2026-0001" in page
     assert "待核实" in page
+
+
+def test_the_place_form_starts_at_the_debtors_known_place(client, mcase, roster, users):
+    client.force_login(users["mediator"])
+    page = client.get(f"/cases/{mcase.pk}/mediation/").content.decode()
+    # the debtor's registered address is in 昆山市周市镇: the form offers it, selected
+    assert '<option value="昆山市/周市镇" selected>' in page

@@ -156,6 +156,7 @@ def _page(
             "ranked": ranked,
             "debtor": debtor,
             "locality": locality.label(en=en) if locality else "",
+            "locality_code": locality.code if locality else "",
             "locality_source": source,
             "dialect": dialect.value if dialect else "",
             "agreement": agreement,

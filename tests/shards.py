@@ -112,6 +112,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--shards", type=int, default=None)
     parser.add_argument("--no-browser", action="store_true", help="skip the browser journeys")
     parser.add_argument("--record", action="store_true", help="rewrite tests/shard-costs.txt")
+    parser.add_argument("--tag", default="", help="name the logs (runs side by side)")
     parser.add_argument("pytest_args", nargs="*", help="passed to every pytest run (after --)")
     args = parser.parse_args(argv)
     shards = args.shards or int(os.environ.get("QINGQIAN_TEST_SHARDS", "0") or 0)
@@ -124,7 +125,7 @@ def main(argv: list[str]) -> int:
     started = time.monotonic()
     procs = []
     for k, files in enumerate(groups, start=1):
-        log = LOGS / f"shard-{k}.log"
+        log = LOGS / f"shard-{k}{'-' + args.tag if args.tag else ''}.log"
         cmd = [sys.executable, "-m", "pytest", "-q", "-m", marks, *extra, *map(str, files)]
         handle = log.open("w", encoding="utf-8")
         proc = subprocess.Popen(  # noqa: S603 (our own interpreter and pytest)

@@ -69,6 +69,17 @@ class Disposition(models.TextChoices):
     CALLBACK = "callback", _("约定回电")
 
 
+#: Each channel's name (zh, en), for pages and timeline notes.
+CHANNEL_LABELS: dict[str, tuple[str, str]] = {
+    "voice": ("人工电话", "Call by a person"),
+    "robot": ("机器人外呼", "Robot call"),
+    "sms": ("短信", "SMS"),
+    "email": ("电子邮件", "E-mail"),
+    "letter": ("信函", "Letter"),
+    "visit": ("外访", "Field visit"),
+}
+
+
 class ContactAttempt(models.Model):
     """One decision of the gate. Denied attempts are kept (the compliance view reads them)
     but never counted as contact; allowed ones are the person's contact history."""

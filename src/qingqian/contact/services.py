@@ -46,6 +46,7 @@ from qingqian.common.exceptions import Conflict, NotFound, PermissionDenied, Val
 from qingqian.compliance.services import audit_record
 from qingqian.contact import policy as pol
 from qingqian.contact.models import (
+    CHANNEL_LABELS,
     ContactAttempt,
     ContactHold,
     ContactLock,
@@ -79,6 +80,17 @@ CHANNEL_OUTCOMES: dict[str, frozenset[str]] = {
     "email": frozenset({"delivered", "bounced", "refused"}),
     "letter": frozenset({"delivered", "bounced", "refused"}),
     "visit": frozenset({"connected", "no_answer", "refused"}),
+}
+
+#: The timeline's words for a recorded outcome (a note shows no raw code).
+OUTCOME_WORDS: dict[str, str] = {
+    "connected": "接通",
+    "no_answer": "无人接听",
+    "busy": "占线",
+    "voicemail": "转入语音信箱",
+    "delivered": "已送达",
+    "bounced": "被退回",
+    "refused": "拒绝",
 }
 
 # A vulnerability or complaint hold needs the stricter permission to lift.
@@ -1010,7 +1022,8 @@ def contact_outcome_record(
             case=case,
             actor=user,
             kind="contact_outcome",
-            note=f"{locked.channel} #{locked.pk} → {value.value} ({locked.number_masked or '-'})",
+            note=f"{CHANNEL_LABELS[locked.channel][0]} #{locked.pk}："
+            f"{OUTCOME_WORDS[value.value]}（{locked.number_masked or '-'}）",
         )
         audit_record(
             actor=user,

@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 from django.utils.translation import get_language
 
-from qingqian.contact.models import HoldKind
+from qingqian.contact.models import CHANNEL_LABELS, HoldKind
 from qingqian.contact.selectors import case_contact_panel
 
 register = template.Library()
@@ -35,14 +35,6 @@ HOLD_LABELS = {
     "vulnerability": ("困境/脆弱", "Distress / vulnerability"),
     "representation": ("律师代理", "Represented by a lawyer"),
     "refused_medium": ("拒绝某种联系方式", "Refused a medium"),
-}
-CHANNEL_LABELS = {
-    "voice": ("人工电话", "Call by a person"),
-    "robot": ("机器人外呼", "Robot call"),
-    "sms": ("短信", "SMS"),
-    "email": ("电子邮件", "E-mail"),
-    "letter": ("信函", "Letter"),
-    "visit": ("外访", "Field visit"),
 }
 
 

@@ -13,6 +13,13 @@ services so every figure is consistent with the case it belongs to.
   mediator and accepted by both sides (the debtor with a one-time code) through
   ``negotiation.services``; most start next month (on schedule), some started months ago
   with nothing paid, so the daily breach check finds them in breach.
+* **Calls and promises.** A sample of open cases in negotiation and 分期还款 was called over
+  the past weeks by its collector: each call asked of the contact gate at the instant it was
+  made (working hours, one call a debtor a day; a refusal is the gate's answer and stays on
+  record) and answered with a disposition (``contact.desk``). Some right-party contacts
+  gave a promise to pay (``negotiation.services.promise_record``); some of those were paid
+  on time through the payment service, the others not, and the product decided them
+  (``promises_decide``) on the day after each fell due.
 * **A finished netting round** among the client companies that owe each other, invited,
   confirmed, consented, run and applied through ``netting.services``.
 
@@ -36,6 +43,8 @@ from qingqian.common.exceptions import ApplicationError
 #: Bounds (the demo stays quick to load).
 MAX_PAID_CASES = 160
 MAX_REPORTS_PER_STATE = 40
+MAX_CALLED_CASES = 120
+CALL_WEEKS = 8
 CENT = Decimal("0.01")
 
 
@@ -48,6 +57,7 @@ def seed_history(*, org: Organisation, users: dict[str, User], seed: int = 7) ->
     counts = {
         "payments": _payments(org, users["admin"], rng),
         "reports": _reports(org),
+        **_calls(org, users, rng),
         "netting_rounds": _netting(org, users["lawyer"]),
         "plans": _plans(org, users["mediator"], rng),
     }
@@ -74,9 +84,6 @@ def _last_activity(org: Organisation, last_row: int) -> None:
 
 
 def _payments(org: Organisation, actor: User, rng: random.Random) -> int:
-    from qingqian.payments.models import PaymentKind
-    from qingqian.payments.services import payment_record
-
     today = clock.today()
     cases = list(
         Case.objects.filter(organisation=org, outstanding__lt=F("principal"))
@@ -104,21 +111,47 @@ def _payments(org: Organisation, actor: User, rng: random.Random) -> int:
             day = opened + dt.timedelta(days=offset)
             at = dt.datetime.combine(day, dt.time(10 + n, 15), tzinfo=clock.BUSINESS_TZ)
             try:
-                with clock.pinned(at):
-                    payment_record(
-                        case=case,
-                        amount=amount,
-                        kind=PaymentKind.BANK_TRANSFER,
-                        idempotency_key=f"demo-{case.reference}-{n}",
-                        actor=actor,
-                        received_at=at,
-                        reference=f"DEMO{case.pk:06d}{n}",
-                        note="演示：债务人银行转账",
-                    )
+                _transfer(
+                    case,
+                    amount,
+                    at,
+                    actor,
+                    key=f"demo-{case.reference}-{n}",
+                    reference=f"DEMO{case.pk:06d}{n}",
+                    note="演示：债务人银行转账",
+                )
             except ApplicationError:
                 continue
             written += 1
     return written
+
+
+def _transfer(
+    case: Case,
+    amount: Decimal,
+    at: dt.datetime,
+    actor: User,
+    *,
+    key: str,
+    reference: str,
+    note: str,
+) -> None:
+    """A bank transfer from the debtor, recorded through the payment service on the instant
+    it was received."""
+    from qingqian.payments.models import PaymentKind
+    from qingqian.payments.services import payment_record
+
+    with clock.pinned(at):
+        payment_record(
+            case=case,
+            amount=amount,
+            kind=PaymentKind.BANK_TRANSFER,
+            idempotency_key=key,
+            actor=actor,
+            received_at=at,
+            reference=reference,
+            note=note,
+        )
 
 
 def _split(total: Decimal, parts: int, rng: random.Random) -> list[Decimal]:
@@ -132,6 +165,132 @@ def _split(total: Decimal, parts: int, rng: random.Random) -> list[Decimal]:
         before = point
     out.append(total - before)
     return [p for p in out if p > 0]
+
+
+# --------------------------------------------------------------------------- calls, promises
+
+#: What a call came to (``contact.models.Disposition``), with its weight in the sample.
+_CALL_RESULTS: tuple[tuple[str, int], ...] = (
+    ("no_answer", 34),
+    ("rpc", 18),
+    ("promise", 20),
+    ("callback", 12),
+    ("third_party", 6),
+    ("wrong_number", 5),
+    ("refused", 5),
+)
+
+
+def _calls(org: Organisation, users: dict[str, User], rng: random.Random) -> dict[str, int]:
+    from qingqian.cases.models import TimelineEvent
+    from qingqian.contact.desk import desk_call_ask, desk_call_record
+    from qingqian.contact.models import Disposition
+    from qingqian.negotiation.models import PromiseSource
+    from qingqian.negotiation.services import promise_record, promises_decide
+
+    now = clock.now()
+    today = clock.today()
+    collectors = [users[n] for n in ("collector", "collector2") if n in users]
+    if not collectors:
+        return {"calls": 0, "promises": 0}
+    cases = list(
+        Case.objects.filter(
+            organisation=org,
+            state__in=(State.NEGOTIATION.value, State.PAYMENT_PLAN.value),
+            outstanding__gt=Decimal("100"),
+        )
+        .select_related("handler")
+        .order_by("pk")
+    )
+    rng.shuffle(cases)
+    cases = sorted(cases[:MAX_CALLED_CASES], key=lambda c: c.pk)
+    first_day = today - dt.timedelta(weeks=CALL_WEEKS)
+    results, weights = zip(*_CALL_RESULTS, strict=True)
+    called: set[tuple[int, dt.date]] = set()  # (debtor, day): one call a debtor a day
+    calls = promises = 0
+    decide_on: set[dt.date] = set()
+    for case in cases:
+        role = case.case_parties.filter(role="debtor").select_related("party").first()
+        if role is None or not role.party.phone_hash:
+            continue
+        debtor = role.party
+        entered = (
+            TimelineEvent.objects.filter(case=case, kind="state_changed").aggregate(at=Max("at"))[
+                "at"
+            ]
+            or case.created_at
+        )
+        start = max(first_day, entered.astimezone(clock.BUSINESS_TZ).date() + dt.timedelta(1))
+        days = [
+            start + dt.timedelta(n)
+            for n in range((today - start).days)
+            if (start + dt.timedelta(n)).weekday() < 5
+            and (debtor.pk, start + dt.timedelta(n)) not in called
+        ]
+        if not days:
+            continue
+        collector = next((u for u in collectors if u.pk == case.handler_id), rng.choice(collectors))
+        for day in sorted(rng.sample(days, k=min(len(days), rng.randint(1, 4)))):
+            at = dt.datetime.combine(
+                day, dt.time(rng.randint(9, 18), rng.randrange(0, 60, 5)), tzinfo=clock.BUSINESS_TZ
+            )
+            called.add((debtor.pk, day))
+            with clock.pinned(at):
+                attempt = desk_call_ask(case=case, party=debtor, actor=collector)
+            calls += 1
+            if not attempt.allowed:
+                continue
+            result = rng.choices(results, weights)[0]
+            ended = at + dt.timedelta(minutes=rng.randint(2, 9))
+            callback = None
+            if result == Disposition.CALLBACK:
+                callback = dt.datetime.combine(
+                    day + dt.timedelta(days=1 if day.weekday() < 4 else 3),
+                    dt.time(rng.randint(10, 17)),
+                    tzinfo=clock.BUSINESS_TZ,
+                )
+            with clock.pinned(ended):
+                desk_call_record(
+                    attempt=attempt, actor=collector, disposition=result, callback_at=callback
+                )
+            if result != Disposition.PROMISE:
+                continue
+            case.refresh_from_db()
+            share = case.outstanding * rng.choice((10, 20, 30)) / 10000  # in hundreds
+            amount = min(case.outstanding, max(Decimal("100"), share.quantize(Decimal(1)) * 100))
+            due = day + dt.timedelta(days=rng.randint(3, 12))
+            with clock.pinned(ended + dt.timedelta(minutes=1)):
+                promise = promise_record(
+                    case=case,
+                    amount=amount,
+                    due_date=due,
+                    source=PromiseSource.HANDLER,
+                    actor=collector,
+                )
+            promises += 1
+            paid_on = due - dt.timedelta(days=rng.randint(0, 2))
+            paid_at = dt.datetime.combine(
+                max(day + dt.timedelta(1), paid_on), dt.time(11, 20), tzinfo=clock.BUSINESS_TZ
+            )
+            if rng.random() < 0.6 and paid_at < now:
+                _transfer(
+                    case,
+                    amount,
+                    paid_at,
+                    users["admin"],
+                    key=f"demo-promise-{promise.pk}",
+                    reference=f"DEMOP{promise.pk:06d}",
+                    note="演示：债务人按承诺转账",
+                )
+            if due < today:
+                decide_on.add(due + dt.timedelta(1))
+            break  # a promise made: the next step is to see whether it is kept
+    # the product decides each promise the morning after it fell due, as its daily job would
+    for day in sorted(decide_on):
+        morning = dt.datetime.combine(day, dt.time(6, 30), tzinfo=clock.BUSINESS_TZ)
+        with clock.pinned(min(morning, now)):
+            promises_decide(today=day)
+    return {"calls": calls, "promises": promises}
 
 
 # --------------------------------------------------------------------------- reports

@@ -28,7 +28,7 @@ YUAN_NO_COMMA = re.compile(r"¥\s?\d{4,}")
 CNY = re.compile(r"\d\s?CNY\b|\bCNY\s?\d")
 BILINGUAL = re.compile(r"[\u4e00-\u9fff][^<>]{0,200}? / [A-Z][a-z]+ [a-z]+")
 SKIP_PATH = re.compile(
-    r"(\.(csv|xlsx|docx|pdf|zip|json|txt|ics|tsr)$)|^/(logout|i18n|admin|api|static|media)"
+    r"(\.(csv|xlsx|docx|pdf|zip|json|txt|ics|tsr)$)|^/(logout|i18n|admin|api|static|media|guide)"
     r"|/download|/notice\.|/feed|/package|/export|errors\.csv|/demo/outbox"
 )
 HREF = re.compile(r'href="([^"#]*)')
@@ -87,6 +87,8 @@ def crawl(client: Client, *, zh: bool) -> dict[str, list[str]]:
         resp = client.get(url)
         assert resp.status_code < 500, (url, resp.status_code)
         if resp.status_code != 200 or "html" not in resp.get("Content-Type", ""):
+            continue
+        if resp.streaming:  # a file served as it is (the built user guide, not a page)
             continue
         page = resp.content.decode()
         found = problems(visible_text(page), zh=zh)

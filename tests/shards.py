@@ -83,9 +83,16 @@ def summary_of(log: Path) -> str:
 
 def failures_of(log: Path) -> str:
     """The failed and erroring tests' lines of a shard's log (its tail when there are none)."""
-    lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    text = log.read_text(encoding="utf-8", errors="replace")
+    lines = text.splitlines()
     bad = [line for line in lines if line.startswith(("FAILED ", "ERROR "))]
-    return "\n".join(bad) if bad else "\n".join(lines[-60:])
+    if not bad:
+        return "\n".join(lines[-60:])
+    # the tracebacks too (the last 20,000 characters of them), so CI's log shows why
+    starts = [i for i in (text.find("= ERRORS ="), text.find("= FAILURES =")) if i >= 0]
+    end = text.find("short test summary info")
+    detail = text[min(starts) : end][-20_000:] if starts and end > min(starts) else ""
+    return (detail.rstrip("= \n") + "\n" if detail else "") + "\n".join(bad)
 
 
 def record(logs: list[Path]) -> None:

@@ -67,3 +67,14 @@ def test_summary_line_of_a_quiet_run_and_the_failures(tmp_path: Path) -> None:
         "1 failed, 1731 passed, 15 skipped, 17 deselected in 462.45s (0:07:42)"
     )
     assert shards.failures_of(log) == "FAILED tests/a.py::test_b - assert 1"
+
+
+def test_the_failures_come_with_their_tracebacks(tmp_path: Path) -> None:
+    log = tmp_path / "shard-1.log"
+    log.write_text(
+        "..F\n=== FAILURES ===\n___ test_b ___\nE   assert 1 == 2\n"
+        "=== short test summary info ===\nFAILED tests/a.py::test_b - assert 1 == 2\n"
+        "1 failed, 2 passed in 1.0s\n"
+    )
+    out = shards.failures_of(log)
+    assert "E   assert 1 == 2" in out and out.endswith("FAILED tests/a.py::test_b - assert 1 == 2")

@@ -41,6 +41,7 @@ from qingqian.calculators.procedure import (
 from qingqian.calculators.rates import LprTable
 from qingqian.calculators.result import Line, Rule
 from qingqian.cases.aging import BUCKETS, bucket_for
+from qingqian.common.money import display_amount as yuan
 from qingqian.intake.errors import IntakeError
 from qingqian.intake.fee_rules import CostBearer, OrgType, PricingSchedule, check_schedule
 from qingqian.payments.commission import (
@@ -79,11 +80,6 @@ _REGISTRY_WORDS: dict[str, tuple[str, str]] = {
 
 def _words(table: Mapping[str, tuple[str, str]], key: str) -> tuple[str, str]:
     return table.get(key, (key, key))
-
-
-def _amount(value: Any) -> str:
-    """An amount in a line people read: ``12,000.50``."""
-    return f"{Decimal(str(value)):,.2f}"
 
 
 DEBTOR_KINDS: tuple[str, ...] = ("person", "company")
@@ -1094,9 +1090,9 @@ def _routes(
                 is_open = False
                 reasons.append(
                     Line(
-                        f"标的额超过小额诉讼约定上限 {_amount(result['agreed_ceiling'])} 元",
+                        f"标的额超过小额诉讼约定上限 {yuan(result['agreed_ceiling'])} 元",
                         f"The amount exceeds the small-claims ceiling of"
-                        f" {_amount(result['agreed_ceiling'])}",
+                        f" {yuan(result['agreed_ceiling'])}",
                     )
                 )
             elif facts.debtor_reachable is False:
@@ -1112,8 +1108,8 @@ def _routes(
                     hold = True
                     reasons.append(
                         Line(
-                            f"标的额超过 {_amount(result['limit'])} 元：须双方约定适用小额诉讼",
-                            f"Above {_amount(result['limit'])}: small claims only if both parties"
+                            f"标的额超过 {yuan(result['limit'])} 元：须双方约定适用小额诉讼",
+                            f"Above {yuan(result['limit'])}: small claims only if both parties"
                             " agree",
                         )
                     )
@@ -1210,10 +1206,10 @@ def _recommend(
     a = ROUTES[best.route]
     reasons = [
         Line(
-            f"推荐“{a.zh}”：在可行途径中预期净回收最高（{_amount(best.expected_net_recovery)} 元，"
+            f"推荐“{a.zh}”：在可行途径中预期净回收最高（{yuan(best.expected_net_recovery)} 元，"
             f"约 {best.days} 天）",
             f"Recommended: {a.en}, the highest expected net recovery among the routes open"
-            f" ({_amount(best.expected_net_recovery)}, about {best.days} days)",
+            f" ({yuan(best.expected_net_recovery)}, about {best.days} days)",
         )
     ]
     if limitation.get("status") == "expired":

@@ -38,6 +38,7 @@ from typing import Any, ClassVar
 from qingqian.calculators import citations as c
 from qingqian.calculators.fees import CONTINGENCY_CAP, FORBIDDEN_CASE_TYPES, contingency_cap
 from qingqian.calculators.result import Line, Rule
+from qingqian.common.money import display_amount as yuan
 from qingqian.intake.errors import IntakeError
 from qingqian.payments.commission import (
     CONTINGENCY_CAP_2021,
@@ -336,11 +337,11 @@ def check_schedule(
             recovered, fee, cap = violation
             rule = RULE_LAWYER_OLD_CAP if old else RULE_LAWYER_CAP
             raise IntakeError(
-                f"费率表“{label}”超过律师风险代理收费上限：回收 {recovered:,.2f} 元时收费"
-                f" {fee:,.2f} 元，上限为 {cap:,.2f} 元"
+                f"费率表“{label}”超过律师风险代理收费上限：回收 {yuan(recovered)} 元时收费"
+                f" {yuan(fee)} 元，上限为 {yuan(cap)} 元"
                 f"（{rule.rules[0].document}{rule.rules[0].article}）。",
-                f"Schedule '{label}' exceeds the lawyer contingency-fee cap: on {recovered:,.2f}"
-                f" recovered it charges {fee:,.2f}, the cap is {cap:,.2f}"
+                f"Schedule '{label}' exceeds the lawyer contingency-fee cap: on {yuan(recovered)}"
+                f" recovered it charges {yuan(fee)}, the cap is {yuan(cap)}"
                 f" ({rule.rules[0].document_en},"
                 f" {rule.rules[0].article}).",
                 code="fee_above_cap",

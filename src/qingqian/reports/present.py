@@ -5,14 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from qingqian.intake.feasibility import CHECKLIST
+from qingqian.intake.feasibility import CHECKLIST, EVIDENCE_WORDS
 
-STRENGTH = {
-    "strong": ("强", "strong"),
-    "medium": ("中", "medium"),
-    "weak": ("弱", "weak"),
-    "none": ("无", "none"),
-}
+STRENGTH = EVIDENCE_WORDS
 EVIDENCE_STATE = {
     "present": ("已提供", "provided"),
     "missing": ("缺失", "missing"),

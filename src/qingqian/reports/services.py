@@ -16,6 +16,7 @@ from qingqian.cases.models import Case
 from qingqian.cases.services import case_transition, require, timeline_add
 from qingqian.common import clock
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
+from qingqian.common.money import display_amount
 from qingqian.compliance.services import audit_record
 from qingqian.intake.feasibility import ROUTES, Route, assess
 from qingqian.intake.fee_rules import PRESETS, FeeCheck, check_pricing
@@ -102,7 +103,7 @@ def feasibility_report_generate(*, case: Case, actor: User | None) -> Feasibilit
         actor=actor,
         kind="feasibility_report",
         note=f"可行性报告第 {version} 版：建议{_route_label(data['recommended_route'])}"
-        + (f"，预期净回收 ¥{Decimal(str(net)):,.2f}" if net is not None else ""),
+        + (f"，预期净回收 ¥{display_amount(Decimal(net))}" if net is not None else ""),
     )
     audit_record(
         actor=actor,

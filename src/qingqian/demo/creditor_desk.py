@@ -20,6 +20,7 @@ from qingqian.compliance.services import audit_record
 from qingqian.contact.services import recipient_key
 from qingqian.creditors.models import ContactPoint
 from qingqian.creditors.services import case_message_post
+from qingqian.demo.history import last_activity_follows
 from qingqian.reports.agreements import agreement_draft, agreement_send
 from qingqian.reports.models import Agreement
 
@@ -51,7 +52,7 @@ def seed_creditor_desk(*, org: Organisation, users: dict[str, User]) -> None:
                     author=worked.handler,
                     body="已与对方财务联系，对方同意本月底前先付三成，其余分期，我们正在拟定还款计划。",
                 )
-            _touch(worked)
+            last_activity_follows([worked.pk])
 
 
 def _after_last_move(case: Case, now: dt.datetime) -> Iterator[dt.datetime]:
@@ -67,12 +68,6 @@ def _after_last_move(case: Case, now: dt.datetime) -> Iterator[dt.datetime]:
     while True:
         at += step
         yield at
-
-
-def _touch(case: Case) -> None:
-    last = TimelineEvent.objects.filter(case=case).aggregate(m=Max("at"))["m"]
-    if last is not None:
-        Case.objects.filter(pk=case.pk).update(updated_at=last)
 
 
 def _verified_mobile(user: User, mobile: str) -> None:
@@ -109,5 +104,5 @@ def _agreement_to_sign(cases: QuerySet[Case], lawyer: User, now: dt.datetime) ->
                     agreement_send(agreement=draft, actor=lawyer)
         except ApplicationError:
             continue  # a case type the fee rules refuse: try the next one
-        _touch(case)
+        last_activity_follows([case.pk])
         return

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db.models import F, Max, Sum
@@ -75,9 +76,17 @@ def _last_activity(org: Organisation, last_row: int) -> None:
             "case_id", flat=True
         )
     )
-    for case_id in sorted(touched):
+    last_activity_follows(touched)
+
+
+def last_activity_follows(case_ids: Iterable[int]) -> None:
+    """Each case's last activity (``updated_at``) becomes the time of its last timeline row."""
+    from qingqian.cases.models import TimelineEvent
+
+    for case_id in sorted(case_ids):
         last = TimelineEvent.objects.filter(case_id=case_id).aggregate(at=Max("at"))["at"]
-        Case.objects.filter(pk=case_id).update(updated_at=last)
+        if last is not None:
+            Case.objects.filter(pk=case_id).update(updated_at=last)
 
 
 # --------------------------------------------------------------------------- payments

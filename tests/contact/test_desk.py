@@ -190,3 +190,22 @@ def test_expired_certificate_is_explained_where_the_collector_works(
     call = section(c.get(url).content.decode(), f"desk-call-{debtor.pk}")
     assert "联系规则拒绝" in call
     assert re.search("证书", call)
+
+
+def test_a_letter_and_a_statement_come_back_as_pdfs_to_print(
+    case: Any, debtor: Any, users: dict[str, Any]
+) -> None:
+    client = login(users["collector"])
+    letter = {"channel": "letter", "template": "reminder"}
+    for url, data, kind in (
+        (reverse("contact:case_message", args=[case.pk]), letter, "letter"),
+        (reverse("contact:case_statement", args=[case.pk]), {"channel": "letter"}, "statement"),
+    ):
+        response = client.post(url, {"party": debtor.pk, **data})
+        assert response.status_code == 200, response.content[:300]
+        assert response["Content-Type"] == "application/pdf"
+        assert response.content.startswith(b"%PDF")
+        attempt = ContactAttempt.objects.filter(channel="letter").latest("pk")
+        assert response["Content-Disposition"] == (
+            f'attachment; filename="{kind}-{case.reference}-{attempt.pk}.pdf"'
+        )

@@ -63,6 +63,16 @@ def _error(exc: ApplicationError) -> dict[str, str]:
     return {"error": exc.message_for("en" if is_english() else "zh"), "code": exc.code}
 
 
+def _sent(request: HttpRequest, case: Any, action: str, sent: Any, kind: str) -> HttpResponse:
+    """A letter or statement comes back as its PDF to print; anything else to the panel."""
+    if sent.document is not None:
+        response = HttpResponse(sent.document, content_type="application/pdf")
+        name = f"{kind}-{case.reference}-{sent.attempt.pk}.pdf"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    return _keep(request, case.pk, action, attempt=sent.attempt.pk)
+
+
 @login_required
 @require_POST
 def case_call(request: HttpRequest, case_id: int) -> HttpResponse:
@@ -144,12 +154,7 @@ def case_message(request: HttpRequest, case_id: int) -> HttpResponse:
         )
     except ApplicationError as exc:
         return _keep(request, case.pk, action, **_error(exc))
-    if sent.document is not None:
-        response = HttpResponse(sent.document, content_type="application/pdf")
-        name = f"letter-{case.reference}-{sent.attempt.pk}.pdf"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
-    return _keep(request, case.pk, action, attempt=sent.attempt.pk)
+    return _sent(request, case, action, sent, "letter")
 
 
 @login_required
@@ -185,9 +190,4 @@ def case_statement(request: HttpRequest, case_id: int) -> HttpResponse:
         )
     except ApplicationError as exc:
         return _keep(request, case.pk, action, **_error(exc))
-    if sent.document is not None:
-        response = HttpResponse(sent.document, content_type="application/pdf")
-        name = f"statement-{case.reference}-{sent.attempt.pk}.pdf"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
-    return _keep(request, case.pk, action, attempt=sent.attempt.pk)
+    return _sent(request, case, action, sent, "statement")

@@ -13,6 +13,7 @@ from django.db.models import F
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Perm, Role
+from qingqian.audit.services import audit_record
 from qingqian.cases.lifecycle import check_transition
 from qingqian.cases.models import (
     Case,
@@ -29,7 +30,6 @@ from qingqian.cases.signals import case_state_changed
 from qingqian.common import bounds, clock, crypto
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
 from qingqian.common.money import parse_amount
-from qingqian.compliance.services import audit_record
 from qingqian.ledger.services import NewEntry, ledger_append, ledger_append_many, timeline_statement
 from qingqian.parties.identifiers import mask, normalise_phone
 from qingqian.parties.models import Party

@@ -19,11 +19,11 @@ from django.db import transaction
 from qingqian.accounts.models import User
 from qingqian.accounts.otp import otp_issue, otp_verify
 from qingqian.accounts.roles import Perm
+from qingqian.audit.services import audit_record
 from qingqian.cases.models import Case
 from qingqian.cases.services import require, timeline_add
 from qingqian.common import clock, crypto
 from qingqian.common.exceptions import ApplicationError, PermissionDenied, ValidationFailed
-from qingqian.compliance.services import audit_record
 from qingqian.contact.channels.base import (
     OPT_OUT_LINES,
     Message,

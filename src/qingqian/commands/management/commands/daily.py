@@ -31,6 +31,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from qingqian.accounts.models import Organisation
 from qingqian.cases.imports import import_files_purge
+from qingqian.cases.retention import privacy_purge
 from qingqian.common import clock
 from qingqian.compliance.selectors import expiry_warnings
 from qingqian.contact.dayplan import day_plan
@@ -39,7 +40,6 @@ from qingqian.kpis import rollup as kpi_rollup
 from qingqian.kpis.reports import creditor_reports_monthly
 from qingqian.ledger.integrity import ledger_verify
 from qingqian.negotiation.services import negotiation_daily
-from qingqian.parties.retention import privacy_purge
 from qingqian.payments.remittance import remittance_run
 from qingqian.reports.services import feasibility_reports_sweep
 from qingqian.scoring.services import monitor_current_model, rescore_organisation

@@ -51,7 +51,7 @@ class Command(BaseCommand):
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
         from qingqian.accounts.models import User
-        from qingqian.compliance.services import audit_record
+        from qingqian.audit.services import audit_record
 
         user = User.objects.filter(username=username).first()
         if user is None:

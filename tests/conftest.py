@@ -230,3 +230,15 @@ def browser() -> Iterator[Any]:
             yield b
         finally:
             b.close()
+
+
+@pytest.fixture
+def system_job() -> Iterator[None]:
+    """The test acts as a declared platform job (``common.system``): services called with
+    ``actor=None`` run, as the bank import, a provider's callback or a task does. Modules that
+    post money as the system use it; nothing uses it by default, so a view that lost its user
+    is still refused (tests/security/test_system_actor.py)."""
+    from qingqian.common.system import acting_as_system
+
+    with acting_as_system("tests"):
+        yield

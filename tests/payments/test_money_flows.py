@@ -25,7 +25,8 @@ from qingqian.payments.services import payment_record, payment_reference_for, pa
 from qingqian.payments.statements import creditor_statement, statement_csv, statement_xlsx
 from tests.payments.fake_wechatpay import FakeWeChatPay, tamper
 
-pytestmark = pytest.mark.django_db
+# Money posted here is posted as the platform does it (bank import, provider, tasks).
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("system_job")]
 FEB = dt.datetime(2027, 2, 10, 3, 0, tzinfo=dt.UTC)
 MAR = dt.datetime(2027, 3, 5, 3, 0, tzinfo=dt.UTC)
 

@@ -11,6 +11,7 @@ from qingqian.audit.models import AuditEvent
 from qingqian.common import clock
 from qingqian.common.bulk import bulk_insert
 from qingqian.common.middleware import current_request_id
+from qingqian.common.system import system_job
 
 if TYPE_CHECKING:
     from qingqian.accounts.models import Organisation, User
@@ -18,7 +19,8 @@ if TYPE_CHECKING:
 
 def _actor_fields(actor: User | None) -> dict[str, Any]:
     if actor is None:
-        return {"actor": None, "actor_label": "system"}
+        job = system_job()
+        return {"actor": None, "actor_label": f"system:{job}" if job else "system"}
     return {"actor": actor, "actor_label": actor.get_username()}
 
 

@@ -12,11 +12,13 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 
+from qingqian.commands.base import SystemCommand
 
-class Command(BaseCommand):
+
+class Command(SystemCommand):
     help = "Staff two-factor authentication (两步验证): reset a user, print the demo code."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -232,12 +232,16 @@ def browser() -> Iterator[Any]:
             b.close()
 
 
-@pytest.fixture
-def system_job() -> Iterator[None]:
-    """The test acts as a declared platform job (``common.system``): services called with
-    ``actor=None`` run, as the bank import, a provider's callback or a task does. Modules that
-    post money as the system use it; nothing uses it by default, so a view that lost its user
-    is still refused (tests/security/test_system_actor.py)."""
+@pytest.fixture(autouse=True)
+def _system_job(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tests set up their data by calling services directly, often without a user
+    (``actor=None``): they act as the declared platform job ``tests`` (``common.system``), as a
+    task or a command does. Requests through the test client do not: the first middleware
+    clears the job, so a view that lost its user is refused as in production. Tests of the
+    refusal itself opt out with ``@pytest.mark.no_system_job``."""
+    if request.node.get_closest_marker("no_system_job"):
+        yield
+        return
     from qingqian.common.system import acting_as_system
 
     with acting_as_system("tests"):

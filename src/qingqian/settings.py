@@ -192,6 +192,8 @@ MIDDLEWARE = [
     "qingqian.common.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "qingqian.common.middleware.RequestIdMiddleware",
+    # A request never runs as a declared platform job (common.system).
+    "qingqian.common.middleware.SystemJobBoundaryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "qingqian.common.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -33,10 +33,6 @@ AT = dt.datetime(2027, 2, 1, 10, 0, tzinfo=dt.UTC)
 D = Decimal
 
 
-# Money posted here is posted as the platform does it (bank import, provider, tasks).
-pytestmark = pytest.mark.usefixtures("system_job")
-
-
 def _one_invoice_case(org: Any, users: Any, creditor: Any, debtor: Any, amount: str) -> Case:
     return case_open(
         organisation=org, actor=users["lawyer"], creditor=creditor, debtors=[debtor],

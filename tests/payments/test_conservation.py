@@ -24,8 +24,7 @@ from qingqian.payments.reconciliation import reconciliation_report_python
 from qingqian.payments.remittance import reconciliation_report, remittance_run
 from qingqian.payments.services import payment_record, payment_reverse
 
-# Money posted here is posted as the platform does it (bank import, provider, tasks).
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("system_job")]
+pytestmark = pytest.mark.django_db
 
 _fen = st.integers(min_value=1, max_value=2_500_000)
 _op = st.one_of(

@@ -25,8 +25,7 @@ from qingqian.payments.services import payment_record, payment_reference_for, pa
 from qingqian.payments.statements import creditor_statement, statement_csv, statement_xlsx
 from tests.payments.fake_wechatpay import FakeWeChatPay, tamper
 
-# Money posted here is posted as the platform does it (bank import, provider, tasks).
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("system_job")]
+pytestmark = pytest.mark.django_db
 FEB = dt.datetime(2027, 2, 10, 3, 0, tzinfo=dt.UTC)
 MAR = dt.datetime(2027, 3, 5, 3, 0, tzinfo=dt.UTC)
 

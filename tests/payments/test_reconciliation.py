@@ -22,8 +22,7 @@ from qingqian.payments.reconciliation import (
 from qingqian.payments.remittance import remittance_run
 from qingqian.payments.services import payment_record, payment_reverse
 
-# Money posted here is posted as the platform does it (bank import, provider, tasks).
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("system_job")]
+pytestmark = pytest.mark.django_db
 JAN = dt.datetime(2027, 1, 12, 3, 0, tzinfo=dt.UTC)
 FEB = dt.datetime(2027, 2, 10, 3, 0, tzinfo=dt.UTC)
 

@@ -24,8 +24,7 @@ from qingqian.payments.services import (
     payment_reverse,
 )
 
-# Money posted here is posted as the platform does it (bank import, provider, tasks).
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("system_job")]
+pytestmark = pytest.mark.django_db
 AT = dt.datetime(2027, 2, 1, 10, 0, tzinfo=dt.UTC)
 
 

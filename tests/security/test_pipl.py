@@ -23,16 +23,12 @@ def person_case(org: Any, users: Any, creditor: Any, person_debtor: Any, debtor:
     from decimal import Decimal
 
     from qingqian.cases.services import InvoiceInput, case_open
-    from qingqian.common.system import acting_as_system
 
-    with acting_as_system("tests"):
-        return case_open(
-            organisation=org, actor=None, creditor=creditor, debtors=[person_debtor],
-            guarantors=[debtor], debt_type="private_loan", channel="web",
-            invoices=[
-                InvoiceInput("P-1", Decimal("800.00"), dt.date(2025, 1, 1), dt.date(2025, 3, 1))
-            ],
-        )  # fmt: skip
+    return case_open(
+        organisation=org, actor=None, creditor=creditor, debtors=[person_debtor],
+        guarantors=[debtor], debt_type="private_loan", channel="web",
+        invoices=[InvoiceInput("P-1", Decimal("800.00"), dt.date(2025, 1, 1), dt.date(2025, 3, 1))],
+    )  # fmt: skip
 
 
 def test_export_holds_the_person_and_their_cases(

@@ -16,7 +16,6 @@ from qingqian.audit.models import AuditEvent
 from qingqian.cases.models import Case
 from qingqian.cases.services import InvoiceInput, case_open
 from qingqian.common.exceptions import ApplicationError
-from qingqian.common.system import acting_as_system
 from qingqian.parties.services import party_create
 from tests.support import make_ric
 
@@ -25,11 +24,6 @@ NOW = dt.datetime(2026, 12, 1, 10, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 
 def _other_case(org: Any, users: Any, creditor_b: Any) -> Any:
     """Creditor B's case, handled by the lawyer: not the collector's, not creditor A's."""
-    with acting_as_system("tests"):
-        return _open_other(org, users, creditor_b)
-
-
-def _open_other(org: Any, users: Any, creditor_b: Any) -> Any:
     other = party_create(
         organisation=org, actor=None, kind="person", name="李四", id_number=make_ric(88),
         phone="13800001111",

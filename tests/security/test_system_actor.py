@@ -16,7 +16,8 @@ from qingqian.common.exceptions import PermissionDenied
 from qingqian.common.system import acting_as_system, as_system, system_job
 from qingqian.payments.services import payment_record
 
-pytestmark = pytest.mark.django_db
+# These tests check the refusal, so they do not act as the suite's declared job.
+pytestmark = [pytest.mark.django_db, pytest.mark.no_system_job]
 
 
 def test_no_user_and_no_declared_job_is_refused() -> None:
@@ -77,3 +78,24 @@ def test_a_payment_without_user_is_refused_then_recorded_as_the_job(case: Any) -
     assert created and payment.amount == Decimal("10.00")
     row = AuditEvent.objects.filter(object_type="payments.payment", object_id=str(payment.pk))
     assert row.get().actor_label == "system:payments.provider"
+
+
+def test_a_request_never_runs_as_a_job_declared_around_it(client: Any, users: Any) -> None:
+    from django.http import HttpRequest, HttpResponse
+
+    from qingqian.common.middleware import SystemJobBoundaryMiddleware
+
+    seen: list[str] = []
+
+    def view(request: HttpRequest) -> HttpResponse:
+        seen.append(system_job())
+        return HttpResponse("ok")
+
+    with acting_as_system("daily"):
+        SystemJobBoundaryMiddleware(view)(HttpRequest())
+        assert system_job() == "daily"
+    assert seen == [""]
+
+
+def test_the_suite_acts_as_a_declared_job_unless_a_test_opts_out() -> None:
+    assert system_job() == ""  # this module opts out

@@ -41,6 +41,20 @@ class RequestIdMiddleware:
         return response
 
 
+class SystemJobBoundaryMiddleware:
+    """A request acts as its user, never as a platform job declared around it
+    (``common.system``): whatever called the handler, the view runs with no job declared."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from qingqian.common.system import no_system_job
+
+        with no_system_job():
+            return self.get_response(request)
+
+
 class ChineseFirstMiddleware:
     """Chinese unless the user chose otherwise: ignore the browser's Accept-Language.
 

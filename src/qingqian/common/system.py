@@ -9,9 +9,10 @@ declared, with :func:`acting_as_system`, which job of the platform is acting::
     with acting_as_system("daily"):
         interest_accrue(case=case, actor=None, ...)
 
-The declaration is a context variable: it holds for this thread or task only, ends with the
-block, and a web request never starts inside one (threads and requests begin with an empty
-context). The audit trail writes the job's name as the actor's label (``system:daily``).
+The declaration is a context variable: it holds for this thread or task only and ends with
+the block. A web request never runs inside one: new threads begin with an empty context, and
+the first middleware clears it for the request (:func:`no_system_job`). The audit trail
+writes the job's name as the actor's label (``system:daily``).
 """
 
 from __future__ import annotations
@@ -37,6 +38,18 @@ def acting_as_system(job: str) -> Iterator[None]:
     if not _NAME.match(job):
         raise ValueError(f"a system job is named in lower-case words, not {job!r}")
     token = _job.set(job)
+    try:
+        yield
+    finally:
+        _job.reset(token)
+
+
+@contextmanager
+def no_system_job() -> Iterator[None]:
+    """Run the block as no job at all: every web request runs inside one
+    (``common.middleware.SystemJobBoundaryMiddleware``), so a request acts as its user or as
+    nobody, never as a job declared around it."""
+    token = _job.set("")
     try:
         yield
     finally:

@@ -28,9 +28,9 @@ from qingqian.cases.models import Case, Invoice, TimelineEvent
 from qingqian.cases.services import require
 from qingqian.common import clock
 from qingqian.common.bulk import bulk_insert
+from qingqian.fees.commission import commission_for_recovery
 from qingqian.ledger.services import NewEntry, ledger_append_many, timeline_statement
 from qingqian.payments import trust
-from qingqian.payments.commission import commission_for_recovery
 from qingqian.payments.errors import PaymentsError
 from qingqian.payments.models import (
     NON_CASH_KINDS,

@@ -32,7 +32,7 @@ def reseed_reference_data() -> None:
 
     from qingqian.contact.presets import PRESETS as CONTACT_PRESETS
     from qingqian.contact.services import contact_policy_current
-    from qingqian.reports.services import fee_schedules_seed
+    from qingqian.fees.services import fee_schedules_seed
 
     fee_schedules_seed()
     playbooks = importlib.import_module("qingqian.intake.migrations.0002_seed_default_playbooks")

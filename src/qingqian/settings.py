@@ -163,6 +163,7 @@ INSTALLED_APPS = [
     "qingqian.legaldata",
     "qingqian.ledger",
     "qingqian.evidence",
+    "qingqian.fees",  # schedules, caps, commission, agreements (ADR 0008)
     "qingqian.reports",
     "qingqian.payments",
     "qingqian.netting",

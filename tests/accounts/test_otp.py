@@ -111,6 +111,6 @@ def test_organisation_type_defaults_and_choices() -> None:
 
 def test_organisation_kinds_match_the_fee_rules_kernel() -> None:
     from qingqian.accounts.models import OrgKind
-    from qingqian.intake.fee_rules import OrgType
+    from qingqian.fees.rules import OrgType
 
     assert {k.value for k in OrgKind} == {o.value for o in OrgType}

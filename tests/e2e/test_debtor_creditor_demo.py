@@ -183,7 +183,7 @@ def test_creditor_signs_uploads_and_writes_to_the_handler(
 ) -> None:
     from qingqian.creditors.models import CaseMessage
     from qingqian.evidence.models import EvidenceItem
-    from qingqian.reports.models import Agreement
+    from qingqian.fees.models import Agreement
 
     base = live_server.url
     agreement = Agreement.objects.filter(state="sent").select_related("case").order_by("pk").first()

@@ -164,9 +164,9 @@ def test_over_cap_schedule_refuses_the_agreement(
     page: Any, live_server: Any, world: World, shots: Shots
 ) -> None:
     from qingqian.cases.services import case_transition
-    from qingqian.intake.fee_rules import LAW_FIRM_SCHEDULE
-    from qingqian.reports.models import FeeScheduleRow
-    from qingqian.reports.presets import pricing_fields
+    from qingqian.fees.models import FeeScheduleRow
+    from qingqian.fees.presets import pricing_fields
+    from qingqian.fees.rules import LAW_FIRM_SCHEDULE
 
     base = live_server.url
     lawyer, _client = _people(world)

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from qingqian.fees.rules import LAW_FIRM_SCHEDULE, SEED_SCHEDULE
 from qingqian.intake.errors import IntakeError
 from qingqian.intake.feasibility import (
     ORAL_ONLY_CAP,
@@ -20,7 +21,6 @@ from qingqian.intake.feasibility import (
     Route,
     assess,
 )
-from qingqian.intake.fee_rules import LAW_FIRM_SCHEDULE, SEED_SCHEDULE
 
 D = Decimal
 TODAY = dt.date(2026, 7, 20)

@@ -11,8 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qingqian.calculators.fees import contingency_cap
-from qingqian.intake.errors import IntakeError
-from qingqian.intake.fee_rules import (
+from qingqian.fees.commission import (
+    CONTINGENCY_CAP_2021,
+    BandMode,
+    FeeAgreement,
+    FeeBand,
+    FeeSchedule,
+    commission_on_total,
+)
+from qingqian.fees.errors import FeeError
+from qingqian.fees.rules import (
     LAW_FIRM_SCHEDULE,
     SEED_SCHEDULE,
     OrgType,
@@ -23,14 +31,6 @@ from qingqian.intake.fee_rules import (
     first_violation,
     price_disclosure,
     pricing_from_data,
-)
-from qingqian.payments.commission import (
-    CONTINGENCY_CAP_2021,
-    BandMode,
-    FeeAgreement,
-    FeeBand,
-    FeeSchedule,
-    commission_on_total,
 )
 
 D = Decimal
@@ -91,7 +91,7 @@ def test_law_firm_preset_is_within_the_caps() -> None:
 
 
 def test_over_cap_law_firm_schedule_is_refused_citing_the_rule() -> None:
-    with pytest.raises(IntakeError) as err:
+    with pytest.raises(FeeError) as err:
         check_schedule(
             SEED_SCHEDULE.agreement.default or flat((None, "0")),
             organisation_type="law_firm",
@@ -103,7 +103,7 @@ def test_over_cap_law_firm_schedule_is_refused_citing_the_rule() -> None:
 
 
 def test_cap_figure_matches_the_calculator() -> None:
-    with pytest.raises(IntakeError) as err:
+    with pytest.raises(FeeError) as err:
         check_schedule(flat((None, "0.20")), organisation_type="law_firm")
     recovered = err.value.details["recovered"]
     assert err.value.details["cap"] == str(contingency_cap(recovered)["max_fee"])
@@ -117,7 +117,7 @@ def test_agreement_signed_before_2021_uses_the_old_30_percent() -> None:
 
 def test_old_cap_refuses_above_30_percent() -> None:
     agreement = FeeAgreement(valid_from=dt.date(2021, 6, 1), default=flat((None, "0.31")))
-    with pytest.raises(IntakeError) as err:
+    with pytest.raises(FeeError) as err:
         check_agreement(agreement, organisation_type="law_firm")
     assert (err.value.code, err.value.details["rule"]["code"]) == (
         "fee_above_cap",
@@ -126,7 +126,7 @@ def test_old_cap_refuses_above_30_percent() -> None:
 
 
 def test_forbidden_case_type_is_refused() -> None:
-    with pytest.raises(IntakeError) as err:
+    with pytest.raises(FeeError) as err:
         check_pricing(LAW_FIRM_SCHEDULE, case_type="wages")
     assert err.value.code == "contingency_forbidden_case_type"
     assert err.value.details["rule"]["code"] == "lawyer_forbidden_case_types"
@@ -138,7 +138,7 @@ def test_agreement_keyed_by_forbidden_case_type_is_refused() -> None:
         default=marginal((None, "0.05")),
         by_debt_type={"inheritance": marginal((None, "0.05"))},
     )
-    with pytest.raises(IntakeError) as err:
+    with pytest.raises(FeeError) as err:
         check_agreement(agreement, organisation_type="law_firm")
     assert (err.value.code, err.value.details["schedule"]) == (
         "contingency_forbidden_case_type",
@@ -167,7 +167,7 @@ def test_seed_schedule_is_lawful_for_a_mediation_centre_with_a_warning() -> None
     ],
 )
 def test_non_lawyer_refusals(kwargs: dict[str, bool], code: str) -> None:
-    with pytest.raises(IntakeError) as err:
+    with pytest.raises(FeeError) as err:
         check_schedule(flat((None, "0.2")), organisation_type="mediation_centre", **kwargs)
     assert err.value.code == code
 
@@ -185,7 +185,7 @@ def test_in_house_has_no_cap() -> None:
     ],
 )
 def test_unknown_choices_are_refused(org: str, case_type: str | None, code: str) -> None:
-    with pytest.raises(IntakeError) as err:
+    with pytest.raises(FeeError) as err:
         check_schedule(flat((None, "0.1")), organisation_type=org, case_type=case_type)
     assert err.value.code == code
 
@@ -232,7 +232,7 @@ def _seed_data() -> dict[str, object]:
     ],
 )
 def test_collection_fee_charged_to_a_debtor_cannot_be_written(extra: dict[str, str]) -> None:
-    with pytest.raises(IntakeError) as err:
+    with pytest.raises(FeeError) as err:
         pricing_from_data({**_seed_data(), **extra})
     assert err.value.code == "debtor_fee_forbidden"
 
@@ -253,7 +253,7 @@ def test_pricing_from_data_round_trip() -> None:
     ],
 )
 def test_invalid_pricing_data_is_refused(change: dict[str, object]) -> None:
-    with pytest.raises(IntakeError) as err:
+    with pytest.raises(FeeError) as err:
         pricing_from_data({**_seed_data(), **change})
     assert err.value.code == "pricing_invalid"
 

@@ -14,10 +14,10 @@ import time_machine
 from qingqian.audit.models import AuditEvent
 from qingqian.cases.models import TimelineEvent
 from qingqian.common.exceptions import PermissionDenied, ValidationFailed
+from qingqian.fees.commission import commission_for_recovery
 from qingqian.litigation import selectors, services
 from qingqian.litigation.models import AssetClue, CaseLimitation, CourtDeadline, Proceeding
 from qingqian.negotiation.models import Promise
-from qingqian.payments.commission import commission_for_recovery
 from qingqian.payments.models import Payment
 from qingqian.payments.selectors import commission_rate
 from qingqian.payments.services import payment_record

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qingqian.payments.commission import (
+from qingqian.fees.commission import (
     CONTINGENCY_CAP_2021,
     BandMode,
     FeeBand,
@@ -23,7 +23,7 @@ from qingqian.payments.commission import (
     fee_schedule_from_data,
     for_claim,
 )
-from qingqian.payments.errors import PaymentsError
+from qingqian.fees.errors import FeeError
 
 D = Decimal
 
@@ -112,11 +112,11 @@ def test_agreement_by_debt_type_and_date() -> None:
     schedule = agreement.schedule_for("trade_receivable")
     assert commission_on_total(schedule, D("12345.67")) == D("987.65")  # 987.6536
     assert agreement.schedule_for("loan") == agreement.default
-    with pytest.raises(PaymentsError) as caught:
+    with pytest.raises(FeeError) as caught:
         agreement_in_force([old, new], dt.date(2025, 1, 1))
     assert caught.value.code == "commission_no_agreement"
     bare = fee_agreement_from_data({"valid_from": "2027-01-01", "by_debt_type": {}})
-    with pytest.raises(PaymentsError) as caught:
+    with pytest.raises(FeeError) as caught:
         bare.schedule_for("loan")
     assert caught.value.code == "commission_no_schedule"
 
@@ -147,7 +147,7 @@ def test_agreement_by_debt_type_and_date() -> None:
     ],
 )
 def test_bad_schedules_are_refused(data) -> None:
-    with pytest.raises(PaymentsError) as caught:
+    with pytest.raises(FeeError) as caught:
         fee_schedule_from_data(data)
     assert caught.value.code == "commission_schedule_invalid"
     assert caught.value.message_zh
@@ -164,7 +164,7 @@ def test_bad_schedules_are_refused(data) -> None:
     ],
 )
 def test_bad_recoveries_are_refused(before: str, amount: str, code: str) -> None:
-    with pytest.raises(PaymentsError) as caught:
+    with pytest.raises(FeeError) as caught:
         commission_for_recovery(CONTINGENCY_CAP_2021, recovered_before=D(before), amount=D(amount))
     assert caught.value.code == code
 

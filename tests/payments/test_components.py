@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from qingqian.calculators.allocation import allocate
 from qingqian.cases.models import Case, Invoice, TimelineEvent
 from qingqian.cases.services import InvoiceInput, case_open
+from qingqian.negotiation.selectors import case_balance
 from qingqian.payments.errors import PaymentsError
 from qingqian.payments.models import Charge, JournalLine, Payment, PaymentAllocation
 from qingqian.payments.remittance import reconciliation_report
-from qingqian.payments.selectors import case_balance
 from qingqian.payments.services import (
     charge_add,
     interest_accrue,

@@ -280,7 +280,7 @@ def test_bulk_posting_follows_the_same_rules(case: Any, users: Any) -> None:
     # 20,000.50 applied; 4,999.50 surplus held; commission cumulative as one by one.
     single = Payment.objects.order_by("id")
     assert sum(p.commissionable for p in single) == Decimal("20000.50")
-    from qingqian.payments.commission import commission_on_total
+    from qingqian.fees.commission import commission_on_total
     from qingqian.payments.selectors import commission_rate
 
     rate = commission_rate(case, AT.date())

@@ -13,8 +13,10 @@ from qingqian.accounts.otp import OtpError
 from qingqian.audit.models import AuditEvent
 from qingqian.cases.models import TimelineEvent
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
-from qingqian.intake.errors import IntakeError
-from qingqian.intake.fee_rules import LAW_FIRM_SCHEDULE
+from qingqian.fees.errors import FeeError
+from qingqian.fees.models import FeeScheduleRow
+from qingqian.fees.presets import pricing_fields
+from qingqian.fees.rules import LAW_FIRM_SCHEDULE
 from qingqian.reports.agreements import (
     agreement_code_request,
     agreement_docx,
@@ -24,8 +26,7 @@ from qingqian.reports.agreements import (
     agreement_sign,
     terms_digest,
 )
-from qingqian.reports.models import FeasibilityReport, FeeScheduleRow
-from qingqian.reports.presets import pricing_fields
+from qingqian.reports.models import FeasibilityReport
 from qingqian.reports.services import feasibility_report_decide
 
 pytestmark = pytest.mark.django_db
@@ -145,7 +146,7 @@ def test_over_cap_schedule_refuses_the_agreement_with_the_rule(
         },
     }
     FeeScheduleRow.objects.create(**fields)  # bypasses the save check, as a bad import might
-    with pytest.raises(IntakeError) as err:
+    with pytest.raises(FeeError) as err:
         agreement_draft(case=accepted, actor=users["lawyer"])
     assert err.value.code == "fee_above_cap"
     assert err.value.details["rule"]
@@ -165,7 +166,7 @@ def test_contingency_on_a_forbidden_case_type_is_refused(
         "wages": {"mode": "flat", "bands": [{"up_to": None, "rate": "0.05"}]}
     }
     FeeScheduleRow.objects.create(**fields)
-    with pytest.raises(IntakeError) as err:
+    with pytest.raises(FeeError) as err:
         agreement_draft(case=accepted, actor=users["lawyer"])
     assert err.value.code == "contingency_forbidden_case_type"
 
@@ -235,7 +236,7 @@ def test_a_strategy_problem_does_not_undo_the_signature(
     from qingqian.reports import agreements
 
     def broken(**_kw: Any) -> None:
-        raise IntakeError("策略数据有误", "Broken playbook data", code="playbook_invalid")
+        raise FeeError("策略数据有误", "Broken playbook data", code="playbook_invalid")
 
     monkeypatch.setattr(agreements, "strategy_start", broken)
     draft = agreement_draft(case=accepted, actor=users["lawyer"])

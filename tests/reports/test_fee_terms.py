@@ -16,8 +16,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from qingqian.intake.errors import IntakeError
-from qingqian.intake.fee_rules import (
+from qingqian.fees import selectors
+from qingqian.fees.commission import (
+    BandMode,
+    FeeBand,
+    FeeSchedule,
+    commission_on_total,
+    for_claim,
+)
+from qingqian.fees.errors import FeeError
+from qingqian.fees.rules import (
     LAW_FIRM_SCHEDULE,
     PRESETS,
     SEED_SCHEDULE,
@@ -25,16 +33,8 @@ from qingqian.intake.fee_rules import (
     check_schedule,
     schedule_from_public,
 )
-from qingqian.payments.commission import (
-    BandMode,
-    FeeBand,
-    FeeSchedule,
-    commission_on_total,
-    for_claim,
-)
 from qingqian.payments.selectors import commission_rate
 from qingqian.payments.services import payment_record
-from qingqian.reports import selectors
 from qingqian.reports.agreements import (
     agreement_code_request,
     agreement_draft,
@@ -83,8 +83,8 @@ def test_the_agreement_snapshot_binds_even_when_the_published_schedule_changes(
     users: dict[str, Any],
     mailoutbox: list[Any],
 ) -> None:
-    from qingqian.reports.models import FeeScheduleRow
-    from qingqian.reports.presets import pricing_fields
+    from qingqian.fees.models import FeeScheduleRow
+    from qingqian.fees.presets import pricing_fields
 
     _law_firm(accepted)
     _sign(accepted, users, mailoutbox)
@@ -167,7 +167,7 @@ def test_a_falling_flat_schedule_is_refused() -> None:
         mode=BandMode.FLAT,
         bands=(FeeBand(D("50000"), D("0.40")), FeeBand(None, D("0.35"))),
     )
-    with pytest.raises(IntakeError) as err:
+    with pytest.raises(FeeError) as err:
         check_schedule(cliff, organisation_type="mediation_centre")
     assert err.value.code == "fee_schedule_not_monotone"
 

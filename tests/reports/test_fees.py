@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from qingqian.intake.errors import IntakeError
-from qingqian.intake.fee_rules import LAW_FIRM_SCHEDULE, PRESETS, SEED_SCHEDULE
-from qingqian.reports.admin import FeeScheduleRowForm
-from qingqian.reports.models import FeeScheduleRow
-from qingqian.reports.presets import pricing_fields
-from qingqian.reports.selectors import default_schedule, prices_page, row_pricing
-from qingqian.reports.services import fee_schedule_save, fee_schedules_seed
+from qingqian.fees.errors import FeeError
+from qingqian.fees.models import FeeScheduleRow
+from qingqian.fees.presets import pricing_fields
+from qingqian.fees.rules import LAW_FIRM_SCHEDULE, PRESETS, SEED_SCHEDULE
+from qingqian.fees.selectors import default_schedule, prices_page, row_pricing
+from qingqian.fees.services import fee_schedule_save, fee_schedules_seed
+from qingqian.fees.admin import FeeScheduleRowForm
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +71,7 @@ def test_prices_page_data() -> None:
 
 def test_over_cap_schedule_refused_by_the_service(users: dict[str, Any]) -> None:
     row = _law_firm_row(OVER_CAP)
-    with pytest.raises(IntakeError) as err:
+    with pytest.raises(FeeError) as err:
         fee_schedule_save(row=row, actor=users["admin"])
     assert err.value.details.get("rule")  # the rule is cited
     assert not FeeScheduleRow.objects.filter(key="greedy-firm").exists()

@@ -11,7 +11,7 @@ from qingqian.accounts.roles import Perm, Role, has_permission
 
 
 class OrgKind(models.TextChoices):
-    """Which legal fee rules bind the organisation (legal-rules.md §5; ``intake.fee_rules``)."""
+    """Which legal fee rules bind the organisation (legal-rules.md §5; ``fees.rules``)."""
 
     LAW_FIRM = "law_firm", _("律师事务所")
     MEDIATION_CENTRE = "mediation_centre", _("调解中心")

@@ -62,6 +62,7 @@ api = NinjaAPI(
 api.add_router("/ledger", "qingqian.ledger.api.router")
 api.add_router("/netting", "qingqian.netting.api.router")
 api.add_router("/payments", "qingqian.payments.api.router")
+api.add_router("/payments", "qingqian.negotiation.api.transfer_router")  # plan-aware amounts
 api.add_router("/contact", "qingqian.contact.api.router")
 api.add_router("/cases", "qingqian.evidence.api.router")
 api.add_router("/cases", "qingqian.negotiation.api.router")

@@ -19,9 +19,9 @@ from qingqian.common.exceptions import ApplicationError
 from qingqian.creditors import services
 from qingqian.creditors.models import ContactPoint, PointKind
 from qingqian.evidence.models import EvidenceItem
+from qingqian.fees.models import Agreement
 from qingqian.payments.selectors import payments_for_case
 from qingqian.portal.services import claim_summary
-from qingqian.reports.models import Agreement
 
 
 def _user(request: HttpRequest) -> User:

@@ -21,8 +21,8 @@ from qingqian.contact.services import recipient_key
 from qingqian.creditors.models import ContactPoint
 from qingqian.creditors.services import case_message_post
 from qingqian.demo.history import last_activity_follows
+from qingqian.fees.models import Agreement
 from qingqian.reports.agreements import agreement_draft, agreement_send
-from qingqian.reports.models import Agreement
 
 #: The creditor contacts' mobiles (demo numbers, in order of ``CLIENT_COMPANIES``).
 MOBILES = ("+8613915120001", "+8613915120002", "+8613915120003")

@@ -42,15 +42,15 @@ from qingqian.calculators.rates import LprTable
 from qingqian.calculators.result import Line, Rule
 from qingqian.cases.aging import BUCKETS, bucket_for
 from qingqian.common.money import display_amount as yuan
-from qingqian.intake.errors import IntakeError
-from qingqian.intake.fee_rules import CostBearer, OrgType, PricingSchedule, check_schedule
-from qingqian.payments.commission import (
+from qingqian.fees.commission import (
     FeeAgreement,
     FeeSchedule,
     commission_on_total,
     for_claim,
 )
-from qingqian.payments.errors import PaymentsError
+from qingqian.fees.errors import FeeError
+from qingqian.fees.rules import CostBearer, OrgType, PricingSchedule, check_schedule
+from qingqian.intake.errors import IntakeError
 
 CENT = Decimal("0.01")
 PROB = Decimal("0.0001")
@@ -944,7 +944,7 @@ def _commission(facts: CaseFacts, out: _Collector) -> tuple[FeeSchedule | None, 
     if agreement is not None:
         try:
             schedule = agreement.schedule_for(facts.debt_type)
-        except PaymentsError:
+        except FeeError:
             schedule = None
     if schedule is None:
         if facts.organisation_type == OrgType.IN_HOUSE.value:
@@ -977,7 +977,7 @@ def _commission(facts: CaseFacts, out: _Collector) -> tuple[FeeSchedule | None, 
             covers_litigation=isinstance(source, PricingSchedule) and source.covers_litigation,
         )
         info["fee_check"] = check.to_dict()
-    except IntakeError as exc:
+    except FeeError as exc:
         info["fee_check"] = {"allowed": False, **exc.as_dict()}
         out.warn(
             f"收费标准不合规，不能据此签约：{exc.message_zh}",

@@ -25,8 +25,9 @@ from qingqian.cases.models import Case
 from qingqian.cases.selectors import case_get_for_user
 from qingqian.common.exceptions import NotFound, PermissionDenied, ValidationFailed
 from qingqian.common.money import parse_amount
-from qingqian.negotiation import services
+from qingqian.negotiation import selectors, services
 from qingqian.negotiation.models import InstallmentPlan, PlanVersion, Promise, PromiseSource
+from qingqian.payments.services import payment_reference_for
 
 
 class ErrorOut(Schema):
@@ -338,3 +339,18 @@ def plans_accept(request: HttpRequest, case_id: int, version_id: int) -> dict[st
         )
     services.plan_accept_staff(version=version, actor=user)
     return _version(_versions().get(pk=version.pk))
+
+
+# --- transfer instructions: what is owed and how to pay it ---------------------------------
+# Under /payments (the path clients know), served from here: the amounts are the plan-aware
+# balance of ``negotiation.selectors.case_balance``.
+
+transfer_router = Router(tags=["payments"])
+
+
+@transfer_router.get("/cases/{case_id}/transfer-instructions")
+def case_transfer_instructions(request: HttpRequest, case_id: int) -> dict[str, str]:
+    user = request.auth  # type: ignore[attr-defined]
+    assert isinstance(user, User)
+    case = case_get_for_user(user, case_id)
+    return selectors.transfer_instructions(case, payment_reference_for(case).code)

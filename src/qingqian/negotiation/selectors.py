@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
 from qingqian.cases.models import Case
-from qingqian.negotiation.models import PlanVersion, Promise, SettlementOffer, VersionState
+from qingqian.common import clock
+from qingqian.negotiation.models import (
+    Consequence,
+    PlanVersion,
+    Promise,
+    SettlementOffer,
+    VersionState,
+)
+from qingqian.payments.models import Charge
+from qingqian.payments.selectors import ZERO
 
 AGREED = [VersionState.ACTIVE, VersionState.BREACHED, VersionState.COMPLETED]
 
@@ -51,3 +62,110 @@ def default_rates(cases: QuerySet[Case]) -> list[dict[str, Any]]:
             {"kind": r["kind"], "agreed": r["agreed"], "breached": r["breached"], "rate": rate}
         )
     return out
+
+
+# --- what the debtor owes --------------------------------------------------------------------
+# Here, above payments: the balance reads the payments and charges recorded and, under a plan,
+# what the plan makes due (ADR 0008).
+
+
+@dataclass(frozen=True, slots=True)
+class CaseBalance:
+    """What the debtor owes on a case, by component, and how much of it is due now.
+
+    ``basis``: ``invoices`` (no plan in force: invoices due by today, with their costs and
+    interest), ``plan`` (an agreed plan in force: its installments due by today plus
+    whatever the plan does not cover), or ``accelerated`` (the plan was breached with
+    acceleration: everything is due). The accelerated balance recorded at the breach is
+    part of ``total``, never added to it."""
+
+    principal: Decimal
+    costs: Decimal
+    interest: Decimal
+    due_now: Decimal
+    basis: str
+    accelerated_balance: Decimal | None = None
+
+    @property
+    def total(self) -> Decimal:
+        return self.principal + self.costs + self.interest
+
+
+def case_balance(case: Case, *, today: dt.date | None = None) -> CaseBalance:
+    from qingqian.negotiation.services import plan_assess
+
+    today = today or clock.today()
+    charges = list(
+        Charge.objects.filter(case=case, outstanding__gt=0).values_list(
+            "invoice_id", "component", "outstanding"
+        )
+    )
+    costs = sum((o for _, c, o in charges if c == "costs"), ZERO)
+    interest = sum((o for _, c, o in charges if c == "interest"), ZERO)
+    total = case.outstanding + costs + interest
+    version = (
+        PlanVersion.objects.filter(
+            plan__case=case,
+            state__in=[VersionState.ACTIVE, VersionState.BREACHED, VersionState.COMPLETED],
+        )
+        .select_related("breach")
+        .order_by("-agreed_at", "-pk")
+        .first()
+    )
+    if version is not None and version.state == VersionState.BREACHED:
+        breach = getattr(version, "breach", None)
+        if breach is not None and breach.consequence == Consequence.ACCELERATION:
+            return CaseBalance(
+                case.outstanding, costs, interest, total, "accelerated",
+                breach.accelerated_balance,
+            )  # fmt: skip
+    if version is not None and version.state == VersionState.ACTIVE:
+        result = plan_assess(version, today=today)
+        due = sum((s.outstanding for s in result.installments if s.due <= today), ZERO)
+        uncovered = max(ZERO, total - result.outstanding_total)
+        return CaseBalance(case.outstanding, costs, interest, min(total, due + uncovered), "plan")
+    due_now = total
+    invoices = list(case.invoices.values_list("pk", "outstanding", "due_date", "issue_date"))
+    if invoices:
+        by_invoice: dict[int | None, Decimal] = {}
+        for invoice_id, _, outstanding in charges:
+            by_invoice[invoice_id] = by_invoice.get(invoice_id, ZERO) + outstanding
+        due_now = sum(
+            (
+                outstanding + by_invoice.get(pk, ZERO)
+                for pk, outstanding, due, issued in invoices
+                if (due or issued or case.due_date or today) <= today
+            ),
+            ZERO,
+        )
+    elif case.due_date is not None and case.due_date > today:
+        due_now = ZERO
+    return CaseBalance(case.outstanding, costs, interest, due_now, "invoices")
+
+
+def transfer_instructions(
+    case: Case, reference: str, *, today: dt.date | None = None
+) -> dict[str, str]:
+    """Bank-transfer instructions: the always-available way to pay. The trust account is
+    ``settings.QINGQIAN_TRUST_ACCOUNT = {"name", "bank", "number"}``; the reference (附言)
+    is the case's unique payment reference (``payments.services.payment_reference_for`` makes
+    it), which the statement import matches on. The amounts are ``case_balance``'s — the one
+    answer to what the debtor owes — so the API, the portal and the case page agree:
+    ``outstanding`` is everything owed (principal, costs and interest), ``due_now`` what is
+    due today (under a plan, its installments due)."""
+    from django.conf import settings
+
+    account = getattr(settings, "QINGQIAN_TRUST_ACCOUNT", None) or {}
+    balance = case_balance(case, today=today)
+    return {
+        "account_name": str(account.get("name", "")),
+        "bank": str(account.get("bank", "")),
+        "account_number": str(account.get("number", "")),
+        "reference": reference,
+        "outstanding": str(balance.total),
+        "principal": str(balance.principal),
+        "costs": str(balance.costs),
+        "interest": str(balance.interest),
+        "due_now": str(balance.due_now),
+        "basis": balance.basis,
+    }

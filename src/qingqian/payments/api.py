@@ -12,9 +12,8 @@ from ninja.responses import Status
 from qingqian.accounts.models import User
 from qingqian.cases.selectors import case_get_for_user
 from qingqian.common.money import parse_amount
-from qingqian.payments import selectors
 from qingqian.payments.provider import wechatpay_notify
-from qingqian.payments.services import payment_record, payment_reference_for
+from qingqian.payments.services import payment_record
 
 router = Router(tags=["payments"])
 
@@ -91,11 +90,3 @@ def case_payment_record(request: HttpRequest, case_id: int, data: PaymentIn) -> 
         note=data.note,
     )
     return Status(201 if created else 200, _out(payment, created))
-
-
-@router.get("/cases/{case_id}/transfer-instructions")
-def case_transfer_instructions(request: HttpRequest, case_id: int) -> dict[str, str]:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    case = case_get_for_user(user, case_id)
-    return selectors.transfer_instructions(case, payment_reference_for(case).code)

@@ -31,10 +31,10 @@ from qingqian.common import clock
 from qingqian.common.bounds import AMOUNT_MAX
 from qingqian.common.bulk import bulk_insert
 from qingqian.common.money import display_amount as _y
+from qingqian.fees.commission import commission_for_recovery
 from qingqian.ledger.services import NewEntry, ledger_append_many, timeline_statement
 from qingqian.payments import allocation, trust
 from qingqian.payments.allocation import ChargeState, DebtState, Share, to_fen, to_yuan
-from qingqian.payments.commission import commission_for_recovery
 from qingqian.payments.errors import PaymentsError
 from qingqian.payments.models import (
     NON_CASH_KINDS,

@@ -115,7 +115,7 @@ class Charge(models.Model):
 
     ``Invoice.outstanding`` and ``Case.outstanding`` stay the outstanding principal; what
     the debtor owes in all is principal + Σ ``Charge.outstanding``
-    (``payments.selectors.case_balance``)."""
+    (``negotiation.selectors.case_balance``)."""
 
     organisation = models.ForeignKey(
         "accounts.Organisation", on_delete=models.PROTECT, related_name="+"

@@ -26,9 +26,9 @@ from qingqian.common.exceptions import Conflict, ValidationFailed
 from qingqian.common.money import display_amount as _y
 from qingqian.common.money import parse_amount
 from qingqian.common.tz import BUSINESS_TZ
+from qingqian.fees.commission import commission_for_recovery
 from qingqian.payments import allocation, trust
 from qingqian.payments.allocation import ChargeState, DebtState, Share, to_fen, to_yuan
-from qingqian.payments.commission import commission_for_recovery
 from qingqian.payments.errors import PaymentsError
 from qingqian.payments.models import (
     COST_KINDS,

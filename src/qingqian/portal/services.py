@@ -39,9 +39,10 @@ from qingqian.contact.services import (
 )
 from qingqian.negotiation import services as neg
 from qingqian.negotiation.models import PlanVersion, Promise, SettlementOffer
+from qingqian.negotiation.selectors import case_balance, transfer_instructions
 from qingqian.parties.models import Party
 from qingqian.payments.models import Payment
-from qingqian.payments.selectors import case_balance, case_debt_total, transfer_instructions
+from qingqian.payments.selectors import case_debt_total
 from qingqian.payments.services import payment_record, payment_reference_for
 from qingqian.portal.models import PortalLink
 from qingqian.portal.provider import provider

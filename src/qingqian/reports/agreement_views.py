@@ -16,8 +16,8 @@ from qingqian.cases.models import Case
 from qingqian.cases.selectors import case_get_for_user
 from qingqian.common.exceptions import ApplicationError
 from qingqian.creditors.services import contact_points_verified
+from qingqian.fees.models import Agreement, AgreementState
 from qingqian.reports import agreements
-from qingqian.reports.models import Agreement, AgreementState
 from qingqian.reports.templatetags.reports_tags import is_english
 
 

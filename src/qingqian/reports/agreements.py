@@ -41,16 +41,16 @@ from qingqian.common.exceptions import (
     ValidationFailed,
 )
 from qingqian.evidence.services import document_register
-from qingqian.intake.fee_rules import (
+from qingqian.fees.models import Agreement, AgreementState
+from qingqian.fees.rules import (
     RULE_NO_DEBTOR_FEE,
     OrgType,
     applicable_rules,
     check_agreement,
     price_disclosure,
 )
+from qingqian.fees.selectors import default_schedule, organisation_type
 from qingqian.intake.services import strategy_start
-from qingqian.reports.models import Agreement, AgreementState
-from qingqian.reports.selectors import default_schedule, organisation_type
 
 OTP_PURPOSE = "agreement.sign"
 

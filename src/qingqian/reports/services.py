@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from qingqian.accounts.models import User
-from qingqian.accounts.roles import Perm, Role
+from qingqian.accounts.roles import Perm
 from qingqian.audit.services import audit_record
 from qingqian.cases.lifecycle import State
 from qingqian.cases.models import Case
@@ -19,16 +19,9 @@ from qingqian.common import clock
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
 from qingqian.common.money import display_amount
 from qingqian.intake.feasibility import ROUTES, Route, assess
-from qingqian.intake.fee_rules import PRESETS, FeeCheck, check_pricing
 from qingqian.legaldata.selectors import calc_context
-from qingqian.reports.models import Decision, FeasibilityReport, FeeScheduleRow
-from qingqian.reports.presets import pricing_fields, pricing_from_fields
-from qingqian.reports.selectors import (
-    ROW_FIELDS,
-    case_facts,
-    cases_awaiting_report,
-    inputs_digest,
-)
+from qingqian.reports.models import Decision, FeasibilityReport
+from qingqian.reports.selectors import case_facts, cases_awaiting_report, inputs_digest
 
 
 def can_regenerate(user: User | None) -> bool:
@@ -193,55 +186,3 @@ def feasibility_report_pdf_record(*, report: FeasibilityReport, pdf: bytes) -> s
         FeasibilityReport.objects.filter(pk=report.pk).update(pdf_sha256=digest)
         report.pdf_sha256 = digest
     return digest
-
-
-# --- fee schedules ---------------------------------------------------------------------------
-
-
-def fee_schedule_check(row: FeeScheduleRow) -> FeeCheck:
-    """The kernel's checks on the row: a malformed schedule, a fee charged to a debtor, an
-    over-cap schedule or a contingency fee on a forbidden case type raises ``IntakeError``
-    whose ``details['rule']`` cites the rule."""
-    pricing = pricing_from_fields({f: getattr(row, f) for f in ROW_FIELDS})
-    return check_pricing(pricing)
-
-
-@transaction.atomic
-def fee_schedule_save(*, row: FeeScheduleRow, actor: User | None) -> FeeScheduleRow:
-    """Validate with :func:`fee_schedule_check`, then save and audit."""
-    if actor is not None and actor.role != Role.ADMIN:
-        raise PermissionDenied(
-            "只有管理员可以修改收费标准。",
-            "Only an administrator may change fee schedules.",
-            code="fee_schedule_forbidden",
-        )
-    fee_schedule_check(row)
-    created = row.pk is None
-    row.save()
-    audit_record(
-        actor=actor,
-        organisation=actor.organisation if actor is not None else None,
-        action="fee_schedule.create" if created else "fee_schedule.update",
-        obj=row,
-        after={
-            "key": row.key,
-            "valid_from": row.valid_from.isoformat(),
-            "organisation_type": row.organisation_type,
-            "bands": row.bands,
-        },
-    )
-    return row
-
-
-def fee_schedules_seed() -> int:
-    """Insert the presets of ``fee_rules`` that are not there yet; returns how many."""
-    made = 0
-    for pricing in PRESETS:
-        fields = pricing_fields(pricing)
-        if FeeScheduleRow.objects.filter(
-            key=fields["key"], valid_from=fields["valid_from"]
-        ).exists():
-            continue
-        FeeScheduleRow.objects.create(**fields)
-        made += 1
-    return made

@@ -13,6 +13,7 @@ from qingqian.accounts.models import User
 from qingqian.cases.selectors import case_get_for_user
 from qingqian.common import clock
 from qingqian.common.exceptions import ApplicationError
+from qingqian.fees import selectors as fee_selectors
 from qingqian.reports import selectors, services
 from qingqian.reports.models import Decision
 from qingqian.reports.pdf import report_pdf
@@ -140,7 +141,7 @@ def prices(request: HttpRequest) -> HttpResponse:
     """The public price list (明码标价): no login."""
     from qingqian.compliance.selectors import insurances_in_force
 
-    data = selectors.prices_page(clock.today())
+    data = fee_selectors.prices_page(clock.today())
     return render(
         request,
         "reports/prices.html",

@@ -1,4 +1,4 @@
-"""Seed the two fee-schedule presets of ``intake.fee_rules`` (seed centre, law firm)."""
+"""Seed the two fee-schedule presets of ``fees.rules`` (seed centre, law firm)."""
 
 from typing import Any
 
@@ -6,7 +6,7 @@ from django.db import migrations
 
 
 def seed(apps: Any, schema_editor: Any) -> None:
-    from qingqian.reports.presets import preset_fields
+    from qingqian.fees.presets import preset_fields
 
     row = apps.get_model("reports", "FeeScheduleRow")
     for fields in preset_fields():
@@ -15,7 +15,7 @@ def seed(apps: Any, schema_editor: Any) -> None:
 
 
 def unseed(apps: Any, schema_editor: Any) -> None:
-    from qingqian.reports.presets import preset_fields
+    from qingqian.fees.presets import preset_fields
 
     row = apps.get_model("reports", "FeeScheduleRow")
     for fields in preset_fields():

@@ -19,7 +19,7 @@ ANNOUNCED = {
 
 
 def forward(apps: Any, schema_editor: Any) -> None:
-    from qingqian.reports.presets import preset_fields
+    from qingqian.fees.presets import preset_fields
 
     row = apps.get_model("reports", "FeeScheduleRow")
     for key, valid_from in ANNOUNCED.items():

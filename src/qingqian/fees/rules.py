@@ -11,7 +11,7 @@ legal-rules.md §5 decides what applies, by the organisation's type:
   (so no fee for litigation agency), and debtors are never charged a "collection fee".
 * ``in_house``: the creditor's own employees (who may represent it in court); no cap.
 
-A schedule or agreement that breaks a rule is refused with :class:`IntakeError` citing the
+A schedule or agreement that breaks a rule is refused with :class:`FeeError` citing the
 rule (``fee_above_cap`` with the first amount recovered at which the fee exceeds the cap,
 ``contingency_forbidden_case_type``, ``non_lawyer_litigation_fee``,
 ``peoples_mediation_must_be_free``, ``debtor_fee_forbidden``).
@@ -39,8 +39,7 @@ from qingqian.calculators import citations as c
 from qingqian.calculators.fees import CONTINGENCY_CAP, FORBIDDEN_CASE_TYPES, contingency_cap
 from qingqian.calculators.result import Line, Rule
 from qingqian.common.money import display_amount as yuan
-from qingqian.intake.errors import IntakeError
-from qingqian.payments.commission import (
+from qingqian.fees.commission import (
     CONTINGENCY_CAP_2021,
     BandMode,
     FeeAgreement,
@@ -50,7 +49,7 @@ from qingqian.payments.commission import (
     fee_agreement_from_data,
     is_monotone,
 )
-from qingqian.payments.errors import PaymentsError
+from qingqian.fees.errors import FeeError
 
 CENT = Decimal("0.01")
 MAX_RECOVERED = Decimal("999999999999.99")
@@ -243,7 +242,7 @@ def parse_org_type(value: OrgType | str) -> OrgType:
         return OrgType(value)
     except ValueError:
         choices = [o.value for o in OrgType]
-        raise IntakeError(
+        raise FeeError(
             f"未知的机构类型：{value}（可选：{'、'.join(choices)}）",
             f"Unknown organisation type: {value} (choose one of: {', '.join(choices)})",
             code="unknown_organisation_type",
@@ -281,7 +280,7 @@ def _normalise_case_type(case_type: str | None) -> str | None:
     key = case_type.strip().lower().replace("-", "_")
     if key not in FORBIDDEN_CASE_TYPES and key != "civil":
         choices = ["civil", *FORBIDDEN_CASE_TYPES]
-        raise IntakeError(
+        raise FeeError(
             f"未知的案件类型：{case_type}（可选：{'、'.join(choices)}）",
             f"Unknown case type: {case_type} (choose one of: {', '.join(choices)})",
             code="unknown_case_type",
@@ -308,7 +307,7 @@ def check_schedule(
     rules = applicable_rules(org, signed=signed, peoples_mediation=peoples_mediation)
     warnings: list[Line] = []
     if not is_monotone(schedule):
-        raise IntakeError(
+        raise FeeError(
             f"费率表“{label}”按回收总额整档适用且高档费率更低：多回收一分钱可能使收费减少。"
             f"请改为按受理时债权金额分档（by_claim）或分段累计。",
             f"Schedule '{label}' applies the band of the whole recovered total with a lower"
@@ -320,7 +319,7 @@ def check_schedule(
     if org is OrgType.LAW_FIRM:
         if kind in FORBIDDEN_CASE_TYPES and _charges_anything(schedule):
             zh, en = FORBIDDEN_CASE_TYPES[kind]
-            raise IntakeError(
+            raise FeeError(
                 f"{zh}案件禁止实行风险代理收费（费率表“{label}”）。",
                 f"Contingency fees are forbidden in {en} (schedule '{label}').",
                 code="contingency_forbidden_case_type",
@@ -336,7 +335,7 @@ def check_schedule(
         if violation is not None:
             recovered, fee, cap = violation
             rule = RULE_LAWYER_OLD_CAP if old else RULE_LAWYER_CAP
-            raise IntakeError(
+            raise FeeError(
                 f"费率表“{label}”超过律师风险代理收费上限：回收 {yuan(recovered)} 元时收费"
                 f" {yuan(fee)} 元，上限为 {yuan(cap)} 元"
                 f"（{rule.rules[0].document}{rule.rules[0].article}）。",
@@ -362,7 +361,7 @@ def check_schedule(
             )
     else:
         if peoples_mediation and _charges_anything(schedule):
-            raise IntakeError(
+            raise FeeError(
                 f"人民调解委员会调解不收取任何费用，不能使用收费的费率表“{label}”。",
                 f"A people's mediation committee charges nothing: schedule '{label}' charges"
                 f" a fee.",
@@ -370,7 +369,7 @@ def check_schedule(
                 details={"schedule": label, "rule": RULE_PEOPLES_MEDIATION_FREE.to_dict()},
             )
         if org is OrgType.MEDIATION_CENTRE and covers_litigation and _charges_anything(schedule):
-            raise IntakeError(
+            raise FeeError(
                 f"非律师机构不得以营利为目的从事诉讼代理：费率表“{label}”不能包含诉讼代理收费。",
                 f"A non-lawyer organisation may not act in court for a living: schedule"
                 f" '{label}' may not cover litigation agency.",
@@ -635,8 +634,8 @@ class PricingSchedule:
         )
 
 
-def _schedule_invalid(name: str, value: object, why: str) -> IntakeError:
-    return IntakeError(
+def _schedule_invalid(name: str, value: object, why: str) -> FeeError:
+    return FeeError(
         f"收费标准无效：{name}={value!r}（{why}）",
         f"Invalid pricing schedule: {name}={value!r} ({why})",
         code="pricing_invalid",
@@ -674,8 +673,8 @@ def pricing_from_data(data: Mapping[str, Any]) -> PricingSchedule:
         raise _debtor_fee(f"charged_to={payer}")
     try:
         agreement = fee_agreement_from_data(data.get("agreement") or {})
-    except PaymentsError as exc:
-        raise IntakeError(
+    except FeeError as exc:
+        raise FeeError(
             exc.message_zh, exc.message_en, code="pricing_invalid", details=exc.details
         ) from None
     try:
@@ -707,8 +706,8 @@ def pricing_from_data(data: Mapping[str, Any]) -> PricingSchedule:
     )
 
 
-def _debtor_fee(what: str) -> IntakeError:
-    return IntakeError(
+def _debtor_fee(what: str) -> FeeError:
+    return FeeError(
         f"收费只能向债权人收取，不能向债务人收取任何“催收费”（{what}）。",
         f"Fees are charged to the creditor only; a debtor is never charged a 'collection"
         f" fee' ({what}).",
@@ -851,7 +850,7 @@ def schedule_from_public(entry: Mapping[str, Any]) -> FeeSchedule:
             minimum=None if minimum is None else Decimal(str(minimum)),
             cap=None if cap is None else Decimal(str(cap)),
         )
-    except (ArithmeticError, KeyError, TypeError, ValueError, PaymentsError):
+    except (ArithmeticError, KeyError, TypeError, ValueError, FeeError):
         raise _schedule_invalid("snapshot", dict(entry), "not a disclosed schedule") from None
 
 

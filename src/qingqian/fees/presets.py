@@ -1,4 +1,4 @@
-"""Fee schedules as row data (no models): the presets of ``intake.fee_rules`` flattened into
+"""Fee schedules as row data (no models): the presets of ``fees.rules`` flattened into
 the fields of ``FeeScheduleRow`` and back. Used by the seed migration and the services."""
 
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from qingqian.intake.fee_rules import PRESETS, PricingSchedule, RecoveryForm, pricing_from_data
-from qingqian.payments.commission import FeeSchedule
+from qingqian.fees.commission import FeeSchedule
+from qingqian.fees.rules import PRESETS, PricingSchedule, RecoveryForm, pricing_from_data
 
 
 def schedule_data(schedule: FeeSchedule) -> dict[str, Any]:
@@ -51,7 +51,7 @@ def preset_fields() -> list[dict[str, Any]]:
 
 
 def pricing_from_fields(fields: Mapping[str, Any]) -> PricingSchedule:
-    """Rebuild the kernel's :class:`PricingSchedule` (raises ``IntakeError`` if invalid)."""
+    """Rebuild the kernel's :class:`PricingSchedule` (raises ``FeeError`` if invalid)."""
     bands = fields.get("bands") or {}
     valid_from = fields.get("valid_from")
     withdrawn = fields.get("withdrawn_on")

@@ -1,4 +1,7 @@
-"""``{% payments_case_panel case %}``: payments on the case page."""
+"""``{% payments_case_panel case %}``: payments on the case page.
+
+A tag of the case page (``web``), not of ``payments``: the panel shows the plan-aware balance
+(``negotiation.selectors.case_balance``), and negotiation sits above payments (ADR 0008)."""
 
 from __future__ import annotations
 
@@ -7,8 +10,9 @@ from typing import Any
 
 from django import template
 
+from qingqian.negotiation.selectors import case_balance
 from qingqian.payments.models import Charge, ChargeKind, PaymentKind
-from qingqian.payments.selectors import case_balance, payments_for_case
+from qingqian.payments.selectors import payments_for_case
 
 register = template.Library()
 

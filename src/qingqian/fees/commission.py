@@ -10,7 +10,7 @@ and cap. Two modes:
   commission on the total; the next recovery then carries a negative commission (a credit
   back to the creditor). That is what the agreement says, so it is reported, not hidden.
   Kept for agreements signed on it; new schedules may not use a falling rate this way
-  (``intake.fee_rules`` refuses them as ``fee_schedule_not_monotone``);
+  (``fees.rules`` refuses them as ``fee_schedule_not_monotone``);
 * ``by_claim`` (band by the size of the debt): the band in which the **claim at acceptance**
   falls sets one rate for everything recovered on the case. The fee then only grows with
   what is recovered, and recovering one fen more never earns less. A ``by_claim`` schedule
@@ -42,7 +42,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
-from qingqian.payments.errors import PaymentsError
+from qingqian.fees.errors import FeeError
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -84,7 +84,7 @@ class FeeAgreement:
     def schedule_for(self, debt_type: str) -> FeeSchedule:
         schedule = self.by_debt_type.get(debt_type, self.default)
         if schedule is None:
-            raise PaymentsError(
+            raise FeeError(
                 f"佣金协议没有适用于债务类型 {debt_type!r} 的费率表。",
                 f"The fee agreement has no schedule for debt type {debt_type!r}.",
                 code="commission_no_schedule",
@@ -165,7 +165,7 @@ def commission_for_recovery(
     negative for a reversal, as long as the cumulative total stays at or above zero."""
     before = _amount(recovered_before, "recovered_before", allow_zero=True)
     if not isinstance(amount, Decimal) or not amount.is_finite() or amount == 0:
-        raise PaymentsError(
+        raise FeeError(
             f"回款金额必须是非零 Decimal：{amount!r}",
             f"The recovery amount must be a non-zero Decimal: {amount!r}",
             code="commission_amount_invalid",
@@ -174,7 +174,7 @@ def commission_for_recovery(
     _fen_precision(amount, "amount")
     after = before + amount
     if after < 0:
-        raise PaymentsError(
+        raise FeeError(
             f"冲回金额 {-amount} 超过累计回款 {before}。",
             f"The reversal {-amount} exceeds the recovered total {before}.",
             code="commission_reversal_too_large",
@@ -206,7 +206,7 @@ def agreement_in_force(agreements: Sequence[FeeAgreement], on: dt.date) -> FeeAg
     """The agreement with the latest ``valid_from`` on or before ``on``."""
     candidates = [a for a in agreements if a.valid_from <= on]
     if not candidates:
-        raise PaymentsError(
+        raise FeeError(
             f"{on} 没有生效的佣金协议。",
             f"No fee agreement is in force on {on}.",
             code="commission_no_agreement",
@@ -274,7 +274,7 @@ def fee_agreement_from_data(data: Mapping[str, Any]) -> FeeAgreement:
 
 def _bands(schedule: FeeSchedule, recovered: Decimal) -> Decimal:
     if schedule.mode is BandMode.BY_CLAIM:
-        raise PaymentsError(
+        raise FeeError(
             "按债权金额分档的费率表须先按案件受理时的债权金额确定费率。",
             "A schedule banded by the claim must first be resolved for the case's claim.",
             code="commission_claim_required",
@@ -332,8 +332,8 @@ def _validate(schedule: FeeSchedule) -> None:
         raise _invalid("minimum", schedule.minimum, "the minimum exceeds the cap")
 
 
-def _invalid(field_name: str, value: object, why: str) -> PaymentsError:
-    return PaymentsError(
+def _invalid(field_name: str, value: object, why: str) -> FeeError:
+    return FeeError(
         f"佣金费率表无效：{field_name}={value!r}（{why}）",
         f"Invalid fee schedule: {field_name}={value!r} ({why})",
         code="commission_schedule_invalid",
@@ -355,14 +355,14 @@ def _number(value: object, name: str) -> Decimal:
 
 def _amount(value: Decimal, name: str, *, allow_zero: bool) -> Decimal:
     if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
-        raise PaymentsError(
+        raise FeeError(
             f"{name} 必须是非负 Decimal：{value!r}",
             f"{name} must be a non-negative Decimal: {value!r}",
             code="commission_amount_invalid",
             details={"field": name, "value": str(value)},
         )
     if value == 0 and not allow_zero:
-        raise PaymentsError(
+        raise FeeError(
             f"{name} 必须大于零。",
             f"{name} must be greater than zero.",
             code="commission_amount_invalid",
@@ -374,7 +374,7 @@ def _amount(value: Decimal, name: str, *, allow_zero: bool) -> Decimal:
 
 def _fen_precision(value: Decimal, name: str) -> None:
     if value != value.quantize(CENT, context=_EXACT):
-        raise PaymentsError(
+        raise FeeError(
             f"{name} 最多两位小数：{value}",
             f"{name} has more than two decimals: {value}",
             code="commission_amount_invalid",

@@ -143,7 +143,8 @@ def per_debtor_reads() -> None:
     from collections import defaultdict
 
     from qingqian.cases.models import Case
-    from qingqian.contact import dayplan, services
+    from qingqian.contact import services
+    from qingqian.desk import dayplan
     from qingqian.parties.models import Party
 
     def history(organisation: Any, parties: Any, since: Any) -> Any:
@@ -180,8 +181,8 @@ def measure(org: Any, label: str) -> dict[str, Any]:
     from django.db import connection
 
     from qingqian.common import clock
-    from qingqian.contact import dayplan
-    from qingqian.contact.dayplan import Capacity, day_plan
+    from qingqian.desk import dayplan
+    from qingqian.desk.dayplan import Capacity, day_plan
 
     tomorrow = clock.today() + dt.timedelta(days=1)
     cap = Capacity.from_settings(robots=10)

@@ -128,7 +128,7 @@ ROUTES: dict[str, Access] = {
     "contact:policies": Perm.CONTACT_VIEW,
     "contact:policy_edit": Perm.CONTACT_VIEW,
     "contact:holds": Perm.CONTACT_VIEW,
-    "contact:day_plan": Perm.CONTACT_VIEW,
+    "desk:day_plan": Perm.CONTACT_VIEW,
     "contact:hold_lift": Perm.CONTACT_HOLD_LIFT,
     "contact:case_hold_place": Perm.CONTACT_HOLD,
     "contact:case_unreachable_flag": Perm.CONTACT_FLAG,
@@ -198,11 +198,11 @@ ROUTES: dict[str, Access] = {
     "web:import_columns": Perm.IMPORT_RUN,
     "web:import_template": Perm.IMPORT_RUN,
     # h19a: the collector's contact actions on a debtor
-    "contact:case_call": Perm.CONTACT_WORK,
-    "contact:call_record": Perm.CONTACT_WORK,
-    "contact:case_message": Perm.CONTACT_WORK,
-    "contact:party_email": Perm.CONTACT_WORK,
-    "contact:case_statement": Perm.CONTACT_WORK,
+    "desk:case_call": Perm.CONTACT_WORK,
+    "desk:call_record": Perm.CONTACT_WORK,
+    "desk:case_message": Perm.CONTACT_WORK,
+    "desk:party_email": Perm.CONTACT_WORK,
+    "desk:case_statement": Perm.CONTACT_WORK,
     # h19b: the demo outbox (staff; 404 outside the demo), the creditor's desk
     "outbox:list": Perm.CONTACT_VIEW,
     "creditors:contacts": Perm.CASE_VIEW,  # one's own addresses for one-time codes

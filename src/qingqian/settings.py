@@ -169,6 +169,7 @@ INSTALLED_APPS = [
     "qingqian.netting",
     "qingqian.intake",
     "qingqian.contact",
+    "qingqian.desk",  # the collector's desk, above contact, scoring and intake
     "qingqian.scoring",
     "qingqian.negotiation",
     "qingqian.litigation",

@@ -19,6 +19,7 @@ urlpatterns = [
     path("p/", include("qingqian.portal.urls")),
     path("", include("qingqian.negotiation.urls")),
     path("", include("qingqian.portal.staff_urls")),
+    path("", include("qingqian.desk.urls")),
     path("", include("qingqian.reports.urls")),
     path("", include("qingqian.netting.urls")),
     path("", include("qingqian.intake.urls")),

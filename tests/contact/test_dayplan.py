@@ -15,7 +15,6 @@ from qingqian.cases.models import Case
 from qingqian.cases.services import case_open
 from qingqian.common import clock
 from qingqian.common.exceptions import ValidationFailed
-from qingqian.contact.dayplan import Capacity, day_plan
 from qingqian.contact.models import ContactAttempt
 from qingqian.contact.services import (
     contact_attempt_authorize,
@@ -23,6 +22,7 @@ from qingqian.contact.services import (
     contact_outcome_record,
     contact_system_actor,
 )
+from qingqian.desk.dayplan import Capacity, day_plan
 from qingqian.intake.models import StrategyRun, StrategyStep
 from qingqian.parties.services import party_create
 from qingqian.scoring.models import CaseScore

@@ -20,7 +20,7 @@ from qingqian.parties.services import party_create
 from tests.support import make_uscc
 
 pytestmark = pytest.mark.django_db
-URL = reverse("contact:day_plan")
+URL = reverse("desk:day_plan")
 
 
 def tomorrow() -> str:

@@ -135,20 +135,20 @@ def test_the_page_journey_refusal_beside_the_action(
     assert 'id="contact-actions"' in page
     assert "固定电话" in section(page, f"desk-call-{landline.pk}") or "固定电话" in page
 
-    r = c.post(reverse("contact:case_call", args=[case.pk]), {"party": debtor.pk})
+    r = c.post(reverse("desk:case_call", args=[case.pk]), {"party": debtor.pk})
     assert r.status_code == 302 and r["Location"].endswith("#contact-actions")
     page = c.get(url).content.decode()
     call = section(page, f"desk-call-{debtor.pk}")
     assert 'href="tel:+8613912345678"' in call
     assert AuditEvent.objects.filter(action="party.reveal_phone").count() == 1
     attempt = ContactAttempt.objects.get(channel="voice", party=debtor)
-    assert reverse("contact:call_record", args=[attempt.pk]) in call
+    assert reverse("desk:call_record", args=[attempt.pk]) in call
     # shown once: the next render no longer reveals the number
     assert "tel:" not in c.get(url).content.decode()
 
     when = (clock.now() + dt.timedelta(days=1)).astimezone(dt.timezone(dt.timedelta(hours=8)))
     c.post(
-        reverse("contact:call_record", args=[attempt.pk]),
+        reverse("desk:call_record", args=[attempt.pk]),
         {"disposition": "promise", "callback_at": when.strftime("%Y-%m-%dT%H:%M")},
     )
     attempt.refresh_from_db()
@@ -157,7 +157,7 @@ def test_the_page_journey_refusal_beside_the_action(
     assert "承诺还款" in section(page, f"desk-call-{debtor.pk}")
 
     c.post(
-        reverse("contact:case_message", args=[case.pk]),
+        reverse("desk:case_message", args=[case.pk]),
         {"party": landline.pk, "channel": "sms", "template": "reminder"},
     )
     page = c.get(url).content.decode()
@@ -169,7 +169,7 @@ def test_the_page_journey_refusal_beside_the_action(
 
     # an e-mail address, then a phone number typed as one: refused beside the form
     c.post(
-        reverse("contact:party_email", args=[case.pk]),
+        reverse("desk:party_email", args=[case.pk]),
         {"party": debtor.pk, "email": "+8651258869951"},
     )
     page = c.get(url).content.decode()
@@ -186,7 +186,7 @@ def test_expired_certificate_is_explained_where_the_collector_works(
     url = reverse("web:case_detail", args=[case.pk])
     page = c.get(url).content.decode()
     assert "2026-01-31" in page and 'id="desk-certificate"' in page
-    c.post(reverse("contact:case_call", args=[case.pk]), {"party": debtor.pk})
+    c.post(reverse("desk:case_call", args=[case.pk]), {"party": debtor.pk})
     call = section(c.get(url).content.decode(), f"desk-call-{debtor.pk}")
     assert "联系规则拒绝" in call
     assert re.search("证书", call)
@@ -198,8 +198,8 @@ def test_a_letter_and_a_statement_come_back_as_pdfs_to_print(
     client = login(users["collector"])
     letter = {"channel": "letter", "template": "reminder"}
     for url, data, kind in (
-        (reverse("contact:case_message", args=[case.pk]), letter, "letter"),
-        (reverse("contact:case_statement", args=[case.pk]), {"channel": "letter"}, "statement"),
+        (reverse("desk:case_message", args=[case.pk]), letter, "letter"),
+        (reverse("desk:case_statement", args=[case.pk]), {"channel": "letter"}, "statement"),
     ):
         response = client.post(url, {"party": debtor.pk, **data})
         assert response.status_code == 200, response.content[:300]

@@ -93,7 +93,7 @@ def test_send_now_from_the_case_page(case: Any, debtor: Any, users: Any) -> None
     box = Outbox()
     with use_adapter("sms", box):
         c.post(
-            reverse("contact:case_statement", args=[case.pk]),
+            reverse("desk:case_statement", args=[case.pk]),
             {"party": debtor.pk, "channel": "sms"},
         )
     assert len(box.sent) == 1

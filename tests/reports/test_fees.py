@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
+from qingqian.fees.admin import FeeScheduleRowForm
 from qingqian.fees.errors import FeeError
 from qingqian.fees.models import FeeScheduleRow
 from qingqian.fees.presets import pricing_fields
 from qingqian.fees.rules import LAW_FIRM_SCHEDULE, PRESETS, SEED_SCHEDULE
 from qingqian.fees.selectors import default_schedule, prices_page, row_pricing
 from qingqian.fees.services import fee_schedule_save, fee_schedules_seed
-from qingqian.fees.admin import FeeScheduleRowForm
 
 pytestmark = pytest.mark.django_db
 

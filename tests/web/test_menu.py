@@ -95,6 +95,6 @@ def test_a_view_level_refusal_names_no_code(users: dict[str, Any]) -> None:
     """Views that refuse by themselves (with a code that is not a permission) say it in words."""
     client = Client()
     client.force_login(users["creditor"])
-    response = client.get(reverse("contact:day_plan"))
+    response = client.get(reverse("desk:day_plan"))
     assert response.status_code == 403
     assert "contact.plan" not in response.content.decode()

@@ -17,7 +17,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser, OutputWrapper
 
 from qingqian.accounts.models import Organisation
-from qingqian.contact.dayplan import Capacity, DayPlanView, day_plan
+from qingqian.desk.dayplan import Capacity, DayPlanView, day_plan
 
 
 def _bad(zh: str, en: str) -> CommandError:

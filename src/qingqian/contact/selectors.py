@@ -9,8 +9,10 @@ from typing import Any
 from django.db.models import Count, QuerySet
 
 from qingqian.accounts.models import User
+from qingqian.accounts.roles import Role
 from qingqian.cases.models import Case
 from qingqian.cases.selectors import cases_visible_to
+from qingqian.common import clock
 from qingqian.contact.models import (
     ContactAttempt,
     ContactFollowUp,
@@ -80,3 +82,14 @@ def followups_visible_to(user: User, *, open_only: bool = True) -> QuerySet[Cont
     if open_only:
         qs = qs.filter(done_at__isnull=True)
     return qs.order_by("-created_at")
+
+
+def certificate_problem(user: User) -> dict[str, Any] | None:
+    """Why a collector's own calls and visits will be refused, if they will: no certificate,
+    or one that has expired (shown where they work, not as an empty page)."""
+    if user.role != Role.COLLECTOR:
+        return None
+    today = clock.today()
+    if user.certification_valid_on(today):
+        return None
+    return {"expired_on": user.cert_expires, "number": user.cert_number}

@@ -20,7 +20,7 @@ from qingqian.cases.models import PartyRole
 from qingqian.cases.selectors import case_get_for_user
 from qingqian.common import clock
 from qingqian.common.exceptions import ApplicationError
-from qingqian.contact.desk_selectors import certificate_problem
+from qingqian.contact.selectors import certificate_problem
 from qingqian.scoring import selectors, services
 from qingqian.scoring.forms import DebtorProfileForm, ExperimentForm, ThresholdForm
 from qingqian.scoring.models import DebtorProfile

@@ -91,18 +91,6 @@ def phone_kind_label(kind: str) -> str:
     return en if is_english() else zh
 
 
-@register.inclusion_tag("contact/_desk.html", takes_context=True)
-def contact_desk(context: template.Context, case: Any) -> dict[str, Any]:
-    from qingqian.contact.desk_selectors import desk_context
-
-    request = context.get("request")
-    return {
-        **desk_context(case, request),
-        "case": case,
-        "csrf_token": context.get("csrf_token"),
-    }
-
-
 OUTCOME_LABELS = {
     "connected": ("已接通", "Connected"),
     "no_answer": ("无人接听", "No answer"),

@@ -35,7 +35,7 @@ from qingqian.cases.retention import privacy_purge
 from qingqian.commands.base import SystemCommand
 from qingqian.common import clock
 from qingqian.compliance.selectors import expiry_warnings
-from qingqian.contact.dayplan import day_plan
+from qingqian.desk.dayplan import day_plan
 from qingqian.intake.services import strategy_step_execute, strategy_steps_due
 from qingqian.kpis import rollup as kpi_rollup
 from qingqian.kpis.reports import creditor_reports_monthly

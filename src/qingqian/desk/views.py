@@ -23,9 +23,9 @@ from qingqian.cases.selectors import case_get_for_user, cases_visible_to
 from qingqian.common.exceptions import ApplicationError, ValidationFailed
 from qingqian.common.tz import BUSINESS_TZ
 from qingqian.contact.desk import desk_call_ask, desk_call_record, desk_message_send
-from qingqian.contact.desk_selectors import SESSION_KEY
 from qingqian.contact.models import ContactAttempt
 from qingqian.contact.templatetags.contact_tags import is_english
+from qingqian.desk.selectors import SESSION_KEY
 from qingqian.parties.models import Party
 from qingqian.parties.services import party_email_set
 

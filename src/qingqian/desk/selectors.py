@@ -7,12 +7,12 @@ from typing import Any
 from django.http import HttpRequest
 
 from qingqian.accounts.models import User
-from qingqian.accounts.roles import Perm, Role
+from qingqian.accounts.roles import Perm
 from qingqian.cases.models import Case
-from qingqian.common import clock
 from qingqian.common.exceptions import ApplicationError
 from qingqian.contact.desk import DESK_TEMPLATES, TEMPLATE_LABELS, open_calls
 from qingqian.contact.models import ContactAttempt, Disposition
+from qingqian.contact.selectors import certificate_problem
 from qingqian.contact.templatetags.contact_tags import is_english
 from qingqian.intake.dunning_services import debtor_statement
 from qingqian.parties.services import party_reveal
@@ -23,17 +23,6 @@ ACTIONS = ("call", "sms", "email", "letter", "email_set", "record", "statement")
 
 def _label(pair: tuple[str, str]) -> str:
     return pair[1] if is_english() else pair[0]
-
-
-def certificate_problem(user: User) -> dict[str, Any] | None:
-    """Why a collector's own calls and visits will be refused, if they will: no certificate,
-    or one that has expired (shown where they work, not as an empty page)."""
-    if user.role != Role.COLLECTOR:
-        return None
-    today = clock.today()
-    if user.certification_valid_on(today):
-        return None
-    return {"expired_on": user.cert_expires, "number": user.cert_number}
 
 
 def _result(raw: dict[str, Any], case: Case, user: User) -> dict[str, Any]:

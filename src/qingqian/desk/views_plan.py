@@ -21,8 +21,8 @@ from qingqian.accounts.roles import Perm, Role
 from qingqian.cases.selectors import cases_visible_to
 from qingqian.common import clock
 from qingqian.common.exceptions import ApplicationError
-from qingqian.contact.dayplan import DayPlanView, LeftOut, Slot, day_plan
 from qingqian.contact.templatetags.contact_tags import is_english
+from qingqian.desk.dayplan import DayPlanView, LeftOut, Slot, day_plan
 
 #: Rows listed per channel; the totals always count every planned contact.
 ROWS_PER_CHANNEL = 200

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from qingqian.accounts.models import Organisation, User
 
 
+#: How many days before expiry a record or certificate is warned about.
+EXPIRY_WARNING_DAYS = 60
+
+
 @dataclass(frozen=True)
 class AuditFilters:
     actor: str = ""  # a user id, or "system"
@@ -137,11 +141,10 @@ def expiry_warnings(
     organisation: Organisation, today: dt.date, *, within_days: int | None = None
 ) -> list[ExpiryWarning]:
     """What has expired or expires within ``within_days`` (default
-    ``services.EXPIRY_WARNING_DAYS``): the liability insurance (or its absence), each licence
+    ``EXPIRY_WARNING_DAYS``): the liability insurance (or its absence), each licence
     (by title, its latest validity), and every active collector's certificate."""
     from qingqian.accounts.models import User
     from qingqian.accounts.roles import Role
-    from qingqian.compliance.services import EXPIRY_WARNING_DAYS
 
     horizon = today + dt.timedelta(days=within_days or EXPIRY_WARNING_DAYS)
     out: list[ExpiryWarning] = []

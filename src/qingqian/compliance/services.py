@@ -11,9 +11,6 @@ if TYPE_CHECKING:
 
 # h19c: regulatory records, certificates, incidents ---------------------------------------
 
-#: How many days before expiry a record or certificate is warned about.
-EXPIRY_WARNING_DAYS = 60
-
 
 def _require(actor: User, perm: Any) -> Organisation:
     """The actor's organisation, if the actor's role holds ``perm``."""

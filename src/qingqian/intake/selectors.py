@@ -6,22 +6,36 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import QuerySet
+
 from qingqian.accounts.models import Organisation, User
+from qingqian.cases.lifecycle import State
 from qingqian.cases.models import Case, CaseParty, Invoice, PartyRole
 from qingqian.cases.selectors import cases_visible_to
 from qingqian.common import clock
 from qingqian.intake.errors import IntakeError
-from qingqian.intake.models import RunStatus, StepState, StrategyRun, StrategyStep
+from qingqian.intake.models import (
+    InvoiceDispute,
+    PlaybookRow,
+    RunStatus,
+    StepState,
+    StrategyRun,
+    StrategyStep,
+)
 from qingqian.intake.playbooks import (
+    EVIDENCE_ORDER,
     STEP_LABELS,
     ArmOutcome,
+    DebtorView,
+    InvoiceView,
+    Progress,
     StepKind,
     compare_arms,
     load_playbooks,
     plan,
     validate_playbooks,
 )
-from qingqian.intake.services import WORKING_STATES, debtor_view, playbooks_data
+from qingqian.parties.models import Party
 
 CHANNEL_LABELS: dict[str, tuple[str, str]] = {
     "sms": ("短信", "SMS"),
@@ -35,6 +49,94 @@ ARM_LABELS: dict[str, tuple[str, str]] = {
     "champion": ("主策略", "champion"),
     "challenger": ("挑战策略", "challenger"),
 }
+
+#: Cases whose debts the engine works on (after a lawyer accepted the case).
+WORKING_STATES = frozenset(
+    {State.ACCEPTED, State.NEGOTIATION, State.PAYMENT_PLAN, State.MEDIATION, State.LITIGATION}
+)
+
+
+def playbooks_data(organisation: Organisation | None) -> list[dict[str, Any]]:
+    """The set in force for the organisation: its own rows if any, else the shared ones."""
+    rows = PlaybookRow.objects.filter(active=True)
+    own = rows.filter(organisation=organisation) if organisation is not None else rows.none()
+    chosen = own if own.exists() else rows.filter(organisation__isnull=True)
+    return [r.data for r in chosen.order_by("position", "key")]
+
+
+# --- debtor views -----------------------------------------------------------------------------
+
+
+def debtor_view(
+    party: Party, *, organisation: Organisation, progress: Progress | None = None
+) -> DebtorView:
+    """All open invoices of ``party`` as a debtor in the organisation's working cases, pooled;
+    invoices with an unresolved dispute are flagged (the kernel leaves them out)."""
+    case_ids = CaseParty.objects.filter(
+        party=party,
+        role=PartyRole.DEBTOR,
+        case__organisation=organisation,
+        case__state__in=[s.value for s in WORKING_STATES],
+    ).values_list("case_id", flat=True)
+    cases = Case.objects.filter(pk__in=list(case_ids))
+    disputed = set(
+        InvoiceDispute.objects.filter(
+            invoice__case__in=cases, resolved_at__isnull=True
+        ).values_list("invoice_id", flat=True)
+    )
+    views: list[InvoiceView] = []
+    with_invoices: set[int] = set()
+    for inv in Invoice.objects.filter(case__in=cases, outstanding__gt=0).select_related("case"):
+        with_invoices.add(inv.case_id)
+        due = inv.due_date or inv.case.due_date or inv.case.oldest_due_date
+        if due is None:
+            continue
+        views.append(
+            InvoiceView(
+                invoice_id=f"{inv.case.reference}/{inv.number}",
+                amount=inv.outstanding,
+                due_date=due,
+                debt_type=inv.case.debt_type,
+                disputed=inv.pk in disputed,
+            )
+        )
+    for case in cases:
+        due = case.due_date or case.oldest_due_date
+        if case.pk not in with_invoices and case.outstanding > 0 and due is not None:
+            views.append(
+                InvoiceView(
+                    invoice_id=case.reference,
+                    amount=case.outstanding,
+                    due_date=due,
+                    debt_type=case.debt_type,
+                )
+            )
+    score, strength = _radar(cases)
+    return DebtorView(
+        debtor_id=str(party.pk),
+        invoices=tuple(views),
+        debtor_kind=party.kind if party.kind in ("person", "company") else None,
+        score=score,
+        evidence_strength=strength,
+        progress=progress,
+    )
+
+
+def _radar(cases: QuerySet[Case]) -> tuple[Decimal | None, str | None]:
+    """The debtor's best latest propensity score (0–1) across their working cases, and the
+    strongest evidence on file for any of them; ``None`` where nothing is known yet (a
+    playbook condition on it then does not match)."""
+    from qingqian.scoring.selectors import case_inputs, latest_scores
+
+    ids = list(cases.values_list("pk", flat=True))
+    if not ids:
+        return None, None
+    scores = [s.score for s in latest_scores(ids).values()]
+    score = (Decimal(max(scores)) / 100).quantize(Decimal("0.01")) if scores else None
+    levels = [i.facts.evidence_strength for i in case_inputs(Case.objects.filter(pk__in=ids))]
+    known = [lv for lv in levels if lv in EVIDENCE_ORDER]
+    strength = max(known, key=EVIDENCE_ORDER.index) if known else None
+    return score, strength
 
 
 def case_next_steps(case: Case, *, en: bool = False) -> list[dict[str, Any]]:

@@ -303,7 +303,7 @@ def tlog_proof(index: int, checkpoint: Checkpoint) -> TlogProof:
 
 
 def log_verifier_key() -> VerifierKey:
-    from qingqian.ledger.services import log_signer
+    from qingqian.ledger.keys import log_signer
 
     return log_signer().verifier()
 

@@ -16,7 +16,6 @@ import json
 import logging
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -32,6 +31,7 @@ from qingqian.ledger.canonical import COMMITMENT_DOMAIN, canonicalize, statement
 from qingqian.ledger.checkpoint import Checkpoint as CheckpointBody
 from qingqian.ledger.checkpoint import sign_checkpoint
 from qingqian.ledger.errors import LedgerError
+from qingqian.ledger.keys import log_signer
 from qingqian.ledger.merkle import (
     EMPTY_ROOT,
     HASH_SIZE,
@@ -50,7 +50,7 @@ from qingqian.ledger.models import (
     LogState,
     LogTile,
 )
-from qingqian.ledger.note import SIG_ED25519, SignerKey, parse_note, verify_note
+from qingqian.ledger.note import parse_note, verify_note
 from qingqian.ledger.selectors import DbBundleReader, DbTileReader, witness_keys
 from qingqian.ledger.tiles import (
     TILE_WIDTH,
@@ -382,23 +382,6 @@ def _enqueue_integration() -> None:
 
 
 # --------------------------------------------------------------------------- integrating
-
-
-@lru_cache(maxsize=4)
-def _signer(text: str, origin: str) -> SignerKey:
-    key = SignerKey.parse(text)
-    if key.sig_type != SIG_ED25519 or key.name != origin:
-        raise ApplicationError(
-            "日志签名密钥与日志来源不一致。",
-            "The log signing key does not match the log origin.",
-            code="ledger_misconfigured",
-            status=500,
-        )
-    return key
-
-
-def log_signer() -> SignerKey:
-    return _signer(settings.QINGQIAN_LOG_SIGNING_KEY, settings.QINGQIAN_LOG_ORIGIN)
 
 
 def _state_locked() -> LogState:

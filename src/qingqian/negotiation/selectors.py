@@ -11,6 +11,8 @@ from django.db.models import Count, Q, QuerySet
 
 from qingqian.cases.models import Case
 from qingqian.common import clock
+from qingqian.negotiation import breach as kbreach
+from qingqian.negotiation import plans as kplans
 from qingqian.negotiation.models import (
     Consequence,
     PlanVersion,
@@ -18,7 +20,7 @@ from qingqian.negotiation.models import (
     SettlementOffer,
     VersionState,
 )
-from qingqian.payments.models import Charge
+from qingqian.payments.models import Charge, Payment, PaymentKind
 from qingqian.payments.selectors import ZERO
 
 AGREED = [VersionState.ACTIVE, VersionState.BREACHED, VersionState.COMPLETED]
@@ -64,6 +66,58 @@ def default_rates(cases: QuerySet[Case]) -> list[dict[str, Any]]:
     return out
 
 
+# --- plans against the payments received ------------------------------------------------------
+
+SHANGHAI = clock.BUSINESS_TZ
+
+
+def _day(at: dt.datetime) -> dt.date:
+    """The business day (Asia/Shanghai) of an instant."""
+    return at.astimezone(SHANGHAI).date()
+
+
+def _payments(case: Case, since: dt.date | None = None) -> list[kbreach.Payment]:
+    """Cash received on ``case`` (reversed payments and reversals excluded), by business day."""
+    rows = (
+        Payment.objects.filter(case=case, amount__gt=0, reversed_by__isnull=True)
+        .exclude(kind=PaymentKind.REVERSAL)
+        .order_by("received_at", "pk")
+    )
+    out = []
+    for p in rows:
+        day = _day(p.received_at)
+        if since is None or day >= since:
+            out.append(kbreach.Payment(amount=p.amount, paid_on=day))
+    return out
+
+
+def _kernel_schedule(version: PlanVersion) -> kplans.Schedule:
+    items = tuple(
+        kplans.Installment(
+            number=i.number,
+            due=i.due,
+            principal=i.principal,
+            interest=i.interest,
+            months=(),
+            capacity=None,
+        )
+        for i in version.installments.all()
+    )
+    total = sum((i.principal for i in items), Decimal("0.00"))
+    return kplans.Schedule(kind=version.kind, total=total, installments=items)  # type: ignore[arg-type]
+
+
+def plan_assess(version: PlanVersion, *, today: dt.date | None = None) -> kbreach.BreachAssessment:
+    since = _day(version.agreed_at) if version.agreed_at else None
+    return kbreach.assess_plan(
+        _kernel_schedule(version),
+        _payments(version.plan.case, since=since),
+        today=today or clock.today(),
+        grace_days=version.grace_days,
+        consequence=kbreach.Consequence(version.consequence),
+    )
+
+
 # --- what the debtor owes --------------------------------------------------------------------
 # Here, above payments: the balance reads the payments and charges recorded and, under a plan,
 # what the plan makes due (ADR 0008).
@@ -92,8 +146,6 @@ class CaseBalance:
 
 
 def case_balance(case: Case, *, today: dt.date | None = None) -> CaseBalance:
-    from qingqian.negotiation.services import plan_assess
-
     today = today or clock.today()
     charges = list(
         Charge.objects.filter(case=case, outstanding__gt=0).values_list(

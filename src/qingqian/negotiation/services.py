@@ -22,7 +22,6 @@ from qingqian.cases.services import require, timeline_add
 from qingqian.common import bounds, clock
 from qingqian.common.exceptions import Conflict, ValidationFailed
 from qingqian.evidence.services import document_register
-from qingqian.negotiation import breach as kbreach
 from qingqian.negotiation import plans as kplans
 from qingqian.negotiation import terms as kterms
 from qingqian.negotiation.models import (
@@ -39,8 +38,8 @@ from qingqian.negotiation.models import (
     SettlementOffer,
     VersionState,
 )
+from qingqian.negotiation.selectors import _payments, plan_assess
 from qingqian.parties.models import Party
-from qingqian.payments.models import Payment, PaymentKind
 
 SHANGHAI = clock.BUSINESS_TZ
 CENT = Decimal("0.01")
@@ -48,26 +47,6 @@ OTP_PURPOSE_PLAN = "plan_accept"
 
 
 # --------------------------------------------------------------------------- payments
-
-
-def _day(at: dt.datetime) -> dt.date:
-    """The business day (Asia/Shanghai) of an instant."""
-    return at.astimezone(SHANGHAI).date()
-
-
-def _payments(case: Case, since: dt.date | None = None) -> list[kbreach.Payment]:
-    """Cash received on ``case`` (reversed payments and reversals excluded), by business day."""
-    rows = (
-        Payment.objects.filter(case=case, amount__gt=0, reversed_by__isnull=True)
-        .exclude(kind=PaymentKind.REVERSAL)
-        .order_by("received_at", "pk")
-    )
-    out = []
-    for p in rows:
-        day = _day(p.received_at)
-        if since is None or day >= since:
-            out.append(kbreach.Payment(amount=p.amount, paid_on=day))
-    return out
 
 
 # --------------------------------------------------------------------------- promises
@@ -436,33 +415,6 @@ def plan_accept_debtor(*, version: PlanVersion, party: Party, code: str) -> Plan
         )
         _agree_if_both(version, None)
     return version
-
-
-def _kernel_schedule(version: PlanVersion) -> kplans.Schedule:
-    items = tuple(
-        kplans.Installment(
-            number=i.number,
-            due=i.due,
-            principal=i.principal,
-            interest=i.interest,
-            months=(),
-            capacity=None,
-        )
-        for i in version.installments.all()
-    )
-    total = sum((i.principal for i in items), Decimal("0.00"))
-    return kplans.Schedule(kind=version.kind, total=total, installments=items)  # type: ignore[arg-type]
-
-
-def plan_assess(version: PlanVersion, *, today: dt.date | None = None) -> kbreach.BreachAssessment:
-    since = _day(version.agreed_at) if version.agreed_at else None
-    return kbreach.assess_plan(
-        _kernel_schedule(version),
-        _payments(version.plan.case, since=since),
-        today=today or clock.today(),
-        grace_days=version.grace_days,
-        consequence=kbreach.Consequence(version.consequence),
-    )
 
 
 _CONSEQUENCE_ZH = {

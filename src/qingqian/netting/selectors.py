@@ -4,19 +4,38 @@ line; a creditor user sees the rounds its firm takes part in, and only its own l
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 
-from qingqian.accounts.models import User
-from qingqian.cases.models import Invoice
+from qingqian.accounts.models import Organisation, User
+from qingqian.accounts.roles import Perm
+from qingqian.cases.models import CaseParty, Invoice, PartyRole
 from qingqian.common.exceptions import NotFound
 from qingqian.netting.models import NettingRound, Obligation, Participant
-from qingqian.netting.services import can_manage
 from qingqian.parties.models import Party, PartyKind
 
 ZERO = Decimal("0.00")
+
+
+def can_manage(user: User) -> bool:
+    """Staff who run rounds (lawyers, mediators, administrators)."""
+    return user.has_perm_code(Perm.NETTING_MANAGE)
+
+
+def _debtor_links(organisation: Organisation, party_ids: Iterable[int]) -> dict[int, int]:
+    """case id → debtor party id, for cases with exactly one debtor among ``party_ids``."""
+    wanted = set(party_ids)
+    debtor_links = CaseParty.objects.filter(case__organisation=organisation, role=PartyRole.DEBTOR)
+    case_ids = debtor_links.filter(party_id__in=wanted).values("case_id")
+    links: dict[int, list[int]] = {}
+    for case_id, party_id in debtor_links.filter(case_id__in=case_ids).values_list(
+        "case_id", "party_id"
+    ):
+        links.setdefault(case_id, []).append(party_id)
+    return {c: ps[0] for c, ps in links.items() if len(ps) == 1 and ps[0] in wanted}
 
 
 def rounds_visible_to(user: User) -> QuerySet[NettingRound]:
@@ -113,8 +132,6 @@ def _companies(user: User) -> QuerySet[Party]:
 def firm_edges(user: User) -> list[tuple[int, int]]:
     """(debtor party, creditor party) per open invoice between two companies of the
     organisation: what a round among them would freeze at invitation."""
-    from qingqian.netting.services import _debtor_links
-
     assert user.organisation is not None
     companies = _companies(user)
     debtor_of = _debtor_links(user.organisation, companies.values_list("pk", flat=True))

@@ -20,9 +20,8 @@ from django.db import transaction
 from django.db.models import Q
 
 from qingqian.accounts.models import Organisation, User
-from qingqian.accounts.roles import Perm
 from qingqian.audit.services import audit_record
-from qingqian.cases.models import CaseParty, Invoice, PartyRole
+from qingqian.cases.models import Invoice
 from qingqian.common import clock
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
 from qingqian.common.spreadsheet import check_xlsx_archive, decode_text
@@ -40,6 +39,7 @@ from qingqian.netting.models import (
     RoundState,
     Setoff,
 )
+from qingqian.netting.selectors import _debtor_links, can_manage
 from qingqian.parties.models import Party, PartyKind
 from qingqian.payments.models import PaymentKind
 from qingqian.payments.services import payment_record
@@ -48,11 +48,6 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 # --------------------------------------------------------------------------- access
-
-
-def can_manage(user: User) -> bool:
-    """Staff who run rounds (lawyers, mediators, administrators)."""
-    return user.has_perm_code(Perm.NETTING_MANAGE)
 
 
 def _require_manager(user: User, round_: NettingRound | None = None) -> None:
@@ -205,19 +200,6 @@ def round_create(
     )
     _audit(actor, round_, "round_created", participants=sorted(unique))
     return round_
-
-
-def _debtor_links(organisation: Organisation, party_ids: Iterable[int]) -> dict[int, int]:
-    """case id → debtor party id, for cases with exactly one debtor among ``party_ids``."""
-    wanted = set(party_ids)
-    debtor_links = CaseParty.objects.filter(case__organisation=organisation, role=PartyRole.DEBTOR)
-    case_ids = debtor_links.filter(party_id__in=wanted).values("case_id")
-    links: dict[int, list[int]] = {}
-    for case_id, party_id in debtor_links.filter(case_id__in=case_ids).values_list(
-        "case_id", "party_id"
-    ):
-        links.setdefault(case_id, []).append(party_id)
-    return {c: ps[0] for c, ps in links.items() if len(ps) == 1 and ps[0] in wanted}
 
 
 @transaction.atomic

@@ -35,7 +35,7 @@ def reseed_reference_data() -> None:
     from qingqian.fees.services import fee_schedules_seed
 
     fee_schedules_seed()
-    playbooks = importlib.import_module("qingqian.intake.migrations.0002_seed_default_playbooks")
+    playbooks = importlib.import_module("qingqian.strategy.migrations.0002_seed_default_playbooks")
     playbooks.seed(apps, None)
     for name in CONTACT_PRESETS:
         contact_policy_current(name)

@@ -107,8 +107,8 @@ ROUTES: dict[str, Access] = {
     "reports:agreement_sign": Perm.AGREEMENT_SIGN,
     "reports:agreement_download": Perm.CASE_VIEW,
     # strategy
-    "intake:dashboard": Perm.STRATEGY_VIEW,
-    "intake:playbook_edit": Perm.STRATEGY_EDIT,
+    "strategy:dashboard": Perm.STRATEGY_VIEW,
+    "strategy:playbook_edit": Perm.STRATEGY_EDIT,
     # negotiation
     "negotiation:plan_preview": Perm.CASE_TRANSITION,
     "negotiation:plan_propose": Perm.CASE_TRANSITION,

@@ -167,9 +167,9 @@ INSTALLED_APPS = [
     "qingqian.reports",
     "qingqian.payments",
     "qingqian.netting",
-    "qingqian.intake",
+    "qingqian.strategy",
     "qingqian.contact",
-    "qingqian.desk",  # the collector's desk, above contact, scoring and intake
+    "qingqian.desk",  # the collector's desk, above contact, scoring and strategy
     "qingqian.scoring",
     "qingqian.negotiation",
     "qingqian.litigation",

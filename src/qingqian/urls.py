@@ -22,7 +22,7 @@ urlpatterns = [
     path("", include("qingqian.desk.urls")),
     path("", include("qingqian.reports.urls")),
     path("", include("qingqian.netting.urls")),
-    path("", include("qingqian.intake.urls")),
+    path("", include("qingqian.strategy.urls")),
     path("", include("qingqian.payments.urls")),
     path("", include("qingqian.contact.urls")),
     path("", include("qingqian.scoring.urls")),

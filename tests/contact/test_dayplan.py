@@ -23,9 +23,9 @@ from qingqian.contact.services import (
     contact_system_actor,
 )
 from qingqian.desk.dayplan import Capacity, day_plan
-from qingqian.intake.models import StrategyRun, StrategyStep
 from qingqian.parties.services import party_create
 from qingqian.scoring.models import CaseScore
+from qingqian.strategy.models import StrategyRun, StrategyStep
 from tests.support import make_uscc
 
 pytestmark = pytest.mark.django_db

@@ -90,7 +90,7 @@ def test_draft_send_sign_records_the_hash(
     logged = parse_canonical(document.log_entry.private_statement)
     assert logged["type"] == "document.signed" and logged["sha256"] == signed.signed_sha256
     # Signing starts the debtor's treatment: the first strategy step is scheduled.
-    from qingqian.intake.models import StrategyStep
+    from qingqian.strategy.models import StrategyStep
 
     assert StrategyStep.objects.filter(run__case=accepted, index=0, state="scheduled").exists()
     # The code cannot be reused, and a signed agreement cannot be signed again.

@@ -70,7 +70,7 @@ def test_the_menus_differ_by_role() -> None:
     compliance = {i.route for i in menu_for_role(Role.COMPLIANCE)}
     assert "scoring:queue" in collector and "web:hotline" not in collector
     assert "web:import_new" in creditor and "contact:holds" not in creditor
-    assert "intake:dashboard" not in creditor and "scoring:queue" not in creditor
+    assert "strategy:dashboard" not in creditor and "scoring:queue" not in creditor
     assert {"compliance:audit", "compliance:records", "contact:holds"} <= compliance
     assert "compliance:audit" not in collector
 

@@ -305,7 +305,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem("web:hotline", "热线受理", "Hotline", Perm.HOTLINE_USE),
     MenuItem("web:case_new", "网页立案", "New case", Perm.CASE_CREATE),
     MenuItem("web:import_new", "台账导入", "Import a ledger", Perm.IMPORT_RUN),
-    MenuItem("intake:dashboard", "催收策略", "Strategy", Perm.STRATEGY_VIEW),
+    MenuItem("strategy:dashboard", "催收策略", "Strategy", Perm.STRATEGY_VIEW),
     MenuItem("contact:holds", "联系合规", "Contact rules", Perm.CONTACT_VIEW),
     MenuItem("payments:reconciliation", "资金", "Money", Perm.MONEY_MANAGE),
     MenuItem("netting:round_list", "供应链清欠", "Supply-chain netting", Perm.CASE_VIEW),

@@ -50,12 +50,12 @@ from qingqian.contact.schedule import (
     window_hours,
 )
 from qingqian.contact.services import contact_policy_current, kernel_hold
-from qingqian.intake.models import RunStatus, StepState, StrategyStep
-from qingqian.intake.playbooks import STEP_LABELS, StepKind
-from qingqian.intake.services import GATE_CHANNEL
 from qingqian.parties.models import Party
 from qingqian.scoring.queue import QueueConfig, QueueItem, order_queue
 from qingqian.scoring.selectors import INACTIVE_STATES, case_inputs, latest_scores, threshold_for
+from qingqian.strategy.models import RunStatus, StepState, StrategyStep
+from qingqian.strategy.playbooks import STEP_LABELS, StepKind
+from qingqian.strategy.services import GATE_CHANNEL
 
 #: Channels tried for a queue debtor, by the work queue's next best action. People call the
 #: most valuable debtors while collectors are free, robots the next, an SMS the rest.

@@ -14,8 +14,8 @@ from qingqian.contact.desk import DESK_TEMPLATES, TEMPLATE_LABELS, open_calls
 from qingqian.contact.models import ContactAttempt, Disposition
 from qingqian.contact.selectors import certificate_problem
 from qingqian.contact.templatetags.contact_tags import is_english
-from qingqian.intake.dunning_services import debtor_statement
 from qingqian.parties.services import party_reveal
+from qingqian.strategy.dunning_services import debtor_statement
 
 SESSION_KEY = "contact_desk"
 ACTIONS = ("call", "sms", "email", "letter", "email_set", "record", "statement")

@@ -177,7 +177,7 @@ def party_email(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_POST
 def case_statement(request: HttpRequest, case_id: int) -> HttpResponse:
     """Send the debtor's consolidated statement now (every open invoice or installment)."""
-    from qingqian.intake.dunning_services import dunning_send_now
+    from qingqian.strategy.dunning_services import dunning_send_now
 
     found = _case_party(request, case_id)
     if found is None:

@@ -48,7 +48,6 @@ from django.db.models.functions import Coalesce, TruncDate, TruncDay, TruncMonth
 
 from qingqian.cases.models import Case, TimelineEvent
 from qingqian.contact.models import ContactAttempt, Disposition
-from qingqian.intake.models import StrategyRun
 from qingqian.kpis import rollup
 from qingqian.kpis.periods import (
     AGING_EDGES,
@@ -65,6 +64,7 @@ from qingqian.netting.models import NettingRound
 from qingqian.payments.models import Payment, PaymentKind
 from qingqian.reports.models import FeasibilityReport
 from qingqian.reports.selectors import REPORT_SLA
+from qingqian.strategy.models import StrategyRun
 
 ZERO = Decimal("0.00")
 MONEY: Any = DecimalField(max_digits=16, decimal_places=2)

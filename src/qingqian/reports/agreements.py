@@ -50,7 +50,7 @@ from qingqian.fees.rules import (
     price_disclosure,
 )
 from qingqian.fees.selectors import default_schedule, organisation_type
-from qingqian.intake.services import strategy_start
+from qingqian.strategy.services import strategy_start
 
 OTP_PURPOSE = "agreement.sign"
 
@@ -108,7 +108,7 @@ def _require_creditor(actor: User, agreement: Agreement) -> None:
 
 def agreement_terms(case: Case, *, version: int) -> tuple[dict[str, Any], str]:
     """The terms of a new agreement for ``case`` and the schedule key, after the fee-rule
-    checks for the organisation's type and the case's debt type (``IntakeError`` if refused)."""
+    checks for the organisation's type and the case's debt type (``FeeError`` if refused)."""
     today = clock.today()
     org_type = organisation_type(case.organisation)
     choice = default_schedule(org_type, today)

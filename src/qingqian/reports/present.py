@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from qingqian.intake.feasibility import CHECKLIST, EVIDENCE_WORDS
+from qingqian.reports.feasibility import CHECKLIST, EVIDENCE_WORDS
 
 STRENGTH = EVIDENCE_WORDS
 EVIDENCE_STATE = {

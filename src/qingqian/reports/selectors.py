@@ -23,7 +23,7 @@ from qingqian.fees.rules import (
     PricingSchedule,
 )
 from qingqian.fees.selectors import default_schedule, organisation_type
-from qingqian.intake.feasibility import CaseFacts, Evidence
+from qingqian.reports.feasibility import CaseFacts, Evidence
 from qingqian.reports.models import FeasibilityReport
 
 #: The feasibility report is due this long after intake completes (the case enters

@@ -18,8 +18,8 @@ from qingqian.cases.services import case_transition, require, timeline_add
 from qingqian.common import clock
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
 from qingqian.common.money import display_amount
-from qingqian.intake.feasibility import ROUTES, Route, assess
 from qingqian.legaldata.selectors import calc_context
+from qingqian.reports.feasibility import ROUTES, Route, assess
 from qingqian.reports.models import Decision, FeasibilityReport
 from qingqian.reports.selectors import case_facts, cases_awaiting_report, inputs_digest
 

@@ -36,7 +36,6 @@ from qingqian.commands.base import SystemCommand
 from qingqian.common import clock
 from qingqian.compliance.selectors import expiry_warnings
 from qingqian.desk.dayplan import day_plan
-from qingqian.intake.services import strategy_step_execute, strategy_steps_due
 from qingqian.kpis import rollup as kpi_rollup
 from qingqian.kpis.reports import creditor_reports_monthly
 from qingqian.ledger.integrity import ledger_verify
@@ -44,6 +43,7 @@ from qingqian.negotiation.services import negotiation_daily
 from qingqian.payments.remittance import remittance_run
 from qingqian.reports.services import feasibility_reports_sweep
 from qingqian.scoring.services import monitor_current_model, rescore_organisation
+from qingqian.strategy.services import strategy_step_execute, strategy_steps_due
 
 
 def _plan_totals(organisation: Organisation, day: dt.date) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from qingqian.common.exceptions import ValidationFailed
 
 
-class IntakeError(ValidationFailed):
+class StrategyError(ValidationFailed):
     """Input a user can fix was refused: case facts, a fee schedule, or a playbook.
 
     ``code`` names the problem (``facts_invalid``, ``fee_above_cap``,
@@ -13,4 +13,4 @@ class IntakeError(ValidationFailed):
     offending values as strings and, for fee rules, the rule cited.
     """
 
-    code = "intake_error"
+    code = "strategy_error"

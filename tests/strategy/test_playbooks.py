@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qingqian.intake.errors import IntakeError
-from qingqian.intake.playbooks import (
+from qingqian.strategy.errors import StrategyError
+from qingqian.strategy.playbooks import (
     DEFAULT_PLAYBOOK_DATA,
     ArmOutcome,
     DebtorView,
@@ -226,7 +226,7 @@ def _broken(path: list[Any], value: Any) -> list[dict[str, Any]]:
 def test_validation_names_the_path(path: list[Any], value: Any, where: str) -> None:
     problems = validate_playbooks(_broken(path, value))
     assert [p["path"] for p in problems] == [where]
-    with pytest.raises(IntakeError) as err:
+    with pytest.raises(StrategyError) as err:
         load_playbooks(_broken(path, value))
     assert (err.value.code, err.value.details["errors"]) == ("playbook_invalid", problems)
 
@@ -243,14 +243,14 @@ def test_validation_of_the_outer_shape(data: Any) -> None:
 
 
 def test_duplicate_invoice_ids_are_refused() -> None:
-    with pytest.raises(IntakeError) as err:
+    with pytest.raises(StrategyError) as err:
         plan(BOOKS, DebtorView("d", (inv("i", "1", 5), inv("i", "2", 6))), today=TODAY)
     assert err.value.code == "invoice_duplicate"
 
 
 def test_debtor_listed_twice_is_refused() -> None:
     view = DebtorView("d", (inv("i", "1", 5),))
-    with pytest.raises(IntakeError) as err:
+    with pytest.raises(StrategyError) as err:
         plan_all(BOOKS, [view, view], today=TODAY)
     assert err.value.code == "debtor_duplicate"
 
@@ -338,7 +338,7 @@ def test_compare_arms() -> None:
     ],
 )
 def test_compare_arms_refuses_bad_outcomes(outcome: ArmOutcome) -> None:
-    with pytest.raises(IntakeError):
+    with pytest.raises(StrategyError):
         compare_arms([outcome])
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from django import template
 from django.utils.translation import get_language
 
-from qingqian.intake.selectors import case_next_steps
+from qingqian.strategy.selectors import case_next_steps
 
 register = template.Library()
 

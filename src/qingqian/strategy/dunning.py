@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from qingqian.intake.errors import IntakeError
+from qingqian.strategy.errors import StrategyError
 
 CENT = Decimal("0.01")
 CHANNELS = ("sms", "email", "letter")
@@ -41,8 +41,8 @@ MIN_OFFSET, MAX_OFFSET = -90, 730
 MAX_LEVELS = 20
 
 
-def _fail(code: str, zh: str, en: str, **details: Any) -> IntakeError:
-    return IntakeError(zh, en, code=code, details=details)
+def _fail(code: str, zh: str, en: str, **details: Any) -> StrategyError:
+    return StrategyError(zh, en, code=code, details=details)
 
 
 @dataclass(frozen=True, slots=True)

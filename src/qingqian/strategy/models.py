@@ -1,7 +1,7 @@
 """The strategy engine's rows: playbooks as data, one run per debtor, its scheduled steps,
 and invoice disputes (a disputed invoice is left out of the treatment until resolved).
 
-The rules live in the pure kernel ``intake.playbooks``; these rows only store its data and
+The rules live in the pure kernel ``strategy.playbooks``; these rows only store its data and
 what happened."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PlaybookRow(models.Model):
-    """One playbook in ``intake.playbooks`` data form. The set in ``position`` order is
+    """One playbook in ``strategy.playbooks`` data form. The set in ``position`` order is
     what the engine matches against (first match wins)."""
 
     organisation = models.ForeignKey(

@@ -10,7 +10,7 @@ and what the creditor must still provide.
 Every optional input that is missing is named in ``missing_inputs`` (in both languages) and
 the report is still produced: it degrades, it does not fail. Only facts that contradict
 themselves (a negative principal, outstanding above principal, a score outside 0–1, a float
-amount) raise :class:`IntakeError`.
+amount) raise :class:`FeasibilityError`.
 
 The probabilities, durations and extra costs are assumptions, kept as data in this module
 (:data:`EVIDENCE_BASE`, :data:`AGE_FACTOR`, :data:`DEBTOR_FACTORS`, :data:`ROUTES`) and shown
@@ -50,7 +50,7 @@ from qingqian.fees.commission import (
 )
 from qingqian.fees.errors import FeeError
 from qingqian.fees.rules import CostBearer, OrgType, PricingSchedule, check_schedule
-from qingqian.intake.errors import IntakeError
+from qingqian.reports.errors import FeasibilityError
 
 CENT = Decimal("0.01")
 PROB = Decimal("0.0001")
@@ -292,8 +292,8 @@ class CaseFacts:
     province: str = "jiangsu"
 
 
-def _invalid(name: str, value: object, zh: str, en: str) -> IntakeError:
-    return IntakeError(
+def _invalid(name: str, value: object, zh: str, en: str) -> FeasibilityError:
+    return FeasibilityError(
         f"案件信息有误：{name}（{zh}）",
         f"Invalid case facts: {name} ({en})",
         code="facts_invalid",

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from qingqian.intake.dunning import (
+from qingqian.strategy.dunning import (
     Item,
     Terms,
     default_schedule,
@@ -19,7 +19,7 @@ from qingqian.intake.dunning import (
     resolve,
     statement,
 )
-from qingqian.intake.errors import IntakeError
+from qingqian.strategy.errors import StrategyError
 
 D = Decimal
 TODAY = dt.date(2026, 11, 20)
@@ -43,10 +43,10 @@ def test_any_number_of_levels_strictly_ordered() -> None:
     levels = [{"key": f"l{i}", "offset_days": -30 + 10 * i, "channels": ["sms"]} for i in range(15)]
     s = load_schedule({"key": "long", "levels": levels})
     assert len(s.levels) == 15
-    with pytest.raises(IntakeError) as err:
+    with pytest.raises(StrategyError) as err:
         load_schedule({"key": "bad", "levels": [levels[1], levels[0]]})
     assert err.value.code == "levels_out_of_order"
-    with pytest.raises(IntakeError) as err:
+    with pytest.raises(StrategyError) as err:
         load_schedule(
             {"key": "bad", "levels": [{"key": "a", "offset_days": 1, "channels": ["fax"]}]}
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from qingqian.intake.models import InvoiceDispute, PlaybookRow, StrategyRun, StrategyStep
+from qingqian.strategy.models import InvoiceDispute, PlaybookRow, StrategyRun, StrategyStep
 
 
 class _ReadOnly(admin.ModelAdmin):

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from qingqian.fees.rules import LAW_FIRM_SCHEDULE, SEED_SCHEDULE
-from qingqian.intake.errors import IntakeError
-from qingqian.intake.feasibility import (
+from qingqian.reports.errors import FeasibilityError
+from qingqian.reports.feasibility import (
     ORAL_ONLY_CAP,
     CaseFacts,
     Evidence,
@@ -224,7 +224,7 @@ def test_in_house_needs_no_schedule() -> None:
     ],
 )
 def test_contradictory_facts_are_refused(change: dict[str, Any]) -> None:
-    with pytest.raises(IntakeError) as err:
+    with pytest.raises(FeasibilityError) as err:
         assess(dataclasses.replace(TRADE, **change), today=TODAY)
     assert err.value.code == "facts_invalid"
 

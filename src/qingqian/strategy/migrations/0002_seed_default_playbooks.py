@@ -8,7 +8,7 @@ from django.utils import timezone
 
 
 def seed(apps: Any, schema_editor: Any) -> None:
-    from qingqian.intake.playbooks import DEFAULT_PLAYBOOK_DATA, load_playbooks
+    from qingqian.strategy.playbooks import DEFAULT_PLAYBOOK_DATA, load_playbooks
 
     load_playbooks(DEFAULT_PLAYBOOK_DATA)  # the defaults must validate
     row = apps.get_model("intake", "PlaybookRow")

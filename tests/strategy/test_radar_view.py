@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from qingqian.cases.models import Case
-from qingqian.intake.services import debtor_view
 from qingqian.scoring.models import CaseScore
 from qingqian.scoring.services import rescore
+from qingqian.strategy.services import debtor_view
 
 pytestmark = pytest.mark.django_db
 

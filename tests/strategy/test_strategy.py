@@ -13,11 +13,11 @@ from qingqian.cases.models import TimelineEvent
 from qingqian.cases.services import case_transition
 from qingqian.common import clock
 from qingqian.common.exceptions import PermissionDenied
-from qingqian.intake.errors import IntakeError
-from qingqian.intake.models import PlaybookRow, StrategyRun, StrategyStep
-from qingqian.intake.playbooks import DEFAULT_PLAYBOOK_DATA, assign_arm, default_playbooks
-from qingqian.intake.selectors import arm_comparison, case_next_steps, playbook_preview
-from qingqian.intake.services import (
+from qingqian.strategy.errors import StrategyError
+from qingqian.strategy.models import PlaybookRow, StrategyRun, StrategyStep
+from qingqian.strategy.playbooks import DEFAULT_PLAYBOOK_DATA, assign_arm, default_playbooks
+from qingqian.strategy.selectors import arm_comparison, case_next_steps, playbook_preview
+from qingqian.strategy.services import (
     active_playbooks,
     invoice_dispute_open,
     playbook_save,
@@ -128,7 +128,7 @@ def test_playbook_edits_are_validated_and_previewed(
     bad = dict(
         DEFAULT_PLAYBOOK_DATA[0], steps=[{"kind": "harass", "channels": [], "wait_days": -1}]
     )
-    with pytest.raises(IntakeError) as err:
+    with pytest.raises(StrategyError) as err:
         playbook_save(actor=users["lawyer"], data=bad)
     assert err.value.code == "playbook_invalid"
     assert not PlaybookRow.objects.filter(organisation=accepted_case.organisation).exists()

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_http_methods
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm
 from qingqian.common.exceptions import ApplicationError
-from qingqian.intake import selectors, services
-from qingqian.intake.models import StrategyRun
+from qingqian.strategy import selectors, services
+from qingqian.strategy.models import StrategyRun
 
 
 def _user(request: HttpRequest) -> User:
@@ -74,7 +74,7 @@ def playbook_edit(request: HttpRequest, key: str) -> HttpResponse:
                     preview = selectors.playbook_preview(actor=user, data=data)
                 else:
                     messages.success(request, "Saved." if _en() else "已保存。")
-                    return redirect("intake:dashboard")
+                    return redirect("strategy:dashboard")
             else:
                 preview = selectors.playbook_preview(actor=user, data=data)
     return render(

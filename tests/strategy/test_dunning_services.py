@@ -14,8 +14,8 @@ from django.urls import reverse
 from qingqian.common import clock
 from qingqian.contact.channels.base import Delivery, use_adapter
 from qingqian.contact.models import ContactAttempt
-from qingqian.intake.dunning_services import debtor_statement, dunning_send_now
 from qingqian.parties.services import party_email_set
+from qingqian.strategy.dunning_services import debtor_statement, dunning_send_now
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import datetime as dt
 from django_tasks import default_task_backend, task
 
 from qingqian.common.system import as_system
-from qingqian.intake.services import strategy_step_execute, strategy_steps_due
+from qingqian.strategy.services import strategy_step_execute, strategy_steps_due
 
 
 @task()

@@ -27,7 +27,8 @@ from qingqian.cases.models import Case, Invoice, PartyRole
 from qingqian.cases.services import timeline_add
 from qingqian.common import clock
 from qingqian.common.exceptions import ApplicationError, PermissionDenied
-from qingqian.intake.models import (
+from qingqian.parties.models import Party
+from qingqian.strategy.models import (
     InvoiceDispute,
     PlaybookRow,
     RunStatus,
@@ -35,7 +36,7 @@ from qingqian.intake.models import (
     StrategyRun,
     StrategyStep,
 )
-from qingqian.intake.playbooks import (
+from qingqian.strategy.playbooks import (
     DEFAULT_PLAYBOOK_DATA,
     STEP_LABELS,
     Playbook,
@@ -45,8 +46,7 @@ from qingqian.intake.playbooks import (
     load_playbooks,
     plan,
 )
-from qingqian.intake.selectors import WORKING_STATES, debtor_view, playbooks_data  # noqa: F401
-from qingqian.parties.models import Party
+from qingqian.strategy.selectors import WORKING_STATES, debtor_view, playbooks_data  # noqa: F401
 
 #: Playbook channel → contact-gate channel (``court`` is not a contact with the debtor).
 GATE_CHANNEL = {
@@ -86,7 +86,7 @@ def active_playbooks(organisation: Organisation | None) -> tuple[Playbook, ...]:
 @transaction.atomic
 def playbook_save(*, actor: User, data: dict[str, Any], position: int | None = None) -> PlaybookRow:
     """Create or replace the organisation's playbook ``data['key']`` after validating the
-    whole resulting set (``IntakeError`` listing every problem with its path)."""
+    whole resulting set (``StrategyError`` listing every problem with its path)."""
     if not actor.has_perm_code(Perm.STRATEGY_EDIT) or actor.organisation is None:
         raise PermissionDenied(
             "只有律师或管理员可以修改催收策略。",
@@ -142,7 +142,7 @@ def _step_at(day: dt.date) -> dt.datetime:
 def _schedule(step: StrategyStep) -> None:
     """Queue the step's task after commit: deferred to its day when the backend can defer;
     otherwise the periodic ``strategy_steps_due_task`` picks it up on its day."""
-    from qingqian.intake.tasks import strategy_step_enqueue
+    from qingqian.strategy.tasks import strategy_step_enqueue
 
     step_id, at = step.pk, _step_at(step.due_on)
     transaction.on_commit(lambda: strategy_step_enqueue(step_id, at), robust=True)

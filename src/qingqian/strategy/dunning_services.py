@@ -1,6 +1,6 @@
 """Follow-ups on the database: a debtor's open items (invoices, or the installments of an
 agreed plan), one consolidated statement across them, and a manual "send now" of that
-statement through the contact gate (``intake.dunning`` decides; this module reads and sends).
+statement through the contact gate (``strategy.dunning`` decides; this module reads and sends).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from qingqian.cases.selectors import cases_visible_to
 from qingqian.cases.services import timeline_add
 from qingqian.common import clock
 from qingqian.common.exceptions import ValidationFailed
-from qingqian.intake.dunning import Item, Statement, Terms, default_schedule, items_for, statement
 from qingqian.parties.models import Party
+from qingqian.strategy.dunning import Item, Statement, Terms, default_schedule, items_for, statement
 
 INACTIVE = ("closed", "rejected")
 

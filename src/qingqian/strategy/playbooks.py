@@ -39,7 +39,7 @@ from enum import StrEnum
 from typing import Any
 
 from qingqian.cases.aging import BUCKETS, JUDICIAL_ROUTE_DAYS, bucket_for
-from qingqian.intake.errors import IntakeError
+from qingqian.strategy.errors import StrategyError
 
 CENT = Decimal("0.01")
 RATIO = Decimal("0.0001")
@@ -421,13 +421,13 @@ def _parse(data: object, errors: _Errors) -> tuple[Playbook, ...]:
 
 
 def load_playbooks(data: object) -> tuple[Playbook, ...]:
-    """Playbooks from JSON-like data, or :class:`IntakeError` (``playbook_invalid``) listing
+    """Playbooks from JSON-like data, or :class:`StrategyError` (``playbook_invalid``) listing
     every problem with its path in ``details["errors"]``."""
     errors = _Errors()
     books = _parse(data, errors)
     if errors.items:
         first = errors.items[0]
-        raise IntakeError(
+        raise StrategyError(
             f"策略数据有 {len(errors.items)} 处错误，首个：{first['path']}：{first['zh']}",
             f"The playbook data has {len(errors.items)} problem(s); first: {first['path']}:"
             f" {first['en']}",
@@ -614,7 +614,7 @@ def plan(playbooks: Sequence[Playbook], debtor_view: DebtorView, *, today: dt.da
     """The one treatment for a debtor today, across all their invoices."""
     ids = [i.invoice_id for i in debtor_view.invoices]
     if len(set(ids)) != len(ids):
-        raise IntakeError(
+        raise StrategyError(
             "同一债务人的发票编号重复。",
             "Invoice ids repeat for the same debtor.",
             code="invoice_duplicate",
@@ -622,7 +622,7 @@ def plan(playbooks: Sequence[Playbook], debtor_view: DebtorView, *, today: dt.da
         )
     for inv in debtor_view.invoices:
         if not isinstance(inv.amount, Decimal) or not inv.amount.is_finite() or inv.amount < 0:
-            raise IntakeError(
+            raise StrategyError(
                 f"发票 {inv.invoice_id} 金额无效。",
                 f"Invoice {inv.invoice_id} has an invalid amount.",
                 code="invoice_amount_invalid",
@@ -775,7 +775,7 @@ def plan_all(
     seen: set[str] = set()
     for view in views:
         if view.debtor_id in seen:
-            raise IntakeError(
+            raise StrategyError(
                 f"债务人 {view.debtor_id} 出现多次：请把其全部发票合并到一个视图。",
                 f"Debtor {view.debtor_id} appears more than once: merge all their invoices"
                 f" into one view.",
@@ -806,7 +806,7 @@ def compare_arms(outcomes: Iterable[ArmOutcome]) -> dict[str, Any]:
     table: dict[str, dict[str, dict[str, Any]]] = {}
     for o in outcomes:
         if o.arm not in ("champion", "challenger"):
-            raise IntakeError(
+            raise StrategyError(
                 f"未知的实验组：{o.arm}",
                 f"Unknown arm: {o.arm}",
                 code="arm_unknown",
@@ -815,7 +815,7 @@ def compare_arms(outcomes: Iterable[ArmOutcome]) -> dict[str, Any]:
         for name in ("assigned", "recovered", "cost"):
             value = getattr(o, name)
             if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
-                raise IntakeError(
+                raise StrategyError(
                     f"{name} 须为非负 Decimal。",
                     f"{name} must be a non-negative Decimal.",
                     code="outcome_invalid",

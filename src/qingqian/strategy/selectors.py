@@ -13,8 +13,9 @@ from qingqian.cases.lifecycle import State
 from qingqian.cases.models import Case, CaseParty, Invoice, PartyRole
 from qingqian.cases.selectors import cases_visible_to
 from qingqian.common import clock
-from qingqian.intake.errors import IntakeError
-from qingqian.intake.models import (
+from qingqian.parties.models import Party
+from qingqian.strategy.errors import StrategyError
+from qingqian.strategy.models import (
     InvoiceDispute,
     PlaybookRow,
     RunStatus,
@@ -22,7 +23,7 @@ from qingqian.intake.models import (
     StrategyRun,
     StrategyStep,
 )
-from qingqian.intake.playbooks import (
+from qingqian.strategy.playbooks import (
     EVIDENCE_ORDER,
     STEP_LABELS,
     ArmOutcome,
@@ -35,7 +36,6 @@ from qingqian.intake.playbooks import (
     plan,
     validate_playbooks,
 )
-from qingqian.parties.models import Party
 
 CHANNEL_LABELS: dict[str, tuple[str, str]] = {
     "sms": ("短信", "SMS"),
@@ -196,7 +196,7 @@ def playbook_preview(*, actor: User, data: dict[str, Any]) -> dict[str, Any]:
         return {"errors": errors, "matches": []}
     try:
         books = load_playbooks(merged)
-    except IntakeError as exc:  # pragma: no cover - validate_playbooks found nothing
+    except StrategyError as exc:  # pragma: no cover - validate_playbooks found nothing
         return {"errors": [{"path": "", "zh": exc.message_zh, "en": exc.message_en}], "matches": []}
     cases = cases_visible_to(actor).filter(state__in=[s.value for s in WORKING_STATES])
     seen: set[int] = set()

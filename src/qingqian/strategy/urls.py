@@ -1,8 +1,8 @@
 from django.urls import path
 
-from qingqian.intake import views
+from qingqian.strategy import views
 
-app_name = "intake"
+app_name = "strategy"
 
 urlpatterns = [
     path("strategy/", views.dashboard, name="dashboard"),

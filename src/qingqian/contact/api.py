@@ -17,6 +17,7 @@ from ninja.responses import Status
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm
 from qingqian.cases.selectors import case_get_for_user, cases_visible_to
+from qingqian.common.api_errors import ERRORS
 from qingqian.common.exceptions import NotFound, PermissionDenied
 from qingqian.contact.channels.voice import call_event_receive
 from qingqian.contact.models import ContactAttempt, ContactHold
@@ -30,15 +31,6 @@ from qingqian.contact.services import (
 from qingqian.parties.models import Party
 
 router = Router(tags=["contact"])
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    details: dict[str, Any] = {}
-
-
-ERRORS: dict[int | str, Any] = dict.fromkeys((400, 401, 403, 404, 409, 422), ErrorOut)
 
 
 class ReasonOut(Schema):

@@ -14,13 +14,12 @@ from ninja.responses import Status
 
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm
-from qingqian.api.schemas import ErrorOut
+from qingqian.common.api_errors import ERRORS
 from qingqian.common.exceptions import PermissionDenied
 from qingqian.evidence import selectors, services
 from qingqian.evidence.package import package_build
 
 router = Router(tags=["evidence"])
-ERRORS: dict[int | str, Any] = dict.fromkeys((400, 401, 403, 404, 409, 413, 422), ErrorOut)
 
 
 class EvidenceVersionOut(Schema):

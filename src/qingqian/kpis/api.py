@@ -19,6 +19,7 @@ from ninja import Query, Router
 
 from qingqian.accounts.models import User
 from qingqian.common import clock
+from qingqian.common.api_errors import ERRORS
 from qingqian.kpis import selectors
 from qingqian.kpis.measures import GROUPS
 from qingqian.kpis.periods import GRAINS, plain
@@ -26,7 +27,7 @@ from qingqian.kpis.periods import GRAINS, plain
 router = Router(tags=["reports"])
 
 
-@router.get("/kpis", response={200: dict[str, Any]})
+@router.get("/kpis", response={200: dict[str, Any], **ERRORS})
 def kpis(
     request: HttpRequest,
     from_: str | None = Query(None, alias="from"),

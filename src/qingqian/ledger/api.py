@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema
 from ninja.responses import Status
 
+from qingqian.common.api_errors import PUBLIC_ERRORS
 from qingqian.common.exceptions import NotFound
 from qingqian.ledger import selectors
 from qingqian.ledger.errors import LedgerError
@@ -116,12 +117,12 @@ def _kernel(call: Any, *args: int) -> Any:
         raise LedgerServiceError.from_kernel(exc) from exc
 
 
-@router.get("/checkpoint", response=CheckpointOut, auth=None)
+@router.get("/checkpoint", response={200: CheckpointOut, **PUBLIC_ERRORS}, auth=None)
 def checkpoint(request: HttpRequest) -> dict[str, Any]:
     return checkpoint_json()
 
 
-@router.get("/entries/{index}", response=EntryOut, auth=None)
+@router.get("/entries/{index}", response={200: EntryOut, **PUBLIC_ERRORS}, auth=None)
 def entry(request: HttpRequest, index: int) -> dict[str, Any]:
     found = selectors.entry_get(index) if index >= 0 else None
     if found is None or found.index is None:
@@ -134,14 +135,14 @@ def entry(request: HttpRequest, index: int) -> dict[str, Any]:
     }
 
 
-@router.get("/proofs/inclusion", response=InclusionOut, auth=None)
+@router.get("/proofs/inclusion", response={200: InclusionOut, **PUBLIC_ERRORS}, auth=None)
 def inclusion(request: HttpRequest, query: Query[InclusionQuery]) -> dict[str, Any]:
     proof = _kernel(selectors.inclusion_proof, query.index, query.size)
     result: dict[str, Any] = proof.to_json()
     return result
 
 
-@router.get("/proofs/consistency", response=ConsistencyOut, auth=None)
+@router.get("/proofs/consistency", response={200: ConsistencyOut, **PUBLIC_ERRORS}, auth=None)
 def consistency(request: HttpRequest, query: Query[ConsistencyQuery]) -> dict[str, Any]:
     proof = _kernel(selectors.consistency_proof, query.old, query.new)
     result: dict[str, Any] = proof.to_json()
@@ -159,7 +160,9 @@ def _checkpoint_of(size: int) -> Any:
     return found
 
 
-@router.get("/checkpoints/{size}/timestamps", response=TimestampsOut, auth=None)
+@router.get(
+    "/checkpoints/{size}/timestamps", response={200: TimestampsOut, **PUBLIC_ERRORS}, auth=None
+)
 def timestamps(request: HttpRequest, size: int) -> dict[str, Any]:
     """RFC 3161 tokens (DER ``TimeStampResp``, base64) over the log-signed checkpoint note
     ``note`` (without cosignatures): ``openssl ts -verify -data note -in token``."""
@@ -178,7 +181,7 @@ def timestamps(request: HttpRequest, size: int) -> dict[str, Any]:
     }
 
 
-@router.get("/checkpoints/{size}/timestamp.tsr", auth=None)
+@router.get("/checkpoints/{size}/timestamp.tsr", response={200: None, **PUBLIC_ERRORS}, auth=None)
 def timestamp_token(request: HttpRequest, size: int) -> HttpResponse:
     """The newest token as DER (``application/timestamp-reply``)."""
     token = selectors.checkpoint_token(_checkpoint_of(size))
@@ -193,7 +196,7 @@ def timestamp_token(request: HttpRequest, size: int) -> HttpResponse:
     return response
 
 
-@router.post("/cosignatures", response={201: CosignatureOut}, auth=None)
+@router.post("/cosignatures", response={201: CosignatureOut, **PUBLIC_ERRORS}, auth=None)
 def cosignature(request: HttpRequest, payload: CosignatureIn) -> Status[dict[str, Any]]:
     stored = cosignature_add(size=payload.size, line=payload.cosignature)
     return Status(

@@ -25,22 +25,13 @@ from qingqian.calculators.court_deadlines import PERIODS, DeadlineKind
 from qingqian.cases.models import Case
 from qingqian.cases.selectors import case_get_for_user
 from qingqian.common import clock
+from qingqian.common.api_errors import ERRORS
 from qingqian.common.exceptions import NotFound, PermissionDenied
 from qingqian.common.money import parse_amount
 from qingqian.litigation import selectors, services
 from qingqian.litigation.models import AssetClue, CourtDeadline, Proceeding
 
-
-class ErrorOut(Schema):
-    """The API's error body (declared here so the domain does not import the interface)."""
-
-    code: str
-    message: str
-    details: dict[str, Any] = {}
-
-
 router = Router(tags=["litigation"])
-ERRORS: dict[int | str, Any] = dict.fromkeys((400, 401, 403, 404, 409, 422), ErrorOut)
 
 
 class ProceedingIn(Schema):

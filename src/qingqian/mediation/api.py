@@ -15,19 +15,12 @@ from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm
 from qingqian.cases.models import Case
 from qingqian.cases.selectors import case_get_for_user
+from qingqian.common.api_errors import ERRORS
 from qingqian.common.exceptions import NotFound, PermissionDenied
 from qingqian.mediation import selectors, services
 from qingqian.mediation.models import Mediation, Mediator
 
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    details: dict[str, Any] = {}
-
-
 router = Router(tags=["mediation"])
-ERRORS: dict[int | str, Any] = dict.fromkeys((400, 401, 403, 404, 409, 422), ErrorOut)
 
 
 class CandidateOut(Schema):

@@ -23,24 +23,14 @@ from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm
 from qingqian.cases.models import Case
 from qingqian.cases.selectors import case_get_for_user
+from qingqian.common.api_errors import ERRORS
 from qingqian.common.exceptions import NotFound, PermissionDenied, ValidationFailed
 from qingqian.common.money import parse_amount
 from qingqian.negotiation import selectors, services
 from qingqian.negotiation.models import InstallmentPlan, PlanVersion, Promise, PromiseSource
 from qingqian.payments.services import payment_reference_for
 
-
-class ErrorOut(Schema):
-    """The error body every endpoint answers with (the API's shape, declared here so the
-    domain does not import the interface layer)."""
-
-    code: str
-    message: str
-    details: dict[str, Any] = {}
-
-
 router = Router(tags=["negotiation"])
-ERRORS: dict[int | str, Any] = dict.fromkeys((400, 401, 403, 404, 409, 422), ErrorOut)
 
 
 # --------------------------------------------------------------------------- schemas
@@ -348,7 +338,9 @@ def plans_accept(request: HttpRequest, case_id: int, version_id: int) -> dict[st
 transfer_router = Router(tags=["payments"])
 
 
-@transfer_router.get("/cases/{case_id}/transfer-instructions")
+@transfer_router.get(
+    "/cases/{case_id}/transfer-instructions", response={200: dict[str, str], **ERRORS}
+)
 def case_transfer_instructions(request: HttpRequest, case_id: int) -> dict[str, str]:
     user = request.auth  # type: ignore[attr-defined]
     assert isinstance(user, User)

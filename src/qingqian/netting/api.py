@@ -8,12 +8,13 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Body, Router
 
+from qingqian.common.api_errors import ERRORS
 from qingqian.netting.jsonio import solve_json
 
 router = Router(tags=["netting"])
 
 
-@router.post("/solve", response={200: dict[str, Any]})
+@router.post("/solve", response={200: dict[str, Any], **ERRORS})
 def solve(request: HttpRequest, payload: Body[dict[str, Any]]) -> dict[str, Any]:
     """Optimal multilateral set-off of the posted obligations.
 

@@ -11,6 +11,7 @@ from ninja.responses import Status
 
 from qingqian.accounts.models import User
 from qingqian.cases.selectors import case_get_for_user
+from qingqian.common.api_errors import ERRORS
 from qingqian.common.money import parse_amount
 from qingqian.payments.provider import wechatpay_notify
 from qingqian.payments.services import payment_record
@@ -67,7 +68,7 @@ def _out(payment: Any, created: bool) -> dict[str, Any]:
     }
 
 
-@router.post("/wechatpay/notify", auth=None, response={204: None})
+@router.post("/wechatpay/notify", auth=None, response={204: None, **ERRORS})
 def wechatpay_notification(request: HttpRequest) -> HttpResponse:
     """WeChat Pay APIv3 payment notice. 204 when recorded (or already recorded); 4xx with
     ``{"code", "message", "details"}`` otherwise, so the provider retries."""
@@ -75,7 +76,7 @@ def wechatpay_notification(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=204)
 
 
-@router.post("/cases/{case_id}/payments", response={200: PaymentOut, 201: PaymentOut})
+@router.post("/cases/{case_id}/payments", response={200: PaymentOut, 201: PaymentOut, **ERRORS})
 def case_payment_record(request: HttpRequest, case_id: int, data: PaymentIn) -> Any:
     user = request.auth  # type: ignore[attr-defined]
     assert isinstance(user, User)

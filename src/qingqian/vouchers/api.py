@@ -12,11 +12,12 @@ from ninja import Router, Schema
 from ninja.responses import Status
 
 from qingqian.accounts.models import User
-from qingqian.api.schemas import ErrorOut
+from qingqian.common.api_errors import ERRORS as COMMON_ERRORS
+from qingqian.common.api_errors import ErrorOut
 from qingqian.vouchers import services
 
 router = Router(tags=["vouchers"])
-ERRORS: dict[int | str, Any] = dict.fromkeys((400, 401, 403, 404, 409, 422, 429), ErrorOut)
+ERRORS: dict[int | str, Any] = {**COMMON_ERRORS, 429: ErrorOut}  # and the rate limit
 
 
 class VoucherPartyOut(Schema):

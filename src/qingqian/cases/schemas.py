@@ -1,16 +1,11 @@
+"""The case book's API schemas (``cases.api``)."""
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
 from ninja import Schema
 from pydantic import Field
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    details: dict[str, Any] = {}
 
 
 class PartyRef(Schema):
@@ -154,10 +149,3 @@ class ImportOut(Schema):
     dry_run: bool
     errors_truncated: bool = False
     errors: list[ImportErrorOut]
-
-
-class MeOut(Schema):
-    username: str
-    role: str
-    organisation: str | None
-    creditor_id: int | None

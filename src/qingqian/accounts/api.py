@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from qingqian.accounts.models import User
+from qingqian.accounts.http import api_user as _user
 from qingqian.common.api_errors import ERRORS
 
 router = Router(tags=["accounts"])
@@ -18,12 +18,6 @@ class MeOut(Schema):
     role: str
     organisation: str | None
     creditor_id: int | None
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    return user
 
 
 @router.get("/me", response={200: MeOut, **ERRORS})

@@ -13,6 +13,7 @@ from ninja import File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status
 
+from qingqian.accounts.http import api_user as _user
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm, Role
 from qingqian.cases import selectors, services
@@ -39,12 +40,6 @@ from qingqian.parties.models import Party
 from qingqian.parties.services import party_create, party_reveal
 
 router = Router()
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    return user
 
 
 def _need(user: User, perm: Perm) -> None:

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from qingqian.accounts.http import staff_user as _user
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import ROLE_LABELS, Role
 from qingqian.common import bounds, clock
@@ -33,11 +34,6 @@ from qingqian.compliance.models import (
 
 PAGE_SIZE = 100
 EXPORT_MAX_ROWS = 100_000
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _en() -> bool:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from qingqian.accounts.models import User
+from qingqian.accounts.http import staff_user as _user
 from qingqian.accounts.roles import Perm
 from qingqian.cases.models import Case
 from qingqian.cases.selectors import case_get_for_user
@@ -23,11 +23,6 @@ from qingqian.consortium import selectors, services
 from qingqian.consortium.models import GivenAnswer
 from qingqian.consortium.protocol import MAX_MESSAGE_BYTES
 from qingqian.ledger.note import VerifierKey
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _case(request: HttpRequest, case_id: int) -> Case | None:

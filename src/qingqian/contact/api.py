@@ -14,6 +14,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.responses import Status
 
+from qingqian.accounts.http import api_user as _user
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm
 from qingqian.cases.selectors import case_get_for_user, cases_visible_to
@@ -100,12 +101,6 @@ class CallEventOut(Schema):
     kind: str
     attempt_id: int
     outcome: str
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    return user
 
 
 def _need(user: User, perm: Perm) -> None:

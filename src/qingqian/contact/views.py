@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from qingqian.accounts.http import staff_user as _user
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm, Role
 from qingqian.cases.models import Case
@@ -35,11 +36,6 @@ from qingqian.contact.services import (
 )
 from qingqian.contact.templatetags.contact_tags import is_english
 from qingqian.parties.models import Party
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _forbidden(request: HttpRequest) -> HttpResponse:

@@ -12,7 +12,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from qingqian.accounts.models import User
+from qingqian.accounts.http import staff_user as _user
 from qingqian.cases.models import Case
 from qingqian.cases.selectors import case_get_for_user
 from qingqian.common.exceptions import ApplicationError
@@ -22,11 +22,6 @@ from qingqian.evidence.models import EvidenceItem
 from qingqian.fees.models import Agreement
 from qingqian.payments.selectors import payments_for_case
 from qingqian.portal.services import claim_summary
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _error(exc: ApplicationError) -> str:

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from qingqian.accounts.models import User
+from qingqian.accounts.http import staff_user as _user
 from qingqian.cases.models import Case
 from qingqian.cases.selectors import case_get_for_user, cases_visible_to
 from qingqian.common.exceptions import ApplicationError, ValidationFailed
@@ -28,11 +28,6 @@ from qingqian.contact.templatetags.contact_tags import is_english
 from qingqian.desk.selectors import SESSION_KEY
 from qingqian.parties.models import Party
 from qingqian.parties.services import party_email_set
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:

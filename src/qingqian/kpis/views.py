@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from qingqian.accounts.http import staff_user as _user
 from qingqian.accounts.models import User
 from qingqian.cases.selectors import cases_visible_to
 from qingqian.common import clock
@@ -22,11 +23,6 @@ from qingqian.kpis.selectors import GROUP_LABELS, TEAMS
 from qingqian.parties.models import Party
 
 DRILLS = ("period", "creditor", "team")
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _language(request: HttpRequest) -> str:

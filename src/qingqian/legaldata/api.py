@@ -7,7 +7,7 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Body, Router
 
-from qingqian.accounts.models import User
+from qingqian.accounts.http import api_user as _user
 from qingqian.calculators.requests import CALCULATORS
 from qingqian.calculators.requests import run as run_calculator
 from qingqian.common.api_errors import ERRORS
@@ -15,12 +15,6 @@ from qingqian.common.exceptions import NotFound
 from qingqian.legaldata.selectors import calc_context
 
 router = Router(tags=["calculators"])
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    return user
 
 
 @router.post("/calc/{name}", response={200: dict[str, Any], **ERRORS})

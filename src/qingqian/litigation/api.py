@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.responses import Status
 
+from qingqian.accounts.http import api_user as _user
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm
 from qingqian.calculators.court_deadlines import PERIODS, DeadlineKind
@@ -172,12 +173,6 @@ class ClueOut(Schema):
 
 class ClueListOut(Schema):
     items: list[ClueOut]
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    return user
 
 
 def _need(user: User, perm: Perm) -> None:

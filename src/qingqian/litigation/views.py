@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from qingqian.accounts.http import staff_user as _user
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm
 from qingqian.cases.models import Case
@@ -27,11 +28,6 @@ from qingqian.common.money import parse_amount
 from qingqian.litigation import documents, feeds, selectors, services
 from qingqian.litigation.models import AssetClue, CourtDeadline, LitigationDocument, Proceeding
 from qingqian.litigation.panel import panel_context
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _date(raw: str, field: str, *, required: bool = False) -> dt.date | None:

@@ -16,6 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from qingqian.accounts.http import staff_user as _user
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm
 from qingqian.cases.models import Case
@@ -41,11 +42,6 @@ from qingqian.mediation.models import (
     ProposalSide,
     SessionMode,
 )
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _case(request: HttpRequest, case_id: int) -> Case | HttpResponse:

@@ -19,6 +19,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.responses import Status
 
+from qingqian.accounts.http import api_user as _user
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm
 from qingqian.cases.models import Case
@@ -121,12 +122,6 @@ class PlanListOut(Schema):
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    return user
 
 
 def _need(user: User, perm: Perm) -> None:

@@ -13,7 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from qingqian.accounts.models import User
+from qingqian.accounts.http import staff_user as _user
 from qingqian.cases.models import Case
 from qingqian.cases.selectors import case_get_for_user
 from qingqian.common.exceptions import ApplicationError, ValidationFailed
@@ -21,11 +21,6 @@ from qingqian.common.money import parse_amount
 from qingqian.negotiation import services
 from qingqian.negotiation.models import PlanVersion
 from qingqian.payments.selectors import case_debt_total
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _date(raw: str) -> dt.date:

@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from qingqian.accounts.http import staff_user as _user
 from qingqian.accounts.models import User
 from qingqian.common.exceptions import ApplicationError, ValidationFailed
 from qingqian.common.money import parse_amount
@@ -21,11 +22,6 @@ from qingqian.netting.graph import cycles_svg
 from qingqian.netting.models import NettingRound, Participant, RoundState
 from qingqian.netting.notices import notice_docx, notice_for, notice_pdf
 from qingqian.parties.models import Party, PartyKind
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:

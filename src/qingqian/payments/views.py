@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from qingqian.accounts.http import staff_user as _user
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Perm, Role
 from qingqian.cases.selectors import case_get_for_user, cases_visible_to
@@ -33,11 +34,6 @@ from qingqian.payments.services import (
 from qingqian.payments.statements import creditor_statement, statement_csv, statement_xlsx
 
 _SHANGHAI = BUSINESS_TZ
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _org(user: User) -> Organisation:

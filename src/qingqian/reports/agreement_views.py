@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from qingqian.accounts.http import staff_user as _user
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm, Role
 from qingqian.cases.models import Case
@@ -19,11 +20,6 @@ from qingqian.creditors.services import contact_points_verified
 from qingqian.fees.models import Agreement, AgreementState
 from qingqian.reports import agreements
 from qingqian.reports.templatetags.reports_tags import is_english
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:

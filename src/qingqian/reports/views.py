@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from qingqian.accounts.models import User
+from qingqian.accounts.http import staff_user as _user
 from qingqian.cases.selectors import case_get_for_user
 from qingqian.common import clock
 from qingqian.common.exceptions import ApplicationError
@@ -19,11 +19,6 @@ from qingqian.reports.models import Decision
 from qingqian.reports.pdf import report_pdf
 from qingqian.reports.present import decision_label, view_model
 from qingqian.reports.templatetags.reports_tags import is_english
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _version(request: HttpRequest) -> int | None:

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from qingqian.accounts.http import staff_user as _user
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm
 from qingqian.cases.models import PartyRole
@@ -24,11 +25,6 @@ from qingqian.contact.selectors import certificate_problem
 from qingqian.scoring import selectors, services
 from qingqian.scoring.forms import DebtorProfileForm, ExperimentForm, ThresholdForm
 from qingqian.scoring.models import DebtorProfile
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:

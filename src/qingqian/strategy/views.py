@@ -11,16 +11,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from qingqian.accounts.models import User
+from qingqian.accounts.http import staff_user as _user
 from qingqian.accounts.roles import Perm
 from qingqian.common.exceptions import ApplicationError
 from qingqian.strategy import selectors, services
 from qingqian.strategy.models import StrategyRun
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _en() -> bool:

@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 from ninja.responses import Status
 
-from qingqian.accounts.models import User
+from qingqian.accounts.http import api_user as _user
 from qingqian.common.api_errors import ERRORS as COMMON_ERRORS
 from qingqian.common.api_errors import ErrorOut
 from qingqian.vouchers import services
@@ -67,12 +67,6 @@ class VoucherSettleIn(Schema):
 
 class VoucherCancelIn(Schema):
     reason: str
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    return user
 
 
 @router.get("/vouchers", response={200: list[VoucherOut], **ERRORS})

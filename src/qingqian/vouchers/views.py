@@ -16,17 +16,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from qingqian.accounts.models import User
+from qingqian.accounts.http import staff_user as _user
 from qingqian.accounts.roles import Perm
 from qingqian.common.exceptions import ApplicationError, ValidationFailed
 from qingqian.vouchers import services
 
 LIST_LIMIT = 200
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _hidden(request: HttpRequest, exc: ApplicationError) -> HttpResponse | None:

@@ -19,6 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from qingqian.accounts.http import staff_user as _user
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import ROLE_LABELS, Perm, Role
 from qingqian.cases import selectors, services
@@ -141,11 +142,6 @@ def staff_view(perm: Perm) -> Callable[[View], View]:
         return wrapped
 
     return deco
-
-
-def _user(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _org(user: User) -> Organisation:

@@ -135,7 +135,7 @@ def test_a_forgery_signed_by_another_key_is_unverified(
     package around a genuine voucher fails either way (the voucher's own signature)."""
     real = log.log_verifier_key().encode()
     forger = generate_signer(log.log_verifier_key().name)
-    from qingqian.ledger import services as ledger
+    from qingqian.ledger import keys as ledger
     from qingqian.ledger.models import Checkpoint
 
     ledger._signer.cache_clear()

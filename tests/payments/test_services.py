@@ -295,3 +295,17 @@ def test_bulk_posting_follows_the_same_rules(case: Any, users: Any) -> None:
     from qingqian.payments.remittance import reconciliation_report
 
     assert reconciliation_report(organisation=case.organisation).ok
+
+
+def test_the_timeline_note_is_chinese_whatever_the_recorders_language(case: Any) -> None:
+    """The note goes into the case log: one language, not the UI language of the person who
+    recorded the payment (a staff user with English chosen)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        payment_record(
+            case=case, amount=Decimal("100.00"), kind="bank_transfer", idempotency_key="en-1",
+            actor=None,
+        )  # fmt: skip
+    note = case.timeline.filter(kind="payment").latest("at").note
+    assert "银行转账" in note and "Bank transfer" not in note

@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils import translation
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Perm
@@ -58,8 +59,10 @@ from qingqian.payments.services import (
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 _SKIP_SETOFF = "set-offs must pin invoices: use payment_record"
-_LABELS = {c.value: str(c.label) for c in Component}
-_KIND_LABELS = {k.value: str(k.label) for k in PaymentKind}
+# Rendered in Chinese whatever language is active on import: they go into timeline notes.
+with translation.override("zh-hans"):
+    _LABELS = {c.value: str(c.label) for c in Component}
+    _KIND_LABELS = {k.value: str(k.label) for k in PaymentKind}
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Perm
@@ -365,13 +366,14 @@ def _record(
     )
     _apply_to_debt(locked, invoices, charges, shares, sign=-1, on=on)
     _post_payment(locked, payment, on=on, surplus=surplus, commission=commission)
-    timeline_add(
-        case=locked,
-        actor=actor,
-        kind="payment",
-        note=f"收款 {_y(amount)} 元（{PaymentKind(kind).label}）：{_describe(shares)}；"
-        f"{_balance_note(locked, charges)}",
-    )
+    # The timeline (and through it the case log) is written in one language, whatever the
+    # language of the person recording: the labels are rendered in Chinese here.
+    with translation.override("zh-hans"):
+        note = (
+            f"收款 {_y(amount)} 元（{PaymentKind(kind).label}）：{_describe(shares)}；"
+            f"{_balance_note(locked, charges)}"
+        )
+    timeline_add(case=locked, actor=actor, kind="payment", note=note)
     audit_record(
         actor=actor,
         organisation=locked.organisation,

@@ -246,3 +246,15 @@ def _system_job(request: pytest.FixtureRequest) -> Iterator[None]:
 
     with acting_as_system("tests"):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Every test starts in the default language (zh-Hans), whatever a test before it left
+    active: a test that switches to English cannot make the next one pass or fail."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

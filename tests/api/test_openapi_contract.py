@@ -37,7 +37,7 @@ def test_every_operation_declares_its_errors_with_the_one_body() -> None:
 
 def test_no_two_schemas_share_a_name() -> None:
     by_name: dict[str, set[str]] = defaultdict(set)
-    for router_path, router in api._routers:  # noqa: SLF001 - the mounted routers
+    for _mount, router in api._routers:
         for path_view in router.path_operations.values():
             for operation in path_view.operations:
                 for wrapper in operation.response_models.values():

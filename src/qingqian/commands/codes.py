@@ -1,0 +1,13 @@
+"""Every error code ``commands`` answers with: the one registry a client can rely on.
+
+A refusal carries one of these as its ``code`` (``common.exceptions.ApplicationError``); a
+code used in ``commands`` and missing here, or listed here and no longer used, fails
+``tests/common/test_error_codes.py``.
+"""
+
+from enum import StrEnum
+
+
+class Code(StrEnum):
+    NO_CHECKPOINT = "no_checkpoint"
+    TIMESTAMP_UNCONFIGURED = "timestamp_unconfigured"

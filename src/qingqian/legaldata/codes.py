@@ -1,0 +1,12 @@
+"""Every error code ``legaldata`` answers with: the one registry a client can rely on.
+
+A refusal carries one of these as its ``code`` (``common.exceptions.ApplicationError``); a
+code used in ``legaldata`` and missing here, or listed here and no longer used, fails
+``tests/common/test_error_codes.py``.
+"""
+
+from enum import StrEnum
+
+
+class Code(StrEnum):
+    UNKNOWN_CALCULATOR = "unknown_calculator"

@@ -207,7 +207,7 @@ def test_submissions_are_refused_from_outsiders_on_mismatch_and_on_replay(
 
 
 def test_the_convener_runs_over_every_submission_and_logs_the_digests(
-    convened: SharedRound,
+    convened: SharedRound, users: Any
 ) -> None:
     b = [_line(PEER.name, 2, 1, 80_000_00, "2026-01-01"), _line(PEER.name, 3, 1, 10_00)]
     c = [_line(PEER2.name, 1, 2, 60_000_00)]
@@ -232,6 +232,16 @@ def test_the_convener_runs_over_every_submission_and_logs_the_digests(
     assert not Seat.objects.filter(result_sent_at__isnull=False).exists()
     late = _post("submit", _signed("netting.submit", _submission(convened, "b", b)))
     assert late.status_code == 409 and json.loads(late.content)["code"] == "round_closed"
+    client = Client()
+    client.force_login(users["lawyer"])
+    for lang, words in (("zh-hans", "抵销总额"), ("en", "Participating members")):
+        client.cookies["django_language"] = lang
+        page = client.get(f"/consortium/netting/{convened.pk}/", HTTP_ACCEPT_LANGUAGE=lang)
+        html = page.content.decode()
+        assert page.status_code == 200 and words in html and PEER2.name in html
+        assert "120,000.00" in html and done.result_digest in html
+        listing = client.get("/consortium/netting/", HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+        assert convened.title in listing
 
 
 # --------------------------------------------------------------------------- a participant

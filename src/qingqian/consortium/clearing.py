@@ -38,7 +38,7 @@ from qingqian.ledger.errors import LedgerError
 VERSION = "qingqian-netting/v1"
 LINE_TAG = f"{VERSION} line\n".encode()
 SETOFF_TAG = f"{VERSION} setoff\n".encode()
-MAX_LINES = 20_000  # per submission
+MAX_LINES = 10_000  # per submission (about 2 MB, under the 4 MiB message limit)
 MAX_FEN = 99_999_999_999_999  # 999,999,999,999.99 yuan, as the solver
 _HEX32 = re.compile(r"[0-9a-f]{32}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")

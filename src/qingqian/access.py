@@ -259,6 +259,7 @@ ROUTES: dict[str, Access] = {
     "consortium:wire_netting_submit": _MEMBER,
     "consortium:wire_netting_result": _MEMBER,
     "consortium:wire_netting_decision": _MEMBER,
+    "consortium:wire_netting_final": _MEMBER,
 }
 
 #: The API's own description (not operations of the schema).

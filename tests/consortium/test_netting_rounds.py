@@ -315,10 +315,25 @@ def test_a_result_whose_proof_fails_is_refused_and_nothing_written(
     before = invoice.outstanding
     response = client.post(f"/consortium/netting/{round_.pk}/decide/", {"decision": "accept"})
     assert response.status_code == 302
+    round_.refresh_from_db()
+    assert round_.state == SharedRoundState.ACCEPTED and not round_.decision_delivered
+    invoice.refresh_from_db()
+    assert invoice.outstanding == before  # nothing applied until every participant accepted
+    final = {"round_id": round_.round_id, "result_digest": done.result_digest, "outcome": "applied"}
+    wrong = _post("final", _signed("netting.final", {**final, "result_digest": "0" * 64}))
+    assert wrong.status_code == 422 and json.loads(wrong.content)["code"] == "digest_mismatch"
+    stranger = _post("final", _signed("netting.final", final, PEER2))
+    assert stranger.status_code == 404
+    invoice.refresh_from_db()
+    assert invoice.outstanding == before
+    applied = _post("final", _signed("netting.final", final))
+    assert applied.status_code == 200, applied.content
     invoice.refresh_from_db()
     assert invoice.outstanding == before - Decimal(setoff) / 100
     round_.refresh_from_db()
-    assert round_.state == SharedRoundState.ACCEPTED and not round_.decision_delivered
+    assert round_.state == SharedRoundState.APPLIED
+    again = _post("final", _signed("netting.final", final))
+    assert again.status_code == 409  # applied once only
     other_user = Client()
     other_user.force_login(users["creditor_other"])
     assert other_user.get(f"/consortium/netting/{round_.pk}/").status_code == 404
@@ -355,3 +370,31 @@ def test_consent_comes_before_submission_and_only_for_ones_own_firm(
     collector.force_login(users["collector"])
     assert collector.get("/consortium/netting/").status_code == 404
     assert collector.post("/consortium/netting/open/", {"title": "x"}).status_code == 403
+
+
+def test_one_rejection_cancels_the_round_for_everyone(convened: SharedRound) -> None:
+    b = [_line(PEER.name, 2, 1, 80_000_00)]
+    c = [_line(PEER2.name, 1, 2, 60_000_00)]
+    assert (
+        _post("submit", _signed("netting.submit", _submission(convened, "b", b))).status_code == 200
+    )
+    raw = _signed("netting.submit", _submission(convened, "c", c), signer=PEER2)
+    assert _post("submit", raw).status_code == 200
+    done = rounds.round_run(round_=convened, actor=None, transport=Down())
+    decision = {"round_id": done.round_id, "result_digest": done.result_digest}
+    early = _post("decision", _signed("netting.decision", {**decision, "decision": "accepted"}))
+    assert early.status_code == 409  # the result never reached it
+    Seat.objects.update(result_sent_at=clock.now())
+    ok = _post("decision", _signed("netting.decision", {**decision, "decision": "accepted"}))
+    assert ok.status_code == 200, ok.content
+    done.refresh_from_db()
+    assert done.state == SharedRoundState.SOLVED  # PEER2 has not answered
+    no = _signed("netting.decision", {**decision, "decision": "rejected"}, signer=PEER2)
+    assert _post("decision", no).status_code == 200
+    done.refresh_from_db()
+    assert done.state == SharedRoundState.CANCELLED
+    assert LogEntry.objects.filter(kind="consortium.netting_final").count() == 1
+    assert rounds.final_deliver(round_=done, transport=Down()) == 0
+    assert not Seat.objects.filter(final_sent_at__isnull=False).exists()
+    twice = _post("decision", _signed("netting.decision", {**decision, "decision": "accepted"}))
+    assert twice.status_code == 409

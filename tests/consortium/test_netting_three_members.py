@@ -5,7 +5,8 @@ hold (Q owes P two invoices at B, P owes Q one at C, each has one more debtor of
 cycle); A runs the solver and sends each its signed result. The test checks what crossed
 the wire (B's result holds none of C's lines, amounts or debtors, and the other way round),
 that a replayed submission is refused, that each side verified and logged the same input
-digest and result, and that after acceptance the set-offs reduce each side's own invoices."""
+digest and result, and that the set-offs reduce each side's own invoices only once every
+participant accepted and A announced it."""
 
 from __future__ import annotations
 
@@ -197,25 +198,36 @@ def test_a_convenes_b_and_c_submit_each_sees_only_its_own_lines(tmp_path: Path) 
         assert all(json.loads(r[2].split(b"\n", 1)[0])["from"] == "a.test/consortium"
                    for r in wire.records if r[0] in ("b", "c"))  # fmt: skip
 
-        # Each accepts: its own invoices are reduced, and A is told.
-        for name in ("b", "c"):
-            done = json.loads(_cli(envs[name], "consortium", "netting", "accept", rid))
-            assert done["state"] == "accepted"
-            assert all(x["applied"] or x["setoff"] == "0.00" for x in done["lines"])
-
         def outstanding(name: str) -> list[tuple[str, str]]:
             sql = "SELECT number, outstanding FROM cases_invoice ORDER BY number"
             rows = _rows(tmp_path / f"{name}.sqlite3", sql)
             return [(n, str(Decimal(str(o)).quantize(Decimal("0.01")))) for n, o in rows]
 
+        # B accepts first: nothing is applied while C has not answered.
+        b_before = outstanding("b")
+        done = json.loads(_cli(envs["b"], "consortium", "netting", "accept", rid))
+        assert done["state"] == "accepted" and not any(x["applied"] for x in done["lines"])
+        assert outstanding("b") == b_before
+        # C accepts last: A announces the outcome (signed) and each applies its own set-offs.
+        done = json.loads(_cli(envs["c"], "consortium", "netting", "accept", rid))
+        assert done["state"] == "applied"
+        b = json.loads(_cli(envs["b"], "consortium", "netting", "show", rid))
+        assert b["state"] == "applied"
+        assert all(x["applied"] or x["setoff"] == "0.00" for x in b["lines"] + done["lines"])
         assert outstanding("b") == [
             ("INV-11-1", "0.00"), ("INV-11-2", "22469.12"), ("INV-11-3", "5432.10"),
         ]  # fmt: skip
         assert outstanding("c") == [("INV-12-1", "0.00"), ("INV-12-2", "12345.67")]
         final = json.loads(_cli(envs["a"], "consortium", "netting", "show", rid))
-        assert [s["decision"] for s in final["seats"]] == ["accepted", "accepted"]
+        assert final["state"] == "applied"
+        assert [(s["decision"], s["final_sent"]) for s in final["seats"]] == [
+            ("accepted", True), ("accepted", True),
+        ]  # fmt: skip
 
         # The input digest and the result are in each member's tamper-evident log.
-        logged = "SELECT count(*) FROM ledger_logentry WHERE kind = 'consortium.netting_result'"
+        logged = (
+            "SELECT count(*) FROM ledger_logentry "
+            "WHERE kind IN ('consortium.netting_result', 'consortium.netting_final')"
+        )
         for name in ("a", "b", "c"):
-            assert _rows(tmp_path / f"{name}.sqlite3", logged) == [(1,)], name
+            assert _rows(tmp_path / f"{name}.sqlite3", logged) == [(2,)], name

@@ -169,8 +169,10 @@ class SharedRoundState(models.TextChoices):
     OPEN = "open", _("征集中")
     SUBMITTED = "submitted", _("已提交")
     SOLVED = "solved", _("已计算")
-    ACCEPTED = "accepted", _("已接受并抵销")
+    ACCEPTED = "accepted", _("已接受，待全体接受")
     REJECTED = "rejected", _("已拒绝")
+    APPLIED = "applied", _("全体接受，已执行抵销")
+    CANCELLED = "cancelled", _("有成员拒绝，已取消")
 
 
 class SharedRound(models.Model):
@@ -238,6 +240,7 @@ class Seat(models.Model):
     result_sent_at = models.DateTimeField(null=True, blank=True)
     decision = models.CharField(max_length=10, blank=True)  # accepted / rejected
     decided_at = models.DateTimeField(null=True, blank=True)
+    final_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["member__name"]

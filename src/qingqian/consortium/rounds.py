@@ -48,7 +48,7 @@ from qingqian.parties.models import Party, PartyKind
 from qingqian.payments.models import PaymentKind
 from qingqian.payments.services import payment_record
 
-KINDS = ("netting.invite", "netting.submit", "netting.result", "netting.decision")
+KINDS = ("netting.invite", "netting.submit", "netting.result", "netting.decision", "netting.final")
 _CLOSED_CASES = ("closed", "rejected")
 
 
@@ -457,8 +457,9 @@ def round_decide(
     reason: str = "",
     transport: Transport | None = None,
 ) -> SharedRound:
-    """Accept (the set-offs become payments of kind "setoff" on this firm's own invoices,
-    all or none) or reject the verified result; the convener is told, signed."""
+    """Accept or reject the verified result; the convener is told, signed. The set-offs
+    apply only when the convener announces that every participant accepted
+    (``netting.final``, ``_check_final``); one rejection cancels the round for all."""
     from qingqian.consortium import services
 
     with transaction.atomic():
@@ -467,33 +468,7 @@ def round_decide(
         assert round_.creditor is not None
         _require(can_act_for(actor, round_.creditor))
         now = clock.now()
-        applied = Decimal("0.00")
         if accept:
-            payer = actor if actor is None or actor.has_perm_code(Perm.CASE_TRANSITION) else None
-            for line in round_.lines.select_related("invoice__case").filter(setoff__gt=0):
-                assert line.invoice is not None
-                assert line.setoff is not None
-                inv = Invoice.objects.select_for_update().get(pk=line.invoice.pk)
-                if inv.outstanding < line.setoff:
-                    raise Conflict(
-                        f"发票 {inv.number} 的未收金额已少于抵销金额，未执行任何抵销。",
-                        f"Invoice {inv.number} now has less outstanding than its set-off; "
-                        "nothing was applied.",
-                        code="outstanding_changed",
-                    )
-                payment_record(
-                    case=inv.case,
-                    amount=line.setoff,
-                    kind=PaymentKind.SETOFF,
-                    idempotency_key=f"consortium-netting:{round_.round_id}:{line.line_id}",
-                    actor=payer,
-                    reference=f"NET-{round_.round_id[:8]}",
-                    note="同业多边抵销 / consortium multilateral set-off",
-                    invoice_amounts={inv.pk: line.setoff},
-                )
-                line.applied_at = now
-                line.save(update_fields=["applied_at"])
-                applied += line.setoff
             round_.state = SharedRoundState.ACCEPTED
         else:
             reason = reason.strip()
@@ -511,10 +486,9 @@ def round_decide(
                 "round_id": round_.round_id,
                 "result_digest": round_.result_digest,
                 "decision": round_.state,
-                "applied": str(applied),
             },
         )
-        _audit(actor, round_, "netting_decide", decision=round_.state, applied=str(applied))
+        _audit(actor, round_, "netting_decide", decision=round_.state)
     try:
         services._exchange(
             transport=_transport(transport),
@@ -532,6 +506,83 @@ def round_decide(
     round_.decision_delivered = True
     round_.save(update_fields=["decision_delivered"])
     return round_
+
+
+def _outstanding_short(round_: SharedRound) -> str | None:
+    """The number of an invoice whose outstanding is now below its set-off, if any."""
+    for line in round_.lines.select_related("invoice").filter(setoff__gt=0):
+        assert line.invoice is not None
+        assert line.setoff is not None
+        if Invoice.objects.get(pk=line.invoice.pk).outstanding < line.setoff:
+            return line.invoice.number
+    return None
+
+
+def _apply(round_: SharedRound) -> Decimal:
+    """Every set-off of this firm's lines becomes a payment of kind "setoff" on its own
+    invoice (all or none, in the caller's transaction)."""
+    now = clock.now()
+    applied = Decimal("0.00")
+    decider = round_.decided_by
+    payer = decider if decider is None or decider.has_perm_code(Perm.CASE_TRANSITION) else None
+    for line in round_.lines.select_related("invoice__case").filter(setoff__gt=0):
+        assert line.invoice is not None
+        assert line.setoff is not None
+        inv = Invoice.objects.select_for_update().get(pk=line.invoice.pk)
+        if inv.outstanding < line.setoff:
+            raise _outstanding_changed(inv.number)
+        payment_record(
+            case=inv.case,
+            amount=line.setoff,
+            kind=PaymentKind.SETOFF,
+            idempotency_key=f"consortium-netting:{round_.round_id}:{line.line_id}",
+            actor=payer,
+            reference=f"NET-{round_.round_id[:8]}",
+            note="同业多边抵销 / consortium multilateral set-off",
+            invoice_amounts={inv.pk: line.setoff},
+        )
+        line.applied_at = now
+        line.save(update_fields=["applied_at"])
+        applied += line.setoff
+    return applied
+
+
+def _outstanding_changed(number: str) -> Exception:
+    return _error(
+        f"发票 {number} 的未收金额已少于抵销金额，未执行任何抵销。",
+        f"Invoice {number} now has less outstanding than its set-off; nothing was applied.",
+        "outstanding_changed",
+        409,
+    )
+
+
+def final_deliver(*, round_: SharedRound, transport: Transport | None = None) -> int:
+    """The convener tells every submitting member the outcome (all accepted: apply; one
+    rejected: cancelled), signed; returns how many were delivered. Retried by
+    ``qingqian consortium netting deliver``."""
+    from qingqian.consortium import services
+
+    round_.refresh_from_db()
+    if round_.state not in (SharedRoundState.APPLIED, SharedRoundState.CANCELLED):
+        return 0
+    body = {
+        "round_id": round_.round_id,
+        "result_digest": round_.result_digest,
+        "outcome": round_.state,
+    }
+    delivered = 0
+    seats = round_.seats.filter(submitted_at__isnull=False, final_sent_at__isnull=True)
+    for seat in seats.select_related("member"):
+        try:
+            services._exchange(
+                transport=_transport(transport), peer=seat.member, kind="netting.final", body=body
+            )
+        except (services.ConsortiumError, OSError):
+            continue
+        seat.final_sent_at = clock.now()
+        seat.save(update_fields=["final_sent_at"])
+        delivered += 1
+    return delivered
 
 
 # --------------------------------------------------------------------------- receiving
@@ -553,6 +604,8 @@ def receive_check(kind: str, message: Message, sender: Member) -> Callable[[], d
         return _check_result(message, sender, round_id)
     if kind == "netting.decision":
         return _check_decision(message, sender, round_id)
+    if kind == "netting.final":
+        return _check_final(message, sender, round_id)
     raise _error("未知的消息类型。", "Unknown message kind.", "wrong_kind")
 
 
@@ -753,9 +806,84 @@ def _check_decision(
         raise _error("该成员已答复。", "This member has already decided.", "already_decided", 409)
 
     def act() -> dict[str, Any]:
+        locked = SharedRound.objects.select_for_update().get(pk=round_.pk)
         seat.decision, seat.decided_at = str(decision), clock.now()
         seat.save(update_fields=["decision", "decided_at"])
-        _audit(None, round_, "netting_decision", member=sender.name, decision=decision)
+        _audit(None, locked, "netting_decision", member=sender.name, decision=decision)
+        submitted = locked.seats.filter(submitted_at__isnull=False)
+        if decision == SharedRoundState.REJECTED:
+            locked.state = SharedRoundState.CANCELLED
+        elif not submitted.exclude(decision=SharedRoundState.ACCEPTED).exists():
+            locked.state = SharedRoundState.APPLIED
+        if locked.state != SharedRoundState.SOLVED:
+            locked.save(update_fields=["state"])
+            _log(
+                "netting_final",
+                {
+                    "round_id": locked.round_id,
+                    "result_digest": locked.result_digest,
+                    "outcome": locked.state,
+                },
+            )
+            _audit(None, locked, "netting_final", outcome=locked.state)
+            transaction.on_commit(lambda: final_deliver(round_=locked))
         return {"recorded": True}
+
+    return act
+
+
+def _check_final(message: Message, sender: Member, round_id: str) -> Callable[[], dict[str, Any]]:
+    round_ = SharedRound.objects.filter(
+        convener=sender, round_id=round_id, is_convener=False
+    ).first()
+    if round_ is None:
+        raise _error("没有该轮次。", "No such round.", "round_unknown", 404)
+    outcome = message.body.get("outcome")
+    if outcome not in (SharedRoundState.APPLIED, SharedRoundState.CANCELLED):
+        raise _error("结论内容无效。", "Invalid outcome.", "body_invalid")
+    if message.body.get("result_digest") != round_.result_digest:
+        raise _error(
+            "结论所针对的结果摘要不符。", "The outcome is for another result.",
+            "digest_mismatch", 422,
+        )  # fmt: skip
+    allowed = (
+        (SharedRoundState.ACCEPTED,)
+        if outcome == SharedRoundState.APPLIED
+        else (SharedRoundState.SOLVED, SharedRoundState.ACCEPTED, SharedRoundState.REJECTED)
+    )
+    if round_.state not in allowed:
+        raise _error(
+            "该轮次不在等待结论的状态。", "The round is not awaiting an outcome.",
+            "round_state", 409,
+        )  # fmt: skip
+    if outcome == SharedRoundState.APPLIED:
+        short = _outstanding_short(round_)
+        if short is not None:
+            raise _outstanding_changed(short)
+
+    def act() -> dict[str, Any]:
+        locked = SharedRound.objects.select_for_update().get(pk=round_.pk)
+        if locked.state not in allowed:
+            raise _error("该轮次已有结论。", "The round already has its outcome.",
+                         "round_state", 409)  # fmt: skip
+        applied = Decimal("0.00")
+        if outcome == SharedRoundState.APPLIED:
+            applied = _apply(locked)
+            locked.state = SharedRoundState.APPLIED
+        elif locked.state != SharedRoundState.REJECTED:
+            locked.state = SharedRoundState.CANCELLED
+        locked.save(update_fields=["state"])
+        _log(
+            "netting_final",
+            {
+                "round_id": round_id,
+                "convener": sender.name,
+                "result_digest": locked.result_digest,
+                "outcome": str(outcome),
+                "applied": str(applied),
+            },
+        )
+        _audit(None, locked, "netting_final", outcome=outcome, applied=str(applied))
+        return {"outcome": locked.state, "applied": str(applied)}
 
     return act

@@ -46,6 +46,7 @@ PATHS = {
     "netting.submit": "/consortium/v1/netting/submit",
     "netting.result": "/consortium/v1/netting/result",
     "netting.decision": "/consortium/v1/netting/decision",
+    "netting.final": "/consortium/v1/netting/final",
 }
 _COUNTED = ("psi.query", "facts.query")
 

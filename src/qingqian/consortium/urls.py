@@ -27,4 +27,5 @@ urlpatterns = [
     path(
         "consortium/v1/netting/decision", views.wire_netting_decision, name="wire_netting_decision"
     ),
+    path("consortium/v1/netting/final", views.wire_netting_final, name="wire_netting_final"),
 ]

@@ -319,7 +319,9 @@ def netting_decide(request: HttpRequest, pk: int) -> HttpResponse:
         lambda r, u: rounds.round_decide(
             round_=r, actor=u, accept=accept, reason=request.POST.get("reason", "")
         ),
-        _("已接受结果，抵销已计入本企业的发票。") if accept else _("已拒绝结果。"),
+        _("已接受结果；全体参加成员接受后，抵销将计入本企业的发票。")
+        if accept
+        else _("已拒绝结果。"),
     )
 
 
@@ -341,3 +343,8 @@ def wire_netting_result(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 def wire_netting_decision(request: HttpRequest) -> HttpResponse:
     return _wire(request, "netting.decision")
+
+
+@csrf_exempt
+def wire_netting_final(request: HttpRequest) -> HttpResponse:
+    return _wire(request, "netting.final")

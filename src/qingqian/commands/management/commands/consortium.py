@@ -7,7 +7,7 @@
 * ``answers CASE_REFERENCE [--json]`` prints the answers received, with their sources;
 * ``withdraw CASE_REFERENCE`` withdraws the answers given about the case's debtors;
 * ``deliver`` retries withdrawals not yet delivered;
-* ``netting open|list|show|consent|submit|run|accept|reject …``: consortium netting rounds
+* ``netting open|list|show|consent|submit|run|accept|reject|deliver …``: consortium netting rounds
   (docs/consortium.md, "Consortium netting rounds").
 """
 
@@ -53,7 +53,7 @@ class Command(BaseCommand):
         opened.add_argument("--title", required=True)
         opened.add_argument("--member", action="append", required=True)
         nsub.add_parser("list", help="the rounds, as JSON")
-        for name in ("show", "submit", "run", "accept", "reject", "consent"):
+        for name in ("show", "submit", "run", "accept", "reject", "consent", "deliver"):
             p = nsub.add_parser(name)
             p.add_argument("round_id")
             if name == "consent":
@@ -135,6 +135,9 @@ class Command(BaseCommand):
             round_ = rounds.round_decide(
                 round_=round_, actor=None, accept=act == "accept", reason=opts.get("reason") or ""
             )
+        elif act == "deliver":
+            rounds.final_deliver(round_=round_)
+        round_.refresh_from_db()
         self.stdout.write(json.dumps(_round_json(round_, lines=True), ensure_ascii=False))
 
     def _answers(self, case: Case, as_json: bool) -> None:
@@ -184,6 +187,7 @@ def _round_json(round_: SharedRound, *, lines: bool = False) -> dict[str, Any]:
                 "submitted": s.submitted_at is not None,
                 "result_sent": s.result_sent_at is not None,
                 "decision": s.decision,
+                "final_sent": s.final_sent_at is not None,
             }
             for s in round_.seats.select_related("member")
         ]

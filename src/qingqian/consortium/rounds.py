@@ -5,12 +5,14 @@ The **convener** opens a round naming participating members (``round_open``: a s
 consents (``round_consent``), then the firm's receivables against company debtors go to the
 convener as a signed ``netting.submit`` (``round_submit``): opaque line ids, credit codes,
 amounts in fen, due dates and a salt per line. The convener checks and stores them
-(``_on_submit``), runs the solver over all of them (``round_run``), logs the input digest
+(``_check_submit``), runs the solver over all of them (``round_run``), logs the input digest
 and the result, and sends each participant a signed ``netting.result`` holding only that
 participant's lines with inclusion proofs (``qingqian.consortium.clearing``). The participant
-checks the proofs before it stores anything (``_on_result``), logs the digests, and a user
-of the firm accepts, which applies the set-offs to its own invoices, or rejects
-(``round_decide``); the convener is told by a signed ``netting.decision``.
+checks the proofs before it stores anything (``_check_result``), logs the digests, and a
+user of the firm accepts or rejects (``round_decide``, a signed ``netting.decision``). When
+every submitter accepted, the convener announces it (signed ``netting.final``,
+``final_deliver``) and each participant applies the set-offs to its own invoices
+(``_check_final``); one rejection cancels the round for all.
 
 Every message in or out is recorded by ``services._record`` (row, log entry, audit row).
 """

@@ -398,3 +398,30 @@ def test_one_rejection_cancels_the_round_for_everyone(convened: SharedRound) -> 
     assert not Seat.objects.filter(final_sent_at__isnull=False).exists()
     twice = _post("decision", _signed("netting.decision", {**decision, "decision": "accepted"}))
     assert twice.status_code == 409
+
+
+def test_the_convener_opens_a_round_from_the_page(
+    joined: None, users: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rounds, "HttpTransport", lambda timeout: Down())
+    client = Client()
+    client.force_login(users["lawyer"])
+    page = client.get("/consortium/netting/").content.decode()
+    assert 'id="open-round"' in page and PEER.name in page
+    one = client.post("/consortium/netting/open/", {"title": "链条", "member": [PEER.name]})
+    assert one.status_code == 302 and not SharedRound.objects.exists()  # two members needed
+    response = client.post(
+        "/consortium/netting/open/", {"title": "链条", "member": [PEER.name, PEER2.name]}
+    )
+    round_ = SharedRound.objects.get()
+    assert response.status_code == 302 and response["Location"].endswith(f"/{round_.pk}/")
+    assert round_.is_convener and round_.participants == sorted([PEER.name, PEER2.name])
+    assert LogEntry.objects.filter(kind="consortium.netting_open").count() == 1
+    # the invitations could not be delivered: recorded with status 0, shown on the page
+    assert WireMessage.objects.filter(kind="netting.invite", status=0).count() == 2
+    detail = client.get(f"/consortium/netting/{round_.pk}/").content.decode()
+    assert detail.count("未送达") >= 2
+    creditor = Client()
+    creditor.force_login(users["creditor"])
+    assert creditor.get(f"/consortium/netting/{round_.pk}/").status_code == 404
+    assert creditor.post(f"/consortium/netting/{round_.pk}/run/").status_code == 403

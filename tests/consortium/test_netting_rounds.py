@@ -46,7 +46,7 @@ def _line(member: str, debtor: int, creditor: int, fen: int, due: str | None = N
 
 def _commitment() -> tuple[Any, list[Any], list[Any]]:
     b = [_line("b", 2, 1, 3_123_456, "2026-01-10"), _line("b", 3, 1, 500)]
-    c = [_line("c", 1, 2, 6_111_111), _line("c", 4, 2, 777)]
+    c = [_line("c", 1, 2, 6_111_111), _line("c", 4, 2, 7_654_321)]
     setoff = {b[0].leaf(): 3_000_000, c[0].leaf(): 3_000_000}
     return clearing.commit("f" * 32, b + c, setoff), b, c
 

@@ -36,7 +36,7 @@ P, Q, Z, W = 11, 12, 13, 14  # make_uscc numbers: P at B, Q at C; Z and W off th
 B_INVOICES = [
     {"debtor": Q, "name": "无锡电子元件有限公司", "amount": "31234.56", "due": "2026-01-10"},
     {"debtor": Q, "name": "无锡电子元件有限公司", "amount": "52345.67", "due": "2026-03-10"},
-    {"debtor": Z, "name": "常州包装材料有限公司", "amount": "5432.10", "due": "2026-02-10"},
+    {"debtor": Z, "name": "常州包装材料有限公司", "amount": "54321.09", "due": "2026-02-10"},
 ]
 C_INVOICES = [
     {"debtor": P, "name": "苏州精密制造有限公司", "amount": "61111.11", "due": "2026-02-01"},
@@ -215,7 +215,7 @@ def test_a_convenes_b_and_c_submit_each_sees_only_its_own_lines(tmp_path: Path) 
         assert b["state"] == "applied"
         assert all(x["applied"] or x["setoff"] == "0.00" for x in b["lines"] + done["lines"])
         assert outstanding("b") == [
-            ("INV-11-1", "0.00"), ("INV-11-2", "22469.12"), ("INV-11-3", "5432.10"),
+            ("INV-11-1", "0.00"), ("INV-11-2", "22469.12"), ("INV-11-3", "54321.09"),
         ]  # fmt: skip
         assert outstanding("c") == [("INV-12-1", "0.00"), ("INV-12-2", "12345.67")]
         final = json.loads(_cli(envs["a"], "consortium", "netting", "show", rid))

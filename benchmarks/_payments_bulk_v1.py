@@ -23,11 +23,11 @@ from django.db.models import Sum
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Perm
+from qingqian.audit.services import audit_record_many
 from qingqian.cases.models import Case, Invoice, TimelineEvent
 from qingqian.cases.services import require
 from qingqian.common import clock
 from qingqian.common.bulk import bulk_insert
-from qingqian.compliance.services import audit_record_many
 from qingqian.ledger.services import NewEntry, ledger_append_many, timeline_statement
 from qingqian.payments import trust
 from qingqian.payments.commission import commission_for_recovery

@@ -72,11 +72,11 @@ def naive_import(*, organisation: Any, creditor: Any, actor: Any, path: Path) ->
     from django.db.models import F
     from django.db.models.functions import Least
 
+    from qingqian.audit.services import audit_record
     from qingqian.cases.ledger_parse import parse_ledger
     from qingqian.cases.models import Case, CaseParty, Invoice, TimelineEvent
     from qingqian.cases.services import references_reserve
     from qingqian.common import clock
-    from qingqian.compliance.services import audit_record
     from qingqian.parties.models import Party
 
     parsed = parse_ledger(path, path.name)

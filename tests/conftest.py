@@ -230,3 +230,19 @@ def browser() -> Iterator[Any]:
             yield b
         finally:
             b.close()
+
+
+@pytest.fixture(autouse=True)
+def _system_job(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tests set up their data by calling services directly, often without a user
+    (``actor=None``): they act as the declared platform job ``tests`` (``common.system``), as a
+    task or a command does. Requests through the test client do not: the first middleware
+    clears the job, so a view that lost its user is refused as in production. Tests of the
+    refusal itself opt out with ``@pytest.mark.no_system_job``."""
+    if request.node.get_closest_marker("no_system_job"):
+        yield
+        return
+    from qingqian.common.system import acting_as_system
+
+    with acting_as_system("tests"):
+        yield

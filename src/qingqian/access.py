@@ -11,7 +11,7 @@ declared here as one of:
   one-time link and code, a provider's signed webhook, a witness's signature), which the view
   itself checks.
 
-``qingqian.common.middleware.RouteAccessMiddleware`` enforces the table on every request: an
+``qingqian.web.middleware.RouteAccessMiddleware`` enforces the table on every request: an
 undeclared route is refused (fail closed), a signed-out visitor is sent to log in (HTML) or
 answered 401 (API), and a role without the permission gets 403 with the permission named in
 words. ``tests/web/test_route_access.py`` walks the URL resolver and the OpenAPI schema, so a
@@ -115,7 +115,7 @@ ROUTES: dict[str, Access] = {
     "negotiation:plan_accept": Perm.CASE_TRANSITION,
     "negotiation:promise_add": Perm.CASE_TRANSITION,
     "negotiation:offer_add": Perm.CASE_TRANSITION,
-    "negotiation:portal_link": Perm.CONTACT_WORK,
+    "portal_staff:link_send": Perm.CONTACT_WORK,
     # money
     "payments:record": Perm.CASE_TRANSITION,
     "payments:charge": Perm.CASE_TRANSITION,

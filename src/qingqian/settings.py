@@ -156,6 +156,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "qingqian.accounts",
+    "qingqian.audit",  # the audit trail every app writes (docs/architecture.md)
     "qingqian.compliance",
     "qingqian.parties",
     "qingqian.cases",
@@ -191,6 +192,8 @@ MIDDLEWARE = [
     "qingqian.common.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "qingqian.common.middleware.RequestIdMiddleware",
+    # A request never runs as a declared platform job (common.system).
+    "qingqian.common.middleware.SystemJobBoundaryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "qingqian.common.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -200,7 +203,7 @@ MIDDLEWARE = [
     # h15b: who verified a second factor (django-otp), then staff who must are held to it.
     "django_otp.middleware.OTPMiddleware",
     "qingqian.accounts.middleware.TwoFactorMiddleware",
-    "qingqian.common.middleware.RouteAccessMiddleware",
+    "qingqian.web.middleware.RouteAccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

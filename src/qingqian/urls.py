@@ -18,6 +18,7 @@ urlpatterns = [
     path("account/", include("qingqian.web.account_urls")),  # h15b: own account, 2FA
     path("p/", include("qingqian.portal.urls")),
     path("", include("qingqian.negotiation.urls")),
+    path("", include("qingqian.portal.staff_urls")),
     path("", include("qingqian.reports.urls")),
     path("", include("qingqian.netting.urls")),
     path("", include("qingqian.intake.urls")),

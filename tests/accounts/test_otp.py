@@ -7,7 +7,7 @@ import pytest
 
 from qingqian.accounts.models import OneTimeCode, Organisation
 from qingqian.accounts.otp import OTP_MAX_ATTEMPTS, OtpError, otp_issue, otp_verify
-from qingqian.compliance.models import AuditEvent
+from qingqian.audit.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

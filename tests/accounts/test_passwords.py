@@ -20,7 +20,7 @@ NEW = "Suzhou-new-passphrase-2026"
 
 
 def _actions(user: Any) -> list[str]:
-    from qingqian.compliance.models import AuditEvent
+    from qingqian.audit.models import AuditEvent
 
     return list(
         AuditEvent.objects.filter(object_type="accounts.user", object_id=str(user.pk))

@@ -9,11 +9,11 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from qingqian.audit.models import AuditEvent
 from qingqian.cases.imports import ledger_import
 from qingqian.cases.ledger_parse import LedgerFileError
 from qingqian.cases.models import Case, Invoice, TimelineEvent
 from qingqian.common.exceptions import ValidationFailed
-from qingqian.compliance.models import AuditEvent
 from qingqian.parties.models import Party
 from tests.support import make_uscc, wrong_check
 

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from qingqian.audit.models import AuditEvent
 from qingqian.cases.lifecycle import IllegalTransition
 from qingqian.cases.models import Case, HotlineCall, Invoice, TimelineEvent
 from qingqian.cases.services import (
@@ -16,7 +17,6 @@ from qingqian.cases.services import (
 )
 from qingqian.common import crypto
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
-from qingqian.compliance.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 

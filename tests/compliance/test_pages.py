@@ -15,7 +15,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from qingqian.compliance.models import AuditEvent, Incident, RegulatoryRecord
+from qingqian.audit.models import AuditEvent
+from qingqian.compliance.models import Incident, RegulatoryRecord
 from qingqian.parties.services import party_reveal
 
 pytestmark = pytest.mark.django_db
@@ -228,8 +229,8 @@ def test_a_renewal_recorded_ahead_of_time_ends_the_warning(users: dict[str, Any]
 
 @pytest.mark.django_db
 def test_each_action_is_offered_once_in_the_filter(org: Any, users: dict[str, Any]) -> None:
+    from qingqian.audit.services import audit_record
     from qingqian.compliance.selectors import audit_actions_present
-    from qingqian.compliance.services import audit_record
 
     for _ in range(3):  # the same action at different times: one option, not three
         audit_record(actor=users["lawyer"], organisation=org, action="case.assign", obj=org)

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from qingqian.audit.models import AuditEvent
 from qingqian.common import clock
-from qingqian.compliance.models import AuditEvent
 from qingqian.consortium import selectors, services
 from qingqian.consortium.models import Answer, GivenAnswer, Member, WireMessage, Withdrawal
 from qingqian.consortium.protocol import message_digest, message_sign, posix

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import time_machine
 
+from qingqian.audit.models import AuditEvent
 from qingqian.common.exceptions import ApplicationError
-from qingqian.compliance.models import AuditEvent
 from qingqian.contact.channels import deliver, render_message, send_transactional
 from qingqian.contact.channels.base import use_adapter
 from qingqian.contact.channels.letter import LetterAdapter

@@ -12,10 +12,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from qingqian.audit.models import AuditEvent
 from qingqian.cases.models import CaseParty
 from qingqian.common import clock
 from qingqian.common.exceptions import ApplicationError
-from qingqian.compliance.models import AuditEvent
 from qingqian.contact.channels.base import Delivery, use_adapter
 from qingqian.contact.desk import desk_call_ask, desk_call_record, desk_message_send
 from qingqian.contact.models import ContactAttempt

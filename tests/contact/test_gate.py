@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
+from qingqian.audit.models import AuditEvent
 from qingqian.cases.models import TimelineEvent
 from qingqian.common.exceptions import ApplicationError
-from qingqian.compliance.models import AuditEvent
 from qingqian.contact.models import ContactAttempt, ContactPolicy
 from qingqian.contact.presets import CN_DEFAULT
 from qingqian.contact.services import (

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 import time_machine
 
+from qingqian.audit.models import AuditEvent
 from qingqian.common.exceptions import ApplicationError
-from qingqian.compliance.models import AuditEvent
 from qingqian.contact.channels import Delivery, deliver, render_message
 from qingqian.contact.channels.base import use_adapter
 from qingqian.contact.services import (

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from qingqian.audit.models import AuditEvent
 from qingqian.common.exceptions import ValidationFailed
-from qingqian.compliance.models import AuditEvent
 from qingqian.contact.channels.base import use_adapter
 from qingqian.creditors import services
 from qingqian.creditors.models import CaseMessage, ContactPoint

@@ -18,13 +18,13 @@ from stdnum.cn import ric, uscc
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Role
+from qingqian.audit.models import AuditEvent
 from qingqian.cases.aging import BUCKETS, bucket_for
 from qingqian.cases.lifecycle import TRANSITIONS, Outcome, State, check_transition
 from qingqian.cases.models import Case, CaseParty, HotlineCall, Invoice, PartyRole, TimelineEvent
 from qingqian.cases.services import check_handler
 from qingqian.common import clock, crypto
 from qingqian.common.exceptions import ValidationFailed
-from qingqian.compliance.models import AuditEvent
 from qingqian.demo.catalogue import ORG_CODE, ORG_NAME, PASSWORD
 from qingqian.demo.generator import DemoError, load_demo
 from qingqian.demo.identifiers import DISTRICTS

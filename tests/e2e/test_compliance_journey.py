@@ -39,8 +39,9 @@ def test_the_compliance_officers_day(live_server: Any, page: Any, demo: Any, sho
     from openpyxl import load_workbook
     from playwright.sync_api import expect
 
+    from qingqian.audit.models import AuditEvent
     from qingqian.common import clock
-    from qingqian.compliance.models import AuditEvent, RegulatoryRecord
+    from qingqian.compliance.models import RegulatoryRecord
     from qingqian.contact.models import ContactPolicy
 
     base = live_server.url

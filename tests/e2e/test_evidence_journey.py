@@ -111,6 +111,6 @@ def test_upload_then_package_verifies_offline(
     done = verify_offline(str(target), "--log-key", log_verifier_key().encode())
     assert done.returncode == 0, done.stdout + done.stderr
     assert "全部检查通过" in done.stdout
-    from qingqian.compliance.models import AuditEvent
+    from qingqian.audit.models import AuditEvent
 
     assert AuditEvent.objects.filter(action="evidence.export").count() == 1

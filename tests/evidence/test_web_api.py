@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from qingqian.accounts.services import api_token_create
-from qingqian.compliance.models import AuditEvent
+from qingqian.audit.models import AuditEvent
 from qingqian.evidence.models import EvidenceItem, EvidenceVersion
 from qingqian.ledger.selectors import log_verifier_key
 from qingqian.ledger.verify_cli import verify_package

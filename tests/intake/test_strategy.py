@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
+from qingqian.audit.models import AuditEvent
 from qingqian.cases.models import TimelineEvent
 from qingqian.cases.services import case_transition
 from qingqian.common import clock
 from qingqian.common.exceptions import PermissionDenied
-from qingqian.compliance.models import AuditEvent
 from qingqian.intake.errors import IntakeError
 from qingqian.intake.models import PlaybookRow, StrategyRun, StrategyStep
 from qingqian.intake.playbooks import DEFAULT_PLAYBOOK_DATA, assign_arm, default_playbooks

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
-from qingqian.compliance.models import AuditEvent
+from qingqian.audit.models import AuditEvent
 from qingqian.kpis.models import CreditorReport
 from qingqian.kpis.reports import creditor_report_generate, month_window
 

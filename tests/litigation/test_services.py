@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 import time_machine
 
+from qingqian.audit.models import AuditEvent
 from qingqian.cases.models import TimelineEvent
 from qingqian.common.exceptions import PermissionDenied, ValidationFailed
-from qingqian.compliance.models import AuditEvent
 from qingqian.litigation import selectors, services
 from qingqian.litigation.models import AssetClue, CaseLimitation, CourtDeadline, Proceeding
 from qingqian.negotiation.models import Promise

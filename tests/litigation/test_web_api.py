@@ -13,7 +13,7 @@ from django.test import Client
 from icalendar import Calendar
 
 from qingqian.accounts.services import api_token_create
-from qingqian.compliance.models import AuditEvent
+from qingqian.audit.models import AuditEvent
 from qingqian.litigation import services
 from qingqian.litigation.models import AssetClue, CourtDeadline, Proceeding
 

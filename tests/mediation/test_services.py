@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
+from qingqian.audit.models import AuditEvent
 from qingqian.cases.models import Case, TimelineEvent
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
-from qingqian.compliance.models import AuditEvent
 from qingqian.evidence.models import SignedDocument
 from qingqian.litigation.models import Proceeding
 from qingqian.mediation import documents, services

@@ -12,9 +12,9 @@ import pytest
 from django.test import Client
 
 from qingqian.accounts.services import api_token_create
+from qingqian.audit.models import AuditEvent
 from qingqian.cases.services import InvoiceInput, case_open
 from qingqian.common import clock
-from qingqian.compliance.models import AuditEvent
 from qingqian.negotiation.models import PlanVersion, Promise, VersionState
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,9 @@ import pytest
 import time_machine
 
 from qingqian.accounts.otp import OtpError
+from qingqian.audit.models import AuditEvent
 from qingqian.cases.models import TimelineEvent
 from qingqian.common.exceptions import Conflict, ValidationFailed
-from qingqian.compliance.models import AuditEvent
 from qingqian.negotiation import terms as kterms
 from qingqian.negotiation.models import (
     BreachRecord,

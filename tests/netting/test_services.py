@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from qingqian.audit.models import AuditEvent
 from qingqian.cases.models import Case, Invoice, TimelineEvent
 from qingqian.common.exceptions import (
     ApplicationError,
@@ -16,7 +17,6 @@ from qingqian.common.exceptions import (
     PermissionDenied,
     ValidationFailed,
 )
-from qingqian.compliance.models import AuditEvent
 from qingqian.ledger.models import LogEntry
 from qingqian.netting import services
 from qingqian.netting.errors import NettingError

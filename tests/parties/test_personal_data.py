@@ -3,8 +3,8 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from qingqian.audit.models import AuditEvent
 from qingqian.common.exceptions import PermissionDenied
-from qingqian.compliance.models import AuditEvent
 from qingqian.parties.models import Party
 from qingqian.parties.services import (
     party_find_by_id_number,

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from django.db import connection, connections
 
+from qingqian.audit.models import AuditEvent
 from qingqian.cases.models import Case, Invoice, TimelineEvent
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
-from qingqian.compliance.models import AuditEvent
 from qingqian.payments import trust
 from qingqian.payments.errors import PaymentsError
 from qingqian.payments.models import JournalEntry, Payment, PaymentAllocation, TrustBalance

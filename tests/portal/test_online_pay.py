@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from qingqian.audit.models import AuditEvent
 from qingqian.common.exceptions import ValidationFailed
-from qingqian.compliance.models import AuditEvent
 from qingqian.negotiation.services import plan_accept_staff, plan_propose, plan_schedule
 from qingqian.payments import wechatpay_order
 from qingqian.payments.models import Payment

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from qingqian.audit.models import AuditEvent
 from qingqian.cases.models import TimelineEvent
-from qingqian.compliance.models import AuditEvent
 from qingqian.contact.models import ContactHold
 from qingqian.negotiation.models import PlanVersion, VersionState
 from qingqian.negotiation.services import plan_accept_staff, plan_propose, plan_schedule

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from qingqian.compliance.models import AuditEvent
+from qingqian.audit.models import AuditEvent
 from qingqian.contact.channels.base import use_adapter
 from qingqian.contact.channels.sms import AliyunSmsAdapter
 from qingqian.outbox.adapters import OutboxSmsAdapter

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from qingqian.accounts.otp import OtpError
+from qingqian.audit.models import AuditEvent
 from qingqian.cases.models import TimelineEvent
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
-from qingqian.compliance.models import AuditEvent
 from qingqian.intake.errors import IntakeError
 from qingqian.intake.fee_rules import LAW_FIRM_SCHEDULE
 from qingqian.reports.agreements import (

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from django.db import transaction
 
+from qingqian.audit.models import AuditEvent
 from qingqian.cases.models import TimelineEvent
 from qingqian.cases.services import case_transition
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
-from qingqian.compliance.models import AuditEvent
 from qingqian.evidence.models import EvidenceItem
 from qingqian.reports.models import FeasibilityReport
 from qingqian.reports.selectors import case_facts, feasibility_sla

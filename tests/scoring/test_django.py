@@ -15,8 +15,8 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from qingqian.audit.models import AuditEvent
 from qingqian.cases.models import Case
-from qingqian.compliance.models import AuditEvent
 from qingqian.scoring import selectors, services
 from qingqian.scoring.features import compute_features
 from qingqian.scoring.models import CaseScore, ModelKind, ScoringModel

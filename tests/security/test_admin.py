@@ -22,7 +22,7 @@ READ_ONLY = [
     "parties.party",
     "evidence.evidenceitem",
     "evidence.storedfile",
-    "compliance.auditevent",
+    "audit.auditevent",
     "ledger.logentry",
     "reports.feasibilityreport",
 ]

@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from qingqian.compliance.models import AuditEvent
+from qingqian.audit.models import AuditEvent
 from tests.support import make_ric
 
 pytestmark = pytest.mark.django_db

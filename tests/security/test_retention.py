@@ -40,9 +40,9 @@ def _verify() -> Any:
 def test_a_person_is_anonymised_after_the_period_and_the_log_still_verifies(
     org: Any, users: Any, creditor: Any, person_debtor: Any
 ) -> None:
-    from qingqian.compliance.models import AuditEvent
+    from qingqian.audit.models import AuditEvent
+    from qingqian.cases.retention import privacy_purge
     from qingqian.parties.models import Party
-    from qingqian.parties.retention import privacy_purge
 
     case = _closed_case(org, creditor, person_debtor, users["lawyer"])
     before = _verify()
@@ -76,8 +76,8 @@ def test_a_person_is_anonymised_after_the_period_and_the_log_still_verifies(
 def test_an_open_case_or_a_company_keeps_the_identity(
     org: Any, users: Any, creditor: Any, person_debtor: Any, debtor: Any
 ) -> None:
+    from qingqian.cases.retention import privacy_purge
     from qingqian.cases.services import InvoiceInput, case_open
-    from qingqian.parties.retention import privacy_purge
 
     _closed_case(org, creditor, person_debtor, users["lawyer"])
     _closed_case(
@@ -94,8 +94,8 @@ def test_an_open_case_or_a_company_keeps_the_identity(
 def test_each_organisation_sets_its_own_period(
     org: Any, other_org: Any, users: Any, creditor: Any, person_debtor: Any
 ) -> None:
+    from qingqian.cases.retention import privacy_purge, retention_years
     from qingqian.parties.models import RetentionRule
-    from qingqian.parties.retention import privacy_purge, retention_years
 
     _closed_case(org, creditor, person_debtor, users["lawyer"])
     RetentionRule.objects.create(organisation=org, kind="debtor_identity", years=10)

@@ -12,10 +12,10 @@ import time_machine
 from django.db import connection, connections
 from django.test import Client
 
+from qingqian.audit.models import AuditEvent
 from qingqian.cases.models import Case
 from qingqian.cases.services import InvoiceInput, case_open
 from qingqian.common.exceptions import ApplicationError
-from qingqian.compliance.models import AuditEvent
 from qingqian.parties.services import party_create
 from tests.support import make_ric
 

@@ -42,7 +42,7 @@ def _login(user: Any) -> Client:
 
 
 def _actions(user: Any) -> list[str]:
-    from qingqian.compliance.models import AuditEvent
+    from qingqian.audit.models import AuditEvent
 
     return list(
         AuditEvent.objects.filter(object_type="accounts.user", object_id=str(user.pk))
@@ -157,7 +157,7 @@ def test_a_backup_code_works_once(users: Any) -> None:
 
 
 def test_wrong_codes_are_throttled_and_five_sign_the_session_out(users: Any) -> None:
-    from qingqian.compliance.models import AuditEvent
+    from qingqian.audit.models import AuditEvent
 
     admin = users["admin"]
     device = _enrolled(admin)

@@ -15,8 +15,9 @@ from typing import Any
 import pytest
 
 from qingqian.ledger import selectors as log
+from qingqian.ledger import voucher_format as kernel
 from qingqian.ledger.note import generate_signer
-from qingqian.vouchers import kernel, services
+from qingqian.vouchers import services
 from qingqian.vouchers.models import Voucher
 from tests.evidence.test_verify_by_hand import resign, run_script
 from tests.evidence.test_verify_by_hand import script as package_script

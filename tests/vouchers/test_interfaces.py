@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from qingqian.accounts.services import api_token_create
-from qingqian.compliance.models import AuditEvent
+from qingqian.audit.models import AuditEvent
 from qingqian.portal import services as portal
 from qingqian.vouchers import services
 from qingqian.vouchers.models import Voucher

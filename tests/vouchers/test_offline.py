@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from qingqian.ledger import selectors as log
+from qingqian.ledger import voucher_format as kernel
 from qingqian.ledger.note import generate_signer
 from qingqian.ledger.verify_cli import (
     EXIT_FAILED,
@@ -20,7 +21,7 @@ from qingqian.ledger.verify_cli import (
     main,
     verify_package,
 )
-from qingqian.vouchers import kernel, services
+from qingqian.vouchers import services
 from qingqian.vouchers.models import Voucher
 
 pytestmark = pytest.mark.django_db

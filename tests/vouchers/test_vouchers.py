@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 
+from qingqian.audit.models import AuditEvent
 from qingqian.common.exceptions import ApplicationError
-from qingqian.compliance.models import AuditEvent
+from qingqian.ledger import voucher_format as kernel
 from qingqian.ledger.canonical import parse_canonical
 from qingqian.ledger.models import LogEntry
 from qingqian.ledger.services import ledger_integrate, salted_hash
-from qingqian.vouchers import kernel, services
+from qingqian.vouchers import services
 from qingqian.vouchers.models import Voucher, VoucherEvent
 
 from .conftest import DUE

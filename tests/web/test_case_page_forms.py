@@ -88,6 +88,6 @@ def test_the_roles_that_may_still_see_the_forms(users: dict[str, Any], case: Any
     client = Client()
     client.force_login(users["collector"])
     html = client.get(reverse("web:case_detail", args=[case.pk])).content.decode()
-    for name in ("payments:record", "negotiation:promise_add", "negotiation:portal_link",
+    for name in ("payments:record", "negotiation:promise_add", "portal_staff:link_send",
                  "contact:case_hold_place", "contact:case_unreachable_flag"):  # fmt: skip
         assert reverse(name, args=[case.pk]) in html, name

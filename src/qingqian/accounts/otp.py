@@ -20,9 +20,9 @@ from django.conf import settings
 from django.db import transaction
 
 from qingqian.accounts.models import OneTimeCode
+from qingqian.audit.services import audit_record
 from qingqian.common import clock
 from qingqian.common.exceptions import ApplicationError, ValidationFailed
-from qingqian.compliance.services import audit_record
 
 OTP_TTL = dt.timedelta(minutes=10)
 OTP_MAX_ATTEMPTS = 5

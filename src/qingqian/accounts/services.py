@@ -8,9 +8,9 @@ from django.db import transaction
 from django.db.models import Q
 
 from qingqian.accounts.models import ApiToken, User
+from qingqian.audit.services import audit_record
 from qingqian.common import clock
 from qingqian.common.exceptions import ValidationFailed
-from qingqian.compliance.services import audit_record
 
 TOKEN_PREFIX = "qq_"  # noqa: S105 (a public prefix, not a secret)
 

@@ -28,8 +28,8 @@ from django.db import transaction
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from qingqian.audit.services import audit_record
 from qingqian.common.exceptions import ValidationFailed
-from qingqian.compliance.services import audit_record
 
 if TYPE_CHECKING:
     from qingqian.accounts.models import User

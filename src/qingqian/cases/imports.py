@@ -22,6 +22,7 @@ from django.db.models import F, Min, Q
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Perm, Role
+from qingqian.audit.services import audit_record, audit_record_many
 from qingqian.cases.ledger_parse import (
     LedgerRow,
     ReadLimits,
@@ -43,7 +44,6 @@ from qingqian.cases.services import references_reserve, require, timeline_events
 from qingqian.common import clock, crypto
 from qingqian.common.bulk import bulk_insert
 from qingqian.common.exceptions import ApplicationError, PermissionDenied, ValidationFailed
-from qingqian.compliance.services import audit_record, audit_record_many
 from qingqian.parties.identifiers import mask, mask_id_number, phone_kind
 from qingqian.parties.models import Party
 

@@ -13,9 +13,9 @@ from typing import Any
 from django.db import transaction
 
 from qingqian.accounts.models import User
+from qingqian.audit.services import audit_record_many
 from qingqian.cases.models import HotlineCall
 from qingqian.common import crypto
-from qingqian.compliance.services import audit_record_many
 from qingqian.parties.models import Party
 
 #: (model, encrypted columns) for every identifier stored encrypted.

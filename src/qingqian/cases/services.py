@@ -13,6 +13,7 @@ from django.db.models import F
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Perm, Role
+from qingqian.audit.services import audit_record
 from qingqian.cases.lifecycle import check_transition
 from qingqian.cases.models import (
     Case,
@@ -29,14 +30,25 @@ from qingqian.cases.signals import case_state_changed
 from qingqian.common import bounds, clock, crypto
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
 from qingqian.common.money import parse_amount
-from qingqian.compliance.services import audit_record
+from qingqian.common.system import system_job
 from qingqian.ledger.services import NewEntry, ledger_append, ledger_append_many, timeline_statement
 from qingqian.parties.identifiers import mask, normalise_phone
 from qingqian.parties.models import Party
 
 
 def require(user: User | None, perm: Perm) -> None:
-    if user is not None and not user.has_perm_code(perm):
+    """Refuse unless ``user``'s role holds ``perm``. ``None`` (no signed-in user) is refused
+    too, unless the caller declared the platform's job (``common.system.acting_as_system``)."""
+    if user is None:
+        if system_job():
+            return
+        raise PermissionDenied(
+            "此操作需要一名登录用户，或由系统任务执行。",
+            "This needs a signed-in user, or a declared system job.",
+            code="no_actor",
+            details={"permission": perm.value},
+        )
+    if not user.has_perm_code(perm):
         raise PermissionDenied(
             "您没有执行此操作的权限。",
             "You do not have permission to do this.",

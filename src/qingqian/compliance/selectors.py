@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 from django.apps import apps
 from django.db.models import Q, QuerySet
 
-from qingqian.compliance.models import AuditEvent, RecordKind, RegulatoryRecord
+from qingqian.audit.models import AuditEvent
+from qingqian.compliance.models import RecordKind, RegulatoryRecord
 
 if TYPE_CHECKING:
     from qingqian.accounts.models import Organisation, User

@@ -149,8 +149,8 @@ def _export_rows(user: User, events: Any) -> list[list[object]]:
 def audit_export(request: HttpRequest) -> HttpResponse:
     """The filtered audit trail as CSV or XLSX, every cell safe from formula injection.
     The export is itself audited."""
+    from qingqian.audit.services import audit_record
     from qingqian.common.spreadsheet import csv_text, xlsx_append
-    from qingqian.compliance.services import audit_record
 
     user = _user(request)
     fmt = request.GET.get("format", "csv")

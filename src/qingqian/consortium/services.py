@@ -16,10 +16,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from qingqian.accounts.models import Organisation, User
+from qingqian.audit.services import audit_record
 from qingqian.cases.models import Case
 from qingqian.common import clock
 from qingqian.common.exceptions import ApplicationError, ValidationFailed
-from qingqian.compliance.services import audit_record
 from qingqian.consortium import protocol, selectors
 from qingqian.consortium.models import (
     Answer,

@@ -24,12 +24,12 @@ from django.db import transaction
 
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm
+from qingqian.audit.services import audit_record
 from qingqian.cases.models import Case
 from qingqian.cases.services import timeline_add
 from qingqian.common import clock, crypto
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
 from qingqian.common.tz import BUSINESS_TZ
-from qingqian.compliance.services import audit_record
 from qingqian.contact.models import ContactAttempt, Disposition
 from qingqian.contact.services import contact_attempt_authorize, contact_outcome_record
 from qingqian.parties.models import Party

@@ -27,11 +27,11 @@ from django.db import transaction
 
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import Role
+from qingqian.audit.services import audit_record
 from qingqian.cases.models import Case
 from qingqian.cases.services import timeline_add
 from qingqian.common import clock
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
-from qingqian.compliance.services import audit_record
 from qingqian.contact.models import ContactCallEvent, ContactFollowUp, FollowUpKind, HoldKind
 from qingqian.contact.services import contact_hold_place, contact_system_actor
 from qingqian.parties.models import Party

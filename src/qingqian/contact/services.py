@@ -39,11 +39,11 @@ from django.db.models.base import ModelState
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Perm, Role
+from qingqian.audit.services import audit_record
 from qingqian.cases.models import Case, CaseParty
 from qingqian.cases.services import timeline_add
 from qingqian.common import clock, crypto
 from qingqian.common.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
-from qingqian.compliance.services import audit_record
 from qingqian.contact import policy as pol
 from qingqian.contact.models import (
     CHANNEL_LABELS,

@@ -11,11 +11,11 @@ from django.db import transaction
 
 from qingqian.accounts.models import User
 from qingqian.accounts.otp import otp_issue, otp_verify
+from qingqian.audit.services import audit_record
 from qingqian.cases.models import Case
 from qingqian.cases.services import timeline_add
 from qingqian.common import clock, crypto
 from qingqian.common.exceptions import ValidationFailed
-from qingqian.compliance.services import audit_record
 from qingqian.contact.channels.base import send_transactional
 from qingqian.contact.services import recipient_key
 from qingqian.creditors.models import CaseMessage, ContactPoint, PointKind

@@ -12,11 +12,11 @@ from django.db.models import Max, QuerySet
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Role
+from qingqian.audit.services import audit_record
 from qingqian.cases.lifecycle import State
 from qingqian.cases.models import Case, TimelineEvent
 from qingqian.common import clock, crypto
 from qingqian.common.exceptions import ApplicationError
-from qingqian.compliance.services import audit_record
 from qingqian.contact.services import recipient_key
 from qingqian.creditors.models import ContactPoint
 from qingqian.creditors.services import case_message_post

@@ -24,13 +24,13 @@ from django.db import connection, transaction
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Role
+from qingqian.audit.services import audit_record_many
 from qingqian.cases.lifecycle import OUTCOME_LABELS, Outcome
 from qingqian.cases.models import Case, CaseParty, HotlineCall, Invoice, PartyRole, TimelineEvent
 from qingqian.cases.services import references_reserve, timeline_events_log
 from qingqian.common import clock, crypto
 from qingqian.common.bulk import bulk_insert
 from qingqian.common.exceptions import ApplicationError
-from qingqian.compliance.services import audit_record_many
 from qingqian.demo import catalogue as cat
 from qingqian.demo.compliance import seed_compliance
 from qingqian.demo.creditor_desk import seed_creditor_desk

@@ -9,9 +9,9 @@ import json
 import time
 
 from qingqian.accounts.models import User
+from qingqian.audit.services import audit_record
 from qingqian.cases.selectors import case_get_for_user
 from qingqian.common.exceptions import ApplicationError
-from qingqian.compliance.services import audit_record
 from qingqian.evidence.magic import KINDS
 from qingqian.evidence.models import EvidenceVersion, SignedDocument
 from qingqian.evidence.services import file_read, provenance_text

@@ -14,11 +14,11 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from qingqian.accounts.models import User
+from qingqian.audit.services import audit_record
 from qingqian.cases.selectors import case_get_for_user
 from qingqian.cases.services import timeline_add
 from qingqian.common import clock
 from qingqian.common.exceptions import ValidationFailed
-from qingqian.compliance.services import audit_record
 from qingqian.evidence.magic import KINDS, detect, kind_for_mime, kind_for_name
 from qingqian.evidence.models import (
     DocumentKind,

@@ -23,12 +23,12 @@ from django.db.models import QuerySet
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Perm
+from qingqian.audit.services import audit_record
 from qingqian.cases.lifecycle import State
 from qingqian.cases.models import Case, CaseParty, Invoice, PartyRole
 from qingqian.cases.services import timeline_add
 from qingqian.common import clock
 from qingqian.common.exceptions import ApplicationError, PermissionDenied
-from qingqian.compliance.services import audit_record
 from qingqian.intake.models import (
     InvoiceDispute,
     PlaybookRow,

@@ -6,16 +6,19 @@ import datetime as dt
 
 from django_tasks import default_task_backend, task
 
+from qingqian.common.system import as_system
 from qingqian.intake.services import strategy_step_execute, strategy_steps_due
 
 
 @task()
+@as_system("task.strategy-step")
 def strategy_step_task(step_id: int) -> str:
     """Run one step on its day; returns the step's state afterwards."""
     return str(strategy_step_execute(step_id=step_id).state)
 
 
 @task()
+@as_system("task.strategy-steps-due")
 def strategy_steps_due_task() -> int:
     """Run every step whose day has come (for backends that cannot defer, and as a net)."""
     ids = strategy_steps_due()

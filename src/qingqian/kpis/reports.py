@@ -14,10 +14,10 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from qingqian.accounts.models import Organisation, User
+from qingqian.audit.services import audit_record
 from qingqian.cases.models import Case
 from qingqian.common import clock
 from qingqian.common.exceptions import ValidationFailed
-from qingqian.compliance.services import audit_record
 from qingqian.kpis import measures, svg
 from qingqian.kpis.models import CreditorReport
 from qingqian.kpis.periods import Window, buckets, month_add, plain

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from qingqian.common.system import as_system
 from qingqian.ledger.services import ledger_integrate
 
 
 @task()
+@as_system("task.ledger-integrate")
 def ledger_integrate_task() -> int:
     """After a commit that appended: sequence the new entries; sign only when due."""
     checkpoint = ledger_integrate(sign="due")
@@ -15,6 +17,7 @@ def ledger_integrate_task() -> int:
 
 
 @task()
+@as_system("task.ledger-sign")
 def ledger_sign_task() -> int:
     """Queued for when the time bound of a deferred signing runs out: sign now."""
     checkpoint = ledger_integrate()

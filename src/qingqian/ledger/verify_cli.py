@@ -87,7 +87,7 @@ EXIT_UNREADABLE = 2
 EXIT_SIGNER_UNVERIFIED = 3
 TIMESTAMP_NOTE = "timestamp/checkpoint.note"
 TIMESTAMP_TOKEN = "timestamp/token.tsr"  # noqa: S105 (a member name)
-VOUCHER_DOCUMENT = "voucher.json"  # a voucher package (qingqian.vouchers.kernel.DOCUMENT)
+VOUCHER_DOCUMENT = "voucher.json"  # a voucher package (qingqian.ledger.voucher_format.DOCUMENT)
 
 
 @dataclass(frozen=True)
@@ -441,7 +441,7 @@ def _verify_voucher(
     payload pointing at the same voucher, issue entry and checkpoint."""
     import base64
 
-    from qingqian.vouchers import kernel
+    from qingqian.ledger import voucher_format as kernel
 
     document = members[kernel.DOCUMENT]
     digest = hashlib.sha256(document).hexdigest()
@@ -557,7 +557,7 @@ def verify_with(raw: bytes, trust: Trust) -> Report:
 
 def _pdf_package(raw: bytes, report: Report) -> bytes | None:
     """The voucher package attached to a voucher PDF (the PDF's other bytes are layout)."""
-    from qingqian.vouchers.kernel import pdf_attachments
+    from qingqian.ledger.voucher_format import pdf_attachments
 
     try:
         found = [a for a in pdf_attachments(raw) if a.startswith(b"PK")]

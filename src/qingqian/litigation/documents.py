@@ -27,6 +27,7 @@ from django.template.loader import render_to_string
 
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm
+from qingqian.audit.services import audit_record
 from qingqian.calculators.court_fees import court_fee
 from qingqian.calculators.interest import private_lending_interest, trade_receivable_rate
 from qingqian.cases.lifecycle import State
@@ -34,7 +35,6 @@ from qingqian.cases.models import Case, DebtType, PartyRole
 from qingqian.cases.services import require, timeline_add
 from qingqian.common import clock, crypto
 from qingqian.common.exceptions import ApplicationError, Conflict, ValidationFailed
-from qingqian.compliance.services import audit_record
 from qingqian.evidence.models import EvidenceItem
 from qingqian.legaldata.selectors import calc_context
 from qingqian.litigation.models import (

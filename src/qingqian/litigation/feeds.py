@@ -14,8 +14,8 @@ from icalendar import Alarm, Calendar, Event
 
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm
+from qingqian.audit.services import audit_record
 from qingqian.calculators.court_deadlines import PERIODS, DeadlineKind
-from qingqian.compliance.services import audit_record
 from qingqian.litigation.models import CalendarFeed
 from qingqian.litigation.rules import WARNING_DAYS
 from qingqian.litigation.selectors import deadlines_visible_to, hearings_visible_to

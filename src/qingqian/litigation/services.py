@@ -12,12 +12,12 @@ from django.db import transaction
 
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm
+from qingqian.audit.services import audit_record
 from qingqian.calculators.court_deadlines import PERIODS, DeadlineKind, court_deadline
 from qingqian.cases.models import Case
 from qingqian.cases.services import require, timeline_add
 from qingqian.common import clock, crypto
 from qingqian.common.exceptions import ValidationFailed
-from qingqian.compliance.services import audit_record
 from qingqian.legaldata.selectors import calc_context
 from qingqian.litigation.models import (
     AssetClue,

@@ -16,13 +16,13 @@ from django.db import IntegrityError, transaction
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.otp import otp_issue, otp_verify
 from qingqian.accounts.roles import Perm, Role
+from qingqian.audit.services import audit_record
 from qingqian.calculators.court_deadlines import DeadlineKind, court_deadline
 from qingqian.cases.lifecycle import TRANSITIONS, State
 from qingqian.cases.models import Case
 from qingqian.cases.services import case_transition, require, timeline_add
 from qingqian.common import clock
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
-from qingqian.compliance.services import audit_record
 from qingqian.evidence.services import document_register
 from qingqian.litigation.models import Outcome
 from qingqian.litigation.rules import ProceedingKind

@@ -16,11 +16,11 @@ from django.db import IntegrityError, transaction
 from qingqian.accounts.models import User
 from qingqian.accounts.otp import otp_issue, otp_verify
 from qingqian.accounts.roles import Perm
+from qingqian.audit.services import audit_record
 from qingqian.cases.models import Case
 from qingqian.cases.services import require, timeline_add
 from qingqian.common import bounds, clock
 from qingqian.common.exceptions import Conflict, ValidationFailed
-from qingqian.compliance.services import audit_record
 from qingqian.evidence.services import document_register
 from qingqian.negotiation import breach as kbreach
 from qingqian.negotiation import plans as kplans

@@ -14,5 +14,4 @@ urlpatterns = [
     ),
     path("cases/<int:case_id>/promises/", views.promise_add, name="promise_add"),
     path("cases/<int:case_id>/offers/", views.offer_add, name="offer_add"),
-    path("cases/<int:case_id>/portal-link/", views.portal_link, name="portal_link"),
 ]

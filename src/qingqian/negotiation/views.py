@@ -20,9 +20,7 @@ from qingqian.common.exceptions import ApplicationError, ValidationFailed
 from qingqian.common.money import parse_amount
 from qingqian.negotiation import services
 from qingqian.negotiation.models import PlanVersion
-from qingqian.parties.models import Party
 from qingqian.payments.selectors import case_debt_total
-from qingqian.portal.services import portal_link_send
 
 
 def _user(request: HttpRequest) -> User:
@@ -140,28 +138,5 @@ def offer_add(request: HttpRequest, case_id: int) -> HttpResponse:
             expires_on=_date(request.POST.get("expires", "")),
         )
         return _("已提出和解要约。")
-
-    return _act(request, case_id, act)
-
-
-@login_required
-@require_POST
-def portal_link(request: HttpRequest, case_id: int) -> HttpResponse:
-    def act(case: Case) -> str:
-        party = Party.objects.filter(
-            pk=_int(request.POST.get("party", ""), "party"),
-            case_roles__case=case,
-            case_roles__role="debtor",
-        ).first()
-        if party is None:
-            raise ValidationFailed("债务人不存在。", "No such debtor.", code="party_nf")
-        portal_link_send(
-            case=case,
-            party=party,
-            actor=_user(request),
-            base_url=request.build_absolute_uri("/").rstrip("/"),
-            channel=request.POST.get("channel", "sms"),
-        )
-        return _("自助页面链接已发送。")
 
     return _act(request, case_id, act)

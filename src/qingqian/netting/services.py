@@ -21,11 +21,11 @@ from django.db.models import Q
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Perm
+from qingqian.audit.services import audit_record
 from qingqian.cases.models import CaseParty, Invoice, PartyRole
 from qingqian.common import clock
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
 from qingqian.common.spreadsheet import check_xlsx_archive, decode_text
-from qingqian.compliance.services import audit_record
 from qingqian.ledger.services import ledger_append, statement_build, utc_text
 from qingqian.netting import csvio
 from qingqian.netting import solver as kernel

@@ -8,8 +8,8 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from qingqian.accounts.models import User
+from qingqian.audit.services import audit_record_many
 from qingqian.common import crypto
-from qingqian.compliance.services import audit_record_many
 from qingqian.outbox.adapters import outbox_enabled
 from qingqian.outbox.models import OutboxMessage
 

@@ -3,8 +3,8 @@ from typing import Any
 from django.contrib import admin
 from django.db import transaction
 
+from qingqian.audit.services import audit_record
 from qingqian.common.admin import ReadOnlyAdmin
-from qingqian.compliance.services import audit_record
 from qingqian.parties.models import Party, RetentionRule
 
 

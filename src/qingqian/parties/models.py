@@ -76,7 +76,7 @@ class Party(models.Model):
         help_text=_("IANA 时区名称，如 Asia/Shanghai、America/New_York。"),
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # h15b: set when the retention job replaced the person's identity (parties.retention).
+    # h15b: set when the retention job replaced the person's identity (cases.retention).
     anonymised_at = models.DateTimeField(_("匿名化时间"), null=True, blank=True)
 
     class Meta:
@@ -122,7 +122,7 @@ class RetentionKind(models.TextChoices):
 
 class RetentionRule(models.Model):
     """How long an organisation keeps one kind of personal information after the last of the
-    person's cases closed (PIPL art. 19; ``parties.retention``). Without a row the default
+    person's cases closed (PIPL art. 19; ``cases.retention``). Without a row the default
     in ``settings.QINGQIAN_RETENTION_YEARS`` applies."""
 
     organisation = models.ForeignKey(

@@ -6,9 +6,9 @@ from django.db import transaction
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Perm
+from qingqian.audit.services import audit_record
 from qingqian.common import crypto
 from qingqian.common.exceptions import PermissionDenied, ValidationFailed
-from qingqian.compliance.services import audit_record
 from qingqian.parties.identifiers import (
     mask,
     mask_id_number,

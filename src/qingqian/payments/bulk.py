@@ -24,13 +24,13 @@ from django.db import connection, transaction
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Perm
+from qingqian.audit.services import audit_record_many
 from qingqian.cases.models import Case, Invoice, TimelineEvent
 from qingqian.cases.services import require
 from qingqian.common import clock
 from qingqian.common.bounds import AMOUNT_MAX
 from qingqian.common.bulk import bulk_insert
 from qingqian.common.money import display_amount as _y
-from qingqian.compliance.services import audit_record_many
 from qingqian.ledger.services import NewEntry, ledger_append_many, timeline_statement
 from qingqian.payments import allocation, trust
 from qingqian.payments.allocation import ChargeState, DebtState, Share, to_fen, to_yuan

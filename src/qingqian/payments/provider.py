@@ -38,6 +38,7 @@ from django.conf import settings
 
 from qingqian.common import clock
 from qingqian.common.exceptions import ApplicationError, PermissionDenied
+from qingqian.common.system import acting_as_system
 from qingqian.payments.errors import PaymentsError
 from qingqian.payments.models import Payment, PaymentReference
 from qingqian.payments.services import payment_record
@@ -161,14 +162,15 @@ def wechatpay_notify(*, headers: Mapping[str, str], body: bytes) -> Payment | No
     if isinstance(success, str):
         with contextlib.suppress(ValueError):
             received_at = dt.datetime.fromisoformat(success)
-    payment, _ = payment_record(
-        case=ref.case,
-        amount=Decimal(total) / 100,
-        kind="provider",
-        idempotency_key=f"wxpay:{transaction_id}",
-        actor=None,
-        received_at=received_at,
-        reference=out_trade_no[:64],
-        note="微信支付",
-    )
+    with acting_as_system("payments.provider"):  # no staff user: the provider confirmed it
+        payment, _ = payment_record(
+            case=ref.case,
+            amount=Decimal(total) / 100,
+            kind="provider",
+            idempotency_key=f"wxpay:{transaction_id}",
+            actor=None,
+            received_at=received_at,
+            reference=out_trade_no[:64],
+            note="微信支付",
+        )
     return payment

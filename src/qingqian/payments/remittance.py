@@ -18,9 +18,9 @@ from django.db.models import Count, Sum
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Perm
+from qingqian.audit.services import audit_record
 from qingqian.cases.services import require
 from qingqian.common import clock
-from qingqian.compliance.services import audit_record
 from qingqian.payments import trust
 from qingqian.payments.errors import PaymentsError
 from qingqian.payments.models import (

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Perm
+from qingqian.audit.services import audit_record
 from qingqian.cases.models import Case, Invoice
 from qingqian.cases.services import require, timeline_add
 from qingqian.common import bounds, clock
@@ -25,7 +26,6 @@ from qingqian.common.exceptions import Conflict, ValidationFailed
 from qingqian.common.money import display_amount as _y
 from qingqian.common.money import parse_amount
 from qingqian.common.tz import BUSINESS_TZ
-from qingqian.compliance.services import audit_record
 from qingqian.payments import allocation, trust
 from qingqian.payments.allocation import ChargeState, DebtState, Share, to_fen, to_yuan
 from qingqian.payments.commission import commission_for_recovery

@@ -8,6 +8,7 @@ from django_tasks import task
 
 from qingqian.accounts.models import Organisation
 from qingqian.common import clock
+from qingqian.common.system import as_system
 
 
 def previous_period() -> str:
@@ -16,6 +17,7 @@ def previous_period() -> str:
 
 
 @task()
+@as_system("task.remittance-month")
 def remittance_month_task(organisation_id: int, period: str = "", basis: str = "net") -> int:
     """Create the remittance batches of ``period`` (default: last month); returns how many."""
     from qingqian.payments.remittance import remittance_run

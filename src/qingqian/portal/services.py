@@ -19,11 +19,12 @@ from django.db import transaction
 from qingqian.accounts.models import User
 from qingqian.accounts.otp import otp_issue, otp_verify
 from qingqian.accounts.roles import Perm
+from qingqian.audit.services import audit_record
 from qingqian.cases.models import Case
 from qingqian.cases.services import require, timeline_add
 from qingqian.common import clock, crypto
 from qingqian.common.exceptions import ApplicationError, PermissionDenied, ValidationFailed
-from qingqian.compliance.services import audit_record
+from qingqian.common.system import acting_as_system
 from qingqian.contact.channels.base import (
     OPT_OUT_LINES,
     Message,
@@ -609,15 +610,16 @@ def portal_pay(
     if order.confirmation is None:
         return PayStarted(order.out_trade_no, order.amount_fen, redirect_url=order.redirect_url)
     confirmation = order.confirmation
-    payment, _created = payment_record(
-        case=link.case,
-        amount=confirmation.amount,
-        kind="provider",
-        idempotency_key=f"{adapter.name}:{confirmation.transaction_id}",
-        actor=None,
-        reference=order.out_trade_no,
-        note="债务人自助页面在线支付",
-    )
+    with acting_as_system("portal"):  # the debtor paid through their link
+        payment, _created = payment_record(
+            case=link.case,
+            amount=confirmation.amount,
+            kind="provider",
+            idempotency_key=f"{adapter.name}:{confirmation.transaction_id}",
+            actor=None,
+            reference=order.out_trade_no,
+            note="债务人自助页面在线支付",
+        )
     with transaction.atomic():
         _audit(link, "pay", payment=payment.pk, amount=str(payment.amount))
     return PayStarted(order.out_trade_no, order.amount_fen, payment=payment)

@@ -28,6 +28,7 @@ from django.utils import translation
 from qingqian.accounts.models import User
 from qingqian.accounts.otp import otp_issue, otp_verify, typed_name_clean
 from qingqian.accounts.roles import Perm, Role
+from qingqian.audit.services import audit_record
 from qingqian.calculators.fees import FORBIDDEN_CASE_TYPES
 from qingqian.cases.lifecycle import State
 from qingqian.cases.models import Case
@@ -39,7 +40,6 @@ from qingqian.common.exceptions import (
     PermissionDenied,
     ValidationFailed,
 )
-from qingqian.compliance.services import audit_record
 from qingqian.evidence.services import document_register
 from qingqian.intake.fee_rules import (
     RULE_NO_DEBTOR_FEE,

@@ -11,13 +11,13 @@ from django.db.models import Max
 
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm, Role
+from qingqian.audit.services import audit_record
 from qingqian.cases.lifecycle import State
 from qingqian.cases.models import Case
 from qingqian.cases.services import case_transition, require, timeline_add
 from qingqian.common import clock
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
 from qingqian.common.money import display_amount
-from qingqian.compliance.services import audit_record
 from qingqian.intake.feasibility import ROUTES, Route, assess
 from qingqian.intake.fee_rules import PRESETS, FeeCheck, check_pricing
 from qingqian.legaldata.selectors import calc_context

@@ -13,10 +13,10 @@ from typing import Any
 
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import Role
+from qingqian.audit.services import audit_record
 from qingqian.cases.models import CaseParty, Invoice
 from qingqian.common import clock, crypto
 from qingqian.common.exceptions import PermissionDenied
-from qingqian.compliance.services import audit_record
 from qingqian.contact.models import ContactAttempt, ContactHold
 from qingqian.negotiation.models import Promise
 from qingqian.parties.models import Party

@@ -7,10 +7,12 @@ from django_tasks import task
 
 from qingqian.cases.lifecycle import State
 from qingqian.cases.models import Case
+from qingqian.common.system import as_system
 from qingqian.reports.services import feasibility_report_generate, feasibility_reports_sweep
 
 
 @task()
+@as_system("task.feasibility-report")
 def feasibility_report_task(case_id: int) -> int | None:
     """Generate the report of a case whose intake completed; the version, or ``None`` if the
     case has left evidence review meanwhile."""
@@ -21,6 +23,7 @@ def feasibility_report_task(case_id: int) -> int | None:
 
 
 @task()
+@as_system("task.feasibility-reports-sweep")
 def feasibility_reports_sweep_task() -> int:
     """Generate every report due (cases in evidence review with none since they entered)."""
     return len(feasibility_reports_sweep())

@@ -18,11 +18,11 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from qingqian.accounts.models import Organisation, User
+from qingqian.audit.services import audit_record, audit_record_many
 from qingqian.cases.models import Case
 from qingqian.common import clock
 from qingqian.common.bulk import bulk_insert
 from qingqian.common.exceptions import ApplicationError
-from qingqian.compliance.services import audit_record, audit_record_many
 from qingqian.scoring import selectors
 from qingqian.scoring.errors import ScoringError
 from qingqian.scoring.features import Features, compute_features, to_columns, training_row

@@ -35,14 +35,15 @@ from django.utils import translation
 from qingqian.accounts.models import User
 from qingqian.accounts.otp import otp_issue, otp_verify, typed_name_clean
 from qingqian.accounts.roles import Perm
+from qingqian.audit.services import audit_record
 from qingqian.cases.models import Case, PartyRole
 from qingqian.cases.selectors import case_get_for_user, cases_visible_to
 from qingqian.common import clock
 from qingqian.common.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
-from qingqian.compliance.services import audit_record
 from qingqian.evidence.models import EvidenceVersion
 from qingqian.evidence.package import entry_members, export_checkpoint, log_members, seal
 from qingqian.ledger import selectors as log
+from qingqian.ledger import voucher_format as kernel
 from qingqian.ledger.canonical import canonicalize
 from qingqian.ledger.note import Note, sign_text
 from qingqian.ledger.services import (
@@ -56,7 +57,6 @@ from qingqian.ledger.services import (
 from qingqian.ledger.verify_cli import build_zip
 from qingqian.parties.identifiers import normalise_uscc
 from qingqian.parties.models import Party
-from qingqian.vouchers import kernel
 from qingqian.vouchers.models import Voucher, VoucherEvent
 
 OTP_PURPOSE = "voucher.ack"

@@ -127,7 +127,7 @@ def twofactor_verify(request: HttpRequest) -> HttpResponse:
                 wrong = int(request.session.get(SESSION_WRONG, 0)) + 1
                 request.session[SESSION_WRONG] = wrong
                 if wrong >= settings.QINGQIAN_2FA_MAX_WRONG_PER_SESSION:
-                    from qingqian.compliance.services import audit_record
+                    from qingqian.audit.services import audit_record
 
                     audit_record(
                         actor=user,
@@ -190,7 +190,7 @@ def twofactor_disable(request: HttpRequest) -> HttpResponse:
 
 
 def _audit_user(user: Any, action: str, **after: Any) -> None:
-    from qingqian.compliance.services import audit_record
+    from qingqian.audit.services import audit_record
 
     audit_record(
         actor=None if action.endswith("request") else user,
@@ -216,8 +216,8 @@ class _ThrottledResetForm(PasswordResetForm):
     def get_users(self, email: str) -> Any:
         import datetime as dt
 
+        from qingqian.audit.models import AuditEvent
         from qingqian.common import clock
-        from qingqian.compliance.models import AuditEvent
 
         since = clock.now() - dt.timedelta(hours=1)
         limit = settings.QINGQIAN_PASSWORD_RESET_PER_HOUR

@@ -20,9 +20,10 @@ def role_panel(user: User, today: dt.date) -> dict[str, Any]:
 
         panel["warnings"] = expiry_warnings(user.organisation, today)
     if user.has_perm_code(Perm.AUDIT_VIEW):
+        from qingqian.audit.models import AuditEvent
         from qingqian.common.tz import BUSINESS_TZ
         from qingqian.compliance.labels import REVEAL_ACTIONS
-        from qingqian.compliance.models import AuditEvent, Incident, IncidentState
+        from qingqian.compliance.models import Incident, IncidentState
         from qingqian.contact.models import ContactHold
 
         since = dt.datetime.combine(today - dt.timedelta(days=6), dt.time(), tzinfo=BUSINESS_TZ)

@@ -14,9 +14,9 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils.module_loading import import_string
 
+from qingqian.audit.services import audit_record
 from qingqian.common import clock
 from qingqian.common.exceptions import Conflict, ValidationFailed
-from qingqian.compliance.services import audit_record
 from qingqian.contact.models import ContactAttempt, ContactHold, Purpose, TransactionalMessage
 from qingqian.contact.services import recipient_key
 

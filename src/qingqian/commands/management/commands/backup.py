@@ -7,13 +7,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from qingqian.commands.base import SystemCommand
 from qingqian.common.exceptions import ApplicationError
 from qingqian.ops.backup import backup_create
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "Back up the database, stored files and log state, encrypted (加密备份)."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from qingqian.calculators.court_deadlines import DeadlineKind
 from qingqian.calculators.court_fees import KINDS
 from qingqian.calculators.requests import CALCULATORS, run
 from qingqian.calculators.result import CalcResult
+from qingqian.commands.base import SystemCommand
 from qingqian.common.exceptions import ApplicationError
 from qingqian.legaldata.selectors import calc_context
 
@@ -23,7 +24,7 @@ DEADLINE_KINDS = tuple(k.value for k in DeadlineKind)
 _RENAMES = {"interruption": "interruptions", "suspension": "suspensions"}
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "Legal calculators (法律计算器): court fees, limitation, interest caps and more."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -18,16 +18,17 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from qingqian.cases.models import Case
+from qingqian.commands.base import SystemCommand
 from qingqian.common.exceptions import ApplicationError
 from qingqian.consortium import rounds, selectors, services
 from qingqian.consortium.models import GivenAnswer, SharedRound
 from qingqian.parties.models import Party
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "The consortium: keys, member list, queries, withdrawals (同业共享)."
 
     def add_arguments(self, parser: CommandParser) -> None:

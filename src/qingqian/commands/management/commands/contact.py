@@ -26,8 +26,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from qingqian.commands.base import SystemCommand
 from qingqian.commands.contact_plan import add_plan_parser, run_plan
 from qingqian.common.exceptions import ApplicationError
 from qingqian.contact.policy import (
@@ -87,7 +88,7 @@ def _read_json(path: str, name: str) -> Any:
         ) from None
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "Contact policy (联系合规政策): `contact check` asks a what-if, `contact simulate`."
 
     def add_arguments(self, parser: CommandParser) -> None:

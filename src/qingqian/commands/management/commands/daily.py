@@ -27,10 +27,12 @@ import datetime as dt
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from qingqian.accounts.models import Organisation
 from qingqian.cases.imports import import_files_purge
+from qingqian.cases.retention import privacy_purge
+from qingqian.commands.base import SystemCommand
 from qingqian.common import clock
 from qingqian.compliance.selectors import expiry_warnings
 from qingqian.contact.dayplan import day_plan
@@ -39,7 +41,6 @@ from qingqian.kpis import rollup as kpi_rollup
 from qingqian.kpis.reports import creditor_reports_monthly
 from qingqian.ledger.integrity import ledger_verify
 from qingqian.negotiation.services import negotiation_daily
-from qingqian.parties.retention import privacy_purge
 from qingqian.payments.remittance import remittance_run
 from qingqian.reports.services import feasibility_reports_sweep
 from qingqian.scoring.services import monitor_current_model, rescore_organisation
@@ -50,7 +51,7 @@ def _plan_totals(organisation: Organisation, day: dt.date) -> dict[str, Any]:
     return {k: totals[k] for k in ("planned", "per_channel", "left_out", "left_out_by_category")}
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "Run the day's scheduled work (每日任务): plans, strategy, reports, scores, remittance."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -14,16 +14,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from qingqian.accounts.models import User
 from qingqian.cases.models import Case
+from qingqian.commands.base import SystemCommand
 from qingqian.common import clock
 from qingqian.common.exceptions import ApplicationError
 from qingqian.litigation.documents import document_render, to_docx, to_pdf
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "Litigation documents (诉讼文书): 律师函, 起诉状, 支付令/保全/执行申请书, 证据目录."
 
     def add_arguments(self, parser: CommandParser) -> None:

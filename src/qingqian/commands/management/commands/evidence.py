@@ -7,16 +7,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from qingqian.accounts.models import User
+from qingqian.commands.base import SystemCommand
 from qingqian.common.exceptions import ApplicationError
 from qingqian.evidence.package import package_build
 from qingqian.evidence.selectors import evidence_strength_for_case
 from qingqian.ledger.errors import LedgerError
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "The evidence vault (证据库): export packages, score the evidence."
 
     def add_arguments(self, parser: CommandParser) -> None:

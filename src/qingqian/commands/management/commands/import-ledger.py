@@ -10,16 +10,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from qingqian.accounts.models import User
 from qingqian.cases.imports import ledger_import
+from qingqian.commands.base import SystemCommand
 from qingqian.common.exceptions import ApplicationError
 from qingqian.common.middleware import set_request_id
 from qingqian.parties.models import Party
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "Import a creditor's receivables ledger (CSV or XLSX) (导入应收台账)."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -16,10 +16,11 @@ import secrets
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from qingqian.accounts.models import User
 from qingqian.cases.key_rotation import field_key_rotate
+from qingqian.commands.base import SystemCommand
 from qingqian.ledger.note import SignerKey
 
 
@@ -27,7 +28,7 @@ def _b64key() -> str:
     return base64.b64encode(os.urandom(32)).decode("ascii")
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "Generate production keys, rotate the field-encryption key (密钥管理)."
 
     def add_arguments(self, parser: CommandParser) -> None:

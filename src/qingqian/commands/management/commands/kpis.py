@@ -11,10 +11,11 @@ import datetime as dt
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.cases.models import Case
+from qingqian.commands.base import SystemCommand
 from qingqian.common import clock
 from qingqian.common.exceptions import ApplicationError
 from qingqian.evidence.selectors import evidence_standard_share
@@ -51,7 +52,7 @@ def _dig(data: dict[str, Any], path: str) -> Any:
     return value
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "Print the headline performance figures (经营指标) beside the seed's."
 
     def add_arguments(self, parser: CommandParser) -> None:

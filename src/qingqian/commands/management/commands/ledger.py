@@ -15,8 +15,9 @@ import json
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from qingqian.commands.base import SystemCommand
 from qingqian.common.exceptions import ApplicationError
 from qingqian.ledger import selectors
 from qingqian.ledger.errors import LedgerError
@@ -29,7 +30,7 @@ from qingqian.ledger.services import (
 )
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "The tamper-evident case log (案件日志)."
 
     def add_arguments(self, parser: CommandParser) -> None:

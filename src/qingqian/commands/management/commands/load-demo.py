@@ -9,10 +9,11 @@ import json
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from qingqian.accounts.models import Organisation
 from qingqian.accounts.roles import ROLE_LABELS, Role
+from qingqian.commands.base import SystemCommand
 from qingqian.common import clock
 from qingqian.demo.catalogue import ORG_CODE, PASSWORD
 from qingqian.demo.generator import DemoError, load_demo
@@ -20,7 +21,7 @@ from qingqian.demo.twofactor import DEMO_TOTP_SECRET
 from qingqian.scoring.services import rescore_organisation
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = (
         "载入演示机构、演示账号和约 2000 件苏州演示案件（可重复运行）/ Load the demo "
         "organisation, logins and about 2,000 Suzhou cases (idempotent)."

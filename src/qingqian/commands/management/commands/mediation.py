@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from qingqian.cases.models import Case
+from qingqian.commands.base import SystemCommand
 from qingqian.common.exceptions import ApplicationError
 from qingqian.mediation.services import mediation_match
 
@@ -23,7 +24,7 @@ def _bad(zh: str, en: str) -> CommandError:
     return CommandError(f"{zh} / {en}", returncode=2)
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "Mediation (调解): `mediation match CASE_ID` ranks mediators for a case."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -17,8 +17,9 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from qingqian.commands.base import SystemCommand
 from qingqian.common.exceptions import ApplicationError
 from qingqian.netting.csvio import read_obligations, setoffs_csv
 from qingqian.netting.solver import AGE_AUTO, AGE_MODES, NettingOptions, solve
@@ -38,7 +39,7 @@ def _money(raw: str, name: str) -> Decimal:
     return value
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "Multilateral set-off (多边抵销): `netting solve OBLIGATIONS.csv` clears chain debts."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -18,9 +18,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from qingqian.accounts.models import Organisation
+from qingqian.commands.base import SystemCommand
 from qingqian.common.exceptions import ApplicationError
 from qingqian.parties.models import Party
 from qingqian.payments.bankimport import bank_statement_import
@@ -49,7 +50,7 @@ def _date(raw: str, name: str) -> dt.date:
         ) from None
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "Payments: remittance, reconciliation, bank-statement import, creditor statements."
 
     def add_arguments(self, parser: CommandParser) -> None:

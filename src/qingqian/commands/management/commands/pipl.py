@@ -7,15 +7,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from qingqian.accounts.models import User
+from qingqian.commands.base import SystemCommand
 from qingqian.common.exceptions import ApplicationError
 from qingqian.parties.models import Party
 from qingqian.reports.subject_export import party_data_export
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "Personal-information tasks (个人信息): the data-subject export."
 
     def add_arguments(self, parser: CommandParser) -> None:

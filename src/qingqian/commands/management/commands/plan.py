@@ -14,8 +14,9 @@ import json
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from qingqian.commands.base import SystemCommand
 from qingqian.common.exceptions import ApplicationError
 from qingqian.common.money import parse_amount
 from qingqian.negotiation.plans import (
@@ -49,7 +50,7 @@ def _rate(raw: str, name: str) -> Decimal:
     return value
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "Installment plans (分期还款方案): `plan propose` computes a schedule."
 
     def add_arguments(self, parser: CommandParser) -> None:

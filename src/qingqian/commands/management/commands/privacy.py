@@ -1,5 +1,5 @@
 """``qingqian privacy purge [--dry-run] [--today YYYY-MM-DD] [--json]``: anonymise the people
-whose retention period has passed (``parties.retention``; also run by ``qingqian daily``).
+whose retention period has passed (``cases.retention``; also run by ``qingqian daily``).
 ``qingqian privacy record``: the record of processing with each organisation's periods."""
 
 from __future__ import annotations
@@ -8,12 +8,13 @@ import datetime as dt
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
-from qingqian.parties.retention import privacy_purge, processing_record
+from qingqian.cases.retention import privacy_purge, processing_record
+from qingqian.commands.base import SystemCommand
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "Personal-information retention (个人信息保存期限): purge, record of processing."
 
     def add_arguments(self, parser: CommandParser) -> None:

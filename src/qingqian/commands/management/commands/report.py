@@ -10,9 +10,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from qingqian.cases.models import Case
+from qingqian.commands.base import SystemCommand
 from qingqian.common import clock
 from qingqian.common.exceptions import ApplicationError
 from qingqian.reports.models import FeasibilityReport
@@ -36,7 +37,7 @@ FIGURES = (
 )
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "Reports: the feasibility report (可行性报告) of a case, as PDF and/or JSON."
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -9,13 +9,14 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from qingqian.commands.base import SystemCommand
 from qingqian.common.exceptions import ApplicationError
 from qingqian.ops.backup import backup_restore
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "Restore a backup into a fresh database and store (恢复备份)."
     requires_system_checks: list[str] = []
 

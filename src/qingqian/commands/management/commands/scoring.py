@@ -23,8 +23,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from qingqian.commands.base import SystemCommand
 from qingqian.common.exceptions import ApplicationError
 
 
@@ -105,7 +106,7 @@ def _read_csv(path: str) -> Any:
         raise _bad(f"无法读取 CSV：{exc}", f"Cannot read the CSV: {exc}") from None
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "Repayment-propensity models: `scoring evaluate` (cross-validated) and `scoring train`."
 
     def add_arguments(self, parser: CommandParser) -> None:

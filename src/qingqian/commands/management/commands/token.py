@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from qingqian.accounts.models import User
 from qingqian.accounts.services import api_token_create
+from qingqian.commands.base import SystemCommand
 from qingqian.common.exceptions import ApplicationError
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "Manage per-user API tokens (管理 API 令牌)."
 
     def add_arguments(self, parser: CommandParser) -> None:

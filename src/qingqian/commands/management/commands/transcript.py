@@ -16,8 +16,9 @@ import json
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from qingqian.commands.base import SystemCommand
 from qingqian.common.tz import BUSINESS_TZ
 from qingqian.contact.transcripts import Analysis, default_analyzer, load_examples
 from qingqian.contact.transcripts.evaluate import score
@@ -50,7 +51,7 @@ def _human(a: Analysis) -> str:
     return "\n".join(lines)
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "Transcript analysis (通话文本分析): `transcript classify`, `transcript evaluate`."
 
     def add_arguments(self, parser: CommandParser) -> None:

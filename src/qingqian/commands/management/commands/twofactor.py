@@ -12,11 +12,13 @@ import time
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 
+from qingqian.commands.base import SystemCommand
 
-class Command(BaseCommand):
+
+class Command(SystemCommand):
     help = "Staff two-factor authentication (两步验证): reset a user, print the demo code."
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -51,7 +53,7 @@ class Command(BaseCommand):
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
         from qingqian.accounts.models import User
-        from qingqian.compliance.services import audit_record
+        from qingqian.audit.services import audit_record
 
         user = User.objects.filter(username=username).first()
         if user is None:

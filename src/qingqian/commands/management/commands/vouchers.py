@@ -8,14 +8,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from qingqian.accounts.models import User
+from qingqian.commands.base import SystemCommand
 from qingqian.common.exceptions import ApplicationError
 from qingqian.vouchers import services
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "Electronic debt vouchers (债权凭证): list, show, issue, write the PDF."
 
     def add_arguments(self, parser: CommandParser) -> None:

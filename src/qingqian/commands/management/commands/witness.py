@@ -13,14 +13,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
+from qingqian.commands.base import SystemCommand
 from qingqian.ledger.errors import LedgerError
 from qingqian.ledger.note import SignerKey, VerifierKey
 from qingqian.ledger.witness import witness_run
 
 
-class Command(BaseCommand):
+class Command(SystemCommand):
     help = "Witness the case log: check consistency and cosign (见证并联署检查点)."
     requires_system_checks: list[str] = []
 

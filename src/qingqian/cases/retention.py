@@ -26,9 +26,9 @@ from django.db import transaction
 from django.db.models import Max
 
 from qingqian.accounts.models import Organisation
+from qingqian.audit.services import audit_record
 from qingqian.common import clock
 from qingqian.common.tz import BUSINESS_TZ
-from qingqian.compliance.services import audit_record
 from qingqian.parties.models import Party, PartyKind, RetentionKind, RetentionRule
 
 ANONYMOUS = "已匿名化当事人 #{pk}"

@@ -30,10 +30,11 @@ from django.db import transaction
 
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm
+from qingqian.audit.services import audit_record
 from qingqian.cases.models import CaseParty, Invoice, PartyRole
 from qingqian.common import clock
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
-from qingqian.compliance.services import audit_record
+from qingqian.common.system import acting_as_system
 from qingqian.consortium import clearing, selectors
 from qingqian.consortium.models import (
     Member,
@@ -522,11 +523,17 @@ def _outstanding_short(round_: SharedRound) -> str | None:
 
 def _apply(round_: SharedRound) -> Decimal:
     """Every set-off of this firm's lines becomes a payment of kind "setoff" on its own
-    invoice (all or none, in the caller's transaction)."""
+    invoice (all or none, in the caller's transaction). The accepting user is the payment's
+    actor when allowed to record payments; otherwise the platform's declared job is."""
     now = clock.now()
-    applied = Decimal("0.00")
     decider = round_.decided_by
-    payer = decider if decider is None or decider.has_perm_code(Perm.CASE_TRANSITION) else None
+    payer = decider if decider is not None and decider.has_perm_code(Perm.CASE_TRANSITION) else None
+    with acting_as_system("consortium.netting"):  # on the convener's signed outcome
+        return _apply_lines(round_, payer, now)
+
+
+def _apply_lines(round_: SharedRound, payer: User | None, now: dt.datetime) -> Decimal:
+    applied = Decimal("0.00")
     for line in round_.lines.select_related("invoice__case").filter(setoff__gt=0):
         assert line.invoice is not None
         assert line.setoff is not None

@@ -247,6 +247,19 @@ ROUTES: dict[str, Access] = {
     "consortium:wire_psi": _MEMBER,
     "consortium:wire_facts": _MEMBER,
     "consortium:wire_withdrawals": _MEMBER,
+    # h23r: consortium netting rounds; a participant's pages are for its firm's users (the
+    # view checks the firm: its creditor user or staff who run netting rounds)
+    "consortium:netting_list": Perm.CASE_VIEW,
+    "consortium:netting_detail": Perm.CASE_VIEW,
+    "consortium:netting_submit": Perm.CASE_VIEW,
+    "consortium:netting_decide": Perm.CASE_VIEW,
+    "consortium:netting_open": Perm.CONSORTIUM_NETTING,
+    "consortium:netting_run": Perm.CONSORTIUM_NETTING,
+    "consortium:wire_netting_invite": _MEMBER,
+    "consortium:wire_netting_submit": _MEMBER,
+    "consortium:wire_netting_result": _MEMBER,
+    "consortium:wire_netting_decision": _MEMBER,
+    "consortium:wire_netting_final": _MEMBER,
 }
 
 #: The API's own description (not operations of the schema).

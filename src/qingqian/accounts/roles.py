@@ -81,6 +81,8 @@ class Perm(StrEnum):
     CONSORTIUM_VIEW = "consortium.view"  # the members, the answers received, with sources
     CONSORTIUM_ASK = "consortium.ask"  # ask the other members about a case's company debtor
     CONSORTIUM_MANAGE = "consortium.manage"  # answers given to others: withdraw them
+    # h23r: consortium netting rounds (convene and run; firms answer with their own rights)
+    CONSORTIUM_NETTING = "consortium.netting"
 
 
 #: What each permission lets a person do, in words (the 403 page says this, never the code).
@@ -154,6 +156,11 @@ PERM_LABELS: dict[Perm, tuple[str, str]] = {
         "管理本机构向同业提供的回答（撤回）",
         "manage the answers this firm gave the consortium (withdraw them)",
     ),
+    # h23r: consortium netting rounds
+    Perm.CONSORTIUM_NETTING: (
+        "召集和运行同业清欠轮次",
+        "convene and run consortium netting rounds",
+    ),
 }
 
 
@@ -215,6 +222,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.VOUCHER_ISSUE,  # h23v
             Perm.CONSORTIUM_ASK,  # h23f
             Perm.CONSORTIUM_MANAGE,  # h23f
+            Perm.CONSORTIUM_NETTING,  # h23r
         }
     ),
     Role.MEDIATOR: frozenset(
@@ -228,6 +236,7 @@ PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.CONTACT_FLAG,
             Perm.NETTING_MANAGE,
             Perm.MEDIATION_WORK,  # h18
+            Perm.CONSORTIUM_NETTING,  # h23r
         }
     ),
     Role.COMPLIANCE: frozenset(

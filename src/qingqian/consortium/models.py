@@ -160,3 +160,129 @@ class Withdrawal(models.Model):
 
     def __str__(self) -> str:
         return f"withdrawn {self.party_id}"
+
+
+# --------------------------------------------------------------------------- h23r: netting
+
+
+class SharedRoundState(models.TextChoices):
+    OPEN = "open", _("征集中")
+    SUBMITTED = "submitted", _("已提交")
+    SOLVED = "solved", _("已计算")
+    ACCEPTED = "accepted", _("已接受，待全体接受")
+    REJECTED = "rejected", _("已拒绝")
+    APPLIED = "applied", _("全体接受，已执行抵销")
+    CANCELLED = "cancelled", _("有成员拒绝，已取消")
+
+
+class SharedRound(models.Model):
+    """A consortium netting round as this member sees it: the convener's copy (every seat,
+    every line) or a participant's (its own firm's consent and lines only)."""
+
+    round_id = models.CharField(_("轮次编号"), max_length=32)
+    convener = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    is_convener = models.BooleanField(default=False)
+    title = models.CharField(_("名称"), max_length=200)
+    participants = models.JSONField(default=list)  # member names, as invited
+    state = models.CharField(
+        _("状态"), max_length=10, choices=SharedRoundState.choices, default=SharedRoundState.OPEN
+    )
+    created_at = models.DateTimeField(_("创建时间"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # a participant's firm: the creditor that consented, and when it submitted
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    creditor = models.ForeignKey(
+        "parties.Party", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    consented_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    consented_at = models.DateTimeField(_("同意时间"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("提交时间"), null=True, blank=True)
+    # the signed result (both sides)
+    input_root = models.CharField(max_length=64, blank=True)
+    result_root = models.CharField(max_length=64, blank=True)
+    result_digest = models.CharField(max_length=64, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    cleared = models.DecimalField(_("抵销金额"), max_digits=16, decimal_places=2, default=0)
+    solved_at = models.DateTimeField(_("计算时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    reject_reason = models.CharField(_("拒绝原因"), max_length=500, blank=True)
+    decision_delivered = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("同业清欠轮次")
+        verbose_name_plural = _("同业清欠轮次")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["convener", "round_id"], name="consortium_round_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Seat(models.Model):
+    """The convener's record of one participating member."""
+
+    round = models.ForeignKey(SharedRound, on_delete=models.CASCADE, related_name="seats")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    invited_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    lines_digest = models.CharField(max_length=64, blank=True)
+    result_sent_at = models.DateTimeField(null=True, blank=True)
+    decision = models.CharField(max_length=10, blank=True)  # accepted / rejected
+    decided_at = models.DateTimeField(null=True, blank=True)
+    final_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["member__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "member"], name="consortium_seat_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.round_id}:{self.member_id}"
+
+
+class SharedLine(models.Model):
+    """One submitted obligation (the convener holds all; a participant its own only)."""
+
+    round = models.ForeignKey(SharedRound, on_delete=models.CASCADE, related_name="lines")
+    member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="+")
+    line_id = models.CharField(max_length=32)
+    debtor_code = models.CharField(max_length=18)
+    creditor_code = models.CharField(max_length=18)
+    amount = models.DecimalField(_("金额"), max_digits=14, decimal_places=2)
+    due_date = models.DateField(_("到期日"), null=True, blank=True)
+    salt = models.CharField(max_length=32)
+    leaf = models.CharField(max_length=64)
+    invoice = models.ForeignKey(
+        "cases.Invoice", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    position = models.PositiveIntegerField(null=True, blank=True)
+    setoff = models.DecimalField(
+        _("抵销金额"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    remaining = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    input_proof = models.JSONField(default=list, blank=True)
+    result_proof = models.JSONField(default=list, blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["round", "member__name", "due_date", "line_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "member", "line_id"], name="consortium_line_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.line_id

@@ -41,6 +41,12 @@ PATHS = {
     "psi.query": "/consortium/v1/psi",
     "facts.query": "/consortium/v1/facts",
     "answer.withdrawn": "/consortium/v1/withdrawals",
+    # h23r: consortium netting rounds (qingqian.consortium.rounds)
+    "netting.invite": "/consortium/v1/netting/invite",
+    "netting.submit": "/consortium/v1/netting/submit",
+    "netting.result": "/consortium/v1/netting/result",
+    "netting.decision": "/consortium/v1/netting/decision",
+    "netting.final": "/consortium/v1/netting/final",
 }
 _COUNTED = ("psi.query", "facts.query")
 
@@ -292,9 +298,14 @@ def message_receive(raw: bytes, kind: str) -> bytes:
         raise ConsortiumError.from_protocol(exc, status) from exc
     sender = Member.objects.get(name=message.sender, active=True)
     status = 200
+    plan = None
     try:
         if kind in _COUNTED:
             _rate_check(sender, now)
+        elif kind.startswith("netting."):
+            from qingqian.consortium import rounds
+
+            plan = rounds.receive_check(kind, message, sender)  # checks only, writes nothing
     except ConsortiumError as exc:
         status = exc.status
         refused: ConsortiumError | None = exc
@@ -315,7 +326,11 @@ def message_receive(raw: bytes, kind: str) -> bytes:
         ) from None
     if refused is not None:
         raise refused
-    body = _act(kind, message, sender)
+    if plan is not None:
+        with transaction.atomic():
+            body = plan()
+    else:
+        body = _act(kind, message, sender)
     body["in_reply_to"] = message.digest
     reply_kind = kind.split(".")[0] + ".answer"
     nonce = _nonce()

@@ -6,7 +6,9 @@
 * ``ask CASE_REFERENCE`` asks the other members about the case's company debtors;
 * ``answers CASE_REFERENCE [--json]`` prints the answers received, with their sources;
 * ``withdraw CASE_REFERENCE`` withdraws the answers given about the case's debtors;
-* ``deliver`` retries withdrawals not yet delivered.
+* ``deliver`` retries withdrawals not yet delivered;
+* ``netting open|list|show|consent|submit|run|accept|reject|deliver …``: consortium netting rounds
+  (docs/consortium.md, "Consortium netting rounds").
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from django.core.management.base import CommandError, CommandParser
 from qingqian.cases.models import Case
 from qingqian.commands.base import SystemCommand
 from qingqian.common.exceptions import ApplicationError
-from qingqian.consortium import selectors, services
-from qingqian.consortium.models import GivenAnswer
+from qingqian.consortium import rounds, selectors, services
+from qingqian.consortium.models import GivenAnswer, SharedRound
+from qingqian.parties.models import Party
 
 
 class Command(SystemCommand):
@@ -44,6 +47,20 @@ class Command(SystemCommand):
             p.add_argument("reference", help="the case reference")
             p.add_argument("--json", action="store_true")
         sub.add_parser("deliver", help="retry withdrawals not yet delivered")
+        # h23r: consortium netting rounds
+        netting = sub.add_parser("netting", help="consortium netting rounds")
+        nsub = netting.add_subparsers(dest="netting_action", required=True)
+        opened = nsub.add_parser("open", help="convene a round (prints its id)")
+        opened.add_argument("--title", required=True)
+        opened.add_argument("--member", action="append", required=True)
+        nsub.add_parser("list", help="the rounds, as JSON")
+        for name in ("show", "submit", "run", "accept", "reject", "consent", "deliver"):
+            p = nsub.add_parser(name)
+            p.add_argument("round_id")
+            if name == "consent":
+                p.add_argument("--creditor", required=True, help="the firm's credit code")
+            if name == "reject":
+                p.add_argument("--reason", required=True)
 
     def handle(self, *args: Any, **opts: Any) -> None:
         try:
@@ -88,6 +105,41 @@ class Command(SystemCommand):
             self.stdout.write(json.dumps({"delivered": delivered}))
         elif action == "deliver":
             self.stdout.write(json.dumps({"delivered": services.withdrawals_deliver()}))
+        elif action == "netting":
+            self._netting(opts)
+
+    def _netting(self, opts: dict[str, Any]) -> None:
+        """h23r: consortium netting rounds (the operator acts for the firm: actor None)."""
+        act = opts["netting_action"]
+        if act == "open":
+            opened = rounds.round_open(title=opts["title"], members=opts["member"], actor=None)
+            self.stdout.write(opened.round_id)
+            return
+        if act == "list":
+            out = [_round_json(r) for r in SharedRound.objects.select_related("convener")]
+            self.stdout.write(json.dumps(out, ensure_ascii=False))
+            return
+        found = SharedRound.objects.filter(round_id=opts["round_id"]).first()
+        if found is None:
+            raise CommandError(f"没有该轮次 / No such round: {opts['round_id']}", returncode=2)
+        round_ = found
+        if act == "consent":
+            firm = Party.objects.filter(credit_code=opts["creditor"], kind="company").first()
+            if firm is None:
+                raise CommandError(f"没有该企业 / No such firm: {opts['creditor']}", returncode=2)
+            round_ = rounds.round_consent(round_=round_, creditor=firm, actor=None)
+        elif act == "submit":
+            round_ = rounds.round_submit(round_=round_, actor=None)
+        elif act == "run":
+            round_ = rounds.round_run(round_=round_, actor=None)
+        elif act in ("accept", "reject"):
+            round_ = rounds.round_decide(
+                round_=round_, actor=None, accept=act == "accept", reason=opts.get("reason") or ""
+            )
+        elif act == "deliver":
+            rounds.final_deliver(round_=round_)
+        round_.refresh_from_db()
+        self.stdout.write(json.dumps(_round_json(round_, lines=True), ensure_ascii=False))
 
     def _answers(self, case: Case, as_json: bool) -> None:
         out = []
@@ -112,3 +164,45 @@ class Command(SystemCommand):
                 f"{row['debtor']}\t{row['member']}\t{row['status']}"
                 f"{' withdrawn' if row['withdrawn'] else ''}\t{row['facts'].get('since', '')}"
             )
+
+
+def _round_json(round_: SharedRound, *, lines: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "round_id": round_.round_id,
+        "title": round_.title,
+        "convener": round_.convener.name,
+        "is_convener": round_.is_convener,
+        "participants": round_.participants,
+        "state": round_.state,
+        "input_root": round_.input_root,
+        "result_root": round_.result_root,
+        "result_digest": round_.result_digest,
+        "size": round_.size,
+        "cleared": str(round_.cleared),
+    }
+    if round_.is_convener:
+        out["seats"] = [
+            {
+                "member": s.member.name,
+                "invited": s.invited_at is not None,
+                "submitted": s.submitted_at is not None,
+                "result_sent": s.result_sent_at is not None,
+                "decision": s.decision,
+                "final_sent": s.final_sent_at is not None,
+            }
+            for s in round_.seats.select_related("member")
+        ]
+    elif lines:
+        out["lines"] = [
+            {
+                "line_id": x.line_id,
+                "invoice": x.invoice.number if x.invoice else "",
+                "debtor": x.debtor_code,
+                "amount": str(x.amount),
+                "setoff": None if x.setoff is None else str(x.setoff),
+                "remaining": None if x.remaining is None else str(x.remaining),
+                "applied": x.applied_at is not None,
+            }
+            for x in round_.lines.select_related("invoice")
+        ]
+    return out

@@ -18,6 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from qingqian.accounts.http import staff_user as _user
+from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm
 from qingqian.cases.models import Case
 from qingqian.cases.selectors import case_get_for_user

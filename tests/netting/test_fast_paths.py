@@ -157,6 +157,7 @@ def test_fen_texts() -> None:
     assert fen_texts(values) == ["0.00", "0.01", "0.10", "0.99", "1.00", "123.45",
                                  "999999999999.99"]  # fmt: skip
     assert fen_texts(np.array([-5, 120], dtype=np.int64)) == ["-0.05", "1.20"]
+    assert fen_texts(np.array([0, 0, 7, 0], dtype=np.int64)) == ["0.00", "0.00", "0.07", "0.00"]
 
 
 ODD_IDS = ['say "hi"', "back\\slash", "tab\there", "换行\n", "=1+1", "-5", "-x", "a,b", "普通"]
@@ -246,6 +247,7 @@ def test_decomposed_solve_equals_the_whole_graph(
     calls: list[int] = []
     inner = solver._min_cost_flow
     monkeypatch.setattr(solver, "DECOMPOSE_MIN_ARCS", 0)
+    monkeypatch.setattr(solver, "DEGREE_ORDER_MIN_ARCS", 0)
     monkeypatch.setattr(solver, "PARALLEL_WORKERS", 3)
     monkeypatch.setattr(solver, "_min_cost_flow", lambda *a: calls.append(1) or inner(*a))
     parts = solve(obligations, options)
@@ -265,6 +267,7 @@ def test_decomposed_solve_equals_the_whole_graph(
 def test_decomposed_solve_is_optimal(obligations: list[Obligation]) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(solver, "DECOMPOSE_MIN_ARCS", 0)
+        patch.setattr(solver, "DEGREE_ORDER_MIN_ARCS", 0)
         patch.setattr(solver, "PARALLEL_WORKERS", 2)
         parts = solve(obligations, NettingOptions(age_tie_break="global"))
     whole = solve(obligations, NettingOptions(age_tie_break="global"))

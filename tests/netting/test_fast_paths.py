@@ -92,6 +92,18 @@ def test_anything_doubtful_falls_back(body: str) -> None:
     assert read_obligation_columns(f"{header}\n{body}\n".encode()) is None
 
 
+@pytest.mark.parametrize(
+    "rows",
+    ["1,A,B,5,7\n2,B,A,3,9\n", "1,A,B,5,7\n2,B,A,3\n", "1,A,B,5\n2,B,A,3,9\n"],
+)
+def test_extra_cells_never_shift_the_columns(rows: str) -> None:
+    """pandas would take the first column as the index when every row has one cell more
+    than the header; the row reader ignores the extra cells."""
+    text = "id,debtor,creditor,amount\n" + rows
+    columns = read_obligation_columns(text.encode())
+    assert columns is None or columns.obligations() == slow_read(text)
+
+
 def test_dates_are_read_by_the_same_function() -> None:
     text = "id,debtor,creditor,amount,due\n1,A,B,5,20240101\n2,B,A,7, 2024-02-03 \n"
     columns = read_obligation_columns(text.encode())

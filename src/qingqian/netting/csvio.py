@@ -18,6 +18,7 @@ import datetime as dt
 import io
 import operator
 import re
+import warnings
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from itertools import repeat
@@ -208,11 +209,18 @@ def read_obligation_columns(data: bytes) -> ObligationColumns | None:
     import pandas as pd
 
     try:
-        frame = pd.read_csv(
-            io.BytesIO(data), dtype=object, na_filter=False, keep_default_na=False,
-            encoding="utf-8-sig", engine="c", skip_blank_lines=True,
-        )  # fmt: skip
+        with warnings.catch_warnings():
+            # index_col=False: never take a first column as the index when rows have one
+            # cell more than the header (pandas would shift every column); its warning
+            # about such rows, like any other, sends the file to the row-by-row reader.
+            warnings.simplefilter("error")
+            frame = pd.read_csv(
+                io.BytesIO(data), dtype=object, na_filter=False, keep_default_na=False,
+                encoding="utf-8-sig", engine="c", skip_blank_lines=True, index_col=False,
+            )  # fmt: skip
     except Exception:
+        return None
+    if not isinstance(frame.index, pd.RangeIndex):
         return None
     header = [str(c).strip().lower().lstrip("\ufeff") for c in frame.columns]
     if len(set(header)) != len(header) or any(c not in header for c in REQUIRED_COLUMNS):

@@ -44,10 +44,10 @@ FIRMS_PER_OBLIGATION = 0.1
 BASE_DAY = dt.date(2024, 1, 1).toordinal()
 
 
-def generate(n: int, seed: int) -> list[Any]:
-    """``n`` obligations of a synthetic supply chain, as ``Obligation`` objects."""
-    from qingqian.netting.solver import Obligation
-
+def generate_arrays(n: int, seed: int) -> dict[str, Any]:
+    """``n`` obligations of a synthetic supply chain as numpy columns: ``debtor`` and
+    ``creditor`` (firm numbers), ``fen`` (amounts) and ``day`` (due date, days after
+    2024-01-01), plus ``firms`` (how many firms)."""
     rng = np.random.default_rng(seed)
     n_firms = max(30, int(n * FIRMS_PER_OBLIGATION))
     tier_sizes = [max(3, round(s * n_firms)) for s in TIER_SHARE]
@@ -85,12 +85,26 @@ def generate(n: int, seed: int) -> list[Any]:
     fen = np.maximum(1, np.rint(rng.lognormal(np.log(3_000_000), 1.2, n) * scale)).astype(np.int64)
     fen = np.minimum(fen, 99_999_999_999_999)
     days = rng.integers(0, 730, n)
-    names = [f"F{i:07d}" for i in range(start)]
+    return {"debtor": debtor, "creditor": creditor, "fen": fen, "day": days, "firms": start}
+
+
+def generate(n: int, seed: int) -> list[Any]:
+    """``n`` obligations of a synthetic supply chain, as ``Obligation`` objects."""
+    from qingqian.netting.solver import Obligation
+
+    g = generate_arrays(n, seed)
+    names = [f"F{i:07d}" for i in range(g["firms"])]
     dates = [dt.date.fromordinal(BASE_DAY + d) for d in range(730)]
     return [
         Obligation(f"INV{i:08d}", names[d], names[c], Decimal(a).scaleb(-2), dates[day])
         for i, (d, c, a, day) in enumerate(
-            zip(debtor.tolist(), creditor.tolist(), fen.tolist(), days.tolist(), strict=True)
+            zip(
+                g["debtor"].tolist(),
+                g["creditor"].tolist(),
+                g["fen"].tolist(),
+                g["day"].tolist(),
+                strict=True,
+            )
         )
     ]
 

@@ -10,13 +10,24 @@ whose messages start with the row's JSON path, ``obligations[3]`` (0-based), and
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import json
+import operator
+import re
+from collections.abc import Iterator, Mapping
 from decimal import Decimal, InvalidOperation
+from itertools import repeat
 from typing import Any, Final
 
 from qingqian.netting.csvio import STATUS_WORDS
 from qingqian.netting.errors import NettingError
-from qingqian.netting.solver import AGE_MODES, NettingOptions, NettingResult, Obligation, solve
+from qingqian.netting.solver import (
+    AGE_MODES,
+    NettingOptions,
+    NettingResult,
+    Obligation,
+    fen_texts,
+    solve,
+)
 
 MAX_OBLIGATIONS: Final = 200_000
 _FIELDS: Final = ("id", "debtor", "creditor", "amount")
@@ -168,3 +179,28 @@ def solve_json(body: Mapping[str, Any]) -> NettingResult:
                 **{k: str(v) for k, v in exc.details.items() if k not in ("index", "id")},
             ) from None  # fmt: skip
         raise
+
+
+_JSON_ESCAPED: Final = re.compile(r'[\x00-\x1f"\\]')
+_JSON_CHUNK: Final = 1 << 20
+
+
+def result_json_chunks(result: NettingResult) -> Iterator[str]:
+    """``json.dumps(result.as_dict(), ensure_ascii=False)`` in pieces, built column-wise
+    (no dict per obligation): the CLI streams a million set-offs this way."""
+    head = json.dumps(
+        {"total": str(result.total), "cleared": str(result.cleared),
+         "remaining": str(result.remaining)}, ensure_ascii=False,
+    )  # fmt: skip
+    yield head[:-1] + ', "setoffs": ['
+    ids, setoff = result.ids, result.setoff_fen_array()
+    for lo in range(0, len(ids), _JSON_CHUNK):
+        part = list(ids[lo : lo + _JSON_CHUNK])
+        if _JSON_ESCAPED.search("".join(part)):
+            part = [json.dumps(i, ensure_ascii=False)[1:-1] for i in part]
+        amounts = fen_texts(setoff[lo : lo + _JSON_CHUNK])
+        rows = map(operator.add, map(operator.add, part, repeat('", "amount": "')), amounts)
+        yield ('{"id": "' if lo == 0 else ', {"id": "') + '"}, {"id": "'.join(rows) + '"}'
+    names, net = result.net_fen()
+    yield '], "net_positions": '
+    yield json.dumps(dict(zip(names, fen_texts(net), strict=True)), ensure_ascii=False) + "}"

@@ -1,8 +1,9 @@
 """Strongly connected components in linear time, without recursion.
 
 An iterative form of Tarjan's algorithm over a compressed adjacency array. It handles
-graphs of millions of arcs without touching Python's recursion limit. Pure: standard
-library and numpy.
+graphs of millions of arcs without touching Python's recursion limit. ``cycle_components``
+hands the trimmed graph to scipy's compiled search instead when scipy is installed (it comes
+with scikit-learn). Pure: standard library, numpy and scipy.
 """
 
 from __future__ import annotations
@@ -100,6 +101,25 @@ def strongly_connected_components(n: int, tails: Sequence[int], heads: Sequence[
 TRIM_PASSES = 32
 
 
+def _scc_labels(
+    n: int, tails: np.ndarray[Any, np.dtype[np.int64]], heads: np.ndarray[Any, np.dtype[np.int64]]
+) -> np.ndarray[Any, np.dtype[np.int64]]:
+    """SCC labels (any numbering) by scipy's compiled Pearce algorithm, else Tarjan above."""
+    try:
+        from scipy.sparse import csr_array
+        from scipy.sparse.csgraph import connected_components
+    except ImportError:  # pragma: no cover - scipy comes with scikit-learn
+        return np.asarray(
+            strongly_connected_components(n, tails.tolist(), heads.tolist()), dtype=np.int64
+        )
+    graph = csr_array(
+        (np.ones(len(tails), dtype=np.int8), (tails.astype(np.int32), heads.astype(np.int32))),
+        shape=(n, n),
+    )
+    _, labels = connected_components(graph, directed=True, connection="strong")
+    return np.asarray(labels, dtype=np.int64)
+
+
 def cycle_components(
     n: int,
     tails: np.ndarray[Any, np.dtype[np.int64]],
@@ -112,8 +132,9 @@ def cycle_components(
     labels[v]`` holds for an arc ``u -> v`` exactly when the arc lies on a cycle.
 
     Parallel arcs are merged first, then up to ``TRIM_PASSES`` vectorised passes drop the
-    nodes with no incoming or no outgoing arc (they lie on no cycle); Tarjan's algorithm runs
-    on what is left. Every pass is linear, so the whole is O(n + m).
+    nodes with no incoming or no outgoing arc (they lie on no cycle); scipy's compiled
+    strong-components search (Tarjan's algorithm above without scipy) runs on what is
+    left. Every pass is linear, so the whole is O(n + m).
     """
     labels = -1 - np.arange(n, dtype=np.int64)
     if len(tails) == 0:
@@ -136,10 +157,7 @@ def cycle_components(
         return labels
     local = np.full(n, -1, dtype=np.int64)
     local[nodes] = np.arange(len(nodes), dtype=np.int64)
-    sub = np.asarray(
-        strongly_connected_components(len(nodes), local[pt].tolist(), local[ph].tolist()),
-        dtype=np.int64,
-    )
+    sub = _scc_labels(len(nodes), local[pt], local[ph])
     # Singletons left after trimming (on no cycle) keep their negative label.
     sizes = np.bincount(sub)
     on_cycle = sizes[sub] > 1

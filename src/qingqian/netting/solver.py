@@ -10,7 +10,9 @@ solved exactly, in integer fen, with OR-Tools' ``SimpleMinCostFlow``:
 
 1. Only obligations inside one strongly connected component (SCC) of the debt graph lie on
    a cycle, and a circulation is zero on every arc between components, so the graph is
-   reduced to the arcs inside non-trivial SCCs first (iterative Tarjan, linear time).
+   reduced to the arcs inside non-trivial SCCs first (linear time). The components are
+   independent: large instances are dealt into bins of components solved in parallel
+   threads (``DECOMPOSE_MIN_ARCS``, ``PARALLEL_WORKERS``).
 2. Among the optimal circulations, older obligations are preferred: an arc's cost is
    ``-(M_c + w_e)`` where ``w_e`` in ``0..K_c`` ranks its due date within its component
    (oldest highest) and ``M_c = K_c * L_c + 1`` with ``L_c`` the component's flow nodes.
@@ -26,6 +28,9 @@ The result lists the set-off per obligation, every firm's position before and af
 their order): firms are numbered in sorted order and arcs are added sorted by obligation
 id, so OR-Tools always receives the same instance.
 
+:func:`solve_columns` takes the obligations as validated columns
+(``csvio.read_obligation_columns``) instead of one object per row; the result is the same.
+
 Pure: no Django, no clock, no I/O. Money enters as ``Decimal`` yuan (at most two
 decimals) and leaves as ``Decimal`` yuan quantised to the fen.
 """
@@ -34,7 +39,9 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Iterable, Mapping
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import cached_property
@@ -166,6 +173,28 @@ def _fmt(fen: int) -> str:
     return f"{'-' if fen < 0 else ''}{q}.{r:02d}"
 
 
+_CENTS: Final = [f".{r:02d}" for r in range(100)]
+
+
+def fen_texts(values: IntArray) -> list[str]:
+    """Non-negative fen as yuan text (``1234`` -> ``"12.34"``), as :func:`_fmt` writes
+    them, without a Python loop (the maps run in C)."""
+    if len(values) and values.min() < 0:
+        return [_fmt(v) for v in values.tolist()]
+    nonzero = np.flatnonzero(values)
+    if len(nonzero) > len(values) // 2:
+        return _texts(values)
+    out = np.full(len(values), "0.00", dtype=object)  # most set-offs are zero
+    out[nonzero] = _texts(values[nonzero])
+    texts: list[str] = out.tolist()
+    return texts
+
+
+def _texts(values: IntArray) -> list[str]:
+    yuan = map(str, (values // 100).tolist())
+    return list(map(operator.add, yuan, map(_CENTS.__getitem__, (values % 100).tolist())))
+
+
 class NettingResult:
     """The solution, kept in fen; ``Decimal`` views are built when first read.
 
@@ -179,10 +208,10 @@ class NettingResult:
     def __init__(
         self,
         *,
-        ids: list[str],
-        debtors: list[str],
-        creditors: list[str],
-        excluded: list[str | None],
+        ids: Sequence[str],
+        tails: IntArray,
+        heads: IntArray,
+        excluded: Sequence[str | None],
         amount_fen: IntArray,
         setoff_fen: IntArray,
         firm_names: list[str],
@@ -195,8 +224,8 @@ class NettingResult:
         tie_break_exact: bool,
     ) -> None:
         self._ids = ids
-        self._debtors = debtors
-        self._creditors = creditors
+        self._tails = tails
+        self._heads = heads
         self._excluded = excluded
         self._amount = amount_fen
         self._setoff = setoff_fen
@@ -221,14 +250,36 @@ class NettingResult:
     def setoff_by_id(self) -> dict[str, Decimal]:
         return {s.id: s.setoff for s in self.setoffs}
 
+    @property
+    def ids(self) -> Sequence[str]:
+        """Obligation ids, in input order."""
+        return self._ids
+
+    def amount_fen(self) -> IntArray:
+        """Amount per obligation in fen, in input order (read-only view)."""
+        view = self._amount.view()
+        view.flags.writeable = False
+        return view
+
+    def setoff_fen_array(self) -> IntArray:
+        """Set-off per obligation in fen, in input order (read-only view)."""
+        view = self._setoff.view()
+        view.flags.writeable = False
+        return view
+
+    def net_fen(self) -> tuple[list[str], IntArray]:
+        """Firm names (sorted) and their net positions in fen."""
+        return self._firm_names, self._firm["recv_before"] - self._firm["pay_before"]
+
     @cached_property
     def setoffs(self) -> tuple[SetOff, ...]:
+        names = self._firm_names
         return tuple(
-            SetOff(oid, d, c, _yuan(a), _yuan(s), _yuan(a - s), x)
+            SetOff(oid, names[d], names[c], _yuan(a), _yuan(s), _yuan(a - s), x)
             for oid, d, c, a, s, x in zip(
                 self._ids,
-                self._debtors,
-                self._creditors,
+                self._tails.tolist(),
+                self._heads.tolist(),
                 self._amount.tolist(),
                 self._setoff.tolist(),
                 self._excluded,
@@ -596,13 +647,7 @@ def _firm_sums(n: int, index: IntArray, values: IntArray) -> IntArray:
     return out
 
 
-def solve(
-    obligations: Iterable[Obligation], options: NettingOptions | None = None
-) -> NettingResult:
-    """Set off as much debt as possible without changing any firm's net position.
-
-    Raises :class:`NettingError` for bad input (nothing is computed then).
-    """
+def _checked_options(options: NettingOptions | None) -> NettingOptions:
     options = options or NettingOptions()
     if options.age_tie_break not in AGE_MODES:
         raise NettingError(
@@ -611,9 +656,150 @@ def solve(
             code="option_invalid",
             details={"option": "age_tie_break", "value": str(options.age_tie_break)},
         )
+    return options
+
+
+def solve(
+    obligations: Iterable[Obligation], options: NettingOptions | None = None
+) -> NettingResult:
+    """Set off as much debt as possible without changing any firm's net position.
+
+    Raises :class:`NettingError` for bad input (nothing is computed then).
+    """
+    options = _checked_options(options)
     p = _prepare(obligations, options)
     m = len(p.ids)
-    total_fen = sum(p.fen)
+    firm_names = sorted(set(p.debtors).union(p.creditors))
+    firm_index = {f: i for i, f in enumerate(firm_names)}
+    if p.excluded.count(None) == m:
+        eligible = np.ones(m, dtype=bool)
+    else:
+        eligible = np.asarray([r is None for r in p.excluded], dtype=bool).reshape(m)
+    return _solve_arrays(
+        p.ids,
+        firm_names,
+        _firm_numbers(p.debtors, firm_index),
+        _firm_numbers(p.creditors, firm_index),
+        np.asarray(p.fen, dtype=np.int64).reshape(m),
+        np.asarray(p.due_ordinals, dtype=np.int64).reshape(m),
+        p.excluded,
+        eligible,
+        options,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ObligationColumns:
+    """Obligations as columns, already validated (``csvio.read_obligation_columns``).
+
+    ``ids`` are distinct non-blank texts; ``firms`` the distinct firm names, sorted;
+    ``debtor`` / ``creditor`` index ``firms`` (never equal on one row); ``fen`` the amounts
+    (``1 .. MAX_AMOUNT_FEN``); ``due`` date ordinals (``-1``: none); ``status`` indexes
+    ``STATUSES``.
+    """
+
+    ids: Sequence[str]
+    firms: list[str]
+    debtor: IntArray
+    creditor: IntArray
+    fen: IntArray
+    due: IntArray
+    status: np.ndarray[Any, np.dtype[np.int8]]
+
+    def obligations(self) -> list[Obligation]:
+        """The same obligations as objects (slow; for the row-by-row validator)."""
+        names, statuses = self.firms, list(STATUSES)
+        dates = {d: dt.date.fromordinal(d) for d in set(self.due.tolist()) if d > 0}
+        return [
+            Obligation(oid, names[d], names[c], Decimal(f).scaleb(-2), dates.get(day), statuses[st])
+            for oid, d, c, f, day, st in zip(
+                self.ids, self.debtor.tolist(), self.creditor.tolist(), self.fen.tolist(),
+                self.due.tolist(), self.status.tolist(), strict=True,
+            )
+        ]  # fmt: skip
+
+    def _valid(self) -> bool:
+        m, n = len(self.ids), len(self.firms)
+        lengths = {len(x) for x in (self.debtor, self.creditor, self.fen, self.due, self.status)}
+        if lengths - {m}:
+            return False
+        if m == 0:
+            return n == 0
+        firms = self.firms
+        return bool(
+            all(_ok_name(f) for f in firms)
+            and all(map(operator.lt, firms[:-1], firms[1:]))
+            and self.debtor.min() >= 0 and self.debtor.max() < n
+            and self.creditor.min() >= 0 and self.creditor.max() < n
+            and not (self.debtor == self.creditor).any()
+            and self.fen.min() > 0 and self.fen.max() <= MAX_AMOUNT_FEN
+            and self.due.min() >= -1 and self.due.max() <= dt.date.max.toordinal()
+            and not (self.due == 0).any()
+            and self.status.min() >= 0 and self.status.max() < len(STATUSES)
+        )  # fmt: skip
+
+
+def solve_columns(
+    columns: ObligationColumns, options: NettingOptions | None = None
+) -> NettingResult:
+    """:func:`solve` for obligations given as columns, without building an object per row.
+
+    The result is the same as ``solve(columns.obligations(), options)``. Columns that break
+    the contract of :class:`ObligationColumns` go through :func:`solve` instead, which
+    raises the precise error.
+    """
+    options = _checked_options(options)
+    if not columns._valid():
+        return solve(columns.obligations(), options)
+    m = len(columns.ids)
+    min_fen = -1
+    if options.min_amount is not None:
+        min_fen = to_fen(options.min_amount, field_name="min_amount", where={}, allow_zero=True)
+    excluded: list[str | None] = [None] * m
+    eligible = np.ones(m, dtype=bool)
+    reasons = np.zeros(m, dtype=np.int8)  # 0: takes part, else 1 + index in _REASONS
+    status = columns.status
+    blocked = [columns.firms.index(f) for f in options.non_consenting if f in columns.firms]
+    # The same order of reasons as _reason: disputed, unconfirmed, non-consenting, minimum.
+    if min_fen > 0:
+        reasons[columns.fen < min_fen] = 4
+    if blocked:
+        out = np.zeros(len(columns.firms), dtype=bool)
+        out[blocked] = True
+        reasons[out[columns.debtor] | out[columns.creditor]] = 3
+    if options.exclude_unconfirmed:
+        reasons[status == STATUSES.index(UNCONFIRMED)] = 2
+    if options.exclude_disputed:
+        reasons[status == STATUSES.index(DISPUTED)] = 1
+    if reasons.any():
+        eligible = reasons == 0
+        words = [None, *_REASONS]
+        excluded = [words[r] for r in reasons.tolist()]
+    return _solve_arrays(
+        columns.ids, columns.firms, columns.debtor.astype(np.int64),
+        columns.creditor.astype(np.int64), columns.fen.astype(np.int64),
+        columns.due.astype(np.int64), excluded, eligible, options,
+    )  # fmt: skip
+
+
+_REASONS: Final = (
+    EXCLUDED_DISPUTED,
+    EXCLUDED_UNCONFIRMED,
+    EXCLUDED_NON_CONSENTING,
+    EXCLUDED_BELOW_MINIMUM,
+)
+
+
+def _solve_arrays(
+    ids: Sequence[str], firm_names: list[str], tails: IntArray, heads: IntArray,
+    amount: IntArray, due_ordinals: IntArray, excluded: Sequence[str | None],
+    eligible: np.ndarray[Any, np.dtype[np.bool_]], options: NettingOptions,
+) -> NettingResult:  # fmt: skip
+    m = len(ids)
+    total_fen = 0
+    if m:  # int64 sums are exact while m * max < 2**63, else Python integers
+        exact_sum = int(amount.max()) * m < 2**63
+        total_fen = int(amount.sum()) if exact_sum else sum(amount.tolist())
     if total_fen > MAX_TOTAL_FEN:
         raise NettingError(
             "债务总额过大，无法计算",
@@ -621,11 +807,12 @@ def solve(
             code="total_too_large",
             details={"total_fen": str(total_fen)},
         )
-    firm_names = sorted(set(p.debtors).union(p.creditors))
-    firm_index = {f: i for i, f in enumerate(firm_names)}
+    firm_index = None
     n = len(firm_names)
     cap_fen: dict[int, int] = {}
     for firm, cap in options.caps.items():
+        if firm_index is None:
+            firm_index = {f: i for i, f in enumerate(firm_names)}
         if firm not in firm_index:
             raise NettingError(
                 f"封顶金额所指的企业不在债务清单中：{firm}",
@@ -637,13 +824,6 @@ def solve(
             cap, field_name="cap", where={"firm": firm}, allow_zero=True
         )
 
-    tails = _firm_numbers(p.debtors, firm_index)
-    heads = _firm_numbers(p.creditors, firm_index)
-    amount = np.asarray(p.fen, dtype=np.int64).reshape(m)
-    if p.excluded.count(None) == m:
-        eligible = np.ones(m, dtype=bool)
-    else:
-        eligible = np.asarray([r is None for r in p.excluded], dtype=bool).reshape(m)
     labels = cycle_components(n, tails[eligible], heads[eligible])
     kept = np.flatnonzero(eligible & (labels[tails] == labels[heads]))
 
@@ -655,33 +835,33 @@ def solve(
     largest = 0
     exact = True
     if len(kept):
-        due = np.asarray(p.due_ordinals, dtype=np.int64).reshape(m)[kept]
         setoff[kept], n_comp, largest, exact = _solve_cycles(
             kept,
             tails[kept],
             heads[kept],
             amount[kept],
-            due,
+            due_ordinals[kept],
             labels,
             cap_fen,
-            p.ids,
+            ids,
             n,
             mode,
         )
 
+    remaining = amount - setoff
     firm_fen = {
         "pay_before": _firm_sums(n, tails, amount),
         "recv_before": _firm_sums(n, heads, amount),
-        "pay_after": _firm_sums(n, tails, amount - setoff),
-        "recv_after": _firm_sums(n, heads, amount - setoff),
+        "pay_after": _firm_sums(n, tails, remaining),
+        "recv_after": _firm_sums(n, heads, remaining),
         "setoff": _firm_sums(n, tails, setoff),
     }
     _check(amount, setoff, firm_fen, heads, cap_fen, n)
     return NettingResult(
-        ids=p.ids,
-        debtors=p.debtors,
-        creditors=p.creditors,
-        excluded=p.excluded,
+        ids=ids,
+        tails=tails,
+        heads=heads,
+        excluded=excluded,
         amount_fen=amount,
         setoff_fen=setoff,
         firm_names=firm_names,
@@ -715,7 +895,7 @@ def _check(
 
 def _solve_cycles(
     kept: IntArray, kt: IntArray, kh: IntArray, kf: IntArray, kd: IntArray,
-    labels: IntArray, cap_fen: dict[int, int], ids: list[str], n: int, mode: str,
+    labels: IntArray, cap_fen: dict[int, int], ids: Sequence[str], n: int, mode: str,
 ) -> tuple[IntArray, int, int, bool]:  # fmt: skip
     """Set-off (fen) on the arcs lying on cycles, in the order of ``kept``."""
     # Flow nodes: one per firm on a cycle in sorted firm order ("in" node, where its
@@ -774,14 +954,15 @@ def _solve_cycles(
         out_node[capped],
         np.asarray([cap_fen[f] for f in capped.tolist()], dtype=np.int64),
     )
-    flow = _min_cost_flow(g_src, g_dst, g_cap, weights, levels, g_comp, nodes_of_comp,
-                          cap_arcs, n_nodes)  # fmt: skip
+    cap_comp = labels[capped]
+    flow = _flow_by_parts(g_src, g_dst, g_cap, weights, levels, g_comp, nodes_of_comp,
+                          cap_arcs, cap_comp, n_nodes)  # fmt: skip
     if flow is None:  # OR-Tools refused the cost range: keep the optimum, drop the tie-break
         exact = False
         zero_w = np.zeros(len(g_start), dtype=np.int64)
         zero_k = np.zeros(n_comp, dtype=np.int64)
-        flow = _min_cost_flow(g_src, g_dst, g_cap, zero_w, zero_k, g_comp, nodes_of_comp,
-                              cap_arcs, n_nodes)  # fmt: skip
+        flow = _flow_by_parts(g_src, g_dst, g_cap, zero_w, zero_k, g_comp, nodes_of_comp,
+                              cap_arcs, cap_comp, n_nodes)  # fmt: skip
         if flow is None:
             raise RuntimeError("OR-Tools refused the set-off instance")
 
@@ -796,14 +977,81 @@ def _solve_cycles(
     return result, n_comp, int(firms_per_comp.max()), exact
 
 
+# Components are independent: above DECOMPOSE_MIN_ARCS arcs on cycles and with more than
+# one component, they are dealt into PARALLEL_WORKERS bins of about equal arc counts, one
+# OR-Tools instance per bin, solved in threads (OR-Tools releases the GIL while it solves).
+DECOMPOSE_MIN_ARCS: Final = 100_000
+DEGREE_ORDER_MIN_ARCS: Final = 100_000
+PARALLEL_WORKERS: Final = max(1, min(4, os.cpu_count() or 1))
+
+
+def component_bins(arcs_of_comp: IntArray, bins: int) -> IntArray:
+    """Bin number per component: largest first, each to the bin with the fewest arcs so far
+    (ties to the lowest bin), so the result depends only on the arc counts."""
+    order = np.argsort(-arcs_of_comp, kind="stable")
+    load = [0] * bins
+    out = np.zeros(len(arcs_of_comp), dtype=np.int64)
+    for c, size in zip(order.tolist(), arcs_of_comp[order].tolist(), strict=True):
+        b = load.index(min(load))
+        out[c] = b
+        load[b] += size
+    return out
+
+
+def _flow_by_parts(
+    src: IntArray, dst: IntArray, cap: IntArray, weights: IntArray, levels: IntArray,
+    comp_of_arc: IntArray, nodes_of_comp: IntArray,
+    cap_arcs: tuple[IntArray, IntArray, IntArray], cap_comp: IntArray, n_nodes: int,
+) -> IntArray | None:  # fmt: skip
+    """:func:`_min_cost_flow` on the whole instance, or bin by bin in parallel threads."""
+    n_comp = len(nodes_of_comp)
+    workers = min(PARALLEL_WORKERS, n_comp)
+    if len(src) < DECOMPOSE_MIN_ARCS or workers < 2:
+        return _min_cost_flow(src, dst, cap, weights, levels, comp_of_arc, nodes_of_comp,
+                              cap_arcs, n_nodes)  # fmt: skip
+    bin_of_comp = component_bins(np.bincount(comp_of_arc, minlength=n_comp), workers)
+    arc_bin = bin_of_comp[comp_of_arc]
+    cap_bin = bin_of_comp[cap_comp]
+
+    def part(b: int) -> tuple[IntArray, IntArray | None]:
+        at = np.flatnonzero(arc_bin == b)
+        cat = np.flatnonzero(cap_bin == b)
+        ends = (src[at], dst[at], cap_arcs[0][cat], cap_arcs[1][cat])
+        nodes = np.unique(np.concatenate(ends))
+        local = [np.searchsorted(nodes, e) for e in ends]
+        flow = _min_cost_flow(local[0], local[1], cap[at], weights[at], levels,
+                              comp_of_arc[at], nodes_of_comp,
+                              (local[2], local[3], cap_arcs[2][cat]), len(nodes))  # fmt: skip
+        return at, flow
+
+    flow = np.zeros(len(src), dtype=np.int64)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for at, part_flow in pool.map(part, range(workers)):
+            if part_flow is None:
+                return None
+            flow[at] = part_flow
+    return flow
+
+
 def _min_cost_flow(
     src: IntArray, dst: IntArray, cap: IntArray, weights: IntArray, levels: IntArray,
     comp_of_arc: IntArray, nodes_of_comp: IntArray,
     cap_arcs: tuple[IntArray, IntArray, IntArray], n_nodes: int,
 ) -> IntArray | None:  # fmt: skip
-    """Maximum-weight circulation; ``None`` if OR-Tools refuses the cost range."""
+    """Maximum-weight circulation; ``None`` if OR-Tools refuses the cost range.
+
+    From ``DEGREE_ORDER_MIN_ARCS`` arcs the nodes are renumbered by falling degree (ties in
+    the given order) before OR-Tools sees them: its hot loops then touch the busy firms'
+    arcs together, which saves about a quarter of its time on a million obligations.
+    """
     scale = tie_break_scale(levels, nodes_of_comp)
     cost = -(scale[comp_of_arc] + weights)
+    if len(src) >= DEGREE_ORDER_MIN_ARCS:
+        degree = np.bincount(src, minlength=n_nodes) + np.bincount(dst, minlength=n_nodes)
+        rank = np.empty(n_nodes, dtype=np.int64)
+        rank[np.argsort(-degree, kind="stable")] = np.arange(n_nodes, dtype=np.int64)
+        src, dst = rank[src], rank[dst]
+        cap_arcs = (rank[cap_arcs[0]], rank[cap_arcs[1]], cap_arcs[2])
     smcf = min_cost_flow.SimpleMinCostFlow()
     arcs = smcf.add_arcs_with_capacity_and_unit_cost(src, dst, cap, cost)
     if len(cap_arcs[0]):

@@ -12,7 +12,6 @@ naming the line. The rules are in ``docs/netting.md``.
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -21,8 +20,9 @@ from django.core.management.base import CommandError, CommandParser
 
 from qingqian.commands.base import SystemCommand
 from qingqian.common.exceptions import ApplicationError
-from qingqian.netting.csvio import read_obligations, setoffs_csv
-from qingqian.netting.solver import AGE_AUTO, AGE_MODES, NettingOptions, solve
+from qingqian.netting.csvio import read_obligation_columns, read_obligations, setoffs_csv_chunks
+from qingqian.netting.jsonio import result_json_chunks
+from qingqian.netting.solver import AGE_AUTO, AGE_MODES, NettingOptions, solve, solve_columns
 
 
 def _bad(zh: str, en: str) -> CommandError:
@@ -84,9 +84,13 @@ class Command(SystemCommand):
         )
         path = Path(opts["obligations"])
         try:
-            with path.open(encoding="utf-8-sig", newline="") as handle:
-                obligations = read_obligations(handle)
-            result = solve(obligations, options)
+            columns = read_obligation_columns(path.read_bytes())  # h23n: the fast path
+            if columns is not None:
+                result = solve_columns(columns, options)
+            else:
+                with path.open(encoding="utf-8-sig", newline="") as handle:
+                    obligations = read_obligations(handle)
+                result = solve(obligations, options)
         except OSError as exc:
             raise _bad(
                 f"无法读取文件 {path}：{exc.strerror}", f"Cannot read {path}: {exc.strerror}"
@@ -96,9 +100,12 @@ class Command(SystemCommand):
         except ApplicationError as exc:
             raise CommandError(exc.message, returncode=2) from None
         if opts["out"]:
-            Path(opts["out"]).write_text(setoffs_csv(result), encoding="utf-8")
+            with Path(opts["out"]).open("w", encoding="utf-8", newline="") as out:
+                out.writelines(setoffs_csv_chunks(result))
         if opts["json"]:
-            self.stdout.write(json.dumps(result.as_dict(), ensure_ascii=False))
+            for chunk in result_json_chunks(result):
+                self.stdout.write(chunk, ending="")
+            self.stdout.write("")
             return
         self.stdout.write(
             f"债务总额 total {result.total} · 抵销 cleared {result.cleared} · "

@@ -13,6 +13,24 @@ import time_machine
 os.environ.setdefault("QINGQIAN_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
 
 
+def suite_settings(media_root: Path, *, two_factor: bool = False) -> dict[str, Any]:
+    """The settings every test runs with (and data a fixture loads once for a whole module)."""
+    values: dict[str, Any] = {
+        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+        "MEDIA_ROOT": media_root,
+        "TASKS": {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+        # The server runs at the frozen instant while the browser keeps the real calendar:
+        # cookies without an expiry date, so a browser years "ahead" never drops them.
+        "SESSION_EXPIRE_AT_BROWSER_CLOSE": True,
+        "CSRF_COOKIE_AGE": None,
+    }
+    # Staff two-factor is enforced only in tests about it (``@pytest.mark.two_factor``): the
+    # rest of the suite signs administrators and compliance officers in with force_login.
+    if not two_factor:
+        values["QINGQIAN_2FA_REQUIRED_ROLES"] = []
+    return values
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -24,17 +42,11 @@ def _test_settings(
     if not request.config.pluginmanager.hasplugin("django"):
         return
     settings = request.getfixturevalue("settings")
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    # The server runs at the frozen instant while the browser keeps the real calendar: cookies
-    # without an expiry date, so a browser years "ahead" never drops them as expired.
-    settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-    settings.CSRF_COOKIE_AGE = None
-    # Staff two-factor is enforced only in tests about it (``@pytest.mark.two_factor``): the
-    # rest of the suite signs administrators and compliance officers in with force_login.
-    if not request.node.get_closest_marker("two_factor"):
-        settings.QINGQIAN_2FA_REQUIRED_ROLES = []
+    two_factor = request.node.get_closest_marker("two_factor") is not None
+    for name, value in suite_settings(
+        tmp_path_factory.mktemp("media"), two_factor=two_factor
+    ).items():
+        setattr(settings, name, value)
 
 
 # Every test runs at this instant unless it travels elsewhere itself (``time_machine.travel``

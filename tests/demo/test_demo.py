@@ -1,18 +1,19 @@
 """The loaded demo portfolio in the database: logins for every role, coverage, valid and
-encrypted identifiers, legal timelines with their audit and log rows, reconciled money,
-idempotence and determinism."""
+encrypted identifiers, legal timelines with their audit and log rows, reconciled money and
+idempotence (determinism and refusals, which start from an empty database: test_demo_seeds.py).
+
+The tests only read the demo, so it is loaded once for the module (tests/demo/loaded.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import phonenumbers
 import pytest
 from django.contrib.auth import authenticate
-from django.db import transaction
 from django.db.models import Count, Min, Sum
 from stdnum.cn import ric, uscc
 
@@ -26,19 +27,29 @@ from qingqian.cases.services import check_handler
 from qingqian.common import clock, crypto
 from qingqian.common.exceptions import ValidationFailed
 from qingqian.demo.catalogue import ORG_CODE, ORG_NAME, PASSWORD
-from qingqian.demo.generator import DemoError, load_demo
+from qingqian.demo.generator import load_demo
 from qingqian.demo.identifiers import DISTRICTS
 from qingqian.ledger.models import LogEntry
 from qingqian.parties.models import Party
+from tests.demo.loaded import Loaded, demo_once
 
 pytestmark = pytest.mark.django_db
 
 N = 120
 
 
+@pytest.fixture(scope="module")
+def _loaded(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Loaded]:
+    """One demo for the module's tests, which only read it (tests/demo/loaded.py)."""
+    with demo_once(django_db_blocker, tmp_path_factory, cases=N, seed=11) as loaded:
+        yield loaded
+
+
 @pytest.fixture
-def demo() -> Any:
-    return load_demo(cases=N, seed=11)
+def demo(_loaded: Loaded, settings: Any) -> Any:
+    return _loaded.use(settings)
 
 
 def _counts() -> dict[str, int]:
@@ -257,50 +268,3 @@ def test_a_second_run_creates_nothing(demo: Any) -> None:
     again = load_demo(cases=N, seed=11)
     assert not again.created and again.cases == N and again.logins == demo.logins
     assert _counts() == before
-
-
-class _Rollback(Exception):
-    pass
-
-
-def _snapshot(seed: int) -> list[tuple[str, Decimal, Decimal, str, str, dt.date | None]]:
-    rows: list[tuple[str, Decimal, Decimal, str, str, dt.date | None]] = []
-    try:
-        with transaction.atomic():
-            load_demo(cases=30, seed=seed)
-            rows = list(
-                Case.objects.order_by("reference").values_list(
-                    "reference",
-                    "principal",
-                    "outstanding",
-                    "state",
-                    "debtor_name",
-                    "oldest_due_date",
-                )
-            )
-            raise _Rollback
-    except _Rollback:
-        return rows
-
-
-def test_same_seed_same_portfolio() -> None:
-    first = _snapshot(5)
-    assert len(first) == 30
-    assert _snapshot(5) == first
-    assert _snapshot(6) != first
-
-
-@pytest.mark.parametrize("cases", [0, 19, 200_001])
-def test_a_bad_case_count_is_refused_and_nothing_written(cases: int) -> None:
-    with pytest.raises(DemoError) as exc:
-        load_demo(cases=cases)
-    assert exc.value.code == "invalid_case_count"
-    assert not Organisation.objects.exists()
-
-
-def test_a_taken_username_is_refused_and_nothing_written() -> None:
-    User.objects.create_user(username="lawyer", password="x")
-    with pytest.raises(DemoError) as exc:
-        load_demo(cases=20)
-    assert exc.value.code == "username_taken" and exc.value.details == {"usernames": ["lawyer"]}
-    assert not Organisation.objects.exists() and not Party.objects.exists()

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,6 +30,40 @@ def suite_settings(media_root: Path, *, two_factor: bool = False) -> dict[str, A
     if not two_factor:
         values["QINGQIAN_2FA_REQUIRED_ROLES"] = []
     return values
+
+
+# The PostgreSQL pass of CI (``QINGQIAN_TEST_DATABASE_ONLY=1``, docs/testing.md) runs only the
+# tests the database can change: the others ran on SQLite already, and would run the same code
+# the same way again. A test "can" when it is marked ``django_db``, asks for a fixture that
+# opens the database, or sits in a module that starts processes (they may open the database
+# named in the environment). Every other test is refused the database by pytest-django.
+_DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback",
+     "live_server", "admin_user", "admin_client", "django_user_model"}
+)  # fmt: skip
+_STARTS_PROCESSES = re.compile(r"\bsubprocess\b|\bPopen\b|\bos\.system\b|tests\.ops\.procs")
+
+
+def _can_meet_the_database(item: pytest.Item, modules: dict[str, bool]) -> bool:
+    if item.get_closest_marker("django_db") or _DATABASE_FIXTURES & set(
+        getattr(item, "fixturenames", ())
+    ):
+        return True
+    path = str(item.path)
+    if path not in modules:
+        modules[path] = bool(_STARTS_PROCESSES.search(item.path.read_text(encoding="utf-8")))
+    return modules[path]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("QINGQIAN_TEST_DATABASE_ONLY") != "1":
+        return
+    modules: dict[str, bool] = {}
+    keep = [item for item in items if _can_meet_the_database(item, modules)]
+    if len(keep) < len(items):
+        chosen = set(map(id, keep))
+        config.hook.pytest_deselected(items=[i for i in items if id(i) not in chosen])
+        items[:] = keep
 
 
 @pytest.fixture(autouse=True)

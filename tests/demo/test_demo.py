@@ -268,3 +268,94 @@ def test_a_second_run_creates_nothing(demo: Any) -> None:
     again = load_demo(cases=N, seed=11)
     assert not again.created and again.cases == N and again.logins == demo.logins
     assert _counts() == before
+
+
+# The demo's judicial, mediation and voucher work, on the same loaded demo (these tests were
+# test_litigation_demo.py, test_mediation_demo.py and test_vouchers_demo.py, each loading a
+# demo of its own: 200, 300 and 120 cases of seed 11; 120 carries all they look for).
+
+
+def test_judicial_cases_carry_the_judicial_route(demo: Any) -> None:
+    """The demo's judicial cases carry proceedings, deadlines, asset clues and documents."""
+    from qingqian.litigation.models import (
+        AssetClue,
+        CourtDeadline,
+        LawyerProfile,
+        LitigationDocument,
+        Proceeding,
+    )
+    from qingqian.litigation.selectors import deadlines_due_soon
+
+    judicial = Case.objects.filter(state__in=("litigation", "enforcement"))
+    assert judicial.exists()
+    without = judicial.exclude(pk__in=Proceeding.objects.values("case"))
+    assert not without.exists()  # every one (under the caps) has a proceeding
+    enforcement = Case.objects.filter(state="enforcement")
+    assert Proceeding.objects.filter(case__in=enforcement, kind="enforcement").count() == (
+        enforcement.count()
+    )
+    assert CourtDeadline.objects.filter(kind="payment_order_objection").exists()
+    assert CourtDeadline.objects.filter(kind="enforcement").exists()
+    assert Proceeding.objects.filter(terminated_on__isnull=False, debtor_dishonest=True).exists()
+    assert AssetClue.objects.filter(case__in=enforcement).count() == enforcement.count()
+    lawyer = LawyerProfile.objects.get().user
+    assert deadlines_due_soon(lawyer, today=clock.today())  # something to warn about
+    final = LitigationDocument.objects.filter(final=True).first()
+    assert final is not None and final.kind == "enforcement_application"
+    assert TimelineEvent.objects.filter(case=final.case, note__contains=final.sha256).exists()
+    assert LitigationDocument.objects.filter(kind="complaint", final=False).exists()
+
+
+def test_demo_has_a_kunshan_roster_and_mediation_work(demo: Any) -> None:
+    """The demo's mediation: a Kunshan roster with 乡贤, sessions, agreements, one judicial
+    confirmation ruled valid, a failed mediation in litigation, and never two active plans."""
+    from qingqian.mediation.models import (
+        ConfirmationApplication,
+        Mediation,
+        MediationAgreement,
+        MediationSession,
+        Mediator,
+    )
+    from qingqian.negotiation.models import InstallmentPlan
+
+    elders = Mediator.objects.filter(kind="community")
+    assert elders.count() >= 3
+    assert all(any(loc.startswith("昆山市/") for loc in m.localities) for m in elders)
+    assert elders.filter(user__username="xiangxian").exists()
+    assert MediationSession.objects.exists()
+    assert MediationAgreement.objects.filter(state="signed").count() >= 2
+    ruled = ConfirmationApplication.objects.filter(state="confirmed")
+    assert ruled.count() == 1 and ruled.get().proceeding.kind == "judicial_confirmation"
+    failed = Mediation.objects.get(state="failed")
+    assert failed.case.state == "litigation"
+    assert Mediation.objects.filter(state__in=["requested", "assigned"]).exists()
+    active = Counter(InstallmentPlan.objects.filter(active_case__isnull=False).values_list(
+        "active_case", flat=True))  # fmt: skip
+    assert all(n == 1 for n in active.values())
+
+
+def test_demo_has_vouchers_in_each_state(demo: Any) -> None:
+    """The demo's debt vouchers (h23v): three for the first creditor login, one acknowledged,
+    one assigned with its notice due, one partly settled; the creditor sees them and the PDF
+    of each verifies offline under the demo's log key."""
+    from django.test import Client
+
+    from qingqian.ledger import selectors as log
+    from qingqian.ledger.verify_cli import verify_package
+    from qingqian.vouchers import services
+    from qingqian.vouchers.models import Voucher
+
+    vouchers = list(Voucher.objects.order_by("pk"))
+    assert len(vouchers) == 3
+    states = [services.voucher_state(v) for v in vouchers]
+    assert states[0].acknowledged
+    assert states[1].notice_given is False and states[1].status == "assigned"
+    assert states[2].status == "partly_settled"
+    creditor = User.objects.filter(creditor=vouchers[0].case.creditor).order_by("pk").first()
+    assert creditor is not None
+    client = Client()
+    client.force_login(creditor)
+    page = client.get("/vouchers/").content.decode()
+    assert all(v.number in page for v in vouchers)
+    report = verify_package(services.voucher_pdf(vouchers[1]), log.log_verifier_key())
+    assert report.passed, report.render()

@@ -66,6 +66,44 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = keep
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_listed_once(request: pytest.FixtureRequest) -> Iterator[None]:
+    """WhiteNoise lists every static file when its middleware is made, as a server does once
+    at start (about 50 ms here); the test client makes the middleware afresh for each
+    ``Client``, thousands of times a run. The listing is kept and reused while the settings it
+    reads are the same; the files do not change during a run. Requests are served as before."""
+    if not request.config.pluginmanager.hasplugin("django"):
+        yield
+        return
+    from django.conf import settings
+    from whitenoise.middleware import WhiteNoiseMiddleware
+
+    made = WhiteNoiseMiddleware.__init__
+    listings: dict[str, dict[str, Any]] = {}
+
+    def init(self: Any, get_response: Any = None, settings: Any = settings) -> None:
+        key = repr(
+            [
+                (name, getattr(settings, name, None))
+                for name in sorted(dir(settings))
+                if name.startswith(("WHITENOISE_", "STATIC"))
+                or name in {"DEBUG", "FORCE_SCRIPT_NAME", "INSTALLED_APPS"}
+            ]
+        )
+        if key not in listings:
+            made(self, get_response, settings)
+            listings[key] = {k: v for k, v in vars(self).items() if k != "get_response"}
+            return
+        vars(self).update(listings[key])
+        self.get_response = get_response
+
+    WhiteNoiseMiddleware.__init__ = init  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        WhiteNoiseMiddleware.__init__ = made  # type: ignore[method-assign]
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory

@@ -4,10 +4,10 @@
 loads it once instead, inside a transaction that stays open for the module: each test runs in
 a savepoint of it (pytest-django's ``db``), so what a test writes is rolled back before the
 next, and the whole demo is rolled back after the module. The load runs with the suite's
-settings (tests/conftest.py) and on its frozen clock, started five minutes before the frozen
-instant (:data:`LOAD_AT`): the demo's last activities are stamped "now", and each test's clock
-starts again at the frozen instant, which must come after them as it would after a load inside
-the test. Five minutes keep the same calendar day in Suzhou.
+settings, as its platform job "tests" (tests/conftest.py) and on its frozen clock, started
+five minutes before the frozen instant (:data:`LOAD_AT`): the demo's last activities are
+stamped "now", and each test's clock starts again at the frozen instant, which must come after
+them as it would after a load inside the test. Five minutes keep the same calendar day in Suzhou.
 
     @pytest.fixture(scope="module")
     def _loaded(django_db_setup, django_db_blocker, tmp_path_factory):
@@ -62,13 +62,18 @@ def demo_once(
     from django.db import transaction
     from django.test.utils import override_settings
 
+    from qingqian.common.system import acting_as_system
     from qingqian.demo.generator import load_demo
     from tests.conftest import _clear_contact_policy_caches, suite_settings
 
     media_root = tmp_path_factory.mktemp("demo-media")
     values = suite_settings(media_root) | (settings or {})
     with django_db_blocker.unblock(), transaction.atomic():
-        with time_machine.travel(LOAD_AT, tick=True), override_settings(**values):
+        with (
+            time_machine.travel(LOAD_AT, tick=True),
+            override_settings(**values),
+            acting_as_system("tests"),  # as every test does (tests/conftest.py)
+        ):
             _clear_contact_policy_caches()
             result = load_demo(**load)
         try:

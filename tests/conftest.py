@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,96 @@ import pytest
 import time_machine
 
 os.environ.setdefault("QINGQIAN_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")
+
+
+def suite_settings(media_root: Path, *, two_factor: bool = False) -> dict[str, Any]:
+    """The settings every test runs with (and data a fixture loads once for a whole module)."""
+    values: dict[str, Any] = {
+        "PASSWORD_HASHERS": ["django.contrib.auth.hashers.MD5PasswordHasher"],
+        "MEDIA_ROOT": media_root,
+        "TASKS": {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+        # The server runs at the frozen instant while the browser keeps the real calendar:
+        # cookies without an expiry date, so a browser years "ahead" never drops them.
+        "SESSION_EXPIRE_AT_BROWSER_CLOSE": True,
+        "CSRF_COOKIE_AGE": None,
+    }
+    # Staff two-factor is enforced only in tests about it (``@pytest.mark.two_factor``): the
+    # rest of the suite signs administrators and compliance officers in with force_login.
+    if not two_factor:
+        values["QINGQIAN_2FA_REQUIRED_ROLES"] = []
+    return values
+
+
+# The PostgreSQL pass of CI (``QINGQIAN_TEST_DATABASE_ONLY=1``, docs/testing.md) runs only the
+# tests the database can change: the others ran on SQLite already, and would run the same code
+# the same way again. A test "can" when it is marked ``django_db``, asks for a fixture that
+# opens the database, or sits in a module that starts processes (they may open the database
+# named in the environment). Every other test is refused the database by pytest-django.
+_DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback",
+     "live_server", "admin_user", "admin_client", "django_user_model"}
+)  # fmt: skip
+_STARTS_PROCESSES = re.compile(r"\bsubprocess\b|\bPopen\b|\bos\.system\b|tests\.ops\.procs")
+
+
+def _can_meet_the_database(item: pytest.Item, modules: dict[str, bool]) -> bool:
+    if item.get_closest_marker("django_db") or _DATABASE_FIXTURES & set(
+        getattr(item, "fixturenames", ())
+    ):
+        return True
+    path = str(item.path)
+    if path not in modules:
+        modules[path] = bool(_STARTS_PROCESSES.search(item.path.read_text(encoding="utf-8")))
+    return modules[path]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("QINGQIAN_TEST_DATABASE_ONLY") != "1":
+        return
+    modules: dict[str, bool] = {}
+    keep = [item for item in items if _can_meet_the_database(item, modules)]
+    if len(keep) < len(items):
+        chosen = set(map(id, keep))
+        config.hook.pytest_deselected(items=[i for i in items if id(i) not in chosen])
+        items[:] = keep
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_listed_once(request: pytest.FixtureRequest) -> Iterator[None]:
+    """WhiteNoise lists every static file when its middleware is made, as a server does once
+    at start (about 50 ms here); the test client makes the middleware afresh for each
+    ``Client``, thousands of times a run. The listing is kept and reused while the settings it
+    reads are the same; the files do not change during a run. Requests are served as before."""
+    if not request.config.pluginmanager.hasplugin("django"):
+        yield
+        return
+    from django.conf import settings
+    from whitenoise.middleware import WhiteNoiseMiddleware
+
+    made = WhiteNoiseMiddleware.__init__
+    listings: dict[str, dict[str, Any]] = {}
+
+    def init(self: Any, get_response: Any = None, settings: Any = settings) -> None:
+        key = repr(
+            [
+                (name, getattr(settings, name, None))
+                for name in sorted(dir(settings))
+                if name.startswith(("WHITENOISE_", "STATIC"))
+                or name in {"DEBUG", "FORCE_SCRIPT_NAME", "INSTALLED_APPS"}
+            ]
+        )
+        if key not in listings:
+            made(self, get_response, settings)
+            listings[key] = {k: v for k, v in vars(self).items() if k != "get_response"}
+            return
+        vars(self).update(listings[key])
+        self.get_response = get_response
+
+    WhiteNoiseMiddleware.__init__ = init  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        WhiteNoiseMiddleware.__init__ = made  # type: ignore[method-assign]
 
 
 @pytest.fixture(autouse=True)
@@ -24,17 +115,11 @@ def _test_settings(
     if not request.config.pluginmanager.hasplugin("django"):
         return
     settings = request.getfixturevalue("settings")
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
-    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
-    # The server runs at the frozen instant while the browser keeps the real calendar: cookies
-    # without an expiry date, so a browser years "ahead" never drops them as expired.
-    settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-    settings.CSRF_COOKIE_AGE = None
-    # Staff two-factor is enforced only in tests about it (``@pytest.mark.two_factor``): the
-    # rest of the suite signs administrators and compliance officers in with force_login.
-    if not request.node.get_closest_marker("two_factor"):
-        settings.QINGQIAN_2FA_REQUIRED_ROLES = []
+    two_factor = request.node.get_closest_marker("two_factor") is not None
+    for name, value in suite_settings(
+        tmp_path_factory.mktemp("media"), two_factor=two_factor
+    ).items():
+        setattr(settings, name, value)
 
 
 # Every test runs at this instant unless it travels elsewhere itself (``time_machine.travel``

@@ -8,6 +8,7 @@ shard has its own test database (SQLite in memory; on PostgreSQL the database na
 
     python tests/shards.py                    # shards = CPUs (at most 4), then the journeys
     python tests/shards.py -m "not server" --no-browser -- -p no:cacheprovider
+    python tests/shards.py --browser-only     # the journeys alone (CI runs them beside more)
     QINGQIAN_TEST_SHARDS=1 python tests/shards.py   # one process, as plain pytest
 
 Files are dealt to shards by their recorded cost (``tests/shard-costs.txt``: seconds per
@@ -118,17 +119,20 @@ def main(argv: list[str]) -> int:
     parser.add_argument("-m", dest="marks", default="", help="marker expression for the shards")
     parser.add_argument("--shards", type=int, default=None)
     parser.add_argument("--no-browser", action="store_true", help="skip the browser journeys")
+    parser.add_argument("--browser-only", action="store_true", help="the browser journeys only")
     parser.add_argument("--record", action="store_true", help="rewrite tests/shard-costs.txt")
     parser.add_argument("--tag", default="", help="name the logs (runs side by side)")
     parser.add_argument("pytest_args", nargs="*", help="passed to every pytest run (after --)")
     args = parser.parse_args(argv)
+    if args.browser_only and (args.no_browser or args.record):
+        parser.error("--browser-only runs no shards: no --no-browser, no --record")
     shards = args.shards or int(os.environ.get("QINGQIAN_TEST_SHARDS", "0") or 0)
     shards = max(1, min(shards or (os.cpu_count() or 1), 4))
     marks = "not e2e" + (f" and ({args.marks})" if args.marks else "")
     extra = [*args.pytest_args, *(["--durations=0"] if args.record else [])]
     LOGS.mkdir(parents=True, exist_ok=True)
 
-    groups = deal(test_files(), shards, read_costs())
+    groups = [] if args.browser_only else deal(test_files(), shards, read_costs())
     started = time.monotonic()
     procs = []
     for k, files in enumerate(groups, start=1):
@@ -154,7 +158,7 @@ def main(argv: list[str]) -> int:
 
     if not args.no_browser:
         cmd = [sys.executable, "-m", "pytest", "-q", "-m", "e2e", *args.pytest_args, "tests"]
-        print("browser journeys (alone):", flush=True)
+        print("browser journeys:" if args.browser_only else "browser journeys (alone):", flush=True)
         rc = subprocess.call(cmd, cwd=ROOT)  # noqa: S603
         failed = failed or rc not in (0, 5)
     print(f"{'FAILED' if failed else 'passed'} in {time.monotonic() - started:.0f} s", flush=True)

@@ -1,18 +1,19 @@
 """The loaded demo portfolio in the database: logins for every role, coverage, valid and
-encrypted identifiers, legal timelines with their audit and log rows, reconciled money,
-idempotence and determinism."""
+encrypted identifiers, legal timelines with their audit and log rows, reconciled money and
+idempotence (determinism and refusals, which start from an empty database: test_demo_seeds.py).
+
+The tests only read the demo, so it is loaded once for the module (tests/demo/loaded.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import phonenumbers
 import pytest
 from django.contrib.auth import authenticate
-from django.db import transaction
 from django.db.models import Count, Min, Sum
 from stdnum.cn import ric, uscc
 
@@ -26,19 +27,29 @@ from qingqian.cases.services import check_handler
 from qingqian.common import clock, crypto
 from qingqian.common.exceptions import ValidationFailed
 from qingqian.demo.catalogue import ORG_CODE, ORG_NAME, PASSWORD
-from qingqian.demo.generator import DemoError, load_demo
+from qingqian.demo.generator import load_demo
 from qingqian.demo.identifiers import DISTRICTS
 from qingqian.ledger.models import LogEntry
 from qingqian.parties.models import Party
+from tests.demo.loaded import Loaded, demo_once
 
 pytestmark = pytest.mark.django_db
 
 N = 120
 
 
+@pytest.fixture(scope="module")
+def _loaded(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Loaded]:
+    """One demo for the module's tests, which only read it (tests/demo/loaded.py)."""
+    with demo_once(django_db_blocker, tmp_path_factory, cases=N, seed=11) as loaded:
+        yield loaded
+
+
 @pytest.fixture
-def demo() -> Any:
-    return load_demo(cases=N, seed=11)
+def demo(_loaded: Loaded, settings: Any) -> Any:
+    return _loaded.use(settings)
 
 
 def _counts() -> dict[str, int]:
@@ -259,48 +270,92 @@ def test_a_second_run_creates_nothing(demo: Any) -> None:
     assert _counts() == before
 
 
-class _Rollback(Exception):
-    pass
+# The demo's judicial, mediation and voucher work, on the same loaded demo (these tests were
+# test_litigation_demo.py, test_mediation_demo.py and test_vouchers_demo.py, each loading a
+# demo of its own: 200, 300 and 120 cases of seed 11; 120 carries all they look for).
 
 
-def _snapshot(seed: int) -> list[tuple[str, Decimal, Decimal, str, str, dt.date | None]]:
-    rows: list[tuple[str, Decimal, Decimal, str, str, dt.date | None]] = []
-    try:
-        with transaction.atomic():
-            load_demo(cases=30, seed=seed)
-            rows = list(
-                Case.objects.order_by("reference").values_list(
-                    "reference",
-                    "principal",
-                    "outstanding",
-                    "state",
-                    "debtor_name",
-                    "oldest_due_date",
-                )
-            )
-            raise _Rollback
-    except _Rollback:
-        return rows
+def test_judicial_cases_carry_the_judicial_route(demo: Any) -> None:
+    """The demo's judicial cases carry proceedings, deadlines, asset clues and documents."""
+    from qingqian.litigation.models import (
+        AssetClue,
+        CourtDeadline,
+        LawyerProfile,
+        LitigationDocument,
+        Proceeding,
+    )
+    from qingqian.litigation.selectors import deadlines_due_soon
+
+    judicial = Case.objects.filter(state__in=("litigation", "enforcement"))
+    assert judicial.exists()
+    without = judicial.exclude(pk__in=Proceeding.objects.values("case"))
+    assert not without.exists()  # every one (under the caps) has a proceeding
+    enforcement = Case.objects.filter(state="enforcement")
+    assert Proceeding.objects.filter(case__in=enforcement, kind="enforcement").count() == (
+        enforcement.count()
+    )
+    assert CourtDeadline.objects.filter(kind="payment_order_objection").exists()
+    assert CourtDeadline.objects.filter(kind="enforcement").exists()
+    assert Proceeding.objects.filter(terminated_on__isnull=False, debtor_dishonest=True).exists()
+    assert AssetClue.objects.filter(case__in=enforcement).count() == enforcement.count()
+    lawyer = LawyerProfile.objects.get().user
+    assert deadlines_due_soon(lawyer, today=clock.today())  # something to warn about
+    final = LitigationDocument.objects.filter(final=True).first()
+    assert final is not None and final.kind == "enforcement_application"
+    assert TimelineEvent.objects.filter(case=final.case, note__contains=final.sha256).exists()
+    assert LitigationDocument.objects.filter(kind="complaint", final=False).exists()
 
 
-def test_same_seed_same_portfolio() -> None:
-    first = _snapshot(5)
-    assert len(first) == 30
-    assert _snapshot(5) == first
-    assert _snapshot(6) != first
+def test_demo_has_a_kunshan_roster_and_mediation_work(demo: Any) -> None:
+    """The demo's mediation: a Kunshan roster with 乡贤, sessions, agreements, one judicial
+    confirmation ruled valid, a failed mediation in litigation, and never two active plans."""
+    from qingqian.mediation.models import (
+        ConfirmationApplication,
+        Mediation,
+        MediationAgreement,
+        MediationSession,
+        Mediator,
+    )
+    from qingqian.negotiation.models import InstallmentPlan
+
+    elders = Mediator.objects.filter(kind="community")
+    assert elders.count() >= 3
+    assert all(any(loc.startswith("昆山市/") for loc in m.localities) for m in elders)
+    assert elders.filter(user__username="xiangxian").exists()
+    assert MediationSession.objects.exists()
+    assert MediationAgreement.objects.filter(state="signed").count() >= 2
+    ruled = ConfirmationApplication.objects.filter(state="confirmed")
+    assert ruled.count() == 1 and ruled.get().proceeding.kind == "judicial_confirmation"
+    failed = Mediation.objects.get(state="failed")
+    assert failed.case.state == "litigation"
+    assert Mediation.objects.filter(state__in=["requested", "assigned"]).exists()
+    active = Counter(InstallmentPlan.objects.filter(active_case__isnull=False).values_list(
+        "active_case", flat=True))  # fmt: skip
+    assert all(n == 1 for n in active.values())
 
 
-@pytest.mark.parametrize("cases", [0, 19, 200_001])
-def test_a_bad_case_count_is_refused_and_nothing_written(cases: int) -> None:
-    with pytest.raises(DemoError) as exc:
-        load_demo(cases=cases)
-    assert exc.value.code == "invalid_case_count"
-    assert not Organisation.objects.exists()
+def test_demo_has_vouchers_in_each_state(demo: Any) -> None:
+    """The demo's debt vouchers (h23v): three for the first creditor login, one acknowledged,
+    one assigned with its notice due, one partly settled; the creditor sees them and the PDF
+    of each verifies offline under the demo's log key."""
+    from django.test import Client
 
+    from qingqian.ledger import selectors as log
+    from qingqian.ledger.verify_cli import verify_package
+    from qingqian.vouchers import services
+    from qingqian.vouchers.models import Voucher
 
-def test_a_taken_username_is_refused_and_nothing_written() -> None:
-    User.objects.create_user(username="lawyer", password="x")
-    with pytest.raises(DemoError) as exc:
-        load_demo(cases=20)
-    assert exc.value.code == "username_taken" and exc.value.details == {"usernames": ["lawyer"]}
-    assert not Organisation.objects.exists() and not Party.objects.exists()
+    vouchers = list(Voucher.objects.order_by("pk"))
+    assert len(vouchers) == 3
+    states = [services.voucher_state(v) for v in vouchers]
+    assert states[0].acknowledged
+    assert states[1].notice_given is False and states[1].status == "assigned"
+    assert states[2].status == "partly_settled"
+    creditor = User.objects.filter(creditor=vouchers[0].case.creditor).order_by("pk").first()
+    assert creditor is not None
+    client = Client()
+    client.force_login(creditor)
+    page = client.get("/vouchers/").content.decode()
+    assert all(v.number in page for v in vouchers)
+    report = verify_package(services.voucher_pdf(vouchers[1]), log.log_verifier_key())
+    assert report.passed, report.render()

@@ -4,6 +4,7 @@ the compliance officer's demo has an insurance policy running out, a licence and
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,15 +15,25 @@ from qingqian.accounts.models import User
 from qingqian.common import clock
 from qingqian.compliance.models import Incident, RegulatoryRecord
 from qingqian.compliance.selectors import expiry_warnings, insurance_in_force
-from qingqian.demo.generator import demo_usernames, load_demo
+from qingqian.demo.generator import demo_usernames
 from qingqian.web.templatetags.menu_tags import menu_for
+from tests.demo.loaded import Loaded, demo_once
 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="module")
+def _loaded(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Loaded]:
+    """One demo for the module's tests, which only read it (tests/demo/loaded.py)."""
+    with demo_once(django_db_blocker, tmp_path_factory, cases=60, seed=5) as loaded:
+        yield loaded
+
+
 @pytest.fixture
-def demo() -> Any:
-    return load_demo(cases=60, seed=5)
+def demo(_loaded: Loaded, settings: Any) -> Any:
+    return _loaded.use(settings)
 
 
 def test_every_demo_login_walks_its_menu(demo: Any) -> None:

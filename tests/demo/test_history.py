@@ -4,21 +4,35 @@ review so none is overdue at first login, and a finished netting round."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from django.db.models import Sum
 
+from tests.demo.loaded import Loaded, demo_once
+
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def demo(settings: Any) -> Any:
-    from qingqian.demo.generator import load_demo
+TSA = {"QINGQIAN_TIMESTAMP_AUTHORITY": "qingqian.ledger.demo_tsa.demo_authority"}
 
-    settings.QINGQIAN_TIMESTAMP_AUTHORITY = "qingqian.ledger.demo_tsa.demo_authority"
-    return load_demo(cases=200, seed=3)
+
+@pytest.fixture(scope="module")
+def _loaded(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Loaded]:
+    """One demo for the module's tests (tests/demo/loaded.py): they read it, and what one
+    writes (a log integration) is rolled back before the next."""
+    with demo_once(django_db_blocker, tmp_path_factory, TSA, cases=200, seed=3) as loaded:
+        yield loaded
+
+
+@pytest.fixture
+def demo(_loaded: Loaded, settings: Any) -> Any:
+    settings.QINGQIAN_TIMESTAMP_AUTHORITY = TSA["QINGQIAN_TIMESTAMP_AUTHORITY"]
+    return _loaded.use(settings)
 
 
 def test_history_is_consistent_with_each_case(demo: Any) -> None:

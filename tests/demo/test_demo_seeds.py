@@ -1,0 +1,65 @@
+"""The demo generator from an empty database: the same seed gives the same portfolio, and a
+bad case count or a taken username is refused with nothing written (the loaded demo's own
+checks are in test_demo.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+
+from qingqian.accounts.models import Organisation, User
+from qingqian.cases.models import Case
+from qingqian.demo.generator import DemoError, load_demo
+from qingqian.parties.models import Party
+
+pytestmark = pytest.mark.django_db
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _snapshot(seed: int) -> list[tuple[str, Decimal, Decimal, str, str, dt.date | None]]:
+    rows: list[tuple[str, Decimal, Decimal, str, str, dt.date | None]] = []
+    try:
+        with transaction.atomic():
+            load_demo(cases=30, seed=seed)
+            rows = list(
+                Case.objects.order_by("reference").values_list(
+                    "reference",
+                    "principal",
+                    "outstanding",
+                    "state",
+                    "debtor_name",
+                    "oldest_due_date",
+                )
+            )
+            raise _Rollback
+    except _Rollback:
+        return rows
+
+
+def test_same_seed_same_portfolio() -> None:
+    first = _snapshot(5)
+    assert len(first) == 30
+    assert _snapshot(5) == first
+    assert _snapshot(6) != first
+
+
+@pytest.mark.parametrize("cases", [0, 19, 200_001])
+def test_a_bad_case_count_is_refused_and_nothing_written(cases: int) -> None:
+    with pytest.raises(DemoError) as exc:
+        load_demo(cases=cases)
+    assert exc.value.code == "invalid_case_count"
+    assert not Organisation.objects.exists()
+
+
+def test_a_taken_username_is_refused_and_nothing_written() -> None:
+    User.objects.create_user(username="lawyer", password="x")
+    with pytest.raises(DemoError) as exc:
+        load_demo(cases=20)
+    assert exc.value.code == "username_taken" and exc.value.details == {"usernames": ["lawyer"]}
+    assert not Organisation.objects.exists() and not Party.objects.exists()

@@ -95,3 +95,18 @@ def _file(name: str, content: bytes) -> Any:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, content, content_type="text/csv")
+
+
+def test_the_flash_messages_speak_the_users_language_and_format_money(
+    case: Any, users: Any
+) -> None:
+    """A refusal says its reason in the page's language only (not "中文 / English"), and a
+    recorded amount reads as people write it."""
+    client = _client(users["lawyer"])
+    form = {"amount": "12000.5", "kind": "bank_transfer", "idempotency_key": "flash-1"}
+    done = client.post(f"/cases/{case.pk}/payments/", form, follow=True).content.decode()
+    assert "已登记回款 12,000.50 元" in done
+    bad = form | {"idempotency_key": "flash-2", "amount": "-1"}
+    refused = client.post(f"/cases/{case.pk}/payments/", bad, follow=True).content.decode()
+    assert "金额必须大于零：-1" in refused
+    assert "greater than zero" not in refused.lower()

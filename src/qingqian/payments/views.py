@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -20,6 +21,7 @@ from qingqian.accounts.roles import Perm, Role
 from qingqian.cases.selectors import case_get_for_user, cases_visible_to
 from qingqian.common import clock
 from qingqian.common.exceptions import ApplicationError, PermissionDenied
+from qingqian.common.money import display_amount
 from qingqian.common.tz import BUSINESS_TZ
 from qingqian.parties.models import Party
 from qingqian.payments.bankimport import bank_statement_import
@@ -78,10 +80,11 @@ def record(request: HttpRequest, case_id: int) -> HttpResponse:
     except ValueError:
         messages.error(request, _("收款日期无效。"))
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.message_for(get_language()))
     else:
         if created:
-            messages.success(request, _("已登记回款 %(amount)s 元。") % {"amount": payment.amount})
+            amount = display_amount(payment.amount)
+            messages.success(request, _("已登记回款 %(amount)s 元。") % {"amount": amount})
         else:
             messages.info(request, _("这笔回款已经登记过，未重复记账。"))
     return redirect("web:case_detail", case_id=case_id)
@@ -124,7 +127,7 @@ def charge(request: HttpRequest, case_id: int) -> HttpResponse:
     except ValueError:
         messages.error(request, _("日期或发票无效。"))
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.message_for(get_language()))
     else:
         messages.success(
             request,
@@ -150,7 +153,7 @@ def reverse(request: HttpRequest, payment_id: int) -> HttpResponse:
     try:
         payment_reverse(payment=payment, actor=user, reason=request.POST.get("reason", ""))
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        messages.error(request, exc.message_for(get_language()))
     else:
         messages.success(request, _("已冲正。"))
     return redirect("web:case_detail", case_id=payment.case_id)
@@ -216,7 +219,7 @@ def remittances(request: HttpRequest) -> HttpResponse:
                 actor=user,
             )
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, exc.message_for(get_language()))
         else:
             messages.success(request, _("已生成 %(n)d 个汇付批次。") % {"n": len(made)})
         return redirect("payments:remittances")
@@ -250,7 +253,7 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
                     actor=user,
                 )
             except ApplicationError as exc:
-                messages.error(request, exc.message)
+                messages.error(request, exc.message_for(get_language()))
             else:
                 messages.success(
                     request,

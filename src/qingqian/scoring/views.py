@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -229,7 +230,7 @@ def experiment_settings(request: HttpRequest) -> HttpResponse:
                 actor=user,
             )
         except ApplicationError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, exc.message_for(get_language()))
         else:
             messages.success(request, _("实验设置已保存。"))
     else:
@@ -256,7 +257,7 @@ def debtor_profile(request: HttpRequest, case_id: int) -> HttpResponse:
         try:
             services.debtor_profile_save(party_id=link.party_id, data=form.cleaned_data, actor=user)
         except ApplicationError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, exc.message_for(get_language()))
         else:
             messages.success(request, _("债务人公开信息已保存，下次评分时生效。"))
             return redirect("web:case_detail", case.pk)

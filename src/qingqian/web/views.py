@@ -474,7 +474,7 @@ def _form_error(form: CaseForm, exc: ApplicationError) -> None:
         target = "debtor_id_number"
     elif exc.code == "invalid_phone":
         target = "debtor_phone"
-    form.add_error(target, exc.message)
+    form.add_error(target, exc.message_for(get_language()))
 
 
 @require_http_methods(["GET", "POST"])
@@ -510,7 +510,10 @@ def hotline(request: HttpRequest) -> HttpResponse:
                 **form.cleaned_data,
             )
         except ApplicationError as exc:
-            form.add_error("callback_phone" if exc.code == "invalid_phone" else None, exc.message)
+            form.add_error(
+                "callback_phone" if exc.code == "invalid_phone" else None,
+                exc.message_for(get_language()),
+            )
         else:
             return redirect("web:hotline_case", call_id=call.pk)
     recent = (

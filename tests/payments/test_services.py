@@ -13,6 +13,7 @@ from django.db import connection, connections
 from qingqian.audit.models import AuditEvent
 from qingqian.cases.models import Case, Invoice, TimelineEvent
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
+from qingqian.common.system import acting_as_system
 from qingqian.payments import trust
 from qingqian.payments.errors import PaymentsError
 from qingqian.payments.models import JournalEntry, Payment, PaymentAllocation, TrustBalance
@@ -234,14 +235,16 @@ def test_same_webhook_twenty_times_at_once_is_recorded_once(case: Any) -> None:
     def deliver() -> None:
         try:
             barrier.wait()
-            payment, created = payment_record(
-                case=case,
-                amount=Decimal("888.88"),
-                kind="provider",
-                idempotency_key="wxpay:4200002026112900001",
-                actor=None,
-                received_at=AT,
-            )
+            # A new thread starts with no declared job: each delivery declares the provider's.
+            with acting_as_system("payments.provider"):
+                payment, created = payment_record(
+                    case=case,
+                    amount=Decimal("888.88"),
+                    kind="provider",
+                    idempotency_key="wxpay:4200002026112900001",
+                    actor=None,
+                    received_at=AT,
+                )
             results.append((payment.pk, created))
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)

@@ -47,7 +47,12 @@ def _log_in(page: Any, base: str, username: str) -> None:
 
 def _fits(page: Any) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 390, f"the page scrolls sideways: {width} px"
+    wide = page.evaluate(
+        "[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right"
+        " > 391).slice(0, 5).map(e => e.tagName + '.' + e.className + ' ' +"
+        " Math.round(e.getBoundingClientRect().right) + ' ' + e.textContent.slice(0, 40))"
+    )
+    assert width <= 390, f"the page scrolls sideways: {width} px: {wide}"
 
 
 def _landline_case() -> tuple[Any, Any]:
@@ -79,11 +84,14 @@ def test_the_queue_fits_a_phone_and_sms_is_not_offered_to_a_fixed_line(
     first = rows.first
     box = first.bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
-    expect(first.locator("td.num").first).to_contain_text("余额")
+    label = first.locator("td.num").first.evaluate("el => getComputedStyle(el, '::before').content")
+    assert "余额" in label, label
     shots(phone, "queue-390")
     # the filters stack and stay usable
     phone.fill("#queue-filters input[name=q]", "有限公司")
-    phone.locator("#queue-filters").get_by_role("button", name="筛选").click()
+    with phone.expect_navigation(wait_until="load"):
+        phone.locator("#queue-filters").get_by_role("button", name="筛选").click()
+    expect(phone.locator("#queue-filters input[name=q]")).to_have_value("有限公司")
     _fits(phone)
     shots(phone, "queue-390-filtered")
 

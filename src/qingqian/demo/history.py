@@ -365,7 +365,10 @@ def _treatments(org: Organisation, users: dict[str, User], rng: random.Random) -
         if start >= now:
             continue
         if case.pk in held and case.handler_id in collectors:
-            _represented(case, collectors[case.handler_id], start - dt.timedelta(days=2))
+            told = (start - dt.timedelta(days=2)).replace(hour=15, minute=10)
+            _represented(
+                case, collectors[case.handler_id], max(told, entered + dt.timedelta(hours=1))
+            )
         with clock.pinned(start):
             started = strategy_start(case=case, actor=None)
         runs += [r.pk for r in started if r.status == RunStatus.ACTIVE and r.case_id == case.pk]
@@ -421,7 +424,7 @@ def _represented(case: Case, collector: User, at: dt.datetime) -> None:
     debtor = case.case_parties.filter(role="debtor").select_related("party").first()
     if debtor is None:
         return
-    with clock.pinned(at.replace(hour=15, minute=10)):
+    with clock.pinned(at):
         contact_hold_place(
             case=case,
             party=debtor.party,

@@ -21,11 +21,12 @@ services so every figure is consistent with the case it belongs to.
   on time through the payment service, the others not, and the product decided them
   (``promises_decide``) on the day after each fell due.
 * **Treatments under playbooks.** A bounded sample of working cases (accepted, negotiation,
-  分期还款) had its debtor's treatment started weeks ago (``strategy.services.strategy_start``
-  at that instant); every step that fell due since ran on its day at 09:00 through
-  ``strategy_step_execute`` and so through the contact gate: sent, authorised for the collector
-  (who then made the call and recorded its result) or skipped with the gate's reasons. The
-  next step of each active run stays scheduled for a day still to come.
+  分期还款; debts of every age) had its debtor's treatment started weeks ago
+  (``strategy.services.strategy_start`` at that instant); every step that fell due since ran
+  on its day at 09:00 through ``strategy_step_execute`` and so through the contact gate:
+  sent, authorised for the collector (who then made the call and recorded its result) or
+  skipped with the gate's reasons. The next step of each active run stays scheduled for a
+  day still to come.
 * **A finished netting round** among the client companies that owe each other, invited,
   confirmed, consented, run and applied through ``netting.services``.
 
@@ -341,7 +342,20 @@ def _treatments(org: Organisation, users: dict[str, User], rng: random.Random) -
     # a third among debtors the collectors already called, whose answers the gate remembers
     called = set(ContactAttempt.objects.filter(channel="voice").values_list("case_id", flat=True))
     before = [c for c in cases if c.pk in called][: MAX_TREATED_CASES // 3]
-    chosen = before + [c for c in cases if c.pk not in called][: MAX_TREATED_CASES - len(before)]
+    # the others across the playbooks: half with debts under 91 days overdue (reminders and
+    # calls), a quarter 91-180 days, a quarter over 180 (the judicial route's lawyer letter)
+    pools: dict[str, list[Case]] = {"early": [], "late": [], "judicial": []}
+    for c in cases:
+        if c.pk not in called:
+            days = (today - (c.oldest_due_date or today)).days
+            pools["judicial" if days > 180 else "late" if days > 90 else "early"].append(c)
+    chosen = list(before)
+    turn = 0
+    while len(chosen) < MAX_TREATED_CASES and any(pools.values()):
+        pool = pools[("early", "late", "early", "judicial")[turn % 4]]
+        turn += 1
+        if pool:
+            chosen.append(pool.pop(0))
     # every sixth of the others told the collector, days before, that a lawyer now acts for
     # them: the gate refuses the treatment's contacts with that reason (a hold on record)
     held = {c.pk for c in chosen[len(before) :: 6]}

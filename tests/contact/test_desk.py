@@ -176,6 +176,23 @@ def test_the_page_journey_refusal_beside_the_action(
     assert "电子邮件地址无效" in section(page, f"desk-email-{debtor.pk}")
 
 
+def test_no_sms_button_for_a_fixed_line_and_the_reason_beside_it(
+    case: Any, debtor: Any, landline: Any, users: dict[str, Any]
+) -> None:
+    """SMS goes only to mobiles: for a debtor with only a fixed line the button is disabled
+    and the reason stands beside it; the statement offers no SMS either (h19t)."""
+    page = login(users["collector"]).get(reverse("web:case_detail", args=[case.pk]))
+    html = page.content.decode()
+    fixed = section(html, f"desk-sms-{landline.pk}")
+    button = re.search(r"<button[^>]*>发送短信</button>", fixed)
+    assert button and "disabled" in button.group(0)
+    assert f'id="desk-sms-why-{landline.pk}"' in fixed and "固定电话，不能接收短信" in fixed
+    mobile = section(html, f"desk-sms-{debtor.pk}")
+    button = re.search(r"<button[^>]*>发送短信</button>", mobile)
+    assert button and "disabled" not in button.group(0)
+    assert "desk-sms-why" not in mobile
+
+
 def test_expired_certificate_is_explained_where_the_collector_works(
     case: Any, debtor: Any, users: dict[str, Any]
 ) -> None:

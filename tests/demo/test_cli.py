@@ -58,7 +58,8 @@ def test_text_output_is_a_login_table() -> None:
     header = next(i for i, line in enumerate(lines) if line.startswith("username"))
     end = lines.index("", header)  # the table ends at the first blank line
     table = [line.split() for line in lines[header + 1 : end]]
-    assert len(table) == User.objects.count() == 12
+    # the logins; the contact robot the strategy's steps act under cannot log in (h19t)
+    assert len(table) == User.objects.filter(is_active=True).count() == 12
     assert "two-factor (admin, compliance)" in "\n".join(lines[end:])
     assert all(row[-1] == "qingqian-demo" for row in table)
     assert ["collector3", "collector", "催收员", "qingqian-demo"] in table

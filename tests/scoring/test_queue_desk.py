@@ -102,7 +102,7 @@ def test_an_expired_certificate_is_explained(users: dict[str, Any]) -> None:
 
 def test_money_is_formatted(many: list[Any], users: dict[str, Any]) -> None:
     html = _client(users["collector"]).get("/queue/").content.decode()
-    cells = re.findall(r'<td class="num">(¥[^<]*)</td>', html)
+    cells = re.findall(r'<td class="num"[^>]*>(¥[^<]*)</td>', html)
     assert cells, html
     for cell in cells:
         assert re.fullmatch(r"¥\d{1,3}(,\d{3})*\.\d\d", cell), cells

@@ -37,6 +37,7 @@ from qingqian.demo.creditor_desk import seed_creditor_desk
 from qingqian.demo.history import seed_history
 from qingqian.demo.litigation import seed_litigation
 from qingqian.demo.mediation import COMMUNITY_LOGIN, seed_mediation
+from qingqian.demo.model import seed_model
 from qingqian.demo.plan import BUSINESS_TZ, MIN_CASES, CasePlan, Portfolio, plan_portfolio
 from qingqian.demo.twofactor import seed_twofactor
 from qingqian.demo.vouchers import seed_vouchers
@@ -84,6 +85,7 @@ def demo_logins(organisation: Organisation) -> list[dict[str, str]]:
     return [
         {"username": u.username, "role": u.role}
         for u in User.objects.filter(organisation=organisation).order_by("id")
+        if u.has_usable_password()  # not the contact robot the strategy's steps act under
     ]
 
 
@@ -136,6 +138,7 @@ def _write(portfolio: Portfolio) -> DemoResult:
     seed_twofactor(users=users)
     seed_compliance(org=org, users=users)  # h19c: insurance, licence, incidents
     seed_vouchers(org=org, users=users)  # h23v: debt vouchers
+    seed_model(org=org)  # h19t: a model trained on the history (live only if it earns it)
     return DemoResult(
         created=True, organisation=org.name, cases=len(case_objs), logins=demo_logins(org)
     )

@@ -20,6 +20,13 @@ services so every figure is consistent with the case it belongs to.
   gave a promise to pay (``negotiation.services.promise_record``); some of those were paid
   on time through the payment service, the others not, and the product decided them
   (``promises_decide``) on the day after each fell due.
+* **Treatments under playbooks.** A bounded sample of working cases (accepted, negotiation,
+  分期还款; debts of every age) had its debtor's treatment started weeks ago
+  (``strategy.services.strategy_start`` at that instant); every step that fell due since ran
+  on its day at 09:00 through ``strategy_step_execute`` and so through the contact gate:
+  sent, authorised for the collector (who then made the call and recorded its result) or
+  skipped with the gate's reasons. The next step of each active run stays scheduled for a
+  day still to come.
 * **A finished netting round** among the client companies that owe each other, invited,
   confirmed, consented, run and applied through ``netting.services``.
 
@@ -45,6 +52,8 @@ from qingqian.common.exceptions import ApplicationError
 MAX_PAID_CASES = 160
 MAX_REPORTS_PER_STATE = 40
 MAX_CALLED_CASES = 120
+MAX_TREATED_CASES = 24
+TREATMENT_DAYS = (12, 50)  # treatments started this many days ago
 CALL_WEEKS = 8
 CENT = Decimal("0.01")
 
@@ -59,6 +68,7 @@ def seed_history(*, org: Organisation, users: dict[str, User], seed: int = 7) ->
         "payments": _payments(org, users["admin"], rng),
         "reports": _reports(org),
         **_calls(org, users, rng),
+        **_treatments(org, users, rng),
         "netting_rounds": _netting(org, users["lawyer"]),
         "plans": _plans(org, users["mediator"], rng),
     }
@@ -300,6 +310,142 @@ def _calls(org: Organisation, users: dict[str, User], rng: random.Random) -> dic
         with clock.pinned(min(morning, now)):
             promises_decide(today=day)
     return {"calls": calls, "promises": promises}
+
+
+# --------------------------------------------------------------------------- treatments
+
+#: What the collector's call on a strategy's call step came to.
+_STEP_CALL_RESULTS: tuple[tuple[str, int], ...] = (("no_answer", 5), ("rpc", 3), ("callback", 2))
+
+
+def _treatments(org: Organisation, users: dict[str, User], rng: random.Random) -> dict[str, int]:
+    """Start a treatment under the playbooks for a sample of working cases at a past instant,
+    then run each step on its day (09:00) through the contact gate, in time order, up to now."""
+    from qingqian.cases.models import TimelineEvent
+    from qingqian.contact.desk import desk_call_record
+    from qingqian.contact.models import ContactAttempt, Disposition
+    from qingqian.strategy.models import RunStatus, StepState, StrategyRun, StrategyStep
+    from qingqian.strategy.services import STEP_HOUR, strategy_start, strategy_step_execute
+
+    now = clock.now()
+    today = clock.today()
+    collectors = {u.pk: u for n in ("collector", "collector2") if (u := users.get(n))}
+    cases = list(
+        Case.objects.filter(
+            organisation=org,
+            state__in=(State.ACCEPTED.value, State.NEGOTIATION.value, State.PAYMENT_PLAN.value),
+            outstanding__gt=0,
+            handler_id__in=list(collectors),
+        ).order_by("pk")
+    )
+    rng.shuffle(cases)
+    # a third among debtors the collectors already called, whose answers the gate remembers
+    called = set(ContactAttempt.objects.filter(channel="voice").values_list("case_id", flat=True))
+    before = [c for c in cases if c.pk in called][: MAX_TREATED_CASES // 3]
+    # the others across the playbooks: half with debts under 91 days overdue (reminders and
+    # calls), a quarter 91-180 days, a quarter over 180 (the judicial route's lawyer letter)
+    pools: dict[str, list[Case]] = {"early": [], "late": [], "judicial": []}
+    for c in cases:
+        if c.pk not in called:
+            days = (today - (c.oldest_due_date or today)).days
+            pools["judicial" if days > 180 else "late" if days > 90 else "early"].append(c)
+    chosen = list(before)
+    turn = 0
+    while len(chosen) < MAX_TREATED_CASES and any(pools.values()):
+        pool = pools[("early", "late", "early", "judicial")[turn % 4]]
+        turn += 1
+        if pool:
+            chosen.append(pool.pop(0))
+    # every sixth of the others told the collector, days before, that a lawyer now acts for
+    # them: the gate refuses the treatment's contacts with that reason (a hold on record)
+    held = {c.pk for c in chosen[len(before) :: 6]}
+    results, weights = zip(*_STEP_CALL_RESULTS, strict=True)
+    runs: list[int] = []
+    for case in sorted(chosen, key=lambda c: c.pk):
+        entered = (
+            TimelineEvent.objects.filter(case=case, kind="state_changed").aggregate(at=Max("at"))[
+                "at"
+            ]
+            or case.created_at
+        )
+        day = today - dt.timedelta(days=rng.randint(*TREATMENT_DAYS))
+        day = max(day, entered.astimezone(clock.BUSINESS_TZ).date() + dt.timedelta(1))
+        while day.weekday() >= 5:
+            day += dt.timedelta(1)
+        # started before the morning's steps run, so the first one runs at 09:00 that day
+        start = dt.datetime.combine(
+            day, dt.time(8, rng.randrange(0, 50, 5)), tzinfo=clock.BUSINESS_TZ
+        )
+        if start >= now:
+            continue
+        if case.pk in held and case.handler_id in collectors:
+            told = (start - dt.timedelta(days=2)).replace(hour=15, minute=10)
+            _represented(
+                case, collectors[case.handler_id], max(told, entered + dt.timedelta(hours=1))
+            )
+        with clock.pinned(start):
+            started = strategy_start(case=case, actor=None)
+        runs += [r.pk for r in started if r.status == RunStatus.ACTIVE and r.case_id == case.pk]
+    steps = calls = 0
+    while True:
+        step = (
+            StrategyStep.objects.filter(
+                run_id__in=runs, state=StepState.SCHEDULED, run__status=RunStatus.ACTIVE
+            )
+            .order_by("due_on", "pk")
+            .first()
+        )
+        if step is None:
+            break
+        at = dt.datetime.combine(step.due_on, dt.time(STEP_HOUR), tzinfo=clock.BUSINESS_TZ)
+        if at >= now:
+            break
+        with clock.pinned(at):
+            done = strategy_step_execute(step_id=step.pk)
+        steps += 1
+        if done.state == StepState.SCHEDULED:  # not run (cannot happen on its day): stop
+            break
+        # a call the gate cleared is made by the case's collector, who records its result
+        run = StrategyRun.objects.select_related("case").get(pk=step.run_id)
+        for attempt in ContactAttempt.objects.filter(
+            case=run.case, party_id=run.debtor_id, channel="voice", allowed=True, disposition=""
+        ):
+            collector = collectors.get(attempt.actor_id or 0)
+            if collector is None:
+                continue
+            ended = attempt.at + dt.timedelta(minutes=rng.randint(2, 9))
+            result = rng.choices(results, weights)[0]
+            callback = None
+            if result == Disposition.CALLBACK:
+                local = ended.astimezone(clock.BUSINESS_TZ).date()
+                callback = dt.datetime.combine(
+                    local + dt.timedelta(days=1 if local.weekday() < 4 else 3),
+                    dt.time(rng.randint(10, 17)),
+                    tzinfo=clock.BUSINESS_TZ,
+                )
+            with clock.pinned(min(ended, now)):
+                desk_call_record(
+                    attempt=attempt, actor=collector, disposition=result, callback_at=callback
+                )
+            calls += 1
+    return {"treatments": len(runs), "strategy_steps": steps, "strategy_calls": calls}
+
+
+def _represented(case: Case, collector: User, at: dt.datetime) -> None:
+    """The debtor said a lawyer now acts for them: the collector places the hold."""
+    from qingqian.contact.services import contact_hold_place
+
+    debtor = case.case_parties.filter(role="debtor").select_related("party").first()
+    if debtor is None:
+        return
+    with clock.pinned(at):
+        contact_hold_place(
+            case=case,
+            party=debtor.party,
+            kind="representation",
+            actor=collector,
+            reason="演示：债务人来电称已委托律师代理，请经律师联系",
+        )
 
 
 # --------------------------------------------------------------------------- reports

@@ -34,7 +34,13 @@ from qingqian.evidence.strength import evidence_strength, strength_level
 from qingqian.payments.models import Payment as PaymentRow
 from qingqian.scoring.features import CaseFacts, Payment
 from qingqian.scoring.features import ContactAttempt as ContactFact
-from qingqian.scoring.models import CaseScore, DebtorProfile, ScoringModel, ScoringSettings
+from qingqian.scoring.models import (
+    CaseScore,
+    DebtorProfile,
+    ModelKind,
+    ScoringModel,
+    ScoringSettings,
+)
 from qingqian.scoring.queue import QueueConfig, QueueEntry, QueueItem, order_queue
 
 CONTACT_HISTORY_AVAILABLE = True
@@ -506,6 +512,24 @@ def work_queue(
 
 def model_list() -> QuerySet[ScoringModel]:
     return ScoringModel.objects.defer("artefact").select_related("promoted_by")
+
+
+def training_status(organisation_id: int | None) -> dict[str, Any]:
+    """What the models page says about learning: the closed cases there are to learn from,
+    the fewest a model needs, and the latest learned version that was refused (if it is the
+    latest learned one), with its reasons from the model card."""
+    closed = Case.objects.filter(state="closed")
+    if organisation_id is not None:
+        closed = closed.filter(organisation_id=organisation_id)
+    learned = model_list().exclude(kind=ModelKind.EXPERT).order_by("-created_at", "-pk")
+    latest = learned.first()
+    refused = latest if latest is not None and latest.promoted_at is None else None
+    return {
+        "closed_cases": closed.count(),
+        "learned": latest is not None,
+        "refused": refused,
+        "refusal": (refused.card.get("promotion") or {}) if refused is not None else {},
+    }
 
 
 def model_get(version: str) -> ScoringModel | None:

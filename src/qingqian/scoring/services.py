@@ -351,6 +351,10 @@ def training_frame(*, target_days: int = 90, organisation_id: int | None = None)
     return pd.DataFrame(rows)
 
 
+#: Fewest closed cases a model is trained on (the models page says so when there are fewer).
+MIN_TRAINING_ROWS = 50
+
+
 def _incumbent(row: ScoringModel | None) -> Any:
     """What is live, as something that scores training rows: the learned model's artefact,
     or the expert card (also when nothing is registered: the card scores then)."""
@@ -393,7 +397,7 @@ def scoring_model_train(
         min_gain = float(settings.QINGQIAN_SCORING_MIN_LIFT)
 
     frame = training_frame(target_days=target_days, organisation_id=organisation_id)
-    if len(frame) < 50 or frame["paid_within"].nunique() < 2:
+    if len(frame) < MIN_TRAINING_ROWS or frame["paid_within"].nunique() < 2:
         raise ApplicationError(
             f"已结案件不足以训练（{len(frame)} 件，需至少 50 件且有还款与未还款两类）。",
             f"Not enough closed cases to train ({len(frame)}; need at least 50, with both "

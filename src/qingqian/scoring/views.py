@@ -100,7 +100,15 @@ def models(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     if not user.has_perm_code(Perm.REPORT_VIEW):
         return render(request, "web/forbidden.html", status=403)
-    return render(request, "scoring/models.html", {"models": list(selectors.model_list()[:50])})
+    return render(
+        request,
+        "scoring/models.html",
+        {
+            "models": list(selectors.model_list()[:50]),
+            "training": selectors.training_status(user.organisation_id),
+            "min_rows": services.MIN_TRAINING_ROWS,
+        },
+    )
 
 
 @login_required

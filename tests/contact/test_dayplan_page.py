@@ -76,7 +76,9 @@ def test_staff_see_the_plan_with_totals_and_reasons(
     body = r.content.decode()
     assert 'id="kpi-planned">2<' in body and 'id="kpi-left-out">1<' in body
     assert cases[0].reference in body and cases[1].reference in body
-    assert 'data-category="hold"' in body and "hold_cease_contact" in body
+    assert 'data-category="hold"' in body and 'data-code="hold_cease_contact"' in body
+    # The rule in words, never its code on the page.
+    assert "停止联系请求" in body and ">hold_cease_contact<" not in body
     assert 'id="plan-grid"' in body and 'data-channel="voice"' in body
     assert "首次联系债务人" in body  # the reason, from the work queue
 

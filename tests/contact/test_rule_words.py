@@ -32,3 +32,15 @@ def test_every_rule_and_reason_has_words(code: str) -> None:
 def test_the_rules_were_found() -> None:
     assert "address_kind" in RULES and "contact_hours" in RULES
     assert "sms_to_landline" in CODES
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["outside_window", "no_common_channel", "already_reached_today", "no_capacity",
+     "no_party", "no_contact_details", "legal_review", "policy_wait"],
+)  # fmt: skip
+def test_the_day_plans_own_reasons_have_words(code: str) -> None:
+    from qingqian.contact.templatetags.contact_tags import rule_words
+
+    words = rule_words(code)
+    assert words != code and words != "次数上限或冷却期"

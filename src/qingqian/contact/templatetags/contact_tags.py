@@ -158,6 +158,15 @@ CODE_WORDS = {
     "outside_hours": ("不在联系时段内", "outside the contact hours"),
     "sms_to_landline": ("短信不能发往固定电话", "no text messages to a fixed line"),
     "address_wrong_kind": ("渠道与地址类型不符", "the address is not of this channel's kind"),
+    # The day plan's own reasons for leaving a debtor out (desk.dayplan, contact.schedule).
+    "outside_window": ("今日已无可联系的时段", "no contact hour left today"),
+    "no_common_channel": ("没有可用的联系渠道", "no channel available"),
+    "already_reached_today": ("今日已联系上", "already reached today"),
+    "no_capacity": ("人手或机器人已排满", "no collector or robot free"),
+    "no_party": ("案件没有债务人记录", "no debtor on record"),
+    "no_contact_details": ("没有联系方式", "no contact details"),
+    "legal_review": ("转律师评估，不联系", "with a lawyer for review, not contacted"),
+    "policy_wait": ("按策略等待", "waiting, as the playbook says"),
 }
 
 

@@ -168,7 +168,9 @@ def test_pages(accepted_case: Any, users: dict[str, Any], client: Any) -> None:
     page = client.get(f"/cases/{accepted_case.pk}/").content.decode()
     assert 'id="strategy-panel"' in page and "律师函" in page and "180" in page
     dash = client.get("/strategy/").content.decode()
-    assert "judicial" in dash and "champion" in dash
+    # The run's playbook and arm in words, not their keys.
+    assert "司法途径" in dash and "主策略" in dash
+    assert ">judicial<" not in dash and ">champion<" not in dash
     edit = client.get("/strategy/playbooks/judicial/")
     assert edit.status_code == 200
     bad = json.dumps(dict(DEFAULT_PLAYBOOK_DATA[0], steps=[]))

@@ -83,6 +83,17 @@ class Channel(StrEnum):
     COURT = "court"
 
 
+#: Each channel in words (the reasons a treatment gives are read by people).
+CHANNEL_LABELS: dict[str, tuple[str, str]] = {
+    "sms": ("短信", "SMS"),
+    "call": ("电话", "call"),
+    "email": ("电子邮件", "e-mail"),
+    "letter": ("信函", "letter"),
+    "in_person": ("上门", "visit"),
+    "court": ("法院", "court"),
+}
+
+
 # --- data model ----------------------------------------------------------------------------
 
 
@@ -749,7 +760,8 @@ def plan(playbooks: Sequence[Playbook], debtor_view: DebtorView, *, today: dt.da
     step = steps[index]
     when = max(today, since + dt.timedelta(days=step.wait_days))
     label_zh, label_en = STEP_LABELS[step.kind]
-    channels = ", ".join(ch.value for ch in step.channels)
+    channels_zh = "、".join(CHANNEL_LABELS[ch.value][0] for ch in step.channels)
+    channels_en = ", ".join(CHANNEL_LABELS[ch.value][1] for ch in step.channels)
     return make(
         status="active",
         playbook_key=book.key,
@@ -761,9 +773,9 @@ def plan(playbooks: Sequence[Playbook], debtor_view: DebtorView, *, today: dt.da
         next_step=step,
         next_date=when,
         reason_zh=f"{why_zh}；下一步：{label_zh}（第 {index + 1}/{len(steps)} 步，"
-        f"渠道 {channels}），{when.isoformat()}",
+        f"渠道：{channels_zh}），{when.isoformat()}",
         reason_en=f"{why_en}; next: {label_en} (step {index + 1} of {len(steps)}, channels"
-        f" {channels}) on {when.isoformat()}",
+        f" {channels_en}) on {when.isoformat()}",
     )
 
 

@@ -24,6 +24,7 @@ from qingqian.strategy.models import (
     StrategyStep,
 )
 from qingqian.strategy.playbooks import (
+    CHANNEL_LABELS,
     EVIDENCE_ORDER,
     STEP_LABELS,
     ArmOutcome,
@@ -37,14 +38,6 @@ from qingqian.strategy.playbooks import (
     validate_playbooks,
 )
 
-CHANNEL_LABELS: dict[str, tuple[str, str]] = {
-    "sms": ("短信", "SMS"),
-    "call": ("电话", "call"),
-    "email": ("电子邮件", "e-mail"),
-    "letter": ("信函", "letter"),
-    "in_person": ("上门", "visit"),
-    "court": ("法院", "court"),
-}
 ARM_LABELS: dict[str, tuple[str, str]] = {
     "champion": ("主策略", "champion"),
     "challenger": ("挑战策略", "challenger"),

@@ -16,3 +16,25 @@ register = template.Library()
 def strategy_case_panel(case: Any) -> dict[str, Any]:
     en = (get_language() or "zh-hans").lower().startswith("en")
     return {"case": case, "rows": case_next_steps(case, en=en), "en": en}
+
+
+def _english() -> bool:
+    return (get_language() or "zh-hans").lower().startswith("en")
+
+
+@register.filter
+def arm_label(arm: str) -> str:
+    """``champion`` → 主策略 / champion (an A/B arm in words)."""
+    from qingqian.strategy.selectors import ARM_LABELS
+
+    zh, en = ARM_LABELS.get(arm, (arm, arm))
+    return en if _english() else zh
+
+
+@register.filter
+def playbook_label(key: str, playbooks: list[dict[str, Any]]) -> str:
+    """A playbook's name in the page's language, from the set in force (its key if gone)."""
+    found = next((p for p in playbooks if p.get("key") == key), None)
+    if found is None:
+        return key
+    return str(found.get("name_en" if _english() else "name_zh") or key)

@@ -235,3 +235,12 @@ def test_the_case_panel_names_playbook_arm_and_channels(accepted_case: Any) -> N
     assert row["channel_labels"] and set(row["channel_labels"]) <= labels
     [en] = case_next_steps(accepted_case, en=True)
     assert en["arm_label"] in ("champion", "challenger")
+
+
+def test_timeline_notes_name_channels_in_words(accepted_case: Any, users: dict[str, Any]) -> None:
+    strategy_start(case=accepted_case, actor=None)
+    strategy_step_execute(step_id=strategy_steps_due()[0])
+    note = accepted_case.timeline.filter(kind="strategy_step").latest("at").note
+    assert "信函" in note or "电子邮件" in note or "短信" in note
+    for code in ("letter", "email", "sms", "voice"):
+        assert code not in note

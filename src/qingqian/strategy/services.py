@@ -27,6 +27,7 @@ from qingqian.cases.models import Case, Invoice, PartyRole
 from qingqian.cases.services import timeline_add
 from qingqian.common import clock
 from qingqian.common.exceptions import ApplicationError, PermissionDenied
+from qingqian.contact.models import CHANNEL_LABELS
 from qingqian.parties.models import Party
 from qingqian.strategy.models import (
     InvoiceDispute,
@@ -326,14 +327,14 @@ def strategy_step_execute(*, step_id: int) -> StrategyStep:
         note = f"{label_zh}：已交律师/调解员办理"
     elif sent and set(sent) == set(allowed):
         step.state = StepState.SENT
-        note = f"{label_zh}：联系闸门已放行并已发送（{', '.join(sent)}）"
+        note = f"{label_zh}：联系闸门已放行并已发送（{_channel_words(sent)}）"
     else:
         step.state = StepState.AUTHORIZED
         left = [c for c in allowed if c not in sent]
-        done = f"，已发送 {', '.join(sent)}" if sent else ""
+        done = f"，已发送：{_channel_words(sent)}" if sent else ""
         note = (
-            f"{label_zh}：联系闸门已放行（{', '.join(allowed)}）{done}，"
-            f"待人工执行 {', '.join(left)}"
+            f"{label_zh}：联系闸门已放行（{_channel_words(allowed)}）{done}，"
+            f"待人工执行：{_channel_words(left)}"
         )
     step.reasons = reasons
     step.executed_at = clock.now()
@@ -367,11 +368,16 @@ def strategy_step_execute(*, step_id: int) -> StrategyStep:
     return step
 
 
+def _channel_words(channels: list[str]) -> str:
+    """Gate channels in words for the timeline (``["letter", "email"]`` → 信函、电子邮件)."""
+    return "、".join(CHANNEL_LABELS.get(c, (c, c))[0] for c in channels)
+
+
 def _reason_text(reasons: list[dict[str, Any]]) -> str:
     parts = []
     for item in reasons:
         msgs = "；".join(str(r.get("message", r.get("code", ""))) for r in item["reasons"])
-        parts.append(f"{item['channel']}: {msgs}")
+        parts.append(f"{_channel_words([item['channel']])}：{msgs}")
     return " | ".join(parts)
 
 

@@ -156,7 +156,7 @@ def test_intake_to_signed_agreement_and_first_step(
     expect(panel).to_contain_text("逾期超过 180 天转司法途径")
     shots(page, "first-step")
     page.goto(f"{base}/strategy/")
-    expect(page.locator("#arms")).to_contain_text("judicial")
+    expect(page.locator("#arms")).to_contain_text("司法途径")  # the playbook in words
     shots(page, "strategy-dashboard")
 
 

@@ -128,7 +128,8 @@ def test_compliance_reads_tomorrows_plan(
     expect(page.locator("#plan-grid tr[data-channel=robot]")).to_contain_text("1")
     left = page.locator("#left-out tr[data-category=hold]")
     expect(left).to_contain_text(held_case.reference)
-    expect(left).to_contain_text("hold_dispute")
+    expect(left).to_contain_text("争议或投诉暂停")  # the rule in words, its code only in data-code
+    expect(left.locator("td[data-code=hold_dispute]")).to_have_count(1)
     shots(page, "dayplan")
 
     page.locator("form.lang button").click()

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import ParamSpec, TypeVar
 
@@ -32,11 +32,7 @@ _NAME = re.compile(r"^[a-z][a-z0-9_.:-]{0,40}$")
 
 
 @contextmanager
-def acting_as_system(job: str) -> Iterator[None]:
-    """Run the block as the platform's job ``job`` (lower-case words: ``daily``,
-    ``payments.provider``, ``portal``, ``demo``)."""
-    if not _NAME.match(job):
-        raise ValueError(f"a system job is named in lower-case words, not {job!r}")
+def _declared(job: str) -> Iterator[None]:
     token = _job.set(job)
     try:
         yield
@@ -44,16 +40,19 @@ def acting_as_system(job: str) -> Iterator[None]:
         _job.reset(token)
 
 
-@contextmanager
-def no_system_job() -> Iterator[None]:
+def acting_as_system(job: str) -> AbstractContextManager[None]:
+    """Run the block as the platform's job ``job`` (lower-case words: ``daily``,
+    ``payments.provider``, ``portal``, ``demo``)."""
+    if not _NAME.match(job):
+        raise ValueError(f"a system job is named in lower-case words, not {job!r}")
+    return _declared(job)
+
+
+def no_system_job() -> AbstractContextManager[None]:
     """Run the block as no job at all: every web request runs inside one
     (``common.middleware.SystemJobBoundaryMiddleware``), so a request acts as its user or as
     nobody, never as a job declared around it."""
-    token = _job.set("")
-    try:
-        yield
-    finally:
-        _job.reset(token)
+    return _declared("")
 
 
 def system_job() -> str:

@@ -14,7 +14,7 @@ register = template.Library()
 
 @register.inclusion_tag("intake/_case_panel_body.html")
 def strategy_case_panel(case: Any) -> dict[str, Any]:
-    en = (get_language() or "zh-hans").lower().startswith("en")
+    en = _english()
     return {"case": case, "rows": case_next_steps(case, en=en), "en": en}
 
 

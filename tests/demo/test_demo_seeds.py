@@ -63,3 +63,18 @@ def test_a_taken_username_is_refused_and_nothing_written() -> None:
         load_demo(cases=20)
     assert exc.value.code == "username_taken" and exc.value.details == {"usernames": ["lawyer"]}
     assert not Organisation.objects.exists() and not Party.objects.exists()
+
+
+def test_the_demo_loads_before_ten_in_the_morning() -> None:
+    """The judicial cases' evidence is "collected at 10:00 today": loaded at 07:30 Beijing time
+    it must not be dated in the future (the evidence log refuses that, and the load died)."""
+    import time_machine
+
+    from qingqian.common import clock
+    from qingqian.evidence.models import EvidenceItem
+
+    early = dt.datetime(2026, 11, 20, 7, 30, tzinfo=clock.BUSINESS_TZ)
+    with time_machine.travel(early, tick=False):
+        load_demo(cases=60, seed=7)
+        assert EvidenceItem.objects.exists()
+        assert not EvidenceItem.objects.filter(collected_at__gt=clock.now()).exists()

@@ -56,7 +56,9 @@ EVIDENCE = (
 
 def _evidence(case: Case, lawyer: User) -> None:
     """A few evidence items (demo text files) so the evidence list has something to list."""
-    at = dt.datetime.combine(clock.today(), dt.time(10), tzinfo=clock.BUSINESS_TZ)
+    # Collected at 10:00 today, or now when the demo is loaded earlier in the day (never in
+    # the future, which the evidence log refuses).
+    at = min(dt.datetime.combine(clock.today(), dt.time(10), tzinfo=clock.BUSINESS_TZ), clock.now())
     for n, (kind, title, body) in enumerate(EVIDENCE, 1):
         evidence_add(
             user=lawyer, case_id=case.pk, evidence_type=kind, title=title,

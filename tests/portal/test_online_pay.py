@@ -16,6 +16,7 @@ from django.test import Client
 
 from qingqian.audit.models import AuditEvent
 from qingqian.common.exceptions import ValidationFailed
+from qingqian.negotiation import selectors
 from qingqian.negotiation.services import plan_accept_staff, plan_propose, plan_schedule
 from qingqian.payments import wechatpay_order
 from qingqian.payments.models import Payment
@@ -121,7 +122,7 @@ def test_pay_creates_a_signed_h5_order_and_redirects(
 
 
 def test_default_amount_is_the_installment_due(
-    portal: Client, case: Any, wx: FakeWeChatPay, sms: Any
+    portal: Client, case: Any, wx: FakeWeChatPay, sms: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     v = plan_propose(
         case=case,
@@ -135,8 +136,14 @@ def test_default_amount_is_the_installment_due(
     code = re.search(r"验证码 (\d{6})", sms.sent[-1].body)
     assert code
     portal.post("/p/plan/", {"action": "accept", "version": v.pk, "code": code.group(1)})
+    assessed = []
+    real = selectors.plan_assess
+    monkeypatch.setattr(
+        selectors, "plan_assess", lambda *a, **k: assessed.append(1) or real(*a, **k)
+    )
     page = portal.get("/p/pay/").content.decode()
     assert 'value="1000.00"' in page
+    assert len(assessed) == 1  # the page's amounts come from one balance: the plan assessed once
     portal.post("/p/pay/", {"amount": "1000.00"})
     [order] = wx.orders.values()
     assert order["amount"]["total"] == 100000

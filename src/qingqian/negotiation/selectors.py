@@ -139,6 +139,9 @@ class CaseBalance:
     due_now: Decimal
     basis: str
     accelerated_balance: Decimal | None = None
+    # Under an active plan: what is left of the earliest installment not fully paid, due or
+    # not (what the debtor's pay page suggests); None without one.
+    next_installment: Decimal | None = None
 
     @property
     def total(self) -> Decimal:
@@ -175,7 +178,11 @@ def case_balance(case: Case, *, today: dt.date | None = None) -> CaseBalance:
         result = plan_assess(version, today=today)
         due = sum((s.outstanding for s in result.installments if s.due <= today), ZERO)
         uncovered = max(ZERO, total - result.outstanding_total)
-        return CaseBalance(case.outstanding, costs, interest, min(total, due + uncovered), "plan")
+        upcoming = next((s.outstanding for s in result.installments if s.outstanding > 0), None)
+        return CaseBalance(
+            case.outstanding, costs, interest, min(total, due + uncovered), "plan",
+            next_installment=upcoming,
+        )  # fmt: skip
     due_now = total
     invoices = list(case.invoices.values_list("pk", "outstanding", "due_date", "issue_date"))
     if invoices:
@@ -196,7 +203,11 @@ def case_balance(case: Case, *, today: dt.date | None = None) -> CaseBalance:
 
 
 def transfer_instructions(
-    case: Case, reference: str, *, today: dt.date | None = None
+    case: Case,
+    reference: str,
+    *,
+    today: dt.date | None = None,
+    balance: CaseBalance | None = None,
 ) -> dict[str, str]:
     """Bank-transfer instructions: the always-available way to pay. The trust account is
     ``settings.QINGQIAN_TRUST_ACCOUNT = {"name", "bank", "number"}``; the reference (附言)
@@ -204,11 +215,13 @@ def transfer_instructions(
     it), which the statement import matches on. The amounts are ``case_balance``'s — the one
     answer to what the debtor owes — so the API, the portal and the case page agree:
     ``outstanding`` is everything owed (principal, costs and interest), ``due_now`` what is
-    due today (under a plan, its installments due)."""
+    due today (under a plan, its installments due). A caller that already has the case's
+    ``balance`` passes it, so the plan is assessed once per page."""
     from django.conf import settings
 
     account = getattr(settings, "QINGQIAN_TRUST_ACCOUNT", None) or {}
-    balance = case_balance(case, today=today)
+    if balance is None:
+        balance = case_balance(case, today=today)
     return {
         "account_name": str(account.get("name", "")),
         "bank": str(account.get("bank", "")),

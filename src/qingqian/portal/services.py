@@ -24,6 +24,7 @@ from qingqian.cases.models import Case
 from qingqian.cases.services import require, timeline_add
 from qingqian.common import clock, crypto
 from qingqian.common.exceptions import ApplicationError, PermissionDenied, ValidationFailed
+from qingqian.common.language import in_record_language
 from qingqian.common.system import acting_as_system
 from qingqian.contact.channels.base import (
     OPT_OUT_LINES,
@@ -96,6 +97,7 @@ def _system(case: Case) -> User:
 # --------------------------------------------------------------------------- link
 
 
+@in_record_language
 def portal_link_send(
     *, case: Case, party: Party, actor: User, base_url: str, channel: str = "sms"
 ) -> tuple[PortalLink, str]:
@@ -515,19 +517,19 @@ def portal_plan_accept(*, link: PortalLink, version_id: int, code: str) -> PlanV
 
 
 def portal_pay_page(*, link: PortalLink) -> dict[str, Any]:
-    """Transfer instructions and the amount to suggest: what is due next on an active plan
-    (the earliest installment not fully paid), else the whole balance."""
+    """Transfer instructions and the amount to suggest: what is left of the next installment
+    on an active plan (the earliest not fully paid), else the whole balance. One
+    ``case_balance``, so the plan is assessed once."""
     require_verified(link)
-    balance = case_debt_total(link.case)
+    owed = case_balance(link.case)
+    balance = owed.total
     suggested = balance
-    active = PlanVersion.objects.filter(plan__case=link.case, state="active").first()
-    if active is not None:
-        statuses = neg.plan_assess(active).installments
-        due = next((s for s in statuses if s.outstanding > 0), None)
-        if due is not None:
-            suggested = min(due.outstanding, balance)
+    if owed.next_installment is not None:
+        suggested = min(owed.next_installment, balance)
     return {
-        "transfer": transfer_instructions(link.case, payment_reference_for(link.case).code),
+        "transfer": transfer_instructions(
+            link.case, payment_reference_for(link.case).code, balance=owed
+        ),
         "suggested": suggested,
         "balance": balance,
     }

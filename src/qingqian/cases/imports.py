@@ -401,7 +401,7 @@ def _write(
                 at=now,
                 actor=actor,
                 kind="invoices_added",
-                note="台账导入追加发票 / invoices added by ledger import",
+                note="台账导入追加发票",
             )
             for c in joined.values()
         ],

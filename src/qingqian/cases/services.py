@@ -29,6 +29,7 @@ from qingqian.cases.models import (
 from qingqian.cases.signals import case_state_changed
 from qingqian.common import bounds, clock, crypto
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
+from qingqian.common.language import in_record_language
 from qingqian.common.money import parse_amount
 from qingqian.common.system import system_job
 from qingqian.ledger.services import NewEntry, ledger_append, ledger_append_many, timeline_statement
@@ -193,6 +194,7 @@ def case_snapshot(case: Case) -> dict[str, Any]:
     }
 
 
+@in_record_language
 @transaction.atomic
 def case_open(
     *,
@@ -388,6 +390,7 @@ def case_open(
     return case
 
 
+@in_record_language
 @transaction.atomic
 def case_transition(
     *, case: Case, actor: User | None, to_state: str, outcome: str | None = None, note: str = ""
@@ -421,6 +424,7 @@ def case_transition(
     return locked
 
 
+@in_record_language
 @transaction.atomic
 def case_assign(*, case: Case, actor: User | None, handler: User | None) -> Case:
     require(actor, Perm.CASE_ASSIGN)
@@ -484,6 +488,7 @@ def hotline_call_record(
     return call
 
 
+@in_record_language
 @transaction.atomic
 def hotline_call_open_case(*, call: HotlineCall, actor: User, **case_fields: Any) -> Case:
     """Open the case the caller described and link it to the call."""

@@ -29,6 +29,7 @@ from qingqian.cases.models import Case
 from qingqian.cases.services import timeline_add
 from qingqian.common import clock, crypto
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
+from qingqian.common.language import in_record_language
 from qingqian.common.tz import BUSINESS_TZ
 from qingqian.contact.models import ContactAttempt, Disposition
 from qingqian.contact.services import contact_attempt_authorize, contact_outcome_record
@@ -131,6 +132,7 @@ def desk_call_ask(*, case: Case, party: Party, actor: User) -> ContactAttempt:
     )
 
 
+@in_record_language
 def desk_call_record(
     *,
     attempt: ContactAttempt,
@@ -212,6 +214,7 @@ class Sent:
     document: bytes | None = None  # a letter's PDF
 
 
+@in_record_language
 def desk_message_send(
     *,
     case: Case,

@@ -32,6 +32,7 @@ from qingqian.cases.models import Case
 from qingqian.cases.services import timeline_add
 from qingqian.common import clock
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
+from qingqian.common.language import in_record_language
 from qingqian.contact.models import ContactCallEvent, ContactFollowUp, FollowUpKind, HoldKind
 from qingqian.contact.services import contact_hold_place, contact_system_actor
 from qingqian.parties.models import Party
@@ -50,6 +51,7 @@ def _analyse(text: str, today: dt.date) -> Any:
     return default_analyzer().analyse_one(text, today)
 
 
+@in_record_language
 def transcript_analyse(
     *,
     case: Case,
@@ -210,6 +212,7 @@ def transcript_event_handle(event: ContactCallEvent) -> list[ContactFollowUp]:
     )
 
 
+@in_record_language
 def followup_done(
     *,
     followup: ContactFollowUp,

@@ -44,6 +44,7 @@ from qingqian.cases.models import Case, CaseParty
 from qingqian.cases.services import timeline_add
 from qingqian.common import clock, crypto
 from qingqian.common.exceptions import Conflict, NotFound, PermissionDenied, ValidationFailed
+from qingqian.common.language import in_record_language
 from qingqian.contact import policy as pol
 from qingqian.contact.models import (
     CHANNEL_LABELS,
@@ -978,6 +979,7 @@ def contact_attempts_authorize_many(requests: Sequence[AuthorizeRequest]) -> lis
     return _authorize([_prepare(r, now) for r in requests])
 
 
+@in_record_language
 def contact_outcome_record(
     *, attempt: ContactAttempt, outcome: str, at: dt.datetime | None = None, actor: Any = None
 ) -> ContactAttempt:
@@ -1048,6 +1050,7 @@ def _hold_snapshot(h: ContactHold) -> dict[str, Any]:
     }
 
 
+@in_record_language
 def contact_hold_place(
     *,
     case: Case,
@@ -1099,6 +1102,7 @@ def contact_hold_place(
     return hold
 
 
+@in_record_language
 def contact_hold_lift(*, hold: ContactHold, actor: User, reason: str) -> ContactHold:
     """Lift a hold (compliance, an admin or a lawyer; a vulnerability or complaint hold only
     compliance or an admin), saying why."""
@@ -1147,6 +1151,7 @@ def contact_hold_lift(*, hold: ContactHold, actor: User, reason: str) -> Contact
 # --------------------------------------------------------------------------- unreachable debtors
 
 
+@in_record_language
 def contact_unreachable_flag(
     *, case: Case, party: Party, actor: User, reason: str
 ) -> ContactUnreachable:
@@ -1207,6 +1212,7 @@ def contact_unreachable_flag(
     return flag
 
 
+@in_record_language
 def contact_unreachable_clear(
     *, flag: ContactUnreachable, actor: User, reason: str
 ) -> ContactUnreachable:

@@ -16,6 +16,7 @@ from qingqian.cases.models import Case
 from qingqian.cases.services import timeline_add
 from qingqian.common import clock, crypto
 from qingqian.common.exceptions import ValidationFailed
+from qingqian.common.language import in_record_language
 from qingqian.contact.channels.base import send_transactional
 from qingqian.contact.services import recipient_key
 from qingqian.creditors.models import CaseMessage, ContactPoint, PointKind
@@ -170,6 +171,7 @@ def code_send_to_point(
 # --------------------------------------------------------------------------- messages
 
 
+@in_record_language
 def case_message_post(*, case: Case, author: User, body: str) -> CaseMessage:
     """Post to the case's thread. The caller has checked the author may see the case."""
     text = (body or "").strip()

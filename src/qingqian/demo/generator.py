@@ -342,8 +342,8 @@ def _backdate(cases: list[Case], plans: list[CasePlan]) -> None:
 
 def _note(kind: str, outcome: str, note: str) -> str:
     if kind == "state_changed" and outcome:
-        zh, en = OUTCOME_LABELS[Outcome(outcome)]
-        return f"结案结果：{zh} / {en}"
+        zh, _en = OUTCOME_LABELS[Outcome(outcome)]
+        return f"结案结果：{zh}"
     return note
 
 

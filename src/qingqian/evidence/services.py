@@ -19,6 +19,7 @@ from qingqian.cases.selectors import case_get_for_user
 from qingqian.cases.services import timeline_add
 from qingqian.common import clock
 from qingqian.common.exceptions import ValidationFailed
+from qingqian.common.language import in_record_language
 from qingqian.evidence.magic import KINDS, detect, kind_for_mime, kind_for_name
 from qingqian.evidence.models import (
     DocumentKind,
@@ -165,6 +166,7 @@ def _log_version(version: EvidenceVersion, event: str) -> None:
     version.save(update_fields=["log_entry"])
 
 
+@in_record_language
 @transaction.atomic
 def evidence_add(
     *,
@@ -250,6 +252,7 @@ def evidence_add(
     return item
 
 
+@in_record_language
 @transaction.atomic
 def evidence_version_add(
     *,

@@ -35,6 +35,7 @@ from qingqian.cases.models import Case, DebtType, PartyRole
 from qingqian.cases.services import require, timeline_add
 from qingqian.common import clock, crypto
 from qingqian.common.exceptions import ApplicationError, Conflict, ValidationFailed
+from qingqian.common.language import in_record_language
 from qingqian.evidence.models import EvidenceItem
 from qingqian.legaldata.selectors import calc_context
 from qingqian.litigation.models import (
@@ -476,6 +477,7 @@ def _require(actor: User | None) -> None:
     require(actor, Perm.LITIGATION_WORK)
 
 
+@in_record_language
 @transaction.atomic
 def document_draft(*, case: Case, kind: str, actor: User) -> LitigationDocument:
     _require(actor)
@@ -513,6 +515,7 @@ def document_edit(*, document: LitigationDocument, actor: User, text: str) -> Li
     return doc
 
 
+@in_record_language
 @transaction.atomic
 def document_finalise(*, document: LitigationDocument, actor: User) -> LitigationDocument:
     """Freeze the text, render the PDF and register its SHA-256 in the case log."""

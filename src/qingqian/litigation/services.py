@@ -18,6 +18,7 @@ from qingqian.cases.models import Case
 from qingqian.cases.services import require, timeline_add
 from qingqian.common import clock, crypto
 from qingqian.common.exceptions import ValidationFailed
+from qingqian.common.language import in_record_language
 from qingqian.legaldata.selectors import calc_context
 from qingqian.litigation.models import (
     AssetClue,
@@ -184,6 +185,7 @@ def _require(actor: User | None, perm: Perm = Perm.LITIGATION_WORK) -> None:
     require(actor, perm)
 
 
+@in_record_language
 @transaction.atomic
 def proceeding_create(
     *,
@@ -224,6 +226,7 @@ def proceeding_create(
     return p
 
 
+@in_record_language
 @transaction.atomic
 def proceeding_update(
     *,
@@ -269,6 +272,7 @@ def proceeding_update(
     return p
 
 
+@in_record_language
 @transaction.atomic
 def hearing_add(
     *,
@@ -299,6 +303,7 @@ def hearing_add(
     return hearing
 
 
+@in_record_language
 @transaction.atomic
 def deadline_mark_done(*, deadline: CourtDeadline, actor: User | None, on: dt.date) -> None:
     _require(actor)
@@ -320,6 +325,7 @@ def deadline_mark_done(*, deadline: CourtDeadline, actor: User | None, on: dt.da
     )
 
 
+@in_record_language
 @transaction.atomic
 def asset_clue_add(
     *,
@@ -399,6 +405,7 @@ def asset_clue_reveal(*, clue: AssetClue, actor: User) -> str:
     return crypto.decrypt(clue.detail_enc)
 
 
+@in_record_language
 @transaction.atomic
 def court_recovery_record(
     *,
@@ -445,6 +452,7 @@ def court_recovery_record(
     return payment
 
 
+@in_record_language
 @transaction.atomic
 def limitation_event_record(
     *, case: Case, actor: User | None, kind: str, day: dt.date, note: str = ""
@@ -484,6 +492,7 @@ def limitation_event_record(
     return event
 
 
+@in_record_language
 def limitation_refresh(*, case: Case, actor: User | None) -> CaseLimitation | None:
     """Store the case's limitation deadline from every interruption it records; a change
     writes a timeline row with the reason and an audit row."""

@@ -23,6 +23,7 @@ from qingqian.cases.models import Case
 from qingqian.cases.services import case_transition, require, timeline_add
 from qingqian.common import clock
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
+from qingqian.common.language import in_record_language
 from qingqian.evidence.services import document_register
 from qingqian.litigation.models import Outcome
 from qingqian.litigation.rules import ProceedingKind
@@ -237,6 +238,7 @@ def mediation_match(case: Case) -> list[Match]:
 # --------------------------------------------------------------------------- mediation
 
 
+@in_record_language
 @transaction.atomic
 def mediation_request(*, case: Case, actor: User, note: str = "") -> Mediation:
     """Open a mediation on the case and move the case to 调解."""
@@ -271,6 +273,7 @@ def mediation_request(*, case: Case, actor: User, note: str = "") -> Mediation:
     return m
 
 
+@in_record_language
 @transaction.atomic
 def mediation_assign(*, mediation: Mediation, actor: User, mediator: Mediator) -> Mediation:
     require(actor, Perm.MEDIATION_WORK)
@@ -322,6 +325,7 @@ def _aware(at: dt.datetime) -> dt.datetime:
     return at if timezone.is_aware(at) else timezone.make_aware(at)
 
 
+@in_record_language
 @transaction.atomic
 def session_add(
     *,
@@ -364,6 +368,7 @@ def session_add(
     return s
 
 
+@in_record_language
 @transaction.atomic
 def proposal_add(
     *,
@@ -443,6 +448,7 @@ def proposal_add(
     return p
 
 
+@in_record_language
 @transaction.atomic
 def proposal_accept(*, proposal: Proposal, actor: User) -> Proposal:
     """Both parties accept the proposal (recorded by the mediator in the session)."""
@@ -478,6 +484,7 @@ def proposal_accept(*, proposal: Proposal, actor: User) -> Proposal:
     return p
 
 
+@in_record_language
 @transaction.atomic
 def mediation_fail(*, mediation: Mediation, actor: User, reason: str) -> Mediation:
     """Mediation failed: close it with the record and hand the case to the judicial route."""
@@ -525,6 +532,7 @@ def _case_actor(actor: User, case: Case) -> User:
 # --------------------------------------------------------------------------- agreement
 
 
+@in_record_language
 @transaction.atomic
 def agreement_draft(
     *,
@@ -627,6 +635,7 @@ def agreement_code_send(
     otp_issue(purpose=OTP_PURPOSE, subject=_subject(a, side), deliver=deliver)
 
 
+@in_record_language
 def agreement_sign_party(
     *, agreement: MediationAgreement, actor: User, side: str, typed_name: str, code: str
 ) -> MediationAgreement:
@@ -661,6 +670,7 @@ def agreement_sign_party(
         return _complete_if_signed(locked, actor)
 
 
+@in_record_language
 def agreement_sign_mediator(
     *, agreement: MediationAgreement, actor: User, typed_name: str
 ) -> MediationAgreement:
@@ -702,6 +712,7 @@ def agreement_sign_mediator(
         return _complete_if_signed(locked, actor)
 
 
+@in_record_language
 def _complete_if_signed(a: MediationAgreement, actor: User) -> MediationAgreement:
     if not (a.creditor_signed_at and a.debtor_signed_at and a.mediator_signed_at):
         return a
@@ -797,6 +808,7 @@ def confirmation_due(agreement: MediationAgreement) -> tuple[dt.date, str]:
     return result["deadline"], f"{rule.document}{rule.article}"
 
 
+@in_record_language
 @transaction.atomic
 def confirmation_file(
     *, agreement: MediationAgreement, actor: User, court: str, filed_on: dt.date
@@ -868,6 +880,7 @@ def confirmation_file(
     return app
 
 
+@in_record_language
 @transaction.atomic
 def confirmation_ruling(
     *,

@@ -21,6 +21,7 @@ from qingqian.cases.models import Case
 from qingqian.cases.services import require, timeline_add
 from qingqian.common import bounds, clock
 from qingqian.common.exceptions import Conflict, ValidationFailed
+from qingqian.common.language import in_record_language
 from qingqian.evidence.services import document_register
 from qingqian.negotiation import plans as kplans
 from qingqian.negotiation import terms as kterms
@@ -52,6 +53,7 @@ OTP_PURPOSE_PLAN = "plan_accept"
 # --------------------------------------------------------------------------- promises
 
 
+@in_record_language
 @transaction.atomic
 def promise_record(
     *,
@@ -111,6 +113,7 @@ def promise_record(
     return promise
 
 
+@in_record_language
 def promises_decide(*, today: dt.date | None = None) -> dict[str, int]:
     """Mark open promises kept (paid in full since made) or broken (past due, not paid)."""
     today = today or clock.today()
@@ -210,6 +213,7 @@ def _kernel_version(v: PlanVersion) -> kterms.TermsVersion:
     )
 
 
+@in_record_language
 @transaction.atomic
 def plan_propose(
     *,
@@ -327,6 +331,7 @@ def _plan_activity(plan_id: int, case: Case | None) -> None:
         ) from None
 
 
+@in_record_language
 def _agree_if_both(version: PlanVersion, actor: User | None) -> None:
     if version.accepted_by_staff_at is None or version.accepted_by_debtor_at is None:
         return
@@ -383,6 +388,7 @@ def plan_debtor_code_send(*, version: PlanVersion, party: Party, deliver: Any) -
     otp_issue(purpose=OTP_PURPOSE_PLAN, subject=_otp_subject(version, party), deliver=deliver)
 
 
+@in_record_language
 def plan_accept_debtor(*, version: PlanVersion, party: Party, code: str) -> PlanVersion:
     """The debtor accepts the exact hash shown, proven by a one-time code."""
     otp_verify(purpose=OTP_PURPOSE_PLAN, subject=_otp_subject(version, party), code=code)
@@ -424,6 +430,7 @@ _CONSEQUENCE_ZH = {
 }
 
 
+@in_record_language
 def plans_breach_check(*, today: dt.date | None = None) -> dict[str, int]:
     """The daily task: apply each breached plan's agreed consequence, once, and log it."""
     today = today or clock.today()
@@ -504,6 +511,7 @@ def plans_breach_check(*, today: dt.date | None = None) -> dict[str, int]:
 # --------------------------------------------------------------------------- settlements
 
 
+@in_record_language
 @transaction.atomic
 def settlement_offer_make(
     *, case: Case, actor: User, discount_percent: Decimal, expires_on: dt.date
@@ -561,6 +569,7 @@ def settlement_offer_make(
     return offer
 
 
+@in_record_language
 def settlement_offer_accept(*, offer: SettlementOffer, party: Party) -> SettlementOffer:
     """The debtor accepts an open, unexpired offer (in the portal); it is then paid as usual."""
     with transaction.atomic():
@@ -595,6 +604,7 @@ def settlement_offer_accept(*, offer: SettlementOffer, party: Party) -> Settleme
     return offer
 
 
+@in_record_language
 def settlement_offers_expire(*, today: dt.date | None = None) -> int:
     today = today or clock.today()
     n = 0

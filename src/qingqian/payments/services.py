@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import translation
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Perm
@@ -24,6 +23,7 @@ from qingqian.cases.models import Case, Invoice
 from qingqian.cases.services import require, timeline_add
 from qingqian.common import bounds, clock
 from qingqian.common.exceptions import Conflict, ValidationFailed
+from qingqian.common.language import in_record_language
 from qingqian.common.money import display_amount as _y
 from qingqian.common.money import parse_amount
 from qingqian.common.tz import BUSINESS_TZ
@@ -293,6 +293,7 @@ def payment_record(
         return _same_or_conflict(existing, case=case, amount=value, kind=kind), False
 
 
+@in_record_language
 def _record(
     *,
     case: Case,
@@ -366,13 +367,11 @@ def _record(
     )
     _apply_to_debt(locked, invoices, charges, shares, sign=-1, on=on)
     _post_payment(locked, payment, on=on, surplus=surplus, commission=commission)
-    # The timeline (and through it the case log) is written in one language, whatever the
-    # language of the person recording: the labels are rendered in Chinese here.
-    with translation.override("zh-hans"):
-        note = (
-            f"收款 {_y(amount)} 元（{PaymentKind(kind).label}）：{_describe(shares)}；"
-            f"{_balance_note(locked, charges)}"
-        )
+    # In the record language whatever the recorder reads (``@in_record_language``).
+    note = (
+        f"收款 {_y(amount)} 元（{PaymentKind(kind).label}）：{_describe(shares)}；"
+        f"{_balance_note(locked, charges)}"
+    )
     timeline_add(case=locked, actor=actor, kind="payment", note=note)
     audit_record(
         actor=actor,
@@ -492,6 +491,7 @@ def _snapshot(payment: Payment, shares: list[Share]) -> dict[str, Any]:
     }
 
 
+@in_record_language
 @transaction.atomic
 def payment_reverse(*, payment: Payment, actor: User | None, reason: str) -> Payment:
     """Reverse a payment (bounced transfer, recorded in error): the exact negation of its
@@ -619,6 +619,7 @@ def _charge_target(case: Case, invoice: Invoice | None) -> Invoice | None:
     return invoice
 
 
+@in_record_language
 def _charge_write(
     *,
     case: Case,

@@ -40,6 +40,7 @@ from qingqian.common.exceptions import (
     PermissionDenied,
     ValidationFailed,
 )
+from qingqian.common.language import in_record_language
 from qingqian.evidence.services import document_register
 from qingqian.fees.models import Agreement, AgreementState
 from qingqian.fees.rules import (
@@ -164,6 +165,7 @@ def agreement_terms(case: Case, *, version: int) -> tuple[dict[str, Any], str]:
     return terms, pricing.key
 
 
+@in_record_language
 @transaction.atomic
 def agreement_draft(*, case: Case, actor: User) -> Agreement:
     """Draft the next version for an accepted case (refused above the cap or on a forbidden
@@ -212,6 +214,7 @@ def agreement_draft(*, case: Case, actor: User) -> Agreement:
     return row
 
 
+@in_record_language
 @transaction.atomic
 def agreement_send(*, agreement: Agreement, actor: User) -> Agreement:
     locked = Agreement.objects.select_for_update().select_related("case").get(pk=agreement.pk)
@@ -317,6 +320,7 @@ def _check_signable(agreement: Agreement) -> None:
         )
 
 
+@in_record_language
 def agreement_sign(*, agreement: Agreement, actor: User, typed_name: str, code: str) -> Agreement:
     """The creditor signs: typed name + the one-time code. Writes the signed PDF, its SHA-256
     to the case timeline (and ledger) and an audit row, in one transaction.

@@ -17,6 +17,7 @@ from qingqian.cases.models import Case
 from qingqian.cases.services import case_transition, require, timeline_add
 from qingqian.common import clock
 from qingqian.common.exceptions import Conflict, PermissionDenied, ValidationFailed
+from qingqian.common.language import in_record_language
 from qingqian.common.money import display_amount
 from qingqian.legaldata.selectors import calc_context
 from qingqian.reports.feasibility import ROUTES, Route, assess
@@ -46,6 +47,7 @@ def _route_label(route: str | None) -> str:
     return ROUTES[Route(route)].zh
 
 
+@in_record_language
 @transaction.atomic
 def feasibility_report_generate(*, case: Case, actor: User | None) -> FeasibilityReport:
     """Assess the case as of today and store the result as its next version.

@@ -18,6 +18,7 @@ from qingqian.cases.selectors import cases_visible_to
 from qingqian.cases.services import timeline_add
 from qingqian.common import clock
 from qingqian.common.exceptions import ValidationFailed
+from qingqian.common.language import in_record_language
 from qingqian.parties.models import Party
 from qingqian.strategy.dunning import Item, Statement, Terms, default_schedule, items_for, statement
 
@@ -85,6 +86,7 @@ def debtor_statement(party: Party, user: User | None, *, today: dt.date | None =
     )
 
 
+@in_record_language
 def dunning_send_now(*, case: Case, party: Party, channel: str, actor: User) -> Any:
     """Send the consolidated statement now ("send now"), by e-mail or letter, on its own
     gate decision (``contact.desk``: refusals are recorded and returned unsent)."""

@@ -27,6 +27,7 @@ from qingqian.cases.models import Case, Invoice, PartyRole
 from qingqian.cases.services import timeline_add
 from qingqian.common import clock
 from qingqian.common.exceptions import ApplicationError, PermissionDenied
+from qingqian.common.language import in_record_language
 from qingqian.contact.models import CHANNEL_LABELS
 from qingqian.parties.models import Party
 from qingqian.strategy.models import (
@@ -170,6 +171,7 @@ def _reason(t: Treatment) -> dict[str, str]:
     return {"zh": t.reason_zh, "en": t.reason_en}
 
 
+@in_record_language
 @transaction.atomic
 def strategy_start(*, case: Case, actor: User | None) -> list[StrategyRun]:
     """Start (or keep) the one treatment of each debtor of ``case``; returns the runs."""
@@ -288,6 +290,7 @@ def _step_actor(case: Case, gate_channel: str) -> User:
     return contact_system_actor(organisation=case.organisation)
 
 
+@in_record_language
 @transaction.atomic
 def strategy_step_execute(*, step_id: int) -> StrategyStep:
     """Run one due step (idempotent: a step already run is returned unchanged)."""
@@ -390,6 +393,7 @@ def strategy_steps_due() -> list[int]:
     )
 
 
+@in_record_language
 @transaction.atomic
 def invoice_dispute_open(*, invoice: Invoice, actor: User | None, note: str = "") -> InvoiceDispute:
     row = InvoiceDispute.objects.create(invoice=invoice, opened_at=clock.now(), note=note)

@@ -37,8 +37,10 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import F, Max, Sum
 
@@ -540,6 +542,7 @@ def _netting(org: Organisation, lawyer: User) -> int:
             exclude_unconfirmed=False,
         )
         nsvc.round_invite(round_=round_, actor=lawyer)
+        _chain_payables(round_, lawyer)
         for p in round_.participants.all():
             nsvc.participant_confirm(participant=p, actor=lawyer)
             nsvc.participant_consent(participant=p, actor=lawyer)
@@ -552,6 +555,42 @@ def _netting(org: Organisation, lawyer: User) -> int:
     except ApplicationError:
         return 0
     return 1
+
+
+def _chain_payables(round_: Any, lawyer: User) -> None:
+    """The firm's clients owe their own suppliers too, and some suppliers are other clients'
+    debtors: each client declares, as a participant may, what it owes to the biggest debtors
+    of the next client (half of what they owe that client). Around the clients these close
+    into rings, debtor → client → debtor → client → …, which is what a round clears; without
+    them the demo's firms only ever owe the firm's clients and nothing could be set off."""
+    from qingqian.netting import services as nsvc
+    from qingqian.netting.models import Obligation
+
+    owed: dict[int, list[tuple[Decimal, Any]]] = defaultdict(list)
+    lines = Obligation.objects.filter(round=round_).select_related("debtor__party")
+    for ob in lines.order_by("pk"):
+        owed[ob.creditor_id].append((ob.amount, ob.debtor))
+    parts = {p.pk: p for p in round_.participants.select_related("party")}
+    clients = sorted(
+        (parts[pk] for pk, debts in owed.items() if len(debts) >= 2),
+        key=lambda p: (-len(owed[p.pk]), p.pk),
+    )[:3]
+    if len(clients) < 2:
+        return
+    for i, client in enumerate(clients):
+        nxt = clients[(i + 1) % len(clients)]
+        biggest = sorted(owed[nxt.pk], key=lambda d: (-d[0], d[1].pk))
+        rows = ["id,debtor,creditor,amount"]
+        for k, (amount, supplier) in enumerate(
+            [d for d in biggest if d[1].pk != client.pk][:3], start=1
+        ):
+            half = (amount / 2).quantize(Decimal("0.01"))
+            rows.append(f"AP-{i + 1}-{k},{client.party.credit_code},"
+                        f"{supplier.party.credit_code},{half}")  # fmt: skip
+        nsvc.payables_upload(
+            participant=client, actor=lawyer, filename="应付账款.csv",
+            data="\n".join(rows).encode(),
+        )  # fmt: skip
 
 
 __all__ = ["seed_history"]

@@ -120,6 +120,9 @@ def test_price_page_shows_mediation_fees_and_licence(client, org):
     page = client.get("/prices").content.decode()
     assert "调解服务费" in page and "¥500.00" in page and "苏商调登字 2026-0001" in page
     assert "待核实" in page
+    # the regulation as dated data, with its decree number and the fee article, unverified
+    assert "国务院令第789号" in page and "第十六条" in page
+    assert "资料截至 2026-12-06，尚未与官方文本核对" in page
 
 
 def test_the_place_form_starts_at_the_debtors_known_place(client, mcase, roster, users):

@@ -217,6 +217,17 @@ def debtor_speech_for(organisation_id: int, party_ids: Collection[int]) -> dict[
     return out
 
 
+def collector_profiles(organisation: Organisation) -> list[SpeechProfile]:
+    """The active collectors' places and dialects (the day plan gives their calls by them)."""
+    return list(
+        SpeechProfile.objects.filter(
+            user__organisation=organisation, user__role=Role.COLLECTOR, user__is_active=True
+        )
+        .select_related("user")
+        .order_by("user__username")
+    )
+
+
 def speech_profile(user: User) -> SpeechProfile | None:
     return SpeechProfile.objects.filter(user=user).first()
 

@@ -4,8 +4,8 @@ a session → a counter-proposal in installments accepted by both sides → the 
 signed by both sides with one-time codes sent to their phones and by the mediator → the
 judicial confirmation application → the court's ruling recorded → the plan runs: it is the
 case's active plan, the case is in 还款计划, the balance is due by the plan and a payment of
-the first installment is recorded against it. Then the figures, and the mediation page in
-English at 390 px with no raw codes or unformatted money."""
+the first installment is recorded against it. Then the figures and the roster, and the
+mediation pages in Chinese and in English at 390 px with no raw codes or unformatted money."""
 
 from __future__ import annotations
 
@@ -169,6 +169,10 @@ def test_demo_case_from_mediation_to_a_running_plan(
     page.goto(f"{base}/reports/mediation/")
     for figure in ("#agreement-rate", "#median-days", "#agreement-days", "#confirmation-rate"):
         assert page.inner_text(figure).strip()[0] != "—", figure
+    _no_raw(page.inner_text("main"), RAW_ZH)
+    page.goto(f"{base}/mediation/roster/")
+    expect(page.locator("#collector-speech")).to_contain_text("昆山话")
+    _no_raw(page.inner_text("main"), RAW_ZH)
     demo.log_in(phone, "mediator")
     phone.context.add_cookies([{"name": "django_language", "value": "en", "url": base}])
     phone.goto(f"{base}/cases/{case.pk}/mediation/")
@@ -177,3 +181,7 @@ def test_demo_case_from_mediation_to_a_running_plan(
     assert "Judicial confirmation" in text or "judicial confirmation" in text
     _no_raw(text, RAW_EN)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 400
+    for path in ("/reports/mediation/", "/mediation/roster/"):
+        phone.goto(f"{base}{path}")
+        _no_raw(phone.inner_text("main"), RAW_EN)
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 400, path

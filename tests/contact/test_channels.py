@@ -287,3 +287,46 @@ def test_sms_signature_matches_the_documented_algorithm() -> None:
         hmac.new(b"testsecret&", to_sign.encode(), hashlib.sha1).digest()
     ).decode()
     assert sign(params, "testsecret") == expected
+
+
+@time_machine.travel(TEN_AM, tick=False)
+def test_messages_and_robot_scripts_in_the_debtors_own_dialect(
+    case: Any, debtor: Any, org: Any
+) -> None:
+    from qingqian.contact.channels.voice import RobotCallAdapter
+    from qingqian.mediation.models import DebtorProfile
+
+    robot = contact_system_actor(organisation=org)
+
+    def sms() -> Any:
+        a = contact_attempt_authorize(
+            case=case, party=debtor, channel="sms", actor=robot, number="13912345678"
+        )
+        return render_message(a, template="reminder", context=CTX, to="13912345678")
+
+    # a registered place alone does not change the written language
+    plain = sms()
+    assert plain.dialect == "" and "贵方尚有应付款项" in plain.body
+    DebtorProfile.objects.create(party=debtor, locality="昆山市/周市镇", dialect="kunshan")
+    wu = sms()
+    assert wu.dialect == "kunshan" and "侬还有 20000.50 元款子" in wu.body
+    assert wu.opt_out_line == plain.opt_out_line  # what the policy asks for, as in Mandarin
+    # the robot reads the Kunshan script and the provider is told which voice to use
+    sent: list[bytes] = []
+
+    def transport(url: str, body: bytes, headers: dict[str, str]) -> dict[str, str]:
+        sent.append(body)
+        return {"call_id": "call-1"}
+
+    call = contact_attempt_authorize(
+        case=case, party=debtor, channel="robot", actor=robot, number="13912345678"
+    )
+    msg = render_message(call, template="robot_script", context=CTX, to="13912345678")
+    assert "侬现在方便讲两句伐" in msg.body and "录音" in msg.body and "转人工" in msg.body
+    adapter = RobotCallAdapter(url="https://voice.test/calls", transport=transport)
+    with use_adapter("robot", adapter):
+        deliver(call, msg)
+    assert b'"dialect": "kunshan"' in sent[0]
+    # a dialect with no script of its own falls back to the plain one
+    DebtorProfile.objects.filter(party=debtor).update(dialect="shanghai")
+    assert sms().dialect == ""

@@ -287,3 +287,53 @@ def test_a_debtor_abroad_is_planned_in_their_own_time_zone(world: World) -> None
     local_at = slot.at.astimezone(zone)
     assert slot.at.utcoffset() == local_at.utcoffset()  # shown in the debtor's own time
     assert 8 <= local_at.hour < 22  # inside the window where the debtor lives
+
+
+def test_a_collector_who_speaks_the_debtors_dialect_gets_the_call(
+    world: World, users: dict[str, Any]
+) -> None:
+    from qingqian.accounts.models import User
+    from qingqian.mediation.models import DebtorProfile, SpeechProfile
+
+    gu = User.objects.create_user(
+        username="gu", password="pw-for-tests-only", organisation=world.org, role="collector",
+        cert_number="SZ-CERT-0002", cert_issuer="苏州市商务调解协会",
+        cert_expires=dt.date(2099, 12, 31),
+    )  # fmt: skip
+    SpeechProfile.objects.create(
+        user=gu, localities=["昆山市"], dialects=[{"dialect": "kunshan", "level": "native"}]
+    )
+    SpeechProfile.objects.create(
+        user=users["collector"], dialects=[{"dialect": "mandarin", "level": "native"}]
+    )
+    # registered in Kunshan: Kunshan Wu is assumed; the handler speaks only Mandarin
+    ks = world.debtor("昆山巴城五金厂", address="江苏省昆山市巴城镇湖滨路 8 号")
+    world.case(ks, "20000.00")
+    # a Gusu debtor who said they prefer Mandarin: the handler keeps the call
+    gs = world.debtor("姑苏茶庄")
+    world.case(gs, "9000.00")
+    DebtorProfile.objects.create(party=gs, dialect="mandarin")
+    view = plan(world)
+    slots = by_party(view)
+    assert slots[ks.pk].collector == "gu" and slots[ks.pk].dialect_matched
+    assert slots[ks.pk].as_dict()["dialect"] == "kunshan"
+    assert slots[gs.pk].collector == "collector" and slots[gs.pk].dialect_matched
+    assert slots[gs.pk].dialect_zh == "普通话"
+
+
+def test_the_day_plan_page_says_who_speaks_the_debtors_dialect(
+    world: World, users: dict[str, Any], client: Any
+) -> None:
+    from qingqian.mediation.models import SpeechProfile
+
+    SpeechProfile.objects.create(
+        user=users["collector"], dialects=[{"dialect": "suzhou", "level": "native"}]
+    )
+    world.case(world.debtor("观前街绸布店"))  # registered in Gusu: Suzhou Wu assumed
+    client.force_login(users["admin"])
+    day = tomorrow().isoformat()
+    page = client.get(f"/contact/plan/?date={day}").content.decode()
+    assert 'data-dialect="suzhou">会讲苏州话</span>' in page
+    client.cookies["django_language"] = "en"
+    page = client.get(f"/contact/plan/?date={day}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "speaks Suzhou Wu" in page

@@ -97,6 +97,28 @@ def test_collectors_take_calls_handler_first_within_capacity() -> None:
     assert none.per_channel() == {"sms": 1}
 
 
+def test_a_collector_who_speaks_the_debtors_dialect_takes_the_call_first() -> None:
+    voice = (Channel.VOICE, Channel.SMS)
+    # the handler (li) speaks Mandarin only; gu speaks the debtor's Kunshan Wu
+    wu = entry("wu", channels=voice, priority=3, handler="li", speakers=("gu",))
+    plain = entry("plain", channels=voice, priority=2, handler="li")
+    plan = plan_day([wu, plain], CN, DAY, collectors={"li": 28, "gu": 28, "wang": 28})
+    by = {c.debtor_key: c for c in plan.contacts}
+    assert by["wu"].collector == "gu" and by["wu"].dialect_matched
+    assert by["plain"].collector == "li" and not by["plain"].dialect_matched
+    assert by["wu"].as_dict()["dialect_matched"] is True
+    # a handler who speaks it too keeps the call
+    both = entry("wu", channels=voice, handler="li", speakers=("gu", "li"))
+    (c,) = plan_day([both], CN, DAY, collectors={"li": 28, "gu": 28}).contacts
+    assert c.collector == "li" and c.dialect_matched
+    # the speaker has no room left that day: the handler takes it, not matched
+    (c,) = plan_day([wu], CN, DAY, collectors={"li": 28, "gu": 0}).contacts
+    assert c.collector == "li" and not c.dialect_matched
+    # merged entries keep the speakers of the most urgent one
+    (m,) = merge_entries([wu, entry("wu", channels=voice, priority=1)])
+    assert m.speakers == ("gu",)
+
+
 def test_not_before_skips_past_hours_and_reports_outside_window() -> None:
     late = dt.datetime(2026, 12, 2, 15, 20, tzinfo=SH)
     plan = plan_day([entry("a", hour_stats={9: (5, 5)})], CN, DAY, robots=1, not_before=late)
@@ -206,6 +228,7 @@ entries_st = st.lists(
             max_size=5,
         ),
         handler=st.sampled_from([None, "c0", "c1"]),
+        speakers=st.lists(st.sampled_from(["c0", "c1", "c2"]), max_size=2, unique=True).map(tuple),
         holds=st.lists(
             st.sampled_from([Hold(kind=HoldKind.DISPUTE), Hold(kind=HoldKind.CEASE_CONTACT)]),
             max_size=1,

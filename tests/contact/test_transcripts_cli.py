@@ -36,6 +36,21 @@ def test_classify_distress_json() -> None:
     assert out["actions"][:3] == ["stop_automated_contact", "flag_case", "notify_compliance"]
 
 
+def test_classify_the_issues_two_wu_sentences_json() -> None:
+    """Issue 18: the Wu threat hands the call to a person like its Mandarin twin, and 号头
+    is a month (next month's 15th, not this month's)."""
+    threat = json.loads(run("classify", "侬再打电话来我就勿客气了", "--json"))
+    assert threat["primary"] == "anger" and "handoff_to_human" in threat["actions"]
+    twin = json.loads(run("classify", "你再打电话来我就不客气了", "--json"))
+    assert twin["primary"] == "anger" and "handoff_to_human" in twin["actions"]
+    promise = json.loads(
+        run("classify", "下个号头十五号我一定还侬两万块", "--today", "2026-11-05", "--json")
+    )
+    assert promise["primary"] == "promise"
+    assert promise["promise"]["date"] == "2026-12-15"
+    assert promise["promise"]["amount"] == "20000"
+
+
 def test_evaluate_json() -> None:
     out = json.loads(run("evaluate", "--json"))
     assert out["split"] == "test" and out["n"] >= 100

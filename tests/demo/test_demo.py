@@ -332,6 +332,14 @@ def test_demo_has_a_kunshan_roster_and_mediation_work(demo: Any) -> None:
     active = Counter(InstallmentPlan.objects.filter(active_case__isnull=False).values_list(
         "active_case", flat=True))  # fmt: skip
     assert all(n == 1 for n in active.values())
+    # every figure on the reporting page has something to show (issue 18)
+    from qingqian.mediation.selectors import mediation_figures
+
+    f = mediation_figures(failed.case.organisation)
+    for key in ("agreement_rate", "median_days", "agreement_days", "confirmation_rate"):
+        assert f[key] is not None, key
+    assert f["matched"]["ended"] and f["unmatched"]["ended"]  # with and without the dialect
+    assert f["per_mediator"] and f["median_days"] <= 10
 
 
 def test_demo_has_vouchers_in_each_state(demo: Any) -> None:

@@ -249,3 +249,21 @@ def test_cli_match_json_exact_shape(mcase, roster):
     out = io.StringIO()
     call_command("mediation", "match", str(mcase.pk), "--json", "--lang", "en", stdout=out)
     assert "Kunshan" in json.loads(out.getvalue())["candidates"][0]["reasons"][0]
+
+
+def test_figures_time_to_agreement_and_with_confirmation(mcase, roster, users):
+    from qingqian.mediation.selectors import mediation_figures
+
+    actor = users["mediator"]
+    a = _sign_all(_to_agreement(mcase, roster, actor), actor, "顾老师")
+    requested = a.mediation.requested_at - dt.timedelta(days=4)
+    Mediation.objects.filter(pk=a.mediation_id).update(requested_at=requested)
+    f = mediation_figures(mcase.organisation)
+    assert (f["agreement_days"], f["agreement_timed"]) == (4.0, 1)
+    assert f["median_days"] is None and f["timed"] == 0  # no application yet
+    services.confirmation_file(
+        agreement=a, actor=actor, court="昆山市人民法院", filed_on=D("2026-11-26")
+    )
+    f = mediation_figures(mcase.organisation)
+    assert f["agreement_days"] == 4.0 and f["timed"] == 1
+    assert 9.5 < f["median_days"] < 10.6  # to the day the complete application was filed

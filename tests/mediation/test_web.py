@@ -120,6 +120,9 @@ def test_price_page_shows_mediation_fees_and_licence(client, org):
     page = client.get("/prices").content.decode()
     assert "调解服务费" in page and "¥500.00" in page and "苏商调登字 2026-0001" in page
     assert "待核实" in page
+    # the regulation as dated data, with its decree number and the fee article, unverified
+    assert "国务院令第789号" in page and "第十六条" in page
+    assert "资料截至 2026-12-06，尚未与官方文本核对" in page
 
 
 def test_the_place_form_starts_at_the_debtors_known_place(client, mcase, roster, users):
@@ -127,3 +130,20 @@ def test_the_place_form_starts_at_the_debtors_known_place(client, mcase, roster,
     page = client.get(f"/cases/{mcase.pk}/mediation/").content.decode()
     # the debtor's registered address is in 昆山市周市镇: the form offers it, selected
     assert '<option value="昆山市/周市镇" selected>' in page
+
+
+def test_roster_lists_the_collectors_places_and_dialects(client, org, users):
+    from qingqian.mediation.models import SpeechProfile
+
+    SpeechProfile.objects.create(
+        user=users["collector"], localities=["昆山市/周市镇"],
+        dialects=[{"dialect": "kunshan", "level": "native"}],
+    )  # fmt: skip
+    client.force_login(users["admin"])
+    page = client.get("/mediation/roster/").content.decode()
+    section = page[page.index('id="collector-speech"') :]
+    assert "昆山市 周市镇" in section and "昆山话（母语）" in section
+    assert "kunshan" not in section and "native" not in section  # words, not codes
+    client.cookies["django_language"] = "en"
+    page = client.get("/mediation/roster/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Kunshan Wu (native)" in page and "Collectors' places and dialects" in page

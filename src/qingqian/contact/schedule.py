@@ -12,7 +12,9 @@
   order given. Robots have ``robot_capacity`` calls a day each (800 by default, the figure in
   the Suzhou case), spread evenly over the policy's contact hours (``ceil(capacity / hours)``
   per robot-hour). Calls by people go to a certified collector named in ``collectors`` (key →
-  calls a day), the case's handler first, spread over the hours the same way; without
+  calls a day), spread over the hours the same way: a collector who speaks the debtor's
+  dialect first (``speakers``, best first; the handler first among them), then the case's
+  handler, then the least-loaded collector; without
   ``collectors`` the planner assumes one is certified and only ``channel_capacity`` limits
   them. Other channels have an optional daily cap in ``channel_capacity``.
 - **Best hours, learned.** Each debtor's local hours are ranked by a smoothed connection
@@ -87,8 +89,10 @@ class QueueEntry:
 
     ``hour_stats`` maps a local hour (0–23) to ``(connected, attempts)`` of past calls at that
     hour. ``history`` and ``holds`` are what the gate would be given for this person.
-    ``handler`` is the collector who should make a call by a person when free; ``reason`` is
-    carried into the plan (why this debtor is contacted today).
+    ``handler`` is the collector who should make a call by a person when free; ``speakers``
+    are the collectors who speak the debtor's dialect, best first, preferred to the handler
+    when free (dialect-matched assignment); ``reason`` is carried into the plan (why this
+    debtor is contacted today).
     """
 
     debtor_key: str
@@ -103,6 +107,7 @@ class QueueEntry:
     party_role: PartyRole = PartyRole.DEBTOR
     handler: str | None = None
     reason: str = ""
+    speakers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.debtor_key:
@@ -122,6 +127,7 @@ class PlannedContact:
     policy_version: str
     collector: str | None = None  # the collector making a call by a person
     reason: str = ""
+    dialect_matched: bool = False  # the collector speaks the debtor's dialect
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -134,6 +140,7 @@ class PlannedContact:
             "hour_score": round(self.hour_score, 4),
             "policy_version": self.policy_version,
             "reason": self.reason,
+            "dialect_matched": self.dialect_matched,
         }
 
 
@@ -206,6 +213,7 @@ def merge_entries(entries: Iterable[QueueEntry]) -> list[QueueEntry]:
                 party_role=first.party_role,
                 handler=first.handler,
                 reason=first.reason,
+                speakers=first.speakers,
             )
         )
     merged.sort(key=lambda e: (-e.priority, e.debtor_key))
@@ -272,7 +280,7 @@ class _Pool:
         self.hour: Counter[tuple[Hashable, int]] = Counter()
         self.full: set[int] = set()  # hours with no agent free (loads only grow)
 
-    def pick(self, h: int, prefer: Hashable | None = None) -> Hashable | None:
+    def pick(self, h: int, prefer: Sequence[Hashable] = ()) -> Hashable | None:
         if h in self.full:
             return None
         free = [
@@ -283,8 +291,9 @@ class _Pool:
         if not free:
             self.full.add(h)
             return None
-        if prefer is not None and prefer in free:
-            return prefer
+        for wanted in prefer:  # in the order of preference, the first one free
+            if wanted in free:
+                return wanted
         return min(free, key=lambda k: (self.day[k], str(k)))
 
     def minute(self, key: Hashable, h: int) -> tuple[int, int]:
@@ -295,6 +304,18 @@ class _Pool:
     def take(self, key: Hashable, h: int) -> None:
         self.day[key] += 1
         self.hour[(key, h)] += 1
+
+
+def _preference(entry: QueueEntry) -> tuple[str, ...]:
+    """Who should take a call by a person: collectors who speak the debtor's dialect (the
+    handler first if they are one of them), then the handler."""
+    speakers = list(entry.speakers)
+    if entry.handler in speakers:
+        speakers.remove(entry.handler)
+        speakers.insert(0, entry.handler)
+    if entry.handler is not None and entry.handler not in speakers:
+        speakers.append(entry.handler)
+    return tuple(speakers)
 
 
 # --------------------------------------------------------------------------- planner
@@ -368,7 +389,7 @@ def plan_day(
                     robot = cast(int, got)
                     minute, second = robot_pool.minute(robot, h)
                 elif channel is Channel.VOICE and people is not None:
-                    got = people.pick(h, prefer=entry.handler)
+                    got = people.pick(h, prefer=_preference(entry))
                     if got is None:
                         continue
                     collector = str(got)
@@ -396,6 +417,7 @@ def plan_day(
                     policy_version=policy.label,
                     collector=collector,
                     reason=entry.reason,
+                    dialect_matched=collector is not None and collector in entry.speakers,
                 )
                 slot_use[(channel, h)] += 1
                 channel_day[channel] += 1

@@ -106,7 +106,7 @@ def _backdate(m: Mediation, days: int) -> None:
 def seed_mediation(*, org: Organisation, users: dict[str, User]) -> int:
     """The roster and the mediation cases' work; returns how many mediations were written."""
     today = clock.today()
-    _roster(org, users)
+    roster = _roster(org, users)
     _published(org, today)
     for username, dialects in (
         ("collector", [{"dialect": "suzhou", "level": "native"}]),
@@ -132,6 +132,9 @@ def seed_mediation(*, org: Organisation, users: dict[str, User]) -> int:
         if not best:
             continue
         chosen = Mediator.objects.get(pk=best[0].candidate.id)
+        if i == 2:  # the Kunshan elders were busy: the staff mediator (Suzhou Wu) took it
+            staff = next((b for b in best if b.candidate.id == roster[0]), None)
+            chosen = Mediator.objects.get(pk=staff.candidate.id) if staff else chosen
         m = services.mediation_assign(mediation=m, actor=actor, mediator=chosen)
         written += 1
         services.session_add(

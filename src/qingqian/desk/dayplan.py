@@ -50,6 +50,7 @@ from qingqian.contact.schedule import (
     window_hours,
 )
 from qingqian.contact.services import contact_policy_current, kernel_hold
+from qingqian.contact.speech import DebtorSpeech, debtor_speech
 from qingqian.parties.models import Party
 from qingqian.scoring.queue import QueueConfig, QueueItem, order_queue
 from qingqian.scoring.selectors import INACTIVE_STATES, case_inputs, latest_scores, threshold_for
@@ -144,6 +145,10 @@ class Slot:
     robot: int | None
     collector: str | None  # username
     hour_score: float
+    dialect: str = ""  # the debtor's dialect when known (mediation.geo.Dialect value)
+    dialect_matched: bool = False  # the collector speaks it
+    dialect_zh: str = ""  # its name, for the page
+    dialect_en: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -159,6 +164,8 @@ class Slot:
             "robot": self.robot,
             "collector": self.collector,
             "hour_score": round(self.hour_score, 4),
+            "dialect": self.dialect,
+            "dialect_matched": self.dialect_matched,
         }
 
 
@@ -362,6 +369,12 @@ def _certified(organisation: Organisation, day: dt.date, per_collector: int) -> 
     return {u.pk: u.username for u in users if u.certification_valid_on(day) and per_collector}
 
 
+def _speech_fields(known: DebtorSpeech | None) -> dict[str, str]:
+    if known is None:
+        return {}
+    return {"dialect": known.dialect, "dialect_zh": known.label_zh, "dialect_en": known.label_en}
+
+
 def _check_day(day: dt.date, today: dt.date) -> None:
     if day < today:
         raise ValidationFailed(
@@ -517,6 +530,8 @@ def day_plan(
     per_hours, portfolio = _hour_stats(organisation, wanted, since_hours, tz)
     case_party = {c: pid for pid, w in wanted.items() for c in w["cases"]}
     holds = _holds(organisation, wanted, case_party)
+    # who speaks each debtor's dialect (contact.speech; the mediation roster's profiles)
+    speech = debtor_speech(organisation.pk, wanted)
 
     entries = []
     for pid, w in wanted.items():
@@ -539,6 +554,8 @@ def day_plan(
             )
             continue
         handler = w["handler"]
+        known = speech.get(pid)
+        speakers = tuple(str(u) for u in known.speakers if u in collectors) if known else ()
         entries.append(
             QueueEntry(
                 debtor_key=str(pid),
@@ -552,6 +569,7 @@ def day_plan(
                 timezone=p["timezone"] or None,
                 handler=str(handler) if handler in collectors else None,
                 reason=w["reason"][0],
+                speakers=speakers,
             )
         )
     reasons = {str(pid): w["reason"] for pid, w in wanted.items()}
@@ -588,6 +606,8 @@ def day_plan(
             robot=c.robot,
             collector=collectors.get(int(c.collector)) if c.collector else None,
             hour_score=c.hour_score,
+            dialect_matched=c.dialect_matched,
+            **_speech_fields(speech.get(int(c.debtor_key))),
         )
         for c in plan.contacts
     )

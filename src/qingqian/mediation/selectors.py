@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
@@ -14,8 +15,16 @@ from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Role
 from qingqian.cases.models import Case
 from qingqian.common.exceptions import ValidationFailed
-from qingqian.mediation.geo import Dialect, Level, Locality, locality_from_address, parse_locality
-from qingqian.mediation.matching import Candidate, Need
+from qingqian.contact.speech import DebtorSpeech
+from qingqian.mediation.geo import (
+    DIALECT_LABELS,
+    Dialect,
+    Level,
+    Locality,
+    locality_from_address,
+    parse_locality,
+)
+from qingqian.mediation.matching import Candidate, Need, rank
 from qingqian.mediation.models import (
     OPEN_STATES,
     AgreementState,
@@ -141,6 +150,84 @@ def collector_candidates(organisation: Organisation) -> list[Candidate]:
     return out
 
 
+#: Above this many debtors the speech source reads the organisation's debtors whole instead of
+#: sending their ids (the day plan's rule: no long list of ids goes to the database).
+_IDS_AT_ONCE = 500
+
+
+def debtor_speech_for(organisation_id: int, party_ids: Collection[int]) -> dict[int, DebtorSpeech]:
+    """For contact (registered as ``contact.speech``'s source): each debtor's dialect — the
+    preferred one, else the local speech of their place (profile, else registered address)
+    — and the organisation's active collectors who speak it, best first by the matching
+    kernel (dialect level, then place). Two queries whatever the number of debtors."""
+    wanted = set(party_ids)
+    parties = Party.objects.filter(organisation_id=organisation_id)
+    if len(wanted) <= _IDS_AT_ONCE:
+        parties = parties.filter(pk__in=wanted)
+    users = (
+        User.objects.filter(organisation_id=organisation_id, role=Role.COLLECTOR, is_active=True)
+        .filter(speech_profile__isnull=False)
+        .select_related("speech_profile")
+        .order_by("pk")
+    )
+    collectors = [
+        Candidate(
+            id=u.pk,
+            name=u.username,
+            localities=_localities(u.speech_profile.localities),
+            dialects=_dialects(u.speech_profile.dialects),
+            specialities=frozenset(),
+            capacity=1,
+            open_cases=0,
+        )
+        for u in users
+    ]
+    ranked: dict[tuple[Locality | None, Dialect | None], DebtorSpeech | None] = {}
+    out: dict[int, DebtorSpeech] = {}
+    rows = parties.values_list(
+        "pk", "district", "address", "mediation_profile__locality", "mediation_profile__dialect"
+    )
+    for pid, district, address, place, spoken in rows:
+        if pid not in wanted:
+            continue
+        locality = next(iter(_localities([place])), None) if place else None
+        if locality is None:
+            locality = locality_from_address(district, address)
+        dialect = Dialect(spoken) if spoken else None
+        key = (locality, dialect)
+        if key not in ranked:  # debtors of one place and speech share their speakers
+            need = Need(locality=locality, dialect=dialect, speciality="")
+            want = need.wanted_dialect
+            ranked[key] = (
+                None
+                if want is None
+                else DebtorSpeech(
+                    dialect=want.value,
+                    speakers=tuple(
+                        m.candidate.id for m in rank(need, collectors) if m.dialect_matched
+                    ),
+                    label_zh=DIALECT_LABELS[want][0],
+                    label_en=DIALECT_LABELS[want][1],
+                    preferred=dialect is not None,
+                )
+            )
+        speech = ranked[key]
+        if speech is not None:
+            out[pid] = speech
+    return out
+
+
+def collector_profiles(organisation: Organisation) -> list[SpeechProfile]:
+    """The active collectors' places and dialects (the day plan gives their calls by them)."""
+    return list(
+        SpeechProfile.objects.filter(
+            user__organisation=organisation, user__role=Role.COLLECTOR, user__is_active=True
+        )
+        .select_related("user")
+        .order_by("user__username")
+    )
+
+
 def speech_profile(user: User) -> SpeechProfile | None:
     return SpeechProfile.objects.filter(user=user).first()
 
@@ -175,6 +262,8 @@ def mediation_figures(organisation: Organisation) -> dict[str, Any]:
     - **median days** from the mediation request to a signed agreement *with a complete
       judicial-confirmation application filed* (goal ≤ 10 days; the court platform reports
       an average of 23.33 days per mediation);
+    - **time to agreement**: median days from the mediation request to the agreement taking
+      effect (its last signature), confirmation or not;
     - **confirmation rate**: applications ruled valid ÷ applications ruled.
     """
     ended = list(
@@ -207,11 +296,16 @@ def mediation_figures(organisation: Organisation) -> dict[str, Any]:
     for row in per_mediator.values():
         row["rate"] = _rate(row["agreed"], row["ended"])
     days: list[float] = []
+    to_agreement: list[float] = []
     ruled = confirmed = 0
     for m in agreed:
         agreement = getattr(m, "agreement", None)
         if agreement is None or agreement.state != AgreementState.SIGNED:
             continue
+        if agreement.mediator_signed_at is not None:
+            to_agreement.append(
+                (agreement.mediator_signed_at - m.requested_at).total_seconds() / 86400
+            )
         app = getattr(agreement, "confirmation", None)
         if app is None:
             continue
@@ -240,6 +334,8 @@ def mediation_figures(organisation: Organisation) -> dict[str, Any]:
         },
         "median_days": _median(days),
         "timed": len(days),
+        "agreement_days": _median(to_agreement),
+        "agreement_timed": len(to_agreement),
         "confirmation_ruled": ruled,
         "confirmation_rate": _rate(confirmed, ruled),
         "open": Mediation.objects.filter(

@@ -425,6 +425,7 @@ def fail(request: HttpRequest, case_id: int) -> HttpResponse:
 @require_GET
 def roster(request: HttpRequest) -> HttpResponse:
     user = _user(request)
+    assert user.organisation is not None
     mediators = Mediator.objects.filter(organisation=user.organisation).prefetch_related(
         "conflicts"
     )
@@ -437,6 +438,7 @@ def roster(request: HttpRequest) -> HttpResponse:
             "divisions_verified": DIVISIONS_VERIFIED,
             "divisions_source": DIVISIONS_SOURCE,
             "profiles": DebtorProfile.objects.none(),
+            "collectors": selectors.collector_profiles(user.organisation),
         },
     )
 

@@ -19,6 +19,7 @@ from qingqian.common import clock
 from qingqian.common.exceptions import Conflict, ValidationFailed
 from qingqian.contact.models import ContactAttempt, ContactHold, Purpose, TransactionalMessage
 from qingqian.contact.services import recipient_key
+from qingqian.contact.speech import debtor_speech, template_for
 
 # How long an allowed decision may wait before a channel uses it.
 DEFAULT_DECISION_TTL = dt.timedelta(minutes=15)
@@ -46,6 +47,7 @@ class Message:
     template: str = ""  # provider template code (SMS) or our template name
     params: dict[str, str] = field(default_factory=dict)
     opt_out_line: str = ""  # the line the policy asked for, if any (already in ``body``)
+    dialect: str = ""  # the dialect the body is written in ("": the plain template)
 
 
 @dataclass(frozen=True)
@@ -103,8 +105,13 @@ def adapter_for(channel: str) -> Adapter:
 def render_message(
     attempt: ContactAttempt, *, template: str, context: dict[str, Any], to: str, subject: str = ""
 ) -> Message:
-    """Render ``contact/messages/<template>.txt``; add the opt-out line the policy asks for."""
-    body = render_to_string(f"contact/messages/{template}.txt", context).strip()
+    """Render ``contact/messages/<template>.txt`` — or its version in the debtor's dialect,
+    ``contact/messages/<dialect>/<template>.txt``, if there is one (``contact.speech``); add
+    the opt-out line the policy asks for."""
+    known = debtor_speech(attempt.organisation_id, [attempt.party_id])
+    speech = known.get(attempt.party_id)
+    name, dialect = template_for(template, speech.dialect if speech and speech.preferred else "")
+    body = render_to_string(name, context).strip()
     line = ""
     if attempt.channel in attempt.policy.policy().opt_out_channels:
         line = OPT_OUT_LINES.get(attempt.channel, "")
@@ -117,6 +124,7 @@ def render_message(
         template=template,
         params={k: str(v) for k, v in context.items()},
         opt_out_line=line,
+        dialect=dialect,
     )
 
 

@@ -77,7 +77,12 @@ class RobotCallAdapter:
                 status=502,
             )
         body = json.dumps(
-            {"call_ref": str(attempt.pk), "to": message.to, "script": message.body},
+            {
+                "call_ref": str(attempt.pk),
+                "to": message.to,
+                "script": message.body,
+                "dialect": message.dialect or "mandarin",
+            },
             ensure_ascii=False,
         ).encode()
         ts = str(int(clock.now().timestamp()))

@@ -34,7 +34,7 @@ def test_panel_preview_and_propose(staff: Client, case: Any, users: Any) -> None
         "consequence": "acceleration",
     }
     preview = staff.post(f"/cases/{case.pk}/plans/preview/", form).content.decode()
-    assert "12000.00" in preview and "2027-10" in preview
+    assert "¥12,000.00" in preview and "2027-10" in preview  # money as on every other page
     bad = staff.post(f"/cases/{case.pk}/plans/preview/", {**form, "profile": "-1,2"})
     assert 'role="alert"' in bad.content.decode()
     assert not PlanVersion.objects.exists()
@@ -53,15 +53,21 @@ def test_promise_offer_link(staff: Client, case: Any, debtor: Any) -> None:
     sms = RecordingSms()
     staff.post(
         f"/cases/{case.pk}/promises/",
-        {"amount": "300", "due": "2099-01-01", "source": "transcript"},
+        {"amount": "3000", "due": "2099-01-01", "source": "transcript"},
     )
     assert Promise.objects.get().source == "transcript"
+    assert "¥3,000.00 · 2099-01-01" in staff.get(f"/cases/{case.pk}/").content.decode()
     SettlementLimit.objects.create(creditor=case.creditor, max_discount_percent=20, max_days=60)
     r = staff.post(
         f"/cases/{case.pk}/offers/", {"discount": "50", "expires": "2099-01-01"}, follow=True
     )
     assert not SettlementOffer.objects.exists()
     assert "20" in r.content.decode()
+    page = staff.post(
+        f"/cases/{case.pk}/offers/", {"discount": "10", "expires": "2026-12-20"}, follow=True
+    ).content.decode()
+    offer = SettlementOffer.objects.get()
+    assert offer.amount >= 1000 and f"一次付清 ¥{offer.amount:,.2f}" in page
     with use_adapter("sms", sms):
         staff.post(f"/cases/{case.pk}/portal-link/", {"party": debtor.pk, "channel": "sms"})
     assert PortalLink.objects.filter(case=case, party=debtor).exists()

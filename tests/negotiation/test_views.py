@@ -43,7 +43,11 @@ def test_panel_preview_and_propose(staff: Client, case: Any, users: Any) -> None
     staff.post(f"/cases/{case.pk}/plans/{v.pk}/accept/")
     v.refresh_from_db()
     assert v.accepted_by_staff == users["collector"]
-    assert v.sha256[:12] in staff.get(f"/cases/{case.pk}/").content.decode()
+    users["collector"].last_name, users["collector"].first_name = "陈", "建国"
+    users["collector"].save(update_fields=["last_name", "first_name"])
+    page = staff.get(f"/cases/{case.pk}/").content.decode()
+    assert v.sha256[:12] in page
+    assert "债权人方：陈建国 " in page  # a person, not a login name
 
 
 def test_promise_offer_link(staff: Client, case: Any, debtor: Any) -> None:

@@ -22,7 +22,8 @@ services so every figure is consistent with the case it belongs to.
   (``promises_decide``) on the day after each fell due.
 * **Treatments under playbooks.** A bounded sample of working cases (accepted, negotiation,
   分期还款; debts of every age) had its debtor's treatment started weeks ago
-  (``strategy.services.strategy_start`` at that instant); every step that fell due since ran
+  (``strategy.services.strategy_start`` at that instant, on the balances of that day:
+  payments received later are not yet counted); every step that fell due since ran
   on its day at 09:00 through ``strategy_step_execute`` and so through the contact gate:
   sent, authorised for the collector (who then made the call and recorded its result) or
   skipped with the gate's reasons. The next step of each active run stays scheduled for a
@@ -37,7 +38,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 
 from django.db.models import F, Max, Sum
@@ -383,7 +385,7 @@ def _treatments(org: Organisation, users: dict[str, User], rng: random.Random) -
             _represented(
                 case, collectors[case.handler_id], max(told, entered + dt.timedelta(hours=1))
             )
-        with clock.pinned(start):
+        with clock.pinned(start), _balances_on(case, start):
             started = strategy_start(case=case, actor=None)
         runs += [r.pk for r in started if r.status == RunStatus.ACTIVE and r.case_id == case.pk]
     steps = calls = 0
@@ -400,7 +402,7 @@ def _treatments(org: Organisation, users: dict[str, User], rng: random.Random) -
         at = dt.datetime.combine(step.due_on, dt.time(STEP_HOUR), tzinfo=clock.BUSINESS_TZ)
         if at >= now:
             break
-        with clock.pinned(at):
+        with clock.pinned(at), _balances_on(step.run.case, at):
             done = strategy_step_execute(step_id=step.pk)
         steps += 1
         if done.state == StepState.SCHEDULED:  # not run (cannot happen on its day): stop
@@ -429,6 +431,62 @@ def _treatments(org: Organisation, users: dict[str, User], rng: random.Random) -
                 )
             calls += 1
     return {"treatments": len(runs), "strategy_steps": steps, "strategy_calls": calls}
+
+
+def principal_paid_after(
+    case_ids: Iterable[int], at: dt.datetime
+) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
+    """What payments received after ``at`` took off the principal of the cases: by invoice,
+    and by case (the sum over its invoices, or its own principal when it has none);
+    reversals count negative."""
+    from qingqian.payments.models import Component, PaymentAllocation
+
+    by_invoice: dict[int, Decimal] = {}
+    by_case: dict[int, Decimal] = {}
+    for row in (
+        PaymentAllocation.objects.filter(
+            payment__case_id__in=list(case_ids),
+            payment__received_at__gt=at,
+            component=Component.PRINCIPAL,
+        )
+        .values("invoice_id", "payment__case_id")
+        .annotate(s=Sum("amount"))
+    ):
+        case_id, amount = row["payment__case_id"], row["s"]
+        by_case[case_id] = by_case.get(case_id, Decimal("0")) + amount
+        if row["invoice_id"] is not None:
+            by_invoice[row["invoice_id"]] = by_invoice.get(row["invoice_id"], Decimal("0")) + amount
+    return by_invoice, by_case
+
+
+@contextmanager
+def _balances_on(case: Case, at: dt.datetime) -> Iterator[None]:
+    """Inside: the balances of the cases of the case's debtors as they stood at ``at`` (the
+    principal that later payments took off is owed again), so what the strategy engine
+    decides then (a treatment's start, a step) sees what was owed then, not today's balance;
+    today's balances are put back on the way out."""
+    from qingqian.cases.models import CaseParty
+
+    debtors = CaseParty.objects.filter(case=case, role="debtor").values_list("party_id")
+    case_ids = set(
+        CaseParty.objects.filter(party_id__in=debtors, role="debtor").values_list(
+            "case_id", flat=True
+        )
+    )
+    by_invoice, by_case = principal_paid_after(case_ids, at)
+    invoices = {i.pk: i.outstanding for i in Invoice.objects.filter(pk__in=list(by_invoice))}
+    cases = {c.pk: c.outstanding for c in Case.objects.filter(pk__in=list(by_case))}
+    try:
+        for pk, value in invoices.items():
+            Invoice.objects.filter(pk=pk).update(outstanding=value + by_invoice[pk])
+        for pk, value in cases.items():
+            Case.objects.filter(pk=pk).update(outstanding=value + by_case[pk])
+        yield
+    finally:
+        for pk, value in invoices.items():
+            Invoice.objects.filter(pk=pk).update(outstanding=value)
+        for pk, value in cases.items():
+            Case.objects.filter(pk=pk).update(outstanding=value)
 
 
 def _represented(case: Case, collector: User, at: dt.datetime) -> None:

@@ -159,3 +159,70 @@ def test_the_contract_sets_interest_and_the_law_caps_it(case: Any, debtor: Any, 
     assert "rate_capped" in st.notes and st.interest > 0
     terms = case_terms([case], schedule_in_force(debtor, case.organisation, None)[0])
     assert terms.fees_allowed and terms.combined_cap
+
+
+def test_the_followups_page_shows_levels_in_words_and_saves_per_debtor(
+    case: Any, debtor: Any, creditor: Any, users: Any
+) -> None:
+    import json
+
+    from django.test import Client
+    from django.urls import reverse
+
+    _working(case)
+    c = Client()
+    c.force_login(users["lawyer"])
+    url = reverse("strategy:followups")
+    page = c.get(url, {"debtor": debtor.pk}).content.decode()
+    assert "到期前 7 天" in page and "逾期 60 天" in page and "标准催告" in page
+    assert f'value="debtor:{debtor.pk}" selected' in page
+    data = {
+        "key": "hotel",
+        "name_zh": "酒店客户催告",
+        "name_en": "Hotel follow-up",
+        "levels": [
+            {"key": "soon", "offset_days": -3, "channels": ["sms"], "template": "reminder"},
+            {"key": "late", "offset_days": 10, "channels": ["letter"], "fee": "50.00"},
+        ],
+    }
+    c.post(
+        reverse("strategy:followup_save"),
+        {"target": f"debtor:{debtor.pk}", "data": json.dumps(data)},
+    )
+    page = c.get(url).content.decode()
+    assert "酒店客户催告" in page and "到期前 3 天" in page and "¥50.00" in page
+    assert "催告计划已保存" in page
+    # a bad schedule is refused in words, and the text is kept for correcting
+    bad = {**data, "levels": list(reversed(data["levels"]))}
+    c.post(
+        reverse("strategy:followup_save"),
+        {"target": "organisation", "data": json.dumps(bad)},
+    )
+    page = c.get(url).content.decode()
+    assert "各级别的天数须严格递增" in page and "酒店客户催告" in page
+    # the case page names the schedule in force for the debtor
+    case_page = c.get(reverse("web:case_detail", args=[case.pk])).content.decode()
+    assert "催告计划：酒店客户催告（本债务人专用）" in case_page
+    # in English: words, not codes
+    c.cookies["django_language"] = "en"
+    page = c.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "3 days before the due date" in page and "Hotel follow-up" in page
+    # a collector may not edit
+    c.force_login(users["collector"])
+    assert c.post(reverse("strategy:followup_save"), {"target": "organisation"}).status_code == 403
+
+
+def test_a_sent_letter_is_kept_as_its_pdf(case: Any, debtor: Any, users: Any) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    _working(case)
+    _run(TODAY)
+    row = FollowupSent.objects.get(channel="letter", allowed=True, document__isnull=False)
+    c = Client()
+    c.force_login(users["lawyer"])
+    page = c.get(reverse("strategy:followups")).content.decode()
+    assert reverse("strategy:followup_letter", args=[row.pk]) in page
+    response = c.get(reverse("strategy:followup_letter", args=[row.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF")

@@ -468,3 +468,144 @@ def dunning_send_now(*, case: Case, party: Party, channel: str, actor: User) -> 
         ),
     )
     return Sent(attempt, delivery.document)
+
+
+# --------------------------------------------------------------------------- pages
+
+SOURCE_LABELS: dict[str, tuple[str, str]] = {
+    "debtor": ("本债务人专用", "this debtor's own"),
+    "creditor": ("债权人的计划", "the creditor's"),
+    "organisation": ("本所默认", "the firm's default"),
+    "standard": ("标准计划", "the standard one"),
+}
+TEMPLATE_LABELS: dict[str, tuple[str, str]] = {
+    "reminder": ("付款提醒", "payment reminder"),
+    "statement": ("对账单", "statement"),
+    "legal_notice": ("催款通知", "demand for payment"),
+}
+
+
+def _pick(pair: tuple[str, str], en: bool) -> str:
+    return pair[1] if en else pair[0]
+
+
+def level_when(offset: int, en: bool) -> str:
+    """A level's day in words: 到期前 7 天 / 到期当天 / 逾期 30 天."""
+    if offset < 0:
+        return f"{-offset} days before the due date" if en else f"到期前 {-offset} 天"
+    if offset == 0:
+        return "on the due date" if en else "到期当天"
+    return f"{offset} days overdue" if en else f"逾期 {offset} 天"
+
+
+def channel_words(channels: Any, en: bool) -> str:
+    from qingqian.strategy.playbooks import CHANNEL_LABELS
+
+    return (", " if en else "、").join(_pick(CHANNEL_LABELS.get(c, (c, c)), en) for c in channels)
+
+
+def schedule_rows(schedule: Schedule, en: bool) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": lv.key,
+            "when": level_when(lv.offset_days, en),
+            "channels": channel_words(lv.channels, en),
+            "template": _pick(TEMPLATE_LABELS.get(lv.template, (lv.template,) * 2), en),
+            "fee": lv.fee,
+            "interest": lv.interest,
+        }
+        for lv in schedule.levels
+    ]
+
+
+def _schedule_view(schedule: Schedule, scope: str, en: bool, **target: Any) -> dict[str, Any]:
+    import json
+
+    return {
+        "scope": scope,
+        "name": schedule.name_en if en else schedule.name_zh,
+        "fees_agreed": schedule.fees_agreed,
+        "levels": schedule_rows(schedule, en),
+        "json": json.dumps(schedule.to_dict(), ensure_ascii=False, indent=2),
+        **target,
+    }
+
+
+def followup_overview(
+    organisation: Organisation, *, en: bool, debtor: Party | None = None
+) -> dict[str, Any]:
+    """The follow-ups page: the schedules in force (the firm's default, each creditor's,
+    each debtor's), levels in words; the last levels sent or refused; what to edit."""
+    rows = FollowupSchedule.objects.filter(organisation=organisation).select_related(
+        "creditor", "debtor"
+    )
+    default = next((r for r in rows if r.creditor_id is None and r.debtor_id is None), None)
+    schedules = [
+        _schedule_view(
+            load_schedule(default.data) if default else default_schedule(),
+            "Firm default" if en else "本所默认",
+            en,
+            target="organisation",
+            standard=default is None,
+        )
+    ]
+    for r in rows:
+        if r.creditor is not None:
+            scope = f"{'Creditor' if en else '债权人'}：{r.creditor.name}"
+            target = f"creditor:{r.creditor_id}"
+        elif r.debtor is not None:
+            scope = f"{'Debtor' if en else '债务人'}：{r.debtor.name}"
+            target = f"debtor:{r.debtor_id}"
+        else:
+            continue
+        schedules.append(_schedule_view(load_schedule(r.data), scope, en, target=target))
+    recent = []
+    for row in FollowupSent.objects.filter(organisation=organisation).select_related(
+        "debtor", "case"
+    )[:50]:
+        recent.append(
+            {
+                "pk": row.pk,
+                "at": row.at,
+                "debtor": row.debtor.name,
+                "case": row.case,
+                "item": row.item_ref,
+                "level": row.level_key,
+                "channel": channel_words([row.channel], en),
+                "allowed": row.allowed,
+                "reasons": "；".join(
+                    str(r.get("message", "")) for r in row.reasons if isinstance(r, dict)
+                ),
+                "amount": row.amount,
+                "document": row.document is not None,
+            }
+        )
+    creditors = Party.objects.filter(organisation=organisation, is_client=True).order_by("name")
+    return {
+        "schedules": schedules,
+        "recent": recent,
+        "creditors": list(creditors),
+        "debtor": debtor,
+        "example": _schedule_view(default_schedule(), "", en)["json"],
+    }
+
+
+def debtor_followup_for(party: Party, user: User | None, *, en: bool) -> dict[str, Any] | None:
+    """The case page's view of a debtor's follow-up: the schedule in force and where it comes
+    from, what is due now, what is not due yet and the next item to fall due."""
+    found = debtor_followup(party, _cases_for(party, cases_visible_to(user)))
+    if found is None:
+        return None
+    return {
+        "statement": found.statement,
+        "schedule": found.schedule.name_en if en else found.schedule.name_zh,
+        "source": _pick(SOURCE_LABELS[found.source], en),
+        "next": found.statement.next_due,
+    }
+
+
+def followup_letter(*, organisation: Organisation, pk: int) -> FollowupSent | None:
+    """A follow-up letter's stored PDF (``None``: no such letter in the organisation)."""
+    return FollowupSent.objects.filter(
+        organisation=organisation, pk=pk, document__isnull=False
+    ).first()

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from qingqian.common import clock
-from qingqian.common.exceptions import PermissionDenied
+from qingqian.common.exceptions import PermissionDenied, ValidationFailed
 from qingqian.contact.channels.base import Delivery, use_adapter
 from qingqian.parties.services import party_email_set
 from qingqian.strategy.dunning_services import (
@@ -83,6 +83,9 @@ def test_schedules_per_organisation_creditor_and_debtor(
     with pytest.raises(StrategyError) as err:
         schedule_save(actor=lawyer, data={"key": "bad", "levels": []})
     assert err.value.code == "bad_levels"
+    with pytest.raises(ValidationFailed) as refused:
+        schedule_save(actor=lawyer, data=_one("x", 1, ["sms"]), creditor=creditor, debtor=debtor)
+    assert refused.value.code == "schedule_target_invalid"
 
 
 def test_the_sweep_reminds_before_the_next_installment_and_duns_only_what_is_due(

@@ -8,6 +8,7 @@ gate (``strategy.dunning`` decides; this module reads, stores and sends).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -302,7 +303,11 @@ def _send(
 
     to = desk_recipient(party, channel)
     if not to:
-        why = {"code": "no_recipient", "message": "没有登记可用的号码或地址 / no number or address"}
+        why = {
+            "code": "no_recipient",
+            "message": "没有登记可用的号码或地址",
+            "message_en": "No number or address is on file",
+        }
         return None, [why], None
     attempt = contact_attempt_authorize(
         case=case, party=party, channel=channel, actor=actor, number=to
@@ -319,17 +324,25 @@ def _send(
         )
         delivery = deliver(attempt, message)
     except ApplicationError as exc:
-        return attempt, [{"code": exc.code, "message": exc.message_zh}], None
+        return (
+            attempt,
+            [{"code": exc.code, "message": exc.message_zh, "message_en": exc.message_en}],
+            None,
+        )
     return attempt, [], delivery.document
 
 
 def followups_run(
-    *, organisation: Organisation | None = None, today: dt.date | None = None
+    *,
+    organisation: Organisation | None = None,
+    today: dt.date | None = None,
+    debtors: Collection[int] | None = None,
 ) -> dict[str, int]:
     """Send each debtor the level each of its open items has reached under the schedule in
     force and has not had yet (only the highest; a later installment of a plan not yet in
     reach gets nothing): one consolidated message per debtor and level channel, through the
-    gate. Idempotent: a level put to the gate (sent or refused) is not asked again."""
+    gate. Idempotent: a level put to the gate (sent or refused) is not asked again.
+    ``debtors`` limits the sweep to those parties (the demo's bounded history)."""
     from qingqian.contact.services import contact_system_actor
 
     day = today or clock.today()
@@ -340,6 +353,8 @@ def followups_run(
         parties = Party.objects.filter(
             case_roles__case__in=cases, case_roles__role="debtor"
         ).distinct()
+        if debtors is not None:
+            parties = parties.filter(pk__in=list(debtors))
         for party in parties.order_by("pk"):
             found = debtor_followup(party, _cases_for(party, cases), today=day)
             if found is None:
@@ -374,6 +389,7 @@ def followups_run(
                                         case=found.where[ref],
                                         schedule_key=found.schedule.key,
                                         level_key=level.key,
+                                        offset_days=level.offset_days,
                                         item_ref=ref,
                                         channel=channel,
                                         allowed=ok,
@@ -570,11 +586,13 @@ def followup_overview(
                 "debtor": row.debtor.name,
                 "case": row.case,
                 "item": row.item_ref,
-                "level": row.level_key,
+                "level": level_when(row.offset_days, en),
                 "channel": channel_words([row.channel], en),
                 "allowed": row.allowed,
-                "reasons": "；".join(
-                    str(r.get("message", "")) for r in row.reasons if isinstance(r, dict)
+                "reasons": ("; " if en else "；").join(
+                    str(r.get("message_en" if en else "message") or r.get("message", ""))
+                    for r in row.reasons
+                    if isinstance(r, dict)
                 ),
                 "amount": row.amount,
                 "document": row.document is not None,

@@ -204,6 +204,7 @@ class FollowupSent(models.Model):
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
     schedule_key = models.CharField(_("催告计划"), max_length=64)
     level_key = models.CharField(_("级别"), max_length=32)
+    offset_days = models.SmallIntegerField(_("相对到期日天数"), default=0)
     item_ref = models.CharField(_("款项"), max_length=80)
     channel = models.CharField(_("渠道"), max_length=10)
     allowed = models.BooleanField(_("已放行"))

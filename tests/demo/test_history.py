@@ -237,6 +237,31 @@ def test_each_treatment_started_on_the_balance_of_its_start_day(demo: Any) -> No
     assert paid_since  # some debtors paid after their treatment started
 
 
+def test_follow_up_schedules_are_in_force_and_their_levels_went_through_the_gate(
+    demo: Any,
+) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from qingqian.accounts.models import User
+    from qingqian.strategy.models import FollowupSchedule, FollowupSent
+
+    schedules = FollowupSchedule.objects.all()
+    assert schedules.filter(creditor__isnull=True, debtor__isnull=True).count() == 1
+    assert schedules.filter(creditor__isnull=False).exists()
+    rows = FollowupSent.objects.select_related("attempt")
+    assert rows.filter(allowed=True).exists()
+    for row in rows:
+        if row.allowed:  # sent on the gate's own allowed decision
+            assert row.attempt is not None and row.attempt.allowed
+        else:
+            assert row.reasons
+    client = Client()
+    client.force_login(User.objects.get(username="lawyer"))
+    page = client.get(reverse("strategy:followups")).content.decode()
+    assert "客户定制：提前提醒" in page and "本所标准催告" in page and "已发送" in page
+
+
 def test_the_model_is_trained_on_the_history_or_the_page_says_why(demo: Any) -> None:
     """After the history the expert card is registered and a model is trained on the demo's
     closed cases: live only if it beats the card on the held-out window; refused with its

@@ -55,6 +55,7 @@ MAX_PAID_CASES = 160
 MAX_REPORTS_PER_STATE = 40
 MAX_CALLED_CASES = 120
 MAX_TREATED_CASES = 24
+MAX_FOLLOWUP_DEBTORS = 16
 TREATMENT_DAYS = (12, 50)  # treatments started this many days ago
 CALL_WEEKS = 8
 CENT = Decimal("0.01")
@@ -73,6 +74,7 @@ def seed_history(*, org: Organisation, users: dict[str, User], seed: int = 7) ->
         **_treatments(org, users, rng),
         "netting_rounds": _netting(org, users["lawyer"]),
         "plans": _plans(org, users["mediator"], rng),
+        **_followups(org, users["lawyer"]),
     }
     _last_activity(org, last_row)
     return counts
@@ -487,6 +489,77 @@ def _balances_on(case: Case, at: dt.datetime) -> Iterator[None]:
             Invoice.objects.filter(pk=pk).update(outstanding=value)
         for pk, value in cases.items():
             Case.objects.filter(pk=pk).update(outstanding=value)
+
+
+# --------------------------------------------------------------------------- follow-ups
+
+
+def _followups(org: Organisation, lawyer: User) -> dict[str, int]:
+    """Follow-up schedules in force (the firm's default, one client creditor's own), and the
+    sweep of the last working morning at 09:30 for a bounded sample of debtors nobody has
+    contacted yet (plans among them): each level that fell due went through the gate."""
+    from qingqian.cases.models import CaseParty
+    from qingqian.contact.models import ContactAttempt
+    from qingqian.strategy.dunning import default_schedule
+    from qingqian.strategy.dunning_services import FOLLOWUP_STATES, followups_run, schedule_save
+
+    standard = default_schedule().to_dict()
+    schedule_save(
+        actor=lawyer, data={**standard, "name_zh": "本所标准催告", "name_en": "Firm standard"}
+    )
+    working = Case.objects.filter(organisation=org, state__in=FOLLOWUP_STATES, outstanding__gt=0)
+    first = working.order_by("creditor_id").values_list("creditor_id", flat=True).first()
+    if first is not None:
+        from qingqian.parties.models import Party
+
+        schedule_save(
+            actor=lawyer,
+            creditor=Party.objects.get(pk=first),
+            data={
+                "key": "client-early",
+                "name_zh": "客户定制：提前提醒",
+                "name_en": "Client's own: early reminders",
+                "levels": [
+                    {"key": "pre10", "offset_days": -10, "channels": ["email"]},
+                    {"key": "pre3", "offset_days": -3, "channels": ["sms"]},
+                    {"key": "due", "offset_days": 0, "channels": ["sms", "email"]},
+                    {
+                        "key": "l1",
+                        "offset_days": 10,
+                        "channels": ["email"],
+                        "template": "statement",
+                    },
+                    {
+                        "key": "l2",
+                        "offset_days": 30,
+                        "channels": ["letter"],
+                        "interest": True,
+                        "template": "legal_notice",
+                    },
+                ],
+            },
+        )
+    contacted = set(ContactAttempt.objects.values_list("party_id", flat=True))
+    debtors: list[int] = []
+    # half among debtors on a plan (reminders of installments), half among the others
+    on_plan = list(working.filter(state=State.PAYMENT_PLAN.value).order_by("pk"))
+    others = list(working.exclude(state=State.PAYMENT_PLAN.value).order_by("pk"))
+    mixed = [c for pair in zip(on_plan, others, strict=False) for c in pair]
+    for case in mixed + on_plan[len(mixed) // 2 :] + others[len(mixed) // 2 :]:
+        for party_id in CaseParty.objects.filter(case=case, role="debtor").values_list(
+            "party_id", flat=True
+        ):
+            if party_id not in contacted and party_id not in debtors:
+                debtors.append(party_id)
+        if len(debtors) >= MAX_FOLLOWUP_DEBTORS:
+            break
+    day = clock.today() - dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= dt.timedelta(days=1)
+    at = dt.datetime.combine(day, dt.time(9, 30), tzinfo=clock.BUSINESS_TZ)
+    with clock.pinned(at):
+        counts = followups_run(organisation=org, today=day, debtors=debtors)
+    return {"followups_sent": counts["sent"], "followups_refused": counts["refused"]}
 
 
 def _represented(case: Case, collector: User, at: dt.datetime) -> None:

@@ -229,3 +229,39 @@ def test_a_sent_letter_is_kept_as_its_pdf(case: Any, debtor: Any, users: Any) ->
     response = c.get(reverse("strategy:followup_letter", args=[row.pk]))
     assert response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF")
+
+
+def test_one_statement_per_creditor_under_each_creditors_schedule(
+    case: Any, debtor: Any, creditor: Any, creditor_b: Any, users: Any
+) -> None:
+    """A debtor owing two clients gets each client's statement under that client's schedule;
+    the same invoice number in both cases is two items, each sent once."""
+    from qingqian.cases.services import InvoiceInput, case_open
+
+    other = case_open(
+        organisation=case.organisation,
+        actor=users["lawyer"],
+        creditor=creditor_b,
+        debtors=[debtor],
+        debt_type="trade",
+        channel="web",
+        handler=users["collector"],
+        invoices=[InvoiceInput("INV-001", Decimal("3000.00"), TODAY, TODAY + dt.timedelta(3))],
+    )
+    _working(case)
+    _working(other)
+    schedule_save(
+        actor=users["lawyer"], data=_one("b-early", -3, ["letter"]), creditor=creditor_b
+    )
+    counts, boxes = _run(TODAY)
+    assert counts["debtors"] == 2
+    bodies = [m.body for m in boxes["letter"].sent]
+    assert any(creditor_b.name in b and "3,000.00" in b for b in bodies)  # B's pre-due letter
+    assert any(creditor.name in b and "20,000.50" in b for b in bodies)  # A's own statement
+    assert not any(creditor.name in b and creditor_b.name in b for b in bodies)
+    refs = set(FollowupSent.objects.values_list("item_ref", flat=True))
+    assert f"{case.reference}/INV-001" in refs and f"{other.reference}/INV-001" in refs
+    # the case page shows each case's own creditor's statement
+    st = debtor_statement(debtor, users["lawyer"], today=TODAY, creditor=creditor_b)
+    assert [ln.ref for ln in st.lines] == ["INV-001"] and st.not_due == Decimal("3000.00")
+    assert _run(TODAY)[0]["sent"] == 0

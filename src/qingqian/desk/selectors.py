@@ -86,7 +86,9 @@ def desk_context(case: Case, request: HttpRequest | None) -> dict[str, Any]:
         ):
             results["record"] = result
         followup = (
-            debtor_followup_for(party, user, en=is_english()) if link.role == "debtor" else None
+            debtor_followup_for(party, user, en=is_english(), creditor=case.creditor)
+            if link.role == "debtor"
+            else None
         )
         debtors.append(
             {

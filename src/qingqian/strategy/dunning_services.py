@@ -134,14 +134,23 @@ def schedule_save(
 # --------------------------------------------------------------------------- items
 
 
-def _cases_for(party: Party, cases: QuerySet[Case]) -> list[Case]:
+def _cases_for(party: Party, cases: QuerySet[Case], creditor: Party | None = None) -> list[Case]:
+    """The debtor's open cases among ``cases`` (one creditor's, when given)."""
+    qs = cases.filter(case_parties__party=party, case_parties__role="debtor")
+    if creditor is not None:
+        qs = qs.filter(creditor=creditor)
     return list(
-        cases.filter(case_parties__party=party, case_parties__role="debtor")
-        .exclude(state__in=INACTIVE)
+        qs.exclude(state__in=INACTIVE)
         .select_related("creditor", "organisation")
         .order_by("pk")
         .distinct()
     )
+
+
+def sent_key(ref: str, case: Case) -> str:
+    """How a sent level names its item for good: an installment's ref (``#plan-n``) is
+    unique already; an invoice's number is qualified by its case's reference."""
+    return ref if ref.startswith("#") or "/" in ref else f"{case.reference}/{ref}"
 
 
 def _items(cases: list[Case]) -> tuple[list[Item], dict[str, Case]]:
@@ -154,9 +163,13 @@ def _items(cases: list[Case]) -> tuple[list[Item], dict[str, Case]]:
     where: dict[str, Case] = {}
     invoices = []
     by_pk = {c.pk: c for c in cases}
+
+    def name(case: Case, number: str) -> str:  # numbers may repeat across cases
+        return f"{case.reference}/{number}" if len(cases) > 1 else number
+
     for inv in Invoice.objects.filter(case__in=cases).order_by("due_date", "pk"):
-        ref = f"{inv.number}"
-        where.setdefault(ref, by_pk[inv.case_id])
+        ref = name(by_pk[inv.case_id], inv.number)
+        where[ref] = by_pk[inv.case_id]
         invoices.append(Item(ref, inv.due_date or inv.issue_date or clock.today(), inv.outstanding))
     installments: list[Item] = []
     covered: list[str] = []
@@ -167,7 +180,10 @@ def _items(cases: list[Case]) -> tuple[list[Item], dict[str, Case]]:
         case_id = version.plan.active_case_id
         if case_id is None:
             continue
-        covered += list(Invoice.objects.filter(case_id=case_id).values_list("number", flat=True))
+        covered += [
+            name(by_pk[case_id], n)
+            for n in Invoice.objects.filter(case_id=case_id).values_list("number", flat=True)
+        ]
         paid = Payment.objects.filter(
             case_id=case_id, received_at__gte=version.agreed_at or version.created_at
         ).aggregate(s=Sum("amount"))["s"] or Decimal("0")
@@ -242,10 +258,16 @@ def debtor_followup(
     return DebtorFollowup(schedule, source, st, where, items, terms)
 
 
-def debtor_statement(party: Party, user: User | None, *, today: dt.date | None = None) -> Statement:
-    """One statement across the debtor's open items (the cases ``user`` may see), at the
-    levels of the schedule in force, on the contracts' terms."""
-    found = debtor_followup(party, _cases_for(party, cases_visible_to(user)), today=today)
+def debtor_statement(
+    party: Party,
+    user: User | None,
+    *,
+    today: dt.date | None = None,
+    creditor: Party | None = None,
+) -> Statement:
+    """One statement across the debtor's open items (the cases ``user`` may see, of one
+    creditor when given), at the levels of the schedule in force, on the contracts' terms."""
+    found = debtor_followup(party, _cases_for(party, cases_visible_to(user), creditor), today=today)
     if found is None:
         return statement(
             party.name, default_schedule(), [], today=today or clock.today(), terms=Terms()
@@ -338,13 +360,11 @@ def followups_run(
     today: dt.date | None = None,
     debtors: Collection[int] | None = None,
 ) -> dict[str, int]:
-    """Send each debtor the level each of its open items has reached under the schedule in
-    force and has not had yet (only the highest; a later installment of a plan not yet in
-    reach gets nothing): one consolidated message per debtor and level channel, through the
+    """Send each debtor, per creditor, the level each open item has reached under the
+    schedule in force and has not had yet (only the highest; a plan's installment not yet
+    in reach gets nothing): one consolidated message per level and channel, through the
     gate. Idempotent: a level put to the gate (sent or refused) is not asked again.
     ``debtors`` limits the sweep to those parties (the demo's bounded history)."""
-    from qingqian.contact.services import contact_system_actor
-
     day = today or clock.today()
     counts = {"debtors": 0, "sent": 0, "refused": 0}
     orgs = [organisation] if organisation else list(Organisation.objects.order_by("pk"))
@@ -356,59 +376,87 @@ def followups_run(
         if debtors is not None:
             parties = parties.filter(pk__in=list(debtors))
         for party in parties.order_by("pk"):
-            found = debtor_followup(party, _cases_for(party, cases), today=day)
-            if found is None:
-                continue
-            sent = set(
+            stored = set(
                 FollowupSent.objects.filter(debtor=party).values_list("item_ref", "level_key")
             )
-            due = due_levels(found.schedule, found.items, today=day, sent=sent)
-            if not due:
-                continue
-            counts["debtors"] += 1
-            for level, refs in _by_level(due):
-                case = found.where[refs[0]]
-                actor = contact_system_actor(organisation=org)
-                for channel in level.channels:
-                    with transaction.atomic():
-                        attempt, reasons, pdf = _send(
-                            case=case,
-                            party=party,
-                            channel=channel,
-                            template=level.template,
-                            st=found.statement,
-                            actor=actor,
-                        )
-                        ok = attempt is not None and attempt.allowed and not reasons
-                        for ref in refs:
-                            try:
-                                with transaction.atomic():
-                                    FollowupSent.objects.create(
-                                        organisation=org,
-                                        debtor=party,
-                                        case=found.where[ref],
-                                        schedule_key=found.schedule.key,
-                                        level_key=level.key,
-                                        offset_days=level.offset_days,
-                                        item_ref=ref,
-                                        channel=channel,
-                                        allowed=ok,
-                                        attempt=attempt,
-                                        reasons=reasons,
-                                        amount=found.statement.due_now,
-                                        document=pdf if ref == refs[0] else None,
-                                        at=clock.now(),
-                                    )
-                            except IntegrityError:  # a run in parallel did it
-                                continue
-                        counts["sent" if ok else "refused"] += 1
-                        timeline_add(
-                            case=case,
-                            actor=None,
-                            kind="followup_sent" if ok else "followup_refused",
-                            note=_note(level, channel, refs, found.statement, ok, reasons),
-                        )
+            creditors = Party.objects.filter(
+                pk__in=cases.filter(case_parties__party=party).values("creditor_id")
+            ).order_by("pk")
+            for creditor in creditors:  # one statement per debtor and creditor
+                done = _sweep_one(org, party, _cases_for(party, cases, creditor), day, stored)
+                if done is not None:
+                    counts["debtors"] += 1
+                    counts["sent"] += done[0]
+                    counts["refused"] += done[1]
     return counts
+
+
+def _sweep_one(
+    org: Organisation,
+    party: Party,
+    cases: list[Case],
+    day: dt.date,
+    stored: set[tuple[str, str]],
+) -> tuple[int, int] | None:
+    """The sweep for one debtor and one creditor's cases: (messages sent, refused), or
+    ``None`` when nothing is due."""
+    from qingqian.contact.services import contact_system_actor
+
+    found = debtor_followup(party, cases, today=day)
+    if found is None:
+        return None
+    sent = {
+        (ref, level) for ref, case in found.where.items()
+        for key, level in stored if key == sent_key(ref, case)
+    }  # fmt: skip
+    due = due_levels(found.schedule, found.items, today=day, sent=sent)
+    if not due:
+        return None
+    actor = contact_system_actor(organisation=org)
+    sent_n = refused_n = 0
+    for level, refs in _by_level(due):
+        case = found.where[refs[0]]
+        for channel in level.channels:
+            with transaction.atomic():
+                attempt, reasons, pdf = _send(
+                    case=case,
+                    party=party,
+                    channel=channel,
+                    template=level.template,
+                    st=found.statement,
+                    actor=actor,
+                )
+                ok = attempt is not None and attempt.allowed and not reasons
+                for ref in refs:
+                    try:
+                        with transaction.atomic():
+                            FollowupSent.objects.create(
+                                organisation=org,
+                                debtor=party,
+                                case=found.where[ref],
+                                schedule_key=found.schedule.key,
+                                level_key=level.key,
+                                offset_days=level.offset_days,
+                                item_ref=sent_key(ref, found.where[ref]),
+                                channel=channel,
+                                allowed=ok,
+                                attempt=attempt,
+                                reasons=reasons,
+                                amount=found.statement.due_now,
+                                document=pdf if ref == refs[0] else None,
+                                at=clock.now(),
+                            )
+                    except IntegrityError:  # a run in parallel did it
+                        continue
+                sent_n += ok
+                refused_n += not ok
+                timeline_add(
+                    case=case,
+                    actor=None,
+                    kind="followup_sent" if ok else "followup_refused",
+                    note=_note(level, channel, refs, found.statement, ok, reasons),
+                )
+    return sent_n, refused_n
 
 
 def _by_level(due: list[tuple[Item, Level]]) -> list[tuple[Level, list[str]]]:
@@ -428,7 +476,8 @@ def _note(
 ) -> str:
     from qingqian.contact.models import CHANNEL_LABELS
 
-    what = f"催告（{level.key}，{'、'.join(refs)}）{CHANNEL_LABELS.get(channel, (channel,))[0]}"
+    when = level_when(level.offset_days, False)
+    what = f"催告（{when}，{'、'.join(refs)}）{CHANNEL_LABELS.get(channel, (channel,))[0]}"
     if ok:
         return f"{what}已发送，应付 {_fmt(st.due_now)} 元"
     why = "；".join(str(r.get("message", r.get("code", ""))) for r in reasons)
@@ -456,7 +505,7 @@ def dunning_send_now(*, case: Case, party: Party, channel: str, actor: User) -> 
             "A statement goes by SMS, e-mail or letter.",
             code="unknown_channel",
         )
-    st = debtor_statement(party, actor)
+    st = debtor_statement(party, actor, creditor=case.creditor)
     if not st.lines:
         raise ValidationFailed(
             "该债务人没有未结清的款项。", "The debtor owes nothing open.", code="nothing_open"
@@ -608,10 +657,12 @@ def followup_overview(
     }
 
 
-def debtor_followup_for(party: Party, user: User | None, *, en: bool) -> dict[str, Any] | None:
+def debtor_followup_for(
+    party: Party, user: User | None, *, en: bool, creditor: Party | None = None
+) -> dict[str, Any] | None:
     """The case page's view of a debtor's follow-up: the schedule in force and where it comes
     from, what is due now, what is not due yet and the next item to fall due."""
-    found = debtor_followup(party, _cases_for(party, cases_visible_to(user)))
+    found = debtor_followup(party, _cases_for(party, cases_visible_to(user), creditor))
     if found is None:
         return None
     return {

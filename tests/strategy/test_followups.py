@@ -265,3 +265,19 @@ def test_one_statement_per_creditor_under_each_creditors_schedule(
     st = debtor_statement(debtor, users["lawyer"], today=TODAY, creditor=creditor_b)
     assert [ln.ref for ln in st.lines] == ["INV-001"] and st.not_due == Decimal("3000.00")
     assert _run(TODAY)[0]["sent"] == 0
+
+
+def test_the_daily_command_runs_the_days_follow_ups(case: Any, debtor: Any) -> None:
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    _working(case)
+    out = io.StringIO()
+    call_command("daily", "--today", clock.today().isoformat(), "--json", stdout=out)
+    assert json.loads(out.getvalue())["followups"] == "queued"
+    assert FollowupSent.objects.filter(debtor=debtor, allowed=True).exists()  # run at once
+    out = io.StringIO()
+    call_command("daily", "--today", "2026-11-01", "--json", stdout=out)
+    assert "followups" not in json.loads(out.getvalue())  # never for a day gone by

@@ -110,6 +110,8 @@ def test_the_sweep_reminds_before_the_next_installment_and_duns_only_what_is_due
     letter = rows.get(channel="letter")
     assert letter.level_key == "l2" and bytes(letter.document).startswith(b"%PDF")
     assert letter.amount == Decimal("10000.25") and letter.attempt is not None
+    pre = rows.get(channel="sms")  # the reminder's row carries the installment's amount
+    assert pre.level_key == "pre7" and pre.amount == Decimal("10000.25")
     # the same day again: nothing new (each level once)
     again, boxes = _run(TODAY)
     assert again["sent"] == 0 and not boxes["sms"].sent
@@ -171,6 +173,7 @@ def test_the_followups_page_shows_levels_in_words_and_saves_per_debtor(
 
     from django.test import Client
     from django.urls import reverse
+    from django.utils.html import escape
 
     _working(case)
     c = Client()
@@ -195,6 +198,10 @@ def test_the_followups_page_shows_levels_in_words_and_saves_per_debtor(
     page = c.get(url).content.decode()
     assert "酒店客户催告" in page and "到期前 3 天" in page and "¥50.00" in page
     assert "催告计划已保存" in page
+    # "修改" opens the debtor's own schedule in the editor, its target chosen
+    page = c.get(url, {"edit": f"debtor:{debtor.pk}"}).content.decode()
+    assert f'value="debtor:{debtor.pk}" selected' in page and "酒店客户催告" in page
+    assert escape('"offset_days": -3') in page
     # a bad schedule is refused in words, and the text is kept for correcting
     bad = {**data, "levels": list(reversed(data["levels"]))}
     c.post(
@@ -250,9 +257,7 @@ def test_one_statement_per_creditor_under_each_creditors_schedule(
     )
     _working(case)
     _working(other)
-    schedule_save(
-        actor=users["lawyer"], data=_one("b-early", -3, ["letter"]), creditor=creditor_b
-    )
+    schedule_save(actor=users["lawyer"], data=_one("b-early", -3, ["letter"]), creditor=creditor_b)
     counts, boxes = _run(TODAY)
     assert counts["debtors"] == 2
     bodies = [m.body for m in boxes["letter"].sent]

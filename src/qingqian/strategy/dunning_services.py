@@ -413,6 +413,7 @@ def _sweep_one(
     if not due:
         return None
     actor = contact_system_actor(organisation=org)
+    owed = {item.ref: item.outstanding for item in found.items}
     sent_n = refused_n = 0
     for level, refs in _by_level(due):
         case = found.where[refs[0]]
@@ -442,7 +443,7 @@ def _sweep_one(
                                 allowed=ok,
                                 attempt=attempt,
                                 reasons=reasons,
-                                amount=found.statement.due_now,
+                                amount=owed[ref],
                                 document=pdf if ref == refs[0] else None,
                                 at=clock.now(),
                             )
@@ -616,10 +617,10 @@ def followup_overview(
     ]
     for r in rows:
         if r.creditor is not None:
-            scope = f"{'Creditor' if en else '债权人'}：{r.creditor.name}"
+            scope = f"{'Creditor: ' if en else '债权人：'}{r.creditor.name}"
             target = f"creditor:{r.creditor_id}"
         elif r.debtor is not None:
-            scope = f"{'Debtor' if en else '债务人'}：{r.debtor.name}"
+            scope = f"{'Debtor: ' if en else '债务人：'}{r.debtor.name}"
             target = f"debtor:{r.debtor_id}"
         else:
             continue
@@ -648,10 +649,17 @@ def followup_overview(
             }
         )
     creditors = Party.objects.filter(organisation=organisation, is_client=True).order_by("name")
+    creditor_word, debtor_word = ("Creditor: ", "Debtor: ") if en else ("债权人：", "债务人：")
+    targets = [("organisation", "Firm default" if en else "本所默认")]
+    targets += [(f"creditor:{c.pk}", f"{creditor_word}{c.name}") for c in creditors]
+    named = [r.debtor for r in rows if r.debtor is not None]
+    if debtor is not None and debtor not in named:
+        named.insert(0, debtor)
+    targets += [(f"debtor:{d.pk}", f"{debtor_word}{d.name}") for d in named]
     return {
         "schedules": schedules,
         "recent": recent,
-        "creditors": list(creditors),
+        "targets": targets,
         "debtor": debtor,
         "example": _schedule_view(default_schedule(), "", en)["json"],
     }

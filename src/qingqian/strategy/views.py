@@ -101,7 +101,17 @@ def followups(request: HttpRequest) -> HttpResponse:
         ).first()
     context = dunning_services.followup_overview(user.organisation, en=_en(), debtor=debtor)
     context["can_edit"] = user.has_perm_code(Perm.STRATEGY_EDIT)
-    context["text"] = request.session.pop("followup_text", "") or context["example"]
+    editing = next(
+        (s for s in context["schedules"] if s["target"] == request.GET.get("edit")), None
+    )
+    context["selected"] = (
+        editing["target"] if editing else f"debtor:{debtor.pk}" if debtor else "organisation"
+    )
+    context["text"] = (
+        request.session.pop("followup_text", "")
+        or (editing["json"] if editing else "")
+        or context["example"]
+    )
     return render(request, "intake/followups.html", context)
 
 

@@ -109,6 +109,9 @@ ROUTES: dict[str, Access] = {
     # strategy
     "strategy:dashboard": Perm.STRATEGY_VIEW,
     "strategy:playbook_edit": Perm.STRATEGY_EDIT,
+    "strategy:followups": Perm.STRATEGY_VIEW,
+    "strategy:followup_save": Perm.STRATEGY_EDIT,
+    "strategy:followup_letter": Perm.STRATEGY_VIEW,
     # negotiation
     "negotiation:plan_preview": Perm.CASE_TRANSITION,
     "negotiation:plan_propose": Perm.CASE_TRANSITION,

@@ -217,6 +217,55 @@ def test_treatments_ran_under_the_playbooks_through_the_gate(demo: Any) -> None:
     assert report.ok, report.as_dict()
 
 
+def test_each_treatment_started_on_the_balance_of_its_start_day(demo: Any) -> None:
+    """A treatment is assigned what the debtor owed on the day it started: today's balance
+    plus the principal that payments received since then took off."""
+    from qingqian.cases.models import CaseParty, Invoice
+    from qingqian.demo.history import principal_paid_after
+    from qingqian.strategy.models import StrategyRun
+
+    paid_since = 0
+    for run in StrategyRun.objects.select_related("case"):
+        case_ids = set(
+            CaseParty.objects.filter(party=run.debtor_id, role="debtor").values_list(
+                "case_id", flat=True
+            )
+        )
+        by_invoice, by_case = principal_paid_after(case_ids, run.created_at)
+        owed = Decimal("0")
+        for inv in Invoice.objects.filter(case_id__in=case_ids).select_related("case"):
+            if f"{inv.case.reference}/{inv.number}" in run.invoice_ids:
+                owed += inv.outstanding + by_invoice.get(inv.pk, Decimal("0"))
+        assert run.assigned_amount == owed, run.pk
+        paid_since += bool(by_case)
+    assert paid_since  # some debtors paid after their treatment started
+
+
+def test_follow_up_schedules_are_in_force_and_their_levels_went_through_the_gate(
+    demo: Any,
+) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    from qingqian.accounts.models import User
+    from qingqian.strategy.models import FollowupSchedule, FollowupSent
+
+    schedules = FollowupSchedule.objects.all()
+    assert schedules.filter(creditor__isnull=True, debtor__isnull=True).count() == 1
+    assert schedules.filter(creditor__isnull=False).exists()
+    rows = FollowupSent.objects.select_related("attempt")
+    assert rows.filter(allowed=True).exists()
+    for row in rows:
+        if row.allowed:  # sent on the gate's own allowed decision
+            assert row.attempt is not None and row.attempt.allowed
+        else:
+            assert row.reasons
+    client = Client()
+    client.force_login(User.objects.get(username="lawyer"))
+    page = client.get(reverse("strategy:followups")).content.decode()
+    assert "客户定制：提前提醒" in page and "本所标准催告" in page and "已发送" in page
+
+
 def test_the_model_is_trained_on_the_history_or_the_page_says_why(demo: Any) -> None:
     """After the history the expert card is registered and a model is trained on the demo's
     closed cases: live only if it beats the card on the held-out window; refused with its

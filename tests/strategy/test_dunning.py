@@ -116,3 +116,39 @@ def test_one_statement_per_debtor_with_capped_fee_and_interest() -> None:
     assert none.fees == D("0") and none.interest == D("0")
     assert "fees_not_allowed" in none.notes
     assert none.as_dict()["total"] == "14000.00"
+
+
+def test_a_plan_statement_demands_only_what_is_due_and_names_the_next_installment() -> None:
+    plan = [
+        Item("P/1", TODAY - dt.timedelta(days=10), D("3000.00"), "installment"),
+        Item("P/2", TODAY + dt.timedelta(days=5), D("3000.00"), "installment"),
+        Item("P/3", TODAY + dt.timedelta(days=35), D("3000.00"), "installment"),
+    ]
+    st = statement("x", default_schedule(), plan, today=TODAY, terms=Terms())
+    assert st.due_now == D("3000.00")  # the late installment only
+    assert st.not_due == D("6000.00")  # the later ones are not demanded
+    assert st.next_due is not None and st.next_due.ref == "P/2"
+    assert st.as_dict()["due_now"] == "3000.00"
+
+
+def test_private_loans_keep_fees_and_interest_within_the_combined_cap() -> None:
+    s = load_schedule(
+        {
+            "key": "loan",
+            "fees_agreed": True,
+            "levels": [
+                {"key": "l1", "offset_days": 10, "channels": ["letter"], "fee": "500.00"},
+            ],
+        }
+    )
+    assert s.fees_agreed and load_schedule(s.to_dict()) == s
+    item = Item("L-1", TODAY - dt.timedelta(days=30), D("10000.00"))
+    terms = Terms(fees_allowed=True, fee_cap_ratio=D("1"), combined_cap=True)
+    st = statement("x", s, [item], today=TODAY, terms=terms)
+    assert st.fees == D("101.92")  # 10,000 × 12.4 % × 30 / 365
+    assert "fee_capped" in st.notes
+    loose = statement("x", s, [item], today=TODAY, terms=Terms(fees_allowed=True))
+    assert loose.fees == D("500.00")
+    with pytest.raises(StrategyError) as err:
+        load_schedule({**s.to_dict(), "fees_agreed": "yes"})
+    assert err.value.code == "bad_fees_agreed"

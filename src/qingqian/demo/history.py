@@ -22,7 +22,8 @@ services so every figure is consistent with the case it belongs to.
   (``promises_decide``) on the day after each fell due.
 * **Treatments under playbooks.** A bounded sample of working cases (accepted, negotiation,
   分期还款; debts of every age) had its debtor's treatment started weeks ago
-  (``strategy.services.strategy_start`` at that instant); every step that fell due since ran
+  (``strategy.services.strategy_start`` at that instant, on the balances of that day:
+  payments received later are not yet counted); every step that fell due since ran
   on its day at 09:00 through ``strategy_step_execute`` and so through the contact gate:
   sent, authorised for the collector (who then made the call and recorded its result) or
   skipped with the gate's reasons. The next step of each active run stays scheduled for a
@@ -38,7 +39,8 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -55,6 +57,7 @@ MAX_PAID_CASES = 160
 MAX_REPORTS_PER_STATE = 40
 MAX_CALLED_CASES = 120
 MAX_TREATED_CASES = 24
+MAX_FOLLOWUP_DEBTORS = 16
 TREATMENT_DAYS = (12, 50)  # treatments started this many days ago
 CALL_WEEKS = 8
 CENT = Decimal("0.01")
@@ -73,6 +76,7 @@ def seed_history(*, org: Organisation, users: dict[str, User], seed: int = 7) ->
         **_treatments(org, users, rng),
         "netting_rounds": _netting(org, users["lawyer"]),
         "plans": _plans(org, users["mediator"], rng),
+        **_followups(org, users["lawyer"]),
     }
     _last_activity(org, last_row)
     return counts
@@ -385,7 +389,7 @@ def _treatments(org: Organisation, users: dict[str, User], rng: random.Random) -
             _represented(
                 case, collectors[case.handler_id], max(told, entered + dt.timedelta(hours=1))
             )
-        with clock.pinned(start):
+        with clock.pinned(start), _balances_on(case, start):
             started = strategy_start(case=case, actor=None)
         runs += [r.pk for r in started if r.status == RunStatus.ACTIVE and r.case_id == case.pk]
     steps = calls = 0
@@ -402,7 +406,7 @@ def _treatments(org: Organisation, users: dict[str, User], rng: random.Random) -
         at = dt.datetime.combine(step.due_on, dt.time(STEP_HOUR), tzinfo=clock.BUSINESS_TZ)
         if at >= now:
             break
-        with clock.pinned(at):
+        with clock.pinned(at), _balances_on(step.run.case, at):
             done = strategy_step_execute(step_id=step.pk)
         steps += 1
         if done.state == StepState.SCHEDULED:  # not run (cannot happen on its day): stop
@@ -431,6 +435,133 @@ def _treatments(org: Organisation, users: dict[str, User], rng: random.Random) -
                 )
             calls += 1
     return {"treatments": len(runs), "strategy_steps": steps, "strategy_calls": calls}
+
+
+def principal_paid_after(
+    case_ids: Iterable[int], at: dt.datetime
+) -> tuple[dict[int, Decimal], dict[int, Decimal]]:
+    """What payments received after ``at`` took off the principal of the cases: by invoice,
+    and by case (the sum over its invoices, or its own principal when it has none);
+    reversals count negative."""
+    from qingqian.payments.models import Component, PaymentAllocation
+
+    by_invoice: dict[int, Decimal] = {}
+    by_case: dict[int, Decimal] = {}
+    for row in (
+        PaymentAllocation.objects.filter(
+            payment__case_id__in=list(case_ids),
+            payment__received_at__gt=at,
+            component=Component.PRINCIPAL,
+        )
+        .values("invoice_id", "payment__case_id")
+        .annotate(s=Sum("amount"))
+    ):
+        case_id, amount = row["payment__case_id"], row["s"]
+        by_case[case_id] = by_case.get(case_id, Decimal("0")) + amount
+        if row["invoice_id"] is not None:
+            by_invoice[row["invoice_id"]] = by_invoice.get(row["invoice_id"], Decimal("0")) + amount
+    return by_invoice, by_case
+
+
+@contextmanager
+def _balances_on(case: Case, at: dt.datetime) -> Iterator[None]:
+    """Inside: the balances of the cases of the case's debtors as they stood at ``at`` (the
+    principal that later payments took off is owed again), so what the strategy engine
+    decides then (a treatment's start, a step) sees what was owed then, not today's balance;
+    today's balances are put back on the way out."""
+    from qingqian.cases.models import CaseParty
+
+    debtors = CaseParty.objects.filter(case=case, role="debtor").values_list("party_id")
+    case_ids = set(
+        CaseParty.objects.filter(party_id__in=debtors, role="debtor").values_list(
+            "case_id", flat=True
+        )
+    )
+    by_invoice, by_case = principal_paid_after(case_ids, at)
+    invoices = {i.pk: i.outstanding for i in Invoice.objects.filter(pk__in=list(by_invoice))}
+    cases = {c.pk: c.outstanding for c in Case.objects.filter(pk__in=list(by_case))}
+    try:
+        for pk, value in invoices.items():
+            Invoice.objects.filter(pk=pk).update(outstanding=value + by_invoice[pk])
+        for pk, value in cases.items():
+            Case.objects.filter(pk=pk).update(outstanding=value + by_case[pk])
+        yield
+    finally:
+        for pk, value in invoices.items():
+            Invoice.objects.filter(pk=pk).update(outstanding=value)
+        for pk, value in cases.items():
+            Case.objects.filter(pk=pk).update(outstanding=value)
+
+
+# --------------------------------------------------------------------------- follow-ups
+
+
+def _followups(org: Organisation, lawyer: User) -> dict[str, int]:
+    """Follow-up schedules in force (the firm's default, one client creditor's own), and the
+    sweep of the last working morning at 09:30 for a bounded sample of debtors nobody has
+    contacted yet (plans among them): each level that fell due went through the gate."""
+    from qingqian.cases.models import CaseParty
+    from qingqian.contact.models import ContactAttempt
+    from qingqian.strategy.dunning import default_schedule
+    from qingqian.strategy.dunning_services import FOLLOWUP_STATES, followups_run, schedule_save
+
+    standard = default_schedule().to_dict()
+    schedule_save(
+        actor=lawyer, data={**standard, "name_zh": "本所标准催告", "name_en": "Firm standard"}
+    )
+    working = Case.objects.filter(organisation=org, state__in=FOLLOWUP_STATES, outstanding__gt=0)
+    first = working.order_by("creditor_id").values_list("creditor_id", flat=True).first()
+    if first is not None:
+        from qingqian.parties.models import Party
+
+        schedule_save(
+            actor=lawyer,
+            creditor=Party.objects.get(pk=first),
+            data={
+                "key": "client-early",
+                "name_zh": "客户定制：提前提醒",
+                "name_en": "Client's own: early reminders",
+                "levels": [
+                    {"key": "pre10", "offset_days": -10, "channels": ["email"]},
+                    {"key": "pre3", "offset_days": -3, "channels": ["sms"]},
+                    {"key": "due", "offset_days": 0, "channels": ["sms", "email"]},
+                    {
+                        "key": "l1",
+                        "offset_days": 10,
+                        "channels": ["email"],
+                        "template": "statement",
+                    },
+                    {
+                        "key": "l2",
+                        "offset_days": 30,
+                        "channels": ["letter"],
+                        "interest": True,
+                        "template": "legal_notice",
+                    },
+                ],
+            },
+        )
+    contacted = set(ContactAttempt.objects.values_list("party_id", flat=True))
+    debtors: list[int] = []
+    # half among debtors on a plan (reminders of installments), half among the others
+    on_plan = list(working.filter(state=State.PAYMENT_PLAN.value).order_by("pk"))
+    others = list(working.exclude(state=State.PAYMENT_PLAN.value).order_by("pk"))
+    mixed = [c for pair in zip(on_plan, others, strict=False) for c in pair]
+    for case in mixed + on_plan[len(mixed) // 2 :] + others[len(mixed) // 2 :]:
+        for party_id in CaseParty.objects.filter(case=case, role="debtor").values_list(
+            "party_id", flat=True
+        ):
+            if party_id not in contacted and party_id not in debtors:
+                debtors.append(party_id)
+        if len(debtors) >= MAX_FOLLOWUP_DEBTORS:
+            break
+    day = clock.today() - dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= dt.timedelta(days=1)
+    at = dt.datetime.combine(day, dt.time(9, 30), tzinfo=clock.BUSINESS_TZ)
+    with clock.pinned(at):
+        counts = followups_run(organisation=org, today=day, debtors=debtors)
+    return {"followups_sent": counts["sent"], "followups_refused": counts["refused"]}
 
 
 def _represented(case: Case, collector: User, at: dt.datetime) -> None:

@@ -15,7 +15,7 @@ from qingqian.contact.models import ContactAttempt, Disposition
 from qingqian.contact.selectors import certificate_problem
 from qingqian.contact.templatetags.contact_tags import is_english
 from qingqian.parties.services import party_reveal
-from qingqian.strategy.dunning_services import debtor_statement
+from qingqian.strategy.dunning_services import debtor_followup_for
 
 SESSION_KEY = "contact_desk"
 ACTIONS = ("call", "sms", "email", "letter", "email_set", "record", "statement")
@@ -85,6 +85,11 @@ def desk_context(case: Case, request: HttpRequest | None) -> dict[str, Any]:
             and kept.get("party") == party.pk
         ):
             results["record"] = result
+        followup = (
+            debtor_followup_for(party, user, en=is_english(), creditor=case.creditor)
+            if link.role == "debtor"
+            else None
+        )
         debtors.append(
             {
                 "party": party,
@@ -92,7 +97,8 @@ def desk_context(case: Case, request: HttpRequest | None) -> dict[str, Any]:
                 "address": " ".join(p for p in (party.city, party.district, party.address) if p),
                 "results": results,
                 "open_calls": [c for c in calls if c.party_id == party.pk],
-                "statement": debtor_statement(party, user) if link.role == "debtor" else None,
+                "followup": followup,
+                "statement": followup["statement"] if followup else None,
             }
         )
     templates = {
@@ -105,4 +111,5 @@ def desk_context(case: Case, request: HttpRequest | None) -> dict[str, Any]:
         "templates": templates,
         "dispositions": [(d.value, d.label) for d in Disposition],
         "certificate": certificate_problem(user),
+        "can_followups": user.has_perm_code(Perm.STRATEGY_EDIT),
     }

@@ -17,5 +17,6 @@ class Code(StrEnum):
     OUTCOME_INVALID = "outcome_invalid"
     PLAYBOOK_FORBIDDEN = "playbook_forbidden"
     PLAYBOOK_INVALID = "playbook_invalid"
+    SCHEDULE_TARGET_INVALID = "schedule_target_invalid"
     STRATEGY_ERROR = "strategy_error"
     UNKNOWN_CHANNEL = "unknown_channel"

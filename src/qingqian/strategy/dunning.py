@@ -19,7 +19,9 @@ reminders, overdue states), expressed for the strategy engine:
 * :func:`statement` consolidates every open item of a debtor into one statement with the
   fee and interest each level adds, capped: fees only where the contract allows them and at
   most ``fee_cap_ratio`` of the principal, interest at the agreed rate but never above the
-  product's cap (four times the one-year LPR by default in the calculators).
+  product's cap (four times the one-year LPR by default in the calculators), and for
+  private loans fees and interest together within that cap; it tells what is due now apart
+  from what is not due yet (a plan's later installments are shown, never demanded).
 
 Every message still goes through the contact gate; this module only decides what is due.
 """
@@ -71,12 +73,14 @@ class Schedule:
     name_zh: str
     name_en: str
     levels: tuple[Level, ...]
+    fees_agreed: bool = False  # the creditor's contracts provide for the levels' fees
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "key": self.key,
             "name_zh": self.name_zh,
             "name_en": self.name_en,
+            "fees_agreed": self.fees_agreed,
             "levels": [lv.to_dict() for lv in self.levels],
         }
 
@@ -170,7 +174,16 @@ def load_schedule(data: Any) -> Schedule:
         )
     if len({lv.key for lv in levels}) != len(levels):
         raise _fail("duplicate_level_key", "级别 key 重复。", "Two levels share a key.")
-    return Schedule(key, str(data.get("name_zh", key)), str(data.get("name_en", key)), levels)
+    agreed = data.get("fees_agreed", False)
+    if not isinstance(agreed, bool):
+        raise _fail(
+            "bad_fees_agreed",
+            "fees_agreed 须为 true 或 false。",
+            "fees_agreed must be true or false.",
+        )
+    return Schedule(
+        key, str(data.get("name_zh", key)), str(data.get("name_en", key)), levels, agreed
+    )
 
 
 def default_schedule() -> Schedule:
@@ -296,6 +309,10 @@ class Terms:
     fee_cap_ratio: Decimal = Decimal("0.05")
     annual_rate: Decimal | None = None
     rate_cap: Decimal = Decimal("0.124")  # 4 × the one-year LPR of 3.1 %
+    combined_cap: bool = False
+    """Fees and interest together within ``rate_cap`` a year of the item's outstanding
+    amount since its due date (private loans: 民间借贷规定 Art. 29); a fee before or on the
+    due date is then nil."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,6 +340,13 @@ class Statement:
     total: Decimal
     rate: Decimal | None  # the annual rate applied (after the cap), if any
     notes: tuple[str, ...] = field(default=())
+    due_now: Decimal = Decimal("0")  # what is due today: items whose day has come, with charges
+    not_due: Decimal = Decimal("0")  # items (a plan's later installments) not yet due
+
+    @property
+    def next_due(self) -> Line | None:
+        """The first item not yet due (the next installment of a plan), if any."""
+        return next((ln for ln in self.lines if ln.days_overdue == 0 and ln.due_on > self.on), None)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -345,6 +369,8 @@ class Statement:
             "fees": f"{self.fees:f}",
             "interest": f"{self.interest:f}",
             "total": f"{self.total:f}",
+            "due_now": f"{self.due_now:f}",
+            "not_due": f"{self.not_due:f}",
             "rate": None if self.rate is None else f"{self.rate:f}",
             "notes": list(self.notes),
         }
@@ -393,6 +419,13 @@ def statement(
         interest = Decimal("0")
         if level is not None and level.interest and rate is not None and days > 0:
             interest = _q(item.outstanding * rate * days / 365)
+        if fee > 0 and terms.combined_cap:
+            room = max(Decimal("0"), _q(item.outstanding * terms.rate_cap * days / 365) - interest)
+            if fee > room:
+                fee_room += fee - room
+                fee = room
+                if "fee_capped" not in notes:
+                    notes.append("fee_capped")
         lines.append(
             Line(
                 item.ref,
@@ -408,6 +441,7 @@ def statement(
     outstanding = sum((ln.outstanding for ln in lines), Decimal("0"))
     fees = sum((ln.fee for ln in lines), Decimal("0"))
     interest = sum((ln.interest for ln in lines), Decimal("0"))
+    not_due = sum((ln.outstanding for ln in lines if ln.due_on > today), Decimal("0"))
     return Statement(
         debtor,
         today,
@@ -418,4 +452,6 @@ def statement(
         _q(outstanding + fees + interest),
         rate,
         tuple(notes),
+        _q(outstanding - not_due + fees + interest),
+        _q(not_due),
     )

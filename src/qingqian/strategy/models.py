@@ -133,3 +133,99 @@ class StrategyStep(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}#{self.index} {self.kind}"
+
+
+class FollowupSchedule(models.Model):
+    """A follow-up schedule (``strategy.dunning`` data form) in force for the organisation's
+    debtors by default (no creditor, no debtor), for one creditor's debtors, or for one
+    debtor (the debtor's beats the creditor's, which beats the default)."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="followup_schedules"
+    )
+    creditor = models.ForeignKey(
+        "parties.Party",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("债权人"),
+    )
+    debtor = models.ForeignKey(
+        "parties.Party",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("债务人"),
+    )
+    data = models.JSONField(_("催告计划"))
+    updated_at = models.DateTimeField(_("更新时间"))
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("催告计划")
+        verbose_name_plural = _("催告计划")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(creditor__isnull=True) | Q(debtor__isnull=True),
+                name="followup_schedule_one_target",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation"],
+                condition=Q(creditor__isnull=True, debtor__isnull=True),
+                name="followup_schedule_one_default",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "creditor"],
+                condition=Q(creditor__isnull=False),
+                name="followup_schedule_one_per_creditor",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "debtor"],
+                condition=Q(debtor__isnull=False),
+                name="followup_schedule_one_per_debtor",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.data.get("key", self.pk))
+
+
+class FollowupSent(models.Model):
+    """One level of a schedule reached by one item (invoice or installment) of a debtor and
+    put to the contact gate on one channel: sent (with the letter's PDF), or refused with the
+    gate's reasons. A level is done once per item: the next run moves on to the next level."""
+
+    organisation = models.ForeignKey("accounts.Organisation", on_delete=models.PROTECT)
+    debtor = models.ForeignKey("parties.Party", on_delete=models.PROTECT, related_name="+")
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
+    schedule_key = models.CharField(_("催告计划"), max_length=64)
+    level_key = models.CharField(_("级别"), max_length=32)
+    offset_days = models.SmallIntegerField(_("相对到期日天数"), default=0)
+    item_ref = models.CharField(_("款项"), max_length=80)
+    channel = models.CharField(_("渠道"), max_length=10)
+    allowed = models.BooleanField(_("已放行"))
+    attempt = models.ForeignKey(
+        "contact.ContactAttempt", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reasons = models.JSONField(_("原因"), default=list)
+    amount = models.DecimalField(_("应付金额"), max_digits=14, decimal_places=2)
+    document = models.BinaryField(_("信函（PDF）"), null=True, blank=True)
+    at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("催告记录")
+        verbose_name_plural = _("催告记录")
+        ordering = ["-at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["debtor", "item_ref", "level_key", "channel"],
+                name="followup_level_once_per_channel",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.debtor_id} {self.item_ref} {self.level_key} {self.channel}"

@@ -7,6 +7,7 @@ import datetime as dt
 from django_tasks import default_task_backend, task
 
 from qingqian.common.system import as_system
+from qingqian.strategy.dunning_services import followups_run
 from qingqian.strategy.services import strategy_step_execute, strategy_steps_due
 
 
@@ -36,3 +37,23 @@ def strategy_step_enqueue(step_id: int, at: dt.datetime) -> None:
         strategy_step_task.using(run_after=at).enqueue(step_id)
     elif at <= clock.now():
         strategy_step_task.enqueue(step_id)
+
+
+@task()
+@as_system("task.followups")
+def followups_task() -> dict[str, int]:
+    """Send every follow-up level that fell due today (through the contact gate)."""
+    return followups_run()
+
+
+def followups_enqueue(day: dt.date) -> None:
+    """Queue the day's follow-ups for 09:00 when the backend defers (the daily command runs
+    after midnight, in the gate's quiet hours); otherwise run them at once."""
+    from qingqian.common import clock
+    from qingqian.strategy.dunning_services import FOLLOWUP_HOUR
+
+    at = dt.datetime.combine(day, dt.time(FOLLOWUP_HOUR), tzinfo=clock.BUSINESS_TZ)
+    if default_task_backend.supports_defer and at > clock.now():
+        followups_task.using(run_after=at).enqueue()
+    else:
+        followups_task.enqueue()

@@ -113,6 +113,8 @@ EVENT_LABELS: dict[str, tuple[str, str]] = {
     # h19a: the collector's desk
     "contact_disposition": ("通话结果", "Call result"),
     "contact_sent": ("已发送联系", "Message sent"),
+    "followup_sent": ("已发送催告", "Follow-up sent"),
+    "followup_refused": ("催告未发送", "Follow-up not sent"),
     # h19b: the creditor's message thread
     "message_creditor": ("债权人留言", "Message from the creditor"),
     "message_staff": ("经办方回复", "Reply from the firm"),

@@ -17,7 +17,9 @@ so running it twice, or after a missed day, does no harm:
 8. uploaded ledger files past their retention period are deleted.
 9. on the 1st of the month, every creditor's monthly report (PDF) for the month before,
    delivered to the creditor's reports page (``kpis.reports``).
-10. regulatory records: the liability insurance, licences and collectors' certificates that
+10. follow-up levels that fell due today (``strategy.dunning_services.followups_run``, queued
+   for 09:00 when the task backend can defer: the gate's quiet hours last till 08:00).
+11. regulatory records: the liability insurance, licences and collectors' certificates that
    have expired or expire within 60 days, per organisation (also on the compliance dashboard).
 """
 
@@ -44,6 +46,7 @@ from qingqian.payments.remittance import remittance_run
 from qingqian.reports.services import feasibility_reports_sweep
 from qingqian.scoring.services import monitor_current_model, rescore_organisation
 from qingqian.strategy.services import strategy_step_execute, strategy_steps_due
+from qingqian.strategy.tasks import followups_enqueue
 
 
 def _plan_totals(organisation: Organisation, day: dt.date) -> dict[str, Any]:
@@ -73,6 +76,9 @@ class Command(SystemCommand):
             "run": len(due),
             "states": [str(strategy_step_execute(step_id=i).state) for i in due],
         }
+        if today == clock.today():  # sent now or at 09:00: never for a day gone by
+            followups_enqueue(today)
+            out["followups"] = "queued"
         out["feasibility_reports"] = len(feasibility_reports_sweep())
         organisations = list(Organisation.objects.order_by("pk"))
         out["scores"] = {o.short_code: rescore_organisation(o.pk, at=today) for o in organisations}

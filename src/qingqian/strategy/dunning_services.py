@@ -392,6 +392,7 @@ def followups_run(
     return counts
 
 
+@in_record_language
 def _sweep_one(
     org: Organisation,
     party: Party,

@@ -105,6 +105,7 @@ ACTIONS: dict[str, tuple[str, str]] = {
     "playbook.save": ("保存策略剧本", "playbook saved"),
     "strategy.start": ("启动催收策略", "strategy started"),
     "strategy.step": ("执行策略步骤", "strategy step run"),
+    "followup_schedule.save": ("保存跟进计划", "follow-up schedule saved"),
     # contact: who contacted whom
     "contact.deliver": ("发出联系（短信、邮件、信函、电话）", "contact made"),
     "contact.outcome": ("记录联系结果", "contact outcome recorded"),

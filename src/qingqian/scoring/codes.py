@@ -12,6 +12,8 @@ class Code(StrEnum):
     EXPERIMENT_SALT_MISSING = "experiment_salt_missing"
     EXPERIMENT_SHARE_OUT_OF_RANGE = "experiment_share_out_of_range"
     MODEL_NOT_PROMOTED = "model_not_promoted"
+    SCORING_MODEL_NOT_FOUND = "scoring_model_not_found"
+    SCORING_ORGANISATION_NOT_FOUND = "scoring_organisation_not_found"
     SCORING_ERROR = "scoring_error"
     THRESHOLD_OUT_OF_RANGE = "threshold_out_of_range"
     TRAINING_DATA_INSUFFICIENT = "training_data_insufficient"

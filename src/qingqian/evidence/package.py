@@ -27,6 +27,7 @@ from qingqian.ledger.services import (
 )
 from qingqian.ledger.verify_cli import (
     FORMAT,
+    KEYS_DIR,
     MANIFEST,
     MANIFEST_SIG,
     TIMESTAMP_NOTE,
@@ -125,6 +126,10 @@ def log_members(checkpoint: Checkpoint, trusted: list[VerifierKey]) -> dict[str,
             indent=2,
         ).encode(),
     }
+    # Each announcement of a new log key, signed by the key before it: a verifier who pinned
+    # the first key follows them to the key that signed this package.
+    for announcement in log.key_announcements():
+        members[f"{KEYS_DIR}{announcement.size:012d}.txt"] = announcement.note.encode("utf-8")
     token = checkpoint_timestamp_ensure(checkpoint)
     if token is not None:
         members[TIMESTAMP_NOTE] = checkpoint.note.encode("utf-8")

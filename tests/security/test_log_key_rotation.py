@@ -25,6 +25,7 @@ from qingqian.ledger.checkpoint import (
     announced_key,
     follow_keys,
     open_checkpoint,
+    open_in_chain,
     rotation_line,
     sign_checkpoint,
 )
@@ -139,6 +140,13 @@ def test_an_announcement_by_the_wrong_key_is_refused(settings: Any) -> None:
     with pytest.raises(LedgerError) as exc:
         follow_keys(first.verifier(), [sign_checkpoint(body, impostor).encode()])
     assert exc.value.code == "key_unannounced"
+    # pinning the announced key trusts it from its start on, and nothing before
+    announcement = sign_checkpoint(body, first).encode()
+    later = follow_keys(new.verifier(), [announcement])
+    assert later.keys == ((4, new.verifier()),)
+    with pytest.raises(LedgerError) as before:
+        open_in_chain(announcement, later)
+    assert before.value.code == "key_unannounced"
 
 
 def test_a_package_exported_after_rotation_verifies_offline(
@@ -156,8 +164,9 @@ def test_a_package_exported_after_rotation_verifies_offline(
     path = tmp_path / "after-rotation.zip"
     path.write_bytes(package)
     assert main([str(path), "--log-key", old.verifier().encode()]) == EXIT_OK
-    # pinning the new key as the first one: the announcement is not signed by it
-    assert main([str(path), "--log-key", new.verifier().encode()]) == EXIT_FAILED
+    # a verifier who pinned the new key (fetched after the rotation) trusts it from its
+    # announced start: this package's checkpoint is signed by it
+    assert main([str(path), "--log-key", new.verifier().encode()]) == EXIT_OK
     # pinning a key the log never had
     other = generate_signer(settings.QINGQIAN_LOG_ORIGIN).verifier().encode()
     assert main([str(path), "--log-key", other]) == EXIT_FAILED

@@ -257,10 +257,19 @@ class KeyChain:
 def follow_keys(first: VerifierKey, announcements: Sequence[str | bytes | Note]) -> KeyChain:
     """The chain of keys from the pinned ``first``: each announcement (in tree-size order)
     must be signed by the key in force at its size and announce a key after the last one's
-    start; anything else is refused (``key_unannounced`` or ``checkpoint_invalid``)."""
+    start; anything else is refused (``key_unannounced`` or ``checkpoint_invalid``). When
+    ``first`` is itself an announced key, the chain starts where it was announced."""
     notes = [a if isinstance(a, Note) else parse_note(a) for a in announcements]
     ordered = sorted(((parse_checkpoint(n.text).size, n) for n in notes), key=lambda t: t[0])
-    chain = KeyChain(((0, first),))
+    # A verifier who pinned a later key (fetched after a rotation) trusts it from where it
+    # was announced on; checkpoints before that cannot be verified under that pin.
+    start = 0
+    for n, (_, note) in enumerate(ordered):
+        found = announced_key(parse_checkpoint(note.text))
+        if found is not None and found[0] == first:
+            start, ordered = found[1], ordered[n + 1 :]
+            break
+    chain = KeyChain(((start, first),))
     for size, note in ordered:
         if size < chain.keys[-1][0]:
             raise _unannounced(size, chain.key_for(size))

@@ -226,3 +226,48 @@ def test_another_organisations_model_is_neither_seen_nor_promoted(
     theirs.refresh_from_db()
     assert theirs.is_current
     assert ScoringModel.objects.get(version="expert-card-1").is_current
+
+
+def _migration(app: str, name: str) -> Any:
+    import importlib
+
+    return importlib.import_module(f"qingqian.{app}.migrations.{name}")
+
+
+def test_existing_rows_go_to_their_organisations(
+    users: dict[str, Any], other: dict[str, Any]
+) -> None:
+    """The data migrations, run on rows as they stood when everything was global."""
+    from django.apps import apps
+
+    mine, theirs = users["compliance"].organisation, other["org"]
+    body = CN_DEFAULT.to_dict()
+    by_me = ContactPolicy.objects.create(
+        name="cn-default", version=2, data=body | {"version": 2}, created_by=users["compliance"]
+    )
+    by_them = ContactPolicy.objects.create(
+        name="cn-default", version=3, data=body | {"version": 3}, created_by=other["compliance"]
+    )
+    by_system = ContactPolicy.objects.create(
+        name="cn-default", version=4, data=body | {"version": 4}
+    )
+    _migration("contact", "0008_h15_policy_per_organisation").assign(apps, None)
+    for row in (by_me, by_them, by_system):
+        row.refresh_from_db()
+    assert (by_me.organisation, by_them.organisation, by_system.organisation) == (
+        mine,
+        theirs,
+        None,
+    )
+    assert ContactPolicy.objects.get(version=1, name="cn-default").organisation is None
+    # scoring: the expert card stays the platform's (and current when the platform has no
+    # current model left); a learned model goes to whoever promoted it
+    expert = scoring.expert_model_ensure()
+    learned = _learned(None, current=False)
+    ScoringModel.objects.filter(pk=expert.pk).update(is_current=False)
+    ScoringModel.objects.filter(pk=learned.pk).update(is_current=True, promoted_by=other["lawyer"])
+    _migration("scoring", "0003_h15_models_per_organisation").assign(apps, None)
+    learned.refresh_from_db()
+    expert.refresh_from_db()
+    assert learned.organisation == theirs and learned.is_current
+    assert expert.organisation is None and expert.is_current

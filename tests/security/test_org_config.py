@@ -271,3 +271,20 @@ def test_existing_rows_go_to_their_organisations(
     expert.refresh_from_db()
     assert learned.organisation == theirs and learned.is_current
     assert expert.organisation is None and expert.is_current
+
+
+def test_a_system_job_names_the_organisation_it_trains_for(
+    users: dict[str, Any], other: dict[str, Any]
+) -> None:
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(ApplicationError) as exc:
+        scoring.scoring_model_train(actor=None)
+    assert exc.value.code == "scoring_organisation_required" and exc.value.status == 422
+    with pytest.raises(CommandError) as cli:
+        call_command("scoring", "train", "--estimators", "30")
+    assert "--organisation" in str(cli.value)
+    # a user names another organisation: not found
+    with pytest.raises(ApplicationError) as foreign:
+        scoring.scoring_model_train(actor=users["lawyer"], organisation_id=other["org"].pk)
+    assert foreign.value.code == "scoring_organisation_not_found"

@@ -14,6 +14,7 @@ class Code(StrEnum):
     MODEL_NOT_PROMOTED = "model_not_promoted"
     SCORING_MODEL_NOT_FOUND = "scoring_model_not_found"
     SCORING_ORGANISATION_NOT_FOUND = "scoring_organisation_not_found"
+    SCORING_ORGANISATION_REQUIRED = "scoring_organisation_required"
     SCORING_ERROR = "scoring_error"
     THRESHOLD_OUT_OF_RANGE = "threshold_out_of_range"
     TRAINING_DATA_INSUFFICIENT = "training_data_insufficient"

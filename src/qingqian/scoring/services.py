@@ -429,7 +429,8 @@ def scoring_model_train(
     estimators: int = 300,
     min_gain: float | None = None,
 ) -> ScoringModel:
-    """Train on closed cases (the model chosen by cross-validation unless ``primary`` names
+    """Train one organisation's model (the actor's; a system job names it, or the only one)
+    on its closed cases (the model chosen by cross-validation unless ``primary`` names
     one), register the new version and promote it only when, on the held-out window of the
     latest closed cases, its AUC beats the live model's — the expert card included — by at
     least ``min_gain`` (default: the ``QINGQIAN_SCORING_MIN_LIFT`` setting); otherwise raise
@@ -443,6 +444,18 @@ def scoring_model_train(
         min_gain = float(settings.QINGQIAN_SCORING_MIN_LIFT)
     if organisation_id is None and actor is not None:
         organisation_id = actor.organisation_id  # a user trains their own organisation's
+    elif organisation_id is None:
+        # A system job names the organisation, unless there is only one: a model learned
+        # from several organisations' cases would order each one's queue by the others'.
+        only = list(Organisation.objects.values_list("pk", flat=True)[:2])
+        if len(only) != 1:
+            raise ApplicationError(
+                "请指定要训练模型的机构（--organisation）。",
+                "Name the organisation whose model to train (--organisation).",
+                code="scoring_organisation_required",
+                status=422,
+            )
+        organisation_id = only[0]
     elif actor is not None and organisation_id != actor.organisation_id:
         raise NotFound(
             "没有该机构。",

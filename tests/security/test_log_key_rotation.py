@@ -170,3 +170,14 @@ def test_a_package_exported_after_rotation_verifies_offline(
     # pinning a key the log never had
     other = generate_signer(settings.QINGQIAN_LOG_ORIGIN).verifier().encode()
     assert main([str(path), "--log-key", other]) == EXIT_FAILED
+
+
+def test_check_deploy_refuses_a_first_key_of_another_log(settings: Any) -> None:
+    from qingqian.ledger.checks import ledger_deploy_check
+
+    settings.QINGQIAN_LOG_FIRST_KEY = log_signer().verifier().encode()
+    assert "qingqian.E103" not in [p.id for p in ledger_deploy_check()]
+    settings.QINGQIAN_LOG_FIRST_KEY = generate_signer("other.example/tlog").verifier().encode()
+    assert "qingqian.E103" in [p.id for p in ledger_deploy_check()]
+    settings.QINGQIAN_LOG_FIRST_KEY = "not a key"
+    assert "qingqian.E103" in [p.id for p in ledger_deploy_check()]

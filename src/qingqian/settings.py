@@ -97,6 +97,10 @@ QINGQIAN_LOG_ORIGIN = os.environ.get("QINGQIAN_LOG_ORIGIN") or origin_for_url(QI
 QINGQIAN_LOG_SIGNING_KEY = os.environ.get("QINGQIAN_LOG_SIGNING_KEY") or (
     SignerKey(QINGQIAN_LOG_ORIGIN, 1, _derived_key("", "log-signing")).encode()
 )
+# The log's first signing key, pinned (its verifier key): after a key rotation, `ledger
+# verify` follows the announced keys from it (docs/security.md, key rotation). Unset: the
+# signing key above, which holds only while no rotation was announced.
+QINGQIAN_LOG_FIRST_KEY = os.environ.get("QINGQIAN_LOG_FIRST_KEY", "")
 QINGQIAN_WITNESS_KEYS = os.environ.get("QINGQIAN_WITNESS_KEYS", "").replace(",", " ").split()
 # h16p: checkpoint signing is batched (docs/ledger.md): after a commit the log signs a new
 # checkpoint once it has grown by this many entries or its newest checkpoint is this old;

@@ -146,9 +146,10 @@ def test_task_rescores_one_organisation(case: Any, org: Any) -> None:
 
 
 def _model(
-    version: str, auc: float | None, window: str = "w1", current: bool = False
+    version: str, auc: float | None, window: str = "w1", current: bool = False, org: Any = None
 ) -> ScoringModel:
     return ScoringModel.objects.create(
+        organisation=org,
         version=version,
         kind=ModelKind.WOE_LR,
         card={"promotion": {"promoted": True}},
@@ -158,15 +159,16 @@ def _model(
 
 
 def test_promotion_refuses_a_worse_model_on_the_same_window(users: dict[str, Any]) -> None:
-    old = _model("radar-a", 0.80, current=True)
-    worse = _model("radar-b", 0.78)
+    org = users["lawyer"].organisation
+    old = _model("radar-a", 0.80, current=True, org=org)
+    worse = _model("radar-b", 0.78, org=org)
     with pytest.raises(services.ModelNotPromoted) as exc:
         services.scoring_model_promote(model=worse, actor=users["lawyer"])
     assert "拒绝启用" in exc.value.message_zh and "refused" in exc.value.message_en
     assert exc.value.status == 409
     old.refresh_from_db()
     assert old.is_current
-    better = _model("radar-c", 0.81)
+    better = _model("radar-c", 0.81, org=org)
     services.scoring_model_promote(model=better, actor=users["lawyer"])
     old.refresh_from_db()
     better.refresh_from_db()

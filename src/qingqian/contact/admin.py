@@ -24,7 +24,8 @@ class ReadOnly(admin.ModelAdmin):
 
 @admin.register(ContactPolicy)
 class ContactPolicyAdmin(ReadOnly):
-    list_display = ("name", "version", "note", "created_by", "created_at")
+    list_display = ("name", "version", "organisation", "note", "created_by", "created_at")
+    list_filter = ("organisation",)
 
 
 @admin.register(ContactAttempt)

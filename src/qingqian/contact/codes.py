@@ -30,6 +30,7 @@ class Code(StrEnum):
     CONTACT_NOT_AUTHORISED = "contact_not_authorised"
     CONTACT_OUTCOME_RECORDED = "contact_outcome_recorded"
     CONTACT_POLICY_ERROR = "contact_policy_error"
+    CONTACT_POLICY_BELOW_FLOOR = "contact_policy_below_floor"
     CONTACT_POLICY_FORBIDDEN = "contact_policy_forbidden"
     CONTACT_POLICY_NOT_FOUND = "contact_policy_not_found"
     CONTACT_WORK_FORBIDDEN = "contact_work_forbidden"

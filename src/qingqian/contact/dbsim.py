@@ -114,7 +114,7 @@ def _run(rng: random.Random, n: int, days: int, start: dt.date, seed: int) -> di
         for k in range(8)
     ]
     answer = [rng.uniform(0.1, 0.6) for _ in range(n)]
-    _, policy = contact_policy_current()
+    _, policy = contact_policy_current(None, org)
     attempts = 0
     denied_by_rule: Counter[str] = Counter()
     holds_placed: Counter[str] = Counter()

@@ -19,8 +19,21 @@ from qingqian.contact.policy import Policy
 
 class ContactPolicy(models.Model):
     """One version of a named policy, stored as the kernel's JSON. Rows are never edited:
-    a change is a new version; the highest version of a name is the one in force."""
+    a change is a new version; the highest version of a name is the one in force.
 
+    A policy belongs to an organisation (its compliance officer revises it) or, with no
+    organisation, to the platform: the presets, which are the legal floor. An organisation
+    with no version of its own of a name is governed by the platform's; its own versions may
+    tighten the floor, never loosen it (``contact.policy.loosened``)."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("所属机构"),
+    )
     name = models.CharField(_("政策名称"), max_length=64)
     version = models.PositiveIntegerField(_("版本"))
     data = models.JSONField(_("政策内容"))
@@ -35,7 +48,15 @@ class ContactPolicy(models.Model):
         verbose_name_plural = _("联系政策")
         ordering = ("name", "-version")
         constraints = [
-            models.UniqueConstraint(fields=("name", "version"), name="contact_policy_version_once")
+            models.UniqueConstraint(
+                fields=("organisation", "name", "version"),
+                name="contact_policy_org_version_once",
+            ),
+            models.UniqueConstraint(
+                fields=("name", "version"),
+                condition=models.Q(organisation__isnull=True),
+                name="contact_policy_platform_version_once",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1064,6 +1064,75 @@ def _check_code(code: str) -> None:
         )
 
 
+def loosened(floor: Policy, policy: Policy) -> list[str]:
+    """Where ``policy`` is less strict than ``floor`` (the legal floor: the preset of the same
+    name), as the names of the rules it loosens; empty when it is at least as strict.
+
+    An organisation may tighten every rule (fewer channels or hours, lower caps, longer
+    cool-downs, more certified collectors, …) but loosen none: this is the check."""
+    out: list[str] = []
+    if not policy.channels <= floor.channels:
+        out.append("channels")
+    inside = all(
+        any(f.start <= w.start and w.end <= f.end for f in floor.windows) for w in policy.windows
+    )
+    if not inside or not floor.window_channels <= policy.window_channels:
+        out.append("windows")
+    # Whose clock the hours are read on is the law's; the default zone (used only when the
+    # debtor's is not known) is the organisation's to set, e.g. a firm in Urumqi.
+    if policy.timezone_rule != floor.timezone_rule:
+        out.append("timezone_rule")
+    if not policy.allowed_roles <= floor.allowed_roles:
+        out.append("allowed_roles")
+    caps = {c.code: c for c in policy.caps}
+    for cap in floor.caps:
+        own = caps.get(cap.code)
+        if (
+            own is None
+            or own.limit > cap.limit
+            or own.days < cap.days
+            or not cap.channels <= own.channels
+            or (own.counts, own.per) != (cap.counts, cap.per)
+        ):
+            out.append(cap.code)
+    cooldowns = {c.code: c for c in policy.cooldowns}
+    for cool in floor.cooldowns:
+        mine = cooldowns.get(cool.code)
+        if (
+            mine is None
+            or mine.days < cool.days
+            or not cool.trigger_channels <= mine.trigger_channels
+            or not cool.blocked_channels <= mine.blocked_channels
+            or mine.per != cool.per
+        ):
+            out.append(cool.code)
+    if policy.third_party is not None:
+        ft, pt = floor.third_party, policy.third_party
+        if (
+            ft is None
+            or not pt.channels <= ft.channels
+            or (ft.requires_debtor_unreachable and not pt.requires_debtor_unreachable)
+            or (ft.requires_nondisclosing_script and not pt.requires_nondisclosing_script)
+            or (ft.stop_after_refusal and not pt.stop_after_refusal)
+            or (
+                ft.max_reached is not None
+                and (pt.max_reached is None or pt.max_reached > ft.max_reached)
+            )
+        ):
+            out.append("third_party")
+    if not floor.certification_channels <= policy.certification_channels:
+        out.append("certification_channels")
+    if policy.visit_min_collectors < floor.visit_min_collectors:
+        out.append("visit_min_collectors")
+    if policy.public_notices_allowed and not floor.public_notices_allowed:
+        out.append("public_notices_allowed")
+    if not floor.opt_out_channels <= policy.opt_out_channels:
+        out.append("opt_out_channels")
+    if not policy.legal_notice_channels <= floor.legal_notice_channels:
+        out.append("legal_notice_channels")
+    return out
+
+
 def _bad(code: str, zh: str, en: str, **details: Any) -> ContactPolicyError:
     return ContactPolicyError(zh, en, code=code, details=details)
 

@@ -6,7 +6,7 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import Role
@@ -67,9 +67,14 @@ def case_contact_panel(case: Case) -> dict[str, Any]:
     }
 
 
-def policy_versions() -> dict[str, list[ContactPolicy]]:
+def policy_versions(organisation_id: int | None) -> dict[str, list[ContactPolicy]]:
+    """Each policy name's versions an organisation may read: its own, then the platform's
+    (the legal floor it falls back to); never another organisation's."""
     out: dict[str, list[ContactPolicy]] = {}
-    for row in ContactPolicy.objects.select_related("created_by").order_by("name", "-version"):
+    qs = ContactPolicy.objects.select_related("created_by").filter(
+        Q(organisation__isnull=True) | Q(organisation_id=organisation_id)
+    )
+    for row in qs.order_by("name", F("organisation_id").asc(nulls_last=True), "-version"):
         out.setdefault(row.name, []).append(row)
     return out
 

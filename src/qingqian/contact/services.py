@@ -110,35 +110,68 @@ def contact_policy_name() -> str:
     return str(getattr(settings, "QINGQIAN_CONTACT_POLICY", DEFAULT_POLICY))
 
 
+_UNSET = object()
+
 # The gate re-reads which version is in force at most this often (a newly published version
 # governs every decision within this time); ``contact_policy_publish`` clears it at once.
 CURRENT_TTL_SECONDS = 2.0
-_current: dict[str, tuple[float, ContactPolicy]] = {}
+_current: dict[tuple[int | None, str], tuple[float, ContactPolicy]] = {}
 
 
-def contact_policy_in_force(name: str | None = None) -> tuple[ContactPolicy, pol.Policy]:
+def _org_id(organisation: Organisation | int | None) -> int | None:
+    if organisation is None or isinstance(organisation, int):
+        return organisation
+    return organisation.pk
+
+
+def contact_policy_in_force(
+    name: str | None = None, organisation: Organisation | int | None = None
+) -> tuple[ContactPolicy, pol.Policy]:
     """Like :func:`contact_policy_current`, cached for ``CURRENT_TTL_SECONDS`` (the gate)."""
     name = name or contact_policy_name()
+    key = (_org_id(organisation), name)
     now = time.monotonic()
-    hit = _current.get(name)
+    hit = _current.get(key)
     if hit is not None and now - hit[0] < CURRENT_TTL_SECONDS:
         return hit[1], _policy_of(hit[1])
-    row, parsed = contact_policy_current(name)
-    _current[name] = (now, row)
+    row, parsed = contact_policy_current(name, organisation)
+    _current[key] = (now, row)
     return row, parsed
 
 
-def contact_policy_current(name: str | None = None) -> tuple[ContactPolicy, pol.Policy]:
-    """The version in force of ``name`` (the highest), with its parsed kernel policy."""
-    name = name or contact_policy_name()
-    row = ContactPolicy.objects.filter(name=name).order_by("-version").first()
+def _platform_current(name: str) -> ContactPolicy | None:
+    row = (
+        ContactPolicy.objects.filter(organisation__isnull=True, name=name)
+        .order_by("-version")
+        .first()
+    )
     if row is None and name in PRESETS:
         # The data migration seeds the presets; a flushed database gets them back here.
         row, _ = ContactPolicy.objects.get_or_create(
+            organisation=None,
             name=name,
             version=PRESETS[name].version,
             defaults={"data": PRESETS[name].to_dict(), "note": "preset"},
         )
+    return row
+
+
+def contact_policy_current(
+    name: str | None = None, organisation: Organisation | int | None = None
+) -> tuple[ContactPolicy, pol.Policy]:
+    """The version in force of ``name`` for ``organisation`` (its own highest version, else
+    the platform's), with its parsed kernel policy. ``None``: the platform's."""
+    name = name or contact_policy_name()
+    org = _org_id(organisation)
+    row = None
+    if org is not None:
+        row = (
+            ContactPolicy.objects.filter(organisation_id=org, name=name)
+            .order_by("-version")
+            .first()
+        )
+    if row is None:
+        row = _platform_current(name)
     if row is None:
         raise NotFound(
             f"联系政策不存在：{name}",
@@ -147,6 +180,17 @@ def contact_policy_current(name: str | None = None) -> tuple[ContactPolicy, pol.
             details={"name": name},
         )
     return row, _policy_of(row)
+
+
+def contact_policy_floor(name: str) -> pol.Policy | None:
+    """The legal floor of ``name``: its preset, else the platform's version in force, else
+    the preset of the configured policy (a new name is held to the same law)."""
+    if name in PRESETS:
+        return PRESETS[name]
+    row = _platform_current(name)
+    if row is not None:
+        return row.policy()
+    return PRESETS.get(contact_policy_name())
 
 
 def _policy_of(row: ContactPolicy) -> pol.Policy:
@@ -158,38 +202,89 @@ def _policy_of(row: ContactPolicy) -> pol.Policy:
     return parsed
 
 
+def contact_policy_check_floor(policy: pol.Policy) -> None:
+    """Refuse (422 ``contact_policy_below_floor``) a version that loosens the legal floor."""
+    floor = contact_policy_floor(policy.name)
+    loose = pol.loosened(floor, policy) if floor is not None else []
+    if loose:
+        raise ValidationFailed(
+            f"该版本放宽了法定底线，不能发布：{'、'.join(loose)}",
+            f"This version loosens the legal floor and cannot be published: {', '.join(loose)}",
+            code="contact_policy_below_floor",
+            details={"rules": loose, "floor": floor.label if floor else None},
+        )
+
+
 def contact_policy_publish(
-    *, name: str, data: dict[str, Any], actor: User | None, note: str = ""
+    *,
+    name: str,
+    data: dict[str, Any],
+    actor: User | None,
+    note: str = "",
+    organisation: Organisation | int | object | None = _UNSET,
 ) -> ContactPolicy:
-    """Save ``data`` as the next version of ``name`` (validated by the kernel first)."""
+    """Save ``data`` as the next version of ``name`` for the actor's organisation (validated
+    by the kernel first; refused with 422 ``contact_policy_below_floor`` when it loosens the
+    legal floor). ``organisation`` may be given only by a system job (``actor=None``): an
+    organisation's id, or ``None`` for the platform's own version."""
     if actor is not None and not actor.has_perm_code(Perm.POLICY_EDIT):
         raise PermissionDenied(
             "只有合规专员或管理员可以修订联系政策。",
             "Only a compliance officer or an administrator may revise a contact policy.",
             code="contact_policy_forbidden",
         )
+    if actor is not None:
+        if organisation is not _UNSET and _org_id(organisation) != actor.organisation_id:  # type: ignore[arg-type]
+            raise PermissionDenied(
+                "只能修订本机构的联系政策。",
+                "You may revise only your own organisation's contact policy.",
+                code="contact_policy_forbidden",
+            )
+        if actor.organisation_id is None:
+            raise PermissionDenied(
+                "没有所属机构的用户不能修订联系政策。",
+                "A user with no organisation cannot revise a contact policy.",
+                code="contact_policy_forbidden",
+            )
+        org: int | None = actor.organisation_id
+    else:
+        org = None if organisation is _UNSET else _org_id(organisation)  # type: ignore[arg-type]
     with transaction.atomic():
-        last = (
-            ContactPolicy.objects.select_for_update().filter(name=name).order_by("-version").first()
+        mine = ContactPolicy.objects.select_for_update().filter(name=name)
+        mine = (
+            mine.filter(organisation_id=org)
+            if org is not None
+            else mine.filter(organisation__isnull=True)
         )
-        version = (last.version if last else 0) + 1
+        last = mine.order_by("-version").first()
+        in_force = last
+        if in_force is None and org is not None:
+            in_force = _platform_current(name)
+        # An organisation's first version follows the platform's numbering.
+        version = (in_force.version if in_force else 0) + 1
         body = dict(data)
         body["name"] = name
         body["version"] = version
         parsed = pol.Policy.from_dict(body)  # raises ContactPolicyError on bad data
+        contact_policy_check_floor(parsed)
         row = ContactPolicy.objects.create(
-            name=name, version=version, data=parsed.to_dict(), note=note[:300], created_by=actor
+            organisation_id=org,
+            name=name,
+            version=version,
+            data=parsed.to_dict(),
+            note=note[:300],
+            created_by=actor,
         )
         audit_record(
             actor=actor,
-            organisation=actor.organisation if actor is not None else None,
+            organisation=Organisation(pk=org) if org is not None else None,
             action="contact.policy_publish",
             obj=row,
-            before={"version": last.label} if last else None,
+            before={"version": in_force.label} if in_force else None,
             after={"version": row.label, "note": row.note},
         )
-        _current.pop(name, None)
-        transaction.on_commit(lambda: _current.pop(name, None))
+        _current.clear()
+        transaction.on_commit(_current.clear)
     return row
 
 
@@ -461,7 +556,7 @@ def _fetch_sql(
     third = sorted({a.case.pk for a in asks if a.role is pol.PartyRole.THIRD_PARTY})
     params: list[Any] = [org, True, *parties, *numbers]
     params.append(db.ops.adapt_datetimefield_value(since))
-    params += [*parties, org, *cases, org, *users, policy_name, policy_name, *cases, *parties]
+    params += [*parties, org, *cases, org, *users, policy_name, org, *cases, *parties]
     if third:
         params += [True, *third]
     text = _fetch_text(len(parties), len(cases), len(numbers), len(users), len(third))
@@ -494,9 +589,12 @@ def _fetch_text(parties: int, cases: int, numbers: int, users: int, third: int) 
         "SELECT 'u', u.id, CASE WHEN u.is_active THEN 1 ELSE 0 END, NULL, NULL,"  # noqa: S608 (table names from model metadata)
         " u.cert_expires, u.cert_number, u.cert_issuer, NULL, NULL"
         f" FROM {_USERS} u WHERE u.id IN ({marks(users)})",
+        # The organisation's own highest version of the name, else the platform's.
         "SELECT 'p', p.id, p.version, NULL, NULL, NULL, NULL, NULL, NULL, NULL"  # noqa: S608 (table names from model metadata)
-        f" FROM {_POLICIES} p WHERE p.name = %s"
-        f" AND p.version = (SELECT MAX(q.version) FROM {_POLICIES} q WHERE q.name = %s)",
+        f" FROM {_POLICIES} p WHERE p.id = (SELECT q.id FROM {_POLICIES} q WHERE q.name = %s"
+        " AND (q.organisation_id = %s OR q.organisation_id IS NULL)"
+        " ORDER BY CASE WHEN q.organisation_id IS NULL THEN 1 ELSE 0 END, q.version DESC"
+        " LIMIT 1)",
         "SELECT 'l', NULL, cp.party_id, cp.case_id, NULL, NULL, cp.role, NULL, NULL, NULL"  # noqa: S608 (table names from model metadata)
         f" FROM {_CASE_PARTIES} cp WHERE cp.case_id IN ({marks(cases)})"
         f" AND cp.party_id IN ({marks(parties)})",
@@ -601,26 +699,27 @@ class _PolicyMissing(Exception):
     """The policy in force has no row (a flushed database); re-seed and try again."""
 
 
-# The parsed policy of each version the gate has met, and the version it last met per name.
+# The parsed policy of each version the gate has met, and the version it last met per
+# organisation and name.
 _gate_versions: dict[tuple[int, str, int], pol.Policy] = {}
-_gate_latest: dict[str, tuple[int, int]] = {}
+_gate_latest: dict[tuple[int, str], tuple[int, int]] = {}
 
 
-def _gate_policy(name: str) -> tuple[int, pol.Policy]:
+def _gate_policy(org: int, name: str) -> tuple[int, pol.Policy]:
     """The version the gate last saw in force (read once per process), for the horizon."""
-    seen = _gate_latest.get(name)
+    seen = _gate_latest.get((org, name))
     if seen is not None:
         found = _gate_versions.get((seen[0], name, seen[1]))
         if found is not None:
             return seen[0], found
-    row, parsed = contact_policy_current(name)
+    row, parsed = contact_policy_current(name, org)
     _gate_versions[(row.pk, name, row.version)] = parsed
-    _gate_latest[name] = (row.pk, row.version)
+    _gate_latest[(org, name)] = (row.pk, row.version)
     return row.pk, parsed
 
 
 def _version_in_force(
-    cur: Any, snap: _Snapshot, name: str, assumed: tuple[int, pol.Policy]
+    cur: Any, snap: _Snapshot, org: int, name: str, assumed: tuple[int, pol.Policy]
 ) -> tuple[int, pol.Policy]:
     """The version the query found in force; a version not met before is read (same
     transaction) and parsed once."""
@@ -633,7 +732,7 @@ def _version_in_force(
         data = cur.fetchone()[0]
         parsed = pol.Policy.from_dict(json.loads(data) if isinstance(data, str) else data)
         _gate_versions[(pk, name, version)] = parsed
-    _gate_latest[name] = (pk, version)
+    _gate_latest[(org, name)] = (pk, version)
     return pk, parsed
 
 
@@ -810,7 +909,7 @@ def _authorize(asks: list[_Ask]) -> list[ContactAttempt]:
         except _PolicyMissing:
             if attempt:
                 raise
-            _gate_latest.pop(name, None)
+            _gate_latest.clear()
             _gate_versions.clear()
             contact_policy_current(name)  # re-seeds a preset on a flushed database
     raise AssertionError("unreachable")  # pragma: no cover
@@ -830,7 +929,8 @@ def _decide_in(
 ) -> Any:
     """Decode, pick the version in force (re-reading when its horizon is longer), decide."""
     snap = _Snapshot(rows)
-    policy_id, policy = _version_in_force(cur, snap, name, assumed)
+    org = asks[0].case.organisation_id
+    policy_id, policy = _version_in_force(cur, snap, org, name, assumed)
     if policy.horizon_days > assumed[1].horizon_days:
         sql, params = _fetch_sql(db, asks, name, _since(asks, policy))
         cur.execute(sql, params)
@@ -879,7 +979,7 @@ def _authorize_pg(db: BaseDatabaseWrapper, asks: list[_Ask], name: str) -> list[
     Inside a caller's transaction the BEGIN and COMMIT are the caller's, and nothing is
     prepared (a PREPARE must not depend on a transaction the gate does not own); nor is a
     batch's (its shape varies, and one plan serves the whole batch)."""
-    assumed = _gate_policy(name)
+    assumed = _gate_policy(asks[0].case.organisation_id, name)
     ids = sorted({_advisory_id(k) for a in asks for k in _lock_keys(a)})
     fetch, params = _fetch_sql(db, asks, name, _since(asks, assumed[1]))
     lock = _lock_sql(ids)
@@ -913,7 +1013,7 @@ def _authorize_portable(
     db: BaseDatabaseWrapper, asks: list[_Ask], name: str
 ) -> list[ContactAttempt]:
     """The same steps on a database without advisory locks (lock rows, one transaction)."""
-    assumed = _gate_policy(name)
+    assumed = _gate_policy(asks[0].case.organisation_id, name)
     fetch, params = _fetch_sql(db, asks, name, _since(asks, assumed[1]))
     with transaction.atomic(using=db.alias), db.cursor() as cur:
         _lock([k for a in asks for k in _lock_keys(a)])

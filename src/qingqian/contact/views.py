@@ -29,6 +29,7 @@ from qingqian.contact.preview import preview
 from qingqian.contact.services import (
     contact_hold_lift,
     contact_hold_place,
+    contact_policy_check_floor,
     contact_policy_current,
     contact_policy_publish,
     contact_unreachable_clear,
@@ -75,7 +76,10 @@ def policies(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "contact/policies.html",
-        {"versions": selectors.policy_versions(), "can_edit": _compliance(user)},
+        {
+            "versions": selectors.policy_versions(user.organisation_id),
+            "can_edit": _compliance(user),
+        },
     )
 
 
@@ -87,7 +91,7 @@ def policy_edit(request: HttpRequest, name: str) -> HttpResponse:
     if not _compliance(user):
         return _forbidden(request)
     try:
-        row, current = contact_policy_current(name)
+        row, current = contact_policy_current(name, user.organisation_id)
     except ApplicationError:
         return _forbidden(request)
     base = row.policy().to_dict()
@@ -128,6 +132,7 @@ def policy_edit(request: HttpRequest, name: str) -> HttpResponse:
                 )
                 return redirect("contact:policies")
             draft = Policy.from_dict({**data, "name": name, "version": row.version + 1})
+            contact_policy_check_floor(draft)
             rows = preview(current, draft)
         except ApplicationError as exc:
             error = _message(exc)

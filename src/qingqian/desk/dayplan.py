@@ -398,7 +398,7 @@ def day_plan(
     day = day or today
     _check_day(day, today)
     capacity = capacity or Capacity.from_settings()
-    _, policy = contact_policy_current()
+    _, policy = contact_policy_current(None, organisation)
     tz = pol.zone(policy.default_timezone)
 
     # 1. the work queue: open cases, one entry per debtor, ordered by the debt radar.

@@ -27,6 +27,7 @@ from qingqian.ledger.services import (
 )
 from qingqian.ledger.verify_cli import (
     FORMAT,
+    KEYS_DIR,
     MANIFEST,
     MANIFEST_SIG,
     TIMESTAMP_NOTE,
@@ -55,7 +56,8 @@ manifest.json 列出每个文件的 SHA-256，manifest.sig 用日志密钥签署
 未经验证”，退出码为 3；全部检查通过且公钥已指定时退出码为 0；任何一个字节被改动都会
 导致失败（退出码 1），并指出出问题的位置。timestamp/token.tsr 是对 timestamp/checkpoint.note
 的 RFC 3161 可信时间戳，也可用 openssl ts -verify 检查。只用 openssl 的验证步骤见
-docs/verify-by-hand.md。
+docs/verify-by-hand.md。日志签名密钥更换过时，log-keys/ 中是每次换钥的公告（由上一密钥签名
+的检查点）：固定最初的日志公钥即可，验证器会逐一核对。
 
 【English】
 This package holds every logged event statement of the case, the evidence files with their
@@ -73,7 +75,9 @@ from the verifier only: log-key.txt and policy.json inside the package prove not
 themselves. Without a pinned log key the verdict is "signer unverified" (exit 3); with it,
 exit 0 only when every check passes; changing any single byte makes it fail (exit 1) and say
 where. timestamp/token.tsr is an RFC 3161 timestamp over timestamp/checkpoint.note, which
-`openssl ts -verify` checks too. docs/verify-by-hand.md verifies with openssl alone.
+`openssl ts -verify` checks too. docs/verify-by-hand.md verifies with openssl alone. If the
+log signing key was changed, log-keys/ holds each announcement (a checkpoint signed by the key
+before): pin the first log key and the verifier follows them.
 """
 
 
@@ -125,6 +129,10 @@ def log_members(checkpoint: Checkpoint, trusted: list[VerifierKey]) -> dict[str,
             indent=2,
         ).encode(),
     }
+    # Each announcement of a new log key, signed by the key before it: a verifier who pinned
+    # the first key follows them to the key that signed this package.
+    for announcement in log.key_announcements():
+        members[f"{KEYS_DIR}{announcement.size:012d}.txt"] = announcement.note.encode("utf-8")
     token = checkpoint_timestamp_ensure(checkpoint)
     if token is not None:
         members[TIMESTAMP_NOTE] = checkpoint.note.encode("utf-8")

@@ -112,6 +112,7 @@ class OpenedCheckpoint:
     checkpoint: Checkpoint
     note: Note
     cosignatures: tuple[VerifiedSignature, ...]
+    key: VerifierKey  # the log key that signed it
 
     @property
     def witnesses(self) -> tuple[str, ...]:
@@ -157,7 +158,7 @@ def open_checkpoint(
             f"Not enough witness cosignatures: {quorum} required.",
             {"required": quorum, "cosigned_by": [c.key.name for c in cosignatures]},
         )
-    return OpenedCheckpoint(checkpoint, note, cosignatures)
+    return OpenedCheckpoint(checkpoint, note, cosignatures, log_key)
 
 
 def witness_cosign(
@@ -196,6 +197,118 @@ def witness_cosign(
                 {"got": len(consistency)},
             )
     return sign_text(opened.note.text, witness_key, timestamp=timestamp)
+
+
+# --------------------------------------------------------------------------- key rotation
+#
+# The log announces its next signing key in a checkpoint signed by the key in force: one
+# extension line ``qingqian/log-key-rotation/v1 <new verifier key> <from size>``. Every
+# checkpoint of a tree size at or above ``from size`` (always above the announcing one's)
+# is signed by the new key. A verifier pins the first key and follows the announcements;
+# a checkpoint signed by a key no announcement named is refused (``key_unannounced``).
+
+ROTATION_PREFIX = "qingqian/log-key-rotation/v1"
+
+
+def rotation_line(new_key: VerifierKey, from_size: int) -> str:
+    """The extension line announcing ``new_key`` for checkpoints from ``from_size`` on."""
+    return f"{ROTATION_PREFIX} {new_key.encode()} {from_size}"
+
+
+def announced_key(checkpoint: Checkpoint) -> tuple[VerifierKey, int] | None:
+    """The key ``checkpoint`` announces and the tree size it signs from, if it announces one."""
+    lines = [e for e in checkpoint.extensions if e.split(" ", 1)[0] == ROTATION_PREFIX]
+    if not lines:
+        return None
+    parts = lines[0].split(" ")
+    if len(lines) > 1 or len(parts) != 3 or not _SIZE.fullmatch(parts[2]):
+        raise _bad("the key rotation line is malformed", {"size": checkpoint.size})
+    key = VerifierKey.parse(parts[1])
+    from_size = int(parts[2])
+    if key.sig_type != SIG_ED25519 or key.name != checkpoint.origin:
+        raise _bad("the announced key is not an Ed25519 key of this log", {})
+    if from_size <= checkpoint.size:
+        raise _bad("a new key signs only checkpoints after its announcement", {})
+    return key, from_size
+
+
+@dataclass(frozen=True)
+class KeyChain:
+    """The log's keys in order: ``(from size, key)``, the first from 0 (the pinned key)."""
+
+    keys: tuple[tuple[int, VerifierKey], ...]
+
+    def key_for(self, size: int) -> VerifierKey:
+        """The key that signs a checkpoint of ``size``."""
+        chosen = self.keys[0][1]
+        for start, key in self.keys:
+            if start <= size:
+                chosen = key
+        return chosen
+
+    @property
+    def current(self) -> VerifierKey:
+        return self.keys[-1][1]
+
+    def __contains__(self, key: object) -> bool:
+        return any(key == k for _, k in self.keys)
+
+
+def follow_keys(first: VerifierKey, announcements: Sequence[str | bytes | Note]) -> KeyChain:
+    """The chain of keys from the pinned ``first``: each announcement (in tree-size order)
+    must be signed by the key in force at its size and announce a key after the last one's
+    start; anything else is refused (``key_unannounced`` or ``checkpoint_invalid``). When
+    ``first`` is itself an announced key, the chain starts where it was announced."""
+    notes = [a if isinstance(a, Note) else parse_note(a) for a in announcements]
+    ordered = sorted(((parse_checkpoint(n.text).size, n) for n in notes), key=lambda t: t[0])
+    # A verifier who pinned a later key (fetched after a rotation) trusts it from where it
+    # was announced on; checkpoints before that cannot be verified under that pin.
+    start = 0
+    for n, (_, note) in enumerate(ordered):
+        found = announced_key(parse_checkpoint(note.text))
+        if found is not None and found[0] == first:
+            start, ordered = found[1], ordered[n + 1 :]
+            break
+    chain = KeyChain(((start, first),))
+    for size, note in ordered:
+        if size < chain.keys[-1][0]:
+            raise _unannounced(size, chain.key_for(size))
+        opened = open_in_chain(note, chain)
+        found = announced_key(opened.checkpoint)
+        if found is None:
+            raise _bad("not a key announcement", {"size": size})
+        chain = KeyChain((*chain.keys, (found[1], found[0])))
+    return chain
+
+
+def open_in_chain(
+    data: str | bytes | Note,
+    chain: KeyChain,
+    witnesses: Sequence[VerifierKey] = (),
+    *,
+    quorum: int = 0,
+) -> OpenedCheckpoint:
+    """:func:`open_checkpoint` under the key the chain says signs a checkpoint of its size.
+    Not signed by that key (say, a key swapped in without an announcement): ``key_unannounced``."""
+    note = data if isinstance(data, Note) else parse_note(data)
+    size = parse_checkpoint(note.text).size
+    key = chain.key_for(size)
+    try:
+        return open_checkpoint(note, key, witnesses, quorum=quorum)
+    except LedgerError as exc:
+        if exc.code == "signature_missing":
+            raise _unannounced(size, key) from exc
+        raise
+
+
+def _unannounced(size: int, expected: VerifierKey) -> LedgerError:
+    return LedgerError(
+        "key_unannounced",
+        "检查点不是由应有的日志密钥签名的：密钥更换未经上一密钥在检查点中公告。",
+        "The checkpoint is not signed by the log key in force: the key was changed without "
+        "an announcement signed by the previous key.",
+        {"size": size, "expected_key_id": expected.key_id.hex()},
+    )
 
 
 def _bad(reason: str, details: dict[str, object]) -> LedgerError:

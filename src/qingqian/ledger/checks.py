@@ -45,6 +45,17 @@ def ledger_deploy_check(app_configs: Any = None, **kwargs: Any) -> list[Any]:
                 id="qingqian.E102",
             )
         )
+    first = str(getattr(settings, "QINGQIAN_LOG_FIRST_KEY", "") or "").strip()
+    if first and not _log_key_of_origin(first):
+        problems.append(
+            Error(
+                "QINGQIAN_LOG_FIRST_KEY 不是本日志来源的 Ed25519 验证公钥。 / "
+                "QINGQIAN_LOG_FIRST_KEY is not an Ed25519 verifier key of this log's origin.",
+                hint="Set it to the log's first verifier key, as `qingqian keys rotate-log-key` "
+                "prints it (docs/security.md).",
+                id="qingqian.E103",
+            )
+        )
     if not getattr(settings, "QINGQIAN_WITNESS_KEYS", []):
         problems.append(
             Warning(
@@ -55,3 +66,14 @@ def ledger_deploy_check(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             )
         )
     return problems
+
+
+def _log_key_of_origin(text: str) -> bool:
+    from qingqian.ledger.errors import LedgerError
+    from qingqian.ledger.note import SIG_ED25519, VerifierKey
+
+    try:
+        key = VerifierKey.parse(text)
+    except LedgerError:
+        return False
+    return key.sig_type == SIG_ED25519 and key.name == settings.QINGQIAN_LOG_ORIGIN

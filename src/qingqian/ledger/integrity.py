@@ -20,11 +20,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from qingqian.ledger.canonical import COMMITMENT_DOMAIN
-from qingqian.ledger.checkpoint import open_checkpoint
+from qingqian.ledger.checkpoint import KeyChain, follow_keys, open_in_chain
 from qingqian.ledger.errors import LedgerError
 from qingqian.ledger.merkle import EMPTY_ROOT, LEAF_PREFIX, root_from_leaf_hashes
 from qingqian.ledger.models import Checkpoint, LogBundle, LogEntry, LogState, LogTile
-from qingqian.ledger.selectors import DbTileReader, log_verifier_key
+from qingqian.ledger.selectors import (
+    DbTileReader,
+    key_announcements,
+    log_first_key,
+    log_verifier_key,
+)
 from qingqian.ledger.tiles import TILE_WIDTH, decode_entry_bundle, root_from_tiles
 
 CHUNK_TILES = 64
@@ -198,18 +203,53 @@ def _check_upper_tiles(size: int, report: IntegrityReport) -> None:
         level += 1
 
 
+def _key_chain(report: IntegrityReport) -> KeyChain | None:
+    """The log's keys, followed from the pinned first key through the announcements (the
+    configured key stands pinned while none was announced)."""
+    announcements = key_announcements()
+    first = log_first_key()
+    if first is None and announcements:
+        report.problems.append(
+            Problem(
+                announcements[0].size,
+                "keys",
+                "日志密钥已更换，但未固定首个日志公钥（QINGQIAN_LOG_FIRST_KEY），无法验证密钥链",
+                "the log key was rotated but the first log key is not pinned "
+                "(QINGQIAN_LOG_FIRST_KEY): the chain of keys cannot be verified",
+            )
+        )
+        return None
+    try:
+        return follow_keys(first or log_verifier_key(), [a.note for a in announcements])
+    except LedgerError as exc:
+        size = int(exc.details.get("size", 0) or 0)
+        report.problems.append(
+            Problem(
+                max(0, size - 1),
+                "keys",
+                exc.message_zh,
+                f"{exc.message_en} [{exc.code}]",
+            )
+        )
+        return None
+
+
 def _check_checkpoints(size: int, report: IntegrityReport) -> None:
-    key = log_verifier_key()
+    chain = _key_chain(report)
+    if chain is None:
+        return
     reader = DbTileReader()
     for checkpoint in Checkpoint.objects.order_by("size").iterator():
         report.checkpoints += 1
         where = f"checkpoint {checkpoint.size}"
         first = max(0, checkpoint.size - 1)
         try:
-            opened = open_checkpoint(checkpoint.note, key)
+            opened = open_in_chain(checkpoint.note, chain)
             root = root_from_tiles(checkpoint.size, reader) if checkpoint.size else EMPTY_ROOT
         except LedgerError as exc:
-            report.problems.append(Problem(first, where, exc.message_zh, exc.message_en))
+            report.problems.append(
+                Problem(first, where, exc.message_zh, f"{exc.message_en} [{exc.code}]")
+            )
             continue
         if opened.checkpoint.size != checkpoint.size or opened.checkpoint.root_hash != root:
             report.problems.append(

@@ -308,6 +308,31 @@ def log_verifier_key() -> VerifierKey:
     return log_signer().verifier()
 
 
+def key_announcements() -> list[Checkpoint]:
+    """The checkpoints that announce a new log key, in tree-size order."""
+    from qingqian.ledger.checkpoint import ROTATION_PREFIX
+
+    return list(Checkpoint.objects.filter(note__contains=f"\n{ROTATION_PREFIX} ").order_by("size"))
+
+
+def log_announced_key() -> VerifierKey | None:
+    """The key the newest announcement names (the one that must sign from then on), or the
+    pinned first key when nothing was announced (``None``: nothing pinned either)."""
+    from qingqian.ledger.checkpoint import announced_key, parse_checkpoint
+
+    found = key_announcements()
+    if found:
+        latest = announced_key(parse_checkpoint(parse_note(found[-1].note).text))
+        return latest[0] if latest else None
+    return log_first_key()
+
+
+def log_first_key() -> VerifierKey | None:
+    """The pinned first log key (``QINGQIAN_LOG_FIRST_KEY``), if set."""
+    text = str(getattr(settings, "QINGQIAN_LOG_FIRST_KEY", "") or "").strip()
+    return VerifierKey.parse(text) if text else None
+
+
 def witness_keys() -> list[VerifierKey]:
     return [VerifierKey.parse(text) for text in getattr(settings, "QINGQIAN_WITNESS_KEYS", [])]
 

@@ -29,7 +29,7 @@ from qingqian.common.bulk import bulk_insert
 from qingqian.common.exceptions import ApplicationError
 from qingqian.ledger.canonical import COMMITMENT_DOMAIN, canonicalize, statement_commitment
 from qingqian.ledger.checkpoint import Checkpoint as CheckpointBody
-from qingqian.ledger.checkpoint import sign_checkpoint
+from qingqian.ledger.checkpoint import rotation_line, sign_checkpoint
 from qingqian.ledger.errors import LedgerError
 from qingqian.ledger.keys import log_signer
 from qingqian.ledger.merkle import (
@@ -50,8 +50,13 @@ from qingqian.ledger.models import (
     LogState,
     LogTile,
 )
-from qingqian.ledger.note import parse_note, verify_note
-from qingqian.ledger.selectors import DbBundleReader, DbTileReader, witness_keys
+from qingqian.ledger.note import SIG_ED25519, SignerKey, parse_note, verify_note
+from qingqian.ledger.selectors import (
+    DbBundleReader,
+    DbTileReader,
+    log_announced_key,
+    witness_keys,
+)
 from qingqian.ledger.tiles import (
     TILE_WIDTH,
     BundleId,
@@ -83,6 +88,7 @@ _CLIENT_CODES = {
     "checkpoint_unknown",
     "key_invalid",
     "key_name_invalid",
+    "key_unannounced",
     "timestamp_invalid",
     "tile_path_invalid",
     "tile_invalid",
@@ -686,9 +692,20 @@ def _publish(state: LogState, *, sign: str = "always", since: int = -1) -> Check
             if latest[0] == since:
                 transaction.on_commit(lambda: _schedule_signing(due_at), robust=True)
             return None
+    signer = log_signer()
+    in_force = log_announced_key()
+    if in_force is not None and signer.verifier() != in_force:
+        # The configured key is not the one the log announced (a rotation not yet deployed,
+        # or a key swapped in without one): sign nothing rather than break the chain.
+        logger.error(
+            "ledger: the configured log key %s is not the announced key %s; not signing",
+            signer.verifier().key_id.hex(),
+            in_force.key_id.hex(),
+        )
+        return None
     root = bytes(state.root_hash) or EMPTY_ROOT
     body = CheckpointBody(settings.QINGQIAN_LOG_ORIGIN, state.size, root)
-    note = sign_checkpoint(body, log_signer())
+    note = sign_checkpoint(body, signer)
     checkpoint = Checkpoint.objects.create(size=state.size, root_hash=root, note=note.encode())
     if getattr(settings, "QINGQIAN_TIMESTAMP_AUTHORITY", None) or getattr(
         settings, "QINGQIAN_TSA_URL", ""
@@ -790,6 +807,86 @@ def ledger_integrate(*, batch: int = INTEGRATE_BATCH, sign: str = "always") -> C
                 published = _publish(state, sign=sign, since=since)
         if done:
             return published
+
+
+# --------------------------------------------------------------------------- key rotation
+
+
+def ledger_log_key_rotate(*, new_key: str, actor: Any = None) -> Checkpoint:
+    """Announce ``new_key`` (a note signer key text) as the log's next signing key.
+
+    Under the log lock: a ``ledger.key_rotation`` entry is appended and sequenced, and the
+    checkpoint of the grown tree is signed by the key in force (the configured one) with the
+    extension line naming the new key and the size it signs from (this size + 1). From then
+    on the server signs nothing with the old key; deploy ``QINGQIAN_LOG_SIGNING_KEY=NEW``
+    (and pin the first key, ``QINGQIAN_LOG_FIRST_KEY``). Refused: a key that does not parse
+    or is not an Ed25519 key of this log (422 ``log_key_invalid``), the key in force itself
+    (409 ``log_key_unchanged``), or a configured key that is not the one in force (409
+    ``log_key_not_in_force``)."""
+    from qingqian.audit.services import audit_record
+
+    origin = settings.QINGQIAN_LOG_ORIGIN
+    try:
+        new = SignerKey.parse(new_key.strip())
+    except LedgerError:
+        new = None
+    if new is None or new.sig_type != SIG_ED25519 or new.name != origin:
+        raise ApplicationError(
+            "新的日志签名密钥无效：须为本日志来源的 Ed25519 签名密钥。",
+            "The new log signing key is invalid: it must be an Ed25519 note signer key of "
+            "this log's origin.",
+            code="log_key_invalid",
+            status=422,
+            details={"origin": origin},
+        )
+    old = log_signer()
+    if new.verifier() == old.verifier():
+        raise ApplicationError(
+            "新密钥与现用密钥相同。",
+            "The new key is the key in force.",
+            code="log_key_unchanged",
+            status=409,
+        )
+    with transaction.atomic():
+        _state_locked()  # the log lock: no other signing between the entry and the checkpoint
+        in_force = log_announced_key()
+        if in_force is not None and in_force != old.verifier():
+            raise ApplicationError(
+                "当前配置的日志密钥不是日志公告的现用密钥，不能由它公告新密钥。",
+                "The configured log key is not the key the log announced; it cannot announce "
+                "a new one.",
+                code="log_key_not_in_force",
+                status=409,
+            )
+        announced = new.verifier()
+        ledger_append_sequenced(
+            [
+                NewEntry(
+                    "ledger.key_rotation",
+                    None,
+                    {
+                        "event": "ledger.key_rotation",
+                        "key_id": announced.key_id.hex(),
+                        "key": announced.encode(),
+                        "at": utc_text(clock.now()),
+                    },
+                )
+            ]
+        )
+        state = _state_locked()
+        root = bytes(state.root_hash) or EMPTY_ROOT
+        body = CheckpointBody(origin, state.size, root, (rotation_line(announced, state.size + 1),))
+        note = sign_checkpoint(body, old)
+        checkpoint = Checkpoint.objects.create(size=state.size, root_hash=root, note=note.encode())
+        audit_record(
+            actor=actor,
+            organisation=getattr(actor, "organisation", None),
+            action="ledger.log_key_rotate",
+            obj=checkpoint,
+            before={"key_id": old.verifier().key_id.hex()},
+            after={"key_id": announced.key_id.hex(), "from_size": state.size + 1},
+        )
+    return checkpoint
 
 
 # --------------------------------------------------------------------------- witnesses

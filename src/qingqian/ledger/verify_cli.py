@@ -18,6 +18,8 @@ Package layout (every member stored uncompressed, in a canonical zip)::
 
     README.txt            instructions, Chinese and English
     log-key.txt           the log's Ed25519 verifier key (compare it with the published one)
+    log-keys/<size>.txt   checkpoints announcing a new log key, each signed by the key before
+                          (followed from the pinned first key: docs/security.md)
     policy.json           witness keys and the quorum the exporter applied (informative only)
     checkpoint.txt        the signed checkpoint with witness cosignatures
     timestamp/checkpoint.note, timestamp/token.tsr
@@ -48,7 +50,15 @@ from pathlib import Path
 from typing import Any
 
 from qingqian.ledger.canonical import parse_canonical, statement_commitment
-from qingqian.ledger.checkpoint import open_checkpoint
+from qingqian.ledger.checkpoint import (
+    KeyChain,
+    OpenedCheckpoint,
+    announced_key,
+    follow_keys,
+    open_checkpoint,
+    open_in_chain,
+    parse_checkpoint,
+)
 from qingqian.ledger.errors import LedgerError
 from qingqian.ledger.note import VerifierKey, parse_note, verify_note
 from qingqian.ledger.proofs import parse_tlog_proof, verify_tlog_proof
@@ -87,6 +97,7 @@ EXIT_UNREADABLE = 2
 EXIT_SIGNER_UNVERIFIED = 3
 TIMESTAMP_NOTE = "timestamp/checkpoint.note"
 TIMESTAMP_TOKEN = "timestamp/token.tsr"  # noqa: S105 (a member name)
+KEYS_DIR = "log-keys/"  # checkpoints announcing a new log key
 VOUCHER_DOCUMENT = "voucher.json"  # a voucher package (qingqian.ledger.voucher_format.DOCUMENT)
 
 
@@ -214,6 +225,21 @@ def verify_members(members: Mapping[str, bytes], report: Report, trust: Trust) -
     except (LedgerError, UnicodeDecodeError):
         report.fail("log-key.txt", "日志公钥无法解析", "the log key does not parse")
         return
+    announcements = [members[n] for n in sorted(members) if n.startswith(KEYS_DIR)]
+    chain: KeyChain | None = None
+    if trust.log_key is not None:
+        try:
+            chain = follow_keys(trust.log_key, announcements)
+        except LedgerError as exc:
+            report.fail(KEYS_DIR, *_kernel_message(exc))
+            return
+        if announcements:
+            report.ok(
+                KEYS_DIR,
+                f"日志密钥更换 {len(announcements)} 次，每次均由上一密钥公告",
+                f"the log key changed {len(announcements)} time(s), each announced by the "
+                "key before",
+            )
     if trust.log_key is None:
         report.note(
             "log-key.txt",
@@ -221,7 +247,7 @@ def verify_members(members: Mapping[str, bytes], report: Report, trust: Trust) -
             "no log key pinned: the signer is UNVERIFIED (the key inside the package proves "
             "nothing by itself)",
         )
-    elif log_key != trust.log_key:
+    elif chain is None or log_key not in chain:
         report.fail(
             "log-key.txt",
             f"与您指定的日志公钥不同（证据包：{log_key.encode()}）",
@@ -230,7 +256,14 @@ def verify_members(members: Mapping[str, bytes], report: Report, trust: Trust) -
         return
     else:
         report.signer_verified = True
-        report.ok("log-key.txt", "与您指定的日志公钥一致", "matches the log key you pinned")
+        if log_key == trust.log_key:
+            report.ok("log-key.txt", "与您指定的日志公钥一致", "matches the log key you pinned")
+        else:
+            report.ok(
+                "log-key.txt",
+                "由您指定的日志公钥经公告的密钥链认可",
+                "reached from the log key you pinned through the announced keys",
+            )
     try:
         note = parse_note(signature)
         verify_note(note, [log_key])
@@ -271,7 +304,7 @@ def verify_members(members: Mapping[str, bytes], report: Report, trust: Trust) -
     witnesses, quorum = trust.witnesses, trust.quorum
     checkpoint_note = members.get("checkpoint.txt", b"")
     try:
-        opened = open_checkpoint(checkpoint_note, log_key, witnesses, quorum=quorum)
+        opened = _open_signed(checkpoint_note, chain, log_key, announcements, witnesses, quorum)
         names = ", ".join(opened.witnesses)
         report.ok(
             "checkpoint.txt",
@@ -290,11 +323,42 @@ def verify_members(members: Mapping[str, bytes], report: Report, trust: Trust) -
             "no witnesses given (--witness/--policy): cosignatures were not checked, so a "
             "split view is not excluded",
         )
-    _verify_timestamp(members, report, trust, log_key, opened.note.text)
+    # the checkpoint, its timestamp and the entries' proofs are signed by the key in force
+    # at the checkpoint's size, which after a rotation may be an earlier key
+    signed_by = opened.key
+    _verify_timestamp(members, report, trust, signed_by, opened.note.text)
     for item in entries:
-        _verify_entry(item, members, report, log_key, witnesses, quorum, checkpoint_note)
+        _verify_entry(item, members, report, signed_by, witnesses, quorum, checkpoint_note)
     if VOUCHER_DOCUMENT in members and report.intact:
-        _verify_voucher(members, report, log_key, entries, opened.checkpoint, trust.qr)
+        _verify_voucher(members, report, signed_by, entries, opened.checkpoint, trust.qr)
+
+
+def _open_signed(
+    note: bytes,
+    chain: KeyChain | None,
+    log_key: VerifierKey,
+    announcements: Sequence[bytes],
+    witnesses: Sequence[VerifierKey],
+    quorum: int,
+) -> OpenedCheckpoint:
+    """The package's checkpoint opened under the key the pinned chain names for its size;
+    with nothing pinned, under the package's own key or a key it announces (self-consistency
+    only: the verdict says the signer is unverified)."""
+    if chain is not None:
+        return open_in_chain(note, chain, witnesses, quorum=quorum)
+    keys = [log_key]
+    for text in announcements:
+        found = announced_key(parse_checkpoint(parse_note(text).text))
+        if found is not None:
+            keys.append(found[0])
+    failure: LedgerError | None = None
+    for key in keys:
+        try:
+            return open_checkpoint(note, key, witnesses, quorum=quorum)
+        except LedgerError as exc:
+            failure = failure or exc
+    assert failure is not None
+    raise failure
 
 
 def _verify_timestamp(

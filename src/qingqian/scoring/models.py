@@ -61,9 +61,20 @@ class ModelKind(models.TextChoices):
 
 
 class ScoringModel(models.Model):
-    """One registered model version. At most one is current (the last promoted)."""
+    """One registered model version of an organisation, or of the platform (no organisation:
+    the expert card every organisation starts with). Each organisation has at most one
+    current model (the last it promoted); with none, its queue is ordered by the platform's
+    current one (the expert card)."""
 
-    version = models.CharField(_("版本"), max_length=80, unique=True)
+    organisation = models.ForeignKey(
+        "accounts.Organisation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("所属机构"),
+    )
+    version = models.CharField(_("版本"), max_length=80)
     kind = models.CharField(_("类型"), max_length=10, choices=ModelKind.choices)
     artefact = models.JSONField(_("模型文件"), null=True, blank=True)
     card = models.JSONField(_("模型卡"), default=dict)
@@ -81,8 +92,23 @@ class ScoringModel(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["is_current"], condition=Q(is_current=True), name="scoring_one_current"
-            )
+                fields=["organisation"],
+                condition=Q(is_current=True),
+                name="scoring_one_current_per_org",
+            ),
+            models.UniqueConstraint(
+                fields=["is_current"],
+                condition=Q(is_current=True, organisation__isnull=True),
+                name="scoring_one_current_platform",
+            ),
+            models.UniqueConstraint(
+                fields=["organisation", "version"], name="scoring_org_version_once"
+            ),
+            models.UniqueConstraint(
+                fields=["version"],
+                condition=Q(organisation__isnull=True),
+                name="scoring_platform_version_once",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -20,7 +20,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from qingqian.accounts.models import User
@@ -234,8 +234,14 @@ def _inputs(
     )
 
 
-def current_model() -> ScoringModel | None:
-    return ScoringModel.objects.filter(is_current=True).first()
+def current_model(organisation_id: int | None = None) -> ScoringModel | None:
+    """The model ordering ``organisation_id``'s queue: its own current model, else the
+    platform's (``None``: the platform's)."""
+    if organisation_id is not None:
+        own = ScoringModel.objects.filter(organisation_id=organisation_id, is_current=True).first()
+        if own is not None:
+            return own
+    return ScoringModel.objects.filter(organisation__isnull=True, is_current=True).first()
 
 
 def latest_scores(case_ids: Iterable[int]) -> dict[int, CaseScore]:
@@ -510,8 +516,10 @@ def work_queue(
     }
 
 
-def model_list() -> QuerySet[ScoringModel]:
-    return ScoringModel.objects.defer("artefact").select_related("promoted_by")
+def model_list(organisation_id: int | None = None) -> QuerySet[ScoringModel]:
+    """The models an organisation may read: its own and the platform's, never another's."""
+    qs = ScoringModel.objects.defer("artefact").select_related("promoted_by")
+    return qs.filter(Q(organisation__isnull=True) | Q(organisation_id=organisation_id))
 
 
 def training_status(organisation_id: int | None) -> dict[str, Any]:
@@ -521,7 +529,9 @@ def training_status(organisation_id: int | None) -> dict[str, Any]:
     closed = Case.objects.filter(state="closed")
     if organisation_id is not None:
         closed = closed.filter(organisation_id=organisation_id)
-    learned = model_list().exclude(kind=ModelKind.EXPERT).order_by("-created_at", "-pk")
+    learned = (
+        model_list(organisation_id).exclude(kind=ModelKind.EXPERT).order_by("-created_at", "-pk")
+    )
     latest = learned.first()
     refused = latest if latest is not None and latest.promoted_at is None else None
     return {
@@ -532,5 +542,11 @@ def training_status(organisation_id: int | None) -> dict[str, Any]:
     }
 
 
-def model_get(version: str) -> ScoringModel | None:
-    return model_list().filter(version=version).first()
+def model_get(version: str, organisation_id: int | None = None) -> ScoringModel | None:
+    """``version`` among the models the organisation may read (its own first)."""
+    return (
+        model_list(organisation_id)
+        .filter(version=version)
+        .order_by(F("organisation_id").asc(nulls_last=True))
+        .first()
+    )

@@ -22,7 +22,7 @@ from qingqian.audit.services import audit_record, audit_record_many
 from qingqian.cases.models import Case
 from qingqian.common import clock
 from qingqian.common.bulk import bulk_insert
-from qingqian.common.exceptions import ApplicationError
+from qingqian.common.exceptions import ApplicationError, NotFound
 from qingqian.scoring import selectors
 from qingqian.scoring.errors import ScoringError
 from qingqian.scoring.features import Features, compute_features, to_columns, training_row
@@ -163,7 +163,30 @@ def rescore(
     ``refused`` and left with their previous score; the rest are written batch by batch,
     each batch in one transaction with its audit rows.
     """
-    model = selectors.current_model()
+    total = {"scored": 0, "refused": 0, "cases": 0}
+    org_ids = sorted(set(cases.values_list("organisation_id", flat=True).distinct()))
+    for org_id in org_ids:
+        # each organisation's cases are scored by its own model (else the platform's)
+        part = _rescore_with(
+            cases.filter(organisation_id=org_id),
+            selectors.current_model(org_id),
+            at=at,
+            actor=actor,
+            batch_size=batch_size,
+        )
+        for key in total:
+            total[key] += part[key]
+    return total
+
+
+def _rescore_with(
+    cases: QuerySet[Case],
+    model: ScoringModel | None,
+    *,
+    at: dt.date,
+    actor: User | None,
+    batch_size: int,
+) -> dict[str, int]:
     ids = list(cases.order_by("id").values_list("id", flat=True))
     written = refused = 0
     now = clock.now()
@@ -247,11 +270,29 @@ def _holdout_auc(model: ScoringModel) -> float | None:
     return None if value is None else float(value)
 
 
+def _same_owner(model: ScoringModel) -> QuerySet[ScoringModel]:
+    if model.organisation_id is None:
+        return ScoringModel.objects.filter(organisation__isnull=True)
+    return ScoringModel.objects.filter(organisation_id=model.organisation_id)
+
+
 def scoring_model_promote(*, model: ScoringModel, actor: User | None) -> ScoringModel:
-    """Make ``model`` current, unless it is worse than the current model on the held-out
-    window (lower AUC on the same window, or judged on a different window)."""
+    """Make ``model`` current for its organisation, unless it is worse than the model now
+    ordering that organisation's queue on the held-out window (lower AUC on the same window,
+    or judged on a different window). A user may promote only their own organisation's
+    models (another's, or the platform's, is 404 ``scoring_model_not_found``)."""
+    if actor is not None and (
+        model.organisation_id is None or model.organisation_id != actor.organisation_id
+    ):
+        raise NotFound(
+            "没有该评分模型。",
+            "No such scoring model.",
+            code="scoring_model_not_found",
+            details={"version": model.version},
+        )
     with transaction.atomic():
-        current = ScoringModel.objects.select_for_update().filter(is_current=True).first()
+        _same_owner(model).select_for_update().filter(is_current=True).first()
+        current = selectors.current_model(model.organisation_id)
         if current is not None and current.pk != model.pk and current.kind != ModelKind.EXPERT:
             # a learned model replacing a learned model: the stored held-out figures
             new_auc, old_auc = _holdout_auc(model), _holdout_auc(current)
@@ -275,7 +316,7 @@ def scoring_model_promote(*, model: ScoringModel, actor: User | None) -> Scoring
                 f"Refused when trained: {promo.get('reason_en', '')}",
                 details={"version": model.version},
             )
-        ScoringModel.objects.filter(is_current=True).update(is_current=False)
+        _same_owner(model).filter(is_current=True).update(is_current=False)
         model.is_current = True
         model.promoted_at = clock.now()
         model.promoted_by = actor
@@ -285,7 +326,9 @@ def scoring_model_promote(*, model: ScoringModel, actor: User | None) -> Scoring
 
 
 def expert_model_ensure() -> ScoringModel:
-    """The cold-start card's registry row (created once; current when nothing else is)."""
+    """The cold-start card's registry row, the platform's (created once; the platform's
+    current model when it has none): every organisation without a model of its own is
+    ordered by it."""
     card = {
         "kind": "expert",
         "version": CARD_VERSION,
@@ -301,9 +344,12 @@ def expert_model_ensure() -> ScoringModel:
         "documentation": "docs/scoring-scorecard.md",
     }
     row, created = ScoringModel.objects.get_or_create(
-        version=CARD_VERSION, defaults={"kind": ModelKind.EXPERT, "card": card}
+        organisation=None, version=CARD_VERSION, defaults={"kind": ModelKind.EXPERT, "card": card}
     )
-    if created and not ScoringModel.objects.filter(is_current=True).exists():
+    if (
+        created
+        and not ScoringModel.objects.filter(organisation__isnull=True, is_current=True).exists()
+    ):
         row.is_current = True
         row.promoted_at = clock.now()
         row.save(update_fields=["is_current", "promoted_at"])
@@ -383,7 +429,8 @@ def scoring_model_train(
     estimators: int = 300,
     min_gain: float | None = None,
 ) -> ScoringModel:
-    """Train on closed cases (the model chosen by cross-validation unless ``primary`` names
+    """Train one organisation's model (the actor's; a system job names it, or the only one)
+    on its closed cases (the model chosen by cross-validation unless ``primary`` names
     one), register the new version and promote it only when, on the held-out window of the
     latest closed cases, its AUC beats the live model's — the expert card included — by at
     least ``min_gain`` (default: the ``QINGQIAN_SCORING_MIN_LIFT`` setting); otherwise raise
@@ -395,6 +442,27 @@ def scoring_model_train(
 
     if min_gain is None:
         min_gain = float(settings.QINGQIAN_SCORING_MIN_LIFT)
+    if organisation_id is None and actor is not None:
+        organisation_id = actor.organisation_id  # a user trains their own organisation's
+    elif organisation_id is None:
+        # A system job names the organisation, unless there is only one: a model learned
+        # from several organisations' cases would order each one's queue by the others'.
+        only = list(Organisation.objects.values_list("pk", flat=True)[:2])
+        if len(only) != 1:
+            raise ApplicationError(
+                "请指定要训练模型的机构（--organisation）。",
+                "Name the organisation whose model to train (--organisation).",
+                code="scoring_organisation_required",
+                status=422,
+            )
+        organisation_id = only[0]
+    elif actor is not None and organisation_id != actor.organisation_id:
+        raise NotFound(
+            "没有该机构。",
+            "No such organisation.",
+            code="scoring_organisation_not_found",
+            details={"organisation": organisation_id},
+        )
 
     frame = training_frame(target_days=target_days, organisation_id=organisation_id)
     if len(frame) < MIN_TRAINING_ROWS or frame["paid_within"].nunique() < 2:
@@ -415,7 +483,7 @@ def scoring_model_train(
         min_gain=min_gain,
         monotone=KNOWN_DIRECTIONS,
     )
-    current_row = selectors.current_model()
+    current_row = selectors.current_model(organisation_id)
     artefact = train(frame, config, _incumbent(current_row))
     promotion = artefact.card["promotion"]
     holdout = artefact.card["models"][artefact.primary]["holdout"]
@@ -423,6 +491,7 @@ def scoring_model_train(
     artefact.card["target"]["days"] = target_days
     with transaction.atomic():
         row, _ = ScoringModel.objects.update_or_create(
+            organisation_id=organisation_id,
             version=artefact.version,
             defaults={
                 "kind": kind,
@@ -456,7 +525,20 @@ def scoring_model_train(
 
 
 def monitor_current_model(*, today: dt.date, batch_size: int = 2000) -> ModelMonitor | None:
-    """Monitor the live learned model as at ``today`` and store the day's report.
+    """Monitor every current learned model (each organisation's own, and the platform's) as
+    at ``today``; returns the last report stored (``None``: no learned model is live)."""
+    last = None
+    for row in ScoringModel.objects.filter(is_current=True).order_by("pk"):
+        monitor = _monitor_model(row, today=today, batch_size=batch_size)
+        last = monitor or last
+    return last
+
+
+def _monitor_model(
+    row: ScoringModel, *, today: dt.date, batch_size: int = 2000
+) -> ModelMonitor | None:
+    """Monitor one live learned model as at ``today`` and store the day's report (the open
+    cases it orders: its organisation's, or every case for the platform's model).
 
     Population stability: the open cases' features as at ``today`` and their scores against
     the training window's reference (kept in the model card). Calibration on outcomes as they
@@ -470,13 +552,14 @@ def monitor_current_model(*, today: dt.date, batch_size: int = 2000) -> ModelMon
 
     from qingqian.scoring.monitoring import Thresholds, drift_report, outcome_calibration
 
-    row = selectors.current_model()
     artefact = _load(row)
-    if row is None or artefact is None or not row.card.get("reference"):
+    if artefact is None or not row.card.get("reference"):
         return None
     thresholds = Thresholds.from_mapping(settings.QINGQIAN_SCORING_DRIFT)
     target_days = int(row.card.get("target", {}).get("days", 90))
     open_cases = Case.objects.exclude(state__in=selectors.INACTIVE_STATES).order_by("id")
+    if row.organisation_id is not None:
+        open_cases = open_cases.filter(organisation_id=row.organisation_id)
     ids = list(open_cases.values_list("id", flat=True))
     rows: list[dict[str, Any]] = []
     for start in range(0, len(ids), batch_size):
@@ -491,12 +574,13 @@ def monitor_current_model(*, today: dt.date, batch_size: int = 2000) -> ModelMon
         drift = drift_report(row.card["reference"], frame, artefact.predict(frame), thresholds)
     else:
         drift = {"rows": 0, "psi_features": {}, "alerts": []}
-    matured = (
-        CaseScore.objects.filter(
-            model_version=row.version, features_at__lte=today - dt.timedelta(days=target_days)
-        )
-        .order_by("case_id", "features_at", "id")
-        .values_list("case_id", "score", "features_at")
+    scored = CaseScore.objects.filter(
+        model_version=row.version, features_at__lte=today - dt.timedelta(days=target_days)
+    )
+    if row.organisation_id is not None:
+        scored = scored.filter(case__organisation_id=row.organisation_id)
+    matured = scored.order_by("case_id", "features_at", "id").values_list(
+        "case_id", "score", "features_at"
     )
     first: dict[int, tuple[int, dt.date]] = {}
     for case_id, score, at in matured:

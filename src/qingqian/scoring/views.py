@@ -104,7 +104,7 @@ def models(request: HttpRequest) -> HttpResponse:
         request,
         "scoring/models.html",
         {
-            "models": list(selectors.model_list()[:50]),
+            "models": list(selectors.model_list(user.organisation_id)[:50]),
             "training": selectors.training_status(user.organisation_id),
             "min_rows": services.MIN_TRAINING_ROWS,
         },
@@ -117,7 +117,7 @@ def model_detail(request: HttpRequest, version: str) -> HttpResponse:
     user = _user(request)
     if not user.has_perm_code(Perm.REPORT_VIEW):
         return render(request, "web/forbidden.html", status=403)
-    model = selectors.model_get(version)
+    model = selectors.model_get(version, user.organisation_id)
     if model is None:
         return _not_found(request)
     card = model.card

@@ -120,7 +120,10 @@ class Command(SystemCommand):
         train.add_argument(
             "--target-days", default="90", help="DB: payment within N days of acceptance"
         )
-        train.add_argument("--organisation", help="DB: train on one organisation (short code)")
+        train.add_argument(
+            "--organisation",
+            help="DB: the organisation (short code) to train for; needed when there are several",
+        )
         rescore = sub.add_parser("rescore", help="Re-score open cases and store the scores.")
         rescore.add_argument("--organisation", help="only this organisation (short code)")
         rescore.add_argument("--at", help="scoring date YYYY-MM-DD (default today)")

@@ -233,3 +233,17 @@ def test_the_english_guide_quotes_the_screens_words() -> None:
             elif not _is_label(quote, labels):
                 stale.append(f'en/{page}: "{quote}"')
     assert not stale, "\n".join(stale)
+
+
+def test_every_command_the_guide_names_exists() -> None:
+    """``qingqian backup``, ``qingqian privacy purge`` …: a renamed command fails here."""
+    from django.core.management import get_commands
+
+    commands = set(get_commands())
+    named = set()
+    for lang in ("zh", "en"):
+        for page in pages(lang):
+            text = (GUIDE / lang / page).read_text(encoding="utf-8")
+            named |= set(re.findall(r"\bqingqian ([a-z][a-z_-]*[a-z])", text))
+    assert len(named) > 10
+    assert named <= commands, sorted(named - commands)

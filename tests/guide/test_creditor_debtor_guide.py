@@ -139,3 +139,11 @@ def test_debtor_guide(phone: Any, demo: Demo, sms: Any) -> None:
         page.get_by_role("navigation").get_by_role("link", name=link).click()
         page.wait_for_load_state()
         guide_shot(page, name, full_page=True)
+
+    # The language switch stays on one line at phone width, in either language
+    page.get_by_role("button", name="English").click()
+    page.wait_for_load_state()
+    switch = page.locator(".portal-lang button")
+    expect(switch).to_have_text("中文")
+    box = switch.bounding_box()
+    assert box is not None and box["height"] <= 48 and box["width"] > box["height"], box

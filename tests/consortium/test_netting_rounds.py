@@ -421,6 +421,11 @@ def test_the_convener_opens_a_round_from_the_page(
     assert WireMessage.objects.filter(kind="netting.invite", status=0).count() == 2
     detail = client.get(f"/consortium/netting/{round_.pk}/").content.decode()
     assert detail.count("未送达") >= 2
+    # money with its sign; the members listed with the page's language's separator
+    assert '<td class="num">¥0.00</td>' in detail and f"{PEER.name}、{PEER2.name}" in detail
+    client.cookies["django_language"] = "en"
+    detail = client.get(f"/consortium/netting/{round_.pk}/").content.decode()
+    assert f"{PEER.name}, {PEER2.name}" in detail and "、" not in detail
     creditor = Client()
     creditor.force_login(users["creditor"])
     assert creditor.get(f"/consortium/netting/{round_.pk}/").status_code == 404

@@ -56,3 +56,21 @@ def mobile_debtor_case() -> tuple[Any, Any]:
 def nav(page: Any, name: str) -> None:
     """Click an item of the top navigation."""
     page.get_by_role("navigation", name="主导航").get_by_role("link", name=name).click()
+
+
+def fits_phone(page: Any) -> None:
+    """The page does not scroll sideways at its (phone) width; else say what sticks out: an
+    element past the edge, or text wider than its box (a long unbroken digest)."""
+    width = page.viewport_size["width"]
+    if page.evaluate("document.documentElement.scrollWidth") <= width:
+        return
+    culprits = page.evaluate(
+        """(width) => [...document.querySelectorAll('body *')].filter(e =>
+            getComputedStyle(e).overflowX === 'visible'
+            && (e.getBoundingClientRect().right + window.scrollX > width + 0.5
+                || e.scrollWidth > e.clientWidth + 1)).slice(0, 6).map(e =>
+            `${e.tagName}.${e.className} ${e.clientWidth}/${e.scrollWidth}`
+            + ` ${(e.textContent || '').trim().slice(0, 30)}`)""",
+        width,
+    )
+    raise AssertionError(f"{page.url} is wider than {width} px: {culprits}")

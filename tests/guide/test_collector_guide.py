@@ -1,6 +1,6 @@
 """Guide journey — collector (guide/zh/collector.md): the work queue on the desk and on a
-phone, a case, sending the debtor's one-time link through the contact gate, the day plan,
-follow-ups and the debtor profile."""
+phone, a case (its contact actions on a phone too), sending the debtor's one-time link
+through the contact gate, the day plan, follow-ups and the debtor profile."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.guide.conftest import Demo
-from tests.guide.journeys import nav, require_browser
+from tests.guide.journeys import fits_phone, nav, require_browser
 from tests.guide.shots import guide_shot
 
 expect = require_browser()
@@ -37,6 +37,11 @@ def test_collector_guide(page: Any, phone: Any, demo: Demo, sms: Any) -> None:
     guide_shot(page, "collector/case")
     guide_shot(page, "collector/contact-panel", element="#contact-panel")
     case_url = page.url
+    # the same contact actions on the collector's phone (collector-desk.md#desk)
+    phone.goto(case_url)
+    expect(phone.locator("#contact-actions")).to_be_visible()
+    fits_phone(phone)
+    guide_shot(phone, "collector/desk", element="#contact-actions")
 
     # The debtor's one-time link, through the contact gate (collector.md#contact)
     panel = page.locator("#negotiation-panel")

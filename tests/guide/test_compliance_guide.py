@@ -1,6 +1,6 @@
 """Guide journey — compliance officer (guide/zh/compliance.md): place a hold on a case, lift it
 on the holds page, edit the contact policy with its preview and publish a version, read the
-report of refused contacts."""
+report of refused contacts, the audit trail, the regulatory records and the incidents."""
 
 from __future__ import annotations
 
@@ -56,3 +56,15 @@ def test_compliance_guide(page: Any, demo: Demo) -> None:
     page.goto(f"{base}/contact/?days=30")
     expect(page.get_by_role("heading", level=1)).to_contain_text("联系合规")
     guide_shot(page, "compliance/contact-report")
+
+    # The audit trail, the regulatory records and incidents (compliance.md#audit, #records,
+    # #incidents)
+    page.goto(f"{base}/compliance/audit/?case={case.reference}")
+    expect(page.locator("table")).to_contain_text("解除联系暂停")  # the hold lifted above
+    guide_shot(page, "compliance/audit")
+    page.goto(f"{base}/compliance/records/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("监管资质")
+    guide_shot(page, "compliance/records", full_page=True)
+    page.goto(f"{base}/compliance/incidents/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("合规事件")
+    guide_shot(page, "compliance/incidents", full_page=True)

@@ -1,7 +1,8 @@
 """Guide journeys — creditor (guide/zh/creditor.md): the firm's cases, submitting a case, the
 public prices, signing the fee agreement with an e-mailed one-time code, the statement, the
-netting rounds; debtor on a phone (guide/zh/debtor.md): open the one-time link, prove identity,
-read the claim, the plan, paying, disputing, contact preferences, privacy."""
+netting rounds, the addresses for one-time codes, the debt vouchers; debtor on a phone
+(guide/zh/debtor.md): open the one-time link, prove identity, read the claim, the plan,
+paying, disputing, contact preferences, privacy."""
 
 from __future__ import annotations
 
@@ -91,6 +92,24 @@ def test_creditor_guide(page: Any, demo: Demo, mailoutbox: list[Any]) -> None:
     page.goto(f"{base}/netting/")
     guide_shot(page, "creditor/netting")
 
+    # Addresses for one-time codes (creditor.md#contacts), from the account page
+    page.goto(f"{base}/account/")
+    page.click("#contacts-link")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("接收验证码的地址")
+    guide_shot(page, "creditor/contacts")
+
+    # Debt vouchers (creditor.md#vouchers): the demo's are on one creditor's cases
+    from qingqian.vouchers.models import Voucher
+
+    holder = User.objects.get(
+        role="creditor", creditor_id=Voucher.objects.order_by("pk").first().case.creditor_id
+    )
+    demo.log_in(page, holder.username)
+    nav_link = page.get_by_role("navigation", name="主导航").get_by_role("link", name="债权凭证")
+    nav_link.click()
+    expect(page.locator("table")).to_contain_text(Voucher.objects.order_by("pk").first().number)
+    guide_shot(page, "creditor/vouchers")
+
 
 def test_debtor_guide(phone: Any, demo: Demo, sms: Any) -> None:
     from qingqian.accounts.models import User
@@ -120,3 +139,11 @@ def test_debtor_guide(phone: Any, demo: Demo, sms: Any) -> None:
         page.get_by_role("navigation").get_by_role("link", name=link).click()
         page.wait_for_load_state()
         guide_shot(page, name, full_page=True)
+
+    # The language switch stays on one line at phone width, in either language
+    page.get_by_role("button", name="English").click()
+    page.wait_for_load_state()
+    switch = page.locator(".portal-lang button")
+    expect(switch).to_have_text("中文")
+    box = switch.bounding_box()
+    assert box is not None and box["height"] <= 48 and box["width"] > box["height"], box

@@ -99,6 +99,7 @@ def staff(db: Any) -> dict[str, Any]:
 
 def test_pages_render_their_help_link(client: Any, staff: dict[str, Any]) -> None:
     client.force_login(staff["intake_agent"])
+    assert 'id="contacts-link"' not in client.get("/account/").content.decode()  # staff
     body = client.get("/hotline/").content.decode()
     assert 'class="help" href="/guide/intake/#hotline"' in body
     body = client.get("/").content.decode()
@@ -112,6 +113,10 @@ def test_pages_render_their_help_link(client: Any, staff: dict[str, Any]) -> Non
     assert 'href="/guide/creditor/#cases"' in body
     body = client.get("/account/").content.decode()
     assert 'href="/guide/account/#security"' in body
+    # a creditor's user finds the addresses for one-time codes from the account page
+    assert 'id="contacts-link"' in body
+    body = client.get("/account/contacts/").content.decode()
+    assert 'href="/guide/creditor/#contacts"' in body
     body = client.get("/kpis/").content.decode()
     assert 'href="/guide/kpi/#dashboard"' in body
 
@@ -137,3 +142,39 @@ def test_the_guide_is_served(client: Any, db: Any, settings: Any, tmp_path: Path
     assert client.get("/guide/nope/").status_code == 404
     assert client.get("/guide/../settings.py").status_code == 404
     assert client.get("/guide/%2e%2e/%2e%2e/etc/passwd").status_code == 404
+
+
+def test_every_route_is_a_page_with_help_or_says_why_not() -> None:
+    """A new page without a line in ``HELP`` fails here (it would fall back to its role's
+    guide); a route that is no page (a form's action, a download, a machine's) says so."""
+    from qingqian.web.help import NOT_PAGES
+
+    assert not set(HELP) & set(NOT_PAGES), set(HELP) & set(NOT_PAGES)
+    assert set(HELP) | set(NOT_PAGES) == set(ROUTES), {
+        "neither": sorted(set(ROUTES) - set(HELP) - set(NOT_PAGES)),
+        "gone": sorted((set(HELP) | set(NOT_PAGES)) - set(ROUTES)),
+    }
+
+
+def test_the_build_fails_on_a_help_link_the_built_site_lacks(tmp_path: Path) -> None:
+    """The guide's MkDocs hook (guide/hooks.py) reads the built pages for every target's id;
+    here on a built site with one page and one section missing."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("guide_hooks", GUIDE / "hooks.py")
+    assert spec is not None and spec.loader is not None
+    hooks = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hooks)
+    for target in all_targets():
+        page, _, anchor = target.partition("#")
+        folder = tmp_path / ("" if page == "index" else page.removesuffix("/index"))
+        folder.mkdir(parents=True, exist_ok=True)
+        html = folder / "index.html"
+        ids = html.read_text(encoding="utf-8") if html.exists() else "<h1>x</h1>"
+        html.write_text(ids + (f'<h2 id="{anchor}">x</h2>' if anchor else ""), encoding="utf-8")
+    assert hooks.missing_help_targets(tmp_path) == []
+    (tmp_path / "intake" / "index.html").write_text('<h2 id="cases">', encoding="utf-8")
+    (tmp_path / "kpi" / "index.html").unlink()
+    missing = hooks.missing_help_targets(tmp_path)
+    assert f"{tmp_path.name}/intake/#hotline: no section with this id" in missing
+    assert f"{tmp_path.name}/kpi/#dashboard: no page kpi/index.html" in missing

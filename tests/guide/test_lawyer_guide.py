@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.guide.conftest import Demo
-from tests.guide.journeys import demo_case, require_browser
+from tests.guide.journeys import demo_case, nav, require_browser
 from tests.guide.shots import guide_shot
 
 expect = require_browser()
@@ -19,7 +19,7 @@ expect = require_browser()
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def test_lawyer_guide(page: Any, demo: Demo) -> None:
+def test_lawyer_guide(page: Any, demo: Demo, monkeypatch: pytest.MonkeyPatch) -> None:
     from qingqian.accounts.models import User
     from qingqian.common import clock
     from tests.netting.world import build_chain
@@ -113,3 +113,47 @@ def test_lawyer_guide(page: Any, demo: Demo) -> None:
     expect(page.locator("#round-state")).to_have_text("已计算")
     expect(page.locator("svg.netting-graph")).to_be_visible()
     guide_shot(page, "lawyer/netting-solved", full_page=True)
+
+    # A consortium netting round, convened here (lawyer.md#consortium-netting): this firm and
+    # two peer members adopt a member list; the peers are not running, so the invitations
+    # are recorded as not delivered, as the page then says.
+    from qingqian.consortium import rounds, services
+    from qingqian.ledger.note import generate_signer
+
+    me = services.own_signer()
+    peers = [generate_signer(f"{n}.example/consortium") for n in ("gusu-law", "kunshan-law")]
+    note = services.member_list_publish(
+        version=1,
+        members=[
+            (me.name, base, me.verifier().encode()),
+            *[
+                (p.name, f"http://127.0.0.1:9/{i}", p.verifier().encode())
+                for i, p in enumerate(peers)
+            ],
+        ],
+    )
+    services.member_list_adopt(note=note, convener_key=me.verifier().encode())
+
+    class Down:
+        def post(self, url: str, body: bytes) -> tuple[int, bytes]:
+            raise OSError("the peer is not running")
+
+    monkeypatch.setattr(rounds, "HttpTransport", lambda timeout: Down())
+    page.goto(f"{base}/netting/")
+    page.get_by_role("link", name="同业清欠（跨机构多边抵销）").click()
+    page.fill("#open-round input[name=title]", "长三角汽车零部件同业清欠")
+    for peer in peers:
+        page.locator("#open-round").get_by_label(peer.name).check()
+    page.get_by_role("button", name="开启并发出邀请").click()
+    expect(page.locator("body")).to_contain_text("未送达")
+    guide_shot(page, "lawyer/consortium-netting", full_page=True)
+
+    # A debt voucher (lawyer.md#vouchers): the demo's assigned one, notice still due
+    from qingqian.vouchers.models import Voucher
+
+    assigned = Voucher.objects.filter(events__kind="assigned").order_by("pk").first()
+    assert assigned is not None
+    nav(page, "债权凭证")
+    page.get_by_role("link", name=assigned.number).click()
+    expect(page.locator("body")).to_contain_text("第五百四十六条")
+    guide_shot(page, "lawyer/voucher", full_page=True)

@@ -94,7 +94,9 @@ def test_creditor_users_see_only_their_own_lines(
     _all_consent(r, users["mediator"])
     services.round_run(round_=r, actor=users["mediator"])
     c = _login(steel_user)
-    assert r.title in c.get("/netting/").content.decode()
+    listed = c.get("/netting/").content.decode()
+    # The amounts say their unit in the column heads, as on the round's page.
+    assert r.title in listed and "债务总额（元）" in listed and "抵销总额（元）" in listed
     html = c.get(f"/netting/{r.pk}/").content.decode()
     mine = {oid for oid, d, cr, *_ in CHAIN if STEEL in (d, cr)}
     for oid, *_ in CHAIN:

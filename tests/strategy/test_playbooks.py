@@ -92,9 +92,9 @@ def test_one_treatment_across_invoices_with_disputed_excluded() -> None:
             "zh": "2 张未结发票合计 80,000.00 元，最久逾期 95 天（91–180天）（已排除 1 张争议发票，"
             "待解决后再纳入）；适用策略“正式催告与调解（91–180 天）”；下一步：正式催款函"
             "（第 1/4 步，渠道：信函、电子邮件），2026-07-20",
-            "en": "2 open invoice(s) totalling 80,000.00, the oldest 95 days overdue (91–180 days)"
+            "en": "2 open invoice(s) totalling ¥80,000.00, the oldest 95 days overdue (91–180 days)"
             " (1 disputed invoice(s) left out until resolved); playbook 'Formal demand and"
-            " mediation (91-180 days)'; next: formal demand letter (step 1 of 4, channels"
+            " mediation (91-180 days)'; next: formal demand letter (step 1 of 4, channels:"
             " letter, e-mail) on 2026-07-20",
         },
     }

@@ -171,6 +171,12 @@ def test_pages(accepted_case: Any, users: dict[str, Any], client: Any) -> None:
     # The run's playbook and arm in words, not their keys.
     assert "司法途径" in dash and "主策略" in dash
     assert ">judicial<" not in dash and ">champion<" not in dash
+    # The recovery rate as a percentage; nothing recovered yet: no cost per yuan.
+    assert '<td class="num">0.0%</td><td class="num">—</td>' in dash and "0.0000" not in dash
+    client.cookies["django_language"] = "en"
+    dash = client.get("/strategy/").content.decode()
+    assert "totalling ¥20,000.50" in dash and "channels: letter, e-mail" in dash
+    del client.cookies["django_language"]
     edit = client.get("/strategy/playbooks/judicial/")
     assert edit.status_code == 200
     bad = json.dumps(dict(DEFAULT_PLAYBOOK_DATA[0], steps=[]))

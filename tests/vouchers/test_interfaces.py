@@ -55,6 +55,8 @@ def test_pages_in_english_show_words_not_codes(voucher: Voucher, users: Any) -> 
     client = _client(users["lawyer"], "en")
     page = client.get(f"/vouchers/{voucher.pk}/").content.decode()
     assert "Debt voucher" in page and "issued, awaiting the debtor" in page
+    # one voucher, its one case: the heading and the link in the singular
+    assert f"<h1>Debt voucher {voucher.number}" in page and ">Case " in page
     assert "¥15,000.50" in page
     for code in ("voucher.issued", ">issued<", "notice_given", "15000.50<"):
         assert code not in page

@@ -49,6 +49,9 @@ def test_pages_render_for_unassigned_imported_and_principal_only_cases(
         page = web.get(f"/cases/{case.pk}/")
         assert page.status_code == 200
         assert case.reference in page.content.decode()
+        # the timeline names who acted, in words: never the placeholder "system"
+        assert "系统（自动）" in page.content.decode()
+        assert '<span class="muted">system</span>' not in page.content.decode()
     english = Client()
     english.force_login(users["lawyer"])
     english.post("/i18n/setlang/", {"language": "en", "next": "/cases/"})

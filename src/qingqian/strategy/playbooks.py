@@ -707,7 +707,7 @@ def plan(playbooks: Sequence[Playbook], debtor_view: DebtorView, *, today: dt.da
         f"{excluded_zh}"
     )
     summary_en = (
-        f"{len(live)} open invoice(s) totalling {_fmt(amount)}, the oldest {days} days overdue"
+        f"{len(live)} open invoice(s) totalling ¥{_fmt(amount)}, the oldest {days} days overdue"
         f" ({bucket.label_en}){excluded_en}"
     )
     if book is None:
@@ -774,7 +774,7 @@ def plan(playbooks: Sequence[Playbook], debtor_view: DebtorView, *, today: dt.da
         next_date=when,
         reason_zh=f"{why_zh}；下一步：{label_zh}（第 {index + 1}/{len(steps)} 步，"
         f"渠道：{channels_zh}），{when.isoformat()}",
-        reason_en=f"{why_en}; next: {label_en} (step {index + 1} of {len(steps)}, channels"
+        reason_en=f"{why_en}; next: {label_en} (step {index + 1} of {len(steps)}, channels:"
         f" {channels_en}) on {when.isoformat()}",
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
@@ -38,3 +39,29 @@ def playbook_label(key: str, playbooks: list[dict[str, Any]]) -> str:
     if found is None:
         return key
     return str(found.get("name_en" if _english() else "name_zh") or key)
+
+
+@register.filter
+def share(value: Any) -> str:
+    """A ratio as a percentage with one decimal (``"0.4125"`` → ``41.3%``); ``—`` without a
+    base (None)."""
+    try:
+        ratio = Decimal(str(value)) if value is not None else None
+    except InvalidOperation:
+        ratio = None
+    if ratio is None or not ratio.is_finite():
+        return "—"
+    return f"{ratio * 100:.1f}%"
+
+
+@register.filter
+def per_yuan(value: Any) -> str:
+    """The cost per yuan recovered as money (``"0.2500"`` → ``¥0.25``); ``—`` when nothing was
+    recovered (None)."""
+    try:
+        amount = Decimal(str(value)) if value is not None else None
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite():
+        return "—"
+    return f"¥{amount:,.2f}"

@@ -92,6 +92,10 @@ def test_lawyer_guide(page: Any, demo: Demo, monkeypatch: pytest.MonkeyPatch) ->
     guide_shot(page, "lawyer/calculators")
     page.goto(f"{base}/strategy/")
     guide_shot(page, "lawyer/strategy")
+    # Follow-up schedules (lawyer.md#followups): the demo's firm default and a client's own
+    page.get_by_role("link", name="查看和设置催告计划").click()
+    page.locator("#followup-schedules .followup-schedule").first.wait_for()
+    guide_shot(page, "lawyer/followups")
 
     # A netting round (lawyer.md#netting)
     chain = build_chain(demo.org, User.objects.get(username="lawyer"))

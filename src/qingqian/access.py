@@ -57,6 +57,7 @@ ROUTES: dict[str, Access] = {
     "set_language": Public("the language switch"),
     "reports:prices": Public("published prices (明码标价)"),
     "tlog:checkpoint": _LOG,
+    "tlog:key_announcements": _LOG,
     "tlog:tile": _LOG,
     # operations (docs/operations.md): probes say only ok or which dependency failed
     "healthz": Public("liveness probe: says only that the process answers"),

@@ -181,3 +181,28 @@ def test_check_deploy_refuses_a_first_key_of_another_log(settings: Any) -> None:
     assert "qingqian.E103" in [p.id for p in ledger_deploy_check()]
     settings.QINGQIAN_LOG_FIRST_KEY = "not a key"
     assert "qingqian.E103" in [p.id for p in ledger_deploy_check()]
+
+
+def test_the_announcements_are_published_beside_the_checkpoint(
+    case: Any, users: dict[str, Any], settings: Any, client: Any
+) -> None:
+    """A witness or a court's expert who pinned the first key finds every announcement at
+    /tlog/key-announcements, signed by the key it retires, and follows them to the key in
+    force without any evidence package."""
+    _log(case, users)
+    empty = client.get("/tlog/key-announcements")
+    assert empty.status_code == 200 and empty.content == b""
+    old, new, _ = _rotate(settings)
+    _deploy(settings, old, new)
+    _log(case, users, 2)
+    newer = generate_signer(settings.QINGQIAN_LOG_ORIGIN)
+    call_command("keys", "rotate-log-key", "--new-key", newer.encode(), stdout=StringIO())
+    body = client.get("/tlog/key-announcements").content.decode()
+    notes = [parse_note(text) for text in body.split("\f\n")]
+    assert len(notes) == 2
+    first = open_checkpoint(notes[0], old.verifier())
+    assert announced_key(first.checkpoint)[0] == new.verifier()
+    second = open_checkpoint(notes[1], new.verifier())  # the key it retires signed it
+    assert announced_key(second.checkpoint)[0] == newer.verifier()
+    with pytest.raises(LedgerError):
+        open_checkpoint(notes[1], old.verifier())

@@ -38,6 +38,18 @@ def checkpoint(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+def key_announcements(request: HttpRequest) -> HttpResponse:
+    """Every checkpoint that announced a new log key, oldest first, each the signed note as the
+    log served it (signed by the key it replaces), separated by a form feed line. A verifier
+    pinning the log's first key follows them to the key in force (docs/ledger.md, "Rotating the
+    log key"); an empty body means the first key still signs. They never change once made."""
+    body = "\f\n".join(selectors.checkpoint_note(c) for c in selectors.key_announcements())
+    response = HttpResponse(body, content_type="text/plain; charset=utf-8")
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_safe
 def tile(request: HttpRequest, path: str) -> HttpResponse:
     try:
         wanted = parse_tile_path("tile/" + path)

@@ -140,6 +140,7 @@ NOT_PAGES: dict[str, str] = {
     "web:guide": "the guide itself",
     "web:guide_page": "the guide itself",
     "tlog:checkpoint": _MACHINE,
+    "tlog:key_announcements": _MACHINE,
     "tlog:tile": _MACHINE,
     "healthz": _MACHINE,
     "readyz": _MACHINE,

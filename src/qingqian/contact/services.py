@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.base import ModelState
 
 from qingqian.accounts.models import Organisation, User
@@ -102,7 +102,7 @@ SYSTEM_ACTOR_PREFIX = "contact-robot@"
 
 # --------------------------------------------------------------------------- policies
 
-_parsed: dict[int, pol.Policy] = {}
+_parsed: dict[tuple[int, dt.datetime], pol.Policy] = {}
 _parsed_lock = threading.Lock()
 
 
@@ -164,10 +164,12 @@ def contact_policy_current(
     name = name or contact_policy_name()
     org = _org_id(organisation)
     row = None
-    if org is not None:
+    if org is not None:  # its own highest version, else the platform's: one query
         row = (
-            ContactPolicy.objects.filter(organisation_id=org, name=name)
-            .order_by("-version")
+            ContactPolicy.objects.filter(
+                Q(organisation_id=org) | Q(organisation__isnull=True), name=name
+            )
+            .order_by(F("organisation_id").asc(nulls_last=True), "-version")
             .first()
         )
     if row is None:
@@ -194,11 +196,14 @@ def contact_policy_floor(name: str) -> pol.Policy | None:
 
 
 def _policy_of(row: ContactPolicy) -> pol.Policy:
-    parsed = _parsed.get(row.pk)
+    # Keyed by id and creation instant: a version is never edited, but on SQLite a rolled-back
+    # publish gives its id to the next version, which must not inherit the parse.
+    key = (row.pk, row.created_at)
+    parsed = _parsed.get(key)
     if parsed is None:
         parsed = row.policy()
         with _parsed_lock:
-            _parsed[row.pk] = parsed
+            _parsed[key] = parsed
     return parsed
 
 

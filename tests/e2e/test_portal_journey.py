@@ -229,7 +229,7 @@ def test_handler_previews_and_proposes_a_seasonal_plan(
     form.get_by_label("起始月（YYYY-MM）").fill("2027-01")
     form.get_by_role("button", name="预览").click()
     page.locator("#plan-preview tfoot").wait_for()
-    assert "¥120000.00" in page.locator("#plan-preview").inner_text()
+    assert "¥120,000.00" in page.locator("#plan-preview").inner_text()
     assert not PlanVersion.objects.exists()  # the preview writes nothing
     shots(page, "preview")
     form.get_by_role("button", name="提出计划").click()

@@ -33,3 +33,10 @@ def test_one_arrow_per_pair_width_by_amount_and_names_escaped() -> None:
 def test_empty_edges_draw_the_firms_only() -> None:
     svg = cycles_svg(["A", "B"], {})
     assert svg.count("<circle") == 2 and "marker-end=" not in svg
+
+
+def test_amounts_for_a_reader_of_english_are_not_in_wan() -> None:
+    edges = {("A", "B"): Decimal("159628.64"), ("B", "A"): Decimal("9931.40")}
+    svg = cycles_svg(["A", "B"], edges, en=True)
+    assert "159.6k" in svg and "9,931.40" in svg and "万" not in svg
+    assert "15.96 万" in cycles_svg(["A", "B"], edges)

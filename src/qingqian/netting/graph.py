@@ -21,9 +21,11 @@ def _short(name: str, limit: int = 8) -> str:
     return name if len(name) <= limit else name[: limit - 1] + "…"
 
 
-def _money(v: Decimal) -> str:
+def _money(v: Decimal, *, en: bool = False) -> str:
+    """An edge's amount, short: 15.96 万 in Chinese, 159.6k in English (a reader of English
+    does not count in 万); below ten thousand, in full."""
     if v >= 10_000:
-        return f"{v / 10_000:,.2f} 万"
+        return f"{v / 1_000:,.1f}k" if en else f"{v / 10_000:,.2f} 万"
     return f"{v:,.2f}"
 
 
@@ -33,9 +35,11 @@ def cycles_svg(
     *,
     title: str = "",
     highlight: str | None = None,
+    en: bool = False,
 ) -> str:
     """SVG markup. ``edges`` maps (debtor, creditor) to the amount set off on that pair;
-    ``firms`` fixes the order around the circle. ``highlight`` draws one firm darker."""
+    ``firms`` fixes the order around the circle. ``highlight`` draws one firm darker; ``en``
+    writes the amounts for a reader of English."""
     names = [f for f in firms if any(f in pair for pair in edges)] or list(firms)
     n = len(names)
     cx, cy = WIDTH / 2, HEIGHT / 2
@@ -66,7 +70,7 @@ def cycles_svg(
         bend = 0.18 * dist if (creditor, debtor) in edges else 0.06 * dist
         mx, my = (sx + ex) / 2 - uy * bend, (sy + ey) / 2 + ux * bend
         width = 1.5 + 7 * float(amount / biggest)
-        label = escape(_money(amount))
+        label = escape(_money(amount, en=en))
         out.append(
             f'<path d="M{sx:.1f},{sy:.1f} Q{mx:.1f},{my:.1f} {ex:.1f},{ey:.1f}" fill="none" '
             f'stroke="#1b4f8a" stroke-opacity=".75" stroke-width="{width:.1f}" '

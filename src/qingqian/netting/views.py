@@ -218,6 +218,7 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
             edges,
             title=_("本轮抵销的债务环"),
             highlight=own.party.name if own else None,
+            en=get_language() == "en",
         )
     return render(
         request,

@@ -10,7 +10,7 @@ beside it). Targets on 2 cores: p95 < 300 ms at 50 users with 0 errors, and at l
 runserver's throughput. ``--workers`` lists gunicorn process counts to compare (1 vs 2).
 
     .venv/bin/pip install -e ".[bench]"          # locust
-    .venv/bin/python benchmarks/load.py --cases 100000 --users 50,200 --workers 1,2
+    QINGQIAN_DEV=1 .venv/bin/python benchmarks/load.py --cases 100000 --users 50,200 --workers 1,2
 
 The database (``--database-url``, default ``postgres://postgres@127.0.0.1:5432/qq_load``)
 is filled with ``qingqian load-demo --cases N`` once and kept; ``--refill`` starts afresh.

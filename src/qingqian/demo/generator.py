@@ -125,12 +125,31 @@ def load_demo(*, cases: int = 2000, seed: int = 7) -> DemoResult:
 
 # --------------------------------------------------------------------------- writing
 
+#: The tables the portfolio fills in bulk (PostgreSQL plans queries from their statistics).
+_FILLED = ("parties_party", "cases_case", "cases_caseparty", "cases_invoice",
+           "cases_timelineevent", "compliance_auditevent")  # fmt: skip
+
+
+def _analyze() -> None:
+    """On PostgreSQL, gather statistics on the tables just filled. Until autovacuum gets to
+    them the planner takes them for empty, and at 100,000 cases the case page and the list
+    ran several times slower (benchmarks/load.py, docs/operations.md); the rest of the load
+    reads them too. Inside the load's transaction: the statistics commit with the rows."""
+    if connection.vendor != "postgresql":
+        return
+    known = set(connection.introspection.table_names())
+    with connection.cursor() as cursor:
+        for table in _FILLED:
+            if table in known:
+                cursor.execute(f'ANALYZE "{table}"')
+
 
 def _write(portfolio: Portfolio) -> DemoResult:
     org = Organisation.objects.create(name=cat.ORG_NAME, short_code=cat.ORG_CODE, city=cat.ORG_CITY)
     parties = _write_parties(org, portfolio)
     users = _write_users(org, portfolio, parties)
     case_objs = _write_cases(org, portfolio, parties, users)
+    _analyze()
     seed_mediation(org=org, users=users)  # h18: before litigation (failed mediations go to court)
     seed_litigation(org=org, users=users)
     seed_history(org=org, users=users)  # h19d: payments, reports at intake, a netting round

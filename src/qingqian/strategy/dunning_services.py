@@ -168,9 +168,11 @@ def _items(cases: list[Case]) -> tuple[list[Item], dict[str, Case]]:
     def name(case: Case, number: str) -> str:  # numbers may repeat across cases
         return f"{case.reference}/{number}" if len(cases) > 1 else number
 
+    refs_of: dict[int, list[str]] = {}  # a case's invoices, for a plan that covers them
     for inv in Invoice.objects.filter(case__in=cases).order_by("due_date", "pk"):
         ref = name(by_pk[inv.case_id], inv.number)
         where[ref] = by_pk[inv.case_id]
+        refs_of.setdefault(inv.case_id, []).append(ref)
         invoices.append(Item(ref, inv.due_date or inv.issue_date or clock.today(), inv.outstanding))
     installments: list[Item] = []
     covered: list[str] = []
@@ -181,10 +183,7 @@ def _items(cases: list[Case]) -> tuple[list[Item], dict[str, Case]]:
         case_id = version.plan.active_case_id
         if case_id is None:
             continue
-        covered += [
-            name(by_pk[case_id], n)
-            for n in Invoice.objects.filter(case_id=case_id).values_list("number", flat=True)
-        ]
+        covered += refs_of.get(case_id, [])
         paid = Payment.objects.filter(
             case_id=case_id, received_at__gte=version.agreed_at or version.created_at
         ).aggregate(s=Sum("amount"))["s"] or Decimal("0")

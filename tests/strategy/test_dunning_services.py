@@ -72,6 +72,33 @@ def test_an_agreed_plan_replaces_the_invoices(case: Any, debtor: Any, users: Any
     assert [ln.level for ln in st.lines] == ["l2", "pre7"]  # 19 days late; 5 days ahead
 
 
+def test_a_plan_line_is_what_the_portal_says_is_left(case: Any, debtor: Any, users: Any) -> None:
+    """The statement and the portal agree on what is left of each installment: cash from the
+    agreement's business day counts, even if it came in earlier that day, and a reversed
+    payment counts for nothing."""
+    from qingqian.negotiation.models import PlanVersion
+    from qingqian.negotiation.selectors import plan_assess
+    from qingqian.payments.services import payment_record, payment_reverse
+
+    _agree_plan(case)
+    version = PlanVersion.objects.get(plan__case=case)
+    version.agreed_at = dt.datetime(2026, 10, 20, 7, 0, tzinfo=dt.UTC)  # 15:00 in Suzhou
+    version.save(update_fields=["agreed_at"])
+    collector = users["collector"]
+    payment_record(
+        case=case, amount=Decimal("3000.00"), kind="bank_transfer", idempotency_key="same-day",
+        actor=collector, received_at=dt.datetime(2026, 10, 20, 1, 0, tzinfo=dt.UTC),  # 09:00
+    )  # fmt: skip
+    bounced, _ = payment_record(
+        case=case, amount=Decimal("500.00"), kind="bank_transfer", idempotency_key="bounced",
+        actor=collector, received_at=dt.datetime(2026, 10, 25, 2, 0, tzinfo=dt.UTC),
+    )  # fmt: skip
+    payment_reverse(payment=bounced, actor=collector, reason="退票")
+    st = debtor_statement(debtor, collector, today=dt.date(2026, 11, 20))
+    left = [s.outstanding for s in plan_assess(version).installments]
+    assert [ln.outstanding for ln in st.lines] == left == [Decimal("7000.25"), Decimal("10000.25")]
+
+
 def test_send_now_through_the_gate(case: Any, debtor: Any, users: Any) -> None:
     collector = users["collector"]
     party_email_set(party=debtor, email="ap@gusu-hotel.example.cn", actor=collector)

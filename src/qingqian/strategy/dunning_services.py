@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Perm
@@ -156,10 +156,11 @@ def sent_key(ref: str, case: Case) -> str:
 
 def _items(cases: list[Case]) -> tuple[list[Item], dict[str, Case]]:
     """The open items across ``cases`` and the case each belongs to. An agreed plan's
-    installments, less what was paid since it was agreed (first installment first), replace
-    that case's invoices."""
+    installments replace that case's invoices, each with what is left of it as the portal,
+    the pay page and breach handling see it (``negotiation.selectors.plan_assess``: cash
+    since the agreement's business day, first installment first)."""
     from qingqian.negotiation.models import PlanVersion, VersionState
-    from qingqian.payments.models import Payment
+    from qingqian.negotiation.selectors import plan_assess
 
     where: dict[str, Case] = {}
     invoices = []
@@ -176,24 +177,22 @@ def _items(cases: list[Case]) -> tuple[list[Item], dict[str, Case]]:
         invoices.append(Item(ref, inv.due_date or inv.issue_date or clock.today(), inv.outstanding))
     installments: list[Item] = []
     covered: list[str] = []
-    versions = PlanVersion.objects.filter(
-        plan__active_case__in=cases, state=VersionState.ACTIVE
-    ).select_related("plan")
+    versions = (
+        PlanVersion.objects.filter(plan__active_case__in=cases, state=VersionState.ACTIVE)
+        .select_related("plan", "plan__case")
+        .prefetch_related("installments")
+    )
     for version in versions:
         case_id = version.plan.active_case_id
         if case_id is None:
             continue
         covered += refs_of.get(case_id, [])
-        paid = Payment.objects.filter(
-            case_id=case_id, received_at__gte=version.agreed_at or version.created_at
-        ).aggregate(s=Sum("amount"))["s"] or Decimal("0")
-        for inst in version.installments.order_by("number"):
-            share = min(paid, inst.amount)
-            paid -= share
-            ref = f"#{version.plan_id}-{inst.number}"
+        principal = {i.number: i.principal for i in version.installments.all()}
+        for status in plan_assess(version).installments:
+            ref = f"#{version.plan_id}-{status.number}"
             where[ref] = by_pk[case_id]
             installments.append(
-                Item(ref, inst.due, inst.amount - share, "installment", inst.principal)
+                Item(ref, status.due, status.outstanding, "installment", principal[status.number])
             )
     return items_for(invoices, installments, covered), where
 

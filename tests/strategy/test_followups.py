@@ -63,7 +63,7 @@ def _one(key: str, offset: int, channels: list[str], **extra: Any) -> dict[str, 
 
 
 def test_schedules_per_organisation_creditor_and_debtor(
-    case: Any, debtor: Any, creditor: Any, users: Any
+    case: Any, debtor: Any, creditor: Any, users: Any, django_assert_num_queries: Any
 ) -> None:
     org = case.organisation
     assert schedule_in_force(debtor, org, creditor)[1] == "standard"
@@ -73,8 +73,10 @@ def test_schedules_per_organisation_creditor_and_debtor(
     schedule_save(actor=lawyer, data=_one("client", 5, ["email"]), creditor=creditor)
     assert schedule_in_force(debtor, org, creditor)[:2][1] == "creditor"
     schedule_save(actor=lawyer, data=_one("own", -10, ["letter"]), debtor=debtor)
-    chosen, source = schedule_in_force(debtor, org, creditor)
+    with django_assert_num_queries(1):  # the three candidates in one read
+        chosen, source = schedule_in_force(debtor, org, creditor)
     assert (chosen.key, source) == ("own", "debtor")
+    assert schedule_in_force(creditor, org, None)[0].key == "firm"  # no schedule of its own
     # saving again replaces the debtor's schedule, it does not add a second one
     schedule_save(actor=lawyer, data=_one("own2", -5, ["letter"]), debtor=debtor)
     assert schedule_in_force(debtor, org, creditor)[0].key == "own2"

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Perm
@@ -67,24 +67,24 @@ def schedule_in_force(
     """The schedule for the debtor: its own, else its creditor's, else the organisation's
     default, else the standard one; with where it came from (``debtor``, ``creditor``,
     ``organisation``, ``standard``)."""
-    rows = FollowupSchedule.objects.filter(organisation=organisation)
-    own = rows.filter(debtor=party).first()
-    by_creditor = rows.filter(creditor=creditor).first() if creditor is not None else None
-    default = rows.filter(creditor__isnull=True, debtor__isnull=True).first()
+    match = Q(debtor=party) | Q(creditor__isnull=True, debtor__isnull=True)
+    if creditor is not None:
+        match |= Q(creditor=creditor)
+    found: dict[str, FollowupSchedule] = {}  # at most one row each (the model's constraints)
+    for row in FollowupSchedule.objects.filter(match, organisation=organisation):
+        if row.debtor_id is not None:
+            found["debtor"] = row
+        elif row.creditor_id is not None:
+            found["creditor"] = row
+        else:
+            found["organisation"] = row
+    parsed = {k: load_schedule(row.data) for k, row in found.items()}
     chosen = resolve(
-        debtor=load_schedule(own.data) if own else None,
-        creditor=load_schedule(by_creditor.data) if by_creditor else None,
-        default=load_schedule(default.data) if default else None,
+        debtor=parsed.get("debtor"),
+        creditor=parsed.get("creditor"),
+        default=parsed.get("organisation"),
     )
-    source = (
-        "debtor"
-        if own
-        else "creditor"
-        if by_creditor
-        else "organisation"
-        if default
-        else "standard"
-    )
+    source = next((k for k in ("debtor", "creditor", "organisation") if k in found), "standard")
     return chosen, source
 
 

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from qingqian.common.exceptions import ValidationFailed
-from qingqian.common.money import format_amount, parse_amount
+from qingqian.common.money import format_amount, money_text, parse_amount
 
 
 @pytest.mark.parametrize(
@@ -54,3 +54,33 @@ def test_refuses_bad_amounts_with_bilingual_message(raw: object, code: str) -> N
 
 def test_format_amount_is_two_decimals() -> None:
     assert format_amount(Decimal("5")) == "5.00"
+
+
+@pytest.mark.parametrize(
+    ("value", "symbol", "shown"),
+    [
+        (Decimal("1234567.891"), True, "¥1,234,567.89"),
+        (Decimal("-12"), True, "-¥12.00"),
+        ("20000.5", True, "¥20,000.50"),
+        (Decimal("-4000000"), False, "-4,000,000.00"),
+        (None, True, "—"),
+        ("", False, "—"),
+        ("n/a", True, "n/a"),  # a stored value that is not a number is shown, not raised on
+        ("NaN", True, "NaN"),
+    ],
+)
+def test_money_text_is_what_every_page_shows(value: object, symbol: bool, shown: str) -> None:
+    assert money_text(value, symbol=symbol) == shown
+
+
+def test_every_money_filter_shows_the_same_text() -> None:
+    from qingqian.compliance.templatetags.compliance_tags import cny
+    from qingqian.kpis.templatetags.kpis_tags import yuan as kpi_yuan
+    from qingqian.mediation.templatetags.mediation_tags import rmb
+    from qingqian.netting.templatetags.netting_tags import yuan as netting_yuan
+    from qingqian.reports.present import money
+    from qingqian.reports.templatetags.reports_tags import yuan as report_yuan
+
+    value = Decimal("-1234.5")
+    assert cny(value) == kpi_yuan(value) == rmb(value) == "-¥1,234.50"
+    assert netting_yuan(value) == report_yuan(value) == money(value) == "-1,234.50"

@@ -122,6 +122,22 @@ def display_amount(value: Decimal) -> str:
     return f"{quantize(value):,.2f}"
 
 
+def money_text(value: object, *, symbol: bool = True) -> str:
+    """An amount as pages show it: ``¥12,000.50``, ``-¥12.00``; ``12,000.50`` without the
+    symbol; ``—`` for none. Anything that is not a number is shown as it is, never raised
+    on (no stored value may crash a page)."""
+    if value is None or value == "":
+        return "—"
+    try:
+        amount = quantize(Decimal(str(value)))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    if not amount.is_finite():
+        return str(value)
+    sign = "-" if amount < 0 else ""
+    return f"{sign}{'¥' if symbol else ''}{abs(amount):,.2f}"
+
+
 def format_amount(value: Decimal) -> str:
     """``Decimal('12000.5')`` → ``'12000.50'`` (a string for JSON and exports)."""
     return str(quantize(value))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from qingqian.common.money import money_text
 from qingqian.reports.feasibility import CHECKLIST, EVIDENCE_WORDS
 
 STRENGTH = EVIDENCE_WORDS
@@ -49,9 +50,7 @@ def _text(item: dict[str, Any] | None, en: bool) -> str:
 
 def money(value: object) -> str:
     """``12345.6`` → ``12,345.60``; ``None`` → ``—``."""
-    if value is None or value == "":
-        return "—"
-    return f"{Decimal(str(value)):,.2f}"
+    return money_text(value, symbol=False)
 
 
 def percent(value: object) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 from django import template
 from django.utils.translation import get_language
 
+from qingqian.common.money import money_text
 from qingqian.compliance import labels
 
 register = template.Library()
@@ -18,9 +19,7 @@ def _en() -> bool:
 @register.filter
 def cny(value: Decimal | None) -> str:
     """``¥1,234,567.89``; ``—`` for none."""
-    if value is None or value == "":
-        return "—"
-    return f"¥{Decimal(value):,.2f}"
+    return money_text(value)
 
 
 @register.filter

@@ -9,17 +9,15 @@ from django import template
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from qingqian.common.money import money_text
+
 register = template.Library()
 
 
 @register.filter
 def yuan(value: Decimal | None) -> str:
     """``¥1,234,567.89`` (negative: ``-¥12.00``); ``—`` for none."""
-    if value is None or value == "":
-        return "—"
-    amount = Decimal(value).quantize(Decimal("0.01"))
-    sign = "-" if amount < 0 else ""
-    return f"{sign}¥{abs(amount):,.2f}"
+    return money_text(value)
 
 
 @register.filter

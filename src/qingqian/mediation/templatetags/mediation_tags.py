@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm
+from qingqian.common.money import money_text
 from qingqian.mediation.geo import (
     DIALECT_LABELS,
     LEVEL_LABELS,
@@ -31,9 +32,7 @@ def _en() -> bool:
 @register.filter
 def rmb(value: Decimal | str | None) -> str:
     """¥1,234,567.89"""
-    if value is None or value == "":
-        return "—"
-    return f"¥{Decimal(value):,.2f}"
+    return money_text(value)
 
 
 @register.filter

@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 
 from qingqian.accounts.models import User
 from qingqian.common import clock
+from qingqian.common.money import money_text
 from qingqian.reports import selectors
 from qingqian.reports.models import FeasibilityReport
 from qingqian.reports.present import decision_label
@@ -75,11 +76,4 @@ def debt_type_label(value: str) -> str:
 @register.filter
 def yuan(value: object) -> str:
     """An amount (Decimal, number or numeric string) as ``1,234,567.89``; blank → ``—``."""
-    from decimal import Decimal, InvalidOperation
-
-    if value is None or value == "":
-        return "—"
-    try:
-        return f"{Decimal(str(value)):,.2f}"
-    except InvalidOperation:
-        return str(value)
+    return money_text(value, symbol=False)

@@ -145,9 +145,9 @@ def _clear_contact_policy_caches() -> None:
     if services is not None:
         services._current.clear()
         services._gate_latest.clear()
-        services._gate_versions.clear()
-        # Parsed versions by row id: safe where ids are never reused, but a rolled-back test
-        # on SQLite hands the same id to another test's version.
+        # Parsed versions by row id and creation instant: safe where the clock moves, but
+        # every test runs at the same frozen instant and a rolled-back test on SQLite hands
+        # the same id to another test's version.
         services._parsed.clear()
 
 

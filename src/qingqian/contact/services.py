@@ -595,7 +595,7 @@ def _fetch_text(parties: int, cases: int, numbers: int, users: int, third: int) 
         " u.cert_expires, u.cert_number, u.cert_issuer, NULL, NULL"
         f" FROM {_USERS} u WHERE u.id IN ({marks(users)})",
         # The organisation's own highest version of the name, else the platform's.
-        "SELECT 'p', p.id, p.version, NULL, NULL, NULL, NULL, NULL, NULL, NULL"  # noqa: S608 (table names from model metadata)
+        "SELECT 'p', p.id, p.version, NULL, p.created_at, NULL, NULL, NULL, NULL, NULL"  # noqa: S608 (table names from model metadata)
         f" FROM {_POLICIES} p WHERE p.id = (SELECT q.id FROM {_POLICIES} q WHERE q.name = %s"
         " AND (q.organisation_id = %s OR q.organisation_id IS NULL)"
         " ORDER BY CASE WHEN q.organisation_id IS NULL THEN 1 ELSE 0 END, q.version DESC"
@@ -642,7 +642,7 @@ class _Snapshot:
         self.by_number: dict[str, list[int]] = {}
         self.holds: list[tuple[int | None, int, pol.Hold]] = []
         self.users: dict[int, tuple[bool, dt.date | None]] = {}
-        self.policy: tuple[int, int] | None = None
+        self.policy: tuple[int, dt.datetime] | None = None  # (id, created_at) in force
         self.roles: set[tuple[int, int, str]] = set()
         self.debtors: dict[int, list[bool]] = {}
         for k, i1, i2, i3, t, d, s1, s2, s3, s4 in rows:
@@ -672,7 +672,7 @@ class _Snapshot:
                 expires = _as_date(d)
                 self.users[i1] = (bool(i2), expires if expires and s1 and s2 else None)
             elif k == "p":
-                self.policy = (i1, i2)
+                self.policy = (i1, _as_dt(t))
             elif k == "l":
                 self.roles.add((i3, i2, s1))
             elif k == "r":
@@ -704,22 +704,20 @@ class _PolicyMissing(Exception):
     """The policy in force has no row (a flushed database); re-seed and try again."""
 
 
-# The parsed policy of each version the gate has met, and the version it last met per
-# organisation and name.
-_gate_versions: dict[tuple[int, str, int], pol.Policy] = {}
-_gate_latest: dict[tuple[int, str], tuple[int, int]] = {}
+# The version the gate last met in force per organisation and name, by the key of the one
+# cache of parsed versions (``_parsed``: id and creation instant).
+_gate_latest: dict[tuple[int, str], tuple[int, dt.datetime]] = {}
 
 
 def _gate_policy(org: int, name: str) -> tuple[int, pol.Policy]:
     """The version the gate last saw in force (read once per process), for the horizon."""
     seen = _gate_latest.get((org, name))
     if seen is not None:
-        found = _gate_versions.get((seen[0], name, seen[1]))
+        found = _parsed.get(seen)
         if found is not None:
             return seen[0], found
     row, parsed = contact_policy_current(name, org)
-    _gate_versions[(row.pk, name, row.version)] = parsed
-    _gate_latest[(org, name)] = (row.pk, row.version)
+    _gate_latest[(org, name)] = (row.pk, row.created_at)
     return row.pk, parsed
 
 
@@ -730,15 +728,16 @@ def _version_in_force(
     transaction) and parsed once."""
     if snap.policy is None:
         raise _PolicyMissing
-    pk, version = snap.policy
-    parsed = _gate_versions.get((pk, name, version))
+    key = snap.policy
+    parsed = _parsed.get(key)
     if parsed is None:
-        cur.execute(f"SELECT data FROM {_POLICIES} WHERE id = %s", [pk])  # noqa: S608 (table names from model metadata)
+        cur.execute(f"SELECT data FROM {_POLICIES} WHERE id = %s", [key[0]])  # noqa: S608 (table names from model metadata)
         data = cur.fetchone()[0]
         parsed = pol.Policy.from_dict(json.loads(data) if isinstance(data, str) else data)
-        _gate_versions[(pk, name, version)] = parsed
-    _gate_latest[(org, name)] = (pk, version)
-    return pk, parsed
+        with _parsed_lock:
+            _parsed[key] = parsed
+    _gate_latest[(org, name)] = key
+    return key[0], parsed
 
 
 def _decide_all(asks: Sequence[_Ask], snap: _Snapshot, policy: pol.Policy) -> list[pol.Decision]:
@@ -915,7 +914,6 @@ def _authorize(asks: list[_Ask]) -> list[ContactAttempt]:
             if attempt:
                 raise
             _gate_latest.clear()
-            _gate_versions.clear()
             contact_policy_current(name)  # re-seeds a preset on a flushed database
     raise AssertionError("unreachable")  # pragma: no cover
 

@@ -93,6 +93,15 @@ def verify_offline(*args: str) -> Any:
     )
 
 
+def log_in(page: Any, base: str, username: str, password: str) -> None:
+    """Sign in through the login form, as a person does, and wait for the home page."""
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{base}/")
+
+
 @pytest.fixture
 def shots(request: pytest.FixtureRequest) -> Shots:
     return Shots(request.node.name)

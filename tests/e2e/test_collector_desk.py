@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import CHROMIUM, PASSWORD, Shots, SmsOutbox, World
+from tests.e2e.conftest import CHROMIUM, PASSWORD, Shots, SmsOutbox, World, log_in
 
 pytestmark = [
     pytest.mark.e2e,
@@ -110,11 +110,7 @@ def test_collector_day(
     d = _desk(world)
     base = live_server.url
     page.set_default_timeout(30_000)  # a shared, loaded machine: allow slow first requests
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", "collector")
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
+    log_in(page, base, "collector", PASSWORD)
 
     # the queue: filter by name, then pick the debtor
     page.goto(f"{base}/queue/")

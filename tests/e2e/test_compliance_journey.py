@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Shots
+from tests.e2e.conftest import Shots, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -28,11 +28,7 @@ def demo(transactional_db: Any) -> Any:
 
 
 def _login(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
+    log_in(page, base, username, DEMO_PASSWORD)
 
 
 def test_the_compliance_officers_day(live_server: Any, page: Any, demo: Any, shots: Shots) -> None:

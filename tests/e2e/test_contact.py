@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import CHROMIUM, PASSWORD, Shots, World
+from tests.e2e.conftest import CHROMIUM, PASSWORD, Shots, World, log_in
 
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is absent", allow_module_level=True)
@@ -21,11 +21,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def _log_in(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
+    log_in(page, base, username, PASSWORD)
 
 
 def _log_out(page: Any) -> None:

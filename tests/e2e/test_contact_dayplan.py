@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import CHROMIUM, PASSWORD, Shots, World
+from tests.e2e.conftest import CHROMIUM, PASSWORD, Shots, World, log_in
 
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is absent", allow_module_level=True)
@@ -100,11 +100,7 @@ def test_compliance_reads_tomorrows_plan(
     attempts = ContactAttempt.objects.count()
     base = live_server.url
 
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", "compliance")
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
+    log_in(page, base, "compliance", PASSWORD)
     page.get_by_role("link", name="联系合规").click()
     page.get_by_role("link", name="今日联系计划").click()
     expect(page.locator("h1")).to_have_text("今日联系计划")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import CHROMIUM, Shots, World, verify_offline
+from tests.e2e.conftest import CHROMIUM, Shots, World, log_in, verify_offline
 
 if not CHROMIUM.exists():
     pytest.skip(
@@ -56,11 +56,7 @@ def test_upload_then_package_verifies_offline(
     settings.MEDIA_ROOT = str(tmp_path / "media")
     case = _case(world)
     base = live_server.url
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", world.agent.username)
-    page.fill("#id_password", world.password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
+    log_in(page, base, world.agent.username, world.password)
     page.goto(f"{base}/cases/{case.pk}/")
     panel = page.locator("#evidence-panel")
     expect(panel).to_contain_text("还没有证据")

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import CHROMIUM, PASSWORD, Shots, World
+from tests.e2e.conftest import CHROMIUM, PASSWORD, Shots, World, log_in
 
 pytestmark = [
     pytest.mark.e2e,
@@ -67,11 +67,7 @@ def test_lawyer_sets_a_clients_follow_ups_and_sees_them_sent(
 
     base = live_server.url
     page.set_default_timeout(30_000)
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", "lawyer")
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
+    log_in(page, base, "lawyer", PASSWORD)
 
     page.goto(f"{base}/strategy/")
     page.get_by_role("link", name="查看和设置催告计划").click()

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import CHROMIUM, Shots
+from tests.e2e.conftest import CHROMIUM, Shots, log_in
 
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is absent", allow_module_level=True)
@@ -34,11 +34,7 @@ def _log_in(page: Any, base: str, username: str) -> None:
     from qingqian.demo.catalogue import PASSWORD
 
     page.set_default_timeout(60_000)  # the demo's pages on a shared, busy machine
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
+    log_in(page, base, username, PASSWORD)
 
 
 def test_lawyer_starts_a_netting_round_from_the_search(

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import CHROMIUM, PASSWORD, Shots, World
+from tests.e2e.conftest import CHROMIUM, PASSWORD, Shots, World, log_in
 
 if not CHROMIUM.exists():
     pytest.skip(
@@ -88,11 +88,7 @@ def _case(world: World, lawyer: Any, *, due: dt.date, name: str, n: int) -> Any:
 
 def _log_in(page: Any, base: str, username: str) -> None:
     page.context.clear_cookies()
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
+    log_in(page, base, username, PASSWORD)
 
 
 def _complete_intake(page: Any, base: str, case: Any, shots: Shots) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import CHROMIUM, Shots, World
+from tests.e2e.conftest import CHROMIUM, Shots, World, log_in
 
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is absent", allow_module_level=True)
@@ -69,11 +69,7 @@ def test_dashboard_and_drill_down_in_both_languages(
     )
     page.set_default_timeout(60_000)  # the shared machine is loaded
     base = live_server.url
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", "lawyer")
-    page.fill("#id_password", world.password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
+    log_in(page, base, "lawyer", world.password)
     page.get_by_role("link", name="经营指标").click()
     page.fill("input[name=from]", "2026-10-01")
     page.fill("input[name=to]", "2026-10-31")

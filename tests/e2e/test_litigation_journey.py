@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Shots, World
+from tests.e2e.conftest import Shots, World, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -50,11 +50,7 @@ def _setup(world: World, *, overdue_days: int, state_path: list[str]) -> tuple[A
 
 
 def _login(page: Any, base: str, world: World) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", "lawyer")
-    page.fill("#id_password", world.password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
+    log_in(page, base, "lawyer", world.password)
 
 
 def test_payment_order_and_its_objection_window(

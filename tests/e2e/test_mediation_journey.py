@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Shots, SmsOutbox, World
+from tests.e2e.conftest import Shots, SmsOutbox, World, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -81,11 +81,7 @@ def test_mediation_to_judicial_confirmation_and_plan(
     base = live_server.url
     for pg in (page, phone):  # a shared 2-core machine: give slow pages time
         pg.set_default_timeout(45_000)
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", "mediator")
-    page.fill("#id_password", world.password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
+    log_in(page, base, "mediator", world.password)
 
     # the case page recommends the Kunshan elder first, with reasons
     page.goto(f"{base}/cases/{case.pk}/")

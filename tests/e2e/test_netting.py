@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import CHROMIUM, Shots, World
+from tests.e2e.conftest import CHROMIUM, Shots, World, log_in
 
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is absent", allow_module_level=True)
@@ -39,11 +39,7 @@ def chain(world: World) -> dict[str, Any]:
 
 
 def _log_in(page: Any, base: str, world: World) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", "mediator")
-    page.fill("#id_password", world.password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
+    log_in(page, base, "mediator", world.password)
 
 
 def _create_and_invite(page: Any, base: str, chain: dict[str, Any], title: str) -> None:

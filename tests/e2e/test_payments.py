@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Shots, World
+from tests.e2e.conftest import Shots, World, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -40,11 +40,7 @@ def test_payment_on_case_page_statement_and_reconciliation(
         ],
     )  # fmt: skip
     base = live_server.url
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", "lawyer")
-    page.fill("#id_password", world.password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
+    log_in(page, base, "lawyer", world.password)
     page.goto(f"{base}/cases/{case.pk}/")
     panel = page.locator("#payments-panel")
     panel.get_by_label("金额（元）", exact=True).fill("4000")

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import Shots, SmsOutbox, World
+from tests.e2e.conftest import Shots, SmsOutbox, World, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -143,11 +143,7 @@ def test_debtor_accepts_seasonal_plan_and_pays(
         role="creditor",
         creditor=world.creditor,
     )
-    desk.goto(f"{live_server.url}/login/")
-    desk.fill("#id_username", "cred")
-    desk.fill("#id_password", world.password)
-    desk.get_by_role("button", name="登录").click()
-    desk.wait_for_url(f"{live_server.url}/")
+    log_in(desk, live_server.url, "cred", world.password)
     desk.goto(f"{live_server.url}/money/statement/?from={today}&to={today}")
     body = desk.locator("main").inner_text()
     assert case.reference in body
@@ -217,11 +213,7 @@ def test_handler_previews_and_proposes_a_seasonal_plan(
         ],
     )
     base = live_server.url
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", "coll2")
-    page.fill("#id_password", world.password)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
+    log_in(page, base, "coll2", world.password)
     page.goto(f"{base}/cases/{case.pk}/")
     page.get_by_text("提出还款计划").click()
     form = page.locator("#plan-form")

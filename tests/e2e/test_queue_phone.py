@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import CHROMIUM, Shots, use_demo_providers
+from tests.e2e.conftest import CHROMIUM, Shots, log_in, use_demo_providers
 
 pytestmark = [
     pytest.mark.e2e,
@@ -38,11 +38,7 @@ def demo(transactional_db: Any, settings: Any) -> Any:
 
 
 def _log_in(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
+    log_in(page, base, username, DEMO_PASSWORD)
 
 
 def _fits(page: Any) -> None:

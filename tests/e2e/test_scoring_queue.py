@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import CHROMIUM, PASSWORD, Shots, World
+from tests.e2e.conftest import CHROMIUM, PASSWORD, Shots, World, log_in
 
 pytestmark = [
     pytest.mark.e2e,
@@ -73,11 +73,7 @@ def test_collector_works_the_queue(live_server: Any, page: Any, world: World, sh
 
     collector = _portfolio(world)
     base = live_server.url
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", collector.username)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
+    log_in(page, base, collector.username, PASSWORD)
     page.get_by_role("link", name="工作队列").click()
     expect(page.get_by_role("heading", name="我的工作队列")).to_be_visible()
     rows = page.locator("table.radar-queue tbody tr")

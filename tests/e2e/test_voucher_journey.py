@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import CHROMIUM, PASSWORD, Shots, World, verify_offline
+from tests.e2e.conftest import CHROMIUM, PASSWORD, Shots, World, log_in, verify_offline
 
 if not CHROMIUM.exists():
     pytest.skip(
@@ -54,11 +54,7 @@ def test_issue_assign_and_verify_the_pdf_on_a_phone(
         principal=Decimal("12000.00"),
     )
     base, page = live_server.url, phone
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", "lawyer")
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/")
+    log_in(page, base, "lawyer", PASSWORD)
     page.goto(f"{base}/cases/{case.pk}/")
     form = page.locator("#voucher-issue")
     form.locator("input[name=amount]").fill("12000.00")

@@ -25,6 +25,7 @@ import pytest
 
 from tests.e2e.conftest import (  # the browser fixtures, shared with tests/e2e
     _immediate_tasks,  # noqa: F401
+    log_in,
     page,  # noqa: F401
     phone,  # noqa: F401
     sms,  # noqa: F401
@@ -115,19 +116,15 @@ def demo(
     _load_demo(settings, _demo_snapshots)
     base = live_server.url
 
-    def log_in(tab: Any, username: str) -> None:
+    def sign_in(tab: Any, username: str) -> None:
         tab.context.clear_cookies()
-        tab.goto(f"{base}/login/")
-        tab.fill("#id_username", username)
-        tab.fill("#id_password", catalogue.PASSWORD)
-        tab.get_by_role("button", name="登录").click()
-        tab.wait_for_url(f"{base}/")
+        log_in(tab, base, username, catalogue.PASSWORD)
 
     return Demo(
         base=base,
         org=Organisation.objects.get(short_code=catalogue.ORG_CODE),
         password=catalogue.PASSWORD,
-        log_in=log_in,
+        log_in=sign_in,
     )
 
 

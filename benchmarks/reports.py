@@ -55,6 +55,8 @@ def _setup_django(db_url: str, data_dir: Path) -> None:
     os.environ["QINGQIAN_DATA_DIR"] = str(data_dir)
     os.environ.setdefault("QINGQIAN_LOG_LEVEL", "ERROR")
     os.environ.setdefault("QINGQIAN_DEV", "1")
+    # the pages are timed, not the sign-in: the administrator needs no second factor here
+    os.environ["QINGQIAN_2FA_REQUIRED_ROLES"] = ""
     os.environ["DJANGO_SETTINGS_MODULE"] = "qingqian.settings"
     import django
 
@@ -182,7 +184,7 @@ def fill(cases: int, payments: int, contacts: int) -> None:
             "arrival order: payments",
             "CLUSTER payments_payment USING payments_payment_received_at_daadf5ee",
         ),
-        ("analyze", "ANALYZE"),
+        ("vacuum analyze", "VACUUM ANALYZE"),
     ]
     with connection.cursor() as cur:
         for name, sql in steps:

@@ -20,7 +20,7 @@ from qingqian.cases.selectors import aging_report, cases_visible_to
 from qingqian.common import bounds
 from qingqian.common.exceptions import PermissionDenied, ValidationFailed
 from qingqian.contact.models import Disposition
-from qingqian.kpis import measures, rollup
+from qingqian.kpis import facts, measures, rollup
 from qingqian.kpis.periods import GRAINS, MAX_DAYS, Window, buckets, default_grain
 from qingqian.litigation.models import Outcome as CourtOutcome
 from qingqian.parties.models import Party
@@ -111,7 +111,10 @@ def _narrow(cases: QuerySet[Case], part: QuerySet[Case], **extra: Any) -> QueryS
         return part
     if "team" in extra and spec.get("team") not in (None, extra["team"]):
         return part
-    return rollup.mark(part, **(spec | extra))
+    marked = rollup.mark(part, **(spec | extra))
+    if "kpi_built" in cases.__dict__:  # the same organisation's build, looked up once
+        marked.__dict__["kpi_built"] = cases.__dict__["kpi_built"]
+    return marked
 
 
 def parse_window(raw_from: str | None, raw_to: str | None, *, today: dt.date) -> Window:
@@ -374,6 +377,7 @@ def drill(
     """The drill-down rows: per period bucket (``by="period"``), per creditor or per team;
     each row carries collections, the cohort's recovery and contact for its slice."""
     cases = scope(user, creditor_id=creditor_id, team=team)
+    rollup.built_through(cases)  # looked up once, handed to every slice
     rows: list[dict[str, Any]] = []
     grain = grain or default_grain(window)
     if by == "period":
@@ -388,12 +392,19 @@ def drill(
         names = dict(Party.objects.filter(pk__in=ids).values_list("pk", "name"))
         for pk in sorted(ids, key=lambda i: names.get(i, "")):
             sub = _narrow(cases, cases.filter(creditor_id=pk), creditor=pk)
+            if rollup.spec_of(sub) is not None:
+                facts.slice_of(cases, sub, lambda r, pk=pk: r["creditor_id"] == pk)
             rows.append(_slice(sub, window, label=names.get(pk, ""), key=pk))
     elif by == "team":
         for role, label in TEAMS.items():
             sub = _narrow(cases, cases.filter(handler__role=role), team=role)
+            if rollup.spec_of(sub) is not None:
+                members = set(User.objects.filter(role=role).values_list("pk", flat=True))
+                facts.slice_of(cases, sub, lambda r, m=members: r["handler_id"] in m)
             rows.append(_slice(sub, window, label=str(label), key=role))
         sub = _narrow(cases, cases.filter(handler__isnull=True), unassigned=True)
+        if rollup.spec_of(sub) is not None:
+            facts.slice_of(cases, sub, lambda r: r["handler_id"] is None)
         rows.append(_slice(sub, window, label=_("未分派"), key=""))
     else:  # pragma: no cover - parsed before
         raise ValueError(by)

@@ -21,7 +21,7 @@ from qingqian.common import bounds
 from qingqian.common.exceptions import PermissionDenied, ValidationFailed
 from qingqian.contact.models import Disposition
 from qingqian.kpis import facts, measures, rollup
-from qingqian.kpis.periods import GRAINS, MAX_DAYS, Window, buckets, default_grain
+from qingqian.kpis.periods import GRAINS, MAX_DAYS, Window, buckets, default_grain, month_add
 from qingqian.litigation.models import Outcome as CourtOutcome
 from qingqian.parties.models import Party
 from qingqian.payments.models import PaymentKind
@@ -118,10 +118,12 @@ def _narrow(cases: QuerySet[Case], part: QuerySet[Case], **extra: Any) -> QueryS
 
 
 def parse_window(raw_from: str | None, raw_to: str | None, *, today: dt.date) -> Window:
-    """``from``/``to`` (ISO dates, inclusive); by default the month to date. A 400 with a
+    """``from``/``to`` (ISO dates, inclusive); by default the twelve months to ``to`` (or to
+    today; from the first day of the month eleven months back), so that the trends and the cohort
+    curves have months to show on the first visit. A 400 with a
     code for a bad date, an inverted range or one longer than ten years."""
-    start = _date(raw_from, "from") if raw_from else today.replace(day=1)
     end = _date(raw_to, "to") if raw_to else today
+    start = _date(raw_from, "from") if raw_from else month_add(end.replace(day=1), -11)
     if end < start:
         raise ValidationFailed(
             "结束日期不能早于开始日期。",

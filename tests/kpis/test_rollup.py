@@ -20,7 +20,7 @@ from qingqian.cases.models import Case, TimelineEvent
 from qingqian.common import clock
 from qingqian.kpis import facts, measures, rollup, selectors
 from qingqian.kpis.models import CaseFact, DayFigure, RollupState
-from qingqian.kpis.periods import Window
+from qingqian.kpis.periods import Window, next_start
 from qingqian.payments.models import Payment
 from qingqian.payments.services import payment_reverse
 
@@ -182,6 +182,11 @@ def _run(
         assert measures.overview(marked, w) == measures.overview(plain, w)
     # the drill-downs' slices filter their scope's cohort rows: the same as reading each
     base = Case.objects.filter(organisation_id=org)
+    plain_org = measures.whole_organisation(base.all(), org)
+    for row in selectors.drill(users["admin"], w, by="period", grain=grain)["rows"]:
+        end = min(next_start(row["key"], grain) - dt.timedelta(days=1), w.end)
+        part_w = Window(max(row["key"], w.start), end)
+        assert row == selectors._slice(plain_org, part_w, label=row["label"], key=row["key"])
     for by in ("creditor", "team"):
         for row in selectors.drill(users["admin"], w, by=by)["rows"]:
             if by == "creditor":

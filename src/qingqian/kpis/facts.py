@@ -147,6 +147,10 @@ def cohort_rows(cases: QuerySet[Any], window: Window) -> list[dict[str, Any]]:
         parent, keep = cases.__dict__["kpi_parent"]
         memo[key] = [r for r in cohort_rows(parent, window) if keep(r)]
         return memo[key]
+    for (start, end), rows in list(memo.items()):  # a part of a window already read
+        if start <= window.start and window.end <= end:
+            memo[key] = _part_of(rows, window, Window(start, end))
+            return memo[key]
     spec = rollup.spec_of(cases)
     assert spec is not None
     # the window's facts by their index, then the cases of the scope among them by primary
@@ -200,7 +204,7 @@ def cohort_rows(cases: QuerySet[Any], window: Window) -> list[dict[str, Any]]:
                 .annotate(s=Sum("amount"), c=Sum("commission"))
             ):
                 part_sums[r["case_id"]] = (r["s"] or ZERO, r["c"] or ZERO)
-    hi = window.hi
+    hi = _utc(window.hi)
     out = []
     for r in rows:
         f = fact[r["pk"]]
@@ -236,6 +240,47 @@ def _among(qs: QuerySet[Any], column: str, field: str, ids: list[int]) -> QueryS
     if connection.vendor == "postgresql":
         return qs.filter(RawSQL(f"{column} = ANY(%s)", (ids,), output_field=BooleanField()))  # noqa: S611 - our column
     return qs.filter(**{f"{field}__in": ids})
+
+
+def _utc(at: dt.datetime) -> dt.datetime:
+    """The same instant in UTC: comparing instants of one zone skips the offset look-ups."""
+    return at.astimezone(dt.UTC)
+
+
+def _part_of(rows: list[dict[str, Any]], window: Window, enclosing: Window) -> list[dict[str, Any]]:
+    """The cohort rows of ``window`` from those of an ``enclosing`` window: its cases, with
+    recovery up to ``window``'s end (less the payments between the two ends, one query) and
+    the first payment and closing cut at that end."""
+    lo, hi = _utc(window.lo), _utc(window.hi)  # compared with the rows' UTC instants
+    part = [r for r in rows if lo <= r["accepted_at"] < hi]
+    between: dict[int, tuple[Decimal, Decimal]] = {}
+    if part and hi < enclosing.hi:
+        for r in (
+            _among(
+                Payment.objects.filter(received_at__gte=hi, received_at__lt=enclosing.hi),
+                '"payments_payment"."case_id"',
+                "case_id",
+                [r["pk"] for r in part],
+            )
+            .order_by()
+            .values("case_id")
+            .annotate(s=Sum("amount"), c=Sum("commission"))
+        ):
+            between[r["case_id"]] = (r["s"] or ZERO, r["c"] or ZERO)
+    out = []
+    for r in part:
+        amount, commission = between.get(r["pk"], (ZERO, ZERO))
+        first, closed = r["first_paid_at"], r["closed_at"]
+        out.append(
+            r
+            | {
+                "first_paid_at": first if first is not None and first < hi else None,
+                "closed_at": closed if closed is not None and closed < hi else None,
+                "recovered": _m(r["recovered"] - amount),
+                "commission": _m(r["commission"] - commission),
+            }
+        )
+    return out
 
 
 def slice_of(

@@ -383,6 +383,8 @@ def drill(
     rows: list[dict[str, Any]] = []
     grain = grain or default_grain(window)
     if by == "period":
+        if facts.usable(cases, window):  # the window's cohort once; each bucket is a part
+            facts.cohort_rows(cases, window)
         for start in buckets(window, grain):
             from qingqian.kpis.periods import next_start
 

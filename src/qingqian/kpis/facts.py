@@ -147,9 +147,9 @@ def cohort_rows(cases: QuerySet[Any], window: Window) -> list[dict[str, Any]]:
         parent, keep = cases.__dict__["kpi_parent"]
         memo[key] = [r for r in cohort_rows(parent, window) if keep(r)]
         return memo[key]
-    for (start, end), rows in list(memo.items()):  # a part of a window already read
+    for (start, end), read in list(memo.items()):  # a part of a window already read
         if start <= window.start and window.end <= end:
-            memo[key] = _part_of(rows, window, Window(start, end))
+            memo[key] = _part_of(read, window, Window(start, end))
             return memo[key]
     spec = rollup.spec_of(cases)
     assert spec is not None

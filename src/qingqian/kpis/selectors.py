@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db.models import QuerySet
@@ -397,14 +398,14 @@ def drill(
         for pk in sorted(ids, key=lambda i: names.get(i, "")):
             sub = _narrow(cases, cases.filter(creditor_id=pk), creditor=pk)
             if rollup.spec_of(sub) is not None:
-                facts.slice_of(cases, sub, lambda r, pk=pk: r["creditor_id"] == pk)
+                facts.slice_of(cases, sub, partial(_has, "creditor_id", {pk}))
             rows.append(_slice(sub, window, label=names.get(pk, ""), key=pk))
     elif by == "team":
         for role, label in TEAMS.items():
             sub = _narrow(cases, cases.filter(handler__role=role), team=role)
             if rollup.spec_of(sub) is not None:
                 members = set(User.objects.filter(role=role).values_list("pk", flat=True))
-                facts.slice_of(cases, sub, lambda r, m=members: r["handler_id"] in m)
+                facts.slice_of(cases, sub, partial(_has, "handler_id", members))
             rows.append(_slice(sub, window, label=str(label), key=role))
         sub = _narrow(cases, cases.filter(handler__isnull=True), unassigned=True)
         if rollup.spec_of(sub) is not None:
@@ -413,6 +414,11 @@ def drill(
     else:  # pragma: no cover - parsed before
         raise ValueError(by)
     return {"window": window, "grain": grain, "by": by, "rows": rows}
+
+
+def _has(field: str, values: set[Any], row: dict[str, Any]) -> bool:
+    """A cohort row's ``field`` is one of ``values`` (a drill slice's filter on its rows)."""
+    return row[field] in values
 
 
 def _slice(cases: QuerySet[Case], window: Window, *, label: str, key: Any) -> dict[str, Any]:

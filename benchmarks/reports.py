@@ -55,6 +55,8 @@ def _setup_django(db_url: str, data_dir: Path) -> None:
     os.environ["QINGQIAN_DATA_DIR"] = str(data_dir)
     os.environ.setdefault("QINGQIAN_LOG_LEVEL", "ERROR")
     os.environ.setdefault("QINGQIAN_DEV", "1")
+    # the pages are timed, not the sign-in: the administrator needs no second factor here
+    os.environ["QINGQIAN_2FA_REQUIRED_ROLES"] = ""
     os.environ["DJANGO_SETTINGS_MODULE"] = "qingqian.settings"
     import django
 
@@ -182,7 +184,7 @@ def fill(cases: int, payments: int, contacts: int) -> None:
             "arrival order: payments",
             "CLUSTER payments_payment USING payments_payment_received_at_daadf5ee",
         ),
-        ("analyze", "ANALYZE"),
+        ("vacuum analyze", "VACUUM ANALYZE"),
     ]
     with connection.cursor() as cur:
         for name, sql in steps:
@@ -262,7 +264,7 @@ def measured(window: Any, *, rolled: bool = False) -> dict[str, Any]:
     from qingqian.kpis import measures, rollup
 
     cases = Case.objects.all()
-    if rolled:  # the organisation's cases, marked so that the rollup is read
+    if rolled:  # the organisation's cases, marked so that the rollup and case facts are read
         org = Organisation.objects.get()
         cases = measures.whole_organisation(Case.objects.filter(organisation=org), org.pk)
         rollup.mark(cases, organisation=org.pk)
@@ -336,7 +338,9 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep the filled database")
     parser.add_argument("--pg-url", default=PG_URL)
     parser.add_argument(
-        "--paths", default="direct,rollup", help="direct (records), rollup (daily rollup), or both"
+        "--paths",
+        default="direct,rollup",
+        help="direct (records), rollup (daily rollup and case facts), or both",
     )
     args = parser.parse_args()
     print(f"load average at start: {_load()}", flush=True)
@@ -366,11 +370,11 @@ def main() -> None:
         if path == "direct":  # every day read from the records
             RollupState.objects.all().delete()
             DayFigure.objects.all().delete()
-        else:  # the daily rollup built through yesterday (what ``qingqian daily`` keeps)
+        else:  # rollup and case facts built through yesterday (what ``qingqian daily`` keeps)
             t0 = time.perf_counter()
             for org in Organisation.objects.all():
                 built = rollup.build(org.pk, through=dt.date(2026, 12, 31), rebuild=True)
-                print(f"  rollup rebuild: {built['rows']} rows", end="")
+                print(f"  rollup rebuild: {built['rows']} rows, {built['facts']} facts", end="")
             print(f" in {time.perf_counter() - t0:.1f} s (load {_load()})", flush=True)
         print(
             f"pages, {path} path, {args.requests} timed requests each "
@@ -384,7 +388,10 @@ def main() -> None:
         expected = naive(window)
         peer_times.append((time.perf_counter() - t0) * 1000)
     print(f"  naive ORM: {statistics.median(peer_times):9.1f} ms (median of {len(peer_times)})")
-    for label, rolled in (("direct SQL aggregation", False), ("with the daily rollup", True)):
+    for label, rolled in (
+        ("direct SQL aggregation", False),
+        ("with the rollup and case facts", True),
+    ):
         if rolled and "rollup" not in args.paths:
             continue
         t0 = time.perf_counter()

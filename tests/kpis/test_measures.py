@@ -90,3 +90,14 @@ def test_cohorts_and_people(build: Any, users: dict[str, Any]) -> None:
     assert ppl[users["collector"].pk]["recovered"] == Decimal("100.00")
     mine = measures.people(cases, SEPT, [users["collector"].pk])
     assert set(mine) == {users["collector"].pk}
+
+
+def test_the_default_window_is_the_twelve_months_to_date() -> None:
+    from qingqian.kpis.selectors import parse_window
+
+    today = dt.date(2026, 12, 7)
+    assert parse_window(None, None, today=today) == Window(dt.date(2026, 1, 1), today)
+    assert parse_window(None, "2025-03-15", today=today) == Window(
+        dt.date(2024, 4, 1), dt.date(2025, 3, 15)
+    )
+    assert parse_window("2026-11-01", None, today=today) == Window(dt.date(2026, 11, 1), today)

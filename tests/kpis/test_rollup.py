@@ -16,16 +16,21 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from qingqian.cases.models import Case
-from qingqian.kpis import measures, rollup, selectors
-from qingqian.kpis.models import DayFigure, RollupState
-from qingqian.kpis.periods import Window
+from qingqian.cases.models import Case, TimelineEvent
+from qingqian.common import clock
+from qingqian.kpis import facts, measures, rollup, selectors
+from qingqian.kpis.models import CaseFact, DayFigure, RollupState
+from qingqian.kpis.periods import Window, next_start
 from qingqian.payments.models import Payment
 from qingqian.payments.services import payment_reverse
+
+from .conftest import at
 
 pytestmark = pytest.mark.django_db
 
 START = dt.date(2026, 9, 1)
+#: "Now" for the property test: some payments and windows lie after it
+NOW = at(START + dt.timedelta(days=70), 12)
 DISPOSITIONS = ["", "rpc", "third_party", "wrong_number", "no_answer", "refused", "promise"]
 RULES = ["quiet_hours", "daily_cap", "weekly_cap"]
 
@@ -79,7 +84,7 @@ def _specs(cases: list[Case], users: dict[str, Any]) -> list[tuple[Any, Any]]:
 @given(
     ops=st.lists(_op, min_size=1, max_size=16),
     built=st.integers(-5, 70),
-    window=st.tuples(st.integers(-3, 62), st.integers(0, 40)),
+    window=st.tuples(st.integers(-3, 62), st.integers(0, 100)),
     grain=st.sampled_from(["day", "week", "month", "quarter"]),
 )
 def test_the_rollup_answers_what_the_records_answer(
@@ -92,7 +97,7 @@ def test_the_rollup_answers_what_the_records_answer(
     grain: str,
 ) -> None:
     try:
-        with transaction.atomic():
+        with transaction.atomic(), clock.pinned(NOW):
             _run(build, users, creditor_b, ops, built, window, grain)
             raise _Rollback
     except _Rollback:
@@ -111,7 +116,19 @@ def _run(
     handlers = [users["collector"], users["lawyer"], users["mediator"], None]
     cases = []
     for i in range(6):
-        c = build.case(accepted=START, cred=creditor_b if i % 2 else None)
+        # accepted on different days (one never: no cohort), due dates in different
+        # aging buckets, one accepted twice, one closed as settled
+        c = build.case(
+            accepted=None if i == 5 else START + dt.timedelta(days=9 * i),
+            cred=creditor_b if i % 2 else None,
+            due=dt.date(2026, 7, 1) - dt.timedelta(days=70 * i),
+            principal=str(5000 + 1000 * i),
+        )
+        if i == 4:
+            _event(c, START + dt.timedelta(days=50), "accepted")
+        if i == 2:
+            _event(c, START + dt.timedelta(days=40), "closed")
+            Case.objects.filter(pk=c.pk).update(state="closed", outcome="settled")
         if handlers[i % 4] is None:
             Case.objects.filter(pk=c.pk).update(handler=None)
         elif handlers[i % 4] != c.handler:
@@ -147,6 +164,7 @@ def _run(
     w = Window(
         START + dt.timedelta(days=window[0]), START + dt.timedelta(days=window[0] + window[1])
     )
+    assert facts.usable(rollup.mark(Case.objects.all(), organisation=org), w)
     for marked, plain in _specs(cases, users):
         assert measures.collections(marked, w) == measures.collections(plain, w)
         assert measures.contact(marked, w) == measures.contact(plain, w)
@@ -154,6 +172,36 @@ def _run(
         assert measures.people(marked, w) == measures.people(plain, w)
         own = [users["collector"].pk]
         assert measures.people(marked, w, own) == measures.people(plain, w, own)
+        # the cohort measures read the case facts, the rest by primary-key probes
+        for group_by in (None, *measures.GROUPS):
+            assert measures.recovery(marked, w, group_by) == measures.recovery(plain, w, group_by)
+        assert measures.cycle_times(marked, w) == measures.cycle_times(plain, w)
+        assert measures.cohorts(marked, w) == measures.cohorts(plain, w)
+        assert measures.promises(marked, w) == measures.promises(plain, w)
+        assert measures.funnel(marked, w) == measures.funnel(plain, w)
+        assert measures.overview(marked, w) == measures.overview(plain, w)
+    # the drill-downs' slices filter their scope's cohort rows: the same as reading each
+    base = Case.objects.filter(organisation_id=org)
+    plain_org = measures.whole_organisation(base.all(), org)
+    for row in selectors.drill(users["admin"], w, by="period", grain=grain)["rows"]:
+        end = min(next_start(row["key"], grain) - dt.timedelta(days=1), w.end)
+        part_w = Window(max(row["key"], w.start), end)
+        assert row == selectors._slice(plain_org, part_w, label=row["label"], key=row["key"])
+    for by in ("creditor", "team"):
+        for row in selectors.drill(users["admin"], w, by=by)["rows"]:
+            if by == "creditor":
+                part = base.filter(creditor_id=row["key"])
+            elif row["key"]:
+                part = base.filter(handler__role=row["key"])
+            else:
+                part = base.filter(handler__isnull=True)
+            assert row == selectors._slice(part, w, label=row["label"], key=row["key"])
+
+
+def _event(c: Case, day: dt.date, to_state: str) -> None:
+    TimelineEvent.objects.create(
+        case=c, at=at(day), kind="transition", from_state="negotiation", to_state=to_state
+    )
 
 
 def test_writes_on_built_days_and_case_moves_re_derive(
@@ -253,3 +301,84 @@ def test_moving_a_row_to_another_built_day_re_derives_both(
         promise.save(update_fields=["made_on"])
     rows = DayFigure.objects.filter(organisation_id=org, metric__in=["pay", "prom"])
     assert sorted((f.metric, f.day) for f in rows) == [("pay", later), ("prom", later)]
+
+
+def _facts_of(org: int) -> list[tuple[Any, ...]]:
+    return sorted(
+        CaseFact.objects.filter(organisation_id=org).values_list(
+            "case_id", "accepted_at", "first_paid_at", "closed_at", "recovered", "commission"
+        )
+    )
+
+
+def test_case_facts_are_kept_on_payment_reversal_state_change_and_reassignment(
+    build: Any,
+    users: dict[str, Any],
+    creditor_b: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from qingqian.cases.services import case_assign, case_transition
+    from qingqian.payments.bulk import BulkPayment, payments_post_bulk
+
+    a = build.case(accepted=START)
+    b = build.case(accepted=START + dt.timedelta(days=3), cred=creditor_b)
+    late = build.case(accepted=None)
+    build.pay(a, "100.00", START + dt.timedelta(days=1))
+    org = a.organisation_id
+    rollup.build(org, through=START + dt.timedelta(days=10))
+    built = _facts_of(org)
+    assert [f[0] for f in built] == [a.pk, b.pk]
+
+    def same_as_records() -> None:
+        kept = _facts_of(org)
+        facts.rebuild(org)
+        assert kept == _facts_of(org)
+        w = Window(START, START + dt.timedelta(days=40))
+        marked = rollup.mark(Case.objects.filter(organisation_id=org), organisation=org)
+        plain = measures.whole_organisation(Case.objects.filter(organisation_id=org), org)
+        for group_by in (None, "handler", "creditor", "aging"):
+            assert measures.recovery(marked, w, group_by) == measures.recovery(plain, w, group_by)
+        assert measures.cycle_times(marked, w) == measures.cycle_times(plain, w)
+        assert measures.cohorts(marked, w) == measures.cohorts(plain, w)
+        assert measures.people(marked, w) == measures.people(plain, w)
+
+    with django_capture_on_commit_callbacks(execute=True):  # payment: first paid, sums
+        p = build.pay(b, "250.50", START + dt.timedelta(days=4))
+    fact_b = CaseFact.objects.get(case=b)
+    assert (fact_b.recovered, fact_b.first_paid_at) == (Decimal("250.50"), p.received_at)
+    same_as_records()
+    with django_capture_on_commit_callbacks(execute=True):  # reversal: a negative payment
+        payment_reverse(payment=p, actor=None, reason="bounced")
+    assert CaseFact.objects.get(case=b).recovered == Decimal("0.00")
+    same_as_records()
+    with django_capture_on_commit_callbacks(execute=True):  # acceptance of a new case
+        _event(late, START + dt.timedelta(days=5), "accepted")
+    assert CaseFact.objects.get(case=late).accepted_at == at(START + dt.timedelta(days=5))
+    same_as_records()
+    with django_capture_on_commit_callbacks(execute=True):  # state change: closing
+        Case.objects.filter(pk=a.pk).update(state="negotiation")
+        case_transition(
+            case=Case.objects.get(pk=a.pk),
+            actor=users["admin"],
+            to_state="closed",
+            outcome="settled",
+        )
+    assert CaseFact.objects.get(case=a).closed_at is not None
+    same_as_records()
+    with django_capture_on_commit_callbacks(execute=True):  # reassignment: read live
+        case_assign(case=Case.objects.get(pk=b.pk), actor=users["admin"], handler=users["lawyer"])
+    same_as_records()
+    with django_capture_on_commit_callbacks(execute=True):  # the bulk import (no signals)
+        payments_post_bulk(
+            organisation=a.organisation,
+            items=[
+                BulkPayment(late.pk, Decimal("80.00"), "bank_transfer", "bulk-1", at(START, 16)),
+            ],
+            actor=users["admin"],
+        )
+    assert CaseFact.objects.get(case=late).recovered == Decimal("80.00")
+    same_as_records()
+    with django_capture_on_commit_callbacks(execute=True):  # an acceptance removed
+        TimelineEvent.objects.filter(case=late, to_state="accepted").delete()
+    assert not CaseFact.objects.filter(case=late).exists()
+    same_as_records()

@@ -1,6 +1,6 @@
 """``GET /api/v1/reports/kpis``: the dashboard's numbers (the same assembly as the page).
 
-* ``from``/``to``: ISO dates, inclusive (default: the month to date); ``group_by``: the
+* ``from``/``to``: ISO dates, inclusive (default: the last twelve months to date); ``group_by``: the
   recovery table's dimension (``creditor``, ``debt_type``, ``aging``, ``arm``, ``handler``);
   ``grain``: the trend's bucket (``day``, ``week``, ``month``, ``quarter``); ``creditor``
   and ``team`` narrow the cases.

@@ -67,7 +67,7 @@ def dashboard_charts(d: dict[str, Any]) -> dict[str, SafeString]:
             [(_("已联系"), f["contacted"]), (_("已承诺"), f["promised"]), (_("已回款"), f["paid"])],
         )
     )
-    cohorts = d["cohorts"]
+    cohorts = d["cohorts"][-8:]  # the latest eight: more lines than that cannot be told apart
     if cohorts:
         width = max(len(c["curve"]) for c in cohorts)
         out["cohorts"] = _safe(
@@ -79,7 +79,7 @@ def dashboard_charts(d: dict[str, Any]) -> dict[str, SafeString]:
                         short_date(c["month"], "month"),
                         [float(v) if v is not None else None for v in c["curve"]],
                     )
-                    for c in cohorts[-8:]
+                    for c in cohorts
                 ],
                 unit="%",
             )

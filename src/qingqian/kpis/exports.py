@@ -15,6 +15,7 @@ from openpyxl import Workbook
 
 from qingqian.accounts.models import User
 from qingqian.common.spreadsheet import xlsx_append
+from qingqian.contact.templatetags.contact_tags import rule_words
 from qingqian.kpis import selectors
 from qingqian.kpis.periods import Window
 
@@ -100,8 +101,8 @@ def _cohorts(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
 
 
 def _refusals(d: dict[str, Any]) -> tuple[list[str], list[list[Any]]]:
-    return [_("拦截规则"), _("次数")], [
-        [r["rule"], r["count"]] for r in d["head"]["contact"]["refusals"]
+    return [_("拦截规则"), _("说明"), _("次数")], [
+        [r["rule"], rule_words(r["rule"]), r["count"]] for r in d["head"]["contact"]["refusals"]
     ]
 
 

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
+from django.db import connection
 from django.db.models import (
     Case as When_,
 )
@@ -48,7 +50,7 @@ from django.db.models.functions import Coalesce, TruncDate, TruncDay, TruncMonth
 
 from qingqian.cases.models import Case, TimelineEvent
 from qingqian.contact.models import ContactAttempt, Disposition
-from qingqian.kpis import rollup
+from qingqian.kpis import facts, rollup
 from qingqian.kpis.periods import (
     AGING_EDGES,
     BUSINESS_TZ,
@@ -193,6 +195,8 @@ def recovery(cases: QuerySet[Case], window: Window, group_by: str | None = None)
     ``cases_recovered`` (cases with recovered > 0), ``cases_settled`` (closed paid in full
     or settled), and the rates ``rate_gross`` = recovered / principal, ``rate_net`` =
     net / principal, ``rate_cases`` = cases_recovered / cases (all %)."""
+    if facts.usable(cases, window):
+        return _recovery_facts(cases, window, group_by)
     qs = cohort(cases, window).annotate(
         rec=Coalesce(_payments_until(window.hi, "amount"), Value(ZERO), output_field=MONEY),
         com=Coalesce(_payments_until(window.hi, "commission"), Value(ZERO), output_field=MONEY),
@@ -212,6 +216,62 @@ def recovery(cases: QuerySet[Case], window: Window, group_by: str | None = None)
         rows = [_recovery_row(r) | {"key": r["g"]} for r in grouped]
         rows.sort(key=lambda r: (-r["recovered"], str(r["key"])))
     return {"total": total, "rows": rows, "group_by": group_by}
+
+
+def _recovery_facts(cases: QuerySet[Case], window: Window, group_by: str | None) -> dict[str, Any]:
+    """``recovery`` from the cohort's fact rows (``kpis.facts``): the same figures."""
+    rows = facts.cohort_rows(cases, window)
+    key = _fact_group(cases, rows, group_by) if group_by else None
+    sums: dict[Any, dict[str, Any]] = {}
+    total = _fact_sums()
+    for r in rows:
+        parts = [total]
+        if key is not None:
+            parts.append(sums.setdefault(key(r), _fact_sums()))
+        for part in parts:
+            part["cases"] += 1
+            part["principal"] += r["principal"]
+            part["recovered"] += r["recovered"]
+            part["commission"] += r["commission"]
+            part["cases_recovered"] += r["recovered"] > 0
+            part["cases_settled"] += r["state"] == "closed" and r["outcome"] in SETTLED_OUTCOMES
+    grouped = [_recovery_row(v) | {"key": k} for k, v in sums.items()]
+    grouped.sort(key=lambda r: (-r["recovered"], str(r["key"])))
+    return {"total": _recovery_row(total), "rows": grouped, "group_by": group_by}
+
+
+def _fact_sums() -> dict[str, Any]:
+    return {
+        "cases": 0,
+        "principal": ZERO,
+        "recovered": ZERO,
+        "commission": ZERO,
+        "cases_recovered": 0,
+        "cases_settled": 0,
+    }
+
+
+def _fact_group(cases: QuerySet[Case], rows: list[dict[str, Any]], group_by: str) -> Any:
+    """The group key of a fact row for ``group_by`` (as ``_group`` computes it in SQL)."""
+    if group_by in ("creditor", "handler"):
+        field = f"{group_by}_id"
+        return lambda r: r[field]
+    if group_by == "debt_type":
+        return lambda r: r["debt_type"]
+    if group_by == "aging":
+        return facts.aging_key
+    if group_by == "arm":
+        first: dict[int, str] = {}
+        ids = [r["pk"] for r in rows]
+        for i in range(0, len(ids), 2000):
+            for case_id, arm in (
+                StrategyRun.objects.filter(case_id__in=ids[i : i + 2000])
+                .order_by("case_id", "created_at", "id")
+                .values_list("case_id", "arm")
+            ):
+                first.setdefault(case_id, arm)
+        return lambda r: first.get(r["pk"]) or ""
+    raise ValueError(group_by)
 
 
 def _recovery_row(r: dict[str, Any]) -> dict[str, Any]:
@@ -310,6 +370,12 @@ def cycle_times(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
     """For the window's cohort: days from acceptance to the first payment, to settlement
     (closed paid in full or settled) and to closing (any outcome), each as a distribution
     (n, median, p75, p90) of the cases that reached it by the end of the window."""
+    if facts.usable(cases, window):
+        fact_rows = [
+            (r["accepted_at"], r["first_paid_at"], r["closed_at"], r["outcome"])
+            for r in facts.cohort_rows(cases, window)
+        ]
+        return _cycle(fact_rows)
     first_payment = Subquery(
         Payment.objects.filter(case=OuterRef("pk"), amount__gt=0, received_at__lt=window.hi)
         .order_by("received_at", "id")
@@ -326,10 +392,14 @@ def cycle_times(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
         .order_by()
         .values_list("accepted_at", "first_paid", "closed_at", "outcome")
     )
+    return _cycle(rows.iterator(chunk_size=5000))
+
+
+def _cycle(rows: Iterable[tuple[Any, Any, Any, str]]) -> dict[str, Any]:
     to_paid: list[float] = []
     to_settled: list[float] = []
     to_closed: list[float] = []
-    for accepted, paid, closed, outcome in rows.iterator(chunk_size=5000):
+    for accepted, paid, closed, outcome in rows:
         if paid is not None:
             to_paid.append(max(_days(paid - accepted) or 0.0, 0.0))
         if closed is not None:
@@ -425,33 +495,46 @@ def _contact_raw(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
 def funnel(cases: QuerySet[Case], window: Window) -> dict[str, int]:
     """Cases contacted in the window (an allowed attempt) → of those, promised (a promise
     made in the window) → of those, paid (a positive payment received in the window).
-    Driven by the window's rows, not by the whole book."""
+    Driven by the window's rows, not by the whole book: one statement, the attempts of the
+    window read once (a common table expression)."""
     contacted = (
         ContactAttempt.objects.filter(
             _of(cases, own=True), allowed=True, at__gte=window.lo, at__lt=window.hi
         )
         .order_by()
         .values("case_id")
+        .distinct()
     )
-    promised = (
-        Promise.objects.filter(
-            made_on__gte=window.start, made_on__lte=window.end, case_id__in=contacted
+    paid = (
+        Payment.objects.filter(
+            _of(cases, own=True),
+            amount__gt=0,
+            received_at__gte=window.lo,
+            received_at__lt=window.hi,
         )
         .order_by()
         .values("case_id")
     )
-    paid = Payment.objects.filter(
-        _of(cases, own=True),
-        amount__gt=0,
-        received_at__gte=window.lo,
-        received_at__lt=window.hi,
-        case_id__in=promised,
-    ).order_by()
-    return {
-        "contacted": contacted.distinct().count(),
-        "promised": promised.distinct().count(),
-        "paid": paid.values("case_id").distinct().count(),
-    }
+    promised = (
+        Promise.objects.filter(made_on__gte=window.start, made_on__lte=window.end)
+        .order_by()
+        .values("case_id")
+    )
+    c_sql, c_params = contacted.query.sql_with_params()
+    y_sql, y_params = paid.query.sql_with_params()
+    p_sql, p_params = promised.query.sql_with_params()
+    sql = (
+        f"WITH c AS ({c_sql}), "  # noqa: S608 - SQL of our own query sets
+        f"p AS (SELECT DISTINCT q.case_id FROM ({p_sql}) q WHERE q.case_id IN "
+        f"(SELECT case_id FROM c)), "
+        f"y AS (SELECT DISTINCT z.case_id FROM ({y_sql}) z WHERE z.case_id IN "
+        f"(SELECT case_id FROM p)) "
+        f"SELECT (SELECT COUNT(*) FROM c), (SELECT COUNT(*) FROM p), (SELECT COUNT(*) FROM y)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*c_params, *p_params, *y_params])
+        n_contacted, n_promised, n_paid = cursor.fetchone()
+    return {"contacted": n_contacted, "promised": n_promised, "paid": n_paid}
 
 
 # --------------------------------------------------------------------------- promises, plans
@@ -460,6 +543,8 @@ def funnel(cases: QuerySet[Case], window: Window) -> dict[str, int]:
 def promises(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
     """Promises falling due in the window: kept, broken, still open; kept rate = kept /
     (kept + broken); amounts promised and paid."""
+    if rollup.spec_of(cases) is not None:
+        return _promises_scoped(cases, window)
     row = (
         Promise.objects.filter(_of(cases), due_date__gte=window.start, due_date__lte=window.end)
         .order_by()
@@ -479,6 +564,33 @@ def promises(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
         "open": row["open"],
         "amount": _m(row["amount"]),
         "paid": _m(row["paid"]),
+        "kept_rate": rate(row["kept"], row["kept"] + row["broken"]),
+    }
+
+
+def _promises_scoped(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
+    """``promises`` for marked scopes: the window's promises by their due-day index, kept
+    to the scope's cases by primary key (no join over the whole case book)."""
+    due = list(
+        Promise.objects.filter(due_date__gte=window.start, due_date__lte=window.end)
+        .order_by()
+        .values_list("case_id", "state", "amount", "paid")
+    )
+    mine = facts.in_scope(cases, {case_id for case_id, *_ in due})
+    row: dict[str, Any] = {"due": 0, "kept": 0, "broken": 0, "open": 0}
+    amount = paid = ZERO
+    for case_id, state, promised, got in due:
+        if case_id not in mine:
+            continue
+        row["due"] += 1
+        if state in (PromiseState.KEPT, PromiseState.BROKEN, PromiseState.OPEN):
+            row[PromiseState(state).value] += 1
+        amount += promised
+        paid += got
+    return {
+        **row,
+        "amount": _m(amount),
+        "paid": _m(paid),
         "kept_rate": rate(row["kept"], row["kept"] + row["broken"]),
     }
 
@@ -636,8 +748,12 @@ def trend(cases: QuerySet[Case], window: Window, grain: str) -> dict[dt.date, di
             bucket["rpc"] += r["rpc"]
     if live is not None:
         _trend_live(out, cases, live, grain)
-    acc = cohort(cases, window).order_by().values_list("accepted_at", flat=True)
-    for first in acc.iterator(chunk_size=5000):
+    if facts.usable(cases, window):
+        acc: Iterable[Any] = (r["accepted_at"] for r in facts.cohort_rows(cases, window))
+    else:
+        acc = cohort(cases, window).order_by().values_list("accepted_at", flat=True)
+        acc = acc.iterator(chunk_size=5000)
+    for first in acc:
         out[_bucket_key(first, grain)]["accepted"] += 1
     return dict(out)
 
@@ -684,7 +800,11 @@ def cohorts(cases: QuerySet[Case], window: Window, months: int = 12) -> list[dic
     )
     sizes: dict[dt.date, tuple[int, Decimal]] = {}
     flows: dict[dt.date, dict[int, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
-    m = first_month
+    if facts.usable(cases, window):
+        _cohort_flows_facts(cases, window, first_month, sizes, flows)
+        m = month_add(window.end.replace(day=1), 1)  # done
+    else:
+        m = first_month
     while m <= window.end:
         month = Window(m, min(month_add(m, 1) - dt.timedelta(days=1), window.end))
         members = cohort(cases, month)
@@ -716,6 +836,57 @@ def cohorts(cases: QuerySet[Case], window: Window, months: int = 12) -> list[dic
             {"month": m, "cases": n, "principal": principal, "recovered": running, "curve": curve}
         )
     return out
+
+
+def _cohort_flows_facts(
+    cases: QuerySet[Case],
+    window: Window,
+    first_month: dt.date,
+    sizes: dict[dt.date, tuple[int, Decimal]],
+    flows: dict[dt.date, dict[int, Decimal]],
+) -> None:
+    """``cohorts``' sizes and monthly flows from the fact rows: each case's recovery up to
+    the window's end is known, so only the payments of the months before the window's last
+    month are read (none for a one-month window)."""
+    last_month = window.end.replace(day=1)
+    rows = facts.cohort_rows(cases, Window(first_month, window.end))
+    totals: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
+    counts: dict[dt.date, list[Any]] = defaultdict(lambda: [0, ZERO])
+    for r in rows:
+        m = r["accepted_at"].astimezone(BUSINESS_TZ).date().replace(day=1)
+        counts[m][0] += 1
+        counts[m][1] += r["principal"]
+        totals[m] += r["recovered"]
+    for m, (n, principal) in counts.items():
+        sizes[m] = (n, _m(principal))
+    if first_month < last_month and rows:
+        spec = rollup.spec_of(cases)
+        assert spec is not None
+        before = Window(first_month, last_month - dt.timedelta(days=1))
+        earlier = (
+            Payment.objects.filter(
+                organisation_id=spec["organisation"],
+                received_at__lt=before.hi,
+                case__in=cases.filter(
+                    kpi_fact__organisation_id=spec["organisation"],
+                    kpi_fact__accepted_at__gte=before.lo,
+                    kpi_fact__accepted_at__lt=before.hi,
+                ).values("pk"),
+            )
+            .annotate(
+                am=TruncMonth("case__kpi_fact__accepted_at", tzinfo=BUSINESS_TZ),
+                pm=TruncMonth("received_at", tzinfo=BUSINESS_TZ),
+            )
+            .order_by()
+            .values("am", "pm")
+            .annotate(s=Sum("amount"))
+        )
+        for r in earlier:
+            m, pm = _bucket_key(r["am"], "month"), _bucket_key(r["pm"], "month")
+            flows[m][max((pm.year - m.year) * 12 + pm.month - m.month, 0)] += _m(r["s"])
+    for m, total in totals.items():  # the last month: the rest of the recovery to the end
+        last_age = (last_month.year - m.year) * 12 + last_month.month - m.month
+        flows[m][last_age] += total - sum(flows[m].values(), ZERO)
 
 
 # --------------------------------------------------------------------------- people
@@ -758,8 +929,9 @@ def people(
             "cycle": distribution([]),
         }
     )
-    for r in handled.exclude(state="closed").order_by().values("handler").annotate(n=Count("pk")):
-        out[r["handler"]]["open"] = r["n"]
+    for handler, (n, _) in open_by_handler(cases).items():
+        if handler is not None and (user_ids is None or handler in user_ids):
+            out[handler]["open"] = n
     rolled, live = rollup.split(cases, window)
     if rolled is not None:
         for actor, r in rollup.people_raw(cases, rolled, RIGHT_PARTY, user_ids).items():
@@ -799,13 +971,23 @@ def people(
         .values("received_at")[:1]
     )
     spans: dict[int, list[float]] = defaultdict(list)
-    for handler, accepted, paid in (
-        cohort(handled, window)
-        .annotate(first_paid=first_payment)
-        .filter(first_paid__isnull=False)
-        .order_by()
-        .values_list("handler", "accepted_at", "first_paid")
-    ):
+    if facts.usable(cases, window):
+        firsts: Iterable[tuple[Any, Any, Any]] = [
+            (r["handler_id"], r["accepted_at"], r["first_paid_at"])
+            for r in facts.cohort_rows(cases, window)
+            if r["handler_id"] is not None
+            and r["first_paid_at"] is not None
+            and (user_ids is None or r["handler_id"] in user_ids)
+        ]
+    else:
+        firsts = (
+            cohort(handled, window)
+            .annotate(first_paid=first_payment)
+            .filter(first_paid__isnull=False)
+            .order_by()
+            .values_list("handler", "accepted_at", "first_paid")
+        )
+    for handler, accepted, paid in firsts:
         spans[handler].append(max((paid - accepted).total_seconds() / 86400, 0.0))
     for handler, values in spans.items():
         out[handler]["cycle"] = distribution(values)
@@ -814,19 +996,31 @@ def people(
     return dict(out)
 
 
+def open_by_handler(cases: QuerySet[Case]) -> dict[int | None, tuple[int, Decimal]]:
+    """Open (not closed) cases and their outstanding per handler, read once per query set:
+    the headline's open cases and the people table's workload come from the same rows."""
+    memo: dict[int | None, tuple[int, Decimal]] | None = cases.__dict__.get("kpi_open")
+    if memo is None:
+        memo = {
+            r["handler"]: (r["n"], _m(r["s"]))
+            for r in cases.exclude(state="closed")
+            .order_by()
+            .values("handler")
+            .annotate(n=Count("*"), s=Sum("outstanding"))
+        }
+        cases.__dict__["kpi_open"] = memo
+    return memo
+
+
 def overview(
     cases: QuerySet[Case], window: Window, *, recovery_total: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """The headline figures of the dashboard (``recovery_total``: the cohort's recovery when
     the caller has already computed it with its groups)."""
-    open_row = (
-        cases.exclude(state="closed")
-        .order_by()
-        .aggregate(n=Count("pk"), outstanding=Sum("outstanding"))
-    )
+    by_handler = open_by_handler(cases).values()
     return {
-        "open_cases": open_row["n"],
-        "outstanding": _m(open_row["outstanding"]),
+        "open_cases": sum(n for n, _ in by_handler),
+        "outstanding": _m(sum((s for _, s in by_handler), ZERO)),
         "collections": collections(cases, window),
         "recovery": recovery_total or recovery(cases, window)["total"],
         "contact": contact(cases, window),

@@ -84,3 +84,30 @@ class RollupState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation_id} → {self.built_through}"
+
+
+class CaseFact(models.Model):
+    """The per-case facts the cohort measures read (``kpis.facts``): one row per case that
+    has been accepted, with its first acceptance, first positive payment and first closing,
+    and the sums of all its payments (amount, commission). Kept on commit of every payment,
+    timeline entry or case write through the ORM, and rebuilt by ``qingqian daily``."""
+
+    case = models.OneToOneField(
+        "cases.Case", on_delete=models.CASCADE, primary_key=True, related_name="kpi_fact"
+    )
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    accepted_at = models.DateTimeField()
+    first_paid_at = models.DateTimeField(null=True)
+    closed_at = models.DateTimeField(null=True)
+    recovered = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+    commission = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organisation", "accepted_at"], name="kpis_casefact_org_acc")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.accepted_at:%Y-%m-%d}"

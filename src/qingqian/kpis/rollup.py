@@ -50,6 +50,8 @@ def mark(cases: QuerySet[Any], **spec: Any) -> QuerySet[Any]:
     (id), ``handler`` (id), ``team`` (the handler's role) or ``unassigned`` (True) — so the
     period measures may read the rollup for them."""
     cases.kpi_rollup = spec  # type: ignore[attr-defined]
+    cases.__dict__.pop("kpi_built", None)
+    cases.__dict__.pop("kpi_cohort_memo", None)
     return cases
 
 
@@ -61,19 +63,28 @@ def spec_of(cases: QuerySet[Any]) -> dict[str, Any] | None:
 def split(cases: QuerySet[Any], window: Window) -> tuple[Window | None, Window | None]:
     """``window`` cut into the part read from the rollup and the part read from the records
     (either may be ``None``); all of it from the records when ``cases`` are not marked."""
-    spec = spec_of(cases)
-    if spec is None:
-        return None, window
-    built = (
-        RollupState.objects.filter(organisation_id=spec["organisation"])
-        .values_list("built_through", flat=True)
-        .first()
-    )
+    built = built_through(cases)
     if built is None or built < window.start:
         return None, window
     if built >= window.end:
         return window, None
     return Window(window.start, built), Window(built + dt.timedelta(days=1), window.end)
+
+
+def built_through(cases: QuerySet[Any]) -> dt.date | None:
+    """The last day built of the marked ``cases``' organisation (``None``: not marked, or
+    never built); looked up once per query set, that is once per request."""
+    spec = spec_of(cases)
+    if spec is None:
+        return None
+    if "kpi_built" not in cases.__dict__:
+        cases.__dict__["kpi_built"] = (
+            RollupState.objects.filter(organisation_id=spec["organisation"])
+            .values_list("built_through", flat=True)
+            .first()
+        )
+    built: dt.date | None = cases.__dict__["kpi_built"]
+    return built
 
 
 def figures(cases: QuerySet[Any], window: Window) -> QuerySet[DayFigure]:
@@ -227,11 +238,19 @@ def build(organisation_id: int, *, through: dt.date, rebuild: bool = False) -> d
                 organisation_id,
                 (start + dt.timedelta(days=i) for i in range((through - start).days + 1)),
             )
+        from qingqian.kpis import facts
+
+        facts_rows = facts.rebuild(organisation_id)
         RollupState.objects.update_or_create(
             organisation_id=organisation_id,
             defaults={"built_through": through, "built_at": clock.now()},
         )
-    return {"from": start.isoformat(), "through": through.isoformat(), "rows": written}
+    return {
+        "from": start.isoformat(),
+        "through": through.isoformat(),
+        "rows": written,
+        "facts": facts_rows,
+    }
 
 
 def _first_day(organisation_id: int) -> dt.date | None:

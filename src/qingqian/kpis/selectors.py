@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
 from django.db.models import QuerySet
@@ -20,8 +21,8 @@ from qingqian.cases.selectors import aging_report, cases_visible_to
 from qingqian.common import bounds
 from qingqian.common.exceptions import PermissionDenied, ValidationFailed
 from qingqian.contact.models import Disposition
-from qingqian.kpis import measures, rollup
-from qingqian.kpis.periods import GRAINS, MAX_DAYS, Window, buckets, default_grain
+from qingqian.kpis import facts, measures, rollup
+from qingqian.kpis.periods import GRAINS, MAX_DAYS, Window, buckets, default_grain, month_add
 from qingqian.litigation.models import Outcome as CourtOutcome
 from qingqian.parties.models import Party
 from qingqian.payments.models import PaymentKind
@@ -111,14 +112,19 @@ def _narrow(cases: QuerySet[Case], part: QuerySet[Case], **extra: Any) -> QueryS
         return part
     if "team" in extra and spec.get("team") not in (None, extra["team"]):
         return part
-    return rollup.mark(part, **(spec | extra))
+    marked = rollup.mark(part, **(spec | extra))
+    if "kpi_built" in cases.__dict__:  # the same organisation's build, looked up once
+        marked.__dict__["kpi_built"] = cases.__dict__["kpi_built"]
+    return marked
 
 
 def parse_window(raw_from: str | None, raw_to: str | None, *, today: dt.date) -> Window:
-    """``from``/``to`` (ISO dates, inclusive); by default the month to date. A 400 with a
+    """``from``/``to`` (ISO dates, inclusive); by default the twelve months to ``to`` (or to
+    today; from the first day of the month eleven months back), so that the trends and the cohort
+    curves have months to show on the first visit. A 400 with a
     code for a bad date, an inverted range or one longer than ten years."""
-    start = _date(raw_from, "from") if raw_from else today.replace(day=1)
     end = _date(raw_to, "to") if raw_to else today
+    start = _date(raw_from, "from") if raw_from else month_add(end.replace(day=1), -11)
     if end < start:
         raise ValidationFailed(
             "结束日期不能早于开始日期。",
@@ -374,9 +380,12 @@ def drill(
     """The drill-down rows: per period bucket (``by="period"``), per creditor or per team;
     each row carries collections, the cohort's recovery and contact for its slice."""
     cases = scope(user, creditor_id=creditor_id, team=team)
+    rollup.built_through(cases)  # looked up once, handed to every slice
     rows: list[dict[str, Any]] = []
     grain = grain or default_grain(window)
     if by == "period":
+        if facts.usable(cases, window):  # the window's cohort once; each bucket is a part
+            facts.cohort_rows(cases, window)
         for start in buckets(window, grain):
             from qingqian.kpis.periods import next_start
 
@@ -388,16 +397,28 @@ def drill(
         names = dict(Party.objects.filter(pk__in=ids).values_list("pk", "name"))
         for pk in sorted(ids, key=lambda i: names.get(i, "")):
             sub = _narrow(cases, cases.filter(creditor_id=pk), creditor=pk)
+            if rollup.spec_of(sub) is not None:
+                facts.slice_of(cases, sub, partial(_has, "creditor_id", {pk}))
             rows.append(_slice(sub, window, label=names.get(pk, ""), key=pk))
     elif by == "team":
         for role, label in TEAMS.items():
             sub = _narrow(cases, cases.filter(handler__role=role), team=role)
+            if rollup.spec_of(sub) is not None:
+                members = set(User.objects.filter(role=role).values_list("pk", flat=True))
+                facts.slice_of(cases, sub, partial(_has, "handler_id", members))
             rows.append(_slice(sub, window, label=str(label), key=role))
         sub = _narrow(cases, cases.filter(handler__isnull=True), unassigned=True)
+        if rollup.spec_of(sub) is not None:
+            facts.slice_of(cases, sub, lambda r: r["handler_id"] is None)
         rows.append(_slice(sub, window, label=_("未分派"), key=""))
     else:  # pragma: no cover - parsed before
         raise ValueError(by)
     return {"window": window, "grain": grain, "by": by, "rows": rows}
+
+
+def _has(field: str, values: set[Any], row: dict[str, Any]) -> bool:
+    """A cohort row's ``field`` is one of ``values`` (a drill slice's filter on its rows)."""
+    return row[field] in values
 
 
 def _slice(cases: QuerySet[Case], window: Window, *, label: str, key: Any) -> dict[str, Any]:

@@ -8,12 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import DatabaseError, transaction
 from django.db.models.signals import post_delete, post_init, post_save
 
-from qingqian.cases.models import Case
+from qingqian.cases.models import Case, TimelineEvent
 from qingqian.contact.models import ContactAttempt
 from qingqian.kpis.periods import BUSINESS_TZ
 from qingqian.negotiation.models import Promise
@@ -48,6 +49,10 @@ def apply_pending() -> None:
     built = dict(RollupState.objects.values_list("organisation_id", "built_through"))
     if not built:
         return
+    fact_cases = {key for kind, key, _ in todo if kind == "fact"}
+    todo = [t for t in todo if t[0] != "fact"]
+    if fact_cases:
+        _refresh_facts(fact_cases, set(built))
     promise_cases = {org for kind, org, _ in todo if kind == "promise"}
     case_orgs = dict(Case.objects.filter(pk__in=promise_cases).values_list("pk", "organisation_id"))
     days: dict[int, set[dt.date]] = {}
@@ -66,6 +71,30 @@ def apply_pending() -> None:
                 rollup.refresh(org, wanted)
             except DatabaseError:  # the write itself is committed; the daily job catches up
                 logger.exception("kpis rollup: re-deriving %s day(s) failed", len(wanted))
+
+
+def _refresh_facts(case_ids: set[int], built: set[int]) -> None:
+    """Re-derive the case facts (``kpis.facts``) of cases of organisations already built."""
+    from qingqian.kpis import facts
+
+    wanted = [
+        pk
+        for pk, org in Case.objects.filter(pk__in=case_ids).values_list("pk", "organisation_id")
+        if org in built
+    ]
+    # a deleted case has lost its fact with it (ON DELETE CASCADE)
+    if wanted:
+        try:
+            facts.refresh(wanted)
+        except DatabaseError:  # the write itself is committed; the daily job catches up
+            logger.exception("kpis facts: re-deriving %s case(s) failed", len(wanted))
+
+
+def touch_cases(case_ids: Iterable[int]) -> None:
+    """Re-derive these cases' facts when the transaction commits (for writes that bypass
+    the model signals, such as the bulk payment import)."""
+    for pk in case_ids:
+        _schedule(("fact", pk, None))
 
 
 def _case_days(case_id: int) -> set[dt.date]:
@@ -95,6 +124,8 @@ def _written(sender: Any, instance: Any, **kwargs: Any) -> None:
     value = instance.__dict__.get(_DAY_FIELD[sender])  # never loads a deferred field
     days = {getattr(instance, "_kpi_day", None), _day(value) if value is not None else None}
     instance._kpi_day = _day(value) if value is not None else None
+    if sender is Payment:
+        _schedule(("fact", instance.case_id, None))
     for day in days - {None}:
         if sender is Promise:  # keyed by case: its organisation is looked up after the commit
             _schedule(("promise", instance.case_id, day))
@@ -117,7 +148,30 @@ def _case_saved(sender: Any, instance: Case, created: bool, **kwargs: Any) -> No
         _schedule(("case", instance.organisation_id, instance.pk))
 
 
+def _timeline_written(sender: Any, instance: TimelineEvent, **kwargs: Any) -> None:
+    """An acceptance or a closing (added, changed or removed) changes the case's fact."""
+    if instance.to_state in ("accepted", "closed") or kwargs.get("signal") is post_delete:
+        _schedule(("fact", instance.case_id, None))
+
+
+def _bulk_posted(
+    sender: Any,
+    organisation_id: int,
+    case_ids: list[int],
+    received: list[dt.datetime],
+    **kwargs: Any,
+) -> None:
+    touch_cases(case_ids)
+    for day in {_day(at) for at in received}:
+        _schedule(("day", organisation_id, day))
+
+
 def connect() -> None:
+    from qingqian.payments.signals import payments_bulk_posted
+
+    payments_bulk_posted.connect(_bulk_posted, dispatch_uid="kpis-fact-bulk")
+    post_save.connect(_timeline_written, sender=TimelineEvent, dispatch_uid="kpis-fact-tl")
+    post_delete.connect(_timeline_written, sender=TimelineEvent, dispatch_uid="kpis-fact-tl-del")
     for model in _DAY_FIELD:
         name = model.__name__
         post_init.connect(_loaded, sender=model, dispatch_uid=f"kpis-rollup-init-{name}")

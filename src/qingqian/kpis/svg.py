@@ -88,8 +88,13 @@ def _legend(names: Sequence[str]) -> list[str]:
         out.append(
             f'<text x="{x + 14}" y="{H - 9}" font-size="11" fill="#333">{escape(name)}</text>'
         )
-        x += 24 + 12 * len(name)
+        x += 24 + _text_width(name)
     return out
+
+
+def _text_width(text: str) -> int:
+    """Rough width at font size 11: a CJK character is a full em, Latin about 0.6 em."""
+    return round(sum(11 if ord(ch) >= 0x2E80 else 6.6 for ch in text))
 
 
 def bars(title: str, labels: Sequence[str], series: Sequence[Series], unit: str = "") -> str:

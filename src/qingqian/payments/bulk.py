@@ -55,6 +55,7 @@ from qingqian.payments.services import (
     _check_key,
     _check_received,
 )
+from qingqian.payments.signals import payments_bulk_posted
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -530,6 +531,13 @@ def _post_chunk(
             for pid, row in zip(payment_ids, payment_rows, strict=True)
         ),
     )
+    if payment_ids:
+        payments_bulk_posted.send(
+            sender=Payment,
+            organisation_id=organisation.pk,
+            case_ids=sorted({row[1] for row in payment_rows}),
+            received=sorted({row[4] for row in payment_rows}),
+        )
     return len(payment_ids), duplicates
 
 

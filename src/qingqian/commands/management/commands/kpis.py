@@ -122,5 +122,6 @@ class Command(SystemCommand):
         for org in orgs:
             result = rollup.build(org.pk, through=through, rebuild=True)
             self.stdout.write(
-                f"{org.short_code}: {result['from']} → {result['through']}, {result['rows']} rows"
+                f"{org.short_code}: {result['from']} → {result['through']}, {result['rows']} rows, "
+                f"{result['facts']} case facts"
             )

@@ -150,3 +150,27 @@ def test_prebuilt_c_encoder_and_its_fallback_agree_with_the_kernel(
                 services.canonical_statement(statement)
         else:
             assert services.canonical_statement(statement) == expected
+
+
+@pytest.mark.django_db
+def test_sqlite_keeps_entry_ids_as_a_plain_rowid() -> None:
+    """No ``AUTOINCREMENT`` on SQLite (no ``sqlite_sequence`` update per row); ids are
+    still assigned, in order, by both writers."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's table definition")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s",
+            [LogEntry._meta.db_table],
+        )
+        [sql] = cursor.fetchone()
+    assert '"id" integer NOT NULL PRIMARY KEY' in sql  # an alias of the rowid
+    assert "AUTOINCREMENT" not in sql.upper()
+    with transaction.atomic():
+        services.ledger_append_many([services.NewEntry("k", None, {"n": n}) for n in range(3)])
+        services.ledger_append(kind="k", case_id=None, statement={"n": 3})
+        services.ledger_append_sequenced([services.NewEntry("k", None, {"n": 4})])
+    ids = list(LogEntry.objects.order_by("index").values_list("id", flat=True))
+    assert ids == sorted(ids) and len(set(ids)) == 5

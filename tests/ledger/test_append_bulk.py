@@ -24,6 +24,10 @@ class _Text(str):
     pass
 
 
+class _Ordered(dict):  # type: ignore[type-arg]
+    """A dict subclass: not the exact type the fast path takes."""
+
+
 def _nested(depth: int) -> dict[str, Any]:
     value: dict[str, Any] = {"x": 1}
     for _ in range(depth):
@@ -150,3 +154,68 @@ def test_prebuilt_c_encoder_and_its_fallback_agree_with_the_kernel(
                 services.canonical_statement(statement)
         else:
             assert services.canonical_statement(statement) == expected
+
+
+@pytest.mark.parametrize("prebuilt", [True, False])
+def test_entry_rows_are_what_encoding_each_statement_gives(
+    prebuilt: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one-loop row builder of the bulk writers stores, for every shape of statement,
+    the bytes ``_encode`` gives one by one, their commitment and its leaf hash; what the
+    fast path cannot prove (floats, big integers, non-ASCII names, subclasses, bytes) goes
+    through the kernel, and entries are numbered from ``head``."""
+    if not prebuilt:
+        monkeypatch.setattr(services, "_C_ENCODE", None)
+    statements: list[Any] = [
+        {"z": 1, "a": "b", "m": None, "t": True, "salt": "00"},
+        {"é": 1, "e": [2, {"y": "中文"}], "salt": "01"},
+        {"k": _Kind.A, "s": _Text("x"), "salt": "02"},
+        {"n": -(2**53) + 1, "salt": "03"},
+        {"text": "line\nbreak \u2028 \x7f", "salt": "04"},
+        b'{"raw":true}',
+        _Ordered(b=1, a=2, salt="05"),
+    ]
+    items = [services.NewEntry("kind" * 20, n, s) for n, s in enumerate(statements)]
+    rows = services._entry_rows(items, (7,), ("tail",))
+    for n, (row, statement) in enumerate(zip(rows, statements, strict=True)):
+        data = services._encode(statement)
+        assert row == (7 + n, commit(data), data, leaf_hash(commit(data)), "kind" * 12, n, "tail")
+    assert services._entry_rows(items[:1]) == [rows[0][1:6]]
+
+
+def test_entry_rows_salt_what_has_no_salt_and_refuse_what_the_kernel_refuses() -> None:
+    [row] = services._entry_rows([services.NewEntry("k", None, {"n": 1})])
+    assert row[1].startswith(b'{"n":1,"salt":"')
+    assert row[0] == commit(row[1])
+    for bad in (
+        {"f": 1.5, "salt": "x"},
+        {"n": 2**53, "salt": "x"},
+        {"lone": "\ud800", "salt": "x"},
+        {"b": "x" * 70_000, "salt": "x"},
+    ):
+        with pytest.raises(LedgerError):
+            services._entry_rows([services.NewEntry("k", None, bad)])
+
+
+@pytest.mark.django_db
+def test_sqlite_keeps_entry_ids_as_a_plain_rowid() -> None:
+    """No ``AUTOINCREMENT`` on SQLite (no ``sqlite_sequence`` update per row); ids are
+    still assigned, in order, by both writers."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's table definition")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s",
+            [LogEntry._meta.db_table],
+        )
+        [sql] = cursor.fetchone()
+    assert '"id" integer NOT NULL PRIMARY KEY' in sql  # an alias of the rowid
+    assert "AUTOINCREMENT" not in sql.upper()
+    with transaction.atomic():
+        services.ledger_append_many([services.NewEntry("k", None, {"n": n}) for n in range(3)])
+        services.ledger_append(kind="k", case_id=None, statement={"n": 3})
+        services.ledger_append_sequenced([services.NewEntry("k", None, {"n": 4})])
+    ids = list(LogEntry.objects.order_by("index").values_list("id", flat=True))
+    assert ids == sorted(ids) and len(set(ids)) == 5

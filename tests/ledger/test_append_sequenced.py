@@ -72,17 +72,22 @@ _plans = st.lists(
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(plan=_plans, batch=st.sampled_from([7, 256, 300, 20_000]))
+@given(
+    plan=_plans,
+    batch=st.sampled_from([7, 256, 300, 20_000]),
+    per=st.sampled_from([1, 5, 64, 512]),
+)
 def test_sequenced_path_builds_the_same_log_as_the_two_pass_path(
-    plan: list[tuple[str, int]], batch: int
+    plan: list[tuple[str, int]], batch: int, per: int
 ) -> None:
     """Random chunk sizes (across tile and bundle edges, with the batch size varied so the
-    sequenced path splits its work too), mixed with pending appends: the entries, tiles,
-    bundles, state and signed checkpoints are byte-identical to appending every chunk
-    pending and integrating it."""
-    original = services.INTEGRATE_BATCH
+    sequenced path splits its work too, and the rows per multi-row INSERT on SQLite),
+    mixed with pending appends: the entries, tiles, bundles, state and signed checkpoints
+    are byte-identical to appending every chunk pending and integrating it."""
+    original = services.INTEGRATE_BATCH, services._ROWS_PER_INSERT
     try:
         services.INTEGRATE_BATCH = batch
+        services._ROWS_PER_INSERT = per
         _wipe()
         start = 0
         for _, count in plan:
@@ -122,7 +127,7 @@ def test_sequenced_path_builds_the_same_log_as_the_two_pass_path(
             (t.level, t.index): d for t, d in kernel.items()
         }
     finally:
-        services.INTEGRATE_BATCH = original
+        services.INTEGRATE_BATCH, services._ROWS_PER_INSERT = original
 
 
 class _NoTiles:
@@ -300,3 +305,20 @@ def test_inclusion_proof_takes_the_leaf_hash_from_the_tile_it_read(size: int, in
     proof.verify()
     assert proof.leaf_hash == bytes(LogEntry.objects.get(index=index).leaf_hash)
     assert len(queries.captured_queries) == 2
+
+
+def test_sequenced_rows_cross_the_multi_row_insert_in_order() -> None:
+    """More rows than one multi-row INSERT holds (512 on SQLite), and a remainder: every
+    row is stored once, at its index, with its own columns."""
+    count = 2 * services._ROWS_PER_INSERT + 37
+    assert services.ledger_append_sequenced(_items(0, count)) == count
+    rows = list(
+        LogEntry.objects.order_by("index").values_list("index", "opening", "case_id", "kind")
+    )
+    assert [r[0] for r in rows] == list(range(count))
+    assert [bytes(r[1]) for r in rows] == [
+        services.canonical_statement(item.statement) for item in _items(0, count)
+    ]
+    assert [r[2] for r in rows] == [item.case_id for item in _items(0, count)]
+    assert {r[3] for r in rows} == {"test.seq"}
+    selectors.inclusion_proof(count - 1, count).verify()

@@ -360,3 +360,48 @@ def test_bundle_prefix_checks_the_entries_it_keeps() -> None:
         with pytest.raises(LedgerError) as caught:
             bundle_prefix(bad, width)
         assert caught.value.code == "bundle_invalid"
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        [bytes([n]) * 32 for n in range(256)],  # commitments: one shared length prefix
+        [b"c" * 32, b"", b"x" * 33, b"c" * 32],
+        [b"y" * 65_535, b"z" * 32],
+    ],
+)
+def test_bundle_bytes_are_each_length_then_entry(items: list[bytes]) -> None:
+    """Every entry is its big-endian uint16 length then its bytes, whichever way the
+    bundle is joined (all 32-byte entries in one call, mixed lengths one by one)."""
+    expected = b"".join(len(item).to_bytes(2, "big") + item for item in items)
+    assert encode_entry_bundle(items) == expected
+    assert decode_entry_bundle(expected) == items
+    assert grow_entry_bundles(0, items, MemoryTileStore())[BundleId(0, len(items))] == expected
+
+
+@pytest.mark.parametrize(
+    ("items", "position"),
+    [
+        ([b"a" * 32, "text", b"b" * 32], 1),  # type: ignore[list-item]
+        ([b"a" * 32, b"b" * 32, b"x" * 65_536], 2),
+        ([None], 0),  # type: ignore[list-item]
+    ],
+)
+def test_bad_entries_are_named_by_position(items: list[bytes], position: int) -> None:
+    for call in (
+        lambda: encode_entry_bundle(items),
+        lambda: grow_entry_bundles(0, items, MemoryTileStore()),
+    ):
+        with pytest.raises(LedgerError) as error:
+            call()
+        assert error.value.code == "entry_invalid"
+        assert error.value.details["position"] == position
+
+
+def test_grow_names_the_first_bad_leaf_hash() -> None:
+    good = [bytes([n]) * 32 for n in range(5)]
+    for bad in (b"short", bytearray(32), "x" * 32):
+        with pytest.raises(LedgerError) as error:
+            grow_tiles(0, [*good, bad, *good], MemoryTileStore())  # type: ignore[list-item]
+        assert error.value.code == "hash_invalid"
+        assert error.value.details == {"position": 5}

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import logging
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -323,14 +325,44 @@ def _insert_pending(entry: LogEntry) -> None:
     entry._state.db = connection.alias
 
 
-def _hashed(entries: Iterable[NewEntry]) -> Iterator[tuple[bytes, bytes, bytes, str, int | None]]:
-    """Per entry: the public entry (commitment), the private statement, the leaf hash, kind
-    and case id: what both bulk writers store."""
+def _entry_rows(
+    entries: Iterable[NewEntry], head: tuple[Any, ...] = (), tail: tuple[Any, ...] = ()
+) -> list[tuple[Any, ...]]:
+    """Per entry the row both bulk writers store: ``(*head, [index,] public entry
+    (commitment), private statement, leaf hash, kind, case id, *tail)``; with ``head =
+    (first,)`` the entries are numbered from ``first``.
+
+    One loop without a call per entry on the common path (a salted, simple dict encoded by
+    the C encoder); anything else goes through ``_encode``, which also refuses what is too
+    long. This runs once per entry on the bulk paths."""
     sha256 = hashlib.sha256
-    for item in entries:
-        data = _encode(item.statement)
-        public = sha256(COMMITMENT_DOMAIN + data).digest()
-        yield public, data, sha256(LEAF_PREFIX + public).digest(), item.kind[:48], item.case_id
+    domain = COMMITMENT_DOMAIN
+    prefix = LEAF_PREFIX
+    encoder = _C_ENCODE
+    simple = _simple
+    rows: list[tuple[Any, ...]] = []
+    append = rows.append
+    index = head[0] if head else 0
+    for kind, case_id, statement in entries:
+        data = None
+        if encoder is not None and type(statement) is dict and "salt" in statement:
+            if simple(statement):
+                try:
+                    data = "".join(encoder(statement, 0)).encode("utf-8")
+                except UnicodeEncodeError:  # a lone surrogate: the kernel refuses it
+                    data = None
+            if data is not None and len(data) > 0xFFFF:
+                data = None
+        if data is None:
+            data = _encode(statement)
+        public = sha256(domain + data).digest()
+        leaf = sha256(prefix + public).digest()
+        if head:
+            append((index, public, data, leaf, kind[:48], case_id, *tail))
+            index += 1
+        else:
+            append((public, data, leaf, kind[:48], case_id, *tail))
+    return rows
 
 
 def ledger_append_many(entries: Iterable[NewEntry]) -> int:
@@ -338,8 +370,7 @@ def ledger_append_many(entries: Iterable[NewEntry]) -> int:
     stored hash and never rehashes), rows sent with ``common.bulk.bulk_insert`` (``COPY`` on
     PostgreSQL, one prepared ``executemany`` on SQLite), no model instances. Returns the
     count."""
-    now = clock.now()
-    rows = [(*hashed, now) for hashed in _hashed(entries)]
+    rows = _entry_rows(entries, tail=(clock.now(),))
     if not rows:
         return 0
     with transaction.atomic(savepoint=False):
@@ -614,7 +645,7 @@ def ledger_append_sequenced(entries: Iterable[NewEntry]) -> int:
         while _integrate_batch(state, INTEGRATE_BATCH) == INTEGRATE_BATCH:
             pass
         first = state.size
-        rows = [(first + n, *hashed, created) for n, hashed in enumerate(_hashed(items))]
+        rows = _entry_rows(items, (first,), (created,))
         for begin in range(0, len(rows), INTEGRATE_BATCH):
             chunk = rows[begin : begin + INTEGRATE_BATCH]
             _insert_sequenced(chunk)
@@ -623,21 +654,37 @@ def ledger_append_sequenced(entries: Iterable[NewEntry]) -> int:
     return len(rows)
 
 
+_ROWS_PER_INSERT = 512  # rows per multi-row INSERT on SQLite (bounded by its variable limit)
+
+
 def _insert_sequenced(rows: list[tuple[Any, ...]]) -> None:
     """Insert ``(index, entry, opening, leaf hash, kind, case id, created_at)`` rows, created_at
-    already in the driver's form: ``COPY`` on PostgreSQL (``bulk_insert``), one prepared
-    statement over the tuples elsewhere (no per-row conversion)."""
+    already in the driver's form: ``COPY`` on PostgreSQL (``bulk_insert``). On SQLite, one
+    prepared ``INSERT … VALUES (…), (…), …`` of up to ``_ROWS_PER_INSERT`` rows at a time:
+    a quarter cheaper per row than ``executemany``, which steps and resets the statement
+    once per row (measured with ``sqlite3`` alone, 4.6–5.3 against 6.2–6.7 µs of CPU a
+    row under load)."""
     columns = ("index", "statement", "opening", "leaf_hash", "kind", "case_id", "created_at")
     if connection.vendor == "postgresql":
         bulk_insert(LogEntry, columns, rows, batch_size=INTEGRATE_BATCH)
         return
     table = connection.ops.quote_name(LogEntry._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    head = f"INSERT INTO {table} ({names}) VALUES "  # noqa: S608
+    group = "(%s, %s, %s, %s, %s, %s, %s)"
+    connection.ensure_connection()
+    try:
+        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    except AttributeError:  # Python < 3.11
+        limit = connection.features.max_query_params
+    per = max(1, min(_ROWS_PER_INSERT, limit // len(columns)))
+    full = head + ", ".join([group] * per)
+    chain = itertools.chain.from_iterable
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} ({names}) VALUES (%s, %s, %s, %s, %s, %s, %s)",  # noqa: S608
-            rows,
-        )
+        for begin in range(0, len(rows), per):
+            part = rows[begin : begin + per]
+            sql = full if len(part) == per else head + ", ".join([group] * len(part))
+            cursor.execute(sql, list(chain(part)))
 
 
 # Signing is batched, not the commit (issue 16). The integration that follows each commit

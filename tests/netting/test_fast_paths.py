@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import json
 import random
+import sys
 from decimal import Decimal
 
 import numpy as np
@@ -35,6 +36,16 @@ from tests.netting.test_properties import component_ranks, networks
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.fixture(params=["arrow", "pandas"])
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each reader test twice: with pyarrow's parser, and with pandas' (without pyarrow)."""
+    if request.param == "pandas":
+        monkeypatch.setitem(sys.modules, "pyarrow", None)  # the import fails
+    else:
+        pytest.importorskip("pyarrow")
+    return str(request.param)
+
+
 def random_csv(seed: int, rows: int = 300, firms: int = 25) -> str:
     rng = random.Random(seed)
     statuses = ["", "confirmed", "unconfirmed", "disputed", "已确认", "有争议", "Disputed"]
@@ -55,6 +66,7 @@ def slow_read(text: str) -> list[Obligation]:
 
 
 @pytest.mark.parametrize("seed", range(6))
+@pytest.mark.usefixtures("engine")
 def test_columns_read_what_the_row_reader_reads(seed: int) -> None:
     text = random_csv(seed)
     columns = read_obligation_columns(("\ufeff" if seed % 2 else "").encode() + text.encode())
@@ -87,6 +99,7 @@ def test_columns_read_what_the_row_reader_reads(seed: int) -> None:
         ",,,",
     ],
 )
+@pytest.mark.usefixtures("engine")
 def test_anything_doubtful_falls_back(body: str) -> None:
     header = "id,debtor,creditor,amount" + (",due,status" if body.count(",") > 3 else "")
     assert read_obligation_columns(f"{header}\n{body}\n".encode()) is None
@@ -96,6 +109,7 @@ def test_anything_doubtful_falls_back(body: str) -> None:
     "rows",
     ["1,A,B,5,7\n2,B,A,3,9\n", "1,A,B,5,7\n2,B,A,3\n", "1,A,B,5\n2,B,A,3,9\n"],
 )
+@pytest.mark.usefixtures("engine")
 def test_extra_cells_never_shift_the_columns(rows: str) -> None:
     """pandas would take the first column as the index when every row has one cell more
     than the header; the row reader ignores the extra cells."""
@@ -104,6 +118,7 @@ def test_extra_cells_never_shift_the_columns(rows: str) -> None:
     assert columns is None or columns.obligations() == slow_read(text)
 
 
+@pytest.mark.usefixtures("engine")
 def test_dates_are_read_by_the_same_function() -> None:
     text = "id,debtor,creditor,amount,due\n1,A,B,5,20240101\n2,B,A,7, 2024-02-03 \n"
     columns = read_obligation_columns(text.encode())
@@ -111,6 +126,7 @@ def test_dates_are_read_by_the_same_function() -> None:
     assert columns.obligations() == slow_read(text)
 
 
+@pytest.mark.usefixtures("engine")
 def test_not_utf8_or_missing_columns_fall_back() -> None:
     gb = "id,debtor,creditor,amount\n1,甲,乙,5\n".encode("gb18030")
     assert read_obligation_columns(gb) is None
@@ -119,6 +135,7 @@ def test_not_utf8_or_missing_columns_fall_back() -> None:
     assert read_obligation_columns(b"id,ID,debtor,creditor,amount\n1,2,A,B,5\n") is None
 
 
+@pytest.mark.usefixtures("engine")
 def test_header_only_gives_no_obligations() -> None:
     columns = read_obligation_columns(b"id,debtor,creditor,amount\n")
     assert columns is not None
@@ -135,6 +152,7 @@ def test_header_only_gives_no_obligations() -> None:
         NettingOptions(age_tie_break="parallel", exclude_unconfirmed=False),
     ],
 )
+@pytest.mark.usefixtures("engine")
 def test_solve_columns_equals_solve(options: NettingOptions) -> None:
     text = random_csv(11, rows=400, firms=12)
     columns = read_obligation_columns(text.encode())
@@ -286,3 +304,59 @@ def test_decomposed_solve_is_optimal(obligations: list[Obligation]) -> None:
     assert parts.cleared == whole.cleared
     assert age_score(parts, obligations) == age_score(whole, obligations)
     assert parts.net_positions_after == parts.net_positions_before
+
+
+def test_arrow_ids_read_as_a_sequence_of_str() -> None:
+    pa = pytest.importorskip("pyarrow")
+    texts = [f"id{k}" for k in range(7)]
+    ids = csvio.ArrowIds(pa.array(texts))
+    assert len(ids) == 7
+    assert list(ids) == texts
+    assert ids[0] == "id0" and ids[-1] == "id6"
+    assert ids[2:5] == texts[2:5] and ids[::3] == texts[::3] and ids[5:2] == []
+    assert ids.take_list([6, 0, 6]) == ["id6", "id0", "id6"]
+    with pytest.raises(IndexError):
+        ids[7]
+
+
+@pytest.mark.parametrize("chunk", [3, 1 << 20])
+@pytest.mark.parametrize("odd", [False, True])
+def test_arrow_writers_equal_the_originals(
+    chunk: int, odd: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the ids in an Arrow array, the column-wise JSON and CSV are the same text as
+    ``as_dict`` through ``json.dumps`` and the csv writer (ids that need escaping too)."""
+    pa = pytest.importorskip("pyarrow")
+    monkeypatch.setattr(jsonio, "_JSON_CHUNK", chunk)
+    monkeypatch.setattr(csvio, "_CHUNK", chunk)
+    ids = [*(ODD_IDS if odd else []), *(f"p{k}" for k in range(11)), "末"]
+    m = len(ids)
+    fen = np.asarray([100 + 37 * k for k in range(m)], dtype=np.int64)
+    debtor = np.asarray([k % 5 for k in range(m)], dtype=np.int64)
+    creditor = (debtor + 1) % 5
+    columns = ObligationColumns(
+        csvio.ArrowIds(pa.array(ids)), ["A", "B", "C", 'D "q"', "E\\"], debtor, creditor, fen,
+        np.full(m, -1, dtype=np.int64), np.zeros(m, dtype=np.int8),
+    )  # fmt: skip
+    result = solve_columns(columns)
+    plain = solve(columns.obligations())
+    assert result.as_dict() == plain.as_dict()
+    assert "".join(result_json_chunks(result)) == json.dumps(result.as_dict(), ensure_ascii=False)
+    assert setoffs_csv(result) == setoffs_csv(plain)
+
+
+def test_same_runs_are_ordered_by_id() -> None:
+    """Obligations with the same debtor, creditor and due date are set off in id order,
+    whatever the order of the input and whether the ids are a list or an Arrow array."""
+    rows = [("b", "A", "B", "5"), ("a", "A", "B", "5"), ("c", "A", "B", "5"), ("z", "B", "A", "6")]
+    obligations = [Obligation(i, d, c, Decimal(x), dt.date(2025, 1, 1)) for i, d, c, x in rows]
+    expected = {"a": Decimal("5.00"), "b": Decimal("1.00"), "c": Decimal("0.00"),
+                "z": Decimal("6.00")}  # fmt: skip
+    for order in (obligations, obligations[::-1]):
+        assert solve(order).setoff_by_id() == expected
+    text = "id,debtor,creditor,amount,due\n" + "".join(
+        f"{i},{d},{c},{x},2025-01-01\n" for i, d, c, x in rows
+    )
+    columns = read_obligation_columns(text.encode())
+    assert columns is not None
+    assert solve_columns(columns).setoff_by_id() == expected

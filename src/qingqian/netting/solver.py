@@ -641,6 +641,15 @@ def unique_inverse(values: IntArray) -> tuple[IntArray, IntArray]:
     return uniq, inverse
 
 
+def _ids_at(ids: Sequence[str], positions: list[int]) -> list[str]:
+    """``[ids[i] for i in positions]``, gathered at once when ``ids`` can (``take_list``)."""
+    take = getattr(ids, "take_list", None)
+    if take is not None:
+        texts: list[str] = take(positions)
+        return texts
+    return [ids[i] for i in positions]
+
+
 def _firm_sums(n: int, index: IntArray, values: IntArray) -> IntArray:
     out = np.zeros(n, dtype=np.int64)
     np.add.at(out, index, values)
@@ -925,12 +934,16 @@ def _solve_cycles(
     if same.any():
         run_start = np.flatnonzero(np.concatenate(([True], ~same)))
         run_end = np.append(run_start[1:], len(order))
-        order_list = order.tolist()
-        kept_list = kept.tolist()
         long_runs = np.flatnonzero(run_end - run_start > 1)
-        for a, b in zip(run_start[long_runs].tolist(), run_end[long_runs].tolist(), strict=True):
-            order_list[a:b] = sorted(order_list[a:b], key=lambda j: ids[kept_list[j]])
-        order = np.asarray(order_list, dtype=np.int64)
+        starts, ends = run_start[long_runs], run_end[long_runs]
+        # Sort each run of equal keys by id: the runs' members, their ids fetched at once.
+        at = np.repeat(starts - np.cumsum(np.append(0, (ends - starts)[:-1])), ends - starts)
+        at += np.arange(len(at), dtype=np.int64)  # positions in ``order`` of the members
+        members = order[at].tolist()
+        names = _ids_at(ids, kept[order[at]].tolist())
+        run_of = np.repeat(np.arange(len(starts)), ends - starts).tolist()
+        ranked = sorted(range(len(members)), key=lambda j: (run_of[j], names[j]))
+        order[at] = np.asarray(members, dtype=np.int64)[np.asarray(ranked, dtype=np.int64)]
         sf = kf[order]
 
     pair_change = (st[1:] != st[:-1]) | (sh[1:] != sh[:-1])

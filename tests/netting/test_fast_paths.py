@@ -188,6 +188,8 @@ def test_fen_texts() -> None:
                                  "999999999999.99"]  # fmt: skip
     assert fen_texts(np.array([-5, 120], dtype=np.int64)) == ["-0.05", "1.20"]
     assert fen_texts(np.array([0, 0, 7, 0], dtype=np.int64)) == ["0.00", "0.00", "0.07", "0.00"]
+    mixed = np.array([-(10**14), -100, -1, 0, 1, 250, 10**14 + 7], dtype=np.int64)
+    assert fen_texts(mixed) == [solver._fmt(v) for v in mixed.tolist()]
 
 
 ODD_IDS = ['say "hi"', "back\\slash", "tab\there", "换行\n", "=1+1", "-5", "-x", "a,b", "普通"]
@@ -360,3 +362,33 @@ def test_same_runs_are_ordered_by_id() -> None:
     columns = read_obligation_columns(text.encode())
     assert columns is not None
     assert solve_columns(columns).setoff_by_id() == expected
+
+
+@SETTINGS
+@given(
+    st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6), st.integers(-1, 9)), max_size=60),
+    st.sampled_from([7, 3_000_000_000]),
+)
+def test_canonical_order_is_the_lexsort(rows: list[tuple[int, int, int]], n: int) -> None:
+    """Both ways of the packed sort (one key, or two stable sorts for huge firm counts) give
+    exactly ``np.lexsort``'s order, ties in input order."""
+    kt = np.asarray([r[0] for r in rows], dtype=np.int64).reshape(len(rows))
+    kh = np.asarray([r[1] for r in rows], dtype=np.int64).reshape(len(rows))
+    due = np.asarray([r[2] if r[2] >= 0 else (1 << 22) - 1 for r in rows], dtype=np.int64)
+    due = due.reshape(len(rows))
+    expected = np.lexsort((due, kh, kt))
+    assert np.array_equal(solver._canonical_order(kt, kh, due, n), expected)
+
+
+@SETTINGS
+@given(
+    st.lists(st.text("ab\u00e9\u4e00", min_size=1, max_size=6), max_size=30),
+    st.integers(0, 3),
+)
+def test_distinct_ids_by_hash_equal_the_set(texts: list[str], skip: int) -> None:
+    """The hashed check of distinct ids (one length up to 16 bytes) and its exact fallback
+    agree with ``len(set(...))``, on slices of a larger array too."""
+    pa = pytest.importorskip("pyarrow")
+    for chosen in (texts, [t.ljust(6, "a") for t in texts], [t * 3 for t in texts]):
+        array = pa.array(["zz"] * skip + chosen, type=pa.string()).slice(skip)
+        assert csvio._distinct(array) == (len(set(chosen)) == len(chosen))

@@ -195,8 +195,8 @@ _POW10: Final = 10 ** np.arange(19, dtype=np.int64)
 def read_obligation_columns(data: bytes) -> ObligationColumns | None:
     """The obligations of a CSV file's bytes (UTF-8, BOM allowed) as validated columns.
 
-    The fast path for large files: pandas' C parser and column-wise checks, no object per
-    row. It accepts only what :func:`read_obligations` accepts, with the same values; for
+    The fast path for large files: pyarrow's multi-threaded parser (pandas' C parser when
+    pyarrow is missing) and column-wise checks, no object per row. It accepts only what :func:`read_obligations` accepts, with the same values; for
     anything it cannot vouch for (any error, quotes, a lone carriage return, an amount that
     is not plain digits with at most two decimals, a date not ``YYYY-MM-DD`` …) it answers
     ``None`` and the caller reads the text with :func:`read_obligations`, which accepts it

@@ -196,11 +196,12 @@ def read_obligation_columns(data: bytes) -> ObligationColumns | None:
     """The obligations of a CSV file's bytes (UTF-8, BOM allowed) as validated columns.
 
     The fast path for large files: pyarrow's multi-threaded parser (pandas' C parser when
-    pyarrow is missing) and column-wise checks, no object per row. It accepts only what :func:`read_obligations` accepts, with the same values; for
-    anything it cannot vouch for (any error, quotes, a lone carriage return, an amount that
-    is not plain digits with at most two decimals, a date not ``YYYY-MM-DD`` …) it answers
-    ``None`` and the caller reads the text with :func:`read_obligations`, which accepts it
-    or raises the precise error naming the line.
+    pyarrow is missing) and column-wise checks, no object per row. It accepts only what
+    :func:`read_obligations` accepts, with the same values; for anything it cannot vouch
+    for (any error, quotes, a lone carriage return, an amount that is not plain digits with
+    at most two decimals, a date not ``YYYY-MM-DD`` …) it answers ``None`` and the caller
+    reads the text with :func:`read_obligations`, which accepts it or raises the precise
+    error naming the line.
     """
     if b'"' in data or b"\x00" in data or data.count(b"\r") != data.count(b"\r\n"):
         return None

@@ -5,8 +5,8 @@ from the synthetic supply chain of ``benchmarks/netting.py`` (same generator, sa
 and kept under ``benchmarks/out/``. Then, each in a fresh process:
 
 * **ours**: ``qingqian netting solve FILE --json --out SETOFFS.csv`` (stdout to a file),
-  from process start to exit: CSV parse, validation, SCCs, OR-Tools, the JSON of every
-  set-off and the set-off CSV;
+  from process start to exit: CSV parse (pyarrow), validation, SCCs, OR-Tools, the JSON of
+  every set-off and the set-off CSV (the console script skips Django's start-up for it);
 * **peer**: the textbook MTCS min-cost flow, read straight from the same CSV with pandas:
   one OR-Tools ``SimpleMinCostFlow`` arc per obligation (capacity = amount in fen, cost 1),
   every firm's net position as its supply, minimise the remaining debt; it prints only the
@@ -183,7 +183,7 @@ def main() -> None:
     )
     print(
         f"{'obligations':>11} {'CSV MB':>7} {'ours s (cpu)':>16} {'ours MB':>8} "
-        f"{'peer s (cpu)':>16} {'peer MB':>8} {'ours/peer':>9} {'cleared':>20} same",
+        f"{'peer s (cpu)':>16} {'peer MB':>8} {'ours/peer':>20} {'cleared':>20} same  load",
         flush=True,
     )
     failures = []
@@ -205,12 +205,12 @@ def main() -> None:
                     theirs = p
         assert ours is not None
         if theirs is None:
-            peer_cols, same = f"{'-':>16} {'-':>8} {'-':>9}", "-"
+            peer_cols, same = f"{'-':>16} {'-':>8} {'-':>20}", "-"
         else:
             ratio = ours["seconds"] / theirs["seconds"]
             peer_cols = (
                 f"{theirs['seconds']:7.2f} ({theirs['cpu']:6.2f}) {theirs['peak_mb']:8.0f} "
-                f"{ratio:8.2f}x"
+                f"{ratio:8.2f}x ({ours['cpu'] / theirs['cpu']:.2f}x cpu)"
             )
             same = "yes" if Decimal(theirs["cleared"]) == Decimal(ours["cleared"]) else "NO"
             if same == "NO":
@@ -218,10 +218,17 @@ def main() -> None:
         print(
             f"{n:>11} {path.stat().st_size / 2**20:7.0f} "
             f"{ours['seconds']:7.2f} ({ours['cpu']:6.2f}) "
-            f"{ours['peak_mb']:8.0f} {peer_cols} {ours['cleared']:>20} {same}",
+            f"{ours['peak_mb']:8.0f} {peer_cols} {ours['cleared']:>20} {same:>4}  "
+            f"{os.getloadavg()[0]:.1f}",
             flush=True,
         )
-    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    try:
+        import pyarrow
+
+        arrow = f"pyarrow {pyarrow.__version__} (ours reads with it; the peer's pandas may too)"
+    except ImportError:
+        arrow = "no pyarrow (ours reads with pandas)"
+    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}; {arrow}")
     if failures:
         raise SystemExit("cleared totals differ: " + "; ".join(failures))
 

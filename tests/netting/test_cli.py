@@ -117,3 +117,44 @@ def test_missing_file_exits_2(tmp_path: Path) -> None:
     with pytest.raises(CommandError) as caught:
         run("netting", "solve", str(tmp_path / "nope.csv"), "--json")
     assert caught.value.returncode == 2
+
+
+def test_console_script_solves_without_django_alike(
+    chain_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``qingqian netting solve`` takes the shortcut past Django's start-up and prints and
+    writes exactly what the Django command does."""
+    from qingqian.cli import main
+
+    for args in (["--json"], []):
+        with pytest.raises(SystemExit) as done:
+            main(["qingqian", "netting", "solve", str(chain_csv), *args,
+                  "--out", str(tmp_path / "a.csv")])  # fmt: skip
+        assert done.value.code == 0
+        expected = run("netting", "solve", str(chain_csv), *args, "--out", str(tmp_path / "b.csv"))
+        assert capsys.readouterr().out == expected
+        assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_console_script_bad_input_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from qingqian.cli import main
+
+    path = tmp_path / "bad.csv"
+    path.write_text("id,debtor,creditor,amount\n1,A,B,-5\n", encoding="utf-8")
+    with pytest.raises(SystemExit) as done:
+        main(["qingqian", "netting", "solve", str(path), "--json"])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("CommandError: ") and "Line 2" in err and "第 2 行" in err
+
+
+def test_shortcut_only_for_netting_solve_without_django_options() -> None:
+    from qingqian.cli import netting_shortcut
+
+    assert netting_shortcut(["netting", "solve", "x.csv", "--json", "--cap", "A=5"])
+    assert not netting_shortcut(["netting", "solve", "x.csv", "--settings=qingqian.settings"])
+    assert not netting_shortcut(["netting", "solve", "--help"])
+    assert not netting_shortcut(["netting"])
+    assert not netting_shortcut(["migrate"])

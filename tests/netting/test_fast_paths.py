@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import json
 import random
+import sys
 from decimal import Decimal
 
 import numpy as np
@@ -35,6 +36,16 @@ from tests.netting.test_properties import component_ranks, networks
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.fixture(params=["arrow", "pandas"])
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each reader test twice: with pyarrow's parser, and with pandas' (without pyarrow)."""
+    if request.param == "pandas":
+        monkeypatch.setitem(sys.modules, "pyarrow", None)  # the import fails
+    else:
+        pytest.importorskip("pyarrow")
+    return str(request.param)
+
+
 def random_csv(seed: int, rows: int = 300, firms: int = 25) -> str:
     rng = random.Random(seed)
     statuses = ["", "confirmed", "unconfirmed", "disputed", "已确认", "有争议", "Disputed"]
@@ -55,6 +66,7 @@ def slow_read(text: str) -> list[Obligation]:
 
 
 @pytest.mark.parametrize("seed", range(6))
+@pytest.mark.usefixtures("engine")
 def test_columns_read_what_the_row_reader_reads(seed: int) -> None:
     text = random_csv(seed)
     columns = read_obligation_columns(("\ufeff" if seed % 2 else "").encode() + text.encode())
@@ -87,6 +99,7 @@ def test_columns_read_what_the_row_reader_reads(seed: int) -> None:
         ",,,",
     ],
 )
+@pytest.mark.usefixtures("engine")
 def test_anything_doubtful_falls_back(body: str) -> None:
     header = "id,debtor,creditor,amount" + (",due,status" if body.count(",") > 3 else "")
     assert read_obligation_columns(f"{header}\n{body}\n".encode()) is None
@@ -96,6 +109,7 @@ def test_anything_doubtful_falls_back(body: str) -> None:
     "rows",
     ["1,A,B,5,7\n2,B,A,3,9\n", "1,A,B,5,7\n2,B,A,3\n", "1,A,B,5\n2,B,A,3,9\n"],
 )
+@pytest.mark.usefixtures("engine")
 def test_extra_cells_never_shift_the_columns(rows: str) -> None:
     """pandas would take the first column as the index when every row has one cell more
     than the header; the row reader ignores the extra cells."""
@@ -104,6 +118,7 @@ def test_extra_cells_never_shift_the_columns(rows: str) -> None:
     assert columns is None or columns.obligations() == slow_read(text)
 
 
+@pytest.mark.usefixtures("engine")
 def test_dates_are_read_by_the_same_function() -> None:
     text = "id,debtor,creditor,amount,due\n1,A,B,5,20240101\n2,B,A,7, 2024-02-03 \n"
     columns = read_obligation_columns(text.encode())
@@ -111,6 +126,7 @@ def test_dates_are_read_by_the_same_function() -> None:
     assert columns.obligations() == slow_read(text)
 
 
+@pytest.mark.usefixtures("engine")
 def test_not_utf8_or_missing_columns_fall_back() -> None:
     gb = "id,debtor,creditor,amount\n1,甲,乙,5\n".encode("gb18030")
     assert read_obligation_columns(gb) is None
@@ -119,6 +135,7 @@ def test_not_utf8_or_missing_columns_fall_back() -> None:
     assert read_obligation_columns(b"id,ID,debtor,creditor,amount\n1,2,A,B,5\n") is None
 
 
+@pytest.mark.usefixtures("engine")
 def test_header_only_gives_no_obligations() -> None:
     columns = read_obligation_columns(b"id,debtor,creditor,amount\n")
     assert columns is not None
@@ -135,6 +152,7 @@ def test_header_only_gives_no_obligations() -> None:
         NettingOptions(age_tie_break="parallel", exclude_unconfirmed=False),
     ],
 )
+@pytest.mark.usefixtures("engine")
 def test_solve_columns_equals_solve(options: NettingOptions) -> None:
     text = random_csv(11, rows=400, firms=12)
     columns = read_obligation_columns(text.encode())
@@ -170,6 +188,8 @@ def test_fen_texts() -> None:
                                  "999999999999.99"]  # fmt: skip
     assert fen_texts(np.array([-5, 120], dtype=np.int64)) == ["-0.05", "1.20"]
     assert fen_texts(np.array([0, 0, 7, 0], dtype=np.int64)) == ["0.00", "0.00", "0.07", "0.00"]
+    mixed = np.array([-(10**14), -100, -1, 0, 1, 250, 10**14 + 7], dtype=np.int64)
+    assert fen_texts(mixed) == [solver._fmt(v) for v in mixed.tolist()]
 
 
 ODD_IDS = ['say "hi"', "back\\slash", "tab\there", "换行\n", "=1+1", "-5", "-x", "a,b", "普通"]
@@ -286,3 +306,135 @@ def test_decomposed_solve_is_optimal(obligations: list[Obligation]) -> None:
     assert parts.cleared == whole.cleared
     assert age_score(parts, obligations) == age_score(whole, obligations)
     assert parts.net_positions_after == parts.net_positions_before
+
+
+def test_arrow_ids_read_as_a_sequence_of_str() -> None:
+    pa = pytest.importorskip("pyarrow")
+    texts = [f"id{k}" for k in range(7)]
+    ids = csvio.ArrowIds(pa.array(texts))
+    assert len(ids) == 7
+    assert list(ids) == texts
+    assert ids[0] == "id0" and ids[-1] == "id6"
+    assert ids[2:5] == texts[2:5] and ids[::3] == texts[::3] and ids[5:2] == []
+    assert ids.take_list([6, 0, 6]) == ["id6", "id0", "id6"]
+    with pytest.raises(IndexError):
+        ids[7]
+
+
+@pytest.mark.parametrize("chunk", [3, 1 << 20])
+@pytest.mark.parametrize("odd", [False, True])
+def test_arrow_writers_equal_the_originals(
+    chunk: int, odd: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the ids in an Arrow array, the column-wise JSON and CSV are the same text as
+    ``as_dict`` through ``json.dumps`` and the csv writer (ids that need escaping too)."""
+    pa = pytest.importorskip("pyarrow")
+    monkeypatch.setattr(jsonio, "_JSON_CHUNK", chunk)
+    monkeypatch.setattr(csvio, "_CHUNK", chunk)
+    ids = [*(ODD_IDS if odd else []), *(f"p{k}" for k in range(11)), "末"]
+    m = len(ids)
+    fen = np.asarray([100 + 37 * k for k in range(m)], dtype=np.int64)
+    debtor = np.asarray([k % 5 for k in range(m)], dtype=np.int64)
+    creditor = (debtor + 1) % 5
+    columns = ObligationColumns(
+        csvio.ArrowIds(pa.array(ids)), ["A", "B", "C", 'D "q"', "E\\"], debtor, creditor, fen,
+        np.full(m, -1, dtype=np.int64), np.zeros(m, dtype=np.int8),
+    )  # fmt: skip
+    result = solve_columns(columns)
+    plain = solve(columns.obligations())
+    assert result.as_dict() == plain.as_dict()
+    assert "".join(result_json_chunks(result)) == json.dumps(result.as_dict(), ensure_ascii=False)
+    assert setoffs_csv(result) == setoffs_csv(plain)
+
+
+def test_same_runs_are_ordered_by_id() -> None:
+    """Obligations with the same debtor, creditor and due date are set off in id order,
+    whatever the order of the input and whether the ids are a list or an Arrow array."""
+    rows = [("b", "A", "B", "5"), ("a", "A", "B", "5"), ("c", "A", "B", "5"), ("z", "B", "A", "6")]
+    obligations = [Obligation(i, d, c, Decimal(x), dt.date(2025, 1, 1)) for i, d, c, x in rows]
+    expected = {"a": Decimal("5.00"), "b": Decimal("1.00"), "c": Decimal("0.00"),
+                "z": Decimal("6.00")}  # fmt: skip
+    for order in (obligations, obligations[::-1]):
+        assert solve(order).setoff_by_id() == expected
+    text = "id,debtor,creditor,amount,due\n" + "".join(
+        f"{i},{d},{c},{x},2025-01-01\n" for i, d, c, x in rows
+    )
+    columns = read_obligation_columns(text.encode())
+    assert columns is not None
+    assert solve_columns(columns).setoff_by_id() == expected
+
+
+@SETTINGS
+@given(
+    st.lists(st.tuples(st.integers(0, 6), st.integers(0, 6), st.integers(-1, 9)), max_size=60),
+    st.sampled_from([7, 3_000_000_000]),
+)
+def test_canonical_order_is_the_lexsort(rows: list[tuple[int, int, int]], n: int) -> None:
+    """Both ways of the packed sort (one key, or two stable sorts for huge firm counts) give
+    exactly ``np.lexsort``'s order, ties in input order."""
+    kt = np.asarray([r[0] for r in rows], dtype=np.int64).reshape(len(rows))
+    kh = np.asarray([r[1] for r in rows], dtype=np.int64).reshape(len(rows))
+    due = np.asarray([r[2] if r[2] >= 0 else (1 << 22) - 1 for r in rows], dtype=np.int64)
+    due = due.reshape(len(rows))
+    expected = np.lexsort((due, kh, kt))
+    assert np.array_equal(solver._canonical_order(kt, kh, due, n), expected)
+
+
+@SETTINGS
+@given(
+    st.lists(st.text("ab\u00e9\u4e00", min_size=1, max_size=6), max_size=30),
+    st.integers(0, 3),
+)
+def test_distinct_ids_by_hash_equal_the_set(texts: list[str], skip: int) -> None:
+    """The hashed check of distinct ids (one length up to 16 bytes) and its exact fallback
+    agree with ``len(set(...))``, on slices of a larger array too."""
+    pa = pytest.importorskip("pyarrow")
+    for chosen in (texts, [t.ljust(6, "a") for t in texts], [t * 3 for t in texts]):
+        array = pa.array(["zz"] * skip + chosen, type=pa.string()).slice(skip)
+        assert csvio._distinct(array) == (len(set(chosen)) == len(chosen))
+
+
+@st.composite
+def parallel_networks(draw: st.DrawFn) -> list[Obligation]:
+    """Few firms, many obligations: most ordered pairs carry several (merged into one arc)."""
+    firms = draw(st.integers(2, 5))
+    rows = draw(
+        st.lists(
+            st.tuples(st.integers(0, firms - 1), st.integers(1, firms - 1),
+                      st.integers(1, 10**6), st.sampled_from([None, 1, 2, 3])),
+            max_size=30,
+        )
+    )  # fmt: skip
+    return [
+        Obligation(f"o{k}", f"F{a}", f"F{(a + step) % firms}", Decimal(fen).scaleb(-2),
+                   None if day is None else dt.date(2025, 1, day))
+        for k, (a, step, fen, day) in enumerate(rows)
+    ]  # fmt: skip
+
+
+@SETTINGS
+@given(parallel_networks(), st.sampled_from(["parallel", "global"]))
+def test_merged_arcs_split_back_exactly(obligations: list[Obligation], mode: str) -> None:
+    """Merging the obligations of one ordered pair into one arc and splitting its flow back
+    gives each obligation a set-off within its amount, keeps every net position, and clears
+    exactly what the textbook flow with one arc per obligation clears."""
+    from ortools.graph.python import min_cost_flow
+
+    result = solve(obligations, NettingOptions(age_tie_break=mode))
+    by_id = result.setoff_by_id()
+    for ob in obligations:
+        assert Decimal(0) <= by_id[ob.id] <= ob.amount
+    assert result.net_positions_after == result.net_positions_before
+    if not obligations:
+        return
+    names = sorted({o.debtor for o in obligations} | {o.creditor for o in obligations})
+    index = {name: i for i, name in enumerate(names)}
+    tails = np.asarray([index[o.debtor] for o in obligations], dtype=np.int64)
+    heads = np.asarray([index[o.creditor] for o in obligations], dtype=np.int64)
+    fen = np.asarray([int(o.amount * 100) for o in obligations], dtype=np.int64)
+    supply = np.bincount(tails, fen, len(names)) - np.bincount(heads, fen, len(names))
+    flow = min_cost_flow.SimpleMinCostFlow()
+    flow.add_arcs_with_capacity_and_unit_cost(tails, heads, fen, np.ones(len(fen), np.int64))
+    flow.set_nodes_supplies(np.arange(len(names)), np.rint(supply).astype(np.int64))
+    assert flow.solve() == flow.OPTIMAL
+    assert int(result.cleared * 100) == int(fen.sum()) - flow.optimal_cost()

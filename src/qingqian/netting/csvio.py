@@ -19,10 +19,10 @@ import io
 import operator
 import re
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from itertools import repeat
-from typing import Any, Final
+from typing import Any, Final, overload
 
 import numpy as np
 
@@ -195,17 +195,27 @@ _POW10: Final = 10 ** np.arange(19, dtype=np.int64)
 def read_obligation_columns(data: bytes) -> ObligationColumns | None:
     """The obligations of a CSV file's bytes (UTF-8, BOM allowed) as validated columns.
 
-    The fast path for large files: pandas' C parser and column-wise checks, no object per
-    row. It accepts only what :func:`read_obligations` accepts, with the same values; for
-    anything it cannot vouch for (any error, quotes, a lone carriage return, an amount that
-    is not plain digits with at most two decimals, a date not ``YYYY-MM-DD`` …) it answers
-    ``None`` and the caller reads the text with :func:`read_obligations`, which accepts it
-    or raises the precise error naming the line.
+    The fast path for large files: pyarrow's multi-threaded parser (pandas' C parser when
+    pyarrow is missing) and column-wise checks, no object per row. It accepts only what
+    :func:`read_obligations` accepts, with the same values; for anything it cannot vouch
+    for (any error, quotes, a lone carriage return, an amount that is not plain digits with
+    at most two decimals, a date not ``YYYY-MM-DD`` …) it answers ``None`` and the caller
+    reads the text with :func:`read_obligations`, which accepts it or raises the precise
+    error naming the line.
     """
     if b'"' in data or b"\x00" in data or data.count(b"\r") != data.count(b"\r\n"):
         return None
     if _longest_line(data) > csv.field_size_limit():
         return None
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:  # pragma: no cover - pyarrow is a dependency; pandas does the same
+        return _pandas_columns(data)
+    return _arrow_columns(data)
+
+
+def _pandas_columns(data: bytes) -> ObligationColumns | None:
+    """:func:`read_obligation_columns` by pandas' C parser (one Python string per cell)."""
     import pandas as pd
 
     try:
@@ -252,6 +262,196 @@ def read_obligation_columns(data: bytes) -> ObligationColumns | None:
         status = status_codes.astype(np.int8)
     del frame
     return ObligationColumns(ids, firms, debtor, creditor, fen, due, status)
+
+
+# What ``str.strip()`` removes (``str.isspace``), for pyarrow's ``utf8_trim``.
+_PY_WHITESPACE: Final = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_AMOUNT_PATTERN: Final = r"^[0-9]{1,15}(\.[0-9]{1,2})?$"
+
+
+def _arrow_columns(data: bytes) -> ObligationColumns | None:
+    """:func:`read_obligation_columns` by pyarrow: a multi-threaded columnar parser and
+    vectorised checks, with no Python object per cell (the ids stay in one Arrow array,
+    :class:`ArrowIds`). It answers ``None`` for all that the pandas reader would."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    from pyarrow import csv as pacsv
+
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    end = data.find(b"\n")
+    first = data if end < 0 else data[:end]
+    try:
+        header_text = first.decode("utf-8").removesuffix("\r")
+    except UnicodeDecodeError:
+        return None
+    header = [cell.strip().lower() for cell in header_text.split(",")]
+    if not header_text.strip() or len(set(header)) != len(header):
+        return None
+    if any(c not in header for c in REQUIRED_COLUMNS):
+        return None
+    wanted = {name: f"c{header.index(name)}" for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
+              if name in header}  # fmt: skip
+    try:
+        table = pacsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pacsv.ReadOptions(
+                column_names=[f"c{i}" for i in range(len(header))], skip_rows=1,
+                block_size=1 << 24,
+            ),
+            parse_options=pacsv.ParseOptions(
+                quote_char=False, double_quote=False, escape_char=False,
+                newlines_in_values=False, ignore_empty_lines=True,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={c: pa.string() for c in wanted.values()},
+                include_columns=list(wanted.values()), strings_can_be_null=False,
+                null_values=[], check_utf8=True,
+            ),
+        )  # fmt: skip
+    except (pa.ArrowException, ValueError):
+        return None
+    m = table.num_rows
+    if m == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return ObligationColumns([], [], empty, empty, empty, empty, np.zeros(0, dtype=np.int8))
+
+    def column(name: str) -> Any:
+        return table.column(wanted[name]).combine_chunks()
+
+    ids = pc.utf8_trim(column("id"), characters=_PY_WHITESPACE)
+    if pc.any(pc.equal(pc.binary_length(ids), 0)).as_py():
+        return None
+    if not _distinct(ids):
+        return None
+    names = pc.utf8_trim(
+        pa.chunked_array([column("debtor"), column("creditor")]), characters=_PY_WHITESPACE
+    )
+    encoded = pc.dictionary_encode(names).combine_chunks()
+    dictionary = encoded.dictionary
+    if pc.any(pc.equal(pc.binary_length(dictionary), 0)).as_py():
+        return None
+    # UTF-8 byte order is code point order, which is the order of Python's str.
+    by_name = pc.sort_indices(dictionary).to_numpy()
+    rank = np.empty(len(by_name), dtype=np.int64)
+    rank[by_name] = np.arange(len(by_name), dtype=np.int64)
+    firms = dictionary.take(pa.array(by_name)).to_pylist()
+    codes = rank[encoded.indices.to_numpy()]
+    debtor, creditor = codes[:m], codes[m:]
+    if (debtor == creditor).any():
+        return None
+    amount = column("amount")
+    if not pc.all(pc.match_substring_regex(amount, _AMOUNT_PATTERN)).as_py():
+        return None
+    digits = pc.cast(pc.replace_substring(amount, ".", ""), pa.int64()).to_numpy()
+    dot = pc.find_substring(amount, ".").to_numpy().astype(np.int64)
+    length = pc.binary_length(amount).to_numpy().astype(np.int64)
+    decimals = np.where(dot < 0, 0, length - dot - 1)
+    fen = digits * _POW10[2 - decimals]
+    if fen.min() <= 0 or fen.max() > MAX_AMOUNT_FEN:
+        return None
+    due = np.full(m, -1, dtype=np.int64)
+    if "due" in wanted:
+        due_codes = _arrow_coded(column("due"), _due_ordinal)
+        if due_codes is None:
+            return None
+        due = due_codes
+    status = np.zeros(m, dtype=np.int8)
+    if "status" in wanted:
+        status_codes = _arrow_coded(column("status"), _status_index)
+        if status_codes is None:
+            return None
+        status = status_codes.astype(np.int8)
+    return ObligationColumns(ArrowIds(ids), firms, debtor, creditor, fen, due, status)
+
+
+_MIX: Final = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
+
+
+def _distinct(ids: Any) -> bool:
+    """Whether the texts of an Arrow string array are pairwise distinct.
+
+    Ids of one length up to 16 bytes (the usual invoice numbers) are read as two 64-bit
+    words each, straight from the array's buffer, and mixed into one 64-bit hash; one sort
+    shows whether all hashes differ, and distinct hashes mean distinct ids. Any repeated
+    hash, and any other shape of ids, is decided exactly by Arrow's hash count (which
+    costs about three times as much on ten million ids)."""
+    import pyarrow.compute as pc
+
+    m = len(ids)
+    lengths = pc.binary_length(ids)
+    width = pc.min_max(lengths).as_py()
+    if m > 1 and width["min"] == width["max"] and 1 <= width["max"] <= 16:
+        size = int(width["max"])
+        _, offsets, values = ids.buffers()
+        start = int(np.frombuffer(offsets, dtype=np.int32, count=1, offset=4 * ids.offset)[0])
+        rows = np.frombuffer(values, dtype=np.uint8, count=m * size, offset=start)
+        padded = np.zeros((m, 16), dtype=np.uint8)
+        padded[:, :size] = rows.reshape(m, size)
+        words = padded.view(np.uint64)
+        hashed = np.sort(words[:, 0] * _MIX[0] ^ (words[:, 1] + np.uint64(size)) * _MIX[1])
+        if not (hashed[1:] == hashed[:-1]).any():
+            return True
+    return bool(pc.count_distinct(ids).as_py() == m)
+
+
+def _arrow_coded(values: Any, decode: Any) -> np.ndarray[Any, Any] | None:
+    """:func:`_coded` for an Arrow string array."""
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(values)
+    decoded = [decode(u) for u in encoded.dictionary.to_pylist()]
+    if None in decoded:
+        return None
+    table = np.asarray(decoded, dtype=np.int64)
+    return table[encoded.indices.to_numpy()]
+
+
+class ArrowIds(Sequence[str]):
+    """Obligation ids held in one Arrow string array, read as a sequence of ``str``.
+
+    ``arrow`` is the array itself, for the column-wise writers (:func:`setoffs_csv_chunks`,
+    ``jsonio.result_json_chunks``); ``take_list`` gathers some ids as Python strings.
+    """
+
+    __slots__ = ("arrow",)
+
+    def __init__(self, array: Any) -> None:
+        self.arrow = array
+
+    def __len__(self) -> int:
+        return len(self.arrow)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(len(self.arrow))
+            if step == 1:
+                texts: list[str] = self.arrow.slice(start, max(0, stop - start)).to_pylist()
+                return texts
+            return [self[i] for i in range(start, stop, step)]
+        if index < 0:
+            index += len(self.arrow)
+        if not 0 <= index < len(self.arrow):
+            raise IndexError(index)
+        text: str = self.arrow[index].as_py()
+        return text
+
+    def __iter__(self) -> Iterator[str]:
+        for lo in range(0, len(self.arrow), _CHUNK):
+            yield from self.arrow.slice(lo, _CHUNK).to_pylist()
+
+    def take_list(self, positions: Sequence[int]) -> list[str]:
+        import pyarrow as pa
+
+        texts: list[str] = self.arrow.take(pa.array(positions, type=pa.int64())).to_pylist()
+        return texts
 
 
 def _longest_line(data: bytes) -> int:
@@ -358,6 +558,13 @@ def setoffs_csv_chunks(result: NettingResult) -> Iterator[str]:
     escaping (else row by row through the csv writer, as before)."""
     yield "id,setoff,remaining\n"
     ids, setoff, amount = result.ids, result.setoff_fen_array(), result.amount_fen()
+    if isinstance(ids, ArrowIds) and not _arrow_needs_escaping(ids.arrow):
+        for lo in range(0, len(ids), _CHUNK):
+            yield arrow_rows(
+                ",", "\n", ids.arrow.slice(lo, _CHUNK), fen_arrow(setoff[lo : lo + _CHUNK]),
+                fen_arrow(amount[lo : lo + _CHUNK] - setoff[lo : lo + _CHUNK]),
+            )  # fmt: skip
+        return
     for lo in range(0, len(ids), _CHUNK):
         part = list(ids[lo : lo + _CHUNK])
         cleared = fen_texts(setoff[lo : lo + _CHUNK])
@@ -373,3 +580,50 @@ def setoffs_csv_chunks(result: NettingResult) -> Iterator[str]:
         rows = map(operator.add, map(operator.add, part, repeat(",")), cleared)
         rows = map(operator.add, map(operator.add, rows, repeat(",")), left)
         yield "\n".join(rows) + "\n"
+
+
+def _arrow_needs_escaping(ids: Any) -> bool:
+    """Whether an id needs quoting or escaping in the set-off CSV (see ``escape_cell``)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if pc.any(pc.match_substring_regex(ids, r'[,"\r\n]')).as_py():
+        return True
+    first = pc.utf8_slice_codeunits(ids, 0, 1)
+    starts = pa.array(sorted(FORMULA_STARTS), type=pa.string())
+    return bool(pc.any(pc.is_in(first, value_set=starts)).as_py())
+
+
+_CENTS_TEXT: Final = [f".{r:02d}" for r in range(100)]
+
+
+def fen_arrow(values: np.ndarray[Any, Any]) -> Any:
+    """Non-negative fen as an Arrow array of yuan texts (``1234`` -> ``"12.34"``)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    yuan = pc.cast(pa.array(values // 100), pa.string())
+    cents = pa.array(_CENTS_TEXT, type=pa.string()).take(pa.array(values % 100))
+    return pc.binary_join_element_wise(yuan, cents, "")
+
+
+def arrow_rows(separator: str, terminator: str, *columns: Any) -> str:
+    """Arrow string columns as text: each row's cells joined by ``separator`` and ended by
+    ``terminator`` (the rows' bytes are one buffer, decoded once)."""
+    import pyarrow.compute as pc
+
+    parts: list[Any] = []
+    for column in columns:
+        parts += [column, separator]
+    parts[-1] = terminator
+    return joined_text(pc.binary_join_element_wise(*parts, ""))
+
+
+def joined_text(array: Any) -> str:
+    """The concatenation of the values of an Arrow string array without nulls."""
+    if len(array) == 0:
+        return ""
+    _, offsets, values = array.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int32)
+    first, last = int(bounds[array.offset]), int(bounds[array.offset + len(array)])
+    return str(memoryview(values)[first:last], "utf-8")

@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from itertools import repeat
 from typing import Any, Final
 
-from qingqian.netting.csvio import STATUS_WORDS
+from qingqian.netting.csvio import STATUS_WORDS, ArrowIds, arrow_rows, fen_arrow
 from qingqian.netting.errors import NettingError
 from qingqian.netting.solver import (
     AGE_MODES,
@@ -194,6 +194,17 @@ def result_json_chunks(result: NettingResult) -> Iterator[str]:
     )  # fmt: skip
     yield head[:-1] + ', "setoffs": ['
     ids, setoff = result.ids, result.setoff_fen_array()
+    if isinstance(ids, ArrowIds) and not _arrow_needs_escaping(ids.arrow):
+        for lo in range(0, len(ids), _JSON_CHUNK):
+            text = arrow_rows(
+                "", "", ', {"id": "', ids.arrow.slice(lo, _JSON_CHUNK), '", "amount": "',
+                fen_arrow(setoff[lo : lo + _JSON_CHUNK]), '"}',
+            )  # fmt: skip
+            yield text[2:] if lo == 0 else text
+        names, net = result.net_fen()
+        yield '], "net_positions": '
+        yield json.dumps(dict(zip(names, fen_texts(net), strict=True)), ensure_ascii=False) + "}"
+        return
     for lo in range(0, len(ids), _JSON_CHUNK):
         part = list(ids[lo : lo + _JSON_CHUNK])
         if _JSON_ESCAPED.search("".join(part)):
@@ -204,3 +215,10 @@ def result_json_chunks(result: NettingResult) -> Iterator[str]:
     names, net = result.net_fen()
     yield '], "net_positions": '
     yield json.dumps(dict(zip(names, fen_texts(net), strict=True)), ensure_ascii=False) + "}"
+
+
+def _arrow_needs_escaping(ids: Any) -> bool:
+    """Whether an id needs escaping in a JSON string (a control character, ``"`` or ``\\``)."""
+    import pyarrow.compute as pc
+
+    return bool(pc.any(pc.match_substring_regex(ids, r'[\x00-\x1f"\\]')).as_py())

@@ -297,3 +297,54 @@ def test_a_bearer_token_is_looked_up_once_per_request(users: Any) -> None:
     )
     assert resp.status_code == 403
     assert resp.json()["code"] == "token_read_only"
+
+
+def _open_cases(org: Any, users: Any, creditor: Any, n: int) -> None:
+    for i in range(n):
+        d = party_create(
+            organisation=org,
+            actor=None,
+            kind="company",
+            name=f"估计{i}有限公司",
+            credit_code=make_uscc(7000 + Case.objects.count() * 10 + i),
+        )
+        case_open(
+            organisation=org,
+            actor=users["lawyer"],
+            creditor=creditor,
+            debtors=[d],
+            debt_type="trade",
+            principal="100",
+            channel="web",
+        )
+
+
+def test_big_lists_are_counted_by_estimate_small_ones_exactly(
+    api: Client, org: Any, users: Any, creditor: Any, settings: Any
+) -> None:
+    """Past QINGQIAN_EXACT_COUNT_UP_TO results the list says "about N" (PostgreSQL's plan
+    estimate, never below the limit); up to it, and on other databases, the exact count."""
+    web = Client()
+    web.force_login(users["lawyer"])
+    _open_cases(org, users, creditor, 5)
+    settings.QINGQIAN_EXACT_COUNT_UP_TO = 10
+    data = api.get("/api/v1/cases").json()
+    assert (data["count"], data["count_exact"]) == (5, True)
+    assert "共 5 件" in web.get("/cases/").content.decode()
+    settings.QINGQIAN_EXACT_COUNT_UP_TO = 3
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE cases_case")  # the planner knows the table's five rows
+    data = api.get("/api/v1/cases").json()
+    page = web.get("/cases/").content.decode()
+    if connection.vendor == "postgresql":
+        assert data["count_exact"] is False
+        assert data["count"] >= 4  # the planner's estimate, floored past the limit
+        assert f"约 {data['count']:,} 件" in page
+    else:
+        assert (data["count"], data["count_exact"]) == (5, True)
+    assert len(data["items"]) == 5  # the rows themselves are never estimated
+    # A filter that leaves few rows is exact again, whatever the estimate said.
+    one = api.get("/api/v1/cases", {"q": "估计3有限公司"}).json()
+    assert (one["count"], one["count_exact"]) == (1, True)
+

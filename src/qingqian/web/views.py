@@ -244,11 +244,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
     except ValueError:
         page = 1
     per_page = 50
-    cases, count = selectors.case_list_page(user, filters, page=page, per_page=per_page)
+    cases, count, exact = selectors.case_list_page(user, filters, page=page, per_page=per_page)
     paginator = Paginator(range(count), per_page)
     ctx = {
         "rows": _rows(cases, filters.as_of or clock.today()),
         "count": count,
+        "count_exact": exact,
         "page": page,
         "num_pages": paginator.num_pages,
         "filters": filters,

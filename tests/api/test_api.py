@@ -348,3 +348,19 @@ def test_big_lists_are_counted_by_estimate_small_ones_exactly(
     one = api.get("/api/v1/cases", {"q": "估计3有限公司"}).json()
     assert (one["count"], one["count_exact"]) == (1, True)
 
+
+def test_case_page_query_budget(users: Any, case: Any) -> None:
+    """The case page's panels share the case, its parties and invoices as loaded once: a
+    guard against panels that read them again (the page once took 71 queries)."""
+    web = Client()
+    web.force_login(users["lawyer"])
+    web.get("/")  # a session's first page asks once whether two-factor is enrolled
+    web.get(f"/cases/{case.pk}/")
+    with CaptureQueriesContext(connection) as ctx:
+        assert web.get(f"/cases/{case.pk}/").status_code == 200
+    sql = [q["sql"] for q in ctx.captured_queries]
+    case_reads = [s for s in sql if s.startswith('SELECT "cases_case"."id"')]
+    party_reads = [s for s in sql if 'FROM "cases_caseparty"' in s and "cases_caseparty" in s]
+    assert len(case_reads) == 1, case_reads
+    assert len(party_reads) <= 2, party_reads  # the page's own, and the follow-up's debtors
+    assert len(sql) <= 54, len(sql)  # the demo case: 64 before panels shared reads, 48 after

@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Role
 from qingqian.cases.models import Case
+from qingqian.cases.selectors import case_party_links
 from qingqian.common.exceptions import ValidationFailed
 from qingqian.contact.speech import DebtorSpeech
 from qingqian.mediation.geo import (
@@ -39,7 +40,7 @@ from qingqian.parties.models import Party
 
 
 def debtor_of(case: Case) -> Party:
-    role = case.case_parties.filter(role="debtor").select_related("party").first()
+    role = next((cp for cp in case_party_links(case) if cp.role == "debtor"), None)
     if role is None:
         raise ValidationFailed("案件没有债务人。", "The case has no debtor.", code="no_debtor")
     return role.party

@@ -394,8 +394,10 @@ def handler_choices(user: User) -> list[tuple[int, str, bool]]:
     listed so the refusal is visible, but marked."""
     today = clock.today()
     rows = []
+    if user.organisation_id is None:
+        _org(user)  # the refusal
     for u in User.objects.filter(
-        organisation=_org(user),
+        organisation_id=user.organisation_id,
         is_active=True,
         role__in=[Role.COLLECTOR, Role.LAWYER, Role.MEDIATOR],
     ).order_by("role", "username"):

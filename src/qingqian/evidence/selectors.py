@@ -94,13 +94,14 @@ def evidence_standard_for_case(user: User | None, case_id: int) -> StandardResul
 
 def case_evidence_standard(case: Case) -> StandardResult:
     """``evidence_standard_for_case`` of a case already read through ``case_get_for_user``."""
-    signed, stamped = _signed_size(), _stamped_size()
     items: list[ItemStatus] = []
-    originals = (
+    originals = list(
         EvidenceVersion.objects.filter(item__case=case, number=1)
         .select_related("item", "file", "log_entry")
         .order_by("item_id")
     )
+    # The log's checkpoints matter only to a case with evidence (most pages have none).
+    signed, stamped = (_signed_size(), _stamped_size()) if originals else (0, 0)
     for version in originals:
         index = version.log_entry.index if version.log_entry else None
         present = default_storage.exists(version.file.storage_name)

@@ -192,9 +192,7 @@ def main() -> None:
             subprocess.run([PY, "-c", PREPARE], env=env, check=True, capture_output=True).stdout  # noqa: S603
         )
         out: dict[str, Any] = {"cpus": os.cpu_count(), "cases": args.cases, "runs": []}
-        plan = [
-            ("serve", w, u) for w in workers for u in (users if w == max(workers) else users[:1])
-        ]
+        plan = [("serve", w, u) for w in workers for u in users]
         plan += [("runserver", 1, u) for u in users]
         for kind, w, u in plan:
             proc, base = start(kind, w, env, folder / f"{kind}-{w}.log")

@@ -127,7 +127,12 @@ def candidates_for(organisation: Organisation) -> list[Candidate]:
 def collector_candidates(organisation: Organisation) -> list[Candidate]:
     """Collectors with a speech profile, as candidates (their open cases as the load)."""
     users = (
-        User.objects.filter(organisation=organisation, role=Role.COLLECTOR, is_active=True)
+        User.objects.filter(
+            organisation=organisation,
+            role=Role.COLLECTOR,
+            is_active=True,
+            speech_profile__isnull=False,  # count the open cases of candidates only
+        )
         .select_related("speech_profile")
         .annotate(open_count=Count("handled_cases", filter=~Q(handled_cases__state="closed")))
         .order_by("pk")

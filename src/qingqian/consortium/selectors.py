@@ -106,9 +106,7 @@ def member_list_current() -> MemberListVersion | None:
 
 def case_company_debtors(case: Case) -> list[Party]:
     return [
-        cp.party
-        for cp in case_party_links(case)
-        if cp.role == "debtor" and shareable(cp.party)
+        cp.party for cp in case_party_links(case) if cp.role == "debtor" and shareable(cp.party)
     ]
 
 

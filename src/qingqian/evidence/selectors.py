@@ -10,8 +10,7 @@ from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 
 from qingqian.accounts.models import User
-from qingqian.cases.models import PartyRole
-from qingqian.cases.models import Case
+from qingqian.cases.models import Case, PartyRole
 from qingqian.cases.selectors import case_get_for_user, case_party_links, cases_visible_to
 from qingqian.evidence.models import EvidenceItem, EvidenceVersion
 from qingqian.evidence.standard import ItemStatus, StandardResult, evaluate_standard

@@ -14,8 +14,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -405,10 +405,10 @@ def handler_choices(user: User) -> list[tuple[int, str, bool]]:
     listed so the refusal is visible, but marked."""
     today = clock.today()
     rows = []
-    if user.organisation_id is None:
-        _org(user)  # the refusal
+    # The organisation's id is enough (no read of the row); none: _org's refusal.
+    org_id = user.organisation_id if user.organisation_id is not None else _org(user).pk
     for u in User.objects.filter(
-        organisation_id=user.organisation_id,
+        organisation_id=org_id,
         is_active=True,
         role__in=[Role.COLLECTOR, Role.LAWYER, Role.MEDIATOR],
     ).order_by("role", "username"):

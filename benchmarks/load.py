@@ -137,11 +137,16 @@ def stop(proc: Any) -> None:
         proc.wait()
 
 
+#: The interpreter that runs locust: this one, unless ``--locust-python`` names another (a
+#: virtualenv of its own keeps locust's dependencies away from the servers').
+LOCUST_PY = [PY]
+
+
 def drive(base: str, users: int, seconds: int, data: Path, folder: Path) -> dict[str, Any]:
     prefix = folder / f"run-{users}-{time.monotonic_ns()}"
     load_before = os.getloadavg()[0]
     subprocess.run(  # noqa: S603
-        [PY, "-m", "locust", "-f", str(HERE / "_locustfile.py"), "--headless",
+        [LOCUST_PY[0], "-m", "locust", "-f", str(HERE / "_locustfile.py"), "--headless",
          "--host", base, "--users", str(users), "--spawn-rate", str(users),
          "--run-time", f"{seconds}s", "--stop-timeout", "10", "--csv", str(prefix),
          "--only-summary", "--loglevel", "ERROR", "--exit-code-on-error", "0"],
@@ -179,7 +184,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=30)
     parser.add_argument("--refill", action="store_true")
     parser.add_argument("--skip-fill", action="store_true")
+    parser.add_argument("--locust-python", default=PY, help="interpreter with locust installed")
     args = parser.parse_args()
+    LOCUST_PY[0] = args.locust_python
     users = [int(u) for u in args.users.split(",")]
     workers = [int(w) for w in args.workers.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
@@ -192,9 +199,7 @@ def main() -> None:
             subprocess.run([PY, "-c", PREPARE], env=env, check=True, capture_output=True).stdout  # noqa: S603
         )
         out: dict[str, Any] = {"cpus": os.cpu_count(), "cases": args.cases, "runs": []}
-        plan = [
-            ("serve", w, u) for w in workers for u in (users if w == max(workers) else users[:1])
-        ]
+        plan = [("serve", w, u) for w in workers for u in users]
         plan += [("runserver", 1, u) for u in users]
         for kind, w, u in plan:
             proc, base = start(kind, w, env, folder / f"{kind}-{w}.log")

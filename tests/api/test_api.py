@@ -297,3 +297,70 @@ def test_a_bearer_token_is_looked_up_once_per_request(users: Any) -> None:
     )
     assert resp.status_code == 403
     assert resp.json()["code"] == "token_read_only"
+
+
+def _open_cases(org: Any, users: Any, creditor: Any, n: int) -> None:
+    for i in range(n):
+        d = party_create(
+            organisation=org,
+            actor=None,
+            kind="company",
+            name=f"估计{i}有限公司",
+            credit_code=make_uscc(7000 + Case.objects.count() * 10 + i),
+        )
+        case_open(
+            organisation=org,
+            actor=users["lawyer"],
+            creditor=creditor,
+            debtors=[d],
+            debt_type="trade",
+            principal="100",
+            channel="web",
+        )
+
+
+def test_big_lists_are_counted_by_estimate_small_ones_exactly(
+    api: Client, org: Any, users: Any, creditor: Any, settings: Any
+) -> None:
+    """Past QINGQIAN_EXACT_COUNT_UP_TO results the list says "about N" (PostgreSQL's plan
+    estimate, never below the limit); up to it, and on other databases, the exact count."""
+    web = Client()
+    web.force_login(users["lawyer"])
+    _open_cases(org, users, creditor, 5)
+    settings.QINGQIAN_EXACT_COUNT_UP_TO = 10
+    data = api.get("/api/v1/cases").json()
+    assert (data["count"], data["count_exact"]) == (5, True)
+    assert "共 5 件" in web.get("/cases/").content.decode()
+    settings.QINGQIAN_EXACT_COUNT_UP_TO = 3
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE cases_case")  # the planner knows the table's five rows
+    data = api.get("/api/v1/cases").json()
+    page = web.get("/cases/").content.decode()
+    if connection.vendor == "postgresql":
+        assert data["count_exact"] is False
+        assert data["count"] >= 4  # the planner's estimate, floored past the limit
+        assert f"约 {data['count']:,} 件" in page
+    else:
+        assert (data["count"], data["count_exact"]) == (5, True)
+    assert len(data["items"]) == 5  # the rows themselves are never estimated
+    # A filter that leaves few rows is exact again, whatever the estimate said.
+    one = api.get("/api/v1/cases", {"q": "估计3有限公司"}).json()
+    assert (one["count"], one["count_exact"]) == (1, True)
+
+
+def test_case_page_query_budget(users: Any, case: Any) -> None:
+    """The case page's panels share the case, its parties and invoices as loaded once: a
+    guard against panels that read them again (the page once took 71 queries)."""
+    web = Client()
+    web.force_login(users["lawyer"])
+    web.get("/")  # a session's first page asks once whether two-factor is enrolled
+    web.get(f"/cases/{case.pk}/")
+    with CaptureQueriesContext(connection) as ctx:
+        assert web.get(f"/cases/{case.pk}/").status_code == 200
+    sql = [q["sql"] for q in ctx.captured_queries]
+    case_reads = [s for s in sql if s.startswith('SELECT "cases_case"."id"')]
+    party_reads = [s for s in sql if 'FROM "cases_caseparty"' in s and "cases_caseparty" in s]
+    assert len(case_reads) == 1, case_reads
+    assert len(party_reads) <= 2, party_reads  # the page's own, and the follow-up's debtors
+    assert len(sql) <= 54, len(sql)  # the demo case: 64 before panels shared reads, 48 after

@@ -161,10 +161,13 @@ def cases_list(request: HttpRequest, query: Query[CaseQuery]) -> dict[str, Any]:
         judicial=query.judicial,
         as_of=as_of,
     )
-    rows, count = selectors.case_list_page(user, filters, page=query.page, per_page=query.per_page)
+    rows, count, exact = selectors.case_list_page(
+        user, filters, page=query.page, per_page=query.per_page
+    )
     return {
         "items": [case_item(c, as_of) for c in rows],
         "count": count,
+        "count_exact": exact,
         "page": query.page,
         "per_page": query.per_page,
     }

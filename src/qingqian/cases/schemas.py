@@ -77,7 +77,9 @@ class CaseItemOut(Schema):
 
 class CaseListOut(Schema):
     items: list[CaseItemOut]
+    #: Exact up to ``QINGQIAN_EXACT_COUNT_UP_TO`` results; above, the planner's estimate.
     count: int
+    count_exact: bool = True
     page: int
     per_page: int
 

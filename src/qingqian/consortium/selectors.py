@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Min, Q, QuerySet
 
 from qingqian.cases.models import Case, CaseParty
+from qingqian.cases.selectors import case_party_links
 from qingqian.consortium.models import (
     Answer,
     AnswerStatus,
@@ -105,9 +106,7 @@ def member_list_current() -> MemberListVersion | None:
 
 def case_company_debtors(case: Case) -> list[Party]:
     return [
-        cp.party
-        for cp in CaseParty.objects.filter(case=case, role="debtor").select_related("party")
-        if shareable(cp.party)
+        cp.party for cp in case_party_links(case) if cp.role == "debtor" and shareable(cp.party)
     ]
 
 

@@ -130,12 +130,16 @@ _FILLED = ("parties_party", "cases_case", "cases_caseparty", "cases_invoice",
            "cases_timelineevent", "compliance_auditevent")  # fmt: skip
 
 
-def _analyze() -> None:
+def _analyze(*, every_table: bool = False) -> None:
     """On PostgreSQL, gather statistics on the tables just filled. Until autovacuum gets to
     them the planner takes them for empty, and at 100,000 cases the case page and the list
     ran several times slower (benchmarks/load.py, docs/operations.md); the rest of the load
     reads them too. Inside the load's transaction: the statistics commit with the rows."""
     if connection.vendor != "postgresql":
+        return
+    if every_table:  # the seeds' tables too (plans, payments, …): the case page reads them
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         return
     known = set(connection.introspection.table_names())
     with connection.cursor() as cursor:
@@ -158,6 +162,7 @@ def _write(portfolio: Portfolio) -> DemoResult:
     seed_compliance(org=org, users=users)  # h19c: insurance, licence, incidents
     seed_vouchers(org=org, users=users)  # h23v: debt vouchers
     seed_model(org=org)  # h19t: a model trained on the history (live only if it earns it)
+    _analyze(every_table=True)
     return DemoResult(
         created=True, organisation=org.name, cases=len(case_objs), logins=demo_logins(org)
     )

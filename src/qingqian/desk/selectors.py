@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm
 from qingqian.cases.models import Case
+from qingqian.cases.selectors import case_party_links
 from qingqian.common.exceptions import ApplicationError
 from qingqian.contact.desk import DESK_TEMPLATES, TEMPLATE_LABELS, open_calls
 from qingqian.contact.models import ContactAttempt, Disposition
@@ -73,7 +74,7 @@ def desk_context(case: Case, request: HttpRequest | None) -> dict[str, Any]:
         result = _result(kept, case, user)
     calls = open_calls(case, user)
     debtors = []
-    for link in case.case_parties.select_related("party").order_by("role", "pk"):
+    for link in case_party_links(case):
         if link.role not in ("debtor", "guarantor"):
             continue
         party = link.party

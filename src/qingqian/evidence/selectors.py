@@ -10,8 +10,8 @@ from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 
 from qingqian.accounts.models import User
-from qingqian.cases.models import PartyRole
-from qingqian.cases.selectors import case_get_for_user, cases_visible_to
+from qingqian.cases.models import Case, PartyRole
+from qingqian.cases.selectors import case_get_for_user, case_party_links, cases_visible_to
 from qingqian.evidence.models import EvidenceItem, EvidenceVersion
 from qingqian.evidence.standard import ItemStatus, StandardResult, evaluate_standard
 from qingqian.evidence.strength import StrengthResult, evidence_strength
@@ -20,7 +20,11 @@ from qingqian.ledger.models import Checkpoint, CheckpointTimestamp
 
 
 def evidence_for_case(user: User | None, case_id: int) -> QuerySet[EvidenceItem]:
-    case = case_get_for_user(user, case_id)
+    return case_evidence(case_get_for_user(user, case_id))
+
+
+def case_evidence(case: Case) -> QuerySet[EvidenceItem]:
+    """The items of a case already read through ``case_get_for_user``."""
     return EvidenceItem.objects.filter(case=case).prefetch_related("versions__file")
 
 
@@ -28,13 +32,21 @@ def evidence_strength_for_case(user: User | None, case_id: int) -> StrengthResul
     """The checklist score of the case (used by the feasibility report)."""
     case = case_get_for_user(user, case_id)
     types = EvidenceItem.objects.filter(case=case).values_list("evidence_type", flat=True)
-    debtor_has_code = (
-        case.case_parties.filter(role=PartyRole.DEBTOR, party__kind="company")
-        .exclude(party__credit_code="")
-        .exists()
-    )
+    return case_evidence_strength(case, set(types))
+
+
+def case_evidence_strength(case: Case, types: set[str]) -> StrengthResult:
+    """The checklist score of a case already read, given its items' evidence types."""
     return evidence_strength(
-        set(types), debt_type=case.debt_type, debtor_has_credit_code=debtor_has_code
+        types, debt_type=case.debt_type, debtor_has_credit_code=_case_debtor_has_code(case)
+    )
+
+
+def _case_debtor_has_code(case: Case) -> bool:
+    """A company debtor of the case has a credit code (from the links its page loaded)."""
+    return any(
+        cp.role == PartyRole.DEBTOR and cp.party.kind == "company" and cp.party.credit_code != ""
+        for cp in case_party_links(case)
     )
 
 
@@ -76,14 +88,19 @@ def _verified(version: EvidenceVersion) -> bool:
 def evidence_standard_for_case(user: User | None, case_id: int) -> StandardResult:
     """The case's evidence against the litigation standard of its debt type: per item, file
     present, in the log (under a signed checkpoint), timestamped, and its bytes verified."""
-    case = case_get_for_user(user, case_id)
-    signed, stamped = _signed_size(), _stamped_size()
+    return case_evidence_standard(case_get_for_user(user, case_id))
+
+
+def case_evidence_standard(case: Case) -> StandardResult:
+    """``evidence_standard_for_case`` of a case already read through ``case_get_for_user``."""
     items: list[ItemStatus] = []
-    originals = (
+    originals = list(
         EvidenceVersion.objects.filter(item__case=case, number=1)
         .select_related("item", "file", "log_entry")
         .order_by("item_id")
     )
+    # The log's checkpoints matter only to a case with evidence (most pages have none).
+    signed, stamped = (_signed_size(), _stamped_size()) if originals else (0, 0)
     for version in originals:
         index = version.log_entry.index if version.log_entry else None
         present = default_storage.exists(version.file.storage_name)
@@ -98,7 +115,7 @@ def evidence_standard_for_case(user: User | None, case_id: int) -> StandardResul
             )
         )
     return evaluate_standard(
-        case.debt_type, items, debtor_has_credit_code=bool(_debtor_has_code([case.pk]))
+        case.debt_type, items, debtor_has_credit_code=_case_debtor_has_code(case)
     )
 
 

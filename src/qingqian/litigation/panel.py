@@ -50,6 +50,7 @@ def panel_context(case: Case, user: User | None, *, request: HttpRequest | None)
     judicial = case.state in (State.LITIGATION, State.ENFORCEMENT)
     state = State(case.state)
     document_kinds = [(k, label) for k, label in DocumentKind.choices if state in ALLOWED_STATES[k]]
+    documents = selectors.case_documents(case)
     return {
         "case": case,
         "proceedings": proceedings,
@@ -63,9 +64,9 @@ def panel_context(case: Case, user: User | None, *, request: HttpRequest | None)
         "asset_kinds": AssetKind.choices,
         "asset_sources": AssetSource.choices,
         "interruption_kinds": InterruptionKind.choices,
-        "documents": selectors.case_documents(case),
+        "documents": documents,
         "document_kinds": document_kinds,
-        "has_final": any(d.final for d in selectors.case_documents(case)),
+        "has_final": any(d.final for d in documents),
         "today": today,
         "csrf_token": get_token(request) if request is not None else "",
     }

@@ -14,6 +14,7 @@ from django.db.models import Count, Q
 from qingqian.accounts.models import Organisation, User
 from qingqian.accounts.roles import Role
 from qingqian.cases.models import Case
+from qingqian.cases.selectors import case_party_links
 from qingqian.common.exceptions import ValidationFailed
 from qingqian.contact.speech import DebtorSpeech
 from qingqian.mediation.geo import (
@@ -39,7 +40,7 @@ from qingqian.parties.models import Party
 
 
 def debtor_of(case: Case) -> Party:
-    role = case.case_parties.filter(role="debtor").select_related("party").first()
+    role = next((cp for cp in case_party_links(case) if cp.role == "debtor"), None)
     if role is None:
         raise ValidationFailed("案件没有债务人。", "The case has no debtor.", code="no_debtor")
     return role.party
@@ -126,7 +127,12 @@ def candidates_for(organisation: Organisation) -> list[Candidate]:
 def collector_candidates(organisation: Organisation) -> list[Candidate]:
     """Collectors with a speech profile, as candidates (their open cases as the load)."""
     users = (
-        User.objects.filter(organisation=organisation, role=Role.COLLECTOR, is_active=True)
+        User.objects.filter(
+            organisation=organisation,
+            role=Role.COLLECTOR,
+            is_active=True,
+            speech_profile__isnull=False,  # count the open cases of candidates only
+        )
         .select_related("speech_profile")
         .annotate(open_count=Count("handled_cases", filter=~Q(handled_cases__state="closed")))
         .order_by("pk")

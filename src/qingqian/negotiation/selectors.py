@@ -184,7 +184,10 @@ def case_balance(case: Case, *, today: dt.date | None = None) -> CaseBalance:
             next_installment=upcoming,
         )  # fmt: skip
     due_now = total
-    invoices = list(case.invoices.values_list("pk", "outstanding", "due_date", "issue_date"))
+    if "invoices" in getattr(case, "_prefetched_objects_cache", {}):  # the case page's list
+        invoices = [(i.pk, i.outstanding, i.due_date, i.issue_date) for i in case.invoices.all()]
+    else:
+        invoices = list(case.invoices.values_list("pk", "outstanding", "due_date", "issue_date"))
     if invoices:
         by_invoice: dict[int | None, Decimal] = {}
         for invoice_id, _, outstanding in charges:

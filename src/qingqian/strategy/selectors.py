@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from qingqian.accounts.models import Organisation, User
 from qingqian.cases.lifecycle import State
 from qingqian.cases.models import Case, CaseParty, Invoice, PartyRole
-from qingqian.cases.selectors import cases_visible_to
+from qingqian.cases.selectors import case_party_links, cases_visible_to
 from qingqian.common import clock
 from qingqian.parties.models import Party
 from qingqian.strategy.errors import StrategyError
@@ -135,10 +135,8 @@ def _radar(cases: QuerySet[Case]) -> tuple[Decimal | None, str | None]:
 def case_next_steps(case: Case, *, en: bool = False) -> list[dict[str, Any]]:
     """Per debtor of the case: the run in force, its next scheduled step and why."""
     out: list[dict[str, Any]] = []
-    debtor_ids = CaseParty.objects.filter(case=case, role=PartyRole.DEBTOR).values_list(
-        "party_id", flat=True
-    )
-    runs = StrategyRun.objects.filter(debtor_id__in=list(debtor_ids)).select_related("debtor")
+    debtor_ids = [cp.party_id for cp in case_party_links(case) if cp.role == PartyRole.DEBTOR]
+    runs = StrategyRun.objects.filter(debtor_id__in=debtor_ids).select_related("debtor")
     lang = 1 if en else 0
     names = {
         d.get("key"): d.get("name_en" if en else "name_zh") or d.get("key")

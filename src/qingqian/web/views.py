@@ -15,6 +15,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -219,14 +220,24 @@ def _filters(request: HttpRequest) -> selectors.CaseFilters:
 
 
 def _rows(cases: list[Case], as_of: dt.date) -> list[dict[str, Any]]:
+    """The list's rows with their cells already as text: 50 rows of URL reversals, lookups
+    and ``floatformat|intcomma`` filters were half of the list page's time."""
+    url = reverse("web:case_detail", args=[0])[: -len("0/")]
     rows = []
     for c in cases:
         days = (as_of - c.oldest_due_date).days if c.oldest_due_date else None
+        handler = c.handler
         rows.append(
             {
                 "case": c,
+                "url": f"{url}{c.pk}/",
                 "state_label": state_label(c.state),
                 "debtors": [link.party for link in getattr(c, "debtor_links", [])],
+                "creditor": c.creditor.name,
+                "debt_type": c.get_debt_type_display(),
+                # Grouped by thousands with two decimals, as floatformat:2|intcomma writes it.
+                "outstanding": f"{c.outstanding:,.2f}",
+                "handler": (handler.get_full_name() or handler.username) if handler else "—",
                 "days": days,
                 "bucket": bucket_for(days) if days is not None else None,
                 "judicial": bool(days is not None and c.is_open and needs_judicial_route(days)),
@@ -244,11 +255,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
     except ValueError:
         page = 1
     per_page = 50
-    cases, count = selectors.case_list_page(user, filters, page=page, per_page=per_page)
+    cases, count, exact = selectors.case_list_page(user, filters, page=page, per_page=per_page)
     paginator = Paginator(range(count), per_page)
     ctx = {
         "rows": _rows(cases, filters.as_of or clock.today()),
         "count": count,
+        "count_exact": exact,
         "page": page,
         "num_pages": paginator.num_pages,
         "filters": filters,
@@ -393,8 +405,10 @@ def handler_choices(user: User) -> list[tuple[int, str, bool]]:
     listed so the refusal is visible, but marked."""
     today = clock.today()
     rows = []
+    # The organisation's id is enough (no read of the row); none: _org's refusal.
+    org_id = user.organisation_id if user.organisation_id is not None else _org(user).pk
     for u in User.objects.filter(
-        organisation=_org(user),
+        organisation_id=org_id,
         is_active=True,
         role__in=[Role.COLLECTOR, Role.LAWYER, Role.MEDIATOR],
     ).order_by("role", "username"):

@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 
 from qingqian.accounts.models import User
+from qingqian.cases.selectors import case_get_for_user
 from qingqian.common.exceptions import ApplicationError
 from qingqian.evidence import selectors
 from qingqian.evidence.models import EvidenceType, VersionKind
@@ -43,11 +44,14 @@ def evidence_case_panel(context: template.Context, case: Any) -> dict[str, Any]:
     if not isinstance(user, User):
         return {"case": case, "hidden": True}
     try:
-        items = list(selectors.evidence_for_case(user, case.pk))
-        strength = selectors.evidence_strength_for_case(user, case.pk)
-        standard = selectors.evidence_standard_for_case(user, case.pk)
+        # The page read ``case`` through case_get_for_user; read it again only when not.
+        if not getattr(case, "_prefetched_objects_cache", None):
+            case = case_get_for_user(user, case.pk, for_detail=True)
     except ApplicationError:
         return {"case": case, "hidden": True}
+    items = list(selectors.case_evidence(case))
+    strength = selectors.case_evidence_strength(case, {item.evidence_type for item in items})
+    standard = selectors.case_evidence_standard(case)
     feedback: dict[str, Any] = {}
     session = getattr(request, "session", None)
     if session is not None and session.get(UPLOAD_FEEDBACK, {}).get("case") == case.pk:

@@ -90,22 +90,19 @@ def reason_text(reason: Any) -> str:
 @register.inclusion_tag("mediation/_case_panel_body.html", takes_context=True)
 def mediation_case_panel(context: template.Context, case: Any) -> dict[str, Any]:
     from qingqian.common.exceptions import ApplicationError
-    from qingqian.mediation import selectors, services
+    from qingqian.mediation import selectors
 
     request = context.get("request")
     user = getattr(request, "user", None)
-    try:
-        ranked = services.mediation_match(case)[:3]
-    except ApplicationError:
-        ranked = []
-    try:
-        from qingqian.mediation.matching import rank
+    from qingqian.mediation.matching import rank
 
-        collectors = rank(
-            selectors.need_for(case), selectors.collector_candidates(case.organisation)
-        )[:3]
+    try:
+        need = selectors.need_for(case)  # once for both rankings (services.mediation_match)
     except ApplicationError:
-        collectors = []
+        ranked, collectors = [], []
+    else:
+        ranked = rank(need, selectors.candidates_for(case.organisation))[:3]
+        collectors = rank(need, selectors.collector_candidates(case.organisation))[:3]
     mediations = selectors.case_mediations(case)
     return {
         "case": case,

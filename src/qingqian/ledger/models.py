@@ -26,7 +26,8 @@ class RowIdField(models.BigAutoField):
     def db_type_suffix(self, connection: Any) -> str | None:
         if connection.vendor == "sqlite":
             return None
-        return super().db_type_suffix(connection)
+        suffix: str | None = super().db_type_suffix(connection)  # type: ignore[misc]  # not in django-stubs
+        return suffix
 
 
 class LogEntry(models.Model):

@@ -206,7 +206,9 @@ def recovery(cases: QuerySet[Case], window: Window, group_by: str | None = None)
         "principal": Sum("principal"),
         "recovered": Sum("rec"),
         "commission": Sum("com"),
-        "cases_recovered": Count("pk", filter=Q(rec__gt=0)),
+        # At least half a fen: SQLite adds decimals as floats, so a payment and its reversal
+        # can sum to 1e-13 there; any real recovery is at least a fen.
+        "cases_recovered": Count("pk", filter=Q(rec__gte=Decimal("0.005"))),
         "cases_settled": Count("pk", filter=Q(state="closed", outcome__in=SETTLED_OUTCOMES)),
     }
     total = _recovery_row(qs.order_by().aggregate(**aggregates))

@@ -199,24 +199,9 @@ def test_import_endpoint_reports_bad_rows(users: Any, creditor: Any) -> None:
 
 def test_list_query_count_is_constant(api: Client, org: Any, users: Any, creditor: Any) -> None:
     def add(n: int) -> None:
-        for i in range(n):
-            d = party_create(
-                organisation=org,
-                actor=None,
-                kind="company",
-                name=f"债务人{i}",
-                credit_code=make_uscc(2000 + Case.objects.count() * 10 + i),
-            )
-            case_open(
-                organisation=org,
-                actor=users["lawyer"],
-                creditor=creditor,
-                debtors=[d],
-                debt_type="trade",
-                principal="100",
-                channel="web",
-                handler=users["collector"],
-            )
+        _open_cases(
+            org, users, creditor, n, name="债务人{}", codes=2000, handler=users["collector"]
+        )
 
     def count_queries(url: str, client: Client) -> int:
         with CaptureQueriesContext(connection) as ctx:
@@ -299,14 +284,24 @@ def test_a_bearer_token_is_looked_up_once_per_request(users: Any) -> None:
     assert resp.json()["code"] == "token_read_only"
 
 
-def _open_cases(org: Any, users: Any, creditor: Any, n: int) -> None:
+def _open_cases(
+    org: Any,
+    users: Any,
+    creditor: Any,
+    n: int,
+    *,
+    name: str = "估计{}有限公司",
+    codes: int = 7000,
+    handler: Any = None,
+) -> None:
+    """``n`` one-debtor trade cases of ¥100, the i-th debtor named ``name.format(i)``."""
     for i in range(n):
         d = party_create(
             organisation=org,
             actor=None,
             kind="company",
-            name=f"估计{i}有限公司",
-            credit_code=make_uscc(7000 + Case.objects.count() * 10 + i),
+            name=name.format(i),
+            credit_code=make_uscc(codes + Case.objects.count() * 10 + i),
         )
         case_open(
             organisation=org,
@@ -316,6 +311,7 @@ def _open_cases(org: Any, users: Any, creditor: Any, n: int) -> None:
             debt_type="trade",
             principal="100",
             channel="web",
+            handler=handler,
         )
 
 

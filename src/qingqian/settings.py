@@ -201,6 +201,7 @@ MIDDLEWARE = [
     # A request never runs as a declared platform job (common.system).
     "qingqian.common.middleware.SystemJobBoundaryMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "qingqian.accounts.middleware.IdleSessionMiddleware",
     "qingqian.common.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -304,9 +305,11 @@ OTP_TOTP_THROTTLE_FACTOR = 1
 OTP_STATIC_THROTTLE_FACTOR = 1
 # API tokens expire after this many days unless created with another lifetime.
 QINGQIAN_API_TOKEN_DAYS = int(os.environ.get("QINGQIAN_API_TOKEN_DAYS", "90"))
-# Sessions end after 30 idle minutes (every request renews the clock) and with the browser.
+# Sessions end after 30 idle minutes and with the browser. Activity renews the idle clock at
+# most once a minute (accounts.middleware.IdleSessionMiddleware), not with a write per request.
 SESSION_COOKIE_AGE = int(os.environ.get("QINGQIAN_SESSION_IDLE_SECONDS", str(30 * 60)))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+QINGQIAN_SESSION_RENEW_SECONDS = int(os.environ.get("QINGQIAN_SESSION_RENEW_SECONDS", "60"))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:dashboard"

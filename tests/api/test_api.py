@@ -4,12 +4,14 @@ import json
 from typing import Any
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from qingqian.accounts.models import ApiToken
 from qingqian.accounts.services import api_token_create
 from qingqian.cases.models import Case
 from qingqian.cases.services import case_open
@@ -273,6 +275,21 @@ def test_a_bearer_token_is_looked_up_once_per_request(users: Any) -> None:
     assert resp.status_code == 200
     token_sql = [q["sql"] for q in ctx.captured_queries if "accounts_apitoken" in q["sql"]]
     assert len(token_sql) == 2, token_sql  # the SELECT and the UPDATE of last_used_at
+    row = ApiToken.objects.get(digest=ApiToken.digest_of(token))
+    first = row.last_used_at
+    assert first is not None
+    me = {"path": "/api/v1/me", "headers": {"Authorization": f"Bearer {token}"}}
+    # Within a minute of the last recorded use a call writes nothing; after it, one write.
+    later = time_machine.travel(first + dt.timedelta(seconds=40), tick=False)
+    with later, CaptureQueriesContext(connection) as ctx:
+        assert Client().get(**me).status_code == 200
+    assert not [q for q in ctx.captured_queries if q["sql"].startswith("UPDATE")]
+    row.refresh_from_db()
+    assert row.last_used_at == first
+    with time_machine.travel(first + dt.timedelta(seconds=61), tick=False):
+        assert Client().get(**me).status_code == 200
+    row.refresh_from_db()
+    assert row.last_used_at == first + dt.timedelta(seconds=61)
     read_only = api_token_create(user=users["lawyer"], scope="read")
     resp = Client().post(
         "/api/v1/cases",

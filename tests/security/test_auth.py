@@ -59,9 +59,46 @@ def test_a_few_wrong_passwords_do_not_lock(users: Any) -> None:
     assert web.post("/login/", {"username": name, "password": PASSWORD}).status_code == 302
 
 
-def test_sessions_end_when_idle() -> None:
+def test_sessions_end_when_idle_and_activity_renews_them_once_a_minute(users: Any) -> None:
+    """A session ends after 30 idle minutes. Requests renew its clock, but the session row is
+    written at most once a minute, not on every request (IdleSessionMiddleware)."""
+    from django.contrib.sessions.models import Session
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     assert settings.SESSION_COOKIE_AGE == 30 * 60
-    assert settings.SESSION_SAVE_EVERY_REQUEST is True
+    assert settings.QINGQIAN_SESSION_RENEW_SECONDS == 60
+    start = dt.datetime(2026, 12, 6, 9, 0, tzinfo=dt.UTC)
+    web = Client()
+
+    def expiry() -> dt.datetime:
+        return Session.objects.get(session_key=web.session.session_key).expire_date
+
+    def writes() -> list[str]:
+        with CaptureQueriesContext(connection) as ctx:
+            assert web.get("/cases/").status_code == 200
+        return [q["sql"] for q in ctx.captured_queries if "django_session" in q["sql"]
+                and not q["sql"].lstrip().startswith("SELECT")]  # fmt: skip
+
+    with time_machine.travel(start, tick=False):
+        web.force_login(users["lawyer"])
+        assert web.get("/cases/").status_code == 200
+        first = expiry()
+    with time_machine.travel(start + dt.timedelta(seconds=50), tick=False):
+        assert writes() == []  # within the minute: no write
+        assert expiry() == first
+    with time_machine.travel(start + dt.timedelta(seconds=70), tick=False):
+        assert len(writes()) == 1  # past it: one write, the clock pushed forward
+        renewed = expiry()
+        assert renewed - first == dt.timedelta(seconds=70)
+    # 29 idle minutes after the last renewal: still signed in (and renewed again).
+    with time_machine.travel(start + dt.timedelta(seconds=70, minutes=29), tick=False):
+        assert web.get("/cases/").status_code == 200
+    # 31 idle minutes after that: the session has ended.
+    with time_machine.travel(start + dt.timedelta(seconds=70, minutes=60), tick=False):
+        resp = web.get("/cases/")
+        assert resp.status_code == 302
+        assert resp["Location"].startswith("/login/")
 
 
 def test_codes_to_one_person_are_limited_per_hour() -> None:

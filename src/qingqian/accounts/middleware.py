@@ -103,3 +103,37 @@ class TwoFactorMiddleware:
             response["HX-Redirect"] = url
             return response
         return HttpResponseRedirect(url)
+
+
+#: Where the session keeps when its idle clock was last renewed (seconds since the epoch).
+SESSION_RENEWED = "qingqian_renewed"
+
+
+class IdleSessionMiddleware:
+    """Sessions end after ``SESSION_COOKIE_AGE`` idle seconds; activity renews the clock.
+
+    Saving the session on every request (``SESSION_SAVE_EVERY_REQUEST``) would cost every
+    page a write to the session table and a commit. Instead the expiry is pushed forward at
+    most once per ``QINGQIAN_SESSION_RENEW_SECONDS`` (60 by default): a session then ends
+    between ``SESSION_COOKIE_AGE - 60`` and ``SESSION_COOKIE_AGE`` seconds after its last
+    request. Sits just below ``SessionMiddleware``, which does the saving.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.is_empty():
+            return response
+        from django.conf import settings
+
+        from qingqian.common import clock
+
+        now = int(clock.now().timestamp())
+        last = session.get(SESSION_RENEWED)
+        every = settings.QINGQIAN_SESSION_RENEW_SECONDS
+        if session.modified or not isinstance(last, int) or not 0 <= now - last < every:
+            session[SESSION_RENEWED] = now  # marks it modified: SessionMiddleware saves it
+        return response

@@ -4,6 +4,7 @@ tracked as a proceeding, and failure handing the case to the judicial route."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 from typing import Any
@@ -267,3 +268,48 @@ def test_figures_time_to_agreement_and_with_confirmation(mcase, roster, users):
     f = mediation_figures(mcase.organisation)
     assert f["agreement_days"] == 4.0 and f["timed"] == 1
     assert 9.5 < f["median_days"] < 10.6  # to the day the complete application was filed
+
+
+def test_collector_candidates_count_each_collectors_open_cases(org, users, creditor, debtor):
+    """The collector load shown on the mediation panel: each collector's cases not closed,
+    counted per handler (three open and one closed for one collector, none for another), and
+    collectors without a speech profile left out."""
+    from qingqian.accounts.models import User
+    from qingqian.cases.services import InvoiceInput, case_open
+    from qingqian.mediation.models import SpeechProfile
+    from qingqian.mediation.selectors import collector_candidates
+
+    busy, idle = (
+        users["collector"],
+        User.objects.create_user(
+            username="collector2", password="pw-for-tests-only", organisation=org, role="collector"
+        ),
+    )
+    User.objects.create_user(  # a collector without a speech profile: not a candidate
+        username="collector3", password="pw-for-tests-only", organisation=org, role="collector"
+    )
+    for user in (busy, idle):
+        SpeechProfile.objects.create(
+            user=user, localities=["昆山市"], dialects=[{"dialect": "kunshan", "level": "native"}]
+        )
+    invoice = InvoiceInput("INV-C", Decimal("100.00"), dt.date(2025, 1, 1), dt.date(2025, 2, 1))
+    opened = [
+        case_open(
+            organisation=org,
+            actor=users["lawyer"],
+            creditor=creditor,
+            debtors=[debtor],
+            debt_type="trade",
+            channel="web",
+            handler=busy,
+            invoices=[dataclasses.replace(invoice, number=f"INV-C{i}")],
+        )
+        for i in range(4)
+    ]
+    Case.objects.filter(pk=opened[0].pk).update(state="closed", outcome="paid_in_full")
+    Case.objects.filter(pk=opened[1].pk).update(state="negotiation")
+    by_name = {c.name: c for c in collector_candidates(org)}
+    assert set(by_name) == {busy.get_full_name() or busy.username, "collector2"}
+    assert by_name[busy.get_full_name() or busy.username].open_cases == 3
+    assert by_name["collector2"].open_cases == 0
+    assert by_name["collector2"].capacity == 200

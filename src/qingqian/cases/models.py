@@ -83,6 +83,11 @@ class Case(models.Model):
             models.Index(fields=["organisation", "creditor", "-created_at"]),
             models.Index(fields=["organisation", "-created_at", "-id"]),
             models.Index(fields=["handler", "-created_at"]),
+            # Each handler's open cases, counted from the index alone (the mediation panel's
+            # collector load).
+            models.Index(
+                fields=["handler"], condition=~Q(state="closed"), name="case_open_by_handler"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(principal__gt=0), name="case_principal_positive"),

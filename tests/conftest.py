@@ -149,6 +149,10 @@ def _clear_contact_policy_caches() -> None:
         # every test runs at the same frozen instant and a rolled-back test on SQLite hands
         # the same id to another test's version.
         services._parsed.clear()
+    cache = sys.modules.get("django.core.cache")
+    if cache is not None and sys.modules["django.conf"].settings.configured:
+        for each in cache.caches.all():  # e.g. the collectors' open-case counts (mediation)
+            each.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import time_machine
 
 from qingqian.audit.models import AuditEvent
 from qingqian.cases.models import Case, TimelineEvent
@@ -313,3 +314,11 @@ def test_collector_candidates_count_each_collectors_open_cases(org, users, credi
     assert by_name[busy.get_full_name() or busy.username].open_cases == 3
     assert by_name["collector2"].open_cases == 0
     assert by_name["collector2"].capacity == 200
+    # The counts are a load hint kept for a minute: a case closed now shows after it.
+    Case.objects.filter(pk=opened[1].pk).update(state="closed", outcome="paid_in_full")
+    assert {c.name: c.open_cases for c in collector_candidates(org)}["collector2"] == 0
+    busy_name = busy.get_full_name() or busy.username
+    assert {c.name: c.open_cases for c in collector_candidates(org)}[busy_name] == 3
+    later = dt.datetime.now(tz=dt.UTC) + dt.timedelta(seconds=61)
+    with time_machine.travel(later, tick=False):
+        assert {c.name: c.open_cases for c in collector_candidates(org)}[busy_name] == 2

@@ -9,6 +9,7 @@ from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Q
 
 from qingqian.accounts.models import Organisation, User
@@ -124,13 +125,18 @@ def candidates_for(organisation: Organisation) -> list[Candidate]:
     ]
 
 
+#: How long the collectors' open-case counts (a load hint) are reused.
+COLLECTOR_LOAD_SECONDS = 60
+
+
 def collector_candidates(organisation: Organisation) -> list[Candidate]:
     """Collectors with a speech profile, as candidates (their open cases as the load).
 
-    The open cases are counted in a query of their own, grouped by handler, which the partial
-    index ``case_open_by_handler`` answers from the index alone on PostgreSQL; joined to the
-    users and aggregated, the same count read every case of every collector (tens of
-    thousands of rows for each case page in a large office)."""
+    The open cases are a load hint in the ranking ("在办 N 件"), shown on every case page: they
+    are counted in one query grouped by handler, which the partial index
+    ``case_open_by_handler`` answers from the index alone on PostgreSQL, and the counts are
+    kept for ``COLLECTOR_LOAD_SECONDS`` per organisation (Django's cache), so a busy office
+    counts its collectors' tens of thousands of open cases once a minute, not on every page."""
     users = list(
         User.objects.filter(
             organisation=organisation,
@@ -143,14 +149,19 @@ def collector_candidates(organisation: Organisation) -> list[Candidate]:
     )
     if not users:
         return []
-    open_count = dict(
-        Case.objects.filter(handler_id__in=[u.pk for u in users])
-        .exclude(state="closed")
-        .order_by()
-        .values("handler_id")
-        .annotate(n=Count("*"))
-        .values_list("handler_id", "n")
-    )
+    ids = [u.pk for u in users]
+    key = f"qingqian:mediation:collector-load:{organisation.pk}"
+    open_count = cache.get(key)
+    if not isinstance(open_count, dict) or not open_count.keys() >= set(ids):
+        open_count = dict.fromkeys(ids, 0) | dict(
+            Case.objects.filter(handler_id__in=ids)
+            .exclude(state="closed")
+            .order_by()
+            .values("handler_id")
+            .annotate(n=Count("*"))
+            .values_list("handler_id", "n")
+        )
+        cache.set(key, open_count, COLLECTOR_LOAD_SECONDS)
     out = []
     for u in users:
         profile = getattr(u, "speech_profile", None)

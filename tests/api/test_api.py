@@ -376,4 +376,6 @@ def test_case_page_query_budget(users: Any, case: Any) -> None:
     party_reads = [s for s in sql if 'FROM "cases_caseparty"' in s and "cases_caseparty" in s]
     assert len(case_reads) == 1, case_reads
     assert len(party_reads) <= 2, party_reads  # the page's own, and the follow-up's debtors
-    assert len(sql) <= 54, len(sql)  # the demo case: 64 before panels shared reads, 48 after
+    # The test case: 64 before panels shared reads, 48 after; 44 once the session is renewed
+    # once a minute, the playbooks read in one query and court days from the holidays alone.
+    assert len(sql) <= 44, len(sql)

@@ -374,3 +374,35 @@ def test_one_treatment_whatever_the_invoice_order(rows: list[Any], seed: Any) ->
 @given(debtor=st.text(min_size=1, max_size=20), experiment=st.text(min_size=1, max_size=20))
 def test_assignment_is_deterministic(debtor: str, experiment: str) -> None:
     assert assign_arm(debtor, experiment) == assign_arm(debtor, experiment)
+
+
+@pytest.mark.django_db
+def test_playbooks_data_reads_the_organisations_own_set_else_the_shared_one(
+    org: Any, other_org: Any, django_assert_num_queries: Any
+) -> None:
+    """In one query: an organisation with active rows of its own gets those (in position
+    order), one without gets the shared set; inactive rows are never in force."""
+    from qingqian.strategy.models import PlaybookRow
+    from qingqian.strategy.selectors import playbooks_data
+
+    PlaybookRow.objects.all().delete()
+    at = dt.datetime(2026, 12, 6, tzinfo=dt.UTC)
+
+    def row(owner: Any, key: str, position: int, *, active: bool = True) -> None:
+        PlaybookRow.objects.create(
+            organisation=owner, key=key, position=position, data={"key": key},
+            active=active, updated_at=at,
+        )  # fmt: skip
+
+    row(None, "shared-b", 2)
+    row(None, "shared-a", 1)
+    row(None, "shared-off", 0, active=False)
+    row(org, "own-b", 5)
+    row(org, "own-a", 3)
+    row(org, "own-off", 1, active=False)
+    row(other_org, "other-off", 1, active=False)  # only inactive rows: the shared set
+    with django_assert_num_queries(1):
+        assert [d["key"] for d in playbooks_data(org)] == ["own-a", "own-b"]
+    with django_assert_num_queries(1):
+        assert [d["key"] for d in playbooks_data(other_org)] == ["shared-a", "shared-b"]
+    assert [d["key"] for d in playbooks_data(None)] == ["shared-a", "shared-b"]

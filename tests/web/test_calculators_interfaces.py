@@ -197,3 +197,24 @@ def test_calculator_pages_show_no_raw_codes(
     if lang == "zh-hans":
         for key in ("full_fee", "halved", "property", "lpr_4x", "small_claims", "jiangsu", "True"):
             assert key not in text, key
+
+
+def test_holiday_calendar_is_the_calculators_calendar_in_one_query(
+    django_assert_num_queries: Any,
+) -> None:
+    """Court-day counting reads only the holiday rows: the same calendar as
+    ``calc_context().calendar`` (the packaged one alone without rows), in one query."""
+    from qingqian.legaldata.selectors import calc_context, holiday_calendar
+
+    with django_assert_num_queries(1):
+        assert holiday_calendar() is None
+    assert calc_context().calendar is None
+    day = dt.date(2027, 3, 15)  # a Monday
+    HolidayDay.objects.create(day=day, workday=False, name="test rest day")
+    with django_assert_num_queries(1):
+        calendar = holiday_calendar()
+    full = calc_context().calendar
+    assert calendar is not None and full is not None
+    for d in (day, day + dt.timedelta(days=1), dt.date(2027, 10, 1), dt.date(2027, 3, 13)):
+        assert calendar.is_rest_day(d) == full.is_rest_day(d), d
+    assert calendar.is_rest_day(day) and not calendar.is_rest_day(day + dt.timedelta(days=1))

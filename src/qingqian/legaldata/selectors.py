@@ -7,12 +7,24 @@ from qingqian.calculators.requests import Context
 from qingqian.legaldata.models import HolidayDay, LprQuoteRow, SmallClaimsLimitRow
 
 
-def calc_context() -> Context:
-    """The packaged tables plus every row an administrator added."""
-    holidays = [
+def _holidays() -> list[CalendarEntry]:
+    return [
         CalendarEntry(day=h.day, workday=h.workday, name=h.name, source=h.source)
         for h in HolidayDay.objects.all()
     ]
+
+
+def holiday_calendar() -> HolidayCalendar | None:
+    """The packaged holiday calendar plus the days an administrator added (``None``: the
+    packaged one alone), as ``calc_context().calendar`` gives it, in one query instead of
+    three for callers that count court days only."""
+    holidays = _holidays()
+    return HolidayCalendar(extra=holidays) if holidays else None
+
+
+def calc_context() -> Context:
+    """The packaged tables plus every row an administrator added."""
+    holidays = _holidays()
     quotes = [
         LprQuote(
             day=q.day,

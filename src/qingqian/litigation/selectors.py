@@ -15,7 +15,7 @@ from qingqian.accounts.models import User
 from qingqian.calculators.limitation import EventKind, Interruption, limitation_deadline
 from qingqian.cases.models import Case
 from qingqian.cases.selectors import cases_visible_to
-from qingqian.legaldata.selectors import calc_context
+from qingqian.legaldata.selectors import holiday_calendar
 from qingqian.litigation.models import (
     AssetClue,
     CourtDeadline,
@@ -125,7 +125,7 @@ def case_limitation(case: Case, *, today: dt.date | None = None) -> dict[str, An
             start,
             interruptions=[Interruption(s.day, EVENT_KINDS[s.kind]) for s in sources],
             as_of=today,
-            calendar=calc_context().calendar,
+            calendar=holiday_calendar(),
         )
     except (ValueError, OverflowError):
         return None  # a stored date past the calendar's end (9999-12-31): no deadline to show

@@ -19,7 +19,7 @@ from qingqian.cases.services import require, timeline_add
 from qingqian.common import clock, crypto
 from qingqian.common.exceptions import ValidationFailed
 from qingqian.common.language import in_record_language
-from qingqian.legaldata.selectors import calc_context
+from qingqian.legaldata.selectors import holiday_calendar
 from qingqian.litigation.models import (
     AssetClue,
     AssetKind,
@@ -119,7 +119,7 @@ def _apply(p: Proceeding, fields: dict[str, Any]) -> None:
 
 def _deadlines_sync(p: Proceeding, actor: User | None) -> list[str]:
     """Recompute the proceeding's deadlines; audit every one set, moved or removed."""
-    calendar = calc_context().calendar
+    calendar = holiday_calendar()
     wanted = {s.kind: s for s in deadline_starts(ProceedingKind(p.kind), _dates(p))}
     existing = {DeadlineKind(d.kind): d for d in CourtDeadline.objects.filter(proceeding=p)}
     changes: list[str] = []

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from qingqian.accounts.models import Organisation, User
 from qingqian.cases.lifecycle import State
@@ -51,10 +51,12 @@ WORKING_STATES = frozenset(
 
 def playbooks_data(organisation: Organisation | None) -> list[dict[str, Any]]:
     """The set in force for the organisation: its own rows if any, else the shared ones."""
-    rows = PlaybookRow.objects.filter(active=True)
-    own = rows.filter(organisation=organisation) if organisation is not None else rows.none()
-    chosen = own if own.exists() else rows.filter(organisation__isnull=True)
-    return [r.data for r in chosen.order_by("position", "key")]
+    mine = Q(organisation__isnull=True)
+    if organisation is not None:
+        mine |= Q(organisation=organisation)
+    rows = list(PlaybookRow.objects.filter(mine, active=True).order_by("position", "key"))
+    own = [r for r in rows if r.organisation_id is not None]  # one query for both sets
+    return [r.data for r in (own or rows)]
 
 
 # --- debtor views -----------------------------------------------------------------------------

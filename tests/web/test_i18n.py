@@ -1,5 +1,6 @@
 """The English catalogue is complete and compiled; pages switch language."""
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -35,3 +36,21 @@ def test_english_pages(users: Any) -> None:
     page = web.get("/cases/").content.decode()
     assert "Debtor name, credit code, invoice no. or case no." in page
     assert "案件" not in page.split("<main>")[1].split("</h1>")[0]
+
+
+@pytest.mark.parametrize("lang", ["zh-hans", "en"])
+def test_numbers_are_grouped_by_thousands_with_commas_in_both_languages(lang: str) -> None:
+    """Django's Chinese formats group by four digits with no separator; amounts and counts
+    show as on Chinese invoices, a comma every three digits (common.formats)."""
+    import datetime as dt
+
+    from django.template import Context, Template
+    from django.utils import translation
+
+    page = Template(
+        "{% load humanize %}{{ n|intcomma }} {{ m|floatformat:2|intcomma }} {{ d|date:'Y-m-d' }}"
+    )
+    values = {"n": 1234567, "m": Decimal("12000.5"), "d": dt.date(2026, 1, 2)}
+    with translation.override(lang):
+        text = page.render(Context(values))
+    assert text == "1,234,567 12,000.50 2026-01-02"

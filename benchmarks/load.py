@@ -82,7 +82,7 @@ rng = random.Random(7)
 user = User.objects.get(username="lawyer")
 s = SessionStore()
 s[SESSION_KEY] = str(user.pk)
-s[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+s[BACKEND_SESSION_KEY] = "qingqian.accounts.backends.StaffModelBackend"
 s[HASH_SESSION_KEY] = user.get_session_auth_hash()
 s.set_expiry(86400)
 s.save()

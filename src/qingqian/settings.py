@@ -275,7 +275,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # (django-axes; security finding 6): counted per user name and, separately, per address.
 AUTHENTICATION_BACKENDS = [
     "qingqian.accounts.backends.LockoutBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "qingqian.accounts.backends.StaffModelBackend",  # ModelBackend, organisation joined
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("QINGQIAN_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = dt.timedelta(

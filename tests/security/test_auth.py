@@ -150,3 +150,23 @@ def test_read_scoped_token_cannot_write(users: Any, case: Any) -> None:
     assert resp.status_code == 403 and resp.json()["code"] == "token_read_only"
     case.refresh_from_db()
     assert case.state != "evidence_review"
+
+
+def test_a_signed_in_request_loads_the_users_organisation_with_the_user(users: Any) -> None:
+    """The session's user comes with the organisation every page scopes by (one join), not a
+    query of its own; a deactivated user is signed out as before."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    web = Client()
+    web.force_login(users["lawyer"])
+    web.get("/cases/")  # the session's first page asks once whether two-factor is enrolled
+    with CaptureQueriesContext(connection) as ctx:
+        assert web.get("/cases/").status_code == 200
+    sql = [q["sql"] for q in ctx.captured_queries]
+    user_reads = [s for s in sql if 'FROM "accounts_user"' in s and "django_session" not in s]
+    assert any('"accounts_organisation"' in s for s in user_reads[:1]), user_reads
+    assert not [s for s in sql if s.startswith('SELECT "accounts_organisation"')], sql
+    users["lawyer"].is_active = False
+    users["lawyer"].save(update_fields=["is_active"])
+    assert web.get("/cases/").status_code == 302

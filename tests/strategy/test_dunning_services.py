@@ -65,6 +65,38 @@ def test_one_statement_across_the_debtors_invoices(case: Any, debtor: Any, users
     assert st.fees == Decimal("0") and st.interest == Decimal("0")
 
 
+def test_the_statement_pools_the_debtors_open_cases_each_once(
+    case: Any, debtor: Any, users: Any, creditor: Any, creditor_b: Any, org: Any
+) -> None:
+    """Every open case of the debtor that the user may see, each once (a debtor linked
+    twice to a case still counts it once), closed ones left out, one creditor's when asked."""
+    from qingqian.cases.models import Case, CaseParty
+    from qingqian.cases.services import InvoiceInput, case_open
+
+    other_creditor = creditor_b
+    day = dt.date(2025, 5, 1)
+
+    def opened(number: str, amount: str, owner: Any) -> Any:
+        return case_open(
+            organisation=org, actor=users["lawyer"], creditor=owner, debtors=[debtor],
+            debt_type="trade", channel="web", handler=users["collector"],
+            invoices=[InvoiceInput(number, Decimal(amount), day, day + dt.timedelta(days=30))],
+        )  # fmt: skip
+
+    second = opened("INV-101", "300.00", creditor)
+    CaseParty.objects.create(case=second, party=debtor, role="guarantor")
+    closed = opened("INV-102", "500.00", creditor)
+    Case.objects.filter(pk=closed.pk).update(state="closed", outcome="withdrawn")
+    opened("INV-103", "700.00", other_creditor)
+    today = dt.date(2026, 11, 20)
+    st = debtor_statement(debtor, users["collector"], today=today)
+    refs = sorted(ln.ref.rsplit("/", 1)[-1] for ln in st.lines)
+    assert refs == ["INV-001", "INV-002", "INV-101", "INV-103"]
+    assert st.total == Decimal("21000.50")  # 20,000.50 + 300 + 700, the second case once
+    only = debtor_statement(debtor, users["collector"], today=today, creditor=other_creditor)
+    assert [ln.ref for ln in only.lines] == ["INV-103"]
+
+
 def test_an_agreed_plan_replaces_the_invoices(case: Any, debtor: Any, users: Any) -> None:
     _agree_plan(case)
     st = debtor_statement(debtor, users["collector"], today=dt.date(2026, 11, 20))

@@ -213,6 +213,7 @@ def test_list_query_count_is_constant(api: Client, org: Any, users: Any, credito
     web = Client()
     web.force_login(users["lawyer"])
     web.get("/")  # a session's first page asks once whether two-factor is enrolled
+    api.get("/api/v1/me")  # a token's first use in a minute records it (one UPDATE)
     add(2)
     small = (count_queries("/api/v1/cases", api), count_queries("/cases/", web))
     add(20)
@@ -372,10 +373,15 @@ def test_case_page_query_budget(users: Any, case: Any) -> None:
     with CaptureQueriesContext(connection) as ctx:
         assert web.get(f"/cases/{case.pk}/").status_code == 200
     sql = [q["sql"] for q in ctx.captured_queries]
-    case_reads = [s for s in sql if s.startswith('SELECT "cases_case"."id"')]
+    # The case itself; the follow-up's read of the debtor's open cases (a semi-join on their
+    # party links) is another question.
+    case_reads = [
+        s for s in sql if s.startswith('SELECT "cases_case"."id"') and "cases_caseparty" not in s
+    ]
     party_reads = [s for s in sql if 'FROM "cases_caseparty"' in s and "cases_caseparty" in s]
     assert len(case_reads) == 1, case_reads
     assert len(party_reads) <= 2, party_reads  # the page's own, and the follow-up's debtors
     # The test case: 64 before panels shared reads, 48 after; 44 once the session is renewed
-    # once a minute, the playbooks read in one query and court days from the holidays alone.
-    assert len(sql) <= 44, len(sql)
+    # once a minute, the playbooks read in one query and court days from the holidays alone;
+    # 41 with the limitation's four sources read in one UNION ALL.
+    assert len(sql) <= 41, len(sql)

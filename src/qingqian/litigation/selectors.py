@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import DateField, DateTimeField, QuerySet, Value
 from django.utils import timezone
 
 from qingqian.accounts.models import User
@@ -86,26 +86,32 @@ class LimitationSource:
 
 
 def limitation_sources(case: Case) -> list[LimitationSource]:
-    """Every interruption the case records, oldest first."""
-    out = [
-        LimitationSource(e.kind, e.day, e.get_kind_display())
-        for e in LimitationEvent.objects.filter(case=case)
-    ]
-    tz = timezone.get_default_timezone()
-    for received in (
+    """Every interruption the case records, oldest first: recorded events, the debtor's own
+    payments (not reversed, neither reversals nor court collections), promises and filings,
+    read in one ``UNION ALL`` (the case page shows the deadline on every case)."""
+    no_day = Value(None, output_field=DateField())
+    no_at = Value(None, output_field=DateTimeField())
+    parts = [
+        LimitationEvent.objects.filter(case=case).values_list("kind", "day", no_at),
         Payment.objects.filter(case=case, reversed_by__isnull=True)
         .exclude(kind__in=_NOT_PART_PAYMENT)
-        .values_list("received_at", flat=True)
-    ):
-        day = received.astimezone(tz).date()
-        out.append(LimitationSource(InterruptionKind.PART_PAYMENT, day, _label("part_payment")))
-    for made_on in Promise.objects.filter(case=case).values_list("made_on", flat=True):
-        out.append(LimitationSource(InterruptionKind.PROMISE, made_on, _label("promise")))
-    for filed in Proceeding.objects.filter(case=case, filed_on__isnull=False).values_list(
-        "filed_on", flat=True
-    ):
-        assert filed is not None
-        out.append(LimitationSource(InterruptionKind.FILING, filed, _label("filing")))
+        .values_list(Value(InterruptionKind.PART_PAYMENT.value), no_day, "received_at"),
+        Promise.objects.filter(case=case).values_list(
+            Value(InterruptionKind.PROMISE.value), "made_on", no_at
+        ),
+        Proceeding.objects.filter(case=case, filed_on__isnull=False).values_list(
+            Value(InterruptionKind.FILING.value), "filed_on", no_at
+        ),
+    ]
+    first, *rest = (q.order_by() for q in parts)
+    tz = timezone.get_default_timezone()
+    out = []
+    for kind, day, at in first.union(*rest, all=True):
+        if at is not None:  # a payment: its business day
+            day = at.astimezone(tz).date()
+        if isinstance(day, dt.datetime):
+            day = day.date()
+        out.append(LimitationSource(kind, day, _label(kind)))
     return sorted(out, key=lambda s: (s.day, s.kind))
 
 

@@ -343,7 +343,8 @@ def test_sequenced_rows_are_the_same_through_the_driver_and_through_django() -> 
 
 
 def test_sequenced_insert_reports_a_clash_as_djangos_integrity_error() -> None:
-    """Errors from the driver path are translated as Django's cursor translates them."""
+    """Errors from the driver path (SQLite) and from ``COPY`` (PostgreSQL) are translated
+    as Django's cursor translates them."""
     from django.db import IntegrityError
     from django.utils import timezone
 

@@ -666,7 +666,10 @@ def _insert_sequenced(rows: list[tuple[Any, ...]]) -> None:
     row under load), handed to the driver directly (below)."""
     columns = ("index", "statement", "opening", "leaf_hash", "kind", "case_id", "created_at")
     if connection.vendor == "postgresql":
-        bulk_insert(LogEntry, columns, rows, batch_size=INTEGRATE_BATCH)
+        # ``COPY`` runs on psycopg's own cursor: translate its errors too, so a clash is
+        # Django's ``IntegrityError`` on both databases.
+        with connection.wrap_database_errors:
+            bulk_insert(LogEntry, columns, rows, batch_size=INTEGRATE_BATCH)
         return
     table = connection.ops.quote_name(LogEntry._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)

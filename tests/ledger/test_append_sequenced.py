@@ -322,3 +322,34 @@ def test_sequenced_rows_cross_the_multi_row_insert_in_order() -> None:
     assert [r[2] for r in rows] == [item.case_id for item in _items(0, count)]
     assert {r[3] for r in rows} == {"test.seq"}
     selectors.inclusion_proof(count - 1, count).verify()
+
+
+def _noop_wrapper(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+    return execute(sql, params, many, context)
+
+
+def test_sequenced_rows_are_the_same_through_the_driver_and_through_django() -> None:
+    """On SQLite the multi-row inserts go straight to the driver unless something watches
+    the queries (an installed execute wrapper here); both ways store the same rows."""
+    count = services._ROWS_PER_INSERT + 5
+    with connection.execute_wrapper(_noop_wrapper):
+        services.ledger_append_sequenced(_items(0, count))
+    through_django = _snapshot()
+    _wipe()
+    assert not connection.queries_logged and not connection.execute_wrappers
+    services.ledger_append_sequenced(_items(0, count))
+    assert _snapshot() == through_django
+    assert len(through_django["entries"]) == count
+
+
+def test_sequenced_insert_reports_a_clash_as_djangos_integrity_error() -> None:
+    """Errors from the driver path (SQLite) and from ``COPY`` (PostgreSQL) are translated
+    as Django's cursor translates them."""
+    from django.db import IntegrityError
+    from django.utils import timezone
+
+    services.ledger_append_sequenced(_items(0, 3))
+    created = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = services._entry_rows(_items(3, 1), (2,), (created,))  # index 2 is taken
+    with pytest.raises(IntegrityError, match="index"), transaction.atomic():
+        services._insert_sequenced(rows)

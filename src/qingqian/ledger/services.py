@@ -663,10 +663,13 @@ def _insert_sequenced(rows: list[tuple[Any, ...]]) -> None:
     prepared ``INSERT … VALUES (…), (…), …`` of up to ``_ROWS_PER_INSERT`` rows at a time:
     a quarter cheaper per row than ``executemany``, which steps and resets the statement
     once per row (measured with ``sqlite3`` alone, 4.6–5.3 against 6.2–6.7 µs of CPU a
-    row under load)."""
+    row under load), handed to the driver directly (below)."""
     columns = ("index", "statement", "opening", "leaf_hash", "kind", "case_id", "created_at")
     if connection.vendor == "postgresql":
-        bulk_insert(LogEntry, columns, rows, batch_size=INTEGRATE_BATCH)
+        # ``COPY`` runs on psycopg's own cursor: translate its errors too, so a clash is
+        # Django's ``IntegrityError`` on both databases.
+        with connection.wrap_database_errors:
+            bulk_insert(LogEntry, columns, rows, batch_size=INTEGRATE_BATCH)
         return
     table = connection.ops.quote_name(LogEntry._meta.db_table)
     names = ", ".join(connection.ops.quote_name(c) for c in columns)
@@ -680,11 +683,32 @@ def _insert_sequenced(rows: list[tuple[Any, ...]]) -> None:
     per = max(1, min(_ROWS_PER_INSERT, limit // len(columns)))
     full = head + ", ".join([group] * per)
     chain = itertools.chain.from_iterable
-    with connection.cursor() as cursor:
-        for begin in range(0, len(rows), per):
-            part = rows[begin : begin + per]
-            sql = full if len(part) == per else head + ", ".join([group] * len(part))
-            cursor.execute(sql, list(chain(part)))
+    if connection.queries_logged or connection.execute_wrappers:
+        # DEBUG, a test capturing queries, an installed wrapper: Django's cursor, so what
+        # is recorded or wrapped is unchanged.
+        with connection.cursor() as cursor:
+            for begin in range(0, len(rows), per):
+                part = rows[begin : begin + per]
+                sql = full if len(part) == per else head + ", ".join([group] * len(part))
+                cursor.execute(sql, list(chain(part)))
+        return
+    # Otherwise straight to the driver, with its own placeholders: Django's SQLite cursor
+    # rewrites every ``%s`` to ``?`` with a regular expression on each call, 1.4 µs a row
+    # for a statement of 512 rows (a tenth of what an appended entry costs). Errors are
+    # translated as Django's cursor translates them, after the same checks.
+    connection.validate_thread_sharing()
+    connection.validate_no_broken_transaction()
+    group = group.replace("%s", "?")
+    full = head + ", ".join([group] * per)
+    with connection.wrap_database_errors:
+        cursor = connection.connection.cursor()
+        try:
+            for begin in range(0, len(rows), per):
+                part = rows[begin : begin + per]
+                sql = full if len(part) == per else head + ", ".join([group] * len(part))
+                cursor.execute(sql, list(chain(part)))
+        finally:
+            cursor.close()
 
 
 # Signing is batched, not the commit (issue 16). The integration that follows each commit

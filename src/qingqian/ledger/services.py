@@ -696,6 +696,7 @@ def _insert_sequenced(rows: list[tuple[Any, ...]]) -> None:
     # rewrites every ``%s`` to ``?`` with a regular expression on each call, 1.4 µs a row
     # for a statement of 512 rows (a tenth of what an appended entry costs). Errors are
     # translated as Django's cursor translates them, after the same checks.
+    connection.ensure_connection()
     connection.validate_thread_sharing()
     connection.validate_no_broken_transaction()
     group = group.replace("%s", "?")

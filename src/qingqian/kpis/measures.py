@@ -224,32 +224,34 @@ def _recovery_facts(cases: QuerySet[Case], window: Window, group_by: str | None)
     """``recovery`` from the cohort's fact rows (``kpis.facts``): the same figures."""
     rows = facts.cohort_rows(cases, window)
     key = _fact_group(cases, rows, group_by) if group_by else None
-    sums: dict[Any, dict[str, Any]] = {}
-    total = _fact_sums()
-    for r in rows:
-        parts = [total]
-        if key is not None:
-            parts.append(sums.setdefault(key(r), _fact_sums()))
-        for part in parts:
-            part["cases"] += 1
-            part["principal"] += r["principal"]
-            part["recovered"] += r["recovered"]
-            part["commission"] += r["commission"]
-            part["cases_recovered"] += r["recovered"] > 0
-            part["cases_settled"] += r["state"] == "closed" and r["outcome"] in SETTLED_OUTCOMES
-    grouped = [_recovery_row(v) | {"key": k} for k, v in sums.items()]
-    grouped.sort(key=lambda r: (-r["recovered"], str(r["key"])))
+    members: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:  # each row once into its group; the total is the groups' sum
+        members[None if key is None else key(r)].append(r)
+    sums = {k: _fact_sums(rs) for k, rs in members.items()}
+    total = {
+        f: sum((part[f] for part in sums.values()), ZERO if f in _MONEY_SUMS else 0)
+        for f in ("cases", "cases_recovered", "cases_settled", *_MONEY_SUMS)
+    }
+    grouped = []
+    if key is not None:
+        grouped = [_recovery_row(v) | {"key": k} for k, v in sums.items()]
+        grouped.sort(key=lambda r: (-r["recovered"], str(r["key"])))
     return {"total": _recovery_row(total), "rows": grouped, "group_by": group_by}
 
 
-def _fact_sums() -> dict[str, Any]:
+_MONEY_SUMS = ("principal", "recovered", "commission")
+
+
+def _fact_sums(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {
-        "cases": 0,
-        "principal": ZERO,
-        "recovered": ZERO,
-        "commission": ZERO,
-        "cases_recovered": 0,
-        "cases_settled": 0,
+        "cases": len(rows),
+        "principal": sum((r["principal"] for r in rows), ZERO),
+        "recovered": sum((r["recovered"] for r in rows), ZERO),
+        "commission": sum((r["commission"] for r in rows), ZERO),
+        "cases_recovered": sum(1 for r in rows if r["recovered"] > 0),
+        "cases_settled": sum(
+            1 for r in rows if r["state"] == "closed" and r["outcome"] in SETTLED_OUTCOMES
+        ),
     }
 
 
@@ -579,16 +581,22 @@ def _promises_scoped(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
         .values_list("case_id", "state", "amount", "paid")
     )
     mine = facts.in_scope(cases, {case_id for case_id, *_ in due})
-    row: dict[str, Any] = {"due": 0, "kept": 0, "broken": 0, "open": 0}
+    by_state = {
+        PromiseState.KEPT.value: 0,
+        PromiseState.BROKEN.value: 0,
+        PromiseState.OPEN.value: 0,
+    }
+    due_n = 0
     amount = paid = ZERO
     for case_id, state, promised, got in due:
         if case_id not in mine:
             continue
-        row["due"] += 1
-        if state in (PromiseState.KEPT, PromiseState.BROKEN, PromiseState.OPEN):
-            row[PromiseState(state).value] += 1
+        due_n += 1
+        if state in by_state:
+            by_state[state] += 1
         amount += promised
         paid += got
+    row = {"due": due_n, **by_state}
     return {
         **row,
         "amount": _m(amount),
@@ -751,7 +759,7 @@ def trend(cases: QuerySet[Case], window: Window, grain: str) -> dict[dt.date, di
     if live is not None:
         _trend_live(out, cases, live, grain)
     if facts.usable(cases, window):
-        acc: Iterable[Any] = (r["accepted_at"] for r in facts.cohort_rows(cases, window))
+        acc: Iterable[Any] = (r["accepted_day"] for r in facts.cohort_rows(cases, window))
     else:
         acc = cohort(cases, window).order_by().values_list("accepted_at", flat=True)
         acc = acc.iterator(chunk_size=5000)
@@ -855,7 +863,7 @@ def _cohort_flows_facts(
     totals: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
     counts: dict[dt.date, list[Any]] = defaultdict(lambda: [0, ZERO])
     for r in rows:
-        m = r["accepted_at"].astimezone(BUSINESS_TZ).date().replace(day=1)
+        m = r["accepted_day"].replace(day=1)
         counts[m][0] += 1
         counts[m][1] += r["principal"]
         totals[m] += r["recovered"]

@@ -180,6 +180,8 @@ def _run(
         assert measures.promises(marked, w) == measures.promises(plain, w)
         assert measures.funnel(marked, w) == measures.funnel(plain, w)
         assert measures.overview(marked, w) == measures.overview(plain, w)
+        court = measures.collections(marked, w)["court"]
+        assert measures.litigation(marked, w, court=court) == measures.litigation(plain, w)
     # the drill-downs' slices filter their scope's cohort rows: the same as reading each
     base = Case.objects.filter(organisation_id=org)
     plain_org = measures.whole_organisation(base.all(), org)

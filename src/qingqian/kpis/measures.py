@@ -651,10 +651,13 @@ def feasibility_sla(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
     return {"entered": row["entered"], "met": row["met"], "share": rate(row["met"], row["entered"])}
 
 
-def litigation(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
+def litigation(
+    cases: QuerySet[Case], window: Window, *, court: Decimal | None = None
+) -> dict[str, Any]:
     """Judgments and rulings given in the window by outcome; days from filing to judgment
     (distribution); enforcement: proceedings of kind 执行 started in the window and the
-    court payments received in the window."""
+    court payments received in the window (``court``: that sum when the caller already has
+    it, as ``collections(cases, window)["court"]``)."""
     judged = Proceeding.objects.filter(
         _of(cases), judgment_on__gte=window.start, judgment_on__lte=window.end
     ).order_by()
@@ -672,13 +675,15 @@ def litigation(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
         filed_on__gte=window.start,
         filed_on__lte=window.end,
     ).count()
-    court = Payment.objects.filter(
-        _of(cases, own=True),
-        kind=PaymentKind.COURT,
-        received_at__gte=window.lo,
-        received_at__lt=window.hi,
-    ).aggregate(s=Sum("amount"))["s"]
-    court = _m(court)
+    if court is None:
+        court = _m(
+            Payment.objects.filter(
+                _of(cases, own=True),
+                kind=PaymentKind.COURT,
+                received_at__gte=window.lo,
+                received_at__lt=window.hi,
+            ).aggregate(s=Sum("amount"))["s"]
+        )
     return {
         "judgments": sum(by_outcome.values()),
         "by_outcome": by_outcome,

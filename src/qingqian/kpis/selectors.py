@@ -342,7 +342,7 @@ def dashboard(
         {"code": k, "label": kind_label(k), "amount": v}
         for k, v in sorted(head["collections"].pop("by_kind").items())
     ]
-    lit = measures.litigation(cases, window)
+    lit = measures.litigation(cases, window, court=head["collections"]["court"])
     lit["outcomes"] = [
         {"code": k, "label": outcome_label(k), "count": v}
         for k, v in sorted(lit.pop("by_outcome").items(), key=lambda kv: -kv[1])

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from qingqian.cases.models import Case, TimelineEvent
 from qingqian.common import clock
-from qingqian.kpis import facts, measures, rollup, selectors
-from qingqian.kpis.models import CaseFact, DayFigure, RollupState
+from qingqian.kpis import facts, funnel, measures, rollup, selectors
+from qingqian.kpis.models import CaseFact, CaseMonth, DayFigure, RollupState
 from qingqian.kpis.periods import Window, next_start
 from qingqian.payments.models import Payment
 from qingqian.payments.services import payment_reverse
@@ -383,4 +383,97 @@ def test_case_facts_are_kept_on_payment_reversal_state_change_and_reassignment(
     with django_capture_on_commit_callbacks(execute=True):  # an acceptance removed
         TimelineEvent.objects.filter(case=late, to_state="accepted").delete()
     assert not CaseFact.objects.filter(case=late).exists()
+    same_as_records()
+
+
+def _months_of(org: int) -> list[tuple[Any, ...]]:
+    return sorted(
+        CaseMonth.objects.filter(organisation_id=org).values_list(
+            "case_id", "month", "creditor_id", "handler_id", "contacted", "promised", "paid"
+        )
+    )
+
+
+def test_funnel_rows_are_kept_on_writes_and_agree_with_a_rebuild(
+    build: Any,
+    users: dict[str, Any],
+    creditor_b: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from qingqian.cases.services import case_assign
+    from qingqian.contact.models import ContactAttempt
+    from qingqian.payments.bulk import BulkPayment, payments_post_bulk
+
+    a = build.case(accepted=START)
+    b = build.case(accepted=START, cred=creditor_b)
+    c = build.case(accepted=None)
+    build.attempt(a, START + dt.timedelta(days=1), disposition="rpc")
+    build.promise(a, START + dt.timedelta(days=2), START + dt.timedelta(days=9))
+    build.pay(a, "100.00", START + dt.timedelta(days=3))
+    org = a.organisation_id
+    built = START + dt.timedelta(days=45)
+    with clock.pinned(at(built + dt.timedelta(days=1), 12)):
+        rollup.build(org, through=built)
+    assert _months_of(org)[0][4:] == (0b10, 0b100, 0b1000)  # days 2, 3 and 4 of September
+
+    def same_as_records() -> None:
+        kept = _months_of(org)
+        funnel.rebuild(org)
+        assert kept == _months_of(org)
+        base = Case.objects.filter(organisation_id=org)
+        with clock.pinned(at(built + dt.timedelta(days=1), 12)):
+            for w in (
+                Window(START, START + dt.timedelta(days=40)),  # two months
+                Window(START + dt.timedelta(days=5), START + dt.timedelta(days=5)),
+                Window(START + dt.timedelta(days=29), START + dt.timedelta(days=31)),
+                Window(START + dt.timedelta(days=30), built + dt.timedelta(days=1)),  # today live
+            ):
+                pairs = [
+                    (rollup.mark(base.all(), organisation=org), base.all()),
+                    (
+                        rollup.mark(
+                            base.filter(creditor_id=creditor_b.pk),
+                            organisation=org,
+                            creditor=creditor_b.pk,
+                        ),
+                        base.filter(creditor_id=creditor_b.pk),
+                    ),
+                    (
+                        rollup.mark(
+                            base.filter(handler__role="lawyer"), organisation=org, team="lawyer"
+                        ),
+                        base.filter(handler__role="lawyer"),
+                    ),
+                ]
+                for marked, plain in pairs:
+                    assert measures.funnel(marked, w) == measures.funnel(plain, w), w
+
+    with django_capture_on_commit_callbacks(execute=True):  # contacted, promised, paid
+        build.attempt(b, START + dt.timedelta(days=5), disposition="no_answer")
+        build.attempt(b, START + dt.timedelta(days=6), allowed=False, rule="quiet_hours")
+        build.promise(b, START + dt.timedelta(days=5), START + dt.timedelta(days=12))
+        p = build.pay(b, "20.00", START + dt.timedelta(days=5))
+        build.attempt(c, START + dt.timedelta(days=30))
+    same_as_records()
+    with django_capture_on_commit_callbacks(execute=True):  # a reversal is no payment day
+        payment_reverse(payment=p, actor=None, reason="bounced")
+    same_as_records()
+    with django_capture_on_commit_callbacks(execute=True):  # moved to 00:30 on 1 October
+        moved = ContactAttempt.objects.get(case=b, allowed=True)
+        moved.at = at(START + dt.timedelta(days=30), 0) + dt.timedelta(minutes=30)
+        moved.save()
+    assert (b.pk, dt.date(2026, 10, 1)) in {(r[0], r[1]) for r in _months_of(org) if r[4] == 1}
+    same_as_records()
+    with django_capture_on_commit_callbacks(execute=True):  # the case moves to a lawyer
+        case_assign(case=Case.objects.get(pk=b.pk), actor=users["admin"], handler=users["lawyer"])
+    same_as_records()
+    with django_capture_on_commit_callbacks(execute=True):  # the bulk import (no signals)
+        payments_post_bulk(
+            organisation=a.organisation,
+            items=[BulkPayment(c.pk, Decimal("80.00"), "bank_transfer", "bulk-f", at(START, 16))],
+            actor=users["admin"],
+        )
+    same_as_records()
+    with django_capture_on_commit_callbacks(execute=True):  # removed
+        moved.delete()
     same_as_records()

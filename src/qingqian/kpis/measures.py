@@ -51,6 +51,7 @@ from django.db.models.functions import Coalesce, TruncDate, TruncDay, TruncMonth
 from qingqian.cases.models import Case, TimelineEvent
 from qingqian.contact.models import ContactAttempt, Disposition
 from qingqian.kpis import facts, rollup
+from qingqian.kpis import funnel as kpi_funnel
 from qingqian.kpis.periods import (
     AGING_EDGES,
     BUSINESS_TZ,
@@ -500,7 +501,11 @@ def funnel(cases: QuerySet[Case], window: Window) -> dict[str, int]:
     """Cases contacted in the window (an allowed attempt) → of those, promised (a promise
     made in the window) → of those, paid (a positive payment received in the window).
     Driven by the window's rows, not by the whole book: one statement, the attempts of the
-    window read once (a common table expression)."""
+    window read once (a common table expression). Built days of marked cases from the
+    funnel's facts (``kpis.funnel``), one row per case and month."""
+    rolled, live = rollup.split(cases, window)
+    if rolled is not None:
+        return _funnel_facts(cases, rolled, live)
     contacted = (
         ContactAttempt.objects.filter(
             _of(cases, own=True), allowed=True, at__gte=window.lo, at__lt=window.hi
@@ -539,6 +544,48 @@ def funnel(cases: QuerySet[Case], window: Window) -> dict[str, int]:
         cursor.execute(sql, [*c_params, *p_params, *y_params])
         n_contacted, n_promised, n_paid = cursor.fetchone()
     return {"contacted": n_contacted, "promised": n_promised, "paid": n_paid}
+
+
+def _funnel_facts(cases: QuerySet[Case], rolled: Window, live: Window | None) -> dict[str, int]:
+    """``funnel`` from the funnel's facts for the built days, and the records for the rest
+    (today): per case, whether it was contacted, promised and paid on some day of the
+    window, then the three counts."""
+    sql, params, spread = kpi_funnel.rows_sql(cases, rolled)
+    parts = [sql]
+    if live is not None:
+        spread = True
+        for flags, qs in (
+            (
+                "1, 0, 0",
+                ContactAttempt.objects.filter(
+                    _of(cases, own=True), allowed=True, at__gte=live.lo, at__lt=live.hi
+                ),
+            ),
+            ("0, 1, 0", Promise.objects.filter(made_on__gte=live.start, made_on__lte=live.end)),
+            (
+                "0, 0, 1",
+                Payment.objects.filter(
+                    _of(cases, own=True),
+                    amount__gt=0,
+                    received_at__gte=live.lo,
+                    received_at__lt=live.hi,
+                ),
+            ),
+        ):
+            part_sql, part_params = qs.order_by().values("case_id").query.sql_with_params()
+            parts.append(f"SELECT x.case_id, {flags} FROM ({part_sql}) x")  # noqa: S608
+            params += part_params
+    body = " UNION ALL ".join(parts)
+    if spread:  # a case may have several rows: one per case first
+        body = (
+            "SELECT case_id, MAX(c) AS c, MAX(p) AS p, MAX(y) AS y "  # noqa: S608 - our SQL
+            f"FROM ({body}) u GROUP BY case_id"
+        )
+    sums = "COALESCE(SUM(c), 0), COALESCE(SUM(c * p), 0), COALESCE(SUM(c * p * y), 0)"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sums} FROM ({body}) f", params)  # noqa: S608 - our SQL
+        n_contacted, n_promised, n_paid = cursor.fetchone()
+    return {"contacted": int(n_contacted), "promised": int(n_promised), "paid": int(n_paid)}
 
 
 # --------------------------------------------------------------------------- promises, plans

@@ -238,9 +238,13 @@ def build(organisation_id: int, *, through: dt.date, rebuild: bool = False) -> d
                 organisation_id,
                 (start + dt.timedelta(days=i) for i in range((through - start).days + 1)),
             )
-        from qingqian.kpis import facts
+        from qingqian.kpis import facts, funnel
 
         facts_rows = facts.rebuild(organisation_id)
+        # the funnel's rows: every month on a rebuild, else from the first day re-derived
+        month_rows = funnel.rebuild(
+            organisation_id, since=None if rebuild or state is None else start
+        )
         RollupState.objects.update_or_create(
             organisation_id=organisation_id,
             defaults={"built_through": through, "built_at": clock.now()},
@@ -250,6 +254,7 @@ def build(organisation_id: int, *, through: dt.date, rebuild: bool = False) -> d
         "through": through.isoformat(),
         "rows": written,
         "facts": facts_rows,
+        "months": month_rows,
     }
 
 

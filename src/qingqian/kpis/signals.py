@@ -1,7 +1,9 @@
 """Keep the daily rollup (``kpis.rollup``) current: a payment, contact attempt or promise
 saved or deleted on a day already built, or a case moved to another handler or creditor,
 re-derives the days concerned once the transaction commits. Days not yet built (today) are
-read from the records anyway, so nothing is done for them."""
+read from the records anyway, so nothing is done for them. The case facts
+(``kpis.facts``) and the funnel's rows (``kpis.funnel``) of the cases concerned are
+re-derived at the same moment."""
 
 from __future__ import annotations
 
@@ -50,9 +52,13 @@ def apply_pending() -> None:
     if not built:
         return
     fact_cases = {key for kind, key, _ in todo if kind == "fact"}
-    todo = [t for t in todo if t[0] != "fact"]
+    month_cases = {key for kind, key, _ in todo if kind == "month"}
+    month_cases |= {value for kind, _, value in todo if kind == "case"}  # moved: new dims
+    todo = [t for t in todo if t[0] not in ("fact", "month")]
     if fact_cases:
         _refresh_facts(fact_cases, set(built))
+    if month_cases:
+        _refresh_months(month_cases, set(built))
     promise_cases = {org for kind, org, _ in todo if kind == "promise"}
     case_orgs = dict(Case.objects.filter(pk__in=promise_cases).values_list("pk", "organisation_id"))
     days: dict[int, set[dt.date]] = {}
@@ -90,11 +96,28 @@ def _refresh_facts(case_ids: set[int], built: set[int]) -> None:
             logger.exception("kpis facts: re-deriving %s case(s) failed", len(wanted))
 
 
+def _refresh_months(case_ids: set[int], built: set[int]) -> None:
+    """Re-derive the funnel's rows (``kpis.funnel``) of cases of organisations built."""
+    from qingqian.kpis import funnel
+
+    wanted = [
+        pk
+        for pk, org in Case.objects.filter(pk__in=case_ids).values_list("pk", "organisation_id")
+        if org in built
+    ]
+    if wanted:
+        try:
+            funnel.refresh(wanted)
+        except DatabaseError:  # the write itself is committed; the daily job catches up
+            logger.exception("kpis funnel: re-deriving %s case(s) failed", len(wanted))
+
+
 def touch_cases(case_ids: Iterable[int]) -> None:
-    """Re-derive these cases' facts when the transaction commits (for writes that bypass
-    the model signals, such as the bulk payment import)."""
+    """Re-derive these cases' facts and funnel rows when the transaction commits (for
+    writes that bypass the model signals, such as the bulk payment import)."""
     for pk in case_ids:
         _schedule(("fact", pk, None))
+        _schedule(("month", pk, None))
 
 
 def _case_days(case_id: int) -> set[dt.date]:
@@ -118,6 +141,7 @@ def _loaded(sender: Any, instance: Any, **kwargs: Any) -> None:
     """Remember the day a row was loaded with, so that moving it re-derives both days."""
     value = instance.__dict__.get(_DAY_FIELD[sender])
     instance._kpi_day = _day(value) if value is not None else None
+    instance._kpi_case = instance.__dict__.get("case_id")
 
 
 def _written(sender: Any, instance: Any, **kwargs: Any) -> None:
@@ -126,6 +150,11 @@ def _written(sender: Any, instance: Any, **kwargs: Any) -> None:
     instance._kpi_day = _day(value) if value is not None else None
     if sender is Payment:
         _schedule(("fact", instance.case_id, None))
+    # the funnel's rows of the case (and of the case it was loaded with, if moved)
+    for case_id in {getattr(instance, "_kpi_case", None), instance.__dict__.get("case_id")}:
+        if case_id is not None:
+            _schedule(("month", case_id, None))
+    instance._kpi_case = instance.__dict__.get("case_id")
     for day in days - {None}:
         if sender is Promise:  # keyed by case: its organisation is looked up after the commit
             _schedule(("promise", instance.case_id, day))

@@ -251,6 +251,8 @@ def test_daily_job_and_rebuild_command(build: Any, users: dict[str, Any]) -> Non
     state = RollupState.objects.get(organisation_id=org)
     assert state.built_through == dt.date(2026, 9, 30)
     assert DayFigure.objects.filter(organisation_id=org, metric="pay").count() == 1
+    month = CaseMonth.objects.get(case=a)  # the funnel's row: paid on the 1st of September
+    assert (month.month, month.contacted, month.promised, month.paid) == (START, 0, 0, 1)
     # a row written behind the ORM's back is picked up by the next incremental build
     Payment.objects.filter(case=a).update(amount=Decimal("90.00"))
     rollup.build(org, through=dt.date(2026, 10, 5))
@@ -263,6 +265,13 @@ def test_daily_job_and_rebuild_command(build: Any, users: dict[str, Any]) -> Non
     assert measures.collections(marked, Window(START, dt.date(2026, 10, 5)))["gross"] == Decimal(
         "90.00"
     )
+    # an attempt whose commit hooks never ran (as a write behind the ORM): the next daily
+    # build re-derives the funnel's rows from the month of its first re-derived day
+    build.attempt(a, dt.date(2026, 10, 3))
+    assert not CaseMonth.objects.filter(case=a, month=dt.date(2026, 10, 1)).exists()
+    rollup.build(org, through=dt.date(2026, 10, 6))
+    assert CaseMonth.objects.get(case=a, month=dt.date(2026, 10, 1)).contacted == 1 << 2
+    assert CaseMonth.objects.get(case=a, month=START).paid == 1
 
 
 class _Null:
@@ -284,6 +293,8 @@ def test_the_daily_job_builds_through_yesterday(build: Any) -> None:
     assert state.built_through == dt.date(2026, 10, 31)
     row = DayFigure.objects.get(organisation_id=a.organisation_id, metric="pay")
     assert (row.day, row.amount, row.n) == (dt.date(2026, 10, 30), Decimal("80.00"), 1)
+    month = CaseMonth.objects.get(case=a)
+    assert (month.month, month.paid) == (dt.date(2026, 10, 1), 1 << 29)
 
 
 def test_moving_a_row_to_another_built_day_re_derives_both(

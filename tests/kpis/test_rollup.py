@@ -224,10 +224,20 @@ def test_writes_on_built_days_and_case_moves_re_derive(
     lawyers = rollup.mark(org_cases.all(), organisation=org, team="lawyer")
     with django_capture_on_commit_callbacks(execute=True):
         build.pay(a, "50.00", START + dt.timedelta(days=2))  # back-dated onto a built day
-        build.promise(b, START + dt.timedelta(days=3), START + dt.timedelta(days=9))
+        promise = build.promise(b, START + dt.timedelta(days=3), START + dt.timedelta(days=9))
         build.attempt(a, START + dt.timedelta(days=3), allowed=False, rule="quiet_hours")
     assert measures.collections(marked, w)["gross"] == Decimal("150.00")
     assert measures.contact(marked, w)["promises"] == 1
+    whole = measures.whole_organisation(org_cases.all(), org)
+    assert measures.promises(marked, w)["open"] == 1
+    with django_capture_on_commit_callbacks(execute=True):  # decided: its due day again
+        promise.state, promise.paid = "kept", Decimal("100.00")
+        promise.save(update_fields=["state", "paid"])
+    assert (measures.promises(marked, w)["kept"], measures.promises(marked, w)["paid"]) == (
+        1,
+        Decimal("100.00"),
+    )
+    assert measures.promises(marked, w) == measures.promises(whole, w)
     assert measures.contact(marked, w)["refusals_by_rule"] == [("quiet_hours", 1)]
     assert measures.collections(lawyers, w)["gross"] == Decimal("0.00")
     from qingqian.cases.services import case_assign

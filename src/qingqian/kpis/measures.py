@@ -620,14 +620,27 @@ def promises(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
 
 
 def _promises_scoped(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
-    """``promises`` for marked scopes: the window's promises by their due-day index, kept
-    to the scope's cases by primary key (no join over the whole case book)."""
-    due = list(
-        Promise.objects.filter(due_date__gte=window.start, due_date__lte=window.end)
-        .order_by()
-        .values_list("case_id", "state", "amount", "paid")
-    )
-    mine = facts.in_scope(cases, {case_id for case_id, *_ in due})
+    """``promises`` for marked scopes: built days from the daily rollup (``due`` rows by
+    state), the rest from the window's promises by their due-day index, kept to the
+    scope's cases by primary key (no join over the whole case book)."""
+    rolled, live = rollup.split(cases, window)
+    due: list[tuple[Any, ...]] = []
+    if rolled is not None:  # one line per state, inside the scope already
+        due += [
+            (None, state, n, amount, paid)
+            for state, (n, amount, paid) in rollup.promises_due_raw(cases, rolled).items()
+        ]
+    if live is not None:
+        due += [
+            (case_id, state, 1, amount, paid)
+            for case_id, state, amount, paid in Promise.objects.filter(
+                due_date__gte=live.start, due_date__lte=live.end
+            )
+            .order_by()
+            .values_list("case_id", "state", "amount", "paid")
+        ]
+    mine: set[int | None] = {None}  # the rollup's lines, and the live rows in the scope
+    mine |= facts.in_scope(cases, {case_id for case_id, *_ in due if case_id is not None})
     by_state = {
         PromiseState.KEPT.value: 0,
         PromiseState.BROKEN.value: 0,
@@ -635,12 +648,12 @@ def _promises_scoped(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
     }
     due_n = 0
     amount = paid = ZERO
-    for case_id, state, promised, got in due:
+    for case_id, state, n, promised, got in due:
         if case_id not in mine:
             continue
-        due_n += 1
+        due_n += n
         if state in by_state:
-            by_state[state] += 1
+            by_state[state] += n
         amount += promised
         paid += got
     row = {"due": due_n, **by_state}

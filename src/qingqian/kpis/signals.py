@@ -125,7 +125,8 @@ def _case_days(case_id: int) -> set[dt.date]:
     for model, field in ((Payment, "received_at"), (ContactAttempt, "at")):
         for at in model.objects.filter(case_id=case_id).values_list(field, flat=True):
             out.add(at.astimezone(BUSINESS_TZ).date())
-    out.update(Promise.objects.filter(case_id=case_id).values_list("made_on", flat=True))
+    for made, due in Promise.objects.filter(case_id=case_id).values_list("made_on", "due_date"):
+        out.update((made, due))
     return out
 
 
@@ -133,21 +134,29 @@ def _day(value: dt.datetime | dt.date) -> dt.date:
     return value.astimezone(BUSINESS_TZ).date() if isinstance(value, dt.datetime) else value
 
 
-#: The field whose business day files each model's rows in the rollup.
-_DAY_FIELD: dict[type, str] = {Payment: "received_at", ContactAttempt: "at", Promise: "made_on"}
+#: The fields whose business days file each model's rows in the rollup (a promise: the
+#: day it was made and the day it falls due).
+_DAY_FIELD: dict[type, tuple[str, ...]] = {
+    Payment: ("received_at",),
+    ContactAttempt: ("at",),
+    Promise: ("made_on", "due_date"),
+}
+
+
+def _days_of(sender: Any, instance: Any) -> set[dt.date]:
+    values = (instance.__dict__.get(field) for field in _DAY_FIELD[sender])  # never loads
+    return {_day(value) for value in values if value is not None}
 
 
 def _loaded(sender: Any, instance: Any, **kwargs: Any) -> None:
-    """Remember the day a row was loaded with, so that moving it re-derives both days."""
-    value = instance.__dict__.get(_DAY_FIELD[sender])
-    instance._kpi_day = _day(value) if value is not None else None
+    """Remember the days a row was loaded with, so that moving it re-derives both."""
+    instance._kpi_days = _days_of(sender, instance)
     instance._kpi_case = instance.__dict__.get("case_id")
 
 
 def _written(sender: Any, instance: Any, **kwargs: Any) -> None:
-    value = instance.__dict__.get(_DAY_FIELD[sender])  # never loads a deferred field
-    days = {getattr(instance, "_kpi_day", None), _day(value) if value is not None else None}
-    instance._kpi_day = _day(value) if value is not None else None
+    days = getattr(instance, "_kpi_days", set()) | _days_of(sender, instance)
+    instance._kpi_days = _days_of(sender, instance)
     if sender is Payment:
         _schedule(("fact", instance.case_id, None))
     # the funnel's rows of the case (and of the case it was loaded with, if moved)
@@ -155,7 +164,7 @@ def _written(sender: Any, instance: Any, **kwargs: Any) -> None:
         if case_id is not None:
             _schedule(("month", case_id, None))
     instance._kpi_case = instance.__dict__.get("case_id")
-    for day in days - {None}:
+    for day in days:
         if sender is Promise:  # keyed by case: its organisation is looked up after the commit
             _schedule(("promise", instance.case_id, day))
         else:

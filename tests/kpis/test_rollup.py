@@ -498,3 +498,30 @@ def test_funnel_rows_are_kept_on_writes_and_agree_with_a_rebuild(
     with django_capture_on_commit_callbacks(execute=True):  # removed
         moved.delete()
     same_as_records()
+
+
+def test_the_creditors_of_a_whole_organisation_skip_other_organisations(
+    build: Any, users: dict[str, Any], creditor: Any, other_org: Any
+) -> None:
+    from qingqian.parties.models import Party
+
+    build.case(accepted=START)
+    # another organisation's creditor whose id lies between this one's two creditors
+    theirs = Party.objects.create(organisation=other_org, kind="company", name="别家债权人")
+    moved = build.case(accepted=START)
+    Case.objects.filter(pk=moved.pk).update(organisation=other_org, creditor=theirs)
+    mine = Party.objects.create(organisation=creditor.organisation, kind="company", name="后来")
+    build.case(accepted=START, cred=mine)
+    build.case(accepted=None, cred=mine)
+    whole = selectors.scope(users["admin"])
+    assert getattr(whole, "kpi_organisation_id", None) == creditor.organisation_id
+    assert selectors.creditor_ids(whole) == [creditor.pk, mine.pk]
+    # a collector's own cases: the plain distinct read
+    own = selectors.scope(users["collector"])
+    assert sorted(selectors.creditor_ids(own)) == sorted(
+        set(
+            Case.objects.filter(
+                handler=users["collector"], organisation_id=creditor.organisation_id
+            ).values_list("creditor_id", flat=True)
+        )
+    )

@@ -348,12 +348,12 @@ def main() -> None:
         _pg_admin(args.pg_url, "DROP DATABASE IF EXISTS {name}")
         _pg_admin(args.pg_url, "CREATE DATABASE {name}")
     _setup_django(args.pg_url, Path(tempfile.mkdtemp(prefix="qq-reports-")))
-    if not args.reuse:
-        from django.core.management import call_command
+    from django.core.management import call_command
 
-        t0 = time.perf_counter()
-        call_command("migrate", verbosity=0)
-        print(f"  migrate: {time.perf_counter() - t0:.1f} s", flush=True)
+    t0 = time.perf_counter()
+    call_command("migrate", verbosity=0)  # a reused database gets this branch's tables too
+    print(f"  migrate: {time.perf_counter() - t0:.1f} s", flush=True)
+    if not args.reuse:
         t0 = time.perf_counter()
         fill(args.cases, args.payments, args.contacts)
         print(f"  fill: {time.perf_counter() - t0:.1f} s", flush=True)
@@ -374,7 +374,11 @@ def main() -> None:
             t0 = time.perf_counter()
             for org in Organisation.objects.all():
                 built = rollup.build(org.pk, through=dt.date(2026, 12, 31), rebuild=True)
-                print(f"  rollup rebuild: {built['rows']} rows, {built['facts']} facts", end="")
+                print(
+                    f"  rollup rebuild: {built['rows']} rows, {built['facts']} facts, "
+                    f"{built['months']} funnel rows",
+                    end="",
+                )
             print(f" in {time.perf_counter() - t0:.1f} s (load {_load()})", flush=True)
         print(
             f"pages, {path} path, {args.requests} timed requests each "

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 
 from qingqian.cases.models import Case, TimelineEvent
 from qingqian.common import clock
-from qingqian.kpis import facts, measures, rollup, selectors
-from qingqian.kpis.models import CaseFact, DayFigure, RollupState
+from qingqian.kpis import facts, funnel, measures, rollup, selectors
+from qingqian.kpis.models import CaseFact, CaseMonth, DayFigure, RollupState
 from qingqian.kpis.periods import Window, next_start
 from qingqian.payments.models import Payment
 from qingqian.payments.services import payment_reverse
@@ -180,6 +180,8 @@ def _run(
         assert measures.promises(marked, w) == measures.promises(plain, w)
         assert measures.funnel(marked, w) == measures.funnel(plain, w)
         assert measures.overview(marked, w) == measures.overview(plain, w)
+        court = measures.collections(marked, w)["court"]
+        assert measures.litigation(marked, w, court=court) == measures.litigation(plain, w)
     # the drill-downs' slices filter their scope's cohort rows: the same as reading each
     base = Case.objects.filter(organisation_id=org)
     plain_org = measures.whole_organisation(base.all(), org)
@@ -222,10 +224,20 @@ def test_writes_on_built_days_and_case_moves_re_derive(
     lawyers = rollup.mark(org_cases.all(), organisation=org, team="lawyer")
     with django_capture_on_commit_callbacks(execute=True):
         build.pay(a, "50.00", START + dt.timedelta(days=2))  # back-dated onto a built day
-        build.promise(b, START + dt.timedelta(days=3), START + dt.timedelta(days=9))
+        promise = build.promise(b, START + dt.timedelta(days=3), START + dt.timedelta(days=9))
         build.attempt(a, START + dt.timedelta(days=3), allowed=False, rule="quiet_hours")
     assert measures.collections(marked, w)["gross"] == Decimal("150.00")
     assert measures.contact(marked, w)["promises"] == 1
+    whole = measures.whole_organisation(org_cases.all(), org)
+    assert measures.promises(marked, w)["open"] == 1
+    with django_capture_on_commit_callbacks(execute=True):  # decided: its due day again
+        promise.state, promise.paid = "kept", Decimal("100.00")
+        promise.save(update_fields=["state", "paid"])
+    assert (measures.promises(marked, w)["kept"], measures.promises(marked, w)["paid"]) == (
+        1,
+        Decimal("100.00"),
+    )
+    assert measures.promises(marked, w) == measures.promises(whole, w)
     assert measures.contact(marked, w)["refusals_by_rule"] == [("quiet_hours", 1)]
     assert measures.collections(lawyers, w)["gross"] == Decimal("0.00")
     from qingqian.cases.services import case_assign
@@ -249,6 +261,8 @@ def test_daily_job_and_rebuild_command(build: Any, users: dict[str, Any]) -> Non
     state = RollupState.objects.get(organisation_id=org)
     assert state.built_through == dt.date(2026, 9, 30)
     assert DayFigure.objects.filter(organisation_id=org, metric="pay").count() == 1
+    month = CaseMonth.objects.get(case=a)  # the funnel's row: paid on the 1st of September
+    assert (month.month, month.contacted, month.promised, month.paid) == (START, 0, 0, 1)
     # a row written behind the ORM's back is picked up by the next incremental build
     Payment.objects.filter(case=a).update(amount=Decimal("90.00"))
     rollup.build(org, through=dt.date(2026, 10, 5))
@@ -261,6 +275,13 @@ def test_daily_job_and_rebuild_command(build: Any, users: dict[str, Any]) -> Non
     assert measures.collections(marked, Window(START, dt.date(2026, 10, 5)))["gross"] == Decimal(
         "90.00"
     )
+    # an attempt whose commit hooks never ran (as a write behind the ORM): the next daily
+    # build re-derives the funnel's rows from the month of its first re-derived day
+    build.attempt(a, dt.date(2026, 10, 3))
+    assert not CaseMonth.objects.filter(case=a, month=dt.date(2026, 10, 1)).exists()
+    rollup.build(org, through=dt.date(2026, 10, 6))
+    assert CaseMonth.objects.get(case=a, month=dt.date(2026, 10, 1)).contacted == 1 << 2
+    assert CaseMonth.objects.get(case=a, month=START).paid == 1
 
 
 class _Null:
@@ -282,6 +303,8 @@ def test_the_daily_job_builds_through_yesterday(build: Any) -> None:
     assert state.built_through == dt.date(2026, 10, 31)
     row = DayFigure.objects.get(organisation_id=a.organisation_id, metric="pay")
     assert (row.day, row.amount, row.n) == (dt.date(2026, 10, 30), Decimal("80.00"), 1)
+    month = CaseMonth.objects.get(case=a)
+    assert (month.month, month.paid) == (dt.date(2026, 10, 1), 1 << 29)
 
 
 def test_moving_a_row_to_another_built_day_re_derives_both(
@@ -382,3 +405,123 @@ def test_case_facts_are_kept_on_payment_reversal_state_change_and_reassignment(
         TimelineEvent.objects.filter(case=late, to_state="accepted").delete()
     assert not CaseFact.objects.filter(case=late).exists()
     same_as_records()
+
+
+def _months_of(org: int) -> list[tuple[Any, ...]]:
+    return sorted(
+        CaseMonth.objects.filter(organisation_id=org).values_list(
+            "case_id", "month", "creditor_id", "handler_id", "contacted", "promised", "paid"
+        )
+    )
+
+
+def test_funnel_rows_are_kept_on_writes_and_agree_with_a_rebuild(
+    build: Any,
+    users: dict[str, Any],
+    creditor_b: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from qingqian.cases.services import case_assign
+    from qingqian.contact.models import ContactAttempt
+    from qingqian.payments.bulk import BulkPayment, payments_post_bulk
+
+    a = build.case(accepted=START)
+    b = build.case(accepted=START, cred=creditor_b)
+    c = build.case(accepted=None)
+    build.attempt(a, START + dt.timedelta(days=1), disposition="rpc")
+    build.promise(a, START + dt.timedelta(days=2), START + dt.timedelta(days=9))
+    build.pay(a, "100.00", START + dt.timedelta(days=3))
+    org = a.organisation_id
+    built = START + dt.timedelta(days=45)
+    with clock.pinned(at(built + dt.timedelta(days=1), 12)):
+        rollup.build(org, through=built)
+    assert _months_of(org)[0][4:] == (0b10, 0b100, 0b1000)  # days 2, 3 and 4 of September
+
+    def same_as_records() -> None:
+        kept = _months_of(org)
+        funnel.rebuild(org)
+        assert kept == _months_of(org)
+        base = Case.objects.filter(organisation_id=org)
+        with clock.pinned(at(built + dt.timedelta(days=1), 12)):
+            for w in (
+                Window(START, START + dt.timedelta(days=40)),  # two months
+                Window(START + dt.timedelta(days=5), START + dt.timedelta(days=5)),
+                Window(START + dt.timedelta(days=29), START + dt.timedelta(days=31)),
+                Window(START + dt.timedelta(days=30), built + dt.timedelta(days=1)),  # today live
+            ):
+                pairs = [
+                    (rollup.mark(base.all(), organisation=org), base.all()),
+                    (
+                        rollup.mark(
+                            base.filter(creditor_id=creditor_b.pk),
+                            organisation=org,
+                            creditor=creditor_b.pk,
+                        ),
+                        base.filter(creditor_id=creditor_b.pk),
+                    ),
+                    (
+                        rollup.mark(
+                            base.filter(handler__role="lawyer"), organisation=org, team="lawyer"
+                        ),
+                        base.filter(handler__role="lawyer"),
+                    ),
+                ]
+                for marked, plain in pairs:
+                    assert measures.funnel(marked, w) == measures.funnel(plain, w), w
+
+    with django_capture_on_commit_callbacks(execute=True):  # contacted, promised, paid
+        build.attempt(b, START + dt.timedelta(days=5), disposition="no_answer")
+        build.attempt(b, START + dt.timedelta(days=6), allowed=False, rule="quiet_hours")
+        build.promise(b, START + dt.timedelta(days=5), START + dt.timedelta(days=12))
+        p = build.pay(b, "20.00", START + dt.timedelta(days=5))
+        build.attempt(c, START + dt.timedelta(days=30))
+    same_as_records()
+    with django_capture_on_commit_callbacks(execute=True):  # a reversal is no payment day
+        payment_reverse(payment=p, actor=None, reason="bounced")
+    same_as_records()
+    with django_capture_on_commit_callbacks(execute=True):  # moved to 00:30 on 1 October
+        moved = ContactAttempt.objects.get(case=b, allowed=True)
+        moved.at = at(START + dt.timedelta(days=30), 0) + dt.timedelta(minutes=30)
+        moved.save()
+    assert (b.pk, dt.date(2026, 10, 1)) in {(r[0], r[1]) for r in _months_of(org) if r[4] == 1}
+    same_as_records()
+    with django_capture_on_commit_callbacks(execute=True):  # the case moves to a lawyer
+        case_assign(case=Case.objects.get(pk=b.pk), actor=users["admin"], handler=users["lawyer"])
+    same_as_records()
+    with django_capture_on_commit_callbacks(execute=True):  # the bulk import (no signals)
+        payments_post_bulk(
+            organisation=a.organisation,
+            items=[BulkPayment(c.pk, Decimal("80.00"), "bank_transfer", "bulk-f", at(START, 16))],
+            actor=users["admin"],
+        )
+    same_as_records()
+    with django_capture_on_commit_callbacks(execute=True):  # removed
+        moved.delete()
+    same_as_records()
+
+
+def test_the_creditors_of_a_whole_organisation_skip_other_organisations(
+    build: Any, users: dict[str, Any], creditor: Any, other_org: Any
+) -> None:
+    from qingqian.parties.models import Party
+
+    build.case(accepted=START)
+    # another organisation's creditor whose id lies between this one's two creditors
+    theirs = Party.objects.create(organisation=other_org, kind="company", name="别家债权人")
+    moved = build.case(accepted=START)
+    Case.objects.filter(pk=moved.pk).update(organisation=other_org, creditor=theirs)
+    mine = Party.objects.create(organisation=creditor.organisation, kind="company", name="后来")
+    build.case(accepted=START, cred=mine)
+    build.case(accepted=None, cred=mine)
+    whole = selectors.scope(users["admin"])
+    assert getattr(whole, "kpi_organisation_id", None) == creditor.organisation_id
+    assert selectors.creditor_ids(whole) == [creditor.pk, mine.pk]
+    # a collector's own cases: the plain distinct read
+    own = selectors.scope(users["collector"])
+    assert sorted(selectors.creditor_ids(own)) == sorted(
+        set(
+            Case.objects.filter(
+                handler=users["collector"], organisation_id=creditor.organisation_id
+            ).values_list("creditor_id", flat=True)
+        )
+    )

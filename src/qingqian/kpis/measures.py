@@ -51,6 +51,7 @@ from django.db.models.functions import Coalesce, TruncDate, TruncDay, TruncMonth
 from qingqian.cases.models import Case, TimelineEvent
 from qingqian.contact.models import ContactAttempt, Disposition
 from qingqian.kpis import facts, rollup
+from qingqian.kpis import funnel as kpi_funnel
 from qingqian.kpis.periods import (
     AGING_EDGES,
     BUSINESS_TZ,
@@ -224,32 +225,34 @@ def _recovery_facts(cases: QuerySet[Case], window: Window, group_by: str | None)
     """``recovery`` from the cohort's fact rows (``kpis.facts``): the same figures."""
     rows = facts.cohort_rows(cases, window)
     key = _fact_group(cases, rows, group_by) if group_by else None
-    sums: dict[Any, dict[str, Any]] = {}
-    total = _fact_sums()
-    for r in rows:
-        parts = [total]
-        if key is not None:
-            parts.append(sums.setdefault(key(r), _fact_sums()))
-        for part in parts:
-            part["cases"] += 1
-            part["principal"] += r["principal"]
-            part["recovered"] += r["recovered"]
-            part["commission"] += r["commission"]
-            part["cases_recovered"] += r["recovered"] > 0
-            part["cases_settled"] += r["state"] == "closed" and r["outcome"] in SETTLED_OUTCOMES
-    grouped = [_recovery_row(v) | {"key": k} for k, v in sums.items()]
-    grouped.sort(key=lambda r: (-r["recovered"], str(r["key"])))
+    members: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:  # each row once into its group; the total is the groups' sum
+        members[None if key is None else key(r)].append(r)
+    sums = {k: _fact_sums(rs) for k, rs in members.items()}
+    total = {
+        f: sum((part[f] for part in sums.values()), ZERO if f in _MONEY_SUMS else 0)
+        for f in ("cases", "cases_recovered", "cases_settled", *_MONEY_SUMS)
+    }
+    grouped = []
+    if key is not None:
+        grouped = [_recovery_row(v) | {"key": k} for k, v in sums.items()]
+        grouped.sort(key=lambda r: (-r["recovered"], str(r["key"])))
     return {"total": _recovery_row(total), "rows": grouped, "group_by": group_by}
 
 
-def _fact_sums() -> dict[str, Any]:
+_MONEY_SUMS = ("principal", "recovered", "commission")
+
+
+def _fact_sums(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {
-        "cases": 0,
-        "principal": ZERO,
-        "recovered": ZERO,
-        "commission": ZERO,
-        "cases_recovered": 0,
-        "cases_settled": 0,
+        "cases": len(rows),
+        "principal": sum((r["principal"] for r in rows), ZERO),
+        "recovered": sum((r["recovered"] for r in rows), ZERO),
+        "commission": sum((r["commission"] for r in rows), ZERO),
+        "cases_recovered": sum(1 for r in rows if r["recovered"] > 0),
+        "cases_settled": sum(
+            1 for r in rows if r["state"] == "closed" and r["outcome"] in SETTLED_OUTCOMES
+        ),
     }
 
 
@@ -498,7 +501,11 @@ def funnel(cases: QuerySet[Case], window: Window) -> dict[str, int]:
     """Cases contacted in the window (an allowed attempt) → of those, promised (a promise
     made in the window) → of those, paid (a positive payment received in the window).
     Driven by the window's rows, not by the whole book: one statement, the attempts of the
-    window read once (a common table expression)."""
+    window read once (a common table expression). Built days of marked cases from the
+    funnel's facts (``kpis.funnel``), one row per case and month."""
+    rolled, live = rollup.split(cases, window)
+    if rolled is not None:
+        return _funnel_facts(cases, rolled, live)
     contacted = (
         ContactAttempt.objects.filter(
             _of(cases, own=True), allowed=True, at__gte=window.lo, at__lt=window.hi
@@ -539,6 +546,48 @@ def funnel(cases: QuerySet[Case], window: Window) -> dict[str, int]:
     return {"contacted": n_contacted, "promised": n_promised, "paid": n_paid}
 
 
+def _funnel_facts(cases: QuerySet[Case], rolled: Window, live: Window | None) -> dict[str, int]:
+    """``funnel`` from the funnel's facts for the built days, and the records for the rest
+    (today): per case, whether it was contacted, promised and paid on some day of the
+    window, then the three counts."""
+    sql, params, spread = kpi_funnel.rows_sql(cases, rolled)
+    parts = [sql]
+    if live is not None:
+        spread = True
+        for flags, qs in (
+            (
+                "1, 0, 0",
+                ContactAttempt.objects.filter(
+                    _of(cases, own=True), allowed=True, at__gte=live.lo, at__lt=live.hi
+                ),
+            ),
+            ("0, 1, 0", Promise.objects.filter(made_on__gte=live.start, made_on__lte=live.end)),
+            (
+                "0, 0, 1",
+                Payment.objects.filter(
+                    _of(cases, own=True),
+                    amount__gt=0,
+                    received_at__gte=live.lo,
+                    received_at__lt=live.hi,
+                ),
+            ),
+        ):
+            part_sql, part_params = qs.order_by().values("case_id").query.sql_with_params()
+            parts.append(f"SELECT x.case_id, {flags} FROM ({part_sql}) x")  # noqa: S608
+            params += part_params
+    body = " UNION ALL ".join(parts)
+    if spread:  # a case may have several rows: one per case first
+        body = (
+            "SELECT case_id, MAX(c) AS c, MAX(p) AS p, MAX(y) AS y "  # noqa: S608 - our SQL
+            f"FROM ({body}) u GROUP BY case_id"
+        )
+    sums = "COALESCE(SUM(c), 0), COALESCE(SUM(c * p), 0), COALESCE(SUM(c * p * y), 0)"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sums} FROM ({body}) f", params)  # noqa: S608 - our SQL
+        n_contacted, n_promised, n_paid = cursor.fetchone()
+    return {"contacted": int(n_contacted), "promised": int(n_promised), "paid": int(n_paid)}
+
+
 # --------------------------------------------------------------------------- promises, plans
 
 
@@ -571,24 +620,43 @@ def promises(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
 
 
 def _promises_scoped(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
-    """``promises`` for marked scopes: the window's promises by their due-day index, kept
-    to the scope's cases by primary key (no join over the whole case book)."""
-    due = list(
-        Promise.objects.filter(due_date__gte=window.start, due_date__lte=window.end)
-        .order_by()
-        .values_list("case_id", "state", "amount", "paid")
-    )
-    mine = facts.in_scope(cases, {case_id for case_id, *_ in due})
-    row: dict[str, Any] = {"due": 0, "kept": 0, "broken": 0, "open": 0}
+    """``promises`` for marked scopes: built days from the daily rollup (``due`` rows by
+    state), the rest from the window's promises by their due-day index, kept to the
+    scope's cases by primary key (no join over the whole case book)."""
+    rolled, live = rollup.split(cases, window)
+    due: list[tuple[Any, ...]] = []
+    if rolled is not None:  # one line per state, inside the scope already
+        due += [
+            (None, state, n, amount, paid)
+            for state, (n, amount, paid) in rollup.promises_due_raw(cases, rolled).items()
+        ]
+    if live is not None:
+        due += [
+            (case_id, state, 1, amount, paid)
+            for case_id, state, amount, paid in Promise.objects.filter(
+                due_date__gte=live.start, due_date__lte=live.end
+            )
+            .order_by()
+            .values_list("case_id", "state", "amount", "paid")
+        ]
+    mine: set[int | None] = {None}  # the rollup's lines, and the live rows in the scope
+    mine |= facts.in_scope(cases, {case_id for case_id, *_ in due if case_id is not None})
+    by_state = {
+        PromiseState.KEPT.value: 0,
+        PromiseState.BROKEN.value: 0,
+        PromiseState.OPEN.value: 0,
+    }
+    due_n = 0
     amount = paid = ZERO
-    for case_id, state, promised, got in due:
+    for case_id, state, n, promised, got in due:
         if case_id not in mine:
             continue
-        row["due"] += 1
-        if state in (PromiseState.KEPT, PromiseState.BROKEN, PromiseState.OPEN):
-            row[PromiseState(state).value] += 1
+        due_n += n
+        if state in by_state:
+            by_state[state] += n
         amount += promised
         paid += got
+    row = {"due": due_n, **by_state}
     return {
         **row,
         "amount": _m(amount),
@@ -643,10 +711,13 @@ def feasibility_sla(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
     return {"entered": row["entered"], "met": row["met"], "share": rate(row["met"], row["entered"])}
 
 
-def litigation(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
+def litigation(
+    cases: QuerySet[Case], window: Window, *, court: Decimal | None = None
+) -> dict[str, Any]:
     """Judgments and rulings given in the window by outcome; days from filing to judgment
     (distribution); enforcement: proceedings of kind 执行 started in the window and the
-    court payments received in the window."""
+    court payments received in the window (``court``: that sum when the caller already has
+    it, as ``collections(cases, window)["court"]``)."""
     judged = Proceeding.objects.filter(
         _of(cases), judgment_on__gte=window.start, judgment_on__lte=window.end
     ).order_by()
@@ -664,13 +735,15 @@ def litigation(cases: QuerySet[Case], window: Window) -> dict[str, Any]:
         filed_on__gte=window.start,
         filed_on__lte=window.end,
     ).count()
-    court = Payment.objects.filter(
-        _of(cases, own=True),
-        kind=PaymentKind.COURT,
-        received_at__gte=window.lo,
-        received_at__lt=window.hi,
-    ).aggregate(s=Sum("amount"))["s"]
-    court = _m(court)
+    if court is None:
+        court = _m(
+            Payment.objects.filter(
+                _of(cases, own=True),
+                kind=PaymentKind.COURT,
+                received_at__gte=window.lo,
+                received_at__lt=window.hi,
+            ).aggregate(s=Sum("amount"))["s"]
+        )
     return {
         "judgments": sum(by_outcome.values()),
         "by_outcome": by_outcome,
@@ -751,7 +824,7 @@ def trend(cases: QuerySet[Case], window: Window, grain: str) -> dict[dt.date, di
     if live is not None:
         _trend_live(out, cases, live, grain)
     if facts.usable(cases, window):
-        acc: Iterable[Any] = (r["accepted_at"] for r in facts.cohort_rows(cases, window))
+        acc: Iterable[Any] = (r["accepted_day"] for r in facts.cohort_rows(cases, window))
     else:
         acc = cohort(cases, window).order_by().values_list("accepted_at", flat=True)
         acc = acc.iterator(chunk_size=5000)
@@ -855,7 +928,7 @@ def _cohort_flows_facts(
     totals: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
     counts: dict[dt.date, list[Any]] = defaultdict(lambda: [0, ZERO])
     for r in rows:
-        m = r["accepted_at"].astimezone(BUSINESS_TZ).date().replace(day=1)
+        m = r["accepted_day"].replace(day=1)
         counts[m][0] += 1
         counts[m][1] += r["principal"]
         totals[m] += r["recovered"]

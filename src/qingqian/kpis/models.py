@@ -111,3 +111,45 @@ class CaseFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.accepted_at:%Y-%m-%d}"
+
+
+class CaseMonth(models.Model):
+    """The funnel's facts (``kpis.funnel``): per case and calendar month (business days,
+    Asia/Shanghai), the days of the month on which the case had an allowed contact
+    attempt, a promise made and a positive payment received — bit ``d - 1`` for day ``d`` —
+    with the case's creditor and handler (its rollup dimensions). The window's distinct
+    contacted, promised and paid cases are then counted over one row per case and month
+    instead of a ``DISTINCT`` over every attempt. Kept on commit of every attempt, promise,
+    payment or case move written through the ORM, and rebuilt with the rollup."""
+
+    organisation = models.ForeignKey(
+        "accounts.Organisation", on_delete=models.CASCADE, related_name="+"
+    )
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    creditor = models.ForeignKey(
+        "parties.Party",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    handler = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+    )
+    contacted = models.IntegerField(default=0)
+    promised = models.IntegerField(default=0)
+    paid = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "month"], name="kpis_casemonth_case_month")
+        ]
+        indexes = [models.Index(fields=["organisation", "month"], name="kpis_casemonth_org_month")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.month:%Y-%m}"

@@ -206,6 +206,20 @@ def _derive(organisation_id: int, window: Window) -> int:
     )
     for r in prom:
         add(r, "prom", "")
+    # promises falling due, by state: count, Σ promised (amount) and Σ paid (commission)
+    due = (
+        Promise.objects.filter(
+            case__organisation_id=organisation_id,
+            due_date__gte=window.start,
+            due_date__lte=window.end,
+        )
+        .annotate(d=F("due_date"))
+        .order_by()
+        .values(*dims, "state")
+        .annotate(n=Count("pk"), amount=Sum("amount"), commission=Sum("paid"))
+    )
+    for r in due:
+        add(r, "due", r["state"])
     # Refused attempts differ in rule only; merge rows that share every dimension.
     merged: dict[tuple[Any, ...], DayFigure] = {}
     for f in rows:
@@ -238,9 +252,13 @@ def build(organisation_id: int, *, through: dt.date, rebuild: bool = False) -> d
                 organisation_id,
                 (start + dt.timedelta(days=i) for i in range((through - start).days + 1)),
             )
-        from qingqian.kpis import facts
+        from qingqian.kpis import facts, funnel
 
         facts_rows = facts.rebuild(organisation_id)
+        # the funnel's rows: every month on a rebuild, else from the first day re-derived
+        month_rows = funnel.rebuild(
+            organisation_id, since=None if rebuild or state is None else start
+        )
         RollupState.objects.update_or_create(
             organisation_id=organisation_id,
             defaults={"built_through": through, "built_at": clock.now()},
@@ -250,6 +268,7 @@ def build(organisation_id: int, *, through: dt.date, rebuild: bool = False) -> d
         "through": through.isoformat(),
         "rows": written,
         "facts": facts_rows,
+        "months": month_rows,
     }
 
 
@@ -267,14 +286,15 @@ def _first_day(organisation_id: int) -> dt.date | None:
     ):
         if value is not None:
             firsts.append(value.astimezone(BUSINESS_TZ).date())
-    made = (
-        Promise.objects.filter(case__organisation_id=organisation_id)
-        .order_by("made_on")
-        .values_list("made_on", flat=True)
-        .first()
-    )
-    if made is not None:
-        firsts.append(made)
+    for field in ("made_on", "due_date"):
+        made = (
+            Promise.objects.filter(case__organisation_id=organisation_id)
+            .order_by(field)
+            .values_list(field, flat=True)
+            .first()
+        )
+        if made is not None:
+            firsts.append(made)
     return min(firsts) if firsts else None
 
 
@@ -337,6 +357,19 @@ def contact_raw(cases: QuerySet[Any], window: Window, right_party: Iterable[str]
             out["by_rule"][key] = n
         else:
             out["promises"] += n
+    return out
+
+
+def promises_due_raw(cases: QuerySet[Any], window: Window) -> dict[str, Any]:
+    """Promises falling due in the window: per state, the count, Σ promised, Σ paid."""
+    out: dict[str, Any] = {}
+    for r in (
+        figures(cases, window)
+        .filter(metric="due")
+        .values("key")
+        .annotate(n=Sum("n"), amount=Sum("amount"), paid=Sum("commission"))
+    ):
+        out[r["key"]] = (int(r["n"]), r["amount"] or ZERO, r["paid"] or ZERO)
     return out
 
 

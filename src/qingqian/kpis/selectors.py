@@ -9,6 +9,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -80,6 +81,26 @@ def scope(user: User, *, creditor_id: int | None = None, team: str | None = None
     if spec is not None:
         rollup.mark(cases, **spec)
     return cases
+
+
+def creditor_ids(cases: QuerySet[Case]) -> list[int]:
+    """The creditors of ``cases``. For a whole organisation on PostgreSQL, by skipping along
+    the index ``(organisation, creditor, …)`` — one descent per creditor instead of a
+    ``DISTINCT`` over the whole case book."""
+    org = getattr(cases, "kpi_organisation_id", None)
+    if org is None or connection.vendor != "postgresql":
+        return list(cases.order_by().values_list("creditor_id", flat=True).distinct())
+    with connection.cursor() as cur:
+        cur.execute(
+            "WITH RECURSIVE t(c) AS ("
+            "(SELECT creditor_id FROM cases_case WHERE organisation_id = %s "
+            "ORDER BY creditor_id LIMIT 1) UNION ALL "
+            "SELECT (SELECT creditor_id FROM cases_case WHERE organisation_id = %s "
+            "AND creditor_id > t.c ORDER BY creditor_id LIMIT 1) FROM t WHERE t.c IS NOT NULL"
+            ") SELECT c FROM t WHERE c IS NOT NULL",
+            [org, org],
+        )
+        return [row[0] for row in cur.fetchall()]
 
 
 def _rollup_spec(user: User, *, creditor_id: int | None, team: str | None) -> dict[str, Any] | None:
@@ -342,7 +363,7 @@ def dashboard(
         {"code": k, "label": kind_label(k), "amount": v}
         for k, v in sorted(head["collections"].pop("by_kind").items())
     ]
-    lit = measures.litigation(cases, window)
+    lit = measures.litigation(cases, window, court=head["collections"]["court"])
     lit["outcomes"] = [
         {"code": k, "label": outcome_label(k), "count": v}
         for k, v in sorted(lit.pop("by_outcome").items(), key=lambda kv: -kv[1])
@@ -393,7 +414,7 @@ def drill(
             part = Window(max(start, window.start), end)
             rows.append(_slice(cases, part, label=_period_label(start, grain), key=start))
     elif by == "creditor":
-        ids = list(cases.order_by().values_list("creditor_id", flat=True).distinct())
+        ids = creditor_ids(cases)
         names = dict(Party.objects.filter(pk__in=ids).values_list("pk", "name"))
         for pk in sorted(ids, key=lambda i: names.get(i, "")):
             sub = _narrow(cases, cases.filter(creditor_id=pk), creditor=pk)

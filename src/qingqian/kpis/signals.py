@@ -1,7 +1,9 @@
 """Keep the daily rollup (``kpis.rollup``) current: a payment, contact attempt or promise
 saved or deleted on a day already built, or a case moved to another handler or creditor,
 re-derives the days concerned once the transaction commits. Days not yet built (today) are
-read from the records anyway, so nothing is done for them."""
+read from the records anyway, so nothing is done for them. The case facts
+(``kpis.facts``) and the funnel's rows (``kpis.funnel``) of the cases concerned are
+re-derived at the same moment."""
 
 from __future__ import annotations
 
@@ -50,9 +52,13 @@ def apply_pending() -> None:
     if not built:
         return
     fact_cases = {key for kind, key, _ in todo if kind == "fact"}
-    todo = [t for t in todo if t[0] != "fact"]
+    month_cases = {key for kind, key, _ in todo if kind == "month"}
+    month_cases |= {value for kind, _, value in todo if kind == "case"}  # moved: new dims
+    todo = [t for t in todo if t[0] not in ("fact", "month")]
     if fact_cases:
         _refresh_facts(fact_cases, set(built))
+    if month_cases:
+        _refresh_months(month_cases, set(built))
     promise_cases = {org for kind, org, _ in todo if kind == "promise"}
     case_orgs = dict(Case.objects.filter(pk__in=promise_cases).values_list("pk", "organisation_id"))
     days: dict[int, set[dt.date]] = {}
@@ -90,11 +96,28 @@ def _refresh_facts(case_ids: set[int], built: set[int]) -> None:
             logger.exception("kpis facts: re-deriving %s case(s) failed", len(wanted))
 
 
+def _refresh_months(case_ids: set[int], built: set[int]) -> None:
+    """Re-derive the funnel's rows (``kpis.funnel``) of cases of organisations built."""
+    from qingqian.kpis import funnel
+
+    wanted = [
+        pk
+        for pk, org in Case.objects.filter(pk__in=case_ids).values_list("pk", "organisation_id")
+        if org in built
+    ]
+    if wanted:
+        try:
+            funnel.refresh(wanted)
+        except DatabaseError:  # the write itself is committed; the daily job catches up
+            logger.exception("kpis funnel: re-deriving %s case(s) failed", len(wanted))
+
+
 def touch_cases(case_ids: Iterable[int]) -> None:
-    """Re-derive these cases' facts when the transaction commits (for writes that bypass
-    the model signals, such as the bulk payment import)."""
+    """Re-derive these cases' facts and funnel rows when the transaction commits (for
+    writes that bypass the model signals, such as the bulk payment import)."""
     for pk in case_ids:
         _schedule(("fact", pk, None))
+        _schedule(("month", pk, None))
 
 
 def _case_days(case_id: int) -> set[dt.date]:
@@ -102,7 +125,8 @@ def _case_days(case_id: int) -> set[dt.date]:
     for model, field in ((Payment, "received_at"), (ContactAttempt, "at")):
         for at in model.objects.filter(case_id=case_id).values_list(field, flat=True):
             out.add(at.astimezone(BUSINESS_TZ).date())
-    out.update(Promise.objects.filter(case_id=case_id).values_list("made_on", flat=True))
+    for made, due in Promise.objects.filter(case_id=case_id).values_list("made_on", "due_date"):
+        out.update((made, due))
     return out
 
 
@@ -110,23 +134,37 @@ def _day(value: dt.datetime | dt.date) -> dt.date:
     return value.astimezone(BUSINESS_TZ).date() if isinstance(value, dt.datetime) else value
 
 
-#: The field whose business day files each model's rows in the rollup.
-_DAY_FIELD: dict[type, str] = {Payment: "received_at", ContactAttempt: "at", Promise: "made_on"}
+#: The fields whose business days file each model's rows in the rollup (a promise: the
+#: day it was made and the day it falls due).
+_DAY_FIELD: dict[type, tuple[str, ...]] = {
+    Payment: ("received_at",),
+    ContactAttempt: ("at",),
+    Promise: ("made_on", "due_date"),
+}
+
+
+def _days_of(sender: Any, instance: Any) -> set[dt.date]:
+    values = (instance.__dict__.get(field) for field in _DAY_FIELD[sender])  # never loads
+    return {_day(value) for value in values if value is not None}
 
 
 def _loaded(sender: Any, instance: Any, **kwargs: Any) -> None:
-    """Remember the day a row was loaded with, so that moving it re-derives both days."""
-    value = instance.__dict__.get(_DAY_FIELD[sender])
-    instance._kpi_day = _day(value) if value is not None else None
+    """Remember the days a row was loaded with, so that moving it re-derives both."""
+    instance._kpi_days = _days_of(sender, instance)
+    instance._kpi_case = instance.__dict__.get("case_id")
 
 
 def _written(sender: Any, instance: Any, **kwargs: Any) -> None:
-    value = instance.__dict__.get(_DAY_FIELD[sender])  # never loads a deferred field
-    days = {getattr(instance, "_kpi_day", None), _day(value) if value is not None else None}
-    instance._kpi_day = _day(value) if value is not None else None
+    days = getattr(instance, "_kpi_days", set()) | _days_of(sender, instance)
+    instance._kpi_days = _days_of(sender, instance)
     if sender is Payment:
         _schedule(("fact", instance.case_id, None))
-    for day in days - {None}:
+    # the funnel's rows of the case (and of the case it was loaded with, if moved)
+    for case_id in {getattr(instance, "_kpi_case", None), instance.__dict__.get("case_id")}:
+        if case_id is not None:
+            _schedule(("month", case_id, None))
+    instance._kpi_case = instance.__dict__.get("case_id")
+    for day in days:
         if sender is Promise:  # keyed by case: its organisation is looked up after the commit
             _schedule(("promise", instance.case_id, day))
         else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from http.client import HTTPConnection
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,18 @@ def test_serve_runs_gunicorn_and_a_task_worker(tmp_path: Path) -> None:
 
         for _ in range(20):
             assert http(base + "/healthz")[0] == 200
+
+        # No keep-alive: a gthread worker keeps every connection it accepted, so a client (or
+        # a proxy's pooled connection) that keeps one open would be tied to one process.
+        host, port = base.removeprefix("http://").split(":")
+        conn = HTTPConnection(host, int(port), timeout=30)
+        try:
+            conn.request("GET", "/healthz", headers={"Connection": "keep-alive"})
+            resp = conn.getresponse()
+            assert resp.status == 200 and resp.read()
+            assert (resp.getheader("Connection") or "").lower() == "close"
+        finally:
+            conn.close()
         status, text, _ = http(base + "/metrics")
         assert status == 200
         metrics = text.decode()

@@ -23,7 +23,11 @@ threads = int(os.environ.get("QINGQIAN_WEB_THREADS", "4"))
 worker_class = "gthread"
 timeout = int(os.environ.get("QINGQIAN_WEB_TIMEOUT", "60"))
 graceful_timeout = 30
-keepalive = 5
+# No keep-alive by default: a gthread worker keeps every connection it accepted, so clients
+# (or a reverse proxy's pooled upstream connections) that keep theirs open stay with the one
+# worker that accepted them while the other processes idle. Closed after each response, every
+# request is accepted afresh by whichever process is free (docs/operations.md).
+keepalive = int(os.environ.get("QINGQIAN_WEB_KEEPALIVE", "0"))
 # Recycle workers now and then so a slow leak never grows without bound.
 max_requests = 5000
 max_requests_jitter = 500

@@ -221,6 +221,32 @@ def test_list_query_count_is_constant(api: Client, org: Any, users: Any, credito
     assert small == large
 
 
+def test_the_staff_list_shows_every_cell_from_its_few_columns(
+    org: Any, users: Any, creditor: Any
+) -> None:
+    """The list loads only the columns it shows (``LIST_COLUMNS``): every cell is still
+    there, and no deferred column is fetched row by row."""
+    from qingqian.parties.models import Party
+
+    _open_cases(org, users, creditor, 3, name="列表{}有限公司", handler=users["collector"])
+    web = Client()
+    web.force_login(users["lawyer"])
+    web.get("/")
+    with CaptureQueriesContext(connection) as ctx:
+        page = web.get("/cases/").content.decode()
+    sql = [q["sql"] for q in ctx.captured_queries]
+    party_reads = [s for s in sql if 'FROM "cases_caseparty"' in s]
+    assert party_reads and not [s for s in party_reads if "_enc" in s], party_reads
+    rows = [s for s in sql if s.startswith('SELECT "cases_case"."id"') and "accounts_user" in s]
+    assert rows and not [s for s in rows if "password" in s], rows
+    for i in range(3):
+        debtor = Party.objects.get(name=f"列表{i}有限公司")
+        assert debtor.name in page and debtor.credit_code in page
+    handler = users["collector"]
+    assert (handler.get_full_name() or handler.username) in page
+    assert creditor.name in page and "100.00" in page
+
+
 def test_detail_query_count_is_constant(users: Any, case: Any) -> None:
     from qingqian.cases.services import case_transition
 

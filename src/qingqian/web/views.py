@@ -255,7 +255,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
     except ValueError:
         page = 1
     per_page = 50
-    cases, count, exact = selectors.case_list_page(user, filters, page=page, per_page=per_page)
+    cases, count, exact = selectors.case_list_page(
+        user, filters, page=page, per_page=per_page, list_columns=True
+    )
     paginator = Paginator(range(count), per_page)
     ctx = {
         "rows": _rows(cases, filters.as_of or clock.today()),

@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from qingqian.netting import cli, csvio, jsonio, solver
+from qingqian.netting import cli, csvio, flowproc, jsonio, solver
 from qingqian.netting.csvio import (
     read_obligation_columns,
     read_obligation_columns_unchecked,
@@ -34,7 +34,8 @@ from tests.netting.test_properties import networks
 
 pytest.importorskip("pyarrow")
 
-SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Each example starts a flow process; a few dozen are enough next to the CLI tests.
+SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def supply_chain_csv(seed: int, rows: int = 2500, firms: int = 120, odd_ids: str = "") -> str:
@@ -89,7 +90,7 @@ def cli_outputs(path: Path, *extra: str, as_bytes: bool = True) -> tuple[str, st
 @pytest.fixture
 def threaded(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every threaded branch on small instances, and output slices of 7 rows."""
-    monkeypatch.setattr(solver, "SOLVE_THREAD_MIN_ARCS", 0)
+    monkeypatch.setattr(solver, "SOLVE_PROCESS_MIN_ARCS", 0)
     monkeypatch.setattr(solver, "DECOMPOSE_MIN_ARCS", 0)
     monkeypatch.setattr(solver, "DEGREE_ORDER_MIN_ARCS", 0)
     monkeypatch.setattr(csvio, "_THREAD_MIN_ROWS", 0)
@@ -132,7 +133,7 @@ def test_threaded_and_plain_cli_agree(tmp_path: Path, monkeypatch: pytest.Monkey
     path.write_text(text, encoding="utf-8")
     plain = cli_outputs(path)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(solver, "SOLVE_THREAD_MIN_ARCS", 0)
+        patch.setattr(solver, "SOLVE_PROCESS_MIN_ARCS", 0)
         patch.setattr(csvio, "_THREAD_MIN_ROWS", 0)
         patch.setattr(csvio, "_CHUNK", 5)
         patch.setattr(jsonio, "_JSON_CHUNK", 5)
@@ -216,7 +217,7 @@ def test_threaded_solve_equals_the_plain_one(obligations: list[Obligation]) -> N
 
         columns = columns_of(obligations)
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(solver, "SOLVE_THREAD_MIN_ARCS", 0)
+            patch.setattr(solver, "SOLVE_PROCESS_MIN_ARCS", 0)
             patch.setattr(solver, "DECOMPOSE_MIN_ARCS", 0)
             threaded = solve_columns(columns, options, during=during)
         assert threaded.setoff_fen() == plain.setoff_fen()
@@ -237,7 +238,7 @@ def columns_of(obligations: list[Obligation]) -> solver.ObligationColumns:
 
 def test_during_errors_wait_for_the_solve(monkeypatch: pytest.MonkeyPatch) -> None:
     """An exception from ``during`` comes out of ``solve_columns`` after the solve ended."""
-    monkeypatch.setattr(solver, "SOLVE_THREAD_MIN_ARCS", 0)
+    monkeypatch.setattr(solver, "SOLVE_PROCESS_MIN_ARCS", 0)
     columns = columns_of(
         [Obligation("1", "A", "B", Decimal(5)), Obligation("2", "B", "A", Decimal(3))]
     )
@@ -257,3 +258,55 @@ def test_key_order_sorts_by_the_key() -> None:
         key = [(t, h, d if d >= 0 else 1 << 30) for t, h, d in zip(tails, heads, due, strict=True)]
         ordered = [key[i] for i in order.tolist()]
         assert ordered == sorted(key)
+
+
+def test_flow_process_is_used_and_its_failure_is_harmless(
+    tmp_path: Path, threaded: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The flow goes to the child process; if the child fails (here: it gets an instance it
+    cannot read), the caller solves in its own process and the output is the same."""
+    text = supply_chain_csv(5, rows=600)
+    path = tmp_path / "obligations.csv"
+    path.write_text(text, encoding="utf-8")
+    expected = old_outputs(text, NettingOptions())
+    answers: list[object] = []
+    result = flowproc.FlowProcess.result
+
+    def spy(self: flowproc.FlowProcess) -> Any:
+        answers.append(result(self))
+        return answers[-1]
+
+    monkeypatch.setattr(flowproc.FlowProcess, "result", spy)
+    assert cli_outputs(path) == expected
+    assert len(answers) == 1 and answers[0] is not None
+    submit = flowproc.FlowProcess.submit
+
+    def broken(self: flowproc.FlowProcess, arrays: Any, n_nodes: int, settings: Any) -> None:
+        submit(self, {**arrays, "src": arrays["src"][:1]}, n_nodes, settings)
+
+    monkeypatch.setattr(flowproc.FlowProcess, "submit", broken)
+    assert cli_outputs(path) == expected
+    assert len(answers) == 2 and answers[1] is None
+    assert not list(Path(flowproc._SHM).glob("qingqian-flow-*"))  # the files are gone
+
+
+def test_flow_process_answers_the_in_process_flow() -> None:
+    rng = np.random.default_rng(3)
+    src = rng.integers(0, 30, 400)
+    dst = (src + rng.integers(1, 30, 400)) % 30
+    empty = np.zeros(0, dtype=np.int64)
+    arrays = {
+        "src": src, "dst": dst, "cap": rng.integers(1, 10**6, 400),
+        "weights": rng.integers(0, 5, 400), "levels": np.array([4]),
+        "comp": np.zeros(400, dtype=np.int64), "nodes_of_comp": np.array([30]),
+        "cap_tail": empty, "cap_head": empty, "cap_cap": empty, "cap_comp": empty,
+    }  # fmt: skip
+    settings = {name: getattr(solver, name) for name in solver._FLOW_SETTINGS}
+    process = flowproc.FlowProcess()
+    process.submit(arrays, 30, settings)
+    answer = process.result()
+    assert answer is not None
+    flow, exact = answer
+    here, exact_here = solver.exact_flow(arrays, 30)
+    assert flow.tolist() == here.tolist() and exact is exact_here is True
+    assert flow.any()

@@ -52,6 +52,7 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from qingqian.netting.errors import NettingError
+from qingqian.netting.flowproc import FlowProcess
 from qingqian.netting.scc import cycle_components
 
 CONFIRMED: Final = "confirmed"
@@ -794,9 +795,10 @@ def solve_columns(
     raises the precise error (and ``during`` is not called).
 
     ``during(firms, net_fen)``, if given, is called once with the firm names and their net
-    positions in fen (which no set-off changes) while OR-Tools solves in another thread
-    (``SOLVE_THREAD_MIN_ARCS``), so a caller can do its own work on the second core then;
-    on smaller instances it is called before the solve. It must not change the columns.
+    positions in fen (which no set-off changes). From ``SOLVE_PROCESS_MIN_ARCS`` eligible
+    obligations OR-Tools then solves in a second process (``flowproc``) while ``during``
+    runs here, so a caller can do its own work on the second core meanwhile; otherwise it
+    is called before the solve. It must not change the columns.
     """
     options = _checked_options(options)
     if not columns._valid():
@@ -859,7 +861,6 @@ def _solve_arrays(
             details={"total_fen": str(total_fen)},
         )
     firm_index = None
-    n = len(firm_names)
     cap_fen: dict[int, int] = {}
     for firm, cap in options.caps.items():
         if firm_index is None:
@@ -875,8 +876,28 @@ def _solve_arrays(
             cap, field_name="cap", where={"firm": firm}, allow_zero=True
         )
 
-    threaded = int(eligible.sum()) >= SOLVE_THREAD_MIN_ARCS
-    labels, key_order = _components_and_key_order(n, tails, heads, due_ordinals, eligible, threaded)
+    large = int(eligible.sum()) >= SOLVE_PROCESS_MIN_ARCS
+    # Started now, its interpreter and imports overlap the components and the sort.
+    process = FlowProcess() if large and during is not None else None
+    try:
+        return _solve_large(
+            ids, firm_names, tails, heads, amount, due_ordinals, excluded, eligible, options,
+            during, cap_fen, large, process,
+        )  # fmt: skip
+    finally:
+        if process is not None:
+            process.close()
+
+
+def _solve_large(
+    ids: Sequence[str], firm_names: list[str], tails: IntArray, heads: IntArray,
+    amount: IntArray, due_ordinals: IntArray, excluded: Sequence[str | None],
+    eligible: np.ndarray[Any, np.dtype[np.bool_]], options: NettingOptions,
+    during: DuringSolve | None, cap_fen: dict[int, int], large: bool,
+    process: FlowProcess | None,
+) -> NettingResult:  # fmt: skip
+    n, m = len(firm_names), len(ids)
+    labels, key_order = _components_and_key_order(n, tails, heads, due_ordinals, eligible, large)
     on_cycle = eligible & (labels[tails] == labels[heads])
     kept = np.flatnonzero(on_cycle)
 
@@ -898,7 +919,7 @@ def _solve_arrays(
     n_comp = 0
     largest = 0
     exact = True
-    s_kept = np.zeros(0, dtype=np.int64)
+    paid = received = np.zeros(n, dtype=np.int64)
     if len(kept):
         order = None
         if key_order is not None:  # the arcs on cycles, in the order of their sort keys
@@ -906,25 +927,26 @@ def _solve_arrays(
             order = position[key_order[on_cycle[key_order]]]
         plan = _CyclePlan(kept, tails[kept], heads[kept], amount[kept], due_ordinals[kept],
                           labels, cap_fen, n, mode, order)  # fmt: skip
-        if threaded:  # OR-Tools releases the GIL: the rest runs on the other core meanwhile
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                solving = pool.submit(plan.flow)
-                plan.sort_runs(ids)
-                side_work()
-                flow = solving.result()
-        else:
-            plan.sort_runs(ids)
-            side_work()
+        if process is not None:  # the flow in the other process, the rest here meanwhile
+            settings = {name: globals()[name] for name in _FLOW_SETTINGS}
+            process.submit(plan.flow_arrays(), plan.n_nodes, settings)
+        plan.sort_runs(ids)
+        plan.prepare_spread()
+        side_work()
+        answer = process.result() if process is not None else None
+        if answer is not None:
+            flow, plan.exact = answer[0], plan.exact and answer[1]
+        else:  # no process, or it failed: solve here (the same function)
             flow = plan.flow()
-        s_kept = plan.spread(flow)
-        setoff[kept] = s_kept
+        spread = plan.spread(flow)
+        setoff[plan.rows] = spread
+        paid, received = _firm_sums(n, plan.st, spread), _firm_sums(n, plan.sh, spread)
         n_comp, largest, exact = plan.n_comp, plan.largest, plan.exact
     else:
         side_work()
 
-    # Only arcs on cycles carry a set-off: the firms' set-offs are sums over those.
-    paid = _firm_sums(n, tails[kept], s_kept)
-    received = _firm_sums(n, heads[kept], s_kept)
+    # Only arcs on cycles carry a set-off: the firms' set-offs (paid on their payables,
+    # received on their receivables) are sums over those.
     firm_fen = {
         "pay_before": before["pay"],
         "recv_before": before["recv"],
@@ -953,12 +975,12 @@ def _solve_arrays(
 
 def _components_and_key_order(
     n: int, tails: IntArray, heads: IntArray, due_ordinals: IntArray,
-    eligible: np.ndarray[Any, np.dtype[np.bool_]], threaded: bool,
+    eligible: np.ndarray[Any, np.dtype[np.bool_]], large: bool,
 ) -> tuple[IntArray, IntArray | None]:  # fmt: skip
     """The cycle components of the eligible arcs (``scc.cycle_components``) and, on large
     instances, every arc's position in the order of its sort key (debtor, creditor, due
     date; ties in any order), computed in a second thread meanwhile."""
-    if not threaded:
+    if not large:
         return cycle_components(n, tails[eligible], heads[eligible]), None
     with ThreadPoolExecutor(max_workers=1) as pool:
         sorting = pool.submit(_key_order, tails, heads, due_ordinals, n)
@@ -1026,7 +1048,8 @@ class _CyclePlan:
         if order is None:
             order = _canonical_order(kt, kh, due_key, n)
         self.kept, self.kf, self.order = kept, kf, order
-        st, sh, sd = kt[order], kh[order], due_key[order]
+        self.st, self.sh = st, sh = kt[order], kh[order]  # unchanged by sort_runs
+        sd = due_key[order]
         self.sf = sf = kf[order]
         same = (st[1:] == st[:-1]) & (sh[1:] == sh[:-1]) & (sd[1:] == sd[:-1])
         self.same = same if same.any() else None
@@ -1058,20 +1081,18 @@ class _CyclePlan:
         )
         self.cap_comp = labels[capped]
 
+    def flow_arrays(self) -> dict[str, IntArray]:
+        """The arguments of :func:`exact_flow` (all int64 arrays, besides ``n_nodes``)."""
+        return {
+            "src": self.g_src, "dst": self.g_dst, "cap": self.g_cap, "weights": self.weights,
+            "levels": self.levels, "comp": self.g_comp, "nodes_of_comp": self.nodes_of_comp,
+            "cap_tail": self.cap_arcs[0], "cap_head": self.cap_arcs[1],
+            "cap_cap": self.cap_arcs[2], "cap_comp": self.cap_comp,
+        }  # fmt: skip
+
     def flow(self) -> IntArray:
-        """The flow on each group of parallel obligations (OR-Tools; the GIL is released)."""
-        flow = _flow_by_parts(self.g_src, self.g_dst, self.g_cap, self.weights, self.levels,
-                              self.g_comp, self.nodes_of_comp, self.cap_arcs, self.cap_comp,
-                              self.n_nodes)  # fmt: skip
-        if flow is None:  # OR-Tools refused the cost range: keep the optimum, drop the tie-break
-            self.exact = False
-            zero_w = np.zeros(len(self.g_start), dtype=np.int64)
-            zero_k = np.zeros(self.n_comp, dtype=np.int64)
-            flow = _flow_by_parts(self.g_src, self.g_dst, self.g_cap, zero_w, zero_k,
-                                  self.g_comp, self.nodes_of_comp, self.cap_arcs,
-                                  self.cap_comp, self.n_nodes)  # fmt: skip
-            if flow is None:
-                raise RuntimeError("OR-Tools refused the set-off instance")
+        """The flow on each group of parallel obligations (OR-Tools, in this process)."""
+        flow, self.exact = exact_flow(self.flow_arrays(), self.n_nodes, self.exact)
         return flow
 
     def sort_runs(self, ids: Sequence[str]) -> None:
@@ -1093,18 +1114,47 @@ class _CyclePlan:
         order[at] = np.asarray(members, dtype=np.int64)[np.asarray(ranked, dtype=np.int64)]
         self.sf = self.kf[order]
 
-    def spread(self, flow: IntArray) -> IntArray:
-        """Set-off (fen) per arc on a cycle, in the order of ``kept``: each group's flow
-        spread over its obligations in canonical order (oldest first, then by id)."""
+    def prepare_spread(self) -> None:
+        """What :meth:`spread` needs besides the flow (after :meth:`sort_runs`): each
+        obligation's group, the amount ahead of it in its group, and its row."""
         g_start, sf, order = self.g_start, self.sf, self.order
         sizes = np.diff(np.append(g_start, len(order)))
-        member_group = np.repeat(np.arange(len(g_start), dtype=np.int64), sizes)
+        self.member_group = np.repeat(np.arange(len(g_start), dtype=np.int64), sizes)
         cum = np.cumsum(sf)
-        before = cum - sf - (cum[g_start] - sf[g_start])[member_group]
-        s_sorted = np.clip(flow[member_group] - before, 0, sf)
-        result = np.zeros(len(order), dtype=np.int64)
-        result[order] = s_sorted
-        return result
+        self.ahead = cum - sf - (cum[g_start] - sf[g_start])[self.member_group]
+        self.rows = self.kept[order]
+
+    def spread(self, flow: IntArray) -> IntArray:
+        """Set-off (fen) per arc on a cycle, in canonical order (rows ``self.rows``, debtors
+        ``self.st``, creditors ``self.sh``): each group's flow spread over its obligations
+        in that order (oldest first, then by id)."""
+        return np.clip(flow[self.member_group] - self.ahead, 0, self.sf)
+
+
+# What exact_flow depends on besides its arguments (flowproc's child takes these values).
+_FLOW_SETTINGS: Final = ("DECOMPOSE_MIN_ARCS", "DEGREE_ORDER_MIN_ARCS", "PARALLEL_WORKERS")
+
+
+def exact_flow(
+    arrays: Mapping[str, IntArray], n_nodes: int, exact: bool = True
+) -> tuple[IntArray, bool]:
+    """The flow of ``_CyclePlan.flow_arrays()`` and whether the tie-break stayed exact.
+
+    If OR-Tools refuses the cost range, the flow is solved again without the tie-break
+    (the cleared total stays optimal) and the flag becomes false."""
+    a = arrays
+    cap_arcs = (a["cap_tail"], a["cap_head"], a["cap_cap"])
+    flow = _flow_by_parts(a["src"], a["dst"], a["cap"], a["weights"], a["levels"], a["comp"],
+                          a["nodes_of_comp"], cap_arcs, a["cap_comp"], n_nodes)  # fmt: skip
+    if flow is None:  # OR-Tools refused the cost range: keep the optimum, drop the tie-break
+        exact = False
+        zero_w = np.zeros(len(a["src"]), dtype=np.int64)
+        zero_k = np.zeros(len(a["levels"]), dtype=np.int64)
+        flow = _flow_by_parts(a["src"], a["dst"], a["cap"], zero_w, zero_k, a["comp"],
+                              a["nodes_of_comp"], cap_arcs, a["cap_comp"], n_nodes)  # fmt: skip
+        if flow is None:
+            raise RuntimeError("OR-Tools refused the set-off instance")
+    return flow, exact
 
 
 # Components are independent: above DECOMPOSE_MIN_ARCS arcs on cycles and with more than
@@ -1112,10 +1162,11 @@ class _CyclePlan:
 # OR-Tools instance per bin, solved in threads (OR-Tools releases the GIL while it solves).
 DECOMPOSE_MIN_ARCS: Final = 100_000
 # From this many eligible obligations the strongly connected components and the sort of
-# the arcs run in two threads, and OR-Tools solves in a thread of its own while the
-# obligations of equal key are ordered by id, the firms' sums are taken and the caller's
-# ``during`` runs (solve_columns): same instance, same flow, same result.
-SOLVE_THREAD_MIN_ARCS: Final = 200_000
+# the arcs run in two threads, and, when the caller passes ``during`` (solve_columns),
+# OR-Tools solves in a second process (``flowproc``; it holds the GIL, so a thread would
+# not do) while the obligations of equal key are ordered by id, the firms' sums are taken
+# and ``during`` runs here: same instance, same function, same flow, same result.
+SOLVE_PROCESS_MIN_ARCS: Final = 200_000
 DEGREE_ORDER_MIN_ARCS: Final = 100_000
 PARALLEL_WORKERS: Final = max(1, min(4, os.cpu_count() or 1))
 

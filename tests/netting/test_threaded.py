@@ -1,10 +1,10 @@
-"""The threaded path of ``qingqian netting solve`` (issue 23, 10⁷ obligations in 120 s).
+"""The two-core path of ``qingqian netting solve`` (issue 23, 10⁷ obligations in 120 s).
 
-OR-Tools solves in a thread while the deferred checks and the output's parts that do not
-depend on the set-offs are built on the other core, and the firm names are encoded in a
-second thread while the rest of the CSV is read. The thresholds are lowered here so that
-small instances take every threaded branch; the CSV and JSON must be byte for byte what
-the row-by-row reader, ``solve`` and the original writers give.
+OR-Tools solves in a second process (``flowproc``) while the deferred checks and the
+output's parts that do not depend on the set-offs are built here, and the firm names are
+encoded in a second thread while the rest of the CSV is read. The thresholds are lowered
+so that small instances take every such branch; the CSV and JSON must be byte for byte
+what the row-by-row reader, ``solve`` and the original writers give.
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ def cli_outputs(path: Path, *extra: str, as_bytes: bool = True) -> tuple[str, st
 
 @pytest.fixture
 def threaded(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every threaded branch on small instances, and output slices of 7 rows."""
+    """Every thread and the flow process on small instances, output slices of 7 rows."""
     monkeypatch.setattr(solver, "SOLVE_PROCESS_MIN_ARCS", 0)
     monkeypatch.setattr(solver, "DECOMPOSE_MIN_ARCS", 0)
     monkeypatch.setattr(solver, "DEGREE_ORDER_MIN_ARCS", 0)
@@ -236,15 +236,26 @@ def columns_of(obligations: list[Obligation]) -> solver.ObligationColumns:
     return columns
 
 
-def test_during_errors_wait_for_the_solve(monkeypatch: pytest.MonkeyPatch) -> None:
-    """An exception from ``during`` comes out of ``solve_columns`` after the solve ended."""
+def test_during_errors_end_the_flow_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An exception from ``during`` comes out of ``solve_columns``; the child is ended and
+    its file removed."""
     monkeypatch.setattr(solver, "SOLVE_PROCESS_MIN_ARCS", 0)
+    started: list[flowproc.FlowProcess] = []
+    init = flowproc.FlowProcess.__init__
+
+    def spy(self: flowproc.FlowProcess) -> None:
+        init(self)
+        started.append(self)
+
+    monkeypatch.setattr(flowproc.FlowProcess, "__init__", spy)
     columns = columns_of(
         [Obligation("1", "A", "B", Decimal(5)), Obligation("2", "B", "A", Decimal(3))]
     )
     boom: Callable[[list[str], Any], None] = lambda firms, net: 1 / 0  # noqa: E731
     with pytest.raises(ZeroDivisionError):
         solve_columns(columns, during=boom)
+    assert len(started) == 1
+    assert started[0]._proc is None and started[0]._path is None
 
 
 def test_key_order_sorts_by_the_key() -> None:

@@ -13,11 +13,14 @@ decimals (``12000``, ``12000.5``, ``12000.50``). Every refused row raises a
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import importlib
 import io
 import operator
 import re
+import threading
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -321,6 +324,8 @@ def _arrow_columns(data: bytes) -> tuple[ObligationColumns, Callable[[], bool]] 
         return None
     wanted = {name: f"c{header.index(name)}" for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
               if name in header}  # fmt: skip
+    if len(data) >= _WARM_IMPORTS_MIN_BYTES:  # while the parser's threads hold no GIL
+        threading.Thread(target=_warm_imports, name="netting-imports", daemon=True).start()
     try:
         table = pacsv.read_csv(
             pa.py_buffer(data),
@@ -367,6 +372,18 @@ def _arrow_columns(data: bytes) -> tuple[ObligationColumns, Callable[[], bool]] 
 
     columns = ObligationColumns(ArrowIds(ids), firms, debtor, creditor, fen, due, status)
     return columns, verify
+
+
+# From this many bytes _arrow_columns imports what comes next while pyarrow parses.
+_WARM_IMPORTS_MIN_BYTES: Final = 1 << 24
+
+
+def _warm_imports() -> None:
+    """Import pandas (pyarrow's first conversion to numpy imports it, about 0.7 s) and
+    scipy's graph routines (the SCCs) ahead of their first use."""
+    for name in ("pandas", "scipy.sparse.csgraph"):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
 
 
 # From this many rows _arrow_columns reads the firm names and the rest in two threads.

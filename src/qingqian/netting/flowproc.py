@@ -5,8 +5,9 @@ Python work beside it stalls until it ends), so the only way to use the machine'
 core while it solves is another process. :class:`FlowProcess` starts ``python -m
 qingqian.netting.flowproc`` (its interpreter and imports start while the caller still
 works), hands it the flow instance through a file in shared memory (``/dev/shm`` where
-there is one; a line of JSON on its standard input says where), and reads the flow back
-from the same file. The child runs
+there is one, unlinked at once, shared through an inherited descriptor; a line of JSON on
+the child's standard input gives the layout), and reads the flow back from the same
+file. The child runs
 ``solver.exact_flow``, exactly what the caller would run in its own process, so the flow
 is the same; if anything goes wrong with the child, :meth:`FlowProcess.result` answers
 ``None`` and the caller solves in its own process.
@@ -33,16 +34,23 @@ _SHM: Final = "/dev/shm"  # noqa: S108
 
 
 class FlowProcess:
-    """One flow solved in a child process: start it, :meth:`submit`, then :meth:`result`."""
+    """One flow solved in a child process: start it, :meth:`submit`, then :meth:`result`.
+
+    The shared file is removed from its directory as soon as it is made: the two processes
+    reach it through one open descriptor (inherited by the child), so nothing is left
+    behind however either process ends."""
 
     def __init__(self) -> None:
         src = str(Path(__file__).resolve().parents[2])  # the tree this module comes from
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH")) if p)
-        self._path: str | None = None
         self._out: tuple[int, int] = (0, 0)
-        self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(
-            [sys.executable, "-m", "qingqian.netting.flowproc"],
+        where = _SHM if os.path.isdir(_SHM) else None
+        fd, path = tempfile.mkstemp(prefix="qingqian-flow-", dir=where)
+        os.unlink(path)
+        self._fd: int | None = fd
+        self._proc: subprocess.Popen[bytes] | None = subprocess.Popen(  # noqa: S603 (no shell)
+            [sys.executable, "-m", "qingqian.netting.flowproc", str(fd)], pass_fds=(fd,),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env,
         )  # fmt: skip
 
@@ -51,7 +59,7 @@ class FlowProcess:
     ) -> None:
         """Send the instance: ``arrays`` (int64) and ``n_nodes`` are ``solver.exact_flow``'s
         arguments, ``settings`` the solver's thresholds (the child takes the caller's)."""
-        if self._proc is None:
+        if self._proc is None or self._fd is None:
             return
         try:
             layout: dict[str, tuple[int, int]] = {}
@@ -61,21 +69,15 @@ class FlowProcess:
                 offset += 8 * len(array)
             self._out = (offset, len(arrays["src"]))
             size = max(1, offset + 8 * len(arrays["src"]))
-            where = _SHM if os.path.isdir(_SHM) else None
-            fd, self._path = tempfile.mkstemp(prefix="qingqian-flow-", dir=where)
-            with os.fdopen(fd, "r+b") as handle:
-                handle.truncate(size)
-                with mmap.mmap(handle.fileno(), size) as block:
-                    for name, array in arrays.items():
-                        at, count = layout[name]
-                        view = np.ndarray(count, dtype=np.int64, buffer=block, offset=at)
-                        view[:] = array
-                        del view
+            os.ftruncate(self._fd, size)
+            with mmap.mmap(self._fd, size) as block:
+                for name, array in arrays.items():
+                    at, count = layout[name]
+                    view = np.ndarray(count, dtype=np.int64, buffer=block, offset=at)
+                    view[:] = array
+                    del view
             assert self._proc.stdin is not None
-            header = {
-                "path": self._path, "size": size, "layout": layout, "n_nodes": n_nodes,
-                "settings": settings,
-            }  # fmt: skip
+            header = {"size": size, "layout": layout, "n_nodes": n_nodes, "settings": settings}
             self._proc.stdin.write(json.dumps(header).encode() + b"\n")
             self._proc.stdin.close()
         except Exception:
@@ -83,8 +85,8 @@ class FlowProcess:
 
     def result(self) -> tuple[np.ndarray[Any, Any], bool] | None:
         """``exact_flow``'s answer, or ``None`` if the child failed (solve in process)."""
-        proc = self._proc
-        if proc is None or self._path is None:
+        proc, fd = self._proc, self._fd
+        if proc is None or fd is None:
             self.close()
             return None
         try:
@@ -93,9 +95,7 @@ class FlowProcess:
             if proc.wait() != 0 or status != "flow":
                 return None
             at, count = self._out
-            with open(self._path, "rb") as handle:
-                handle.seek(at)
-                data = handle.read(8 * count)
+            data = os.pread(fd, 8 * count, at)
             return np.frombuffer(data, dtype=np.int64, count=count).copy(), bool(exact)
         except Exception:
             return None
@@ -103,7 +103,7 @@ class FlowProcess:
             self.close()
 
     def close(self) -> None:
-        """End the child (if it still runs) and remove the shared file."""
+        """End the child (if it still runs) and close the shared file."""
         proc, self._proc = self._proc, None
         if proc is not None:
             if proc.poll() is None:
@@ -113,10 +113,9 @@ class FlowProcess:
                 if stream is not None:
                     with contextlib.suppress(OSError):
                         stream.close()
-        if self._path is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(self._path)
-            self._path = None
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)
 
 
 def main() -> int:
@@ -126,13 +125,8 @@ def main() -> int:
     header = json.loads(sys.stdin.buffer.readline())
     for name, value in header["settings"].items():
         setattr(solver, name, int(value))
-    path, size, layout, n_nodes = (
-        header["path"],
-        header["size"],
-        header["layout"],
-        header["n_nodes"],
-    )
-    with open(path, "r+b") as handle, mmap.mmap(handle.fileno(), size) as block:
+    size, layout, n_nodes = header["size"], header["layout"], header["n_nodes"]
+    with mmap.mmap(int(sys.argv[1]), size) as block:
         arrays = {
             name: np.ndarray(count, dtype=np.int64, buffer=block, offset=at)
             for name, (at, count) in layout.items()

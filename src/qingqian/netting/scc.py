@@ -142,7 +142,7 @@ def cycle_components(
 
     scipy's compiled strong-components search runs on the arcs as they are (parallel arcs
     cost it nothing; merging them first, or peeling off the nodes without an incoming or
-    outgoing arc, cost more than they saved: 3.2 s against 1.5 s on ten million arcs).
+    outgoing arc, cost more than they saved: 12.8 s with them, 3.1 s without, on 10⁷ arcs).
     Without scipy, parallel arcs are merged and up to ``TRIM_PASSES`` vectorised passes
     drop such nodes before Tarjan's algorithm above. Every step is linear, O(n + m).
     """

@@ -11,8 +11,9 @@ solved exactly, in integer fen, with OR-Tools' ``SimpleMinCostFlow``:
 1. Only obligations inside one strongly connected component (SCC) of the debt graph lie on
    a cycle, and a circulation is zero on every arc between components, so the graph is
    reduced to the arcs inside non-trivial SCCs first (linear time). The components are
-   independent: large instances are dealt into bins of components solved in parallel
-   threads (``DECOMPOSE_MIN_ARCS``, ``PARALLEL_WORKERS``).
+   independent: large instances are dealt into bins of components, one OR-Tools instance
+   each (``DECOMPOSE_MIN_ARCS``, ``PARALLEL_WORKERS``). With ``solve_columns(during=…)`` a
+   large flow is solved in a second process (``flowproc``) while the caller works here.
 2. Among the optimal circulations, older obligations are preferred: an arc's cost is
    ``-(M_c + w_e)`` where ``w_e`` in ``0..K_c`` ranks its due date within its component
    (oldest highest) and ``M_c = K_c * L_c + 1`` with ``L_c`` the component's flow nodes.
@@ -1159,7 +1160,8 @@ def exact_flow(
 
 # Components are independent: above DECOMPOSE_MIN_ARCS arcs on cycles and with more than
 # one component, they are dealt into PARALLEL_WORKERS bins of about equal arc counts, one
-# OR-Tools instance per bin, solved in threads (OR-Tools releases the GIL while it solves).
+# OR-Tools instance per bin, solved in threads. OR-Tools 9.15 holds the GIL while it solves,
+# so the bins do not overlap (docs/netting.md); the split is exact and kept as it is.
 DECOMPOSE_MIN_ARCS: Final = 100_000
 # From this many eligible obligations the strongly connected components and the sort of
 # the arcs run in two threads, and, when the caller passes ``during`` (solve_columns),
@@ -1189,7 +1191,7 @@ def _flow_by_parts(
     comp_of_arc: IntArray, nodes_of_comp: IntArray,
     cap_arcs: tuple[IntArray, IntArray, IntArray], cap_comp: IntArray, n_nodes: int,
 ) -> IntArray | None:  # fmt: skip
-    """:func:`_min_cost_flow` on the whole instance, or bin by bin in parallel threads."""
+    """:func:`_min_cost_flow` on the whole instance, or bin by bin in threads."""
     n_comp = len(nodes_of_comp)
     workers = min(PARALLEL_WORKERS, n_comp)
     if len(src) < DECOMPOSE_MIN_ARCS or workers < 2:

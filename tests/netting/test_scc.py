@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import networkx as nx
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from qingqian.netting import scc
 from qingqian.netting.scc import cycle_components, strongly_connected_components
 
 
@@ -56,6 +58,10 @@ def test_cycle_components_mark_exactly_the_arcs_on_cycles(
     for a, b in arcs:
         same = any(a in c and b in c for c in comps)
         assert (labels[a] == labels[b]) == same
+    # Without scipy, arcs are merged and dead ends peeled first: the very same labels.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(scc, "_have_scipy", lambda: False)
+        assert cycle_components(n, tails, heads).tolist() == labels.tolist()
 
 
 def test_a_ring_of_200000_firms_needs_no_recursion() -> None:

@@ -14,14 +14,33 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+
+import numpy as np
 
 from qingqian.common.exceptions import ApplicationError
-from qingqian.netting.csvio import read_obligation_columns, read_obligations, setoffs_csv_chunks
-from qingqian.netting.jsonio import result_json_chunks
-from qingqian.netting.solver import AGE_AUTO, AGE_MODES, NettingOptions, solve, solve_columns
+from qingqian.netting.csvio import (
+    PreparedSetoffsCsv,
+    fen_arrow_chunks,
+    read_obligation_columns_unchecked,
+    read_obligations,
+    setoffs_csv_chunks,
+)
+from qingqian.netting.jsonio import PreparedResultJson, result_json_chunks
+from qingqian.netting.solver import (
+    AGE_AUTO,
+    AGE_MODES,
+    IntArray,
+    NettingOptions,
+    NettingResult,
+    ObligationColumns,
+    solve,
+    solve_columns,
+)
 
 
 class SolveError(Exception):
@@ -69,8 +88,13 @@ def add_solve_arguments(p: argparse.ArgumentParser) -> None:
     )  # fmt: skip
 
 
-def run_solve(opts: dict[str, Any], write: Callable[[str], object]) -> None:
-    """Solve the file ``opts["obligations"]``; ``write`` receives the output in pieces.
+def run_solve(
+    opts: dict[str, Any],
+    write: Callable[[str], object],
+    write_bytes: Callable[[bytes | memoryview], object] | None = None,
+) -> None:
+    """Solve the file ``opts["obligations"]``; ``write`` receives the output in pieces
+    (``write_bytes``, if given, receives the JSON as UTF-8 bytes instead).
 
     Raises :class:`SolveError` for bad input (nothing written to ``--out`` then).
     """
@@ -89,10 +113,11 @@ def run_solve(opts: dict[str, Any], write: Callable[[str], object]) -> None:
         age_tie_break=opts["age_tie_break"],
     )
     path = Path(opts["obligations"])
+    prepared: _Prepared | None = None
     try:
-        columns = read_obligation_columns(path.read_bytes())  # h23n: the fast path
-        if columns is not None:
-            result = solve_columns(columns, options)
+        solved = _solve_columns(path.read_bytes(), options, opts)  # h23n: the fast path
+        if solved is not None:
+            result, prepared = solved
         else:
             with path.open(encoding="utf-8-sig", newline="") as handle:
                 obligations = read_obligations(handle)
@@ -105,6 +130,9 @@ def run_solve(opts: dict[str, Any], write: Callable[[str], object]) -> None:
         raise _bad(f"文件 {path} 不是 UTF-8 编码", f"{path} is not UTF-8 text") from None
     except ApplicationError as exc:
         raise SolveError(exc.message) from None
+    if prepared is not None and (prepared.csv or prepared.json):
+        _write_prepared(result, prepared, opts, write, write_bytes)
+        return
     if opts["out"]:
         with Path(opts["out"]).open("w", encoding="utf-8", newline="") as out:
             out.writelines(setoffs_csv_chunks(result))
@@ -122,6 +150,106 @@ def run_solve(opts: dict[str, Any], write: Callable[[str], object]) -> None:
             write(f"  {firm.firm}: 抵销 set off {firm.setoff}, 净额 net {firm.net}\n")
 
 
+class _Prepared:
+    """The output built while OR-Tools solves (``None`` where not wanted or not possible)."""
+
+    def __init__(self) -> None:
+        self.verified: bool | None = None
+        self.csv: PreparedSetoffsCsv | None = None
+        self.json: PreparedResultJson | None = None
+
+
+def _solve_columns(
+    data: bytes, options: NettingOptions, opts: dict[str, Any]
+) -> tuple[NettingResult, _Prepared] | None:
+    """The column-wise path: ``None`` if the file must be read row by row.
+
+    The checks the solver does not need (``read_obligation_columns_unchecked``) and the
+    output's parts that do not depend on the set-offs run while OR-Tools solves on the
+    other core (``solve_columns(during=…)``). If those checks fail, whatever was computed
+    is dropped, errors included, and the row-by-row reader decides.
+    """
+    read = read_obligation_columns_unchecked(data)
+    if read is None:
+        return None
+    columns, verify = read
+    prepared = _Prepared()
+
+    def during(firms: list[str], net_fen: IntArray) -> None:
+        prepared.verified = verify()
+        if prepared.verified:
+            _prepare(prepared, columns, firms, net_fen, opts)
+
+    try:
+        result = solve_columns(columns, options, during=during)
+    except ApplicationError:
+        if prepared.verified is False or (prepared.verified is None and not verify()):
+            return None
+        raise
+    if prepared.verified is None:  # solve_columns sent the columns to the row-by-row checks
+        prepared.verified = verify()
+    return (result, prepared) if prepared.verified else None
+
+
+def _prepare(
+    prepared: _Prepared, columns: ObligationColumns, firms: list[str], net_fen: IntArray,
+    opts: dict[str, Any],
+) -> None:  # fmt: skip
+    if opts["out"]:
+        prepared.csv = PreparedSetoffsCsv.of(columns.ids, np.asarray(columns.fen, dtype=np.int64))
+    if opts["json"]:
+        prepared.json = PreparedResultJson.of(columns.ids, firms, net_fen)
+
+
+def _write_prepared(
+    result: NettingResult, prepared: _Prepared, opts: dict[str, Any],
+    write: Callable[[str], object], write_bytes: Callable[[bytes | memoryview], object] | None,
+) -> None:  # fmt: skip
+    """Write the CSV and the JSON from their prepared parts: the set-offs' text once, then
+    the CSV in a second thread while the JSON is written (Arrow's kernels and the writes
+    release the GIL)."""
+    setoff = result.setoff_fen_array()
+    texts = fen_arrow_chunks(setoff, workers=2)
+    emit: Callable[[bytes | memoryview], object] = write_bytes or (
+        lambda data: write(str(data, "utf-8"))
+    )
+    with ExitStack() as stack:
+        writing = None
+        if opts["out"]:  # opened (or failing) before any JSON is written, closed last
+            out = stack.enter_context(Path(opts["out"]).open("wb"))
+            pool = stack.enter_context(ThreadPoolExecutor(max_workers=1))
+            writing = pool.submit(_write_csv, out, result, prepared.csv, setoff, texts)
+        if opts["json"]:
+            chunks = (
+                prepared.json.chunks(result, texts)
+                if prepared.json is not None
+                else (text.encode() for text in result_json_chunks(result))
+            )
+            for chunk in chunks:
+                emit(chunk)
+            emit(b"\n")
+        if writing is not None:
+            writing.result()
+    if not opts["json"]:
+        write(
+            f"债务总额 total {result.total} · 抵销 cleared {result.cleared} · "
+            f"剩余 remaining {result.remaining} · 企业 firms {len(result.firms)}\n"
+        )
+        for firm in result.firms:
+            if firm.setoff:
+                write(f"  {firm.firm}: 抵销 set off {firm.setoff}, 净额 net {firm.net}\n")
+
+
+def _write_csv(
+    out: BinaryIO, result: NettingResult, prepared: PreparedSetoffsCsv | None,
+    setoff: IntArray, texts: list[Any],
+) -> None:  # fmt: skip
+    if prepared is not None:
+        out.writelines(prepared.chunks(setoff, texts))
+    else:
+        out.writelines(text.encode() for text in setoffs_csv_chunks(result))
+
+
 def main(argv: Sequence[str]) -> int:
     """``qingqian netting solve …`` (``argv`` without the program name); the exit code.
 
@@ -133,7 +261,7 @@ def main(argv: Sequence[str]) -> int:
     opts = vars(parser.parse_args(list(argv[2:])))
     out = sys.stdout
     try:
-        run_solve(opts, out.write)
+        run_solve(opts, out.write, getattr(getattr(out, "buffer", None), "write", None))
     except SolveError as exc:
         out.flush()
         sys.stderr.write(f"CommandError: {exc}\n")

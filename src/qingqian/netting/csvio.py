@@ -13,13 +13,17 @@ decimals (``12000``, ``12000.5``, ``12000.50``). Every refused row raises a
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import importlib
 import io
 import operator
 import re
+import threading
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from itertools import repeat
 from typing import Any, Final, overload
@@ -188,7 +192,8 @@ def _read(reader: Any) -> list[Obligation]:
     return obligations
 
 
-_CHUNK: Final = 1 << 20
+CHUNK_ROWS: Final = 1 << 20  # rows per piece of the streamed CSV and JSON
+_CHUNK: Final = CHUNK_ROWS
 _POW10: Final = 10 ** np.arange(19, dtype=np.int64)
 
 
@@ -203,14 +208,33 @@ def read_obligation_columns(data: bytes) -> ObligationColumns | None:
     reads the text with :func:`read_obligations`, which accepts it or raises the precise
     error naming the line.
     """
-    if b'"' in data or b"\x00" in data or data.count(b"\r") != data.count(b"\r\n"):
+    read = read_obligation_columns_unchecked(data)
+    if read is None:
         return None
-    if _longest_line(data) > csv.field_size_limit():
+    columns, verify = read
+    return columns if verify() else None
+
+
+def read_obligation_columns_unchecked(
+    data: bytes,
+) -> tuple[ObligationColumns, Callable[[], bool]] | None:
+    """:func:`read_obligation_columns` with the checks the solver does not need put off:
+    ``(columns, verify)``, where ``verify()`` checks that no line is longer than the csv
+    module's field limit and that the ids are non-blank and distinct. The columns stand
+    only once ``verify()`` has answered true (``netting.cli`` runs it on the second core
+    while OR-Tools solves); if it answers false, the caller must drop whatever it computed
+    from them and read the text with :func:`read_obligations`."""
+    if b'"' in data or b"\x00" in data:
+        return None
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
         return None
     try:
         import pyarrow  # noqa: F401
     except ImportError:  # pragma: no cover - pyarrow is a dependency; pandas does the same
-        return _pandas_columns(data)
+        if _longest_line(data) > csv.field_size_limit():
+            return None
+        columns = _pandas_columns(data)
+        return None if columns is None else (columns, lambda: True)
     return _arrow_columns(data)
 
 
@@ -272,14 +296,19 @@ _PY_WHITESPACE: Final = (
 _AMOUNT_PATTERN: Final = r"^[0-9]{1,15}(\.[0-9]{1,2})?$"
 
 
-def _arrow_columns(data: bytes) -> ObligationColumns | None:
-    """:func:`read_obligation_columns` by pyarrow: a multi-threaded columnar parser and
-    vectorised checks, with no Python object per cell (the ids stay in one Arrow array,
-    :class:`ArrowIds`). It answers ``None`` for all that the pandas reader would."""
+def _arrow_columns(data: bytes) -> tuple[ObligationColumns, Callable[[], bool]] | None:
+    """:func:`read_obligation_columns_unchecked` by pyarrow: a multi-threaded columnar
+    parser and vectorised checks, with no Python object per cell (the ids stay in one Arrow
+    array, :class:`ArrowIds`). From ``_THREAD_MIN_ROWS`` rows the firm names are encoded in
+    a second thread while the ids, amounts, dates and statuses are read. It answers
+    ``None`` (or ``verify()`` false) for all that the pandas reader would."""
     import pyarrow as pa
-    import pyarrow.compute as pc
     from pyarrow import csv as pacsv
 
+    def verify_lines() -> bool:
+        return _longest_line(raw) <= csv.field_size_limit()
+
+    raw = data
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     end = data.find(b"\n")
@@ -295,6 +324,8 @@ def _arrow_columns(data: bytes) -> ObligationColumns | None:
         return None
     wanted = {name: f"c{header.index(name)}" for name in (*REQUIRED_COLUMNS, *OPTIONAL_COLUMNS)
               if name in header}  # fmt: skip
+    if len(data) >= _WARM_IMPORTS_MIN_BYTES:  # while the parser's threads hold no GIL
+        threading.Thread(target=_warm_imports, name="netting-imports", daemon=True).start()
     try:
         table = pacsv.read_csv(
             pa.py_buffer(data),
@@ -315,21 +346,60 @@ def _arrow_columns(data: bytes) -> ObligationColumns | None:
     except (pa.ArrowException, ValueError):
         return None
     m = table.num_rows
-    if m == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return ObligationColumns([], [], empty, empty, empty, empty, np.zeros(0, dtype=np.int8))
 
     def column(name: str) -> Any:
         return table.column(wanted[name]).combine_chunks()
 
-    ids = pc.utf8_trim(column("id"), characters=_PY_WHITESPACE)
-    if pc.any(pc.equal(pc.binary_length(ids), 0)).as_py():
+    if m == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        no_rows = ObligationColumns([], [], empty, empty, empty, empty, np.zeros(0, dtype=np.int8))
+        return no_rows, verify_lines
+    if m < _THREAD_MIN_ROWS:
+        firm_codes = _arrow_firm_codes(column("debtor"), column("creditor"))
+        rest = _arrow_rest(column, wanted)
+    else:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            coding = pool.submit(_arrow_firm_codes, column("debtor"), column("creditor"))
+            rest = _arrow_rest(column, wanted)
+            firm_codes = coding.result()
+    if firm_codes is None or rest is None:
         return None
-    if not _distinct(ids):
-        return None
-    names = pc.utf8_trim(
-        pa.chunked_array([column("debtor"), column("creditor")]), characters=_PY_WHITESPACE
-    )
+    firms, debtor, creditor = firm_codes
+    ids, fen, due, status = rest
+
+    def verify() -> bool:
+        return verify_lines() and _ids_valid(ids)
+
+    columns = ObligationColumns(ArrowIds(ids), firms, debtor, creditor, fen, due, status)
+    return columns, verify
+
+
+# From this many bytes _arrow_columns imports what comes next while pyarrow parses.
+_WARM_IMPORTS_MIN_BYTES: Final = 1 << 24
+
+
+def _warm_imports() -> None:
+    """Import pandas (pyarrow's first conversion to numpy imports it, about 0.7 s) and
+    scipy's graph routines (the SCCs) ahead of their first use."""
+    for name in ("pandas", "scipy.sparse.csgraph"):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
+
+
+# From this many rows _arrow_columns reads the firm names and the rest in two threads.
+_THREAD_MIN_ROWS: Final = 200_000
+
+
+def _arrow_firm_codes(
+    debtors: Any, creditors: Any
+) -> tuple[list[str], np.ndarray[Any, Any], np.ndarray[Any, Any]] | None:
+    """Firm names (trimmed, sorted) and each row's debtor and creditor number in them, or
+    ``None`` for a blank name or a debtor equal to its creditor."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    m = len(debtors)
+    names = pc.utf8_trim(pa.chunked_array([debtors, creditors]), characters=_PY_WHITESPACE)
     encoded = pc.dictionary_encode(names).combine_chunks()
     dictionary = encoded.dictionary
     if pc.any(pc.equal(pc.binary_length(dictionary), 0)).as_py():
@@ -343,6 +413,17 @@ def _arrow_columns(data: bytes) -> ObligationColumns | None:
     debtor, creditor = codes[:m], codes[m:]
     if (debtor == creditor).any():
         return None
+    return firms, debtor, creditor
+
+
+def _arrow_rest(column: Callable[[str], Any], wanted: dict[str, str]) -> tuple[Any, ...] | None:
+    """The trimmed ids (Arrow), the amounts in fen, the due ordinals and status indices, or
+    ``None`` for an amount, date or status the row-by-row reader may judge otherwise."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    ids = pc.utf8_trim(column("id"), characters=_PY_WHITESPACE)
+    m = len(ids)
     amount = column("amount")
     if not pc.all(pc.match_substring_regex(amount, _AMOUNT_PATTERN)).as_py():
         return None
@@ -365,7 +446,16 @@ def _arrow_columns(data: bytes) -> ObligationColumns | None:
         if status_codes is None:
             return None
         status = status_codes.astype(np.int8)
-    return ObligationColumns(ArrowIds(ids), firms, debtor, creditor, fen, due, status)
+    return ids, fen, due, status
+
+
+def _ids_valid(ids: Any) -> bool:
+    """Whether the (trimmed) ids of an Arrow string array are non-blank and distinct."""
+    import pyarrow.compute as pc
+
+    if pc.any(pc.equal(pc.binary_length(ids), 0)).as_py():
+        return False
+    return _distinct(ids)
 
 
 _MIX: Final = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F))
@@ -627,3 +717,69 @@ def joined_text(array: Any) -> str:
     bounds = np.frombuffer(offsets, dtype=np.int32)
     first, last = int(bounds[array.offset]), int(bounds[array.offset + len(array)])
     return str(memoryview(values)[first:last], "utf-8")
+
+
+def joined_bytes(array: Any) -> memoryview:
+    """:func:`joined_text` as UTF-8 bytes, without a copy (a view of the Arrow buffer)."""
+    if len(array) == 0:
+        return memoryview(b"")
+    _, offsets, values = array.buffers()
+    bounds = np.frombuffer(offsets, dtype=np.int32)
+    first, last = int(bounds[array.offset]), int(bounds[array.offset + len(array)])
+    return memoryview(values)[first:last]
+
+
+def fen_arrow_chunks(values: np.ndarray[Any, Any], workers: int = 1) -> list[Any]:
+    """:func:`fen_arrow` of ``values`` in slices of ``_CHUNK`` (in ``workers`` threads)."""
+    starts = range(0, len(values), _CHUNK)
+    if workers < 2 or len(starts) < 2:
+        return [fen_arrow(values[lo : lo + _CHUNK]) for lo in starts]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda lo: fen_arrow(values[lo : lo + _CHUNK]), starts))
+
+
+class PreparedSetoffsCsv:
+    """:func:`setoffs_csv` for ids held in Arrow that need no escaping, with all that does
+    not depend on the set-offs built ahead (``netting.cli`` builds it while OR-Tools
+    solves): each row's ``id,`` and each amount's text, in slices of ``_CHUNK`` rows.
+    :meth:`chunks` then adds the set-offs; the bytes are those of ``setoffs_csv``."""
+
+    def __init__(self, ids: Any, amount_fen: np.ndarray[Any, Any]) -> None:
+        import pyarrow.compute as pc
+
+        self._amount = amount_fen
+        self._parts = [
+            (
+                pc.binary_join_element_wise(ids.slice(lo, _CHUNK), ",", ""),
+                fen_arrow(amount_fen[lo : lo + _CHUNK]),
+            )
+            for lo in range(0, len(ids), _CHUNK)
+        ]
+
+    @classmethod
+    def of(cls, ids: Sequence[str], amount_fen: np.ndarray[Any, Any]) -> PreparedSetoffsCsv | None:
+        """The prepared CSV, or ``None`` when the ids are not in Arrow or need escaping."""
+        if not isinstance(ids, ArrowIds) or _arrow_needs_escaping(ids.arrow):
+            return None
+        return cls(ids.arrow, amount_fen)
+
+    def chunks(
+        self, setoff_fen: np.ndarray[Any, Any], setoff_texts: list[Any]
+    ) -> Iterator[bytes | memoryview]:
+        """The CSV's bytes, given the set-offs in fen and as :func:`fen_arrow_chunks`."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        yield b"id,setoff,remaining\n"
+        for i, (prefix, amount_text) in enumerate(self._parts):
+            lo = i * _CHUNK
+            setoff = setoff_fen[lo : lo + _CHUNK]
+            changed = setoff != 0
+            remaining = amount_text  # where nothing was set off, the amount itself
+            if changed.any():
+                at = np.flatnonzero(changed)
+                left = fen_arrow(self._amount[lo : lo + _CHUNK][at] - setoff[at])
+                remaining = pc.replace_with_mask(amount_text, pa.array(changed), left)
+            yield joined_bytes(
+                pc.binary_join_element_wise(prefix, setoff_texts[i], ",", remaining, "\n", "")
+            )

@@ -13,15 +13,23 @@ import datetime as dt
 import json
 import operator
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from itertools import repeat
 from typing import Any, Final
 
-from qingqian.netting.csvio import STATUS_WORDS, ArrowIds, arrow_rows, fen_arrow
+from qingqian.netting.csvio import (
+    CHUNK_ROWS,
+    STATUS_WORDS,
+    ArrowIds,
+    arrow_rows,
+    fen_arrow,
+    joined_bytes,
+)
 from qingqian.netting.errors import NettingError
 from qingqian.netting.solver import (
     AGE_MODES,
+    IntArray,
     NettingOptions,
     NettingResult,
     Obligation,
@@ -182,17 +190,13 @@ def solve_json(body: Mapping[str, Any]) -> NettingResult:
 
 
 _JSON_ESCAPED: Final = re.compile(r'[\x00-\x1f"\\]')
-_JSON_CHUNK: Final = 1 << 20
+_JSON_CHUNK: Final = CHUNK_ROWS  # the slices of csvio.fen_arrow_chunks
 
 
 def result_json_chunks(result: NettingResult) -> Iterator[str]:
     """``json.dumps(result.as_dict(), ensure_ascii=False)`` in pieces, built column-wise
     (no dict per obligation): the CLI streams a million set-offs this way."""
-    head = json.dumps(
-        {"total": str(result.total), "cleared": str(result.cleared),
-         "remaining": str(result.remaining)}, ensure_ascii=False,
-    )  # fmt: skip
-    yield head[:-1] + ', "setoffs": ['
+    yield _result_head(result)
     ids, setoff = result.ids, result.setoff_fen_array()
     if isinstance(ids, ArrowIds) and not _arrow_needs_escaping(ids.arrow):
         for lo in range(0, len(ids), _JSON_CHUNK):
@@ -201,9 +205,7 @@ def result_json_chunks(result: NettingResult) -> Iterator[str]:
                 fen_arrow(setoff[lo : lo + _JSON_CHUNK]), '"}',
             )  # fmt: skip
             yield text[2:] if lo == 0 else text
-        names, net = result.net_fen()
-        yield '], "net_positions": '
-        yield json.dumps(dict(zip(names, fen_texts(net), strict=True)), ensure_ascii=False) + "}"
+        yield _net_positions_tail(*result.net_fen())
         return
     for lo in range(0, len(ids), _JSON_CHUNK):
         part = list(ids[lo : lo + _JSON_CHUNK])
@@ -212,9 +214,61 @@ def result_json_chunks(result: NettingResult) -> Iterator[str]:
         amounts = fen_texts(setoff[lo : lo + _JSON_CHUNK])
         rows = map(operator.add, map(operator.add, part, repeat('", "amount": "')), amounts)
         yield ('{"id": "' if lo == 0 else ', {"id": "') + '"}, {"id": "'.join(rows) + '"}'
-    names, net = result.net_fen()
-    yield '], "net_positions": '
-    yield json.dumps(dict(zip(names, fen_texts(net), strict=True)), ensure_ascii=False) + "}"
+    yield _net_positions_tail(*result.net_fen())
+
+
+def _result_head(result: NettingResult) -> str:
+    head = json.dumps(
+        {"total": str(result.total), "cleared": str(result.cleared),
+         "remaining": str(result.remaining)}, ensure_ascii=False,
+    )  # fmt: skip
+    return head[:-1] + ', "setoffs": ['
+
+
+def _net_positions_tail(names: list[str], net: IntArray) -> str:
+    text = json.dumps(dict(zip(names, fen_texts(net), strict=True)), ensure_ascii=False)
+    return '], "net_positions": ' + text + "}"
+
+
+class PreparedResultJson:
+    """:func:`result_json_chunks` for ids held in Arrow that need no escaping, with all
+    that does not depend on the set-offs built ahead (``netting.cli`` builds it while
+    OR-Tools solves): each row's ``{"id": "…", "amount": "`` in slices of ``_JSON_CHUNK``
+    rows and the net positions, which no set-off changes. :meth:`chunks` then adds the
+    totals and the set-offs; the bytes are those of ``result_json_chunks``."""
+
+    def __init__(self, ids: Any, firms: list[str], net_fen: IntArray) -> None:
+        import pyarrow.compute as pc
+
+        self._prefixes = [
+            pc.binary_join_element_wise(
+                ', {"id": "', ids.slice(lo, _JSON_CHUNK), '", "amount": "', ""
+            )
+            for lo in range(0, len(ids), _JSON_CHUNK)
+        ]
+        self._tail = _net_positions_tail(firms, net_fen).encode()
+
+    @classmethod
+    def of(
+        cls, ids: Sequence[str], firms: list[str], net_fen: IntArray
+    ) -> PreparedResultJson | None:
+        """The prepared JSON, or ``None`` when the ids are not in Arrow or need escaping."""
+        if not isinstance(ids, ArrowIds) or _arrow_needs_escaping(ids.arrow):
+            return None
+        return cls(ids.arrow, firms, net_fen)
+
+    def chunks(
+        self, result: NettingResult, setoff_texts: list[Any]
+    ) -> Iterator[bytes | memoryview]:
+        """The JSON's UTF-8 bytes, given the result and its set-offs as text in slices of
+        ``_JSON_CHUNK`` (``csvio.fen_arrow_chunks``)."""
+        import pyarrow.compute as pc
+
+        yield _result_head(result).encode()
+        for i, prefix in enumerate(self._prefixes):
+            rows = joined_bytes(pc.binary_join_element_wise(prefix, setoff_texts[i], '"}', ""))
+            yield rows[2:] if i == 0 else rows
+        yield self._tail
 
 
 def _arrow_needs_escaping(ids: Any) -> bool:

@@ -11,8 +11,9 @@ solved exactly, in integer fen, with OR-Tools' ``SimpleMinCostFlow``:
 1. Only obligations inside one strongly connected component (SCC) of the debt graph lie on
    a cycle, and a circulation is zero on every arc between components, so the graph is
    reduced to the arcs inside non-trivial SCCs first (linear time). The components are
-   independent: large instances are dealt into bins of components solved in parallel
-   threads (``DECOMPOSE_MIN_ARCS``, ``PARALLEL_WORKERS``).
+   independent: large instances are dealt into bins of components, one OR-Tools instance
+   each (``DECOMPOSE_MIN_ARCS``, ``PARALLEL_WORKERS``). With ``solve_columns(during=…)`` a
+   large flow is solved in a second process (``flowproc``) while the caller works here.
 2. Among the optimal circulations, older obligations are preferred: an arc's cost is
    ``-(M_c + w_e)`` where ``w_e`` in ``0..K_c`` ranks its due date within its component
    (oldest highest) and ``M_c = K_c * L_c + 1`` with ``L_c`` the component's flow nodes.
@@ -40,7 +41,7 @@ from __future__ import annotations
 import datetime as dt
 import operator
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -52,6 +53,7 @@ import numpy as np
 from ortools.graph.python import min_cost_flow
 
 from qingqian.netting.errors import NettingError
+from qingqian.netting.flowproc import FlowProcess
 from qingqian.netting.scc import cycle_components
 
 CONFIRMED: Final = "confirmed"
@@ -163,6 +165,8 @@ class FirmPosition:
 _CENT = Decimal("0.01")
 _I64 = np.dtype[np.int64]
 IntArray = np.ndarray[Any, _I64]
+# solve_columns(during=…): called with the firm names and their net positions in fen.
+DuringSolve = Callable[[list[str], IntArray], None]
 
 
 def _yuan(fen: int) -> Decimal:
@@ -656,6 +660,20 @@ def _canonical_order(kt: IntArray, kh: IntArray, due_key: IntArray, n: int) -> I
     return order
 
 
+def _key_order(tails: IntArray, heads: IntArray, due_ordinals: IntArray, n: int) -> IntArray:
+    """Indices of the arcs sorted by (debtor, creditor, due date, undated last); the order
+    among equal keys is left open (``_CyclePlan.sort_runs`` orders them by id). One plain
+    sort of a packed key (half the time of the stable one), else :func:`_canonical_order`."""
+    due_key = np.where(due_ordinals >= 0, due_ordinals, _UNDATED)
+    if n * n > 1 << (63 - _DATE_BITS):
+        return _canonical_order(tails, heads, due_key, n)
+    key = tails * n + heads
+    key <<= _DATE_BITS
+    key |= due_key
+    order: IntArray = np.argsort(key)
+    return order
+
+
 def _ids_at(ids: Sequence[str], positions: list[int]) -> list[str]:
     """``[ids[i] for i in positions]``, gathered at once when ``ids`` can (``take_list``)."""
     take = getattr(ids, "take_list", None)
@@ -766,13 +784,22 @@ class ObligationColumns:
 
 
 def solve_columns(
-    columns: ObligationColumns, options: NettingOptions | None = None
+    columns: ObligationColumns,
+    options: NettingOptions | None = None,
+    *,
+    during: DuringSolve | None = None,
 ) -> NettingResult:
     """:func:`solve` for obligations given as columns, without building an object per row.
 
     The result is the same as ``solve(columns.obligations(), options)``. Columns that break
     the contract of :class:`ObligationColumns` go through :func:`solve` instead, which
-    raises the precise error.
+    raises the precise error (and ``during`` is not called).
+
+    ``during(firms, net_fen)``, if given, is called once with the firm names and their net
+    positions in fen (which no set-off changes). From ``SOLVE_PROCESS_MIN_ARCS`` eligible
+    obligations OR-Tools then solves in a second process (``flowproc``) while ``during``
+    runs here, so a caller can do its own work on the second core meanwhile; otherwise it
+    is called before the solve. It must not change the columns.
     """
     options = _checked_options(options)
     if not columns._valid():
@@ -802,9 +829,9 @@ def solve_columns(
         words = [None, *_REASONS]
         excluded = [words[r] for r in reasons.tolist()]
     return _solve_arrays(
-        columns.ids, columns.firms, columns.debtor.astype(np.int64),
-        columns.creditor.astype(np.int64), columns.fen.astype(np.int64),
-        columns.due.astype(np.int64), excluded, eligible, options,
+        columns.ids, columns.firms, np.asarray(columns.debtor, dtype=np.int64),
+        np.asarray(columns.creditor, dtype=np.int64), np.asarray(columns.fen, dtype=np.int64),
+        np.asarray(columns.due, dtype=np.int64), excluded, eligible, options, during,
     )  # fmt: skip
 
 
@@ -820,6 +847,7 @@ def _solve_arrays(
     ids: Sequence[str], firm_names: list[str], tails: IntArray, heads: IntArray,
     amount: IntArray, due_ordinals: IntArray, excluded: Sequence[str | None],
     eligible: np.ndarray[Any, np.dtype[np.bool_]], options: NettingOptions,
+    during: DuringSolve | None = None,
 ) -> NettingResult:  # fmt: skip
     m = len(ids)
     total_fen = 0
@@ -834,7 +862,6 @@ def _solve_arrays(
             details={"total_fen": str(total_fen)},
         )
     firm_index = None
-    n = len(firm_names)
     cap_fen: dict[int, int] = {}
     for firm, cap in options.caps.items():
         if firm_index is None:
@@ -850,39 +877,85 @@ def _solve_arrays(
             cap, field_name="cap", where={"firm": firm}, allow_zero=True
         )
 
-    labels = cycle_components(n, tails[eligible], heads[eligible])
-    kept = np.flatnonzero(eligible & (labels[tails] == labels[heads]))
+    large = int(eligible.sum()) >= SOLVE_PROCESS_MIN_ARCS
+    # Started now, its interpreter and imports overlap the components and the sort.
+    process = FlowProcess() if large and during is not None else None
+    try:
+        return _solve_large(
+            ids, firm_names, tails, heads, amount, due_ordinals, excluded, eligible, options,
+            during, cap_fen, large, process,
+        )  # fmt: skip
+    finally:
+        if process is not None:
+            process.close()
+
+
+def _solve_large(
+    ids: Sequence[str], firm_names: list[str], tails: IntArray, heads: IntArray,
+    amount: IntArray, due_ordinals: IntArray, excluded: Sequence[str | None],
+    eligible: np.ndarray[Any, np.dtype[np.bool_]], options: NettingOptions,
+    during: DuringSolve | None, cap_fen: dict[int, int], large: bool,
+    process: FlowProcess | None,
+) -> NettingResult:  # fmt: skip
+    n, m = len(firm_names), len(ids)
+    labels, key_order = _components_and_key_order(n, tails, heads, due_ordinals, eligible, large)
+    on_cycle = eligible & (labels[tails] == labels[heads])
+    kept = np.flatnonzero(on_cycle)
 
     mode = options.age_tie_break
     if mode == AGE_AUTO:
         mode = AGE_GLOBAL if len(kept) <= AUTO_GLOBAL_LIMIT else AGE_PARALLEL
     setoff = np.zeros(m, dtype=np.int64)
+    before: dict[str, IntArray] = {}
+    sums: list[int] = []
+
+    def side_work() -> None:
+        """Everything that does not depend on the flow (run while OR-Tools solves)."""
+        before["pay"] = _firm_sums(n, tails, amount)
+        before["recv"] = _firm_sums(n, heads, amount)
+        sums.extend((int(amount[eligible].sum()), int(amount[kept].sum())))
+        if during is not None:
+            during(firm_names, before["recv"] - before["pay"])
+
     n_comp = 0
     largest = 0
     exact = True
+    paid = received = np.zeros(n, dtype=np.int64)
     if len(kept):
-        setoff[kept], n_comp, largest, exact = _solve_cycles(
-            kept,
-            tails[kept],
-            heads[kept],
-            amount[kept],
-            due_ordinals[kept],
-            labels,
-            cap_fen,
-            ids,
-            n,
-            mode,
-        )
+        order = None
+        if key_order is not None:  # the arcs on cycles, in the order of their sort keys
+            position = np.cumsum(on_cycle) - 1
+            order = position[key_order[on_cycle[key_order]]]
+        plan = _CyclePlan(kept, tails[kept], heads[kept], amount[kept], due_ordinals[kept],
+                          labels, cap_fen, n, mode, order)  # fmt: skip
+        if process is not None:  # the flow in the other process, the rest here meanwhile
+            settings = {name: globals()[name] for name in _FLOW_SETTINGS}
+            process.submit(plan.flow_arrays(), plan.n_nodes, settings)
+        plan.sort_runs(ids)
+        plan.prepare_spread()
+        side_work()
+        answer = process.result() if process is not None else None
+        if answer is not None:
+            flow, plan.exact = answer[0], plan.exact and answer[1]
+        else:  # no process, or it failed: solve here (the same function)
+            flow = plan.flow()
+        spread = plan.spread(flow)
+        setoff[plan.rows] = spread
+        paid, received = _firm_sums(n, plan.st, spread), _firm_sums(n, plan.sh, spread)
+        n_comp, largest, exact = plan.n_comp, plan.largest, plan.exact
+    else:
+        side_work()
 
-    remaining = amount - setoff
+    # Only arcs on cycles carry a set-off: the firms' set-offs (paid on their payables,
+    # received on their receivables) are sums over those.
     firm_fen = {
-        "pay_before": _firm_sums(n, tails, amount),
-        "recv_before": _firm_sums(n, heads, amount),
-        "pay_after": _firm_sums(n, tails, remaining),
-        "recv_after": _firm_sums(n, heads, remaining),
-        "setoff": _firm_sums(n, tails, setoff),
+        "pay_before": before["pay"],
+        "recv_before": before["recv"],
+        "pay_after": before["pay"] - paid,
+        "recv_after": before["recv"] - received,
+        "setoff": paid,
     }
-    _check(amount, setoff, firm_fen, heads, cap_fen, n)
+    _check(amount, setoff, firm_fen, received, cap_fen)
     return NettingResult(
         ids=ids,
         tails=tails,
@@ -892,8 +965,8 @@ def _solve_arrays(
         setoff_fen=setoff,
         firm_names=firm_names,
         firm_fen=firm_fen,
-        eligible_fen=int(amount[eligible].sum()),
-        clearable_fen=int(amount[kept].sum()),
+        eligible_fen=sums[0],
+        clearable_fen=sums[1],
         components=n_comp,
         largest_component=largest,
         age_tie_break=mode,
@@ -901,54 +974,133 @@ def _solve_arrays(
     )
 
 
+def _components_and_key_order(
+    n: int, tails: IntArray, heads: IntArray, due_ordinals: IntArray,
+    eligible: np.ndarray[Any, np.dtype[np.bool_]], large: bool,
+) -> tuple[IntArray, IntArray | None]:  # fmt: skip
+    """The cycle components of the eligible arcs (``scc.cycle_components``) and, on large
+    instances, every arc's position in the order of its sort key (debtor, creditor, due
+    date; ties in any order), computed in a second thread meanwhile."""
+    if not large:
+        return cycle_components(n, tails[eligible], heads[eligible]), None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        sorting = pool.submit(_key_order, tails, heads, due_ordinals, n)
+        labels = cycle_components(n, tails[eligible], heads[eligible])
+        return labels, sorting.result()
+
+
 def _check(
-    amount: IntArray, setoff: IntArray, firm: dict[str, IntArray], heads: IntArray,
-    cap_fen: dict[int, int], n: int,
+    amount: IntArray, setoff: IntArray, firm: dict[str, IntArray], received: IntArray,
+    cap_fen: dict[int, int],
 ) -> None:  # fmt: skip
-    """Invariants of every solution; a failure is a bug, never bad input."""
+    """Invariants of every solution; a failure is a bug, never bad input.
+
+    ``received`` is each firm's set-off on its receivables, summed apart from its set-off
+    on payables (``firm["setoff"]``)."""
     if ((setoff < 0) | (setoff > amount)).any():
         raise RuntimeError("a set-off is out of its bounds")
     if not np.array_equal(
         firm["recv_before"] - firm["pay_before"], firm["recv_after"] - firm["pay_after"]
     ):
         raise RuntimeError("a net position changed")
-    if not np.array_equal(firm["setoff"], _firm_sums(n, heads, setoff)):
+    if not np.array_equal(firm["setoff"], received):
         raise RuntimeError("a firm's set-off on payables differs from that on receivables")
     for f, cap in cap_fen.items():
         if firm["setoff"][f] > cap:
             raise RuntimeError("a cap was exceeded")
 
 
-def _solve_cycles(
-    kept: IntArray, kt: IntArray, kh: IntArray, kf: IntArray, kd: IntArray,
-    labels: IntArray, cap_fen: dict[int, int], ids: Sequence[str], n: int, mode: str,
-) -> tuple[IntArray, int, int, bool]:  # fmt: skip
-    """Set-off (fen) on the arcs lying on cycles, in the order of ``kept``."""
-    # Flow nodes: one per firm on a cycle in sorted firm order ("in" node, where its
-    # receivables arrive); a capped firm also gets an "out" node for its payables.
-    on_cycle = np.zeros(n, dtype=bool)
-    on_cycle[kt] = True
-    on_cycle[kh] = True
-    cycle_firms = np.flatnonzero(on_cycle)
-    in_node = np.full(n, -1, dtype=np.int64)
-    in_node[cycle_firms] = np.arange(len(cycle_firms), dtype=np.int64)
-    out_node = in_node.copy()
-    capped = np.asarray(sorted(f for f in cap_fen if in_node[f] >= 0), dtype=np.int64)
-    out_node[capped] = len(cycle_firms) + np.arange(len(capped), dtype=np.int64)
-    n_nodes = len(cycle_firms) + len(capped)
+class _CyclePlan:
+    """The min-cost flow on the arcs lying on cycles, in three steps that :func:`_solve_arrays`
+    may run apart: :meth:`flow` (OR-Tools), :meth:`sort_runs` (the order of obligations with
+    the same debtor, creditor and due date, by id) and :meth:`spread` (each arc's flow over
+    its obligations). ``flow`` and ``sort_runs`` touch disjoint state and may run in two
+    threads at once; ``spread`` needs both."""
 
-    comp_of_firm = labels[cycle_firms]  # already 0..k-1 over the firms on cycles
-    n_comp = int(comp_of_firm.max()) + 1
-    firms_per_comp = np.bincount(comp_of_firm, minlength=n_comp).astype(np.int64)
-    nodes_of_comp = firms_per_comp + np.bincount(labels[capped], minlength=n_comp).astype(np.int64)
+    def __init__(
+        self, kept: IntArray, kt: IntArray, kh: IntArray, kf: IntArray, kd: IntArray,
+        labels: IntArray, cap_fen: dict[int, int], n: int, mode: str,
+        order: IntArray | None = None,
+    ) -> None:  # fmt: skip
+        # Flow nodes: one per firm on a cycle in sorted firm order ("in" node, where its
+        # receivables arrive); a capped firm also gets an "out" node for its payables.
+        on_cycle = np.zeros(n, dtype=bool)
+        on_cycle[kt] = True
+        on_cycle[kh] = True
+        cycle_firms = np.flatnonzero(on_cycle)
+        in_node = np.full(n, -1, dtype=np.int64)
+        in_node[cycle_firms] = np.arange(len(cycle_firms), dtype=np.int64)
+        out_node = in_node.copy()
+        capped = np.asarray(sorted(f for f in cap_fen if in_node[f] >= 0), dtype=np.int64)
+        out_node[capped] = len(cycle_firms) + np.arange(len(capped), dtype=np.int64)
+        self.n_nodes = len(cycle_firms) + len(capped)
 
-    # Canonical order: by debtor, creditor, due date (undated last), then id; so the arcs
-    # handed to OR-Tools depend only on the set of obligations, never on their order.
-    due_key = np.where(kd >= 0, kd, _UNDATED)
-    order = _canonical_order(kt, kh, due_key, n)
-    st, sh, sd, sf = kt[order], kh[order], due_key[order], kf[order]
-    same = (st[1:] == st[:-1]) & (sh[1:] == sh[:-1]) & (sd[1:] == sd[:-1])
-    if same.any():
+        comp_of_firm = labels[cycle_firms]  # already 0..k-1 over the firms on cycles
+        self.n_comp = n_comp = int(comp_of_firm.max()) + 1
+        firms_per_comp = np.bincount(comp_of_firm, minlength=n_comp).astype(np.int64)
+        self.largest = int(firms_per_comp.max())
+        capped_per_comp = np.bincount(labels[capped], minlength=n_comp).astype(np.int64)
+        self.nodes_of_comp = firms_per_comp + capped_per_comp
+
+        # Canonical order: by debtor, creditor, due date (undated last), then id (see
+        # sort_runs); so the arcs handed to OR-Tools depend only on the set of obligations,
+        # never on their order. ``order`` (if given) is sorted by the first three keys.
+        due_key = np.where(kd >= 0, kd, _UNDATED)
+        if order is None:
+            order = _canonical_order(kt, kh, due_key, n)
+        self.kept, self.kf, self.order = kept, kf, order
+        self.st, self.sh = st, sh = kt[order], kh[order]  # unchanged by sort_runs
+        sd = due_key[order]
+        self.sf = sf = kf[order]
+        same = (st[1:] == st[:-1]) & (sh[1:] == sh[:-1]) & (sd[1:] == sd[:-1])
+        self.same = same if same.any() else None
+
+        pair_change = (st[1:] != st[:-1]) | (sh[1:] != sh[:-1])
+        boundary = pair_change | (sd[1:] != sd[:-1]) if mode == AGE_GLOBAL else pair_change
+        self.g_start = g_start = np.flatnonzero(np.concatenate(([True], boundary)))
+        # A group's capacity is the sum over its members, whatever their order in it.
+        self.g_cap = np.add.reduceat(sf, g_start)
+        self.g_src = out_node[st[g_start]]
+        self.g_dst = in_node[sh[g_start]]
+        self.g_comp = g_comp = labels[st[g_start]]
+
+        self.exact = True
+        if mode == AGE_GLOBAL:
+            g_due = np.where(sd[g_start] == _UNDATED, -1, sd[g_start])
+            weights, levels = age_weights(g_comp, g_due, n_comp)
+            weights, levels, self.exact = fit_cost_budget(
+                weights, levels, g_comp, self.nodes_of_comp, self.n_nodes
+            )
+        else:
+            weights = np.zeros(len(g_start), dtype=np.int64)
+            levels = np.zeros(n_comp, dtype=np.int64)
+        self.weights, self.levels = weights, levels
+        self.cap_arcs = (
+            in_node[capped],
+            out_node[capped],
+            np.asarray([cap_fen[f] for f in capped.tolist()], dtype=np.int64),
+        )
+        self.cap_comp = labels[capped]
+
+    def flow_arrays(self) -> dict[str, IntArray]:
+        """The arguments of :func:`exact_flow` (all int64 arrays, besides ``n_nodes``)."""
+        return {
+            "src": self.g_src, "dst": self.g_dst, "cap": self.g_cap, "weights": self.weights,
+            "levels": self.levels, "comp": self.g_comp, "nodes_of_comp": self.nodes_of_comp,
+            "cap_tail": self.cap_arcs[0], "cap_head": self.cap_arcs[1],
+            "cap_cap": self.cap_arcs[2], "cap_comp": self.cap_comp,
+        }  # fmt: skip
+
+    def flow(self) -> IntArray:
+        """The flow on each group of parallel obligations (OR-Tools, in this process)."""
+        flow, self.exact = exact_flow(self.flow_arrays(), self.n_nodes, self.exact)
+        return flow
+
+    def sort_runs(self, ids: Sequence[str]) -> None:
+        """Order each run of obligations with equal debtor, creditor and due date by id."""
+        if self.same is None:
+            return
+        order, same = self.order, self.same
         run_start = np.flatnonzero(np.concatenate(([True], ~same)))
         run_end = np.append(run_start[1:], len(order))
         long_runs = np.flatnonzero(run_end - run_start > 1)
@@ -957,60 +1109,66 @@ def _solve_cycles(
         at = np.repeat(starts - np.cumsum(np.append(0, (ends - starts)[:-1])), ends - starts)
         at += np.arange(len(at), dtype=np.int64)  # positions in ``order`` of the members
         members = order[at].tolist()
-        names = _ids_at(ids, kept[order[at]].tolist())
+        names = _ids_at(ids, self.kept[order[at]].tolist())
         run_of = np.repeat(np.arange(len(starts)), ends - starts).tolist()
         ranked = sorted(range(len(members)), key=lambda j: (run_of[j], names[j]))
         order[at] = np.asarray(members, dtype=np.int64)[np.asarray(ranked, dtype=np.int64)]
-        sf = kf[order]
+        self.sf = self.kf[order]
 
-    pair_change = (st[1:] != st[:-1]) | (sh[1:] != sh[:-1])
-    boundary = pair_change | (sd[1:] != sd[:-1]) if mode == AGE_GLOBAL else pair_change
-    g_start = np.flatnonzero(np.concatenate(([True], boundary)))
-    g_cap = np.add.reduceat(sf, g_start)
-    g_src = out_node[st[g_start]]
-    g_dst = in_node[sh[g_start]]
-    g_comp = labels[st[g_start]]
+    def prepare_spread(self) -> None:
+        """What :meth:`spread` needs besides the flow (after :meth:`sort_runs`): each
+        obligation's group, the amount ahead of it in its group, and its row."""
+        g_start, sf, order = self.g_start, self.sf, self.order
+        sizes = np.diff(np.append(g_start, len(order)))
+        self.member_group = np.repeat(np.arange(len(g_start), dtype=np.int64), sizes)
+        cum = np.cumsum(sf)
+        self.ahead = cum - sf - (cum[g_start] - sf[g_start])[self.member_group]
+        self.rows = self.kept[order]
 
-    exact = True
-    if mode == AGE_GLOBAL:
-        g_due = np.where(sd[g_start] == _UNDATED, -1, sd[g_start])
-        weights, levels = age_weights(g_comp, g_due, n_comp)
-        weights, levels, exact = fit_cost_budget(weights, levels, g_comp, nodes_of_comp, n_nodes)
-    else:
-        weights = np.zeros(len(g_start), dtype=np.int64)
-        levels = np.zeros(n_comp, dtype=np.int64)
-    cap_arcs = (
-        in_node[capped],
-        out_node[capped],
-        np.asarray([cap_fen[f] for f in capped.tolist()], dtype=np.int64),
-    )
-    cap_comp = labels[capped]
-    flow = _flow_by_parts(g_src, g_dst, g_cap, weights, levels, g_comp, nodes_of_comp,
-                          cap_arcs, cap_comp, n_nodes)  # fmt: skip
+    def spread(self, flow: IntArray) -> IntArray:
+        """Set-off (fen) per arc on a cycle, in canonical order (rows ``self.rows``, debtors
+        ``self.st``, creditors ``self.sh``): each group's flow spread over its obligations
+        in that order (oldest first, then by id)."""
+        return np.clip(flow[self.member_group] - self.ahead, 0, self.sf)
+
+
+# What exact_flow depends on besides its arguments (flowproc's child takes these values).
+_FLOW_SETTINGS: Final = ("DECOMPOSE_MIN_ARCS", "DEGREE_ORDER_MIN_ARCS", "PARALLEL_WORKERS")
+
+
+def exact_flow(
+    arrays: Mapping[str, IntArray], n_nodes: int, exact: bool = True
+) -> tuple[IntArray, bool]:
+    """The flow of ``_CyclePlan.flow_arrays()`` and whether the tie-break stayed exact.
+
+    If OR-Tools refuses the cost range, the flow is solved again without the tie-break
+    (the cleared total stays optimal) and the flag becomes false."""
+    a = arrays
+    cap_arcs = (a["cap_tail"], a["cap_head"], a["cap_cap"])
+    flow = _flow_by_parts(a["src"], a["dst"], a["cap"], a["weights"], a["levels"], a["comp"],
+                          a["nodes_of_comp"], cap_arcs, a["cap_comp"], n_nodes)  # fmt: skip
     if flow is None:  # OR-Tools refused the cost range: keep the optimum, drop the tie-break
         exact = False
-        zero_w = np.zeros(len(g_start), dtype=np.int64)
-        zero_k = np.zeros(n_comp, dtype=np.int64)
-        flow = _flow_by_parts(g_src, g_dst, g_cap, zero_w, zero_k, g_comp, nodes_of_comp,
-                              cap_arcs, cap_comp, n_nodes)  # fmt: skip
+        zero_w = np.zeros(len(a["src"]), dtype=np.int64)
+        zero_k = np.zeros(len(a["levels"]), dtype=np.int64)
+        flow = _flow_by_parts(a["src"], a["dst"], a["cap"], zero_w, zero_k, a["comp"],
+                              a["nodes_of_comp"], cap_arcs, a["cap_comp"], n_nodes)  # fmt: skip
         if flow is None:
             raise RuntimeError("OR-Tools refused the set-off instance")
-
-    # Spread each arc's flow over its obligations in canonical order (oldest first).
-    sizes = np.diff(np.append(g_start, len(order)))
-    member_group = np.repeat(np.arange(len(g_start), dtype=np.int64), sizes)
-    cum = np.cumsum(sf)
-    before = cum - sf - (cum[g_start] - sf[g_start])[member_group]
-    s_sorted = np.clip(flow[member_group] - before, 0, sf)
-    result = np.zeros(len(kept), dtype=np.int64)
-    result[order] = s_sorted
-    return result, n_comp, int(firms_per_comp.max()), exact
+    return flow, exact
 
 
 # Components are independent: above DECOMPOSE_MIN_ARCS arcs on cycles and with more than
 # one component, they are dealt into PARALLEL_WORKERS bins of about equal arc counts, one
-# OR-Tools instance per bin, solved in threads (OR-Tools releases the GIL while it solves).
+# OR-Tools instance per bin, solved in threads. OR-Tools 9.15 holds the GIL while it solves,
+# so the bins do not overlap (docs/netting.md); the split is exact and kept as it is.
 DECOMPOSE_MIN_ARCS: Final = 100_000
+# From this many eligible obligations the strongly connected components and the sort of
+# the arcs run in two threads, and, when the caller passes ``during`` (solve_columns),
+# OR-Tools solves in a second process (``flowproc``; it holds the GIL, so a thread would
+# not do) while the obligations of equal key are ordered by id, the firms' sums are taken
+# and ``during`` runs here: same instance, same function, same flow, same result.
+SOLVE_PROCESS_MIN_ARCS: Final = 200_000
 DEGREE_ORDER_MIN_ARCS: Final = 100_000
 PARALLEL_WORKERS: Final = max(1, min(4, os.cpu_count() or 1))
 
@@ -1033,7 +1191,7 @@ def _flow_by_parts(
     comp_of_arc: IntArray, nodes_of_comp: IntArray,
     cap_arcs: tuple[IntArray, IntArray, IntArray], cap_comp: IntArray, n_nodes: int,
 ) -> IntArray | None:  # fmt: skip
-    """:func:`_min_cost_flow` on the whole instance, or bin by bin in parallel threads."""
+    """:func:`_min_cost_flow` on the whole instance, or bin by bin in threads."""
     n_comp = len(nodes_of_comp)
     workers = min(PARALLEL_WORKERS, n_comp)
     if len(src) < DECOMPOSE_MIN_ARCS or workers < 2:

@@ -195,17 +195,12 @@ def rows_sql(cases: QuerySet[Any], window: Window) -> tuple[str, list[Any], bool
     spec = rollup.spec_of(cases)
     assert spec is not None
     months = _months(window)
-    qs = CaseMonth.objects.filter(
-        organisation_id=spec["organisation"], month__in=[m for m, _ in months]
+    qs = rollup.scoped(
+        CaseMonth.objects.filter(
+            organisation_id=spec["organisation"], month__in=[m for m, _ in months]
+        ),
+        spec,
     )
-    if spec.get("creditor") is not None:
-        qs = qs.filter(creditor_id=spec["creditor"])
-    if spec.get("handler") is not None:
-        qs = qs.filter(handler_id=spec["handler"])
-    if spec.get("team"):
-        qs = qs.filter(handler__role=spec["team"])
-    if spec.get("unassigned"):
-        qs = qs.filter(handler__isnull=True)
     inner, inner_params = (
         qs.order_by().values_list("case_id", "month", *STEPS).query.sql_with_params()
     )

@@ -23,9 +23,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Count, F, QuerySet, Sum
 from django.db.models.functions import TruncDate
 
@@ -40,6 +40,8 @@ from qingqian.payments.models import Payment
 REDERIVE_DAYS = 7
 
 ZERO = Decimal("0.00")
+
+M = TypeVar("M", bound=models.Model)
 
 
 # --------------------------------------------------------------------------- scope
@@ -93,6 +95,12 @@ def figures(cases: QuerySet[Any], window: Window) -> QuerySet[DayFigure]:
     qs = DayFigure.objects.filter(
         organisation_id=spec["organisation"], day__gte=window.start, day__lte=window.end
     )
+    return scoped(qs, spec).order_by()
+
+
+def scoped(qs: QuerySet[M], spec: dict[str, Any]) -> QuerySet[M]:
+    """Rows with ``creditor`` and ``handler`` dimensions (the rollup's days, the funnel's
+    months) kept to a marked scope: one creditor, one handler, a team, the unassigned."""
     if spec.get("creditor") is not None:
         qs = qs.filter(creditor_id=spec["creditor"])
     if spec.get("handler") is not None:
@@ -101,7 +109,7 @@ def figures(cases: QuerySet[Any], window: Window) -> QuerySet[DayFigure]:
         qs = qs.filter(handler__role=spec["team"])
     if spec.get("unassigned"):
         qs = qs.filter(handler__isnull=True)
-    return qs.order_by()
+    return qs
 
 
 # --------------------------------------------------------------------------- building

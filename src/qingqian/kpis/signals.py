@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import DatabaseError, transaction
@@ -80,26 +80,23 @@ def apply_pending() -> None:
 
 
 def _refresh_facts(case_ids: set[int], built: set[int]) -> None:
-    """Re-derive the case facts (``kpis.facts``) of cases of organisations already built."""
+    """Re-derive the case facts (``kpis.facts``) of cases of organisations already built
+    (a deleted case has lost its fact with it: ON DELETE CASCADE)."""
     from qingqian.kpis import facts
 
-    wanted = [
-        pk
-        for pk, org in Case.objects.filter(pk__in=case_ids).values_list("pk", "organisation_id")
-        if org in built
-    ]
-    # a deleted case has lost its fact with it (ON DELETE CASCADE)
-    if wanted:
-        try:
-            facts.refresh(wanted)
-        except DatabaseError:  # the write itself is committed; the daily job catches up
-            logger.exception("kpis facts: re-deriving %s case(s) failed", len(wanted))
+    _refresh_cases("facts", facts.refresh, case_ids, built)
 
 
 def _refresh_months(case_ids: set[int], built: set[int]) -> None:
     """Re-derive the funnel's rows (``kpis.funnel``) of cases of organisations built."""
     from qingqian.kpis import funnel
 
+    _refresh_cases("funnel", funnel.refresh, case_ids, built)
+
+
+def _refresh_cases(
+    what: str, refresh: Callable[[list[int]], Any], case_ids: set[int], built: set[int]
+) -> None:
     wanted = [
         pk
         for pk, org in Case.objects.filter(pk__in=case_ids).values_list("pk", "organisation_id")
@@ -107,9 +104,9 @@ def _refresh_months(case_ids: set[int], built: set[int]) -> None:
     ]
     if wanted:
         try:
-            funnel.refresh(wanted)
+            refresh(wanted)
         except DatabaseError:  # the write itself is committed; the daily job catches up
-            logger.exception("kpis funnel: re-deriving %s case(s) failed", len(wanted))
+            logger.exception("kpis %s: re-deriving %s case(s) failed", what, len(wanted))
 
 
 def touch_cases(case_ids: Iterable[int]) -> None:

@@ -20,8 +20,11 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+
+from qingqian.common import clock
 
 #: Views a signed-in but unverified user may still use.
 ALLOWED_UNVERIFIED = frozenset(
@@ -127,10 +130,6 @@ class IdleSessionMiddleware:
         session = getattr(request, "session", None)
         if session is None or session.is_empty():
             return response
-        from django.conf import settings
-
-        from qingqian.common import clock
-
         now = int(clock.now().timestamp())
         last = session.get(SESSION_RENEWED)
         every = settings.QINGQIAN_SESSION_RENEW_SECONDS

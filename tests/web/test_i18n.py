@@ -54,3 +54,25 @@ def test_numbers_are_grouped_by_thousands_with_commas_in_both_languages(lang: st
     with translation.override(lang):
         text = page.render(Context(values))
     assert text == "1,234,567 12,000.50 2026-01-02"
+
+
+@pytest.mark.parametrize(
+    ("language", "exact", "shown"),
+    [
+        ("zh-hans", True, "共 12,345 件"),
+        ("en", True, "12,345 cases"),
+        ("en", False, "About 12,345 cases"),
+        ("zh-hans", False, "约 12,345 件"),
+    ],
+)
+def test_case_count_is_grouped_by_thousands(language: str, exact: bool, shown: str) -> None:
+    """The case list's count, exact or estimated, groups its digits in both languages."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override(language):
+        html = render_to_string(
+            "web/_case_rows.html",
+            {"count": 12345, "count_exact": exact, "rows": [], "num_pages": 1},
+        )
+    assert shown in html, html[:300]

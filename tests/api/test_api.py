@@ -411,3 +411,27 @@ def test_case_page_query_budget(users: Any, case: Any) -> None:
     # once a minute, the playbooks read in one query and court days from the holidays alone;
     # 41 with the limitation's four sources read in one UNION ALL.
     assert len(sql) <= 41, len(sql)
+
+
+def test_short_name_searches_match_what_the_name_contains(case: Any) -> None:
+    """Terms of one or two characters (a person's name is often two) find exactly the cases
+    whose debtor name contains them, in any case of letters; on PostgreSQL through the
+    index of the names' characters and pairs, not a read of every case."""
+    from qingqian.cases import selectors
+    from qingqian.cases.models import Case
+
+    Case.objects.filter(pk=case.pk).update(debtor_name="吴勇Ab商行")
+    found_by = {"吴": True, "吴勇": True, "勇a": True, "AB": True, "b": True}
+    for term, found in {**found_by, "勇吴": False, "x": False}.items():
+        qs = selectors._name_contains(term)
+        assert list(qs.values_list("pk", flat=True)) == ([case.pk] if found else []), term
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT qq_grams('吴勇Ab')")
+        assert sorted(cursor.fetchone()[0]) == sorted(["吴", "勇", "A", "b", "吴勇", "勇A", "Ab"])
+        sql, params = selectors._name_contains("吴勇").values("pk").query.sql_with_params()
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "case_debtor_name_grams" in plan, plan

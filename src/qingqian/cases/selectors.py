@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, F, Func, Prefetch, Q, QuerySet, Sum, Value
 
 from qingqian.accounts.models import User
 from qingqian.accounts.roles import Perm, Role
@@ -84,6 +84,33 @@ class CaseFilters:
 
 
 BROAD_SEARCH = 2000
+#: Terms this short cannot use the trigram index (PostgreSQL): the grams index answers them.
+SHORT_TERM = 2
+
+
+class _NameGramsHold(Func):
+    """PostgreSQL: the upper-cased debtor name's single characters and adjacent pairs
+    (``qq_grams``, migration ``cases/0007``) include the upper-cased term, the expression
+    of the index ``case_debtor_name_grams``. True whenever the name contains a term of one
+    or two characters, so it only narrows the candidates that ``icontains`` then checks."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
+        name, term = self.get_source_expressions()
+        name_sql, name_params = compiler.compile(name)
+        term_sql, term_params = compiler.compile(term)
+        sql = f"qq_grams(UPPER({name_sql}::text)) @> ARRAY[UPPER({term_sql})]::text[]"
+        return sql, [*name_params, *term_params]
+
+
+def _name_contains(q: str) -> QuerySet[Case]:
+    """Cases whose debtor name contains ``q`` (case-insensitive), through an index on
+    PostgreSQL whatever the term's length."""
+    name = Case.objects.filter(debtor_name__icontains=q).order_by()
+    if len(q) <= SHORT_TERM and connections[name.db].vendor == "postgresql":
+        name = name.filter(_NameGramsHold(F("debtor_name"), Value(q)))
+    return name
 
 
 def _search_condition(q: str) -> Q:
@@ -91,13 +118,14 @@ def _search_condition(q: str) -> Q:
     an invoice number is ``q``.
 
     A selective search is answered as a UNION of branches that each use their own index
-    (trigram on the name on PostgreSQL, the unique reference, credit code, invoice number)
+    (on PostgreSQL trigrams on the name, or its characters and pairs for a term of one or
+    two; the unique reference, credit code, invoice number)
     and only then joined to the case list. A broad one (a word most names share, such as
     有限公司) is left as one OR condition, which the ordered list scan satisfies at once; one
     bounded probe tells the two apart.
     """
     code = q.upper()
-    name = Case.objects.filter(debtor_name__icontains=q).order_by()
+    name = _name_contains(q)
     branches: list[QuerySet[Any]] = [Case.objects.filter(reference=code).order_by().values("pk")]
     if len(q) == 18:
         branches.append(

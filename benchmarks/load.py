@@ -5,10 +5,11 @@ contact decisions, payment posting) driven by locust from this machine, 127.0.0.
 
 For each server and each number of concurrent users (each thinking 0.5–1.5 s between
 actions), a bounded run (``--seconds``, default 30): requests/s, answers without error per
-second (``ok_rps``; a refused or dropped request is counted by locust as a request too),
-p50/p95/p99 (ms), errors, and the 1-minute load average before and after (the machine is shared: read the figures
-beside it). Targets on 2 cores: p95 < 300 ms at 50 users with 0 errors, and at least 3×
-runserver's throughput. ``--workers`` lists gunicorn process counts to compare (1 vs 2).
+second (``ok_rps``; locust counts a refused or dropped request as a request too),
+p50/p95/p99 (ms), errors, and the 1-minute load average before and after (the machine is
+shared: read the figures beside it). Targets on 2 cores: p95 < 300 ms at 50 users with 0
+errors, and at least 3× runserver's throughput. ``--workers`` lists gunicorn process
+counts to compare (1 vs 2).
 
     .venv/bin/pip install -e ".[bench]"          # locust
     QINGQIAN_DEV=1 .venv/bin/python benchmarks/load.py --cases 100000 --users 50,200 --workers 1,2

@@ -4,6 +4,7 @@ the ``payments`` command."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import json
 from decimal import Decimal
@@ -101,6 +102,32 @@ def test_reconciliation_lists_every_difference(case: Any) -> None:
     JournalLine.objects.filter(pk=line.pk).update(fen=line.fen - 1)
     report = reconciliation_report(organisation=case.organisation)
     assert any(d["scope"] == "entry" for d in report.differences)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_reconciliation_page_shows_differences_in_words(
+    case: Any, users: Any, language: str
+) -> None:
+    """The page names what was checked and shows amounts with separators: no check's code,
+    no account's code, no bare number."""
+    _pay(case, "5000.00", "a")
+    Case.objects.filter(pk=case.pk).update(outstanding=Decimal("1234.00"))
+    web = Client()
+    web.force_login(users["lawyer"])
+    web.cookies["django_language"] = language
+    page = web.get("/money/reconciliation/", {"bank_balance": "4,999.99"}).content.decode()
+    differences = html.unescape(page[page.index('id="differences"') :].split("</table>", 1)[0])
+    for code in ("principal − applied", "invoices' outstanding", "statement vs book", "trust_bank"):
+        assert code not in differences, code
+    assert ">case<" not in differences and ">bank<" not in differences
+    words = {
+        "zh-hans": ("本金 − 已冲抵本金", "发票未收合计", "对账单与账面", "客户资金专户", "案件"),
+        "en": ("Principal − principal applied", "Invoices' outstanding total", "Statement vs book"),
+    }[language]
+    for word in words:
+        assert word in differences, word
+    assert "15,000.50" in differences and "1,234.00" in differences  # expected, actual
+    assert "4,999.99" in differences
 
 
 def test_statement_and_exports(case: Any, creditor: Any) -> None:

@@ -280,5 +280,64 @@ def reconciliation(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "payments/reconciliation.html",
-        {"report": report, "lines": lines, "unmatched": unmatched, "bank_balance": raw},
+        {
+            "report": report,
+            "lines": lines,
+            "differences": _difference_rows(report.differences, names),
+            "unmatched": unmatched,
+            "bank_balance": raw,
+        },
     )
+
+
+def _difference_rows(
+    differences: list[dict[str, str]], names: dict[int, str]
+) -> list[dict[str, str]]:
+    """The report's differences as people read them: what was checked in words, the
+    creditor's name rather than its id, amounts with separators (``—`` where the check has
+    no amount, such as an unbalanced entry)."""
+    scopes = {
+        "creditor": _("债权人"),
+        "payments": _("债权人"),
+        "commission": _("债权人"),
+        "case": _("案件"),
+        "entry": _("分录"),
+        "balance": _("账户余额"),
+        "bank": _("银行账户"),
+    }
+    checks = {
+        "received − remitted − commission − held": _("收款 − 已汇付 − 佣金 − 在账"),
+        "debits − credits": _("借方 − 贷方"),
+        "stored vs journal": _("存储余额与日记账"),
+        "statement vs book": _("对账单与账面"),
+        "book vs creditors' cash": _("账面与各债权人资金"),
+        "payments vs receipts": _("回款与收款记录"),
+        "payments vs journal": _("回款佣金与日记账"),
+        "principal − applied": _("本金 − 已冲抵本金"),
+        "invoices' outstanding": _("发票未收合计"),
+    }
+
+    def amount(text: str) -> str:
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            return text
+        return display_amount(value) if value.is_finite() else "—"
+
+    rows = []
+    for d in differences:
+        key = d["key"]
+        if d["scope"] in ("creditor", "payments", "commission") and key.isdigit():
+            key = names.get(int(key), key)
+        elif d["scope"] == "bank":
+            key = _("客户资金专户")
+        rows.append(
+            {
+                "scope": scopes.get(d["scope"], d["scope"]),
+                "key": key,
+                "check": checks.get(d["check"], d["check"]),
+                "expected": amount(d["expected"]),
+                "actual": amount(d["actual"]),
+            }
+        )
+    return rows

@@ -208,6 +208,17 @@ def test_timelines_are_legal_paths_with_audit_and_log_rows(demo: Any) -> None:
     assert case_entries.count() == TimelineEvent.objects.count()
 
 
+def test_client_money_reconciles(demo: Any) -> None:
+    """The demo's money page opens balanced: trust identities, journal, stored balances and
+    every paid case's balance (principal less what was applied to it) all agree."""
+    from qingqian.accounts.models import Organisation
+    from qingqian.payments.remittance import reconciliation_report
+
+    for org in Organisation.objects.all():
+        report = reconciliation_report(organisation=org)
+        assert report.ok, report.differences[:5]
+
+
 def test_amounts_reconcile(demo: Any) -> None:
     cent = Decimal("0.01")
     sums = {

@@ -30,6 +30,10 @@ services so every figure is consistent with the case it belongs to.
   day still to come.
 * **A finished netting round** among the client companies that owe each other, invited,
   confirmed, consented, run and applied through ``netting.services``.
+* **Every paid case reconciles.** A case the steps above paid (a kept promise, a set-off)
+  whose planned balance was already below the principal has that earlier part recorded as
+  a payment too, on the day after intake: the trust reconciliation then finds every case's
+  balance equal to its principal less what was applied to it.
 
 Deterministic for a seed; bounded so ``qingqian load-demo`` stays quick.
 """
@@ -78,6 +82,7 @@ def seed_history(*, org: Organisation, users: dict[str, User], seed: int = 7) ->
         "plans": _plans(org, users["mediator"], rng),
         **_followups(org, users["lawyer"]),
     }
+    counts["payments"] += _paid_before(org, users["admin"])
     _last_activity(org, last_row)
     return counts
 
@@ -148,6 +153,58 @@ def _payments(org: Organisation, actor: User, rng: random.Random) -> int:
             except ApplicationError:
                 continue
             written += 1
+    return written
+
+
+def _paid_before(org: Organisation, actor: User) -> int:
+    """Cases paid by the later steps whose planned balance was already below the principal:
+    the part paid before is restored to their invoices and recorded as a transfer on the
+    day after intake, so the balance ends where it was and ``principal − applied`` holds
+    (``payments.reconciliation``). Each case in one transaction: a refused payment leaves
+    the case as it was."""
+    from django.db import transaction
+
+    from qingqian.payments.models import PaymentAllocation
+
+    applied: dict[int, Decimal] = defaultdict(Decimal)
+    by_invoice: dict[int, Decimal] = defaultdict(Decimal)
+    for case_id, invoice_id, amount in PaymentAllocation.objects.filter(
+        payment__organisation=org, component="principal"
+    ).values_list("payment__case_id", "invoice_id", "amount"):
+        applied[case_id] += amount
+        if invoice_id is not None:
+            by_invoice[invoice_id] += amount
+    written = 0
+    for case in Case.objects.filter(pk__in=list(applied)).order_by("pk"):
+        gap = case.principal - applied[case.pk] - case.outstanding
+        if gap <= 0:
+            continue
+        opened = case.created_at.astimezone(clock.BUSINESS_TZ).date()
+        at = dt.datetime.combine(
+            opened + dt.timedelta(days=1), dt.time(9, 40), tzinfo=clock.BUSINESS_TZ
+        )
+        try:
+            with transaction.atomic():
+                for invoice in Invoice.objects.filter(case=case).order_by("due_date", "pk"):
+                    before = invoice.amount - invoice.outstanding - by_invoice[invoice.pk]
+                    if before > 0:
+                        Invoice.objects.filter(pk=invoice.pk).update(
+                            outstanding=F("outstanding") + before
+                        )
+                Case.objects.filter(pk=case.pk).update(outstanding=F("outstanding") + gap)
+                case.refresh_from_db()
+                _transfer(
+                    case,
+                    gap,
+                    at,
+                    actor,
+                    key=f"demo-{case.reference}-before",
+                    reference=f"DEMO{case.pk:06d}B",
+                    note="演示：债务人银行转账",
+                )
+        except ApplicationError:
+            continue
+        written += 1
     return written
 
 

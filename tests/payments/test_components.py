@@ -10,7 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -68,6 +69,12 @@ def test_worked_example_p2_costs_then_interest_then_principal(
     before = case_balance(Case.objects.get(pk=case.pk), today=dt.date(2027, 2, 1))
     assert (before.costs, before.interest, before.principal) == (D("3320"), D("8000"), D("1e5"))
     assert before.total == D("111320.00") == before.due_now
+    # The same balance from the charges a caller already read (the case page's panel).
+    given = list(Charge.objects.filter(case=case))
+    with CaptureQueriesContext(connection) as reads:
+        again = case_balance(Case.objects.get(pk=case.pk), today=dt.date(2027, 2, 1), charges=given)
+    assert again == before
+    assert not any("payments_charge" in q["sql"] for q in reads.captured_queries)
     payment, _ = payment_record(
         case=case, amount=D("50000.00"), kind="bank_transfer", idempotency_key="p2",
         actor=None, received_at=AT,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -148,15 +149,23 @@ class CaseBalance:
         return self.principal + self.costs + self.interest
 
 
-def case_balance(case: Case, *, today: dt.date | None = None) -> CaseBalance:
+def case_balance(
+    case: Case, *, today: dt.date | None = None, charges: Sequence[Charge] | None = None
+) -> CaseBalance:
+    """What the debtor owes now. ``charges``: the case's charges as the caller already
+    read them (the case page's payments panel lists them all), instead of a query."""
     today = today or clock.today()
-    charges = list(
-        Charge.objects.filter(case=case, outstanding__gt=0).values_list(
-            "invoice_id", "component", "outstanding"
+    owed = (
+        [(c.invoice_id, c.component, c.outstanding) for c in charges if c.outstanding > 0]
+        if charges is not None
+        else list(
+            Charge.objects.filter(case=case, outstanding__gt=0).values_list(
+                "invoice_id", "component", "outstanding"
+            )
         )
     )
-    costs = sum((o for _, c, o in charges if c == "costs"), ZERO)
-    interest = sum((o for _, c, o in charges if c == "interest"), ZERO)
+    costs = sum((o for _, c, o in owed if c == "costs"), ZERO)
+    interest = sum((o for _, c, o in owed if c == "interest"), ZERO)
     total = case.outstanding + costs + interest
     version = (
         PlanVersion.objects.filter(
@@ -190,7 +199,7 @@ def case_balance(case: Case, *, today: dt.date | None = None) -> CaseBalance:
         invoices = list(case.invoices.values_list("pk", "outstanding", "due_date", "issue_date"))
     if invoices:
         by_invoice: dict[int | None, Decimal] = {}
-        for invoice_id, _, outstanding in charges:
+        for invoice_id, _, outstanding in owed:
             by_invoice[invoice_id] = by_invoice.get(invoice_id, ZERO) + outstanding
         due_now = sum(
             (

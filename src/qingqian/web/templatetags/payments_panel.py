@@ -20,6 +20,7 @@ register = template.Library()
 @register.inclusion_tag("payments/_case_panel_body.html", takes_context=True)
 def payments_case_panel(context: template.Context, case: Any) -> dict[str, Any]:
     payments = list(payments_for_case(case))
+    charges = list(Charge.objects.filter(case=case).select_related("invoice"))
     reversed_ids = {p.reverses_id for p in payments if p.reverses_id}
     return {
         "case": case,
@@ -32,8 +33,8 @@ def payments_case_panel(context: template.Context, case: Any) -> dict[str, Any]:
         "csrf_token": context.get("csrf_token"),
         "user": context.get("user"),  # h19c: forms shown only to roles that may submit
         "reference": getattr(getattr(case, "payment_reference", None), "code", ""),
-        "balance": case_balance(case),
-        "charges": list(Charge.objects.filter(case=case).select_related("invoice")),
+        "balance": case_balance(case, charges=charges),
+        "charges": charges,
         "charge_kinds": [(k.value, k.label) for k in ChargeKind],
         "invoices": _invoices(case),
     }

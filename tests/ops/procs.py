@@ -13,7 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -78,6 +78,19 @@ def frozen(start_utc: str) -> list[str]:
     return [faketime, start_utc]
 
 
+def _group_gone(group: int, seconds: float) -> None:
+    """Wait until no process of ``group`` is left; ``TimeoutExpired`` after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        if time.monotonic() > deadline:
+            raise subprocess.TimeoutExpired(f"process group {group}", seconds)
+        time.sleep(0.2)
+
+
 @contextmanager
 def serving(
     env: dict[str, str],
@@ -87,7 +100,11 @@ def serving(
     prefix: list[str] | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """``qingqian serve`` with ``args`` on a free port; yields its base URL and process, and
-    stops it (SIGTERM, as systemd would) afterwards."""
+    stops it (SIGTERM, as systemd would) afterwards.
+
+    Behind a ``prefix`` (``faketime``, which forks the server and does not pass a signal on)
+    the server runs in a session of its own and the signal goes to the whole group, so no
+    server outlives its test."""
     port = free_port()
     full = {**os.environ, **env}
     full.pop("DJANGO_SETTINGS_MODULE", None)
@@ -98,16 +115,28 @@ def serving(
     if not migrate:
         cmd.append("--no-migrate")
     with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, env=full, stdout=out, stderr=subprocess.STDOUT)  # noqa: S603
+        proc = subprocess.Popen(  # noqa: S603
+            cmd, env=full, stdout=out, stderr=subprocess.STDOUT, start_new_session=bool(prefix)
+        )
         base = f"http://127.0.0.1:{port}"
+
+        def send(sig: signal.Signals) -> None:
+            if prefix:
+                with suppress(ProcessLookupError):
+                    os.killpg(proc.pid, sig)
+            else:
+                proc.send_signal(sig)
+
         try:
             wait_http(base + "/healthz", proc, log)
             yield base, proc
         finally:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
+            if proc.poll() is None or prefix:
+                send(signal.SIGTERM)
                 try:
                     proc.wait(timeout=60)
+                    if prefix:  # the wrapper is gone at once; wait for its server too
+                        _group_gone(proc.pid, 60)
                 except subprocess.TimeoutExpired:
-                    proc.kill()
+                    send(signal.SIGKILL)
                     proc.wait()

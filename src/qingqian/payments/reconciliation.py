@@ -27,6 +27,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import Q, Sum
+from django.utils.translation import gettext_lazy as _
 
 from qingqian.accounts.models import Organisation
 from qingqian.cases.models import Case, Invoice
@@ -70,6 +71,29 @@ def _diff(scope: str, key: str, check: str, expected: Decimal, actual: Decimal) 
 
 _IDENTITY = "received − remitted − commission − held"
 _NAN = Decimal("NaN")
+
+#: What a difference's scope and check mean, in words, for pages (the report and the API
+#: keep the codes). Beside the checks below, so a new check gets its words here.
+SCOPE_LABELS = {
+    "creditor": _("债权人"),
+    "payments": _("债权人"),
+    "commission": _("债权人"),
+    "case": _("案件"),
+    "entry": _("分录"),
+    "balance": _("账户余额"),
+    "bank": _("银行账户"),
+}
+CHECK_LABELS = {
+    _IDENTITY: _("收款 − 已汇付 − 佣金 − 在账"),
+    "debits − credits": _("借方 − 贷方"),
+    "stored vs journal": _("存储余额与日记账"),
+    "statement vs book": _("对账单与账面"),
+    "book vs creditors' cash": _("账面与各债权人资金"),
+    "payments vs receipts": _("回款与收款记录"),
+    "payments vs journal": _("回款佣金与日记账"),
+    "principal − applied": _("本金 − 已冲抵本金"),
+    "invoices' outstanding": _("发票未收合计"),
+}
 
 
 def _trust_differences(result: trust.Reconciliation) -> Iterator[dict[str, str]]:

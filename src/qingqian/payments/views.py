@@ -21,11 +21,12 @@ from qingqian.accounts.roles import Perm, Role
 from qingqian.cases.selectors import case_get_for_user, cases_visible_to
 from qingqian.common import clock
 from qingqian.common.exceptions import ApplicationError, PermissionDenied
-from qingqian.common.money import display_amount
+from qingqian.common.money import display_amount, money_text
 from qingqian.common.tz import BUSINESS_TZ
 from qingqian.parties.models import Party
 from qingqian.payments.bankimport import bank_statement_import
 from qingqian.payments.models import BankStatementLine, Payment, RemittanceBatch
+from qingqian.payments.reconciliation import CHECK_LABELS, SCOPE_LABELS
 from qingqian.payments.remittance import reconciliation_report, remittance_run
 from qingqian.payments.services import (
     charge_add,
@@ -296,33 +297,9 @@ def _difference_rows(
     """The report's differences as people read them: what was checked in words, the
     creditor's name rather than its id, amounts with separators (``—`` where the check has
     no amount, such as an unbalanced entry)."""
-    scopes = {
-        "creditor": _("债权人"),
-        "payments": _("债权人"),
-        "commission": _("债权人"),
-        "case": _("案件"),
-        "entry": _("分录"),
-        "balance": _("账户余额"),
-        "bank": _("银行账户"),
-    }
-    checks = {
-        "received − remitted − commission − held": _("收款 − 已汇付 − 佣金 − 在账"),
-        "debits − credits": _("借方 − 贷方"),
-        "stored vs journal": _("存储余额与日记账"),
-        "statement vs book": _("对账单与账面"),
-        "book vs creditors' cash": _("账面与各债权人资金"),
-        "payments vs receipts": _("回款与收款记录"),
-        "payments vs journal": _("回款佣金与日记账"),
-        "principal − applied": _("本金 − 已冲抵本金"),
-        "invoices' outstanding": _("发票未收合计"),
-    }
 
     def amount(text: str) -> str:
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            return text
-        return display_amount(value) if value.is_finite() else "—"
+        return "—" if text == "NaN" else money_text(text, symbol=False)
 
     rows = []
     for d in differences:
@@ -333,9 +310,9 @@ def _difference_rows(
             key = _("客户资金专户")
         rows.append(
             {
-                "scope": scopes.get(d["scope"], d["scope"]),
+                "scope": str(SCOPE_LABELS.get(d["scope"], d["scope"])),
                 "key": key,
-                "check": checks.get(d["check"], d["check"]),
+                "check": str(CHECK_LABELS.get(d["check"], d["check"])),
                 "expected": amount(d["expected"]),
                 "actual": amount(d["actual"]),
             }

@@ -82,6 +82,9 @@ def _log_in(page: Any, base: str, world: World, shots: Shots) -> None:
 
 
 def _search(page: Any, text: str) -> None:
+    # htmx binds the form once its deferred script has run: the list can be on screen before
+    # that, and an Enter pressed then would submit the form as a plain page load.
+    page.wait_for_load_state("load")
     box = page.get_by_role("searchbox", name="搜索")
     box.fill(text)
     with page.expect_response(lambda r: "/cases/?" in r.url and r.request.method == "GET") as resp:

@@ -40,6 +40,28 @@ def test_files() -> list[Path]:
     return sorted(p for p in TESTS.rglob("test_*.py") if "__pycache__" not in p.parts)
 
 
+MODULE_MARKS = re.compile(r"^pytestmark = \[?([^\n]*(?:\n    [^\n]*)*)", re.MULTILINE)
+
+
+def whole_module_marks(path: Path) -> set[str]:
+    """The marks a module puts on all of its tests (``pytestmark = …`` at its top level)."""
+    m = MODULE_MARKS.search(path.read_text(encoding="utf-8"))
+    return set(re.findall(r"pytest\.mark\.(\w+)", m.group(1))) if m else set()
+
+
+def selected_files(files: list[Path], marks: str) -> list[Path]:
+    """The files a marker expression can select tests from. A module marked ``server`` as a
+    whole (tests/ops/procs: processes of their own) holds nothing for ``not server``, and
+    only such modules hold anything for ``server``; a file that could only be deselected
+    would still be dealt its recorded cost, and leave its shard short of work."""
+    expr = marks.replace(" ", "")
+    if expr == "server":
+        return [f for f in files if "server" in whole_module_marks(f)]
+    if expr == "notserver" or expr.startswith("notserverand") or expr.endswith("andnotserver"):
+        return [f for f in files if "server" not in whole_module_marks(f)]
+    return files
+
+
 def read_costs() -> dict[str, float]:
     costs: dict[str, float] = {}
     if COSTS.exists():
@@ -132,7 +154,10 @@ def main(argv: list[str]) -> int:
     extra = [*args.pytest_args, *(["--durations=0"] if args.record else [])]
     LOGS.mkdir(parents=True, exist_ok=True)
 
-    groups = [] if args.browser_only else deal(test_files(), shards, read_costs())
+    # the shards run "not e2e": a journey module is left to the browser run, not collected
+    files = [f for f in test_files() if "e2e" not in whole_module_marks(f)]
+    files = selected_files(files, args.marks)
+    groups = [] if args.browser_only else deal(files, shards, read_costs())
     started = time.monotonic()
     procs = []
     for k, files in enumerate(groups, start=1):

@@ -78,3 +78,26 @@ def test_the_failures_come_with_their_tracebacks(tmp_path: Path) -> None:
     )
     out = shards.failures_of(log)
     assert "E   assert 1 == 2" in out and out.endswith("FAILED tests/a.py::test_b - assert 1 == 2")
+
+
+def test_a_module_marked_server_is_dealt_only_to_runs_that_can_select_it(tmp_path: Path) -> None:
+    server = tmp_path / "test_server.py"
+    server.write_text("import pytest\n\npytestmark = pytest.mark.server\n")
+    listed = tmp_path / "test_listed.py"
+    listed.write_text(
+        "import pytest\n\npytestmark = [\n    pytest.mark.server,\n    pytest.mark.s3,\n]\n"
+    )
+    plain = tmp_path / "test_plain.py"
+    plain.write_text("import pytest\n\npytestmark = pytest.mark.django_db\n")
+    files = [server, listed, plain]
+    assert shards.whole_module_marks(listed) == {"server", "s3"}
+    assert shards.selected_files(files, "server") == [server, listed]
+    assert shards.selected_files(files, "not server") == [plain]
+    assert shards.selected_files(files, "") == files
+    assert shards.selected_files(files, "s3") == files  # not worked out: every file, as before
+
+
+def test_the_repository_s_server_modules_are_found() -> None:
+    found = {f.name for f in shards.selected_files(shards.test_files(), "server")}
+    assert {"test_serve.py", "test_backup_drill.py", "test_many_processes.py"} <= found
+    assert "test_shards.py" not in found

@@ -1,8 +1,12 @@
 """gunicorn settings for ``qingqian serve`` (docs/operations.md).
 
-Sizing follows gunicorn's own guidance: ``2 × cores + 1`` worker processes, each with a few
-threads (``gthread``) so a request waiting on PostgreSQL or the object store does not hold a
-whole process. Override with ``QINGQIAN_WEB_WORKERS`` / ``QINGQIAN_WEB_THREADS``.
+Sizing: ``cores + 1`` worker processes, each with a few threads (``gthread``), so a request
+waiting on PostgreSQL or the object store does not hold a whole process. gunicorn's general
+``2 × cores + 1`` is for workers that block while they wait; here the threads do the waiting,
+and more processes than that only take turns on the cores: on two cores at 50 users, five
+processes answered with a p95 of 300–520 ms where three answered with 250–290 ms
+(benchmarks/load.py, docs/operations.md). Override with ``QINGQIAN_WEB_WORKERS`` /
+``QINGQIAN_WEB_THREADS``.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from prometheus_client import multiprocess
 
 
 def default_workers() -> int:
-    return 2 * (os.cpu_count() or 1) + 1
+    return (os.cpu_count() or 1) + 1
 
 
 bind = os.environ.get("QINGQIAN_BIND", "127.0.0.1:8000")

@@ -28,7 +28,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default=os.environ.get("QINGQIAN_BIND", "127.0.0.1:8000"))
-        parser.add_argument("--workers", type=int, default=0, help="web processes (0: 2×cores+1)")
+        parser.add_argument("--workers", type=int, default=0, help="web processes (0: cores+1)")
         parser.add_argument("--threads", type=int, default=0, help="threads per web process")
         parser.add_argument("--task-workers", type=int, default=1, help="db_worker processes")
         parser.add_argument("--no-migrate", action="store_true", help="do not migrate first")

@@ -50,16 +50,24 @@ def whole_module_marks(path: Path) -> set[str]:
 
 
 def selected_files(files: list[Path], marks: str) -> list[Path]:
-    """The files a marker expression can select tests from. A module marked ``server`` as a
-    whole (tests/ops/procs: processes of their own) holds nothing for ``not server``, and
-    only such modules hold anything for ``server``; a file that could only be deselected
-    would still be dealt its recorded cost, and leave its shard short of work."""
+    """The files the shards' marker expression (``not e2e`` and ``marks``) can select tests
+    from, each module's marks read once. A journey module (``e2e`` as a whole) is left to the
+    browser run; a module marked ``server`` as a whole (tests/ops/procs: processes of their
+    own) holds nothing for ``not server``, and only such modules hold anything for
+    ``server``. A file that could only be deselected would still be dealt its recorded cost,
+    and leave its shard short of work."""
     expr = marks.replace(" ", "")
-    if expr == "server":
-        return [f for f in files if "server" in whole_module_marks(f)]
-    if expr == "notserver" or expr.startswith("notserverand") or expr.endswith("andnotserver"):
-        return [f for f in files if "server" not in whole_module_marks(f)]
-    return files
+    only_server = expr == "server"
+    no_server = (
+        expr == "notserver" or expr.startswith("notserverand") or expr.endswith("andnotserver")
+    )
+    kept = []
+    for f in files:
+        found = whole_module_marks(f)
+        server = "server" in found
+        if not ("e2e" in found or (only_server and not server) or (no_server and server)):
+            kept.append(f)
+    return kept
 
 
 def read_costs() -> dict[str, float]:
@@ -154,10 +162,8 @@ def main(argv: list[str]) -> int:
     extra = [*args.pytest_args, *(["--durations=0"] if args.record else [])]
     LOGS.mkdir(parents=True, exist_ok=True)
 
-    # the shards run "not e2e": a journey module is left to the browser run, not collected
-    files = [f for f in test_files() if "e2e" not in whole_module_marks(f)]
-    files = selected_files(files, args.marks)
-    groups = [] if args.browser_only else deal(files, shards, read_costs())
+    files = [] if args.browser_only else selected_files(test_files(), args.marks)
+    groups = deal(files, shards, read_costs())  # none for no files
     started = time.monotonic()
     procs = []
     for k, files in enumerate(groups, start=1):

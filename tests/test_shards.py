@@ -89,12 +89,14 @@ def test_a_module_marked_server_is_dealt_only_to_runs_that_can_select_it(tmp_pat
     )
     plain = tmp_path / "test_plain.py"
     plain.write_text("import pytest\n\npytestmark = pytest.mark.django_db\n")
-    files = [server, listed, plain]
+    journey = tmp_path / "test_journey.py"
+    journey.write_text("import pytest\n\npytestmark = [pytest.mark.e2e, pytest.mark.django_db]\n")
+    files = [server, listed, plain, journey]
     assert shards.whole_module_marks(listed) == {"server", "s3"}
     assert shards.selected_files(files, "server") == [server, listed]
     assert shards.selected_files(files, "not server") == [plain]
-    assert shards.selected_files(files, "") == files
-    assert shards.selected_files(files, "s3") == files  # not worked out: every file, as before
+    assert shards.selected_files(files, "") == [server, listed, plain]  # journeys: browser run
+    assert shards.selected_files(files, "s3") == [server, listed, plain]  # s3 not worked out
 
 
 def test_the_repository_s_server_modules_are_found() -> None:

@@ -73,6 +73,12 @@ class Shots:
         self.n += 1
         path = SHOTS / f"{self.prefix}-{self.n:02d}-{name}.png"
         page.screenshot(path=str(path), full_page=True)
+        # A full-page shot stretches the emulated screen and then puts it back. Once in CI
+        # (a loaded machine, a phone context at scale 2) every later tap on that page landed
+        # beside its target until the test timed out; setting the viewport again re-applies
+        # the context's size, scale and mobile flag, so the next step sees the phone again.
+        if page.viewport_size:
+            page.set_viewport_size(page.viewport_size)
         return path
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from qingqian.ledger import services
 from qingqian.ledger.canonical import canonicalize
@@ -219,3 +221,118 @@ def test_sqlite_keeps_entry_ids_as_a_plain_rowid() -> None:
         services.ledger_append_sequenced([services.NewEntry("k", None, {"n": 4})])
     ids = list(LogEntry.objects.order_by("index").values_list("id", flat=True))
     assert ids == sorted(ids) and len(set(ids)) == 5
+
+
+# What a statement may hold, and what it must not (floats, integers past 2⁵³ − 1, lone
+# surrogates, non-ASCII names whose UTF-16 order differs from code-point order).
+_NAMES = st.text(max_size=6) | st.sampled_from(["salt", "a", "\uffff", "\U0001f600", "é"])
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**54), 2**54)
+    | st.sampled_from([2**53 - 1, 2**53, -(2**53) + 1, -(2**53), 2**64, -(2**70)])
+    | st.text(max_size=12)
+    | st.floats(allow_nan=False)
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(_NAMES, children, max_size=3),
+    max_leaves=8,
+)
+
+
+def _kernel(statement: dict[str, Any]) -> bytes | None:
+    try:
+        return canonicalize(statement)
+    except LedgerError:
+        return None
+
+
+# Flat statements with ASCII names, the shape nearly every entry has: orjson's own path.
+_FLAT_STATEMENTS = st.dictionaries(st.text("abcdefghijklmnopqrstuvwxyz_", max_size=6), _SCALARS)
+
+
+@given(st.dictionaries(_NAMES, _VALUES, max_size=6) | _FLAT_STATEMENTS, st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_every_encoder_path_gives_the_kernel_bytes_or_its_refusal(
+    statement: dict[str, Any], without_orjson: bool
+) -> None:
+    """orjson on the fast path, the C encoder when orjson hands a statement back, the kernel
+    for the rest: for any statement the bytes are the kernel's, and what the kernel refuses
+    is refused, whichever path ran."""
+    original = services._ORJSON_DUMPS
+
+    def refusing(value: object, option: int = 0) -> bytes:
+        raise TypeError("handed back")
+
+    services._ORJSON_DUMPS = refusing if without_orjson else original
+    try:
+        expected = _kernel(statement)
+        salted = {**statement, "salt": "00"}
+        expected_salted = _kernel(salted)
+        if expected is None:
+            with pytest.raises(LedgerError):
+                services.canonical_statement(statement)
+        else:
+            assert services.canonical_statement(statement) == expected
+        if expected_salted is None:
+            with pytest.raises(LedgerError):
+                services._entry_rows([services.NewEntry("k", None, salted)])
+        else:
+            [row] = services._entry_rows([services.NewEntry("k", None, salted)])
+            assert row[1] == expected_salted and row[0] == commit(expected_salted)
+    finally:
+        services._ORJSON_DUMPS = original
+
+
+def test_flat_statements_take_orjson(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The common shape (flat, ASCII names, plain scalars) is encoded by orjson once, and
+    what it refuses (a lone surrogate) is not retried there."""
+    calls: list[object] = []
+    original = services._ORJSON_DUMPS
+
+    def counting(value: object, option: int = 0) -> bytes:
+        calls.append(value)
+        return original(value, option=option)
+
+    monkeypatch.setattr(services, "_ORJSON_DUMPS", counting)
+    flat = {"n": 1, "t": "中文", "ok": True, "none": None, "salt": "00"}
+    [row] = services._entry_rows([services.NewEntry("k", None, flat)])
+    assert row[1] == canonicalize(flat) and calls == [flat]
+    assert services._flat_ascii(flat)
+    for not_flat in ({"f": 1.5}, {"é": 1}, {"l": [1]}, {"k": _Kind.A}, {1: "x"}):
+        assert not services._flat_ascii(not_flat)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("writer", ["sequenced", "many"])
+@pytest.mark.parametrize("enabled", [True, False])
+def test_bulk_writers_pause_the_collector_and_restore_it(
+    writer: str, enabled: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cyclic collector is off while a bulk writer builds its rows, and afterwards as it
+    was before, also when the batch is refused; one that was off stays off."""
+    import gc
+
+    seen: list[bool] = []
+    original = services._entry_rows
+
+    def watching(*args: Any, **kwargs: Any) -> Any:
+        seen.append(gc.isenabled())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(services, "_entry_rows", watching)
+    append = (
+        services.ledger_append_sequenced if writer == "sequenced" else services.ledger_append_many
+    )
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with transaction.atomic():
+            assert append([services.NewEntry("k", None, {"n": 1, "salt": "00"})]) == 1
+        assert gc.isenabled() is enabled
+        with pytest.raises(LedgerError), transaction.atomic():
+            append([services.NewEntry("k", None, {"f": 0.5})])
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
+    assert seen == [False, False]

@@ -10,17 +10,20 @@ canonical JSON without personal data in clear.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import hashlib
 import itertools
 import json
 import logging
 import os
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import orjson
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
@@ -206,6 +209,57 @@ _C_ENCODE = (
 )
 
 
+# orjson writes RFC 8785's bytes for what ``_simple`` admits (same escaping as Python's
+# encoder with ``ensure_ascii=False``, members sorted by code point, which for ASCII names is
+# UTF-16 order), about seven times faster than the C encoder above. It refuses integers past
+# 2⁵³ − 1 (STRICT_INTEGER), lone surrogates and non-string names, and hands subclasses,
+# dates and dataclasses back (PASSTHROUGH_*, no ``default``): each a ``TypeError``, after
+# which the statement takes the slower path, so the bytes never depend on which one ran.
+_ORJSON_OPTIONS = (
+    orjson.OPT_SORT_KEYS
+    | orjson.OPT_STRICT_INTEGER
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+)
+_ORJSON_DUMPS = orjson.dumps
+
+
+def _flat_ascii(statement: dict[Any, Any]) -> bool:
+    """True for a dict with ASCII string names and values that are exactly ``str``, ``int``,
+    ``bool`` or ``None``: it needs no ``_simple`` walk (orjson checks the integers' range)."""
+    try:
+        if not "".join(statement).isascii():
+            return False
+    except TypeError:  # a name that is not a string
+        return False
+    for value in statement.values():  # exact types, inline: a third cheaper than a set
+        kind = type(value)
+        if kind is not str and kind is not int and kind is not bool and value is not None:
+            return False
+    return True
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a bulk writer builds and stores rows.
+
+    A batch allocates a few objects per entry (statement, row tuple, bytes) and none form
+    cycles; with the collector on, its young-generation passes ran every 700 allocations
+    and kept re-walking the batch's live rows: a quarter of the CPU of a 20,000-entry
+    append (measured in session 13). Reference counting still frees everything as usual; a
+    collection runs on the first allocation after this. Process-wide, so only turned back
+    on by whoever turned it off."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def _scalar(value: object) -> bool:
     if value is None or isinstance(value, str | bool):
         return True
@@ -253,6 +307,10 @@ def canonical_statement(statement: Mapping[str, Any]) -> bytes:
     shapes statements have (Python's escaping with ``ensure_ascii=False`` is exactly RFC
     8785's); anything else, and any lone surrogate, goes through the kernel."""
     if isinstance(statement, dict) and _simple(statement):
+        try:
+            return _ORJSON_DUMPS(statement, option=_ORJSON_OPTIONS)
+        except TypeError:  # see _ORJSON_OPTIONS
+            pass
         try:
             if _C_ENCODE is not None:
                 return "".join(_C_ENCODE(statement, 0)).encode("utf-8")
@@ -332,25 +390,32 @@ def _entry_rows(
     (commitment), private statement, leaf hash, kind, case id, *tail)``; with ``head =
     (first,)`` the entries are numbered from ``first``.
 
-    One loop without a call per entry on the common path (a salted, simple dict encoded by
-    the C encoder); anything else goes through ``_encode``, which also refuses what is too
-    long. This runs once per entry on the bulk paths."""
+    One loop, two calls per entry on the common path (a salted, flat dict with ASCII names
+    encoded by orjson); a nested one is walked by ``_simple`` first, what orjson hands back
+    goes to the C encoder, and anything else through ``_encode``, which also refuses what is
+    too long. This runs once per entry on the bulk paths."""
     sha256 = hashlib.sha256
     domain = COMMITMENT_DOMAIN
     prefix = LEAF_PREFIX
     encoder = _C_ENCODE
     simple = _simple
+    flat = _flat_ascii
+    dumps, options = _ORJSON_DUMPS, _ORJSON_OPTIONS
     rows: list[tuple[Any, ...]] = []
     append = rows.append
     index = head[0] if head else 0
     for kind, case_id, statement in entries:
         data = None
-        if encoder is not None and type(statement) is dict and "salt" in statement:
-            if simple(statement):
+        if type(statement) is dict and "salt" in statement:
+            if flat(statement) or simple(statement):
                 try:
-                    data = "".join(encoder(statement, 0)).encode("utf-8")
-                except UnicodeEncodeError:  # a lone surrogate: the kernel refuses it
-                    data = None
+                    data = dumps(statement, option=options)
+                except TypeError:  # see _ORJSON_OPTIONS: the C encoder or the kernel decides
+                    if encoder is not None and simple(statement):
+                        try:
+                            data = "".join(encoder(statement, 0)).encode("utf-8")
+                        except UnicodeEncodeError:  # a lone surrogate: the kernel refuses it
+                            data = None
             if data is not None and len(data) > 0xFFFF:
                 data = None
         if data is None:
@@ -369,18 +434,20 @@ def ledger_append_many(entries: Iterable[NewEntry]) -> int:
     """Bulk variant: statements canonicalised and leaf-hashed here (integration reads the
     stored hash and never rehashes), rows sent with ``common.bulk.bulk_insert`` (``COPY`` on
     PostgreSQL, one prepared ``executemany`` on SQLite), no model instances. Returns the
-    count."""
-    rows = _entry_rows(entries, tail=(clock.now(),))
-    if not rows:
-        return 0
-    with transaction.atomic(savepoint=False):
-        _hold_append_lock()
-        bulk_insert(
-            LogEntry,
-            ("statement", "opening", "leaf_hash", "kind", "case_id", "created_at"),
-            rows,
-            batch_size=INTEGRATE_BATCH,
-        )
+    count. The cyclic collector waits while the rows are built and sent
+    (``_collector_paused``)."""
+    with _collector_paused():
+        rows = _entry_rows(entries, tail=(clock.now(),))
+        if not rows:
+            return 0
+        with transaction.atomic(savepoint=False):
+            _hold_append_lock()
+            bulk_insert(
+                LogEntry,
+                ("statement", "opening", "leaf_hash", "kind", "case_id", "created_at"),
+                rows,
+                batch_size=INTEGRATE_BATCH,
+            )
     _schedule_integration()
     return len(rows)
 
@@ -631,7 +698,13 @@ def ledger_append_sequenced(entries: Iterable[NewEntry]) -> int:
     after commit by the usual integration task when one is due. Returns the count.
 
     The rows are built in one pass once the lock is held and the starting index known:
-    statement canonicalised, commitment and leaf hashed, the tuple the driver takes."""
+    statement canonicalised, commitment and leaf hashed, the tuple the driver takes; the
+    cyclic collector waits meanwhile (``_collector_paused``)."""
+    with _collector_paused():
+        return _append_sequenced(entries)
+
+
+def _append_sequenced(entries: Iterable[NewEntry]) -> int:
     items = entries if isinstance(entries, list) else list(entries)
     if not items:
         return 0

@@ -286,8 +286,7 @@ def test_every_encoder_path_gives_the_kernel_bytes_or_its_refusal(
 
 
 def test_flat_statements_take_orjson(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The common shape (flat, ASCII names, plain scalars) is encoded by orjson once, and
-    what it refuses (a lone surrogate) is not retried there."""
+    """The common shape (flat, ASCII names, plain scalars) is encoded by orjson, once."""
     calls: list[object] = []
     original = services._ORJSON_DUMPS
 

@@ -391,13 +391,13 @@ def _entry_rows(
     (first,)`` the entries are numbered from ``first``.
 
     One loop, two calls per entry on the common path (a salted, flat dict with ASCII names
-    encoded by orjson); a nested one is walked by ``_simple`` first, what orjson hands back
-    goes to the C encoder, and anything else through ``_encode``, which also refuses what is
-    too long. This runs once per entry on the bulk paths."""
+    encoded by orjson); a nested one is walked by ``_simple`` first, and what orjson hands
+    back, like anything else, goes through ``_encode`` (``canonical_statement``'s C encoder
+    or the kernel), which also refuses what is too long. This runs once per entry on the
+    bulk paths."""
     sha256 = hashlib.sha256
     domain = COMMITMENT_DOMAIN
     prefix = LEAF_PREFIX
-    encoder = _C_ENCODE
     simple = _simple
     flat = _flat_ascii
     dumps, options = _ORJSON_DUMPS, _ORJSON_OPTIONS
@@ -410,12 +410,8 @@ def _entry_rows(
             if flat(statement) or simple(statement):
                 try:
                     data = dumps(statement, option=options)
-                except TypeError:  # see _ORJSON_OPTIONS: the C encoder or the kernel decides
-                    if encoder is not None and simple(statement):
-                        try:
-                            data = "".join(encoder(statement, 0)).encode("utf-8")
-                        except UnicodeEncodeError:  # a lone surrogate: the kernel refuses it
-                            data = None
+                except TypeError:  # see _ORJSON_OPTIONS: ``_encode`` decides below
+                    data = None
             if data is not None and len(data) > 0xFFFF:
                 data = None
         if data is None:

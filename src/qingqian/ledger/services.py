@@ -384,11 +384,23 @@ def _insert_pending(entry: LogEntry) -> None:
 
 
 def _entry_rows(
-    entries: Iterable[NewEntry], head: tuple[Any, ...] = (), tail: tuple[Any, ...] = ()
+    entries: Iterable[NewEntry],
+    head: tuple[Any, ...] = (),
+    tail: tuple[Any, ...] = (),
+    *,
+    grown: tuple[list[bytes], list[bytes]] | None = None,
+    blobs: bool = False,
 ) -> list[tuple[Any, ...]]:
     """Per entry the row both bulk writers store: ``(*head, [index,] public entry
     (commitment), private statement, leaf hash, kind, case id, *tail)``; with ``head =
-    (first,)`` the entries are numbered from ``first``.
+    (first,)`` the entries are numbered from ``first``. With ``grown``, the commitments and
+    leaf hashes are also appended, as bytes, to its two lists (what the tiles and bundles
+    grow from).
+
+    With ``blobs`` the row's three byte strings are ``bytearray``: SQLite's driver binds a
+    ``bytearray`` as it is, but sends ``bytes`` (like ``None``) through its adapter look-up
+    first. Measured with ``sqlite3`` alone on this table's row: the insert fell from 4.8–5.2
+    to 3.0–3.3 µs of CPU a row, the three copies cost 0.6–0.8 µs (issue 16).
 
     One loop, two calls per entry on the common path (a salted, flat dict with ASCII names
     encoded by orjson); a nested one is walked by ``_simple`` first, and what orjson hands
@@ -401,8 +413,11 @@ def _entry_rows(
     simple = _simple
     flat = _flat_ascii
     dumps, options = _ORJSON_DUMPS, _ORJSON_OPTIONS
+    blob = bytearray
     rows: list[tuple[Any, ...]] = []
     append = rows.append
+    keep_public, keep_leaf = grown if grown is not None else ([], [])
+    keep = grown is not None
     index = head[0] if head else 0
     for kind, case_id, statement in entries:
         data = None
@@ -418,6 +433,11 @@ def _entry_rows(
             data = _encode(statement)
         public = sha256(domain + data).digest()
         leaf = sha256(prefix + public).digest()
+        if keep:
+            keep_public.append(public)
+            keep_leaf.append(leaf)
+        if blobs:
+            public, data, leaf = blob(public), blob(data), blob(leaf)
         if head:
             append((index, public, data, leaf, kind[:48], case_id, *tail))
             index += 1
@@ -433,7 +453,7 @@ def ledger_append_many(entries: Iterable[NewEntry]) -> int:
     count. The cyclic collector waits while the rows are built and sent
     (``_collector_paused``)."""
     with _collector_paused():
-        rows = _entry_rows(entries, tail=(clock.now(),))
+        rows = _entry_rows(entries, tail=(clock.now(),), blobs=connection.vendor == "sqlite")
         if not rows:
             return 0
         with transaction.atomic(savepoint=False):
@@ -714,11 +734,19 @@ def _append_sequenced(entries: Iterable[NewEntry]) -> int:
         while _integrate_batch(state, INTEGRATE_BATCH) == INTEGRATE_BATCH:
             pass
         first = state.size
-        rows = _entry_rows(items, (first,), (created,))
+        publics: list[bytes] = []
+        leaves: list[bytes] = []
+        rows = _entry_rows(
+            items,
+            (first,),
+            (created,),
+            grown=(publics, leaves),
+            blobs=connection.vendor == "sqlite",
+        )
         for begin in range(0, len(rows), INTEGRATE_BATCH):
-            chunk = rows[begin : begin + INTEGRATE_BATCH]
-            _insert_sequenced(chunk)
-            _grow(state, [row[1] for row in chunk], [row[3] for row in chunk])
+            end = begin + INTEGRATE_BATCH
+            _insert_sequenced(rows[begin:end])
+            _grow(state, publics[begin:end], leaves[begin:end])
     _schedule_integration()
     return len(rows)
 

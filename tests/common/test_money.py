@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from qingqian.common.exceptions import ValidationFailed
-from qingqian.common.money import format_amount, money_text, parse_amount
+from qingqian.common.money import format_amount, money_text, parse_amount, term_text
 
 
 @pytest.mark.parametrize(
@@ -84,3 +84,27 @@ def test_every_money_filter_shows_the_same_text() -> None:
     value = Decimal("-1234.5")
     assert cny(value) == kpi_yuan(value) == rmb(value) == "-¥1,234.50"
     assert netting_yuan(value) == report_yuan(value) == money(value) == "-1,234.50"
+
+
+@pytest.mark.parametrize(
+    ("value", "deducted", "shown"),
+    [
+        (Decimal("1200"), False, "+¥1,200.00"),
+        (Decimal("300.5"), True, "−¥300.50"),
+        (Decimal("0"), True, "¥0.00"),  # nothing taken off: no sign
+        (Decimal("0.00"), False, "¥0.00"),
+        (Decimal("-0.001"), True, "¥0.00"),  # rounds to zero: still no sign
+        (Decimal("-50"), True, "+¥50.00"),  # a negative deduction adds
+        (Decimal("-50"), False, "−¥50.00"),
+        (None, True, "—"),
+        ("n/a", False, "n/a"),
+    ],
+)
+def test_term_text_signs_each_term_of_a_sum_and_never_zero(
+    value: object, deducted: bool, shown: str
+) -> None:
+    from qingqian.netting.templatetags.netting_tags import added
+    from qingqian.netting.templatetags.netting_tags import deducted as taken_off
+
+    assert term_text(value, deducted=deducted) == shown
+    assert (taken_off if deducted else added)(value) == shown  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ is configured."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import urllib.parse
@@ -12,6 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+import time_machine
 from django.test import Client
 
 from qingqian.audit.models import AuditEvent
@@ -37,6 +39,10 @@ def wx(settings: Any) -> Iterator[FakeWeChatPay]:
 
 @pytest.fixture
 def portal(case: Any, users: Any, debtor: Any, sms: Any) -> Client:
+    return _signed_in(case, users, debtor, sms)
+
+
+def _signed_in(case: Any, users: Any, debtor: Any, sms: Any) -> Client:
     _, token = services.portal_link_send(
         case=case, party=debtor, actor=users["collector"], base_url="http://t"
     )
@@ -121,13 +127,12 @@ def test_pay_creates_a_signed_h5_order_and_redirects(
     assert len(_audits("portal.pay_return")) == 2
 
 
-def test_default_amount_is_the_installment_due(
-    portal: Client, case: Any, wx: FakeWeChatPay, sms: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def _plan_agreed(portal: Client, case: Any, sms: Any, total: Decimal, *, months: int) -> None:
+    """An equal plan from January 2027, accepted by staff and by the debtor in the portal."""
     v = plan_propose(
         case=case,
         actor=case.handler,
-        schedule=plan_schedule(kind="equal", total=Decimal("3000.01"), months=3, start="2027-01"),
+        schedule=plan_schedule(kind="equal", total=total, months=months, start="2027-01"),
         grace_days=5,
         consequence="reminder",
     )
@@ -136,6 +141,12 @@ def test_default_amount_is_the_installment_due(
     code = re.search(r"验证码 (\d{6})", sms.sent[-1].body)
     assert code
     portal.post("/p/plan/", {"action": "accept", "version": v.pk, "code": code.group(1)})
+
+
+def test_default_amount_is_the_installment_due(
+    portal: Client, case: Any, wx: FakeWeChatPay, sms: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _plan_agreed(portal, case, sms, Decimal("3000.01"), months=3)
     assessed = []
     real = selectors.plan_assess
     monkeypatch.setattr(
@@ -268,3 +279,34 @@ def test_costs_recorded_on_the_case_are_claimed_and_payable(
     assert portal.post("/p/pay/", {"amount": "20500.50"}).status_code == 302
     [order] = wx.orders.values()
     assert order["amount"]["total"] == 2050050
+
+
+def test_pay_page_suggests_what_the_claim_page_says_is_due(
+    portal: Client, case: Any, sms: Any, wx: FakeWeChatPay, users: Any, debtor: Any
+) -> None:
+    """The amount filled in and its hint match the claim page: the whole balance without a
+    plan; under a plan for the whole balance with nothing due yet, the next installment,
+    named with its day on both pages (not "¥0.00 is due now"); once installments fall due,
+    what is left of all of them, not just the next one."""
+    page = portal.get("/p/pay/").content.decode()
+    assert 'value="20000.50"' in page and "已填入尚欠的全部金额" in page
+    _plan_agreed(portal, case, sms, Decimal("20000.50"), months=4)
+    balance = selectors.case_balance(case)
+    assert balance.basis == "plan" and balance.due_now == 0 and balance.plan_due == 0
+    assert balance.next_installment and balance.next_due is not None
+    day = f"{balance.next_due.year}年{balance.next_due.month}月{balance.next_due.day}日"
+    page = portal.get("/p/pay/").content.decode()
+    assert f'value="{balance.next_installment}"' in page
+    assert "现在没有到期的款项" in page and day in page
+    home = portal.get("/p/home/").content.decode()
+    assert f"目前没有到期的款项；下一期 ¥{balance.next_installment:,.2f} 于 {day}" in home
+    assert "目前到期应还 ¥0.00" not in home
+    with time_machine.travel(dt.datetime(2027, 3, 25, 2, 0, tzinfo=dt.UTC)):
+        portal = _signed_in(case, users, debtor, sms)  # the earlier link has expired
+        later = selectors.case_balance(case)
+        assert later.next_installment is not None
+        assert later.plan_due and later.plan_due > later.next_installment  # two or more due
+        page = portal.get("/p/pay/").content.decode()
+        assert f'value="{later.plan_due}"' in page and "已到期分期的未付金额" in page
+        home = portal.get("/p/home/").content.decode()
+        assert f"目前到期应还 ¥{later.due_now:,.2f}" in home

@@ -104,6 +104,17 @@ def test_the_claim_adds_up_with_payments_before_and_after_intake(
     assert "<table" not in home  # invoices as cards: nothing wider than a phone
 
 
+def test_terms_of_nothing_show_no_sign(link: Any, debtor: Any, sms: Any) -> None:
+    """Nothing paid before or since intake, no costs: those terms read ``¥0.00``, never
+    ``−¥0.00`` or ``+¥0.00``."""
+    _, token = link
+    c = Client()
+    _login(c, token, debtor.credit_code[-4:], sms)
+    home = c.get("/p/home/").content.decode()
+    assert 'id="paid-before">¥0.00' in home and 'id="paid-since">¥0.00' in home
+    assert "−¥0.00" not in home and "+¥0.00" not in home
+
+
 def test_unconfigured_sms_is_told_in_words(link: Any, debtor: Any) -> None:
     _, token = link
     c = Client()

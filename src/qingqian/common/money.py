@@ -122,20 +122,43 @@ def display_amount(value: Decimal) -> str:
     return f"{quantize(value):,.2f}"
 
 
-def money_text(value: object, *, symbol: bool = True) -> str:
-    """An amount as pages show it: ``¥12,000.50``, ``-¥12.00``; ``12,000.50`` without the
-    symbol; ``—`` for none. Anything that is not a number is shown as it is, never raised
-    on (no stored value may crash a page)."""
+def _shown_amount(value: object) -> Decimal | str:
+    """``value`` to the fen, or the text a page shows instead: ``—`` for none, anything
+    that is not a finite number as it is (never raised on: no stored value may crash a
+    page)."""
     if value is None or value == "":
         return "—"
     try:
         amount = quantize(Decimal(str(value)))
     except (InvalidOperation, ValueError):
         return str(value)
-    if not amount.is_finite():
-        return str(value)
+    return amount if amount.is_finite() else str(value)
+
+
+def money_text(value: object, *, symbol: bool = True) -> str:
+    """An amount as pages show it: ``¥12,000.50``, ``-¥12.00``; ``12,000.50`` without the
+    symbol; ``—`` for none. Anything that is not a number is shown as it is, never raised
+    on (no stored value may crash a page)."""
+    amount = _shown_amount(value)
+    if isinstance(amount, str):
+        return amount
     sign = "-" if amount < 0 else ""
     return f"{sign}{'¥' if symbol else ''}{abs(amount):,.2f}"
+
+
+def term_text(value: object, *, deducted: bool = False) -> str:
+    """One term of a sum as pages show it: ``+¥1,200.00`` added, or with ``deducted``
+    ``−¥300.00`` (a minus sign, U+2212) taken off; a term of zero as ``¥0.00``, never
+    ``−¥0.00``; a deduction below zero is an addition and the other way round. ``—`` for
+    none; a value that is not a number is shown as it is."""
+    amount = _shown_amount(value)
+    if isinstance(amount, str):
+        return amount
+    if deducted:
+        amount = -amount
+    if amount == 0:
+        return "¥0.00"
+    return f"{'+' if amount > 0 else '−'}¥{abs(amount):,.2f}"
 
 
 def format_amount(value: Decimal) -> str:

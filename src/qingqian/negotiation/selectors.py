@@ -141,8 +141,12 @@ class CaseBalance:
     basis: str
     accelerated_balance: Decimal | None = None
     # Under an active plan: what is left of the earliest installment not fully paid, due or
-    # not (what the debtor's pay page suggests); None without one.
+    # not, and its day (the debtor's pages name it when nothing is due yet); None without.
     next_installment: Decimal | None = None
+    next_due: dt.date | None = None
+    # Under an active plan: what is left of its installments due by today (``due_now``
+    # adds whatever the plan does not cover); None without one.
+    plan_due: Decimal | None = None
 
     @property
     def total(self) -> Decimal:
@@ -187,10 +191,12 @@ def case_balance(
         result = plan_assess(version, today=today)
         due = sum((s.outstanding for s in result.installments if s.due <= today), ZERO)
         uncovered = max(ZERO, total - result.outstanding_total)
-        upcoming = next((s.outstanding for s in result.installments if s.outstanding > 0), None)
+        upcoming = next((s for s in result.installments if s.outstanding > 0), None)
         return CaseBalance(
             case.outstanding, costs, interest, min(total, due + uncovered), "plan",
-            next_installment=upcoming,
+            next_installment=upcoming.outstanding if upcoming is not None else None,
+            next_due=upcoming.due if upcoming is not None else None,
+            plan_due=due,
         )  # fmt: skip
     due_now = total
     if "invoices" in getattr(case, "_prefetched_objects_cache", {}):  # the case page's list

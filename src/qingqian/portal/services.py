@@ -422,6 +422,8 @@ def portal_claim(*, link: PortalLink) -> dict[str, Any]:
         "claim": claim_summary(case),
         "interest_rate": case.interest_rate,
         "due_now": balance.due_now,
+        "next_installment": balance.next_installment,
+        "next_due": balance.next_due,
         "basis": balance.basis,
         "payments": payments,
         "evidence": list(case.evidence.order_by("collected_at")),
@@ -517,20 +519,26 @@ def portal_plan_accept(*, link: PortalLink, version_id: int, code: str) -> PlanV
 
 
 def portal_pay_page(*, link: PortalLink) -> dict[str, Any]:
-    """Transfer instructions and the amount to suggest: what is left of the next installment
-    on an active plan (the earliest not fully paid), else the whole balance. One
-    ``case_balance``, so the plan is assessed once."""
+    """Transfer instructions and the amount to suggest, with what it is (``suggested_for``).
+    Under an active plan: ``due``, what is left of the installments due by today, or when
+    none is due yet ``next``, what is left of the next one (``next_due`` its day), as the
+    claim page says. Otherwise ``balance``, the whole balance. One ``case_balance``, so the
+    plan is assessed once."""
     require_verified(link)
     owed = case_balance(link.case)
     balance = owed.total
-    suggested = balance
-    if owed.next_installment is not None:
-        suggested = min(owed.next_installment, balance)
+    suggested, suggested_for = balance, "balance"
+    if owed.basis == "plan" and owed.plan_due:
+        suggested, suggested_for = min(owed.plan_due, balance), "due"
+    elif owed.basis == "plan" and owed.next_installment:
+        suggested, suggested_for = min(owed.next_installment, balance), "next"
     return {
         "transfer": transfer_instructions(
             link.case, payment_reference_for(link.case).code, balance=owed
         ),
         "suggested": suggested,
+        "suggested_for": suggested_for,
+        "next_due": owed.next_due,
         "balance": balance,
     }
 

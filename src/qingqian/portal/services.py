@@ -528,9 +528,9 @@ def portal_pay_page(*, link: PortalLink) -> dict[str, Any]:
     owed = case_balance(link.case)
     balance = owed.total
     suggested, suggested_for = balance, "balance"
-    if owed.basis == "plan" and owed.plan_due:
+    if owed.plan_due:  # set only under an active plan, like ``next_installment``
         suggested, suggested_for = min(owed.plan_due, balance), "due"
-    elif owed.basis == "plan" and owed.next_installment:
+    elif owed.next_installment:
         suggested, suggested_for = min(owed.next_installment, balance), "next"
     return {
         "transfer": transfer_instructions(

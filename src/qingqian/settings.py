@@ -27,6 +27,7 @@ import dj_database_url
 
 from qingqian.ledger.checkpoint import origin_for_url
 from qingqian.ledger.note import SignerKey
+from qingqian.ops.sqlite_wal import init_pragmas as sqlite_wal_pragmas
 
 BASE_DIR = Path(__file__).resolve().parent
 REPO_DIR = BASE_DIR.parent.parent
@@ -258,7 +259,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {
             "timeout": 20,
             "transaction_mode": "IMMEDIATE",
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # WAL checkpoints run on a thread of their own unless
+            # QINGQIAN_SQLITE_CHECKPOINT=inline (qingqian/ops/sqlite_wal.py).
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            + sqlite_wal_pragmas(),
         }
     )
 elif QINGQIAN_DB_POOLED:

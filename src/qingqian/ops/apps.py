@@ -6,3 +6,10 @@ class OpsConfig(AppConfig):
     name = "qingqian.ops"
     label = "ops"
     verbose_name = _("运行")
+
+    def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
+        from qingqian.ops import sqlite_wal
+
+        connection_created.connect(sqlite_wal.on_connection_created, dispatch_uid="sqlite_wal")

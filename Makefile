@@ -15,8 +15,9 @@ PORT   ?= 8000
 # the protobuf ortools brings (tests/consortium prove it).
 PSI    := openmined-psi==2.0.6
 
-# A stamp per dependency set: editing pyproject.toml reinstalls, nothing else does.
-$(VENV)/.installed: pyproject.toml
+# A stamp per dependency set: editing pyproject.toml reinstalls, and so does the case log's
+# C source (setup.py compiles it into src/, docs/ledger.md); nothing else does.
+$(VENV)/.installed: pyproject.toml setup.py src/qingqian/ledger/_speedups.c
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q -e .
 	$(BIN)/python -m pip install -q --no-deps $(PSI)

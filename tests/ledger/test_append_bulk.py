@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -10,7 +12,7 @@ from django.db import transaction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qingqian.ledger import services
+from qingqian.ledger import services, speedups
 from qingqian.ledger.canonical import canonicalize
 from qingqian.ledger.canonical import statement_commitment as commit
 from qingqian.ledger.errors import LedgerError
@@ -28,6 +30,29 @@ class _Text(str):
 
 class _Ordered(dict):  # type: ignore[type-arg]
     """A dict subclass: not the exact type the fast path takes."""
+
+
+# ``_entry_rows`` runs the compiled loop (``_speedups.c``) where it was built, else its
+# Python twin: the tests of its rows run against both.
+_IMPLEMENTATIONS = ["compiled", "python"]
+
+
+@contextlib.contextmanager
+def _rows_by(implementation: str) -> Iterator[None]:
+    if implementation == "compiled" and speedups.compiled is None:
+        pytest.skip("the compiled loops were not built here")
+    original = services._compiled
+    services._compiled = speedups.compiled if implementation == "compiled" else None
+    try:
+        yield
+    finally:
+        services._compiled = original
+
+
+@pytest.fixture(params=_IMPLEMENTATIONS)
+def rows_by(request: pytest.FixtureRequest) -> Iterator[str]:
+    with _rows_by(request.param):
+        yield request.param
 
 
 def _nested(depth: int) -> dict[str, Any]:
@@ -160,7 +185,7 @@ def test_prebuilt_c_encoder_and_its_fallback_agree_with_the_kernel(
 
 @pytest.mark.parametrize("prebuilt", [True, False])
 def test_entry_rows_are_what_encoding_each_statement_gives(
-    prebuilt: bool, monkeypatch: pytest.MonkeyPatch
+    prebuilt: bool, monkeypatch: pytest.MonkeyPatch, rows_by: str
 ) -> None:
     """The one-loop row builder of the bulk writers stores, for every shape of statement,
     the bytes ``_encode`` gives one by one, their commitment and its leaf hash; what the
@@ -185,7 +210,7 @@ def test_entry_rows_are_what_encoding_each_statement_gives(
     assert services._entry_rows(items[:1]) == [rows[0][1:6]]
 
 
-def test_entry_rows_salt_what_has_no_salt_and_refuse_what_the_kernel_refuses() -> None:
+def test_entry_rows_salt_what_has_no_salt_and_refuse_what_the_kernel_refuses(rows_by: str) -> None:
     [row] = services._entry_rows([services.NewEntry("k", None, {"n": 1})])
     assert row[1].startswith(b'{"n":1,"salt":"')
     assert row[0] == commit(row[1])
@@ -252,15 +277,24 @@ def _kernel(statement: dict[str, Any]) -> bytes | None:
 _FLAT_STATEMENTS = st.dictionaries(st.text("abcdefghijklmnopqrstuvwxyz_", max_size=6), _SCALARS)
 
 
-@given(st.dictionaries(_NAMES, _VALUES, max_size=6) | _FLAT_STATEMENTS, st.booleans())
+@given(
+    st.dictionaries(_NAMES, _VALUES, max_size=6) | _FLAT_STATEMENTS,
+    st.booleans(),
+    st.sampled_from(_IMPLEMENTATIONS),
+)
 @settings(max_examples=300, deadline=None)
 def test_every_encoder_path_gives_the_kernel_bytes_or_its_refusal(
-    statement: dict[str, Any], without_orjson: bool
+    statement: dict[str, Any], without_orjson: bool, implementation: str
 ) -> None:
     """orjson on the fast path, the C encoder when orjson hands a statement back, the kernel
     for the rest: for any statement the bytes are the kernel's, and what the kernel refuses
-    is refused, whichever path ran."""
+    is refused, whichever path ran (and whether the rows are built by the compiled loop or
+    its Python twin)."""
+    if implementation == "compiled" and speedups.compiled is None:
+        implementation = "python"
     original = services._ORJSON_DUMPS
+    rows_by = _rows_by(implementation)
+    rows_by.__enter__()
 
     def refusing(value: object, option: int = 0) -> bytes:
         raise TypeError("handed back")
@@ -283,9 +317,10 @@ def test_every_encoder_path_gives_the_kernel_bytes_or_its_refusal(
             assert row[1] == expected_salted and row[0] == commit(expected_salted)
     finally:
         services._ORJSON_DUMPS = original
+        rows_by.__exit__(None, None, None)
 
 
-def test_flat_statements_take_orjson(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_flat_statements_take_orjson(monkeypatch: pytest.MonkeyPatch, rows_by: str) -> None:
     """The common shape (flat, ASCII names, plain scalars) is encoded by orjson, once."""
     calls: list[object] = []
     original = services._ORJSON_DUMPS
@@ -337,7 +372,7 @@ def test_bulk_writers_pause_the_collector_and_restore_it(
     assert seen == [False, False]
 
 
-def test_entry_rows_hand_sqlite_bytearrays_and_the_tiles_bytes() -> None:
+def test_entry_rows_hand_sqlite_bytearrays_and_the_tiles_bytes(rows_by: str) -> None:
     """With ``blobs`` the row's three byte strings are ``bytearray`` (SQLite's driver binds
     them without its adapter look-up) holding the same bytes; ``grown`` collects the
     commitments and leaf hashes as ``bytes``, which is what the tile kernel accepts."""

@@ -134,15 +134,21 @@ def test_entry_rows_are_their_twins(
     assert _built(compiled, items, head, blobs) == _built(None, items, head, blobs)
 
 
+class _Raw(bytes):
+    pass
+
+
 @needs_compiled
 def test_entry_rows_cut_kinds_and_order_names_as_the_twin_does() -> None:
     items = [
         services.NewEntry("k" * 60, 1, {"n": 1, "salt": "00"}),
         services.NewEntry("k" * 48, 2, {"\uff21": 1, "\U0001f600": 2, "salt": "01"}),
+        services.NewEntry("k", 3, _Raw(b'{"raw":1}')),
     ]
     rows = _built(compiled, items, (3,), False)
     assert rows == _built(None, items, (3,), False)
-    assert [row[4] for row in rows[1]] == ["k" * 48, "k" * 48]
+    assert [row[4] for row in rows[1]] == ["k" * 48, "k" * 48, "k"]
+    assert type(rows[1][2][2]) is _Raw  # a bytes subclass is stored as it came
     assert rows[1][1][2].index("😀".encode()) < rows[1][1][2].index("\uff21".encode())
 
 
@@ -193,7 +199,11 @@ def test_entry_rows_refuses_what_is_not_an_entry_and_passes_errors_on() -> None:
     with pytest.raises(ValueError, match="kind, case_id, statement"):
         _call([("k", 1)])
     with pytest.raises(ValueError, match="kind, case_id, statement"):
-        _call([["k", 1, {"salt": "x"}]])
+        _call([["k", 1, {"salt": "x"}, "extra"]])
+    with pytest.raises(TypeError, match="kind, case_id, statement"):
+        _call([7])
+    # Any sequence of three unpacks, as in the Python loop.
+    assert _call([["k", 1, {"n": 1, "salt": "x"}]]) == _call([("k", 1, {"n": 1, "salt": "x"})])
 
     def failing() -> Iterator[Any]:
         yield ("k", 1, {"n": 1, "salt": "x"})

@@ -199,16 +199,26 @@ entry_rows(PyObject *module, PyObject *args)
     PyObject *item;
     while ((item = PyIter_Next(iterator)) != NULL) {
         PyObject *kind, *case_id, *statement, *data = NULL;
-        if (PyTuple_Check(item) && PyTuple_GET_SIZE(item) == 3) {
-            kind = PyTuple_GET_ITEM(item, 0);
-            case_id = PyTuple_GET_ITEM(item, 1);
-            statement = PyTuple_GET_ITEM(item, 2);
-        }
-        else {
+        if (!PyTuple_Check(item)) { /* a NewEntry is a tuple; take any sequence, as unpacking does */
+            PyObject *fast = PySequence_Fast(item, "each entry must be (kind, case_id, statement)");
             Py_DECREF(item);
-            PyErr_SetString(PyExc_ValueError, "each entry must be a (kind, case_id, statement)");
+            if (fast == NULL) {
+                goto fail;
+            }
+            item = PyList_Check(fast) ? PyList_AsTuple(fast) : Py_NewRef(fast);
+            Py_DECREF(fast);
+            if (item == NULL) {
+                goto fail;
+            }
+        }
+        if (PyTuple_GET_SIZE(item) != 3) {
+            Py_DECREF(item);
+            PyErr_SetString(PyExc_ValueError, "each entry must be (kind, case_id, statement)");
             goto fail;
         }
+        kind = PyTuple_GET_ITEM(item, 0);
+        case_id = PyTuple_GET_ITEM(item, 1);
+        statement = PyTuple_GET_ITEM(item, 2);
         if (PyDict_CheckExact(statement)) {
             int has_salt = PyDict_Contains(statement, salt);
             if (has_salt < 0) {
@@ -237,7 +247,7 @@ entry_rows(PyObject *module, PyObject *args)
                 Py_DECREF(item);
                 goto fail;
             }
-            if (!PyBytes_CheckExact(data)) {
+            if (!PyBytes_Check(data)) {
                 Py_DECREF(data);
                 Py_DECREF(item);
                 PyErr_SetString(PyExc_TypeError, "slow() must return bytes");

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -170,13 +169,11 @@ def test_settle_waits_for_a_pass_that_began_after_it_was_called(tmp_path: Path) 
     with sqlite3.connect(path) as con:
         con.execute("PRAGMA journal_mode=WAL")
     found = sqlite_wal._Checkpointer(str(path))
-    found.started = 5  # five passes begun, none finished: one is "running"
+    found.started = 5  # five passes begun, four finished: one is "running"
     found.passes = 4
     found.start()
-    began = time.monotonic()
     assert found.settle(5) is True
     assert found.passes >= 6  # the running one, then one of its own
-    assert time.monotonic() - began < 5
     path.unlink()
     assert found.thread is not None
     found.thread.join(5)

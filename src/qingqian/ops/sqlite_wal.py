@@ -35,6 +35,10 @@ logger = logging.getLogger(__name__)
 SAFETY_PAGES = 8192  # a writer checkpoints inline past this many WAL pages (32 MB)
 SIZE_LIMIT = 64 << 20  # the WAL file is cut back to this after a checkpoint
 POLL_SECONDS = 0.1
+# The thread and ``settle`` wait by sleeping in ticks, never with a timed wait on a lock or
+# an event: under libfaketime (CI runs the suite under a shifted clock) a timed wait's
+# deadline is taken on the shifted clock and waited for on the real one, which never comes.
+TICK = 0.005
 
 
 def background_enabled() -> bool:
@@ -54,7 +58,7 @@ class _Checkpointer:
     path: str
     pid: int = field(default_factory=os.getpid)
     wake: threading.Event = field(default_factory=threading.Event)
-    passed: threading.Condition = field(default_factory=threading.Condition)
+    counts: threading.Lock = field(default_factory=threading.Lock)
     started: int = 0  # passes begun
     passes: int = 0  # passes finished (one thread: in the order they began)
     last: tuple[int, int, int] = (0, 0, 0)  # busy, frames in the WAL, frames checkpointed
@@ -88,13 +92,11 @@ class _Checkpointer:
         settled: tuple[int, int] | None = None
         try:
             while os.path.exists(self.path):
-                self.wake.wait(POLL_SECONDS)
-                forced = self.wake.is_set()
-                self.wake.clear()
+                forced = self._nap()
                 stamp = self._wal_stamp()
                 if stamp is not None and stamp == settled and not forced:
                     continue  # nothing written since the last complete pass
-                with self.passed:
+                with self.counts:
                     self.started += 1
                 try:
                     busy, log, done = con.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
@@ -102,31 +104,42 @@ class _Checkpointer:
                     logger.warning("sqlite_wal: checkpoint failed: %s", error)
                     busy, log, done = 1, -1, -1
                 settled = stamp if (not busy and log == done) else None
-                with self.passed:
+                with self.counts:
                     self.passes += 1
                     self.last = (busy, log, done)
-                    self.passed.notify_all()
         finally:
             con.close()
 
+    def _nap(self) -> bool:
+        """Sleep up to ``POLL_SECONDS``, less if kicked; True if kicked."""
+        for _ in range(max(1, round(POLL_SECONDS / TICK))):
+            if self.wake.is_set():
+                break
+            time.sleep(TICK)
+        kicked = self.wake.is_set()
+        self.wake.clear()
+        return kicked
+
     def settle(self, timeout: float) -> bool:
         """Wait for a pass that starts after this call and leaves nothing in the WAL to
-        copy; False if none did within ``timeout`` seconds."""
-        deadline = time.monotonic() + timeout
-        while True:
-            with self.passed:
+        copy; False if none did within about ``timeout`` seconds (counted in ticks slept)."""
+        ticks = max(1, round(timeout / TICK))
+        while ticks > 0:
+            with self.counts:
                 after = self.started  # a pass begun by now may have missed the last commit
-                self.wake.set()
-                while self.passes <= after:
-                    left = deadline - time.monotonic()
-                    if left <= 0 or not self.alive():
-                        return False
-                    self.passed.wait(left)
-                busy, log, done = self.last
+            self.wake.set()
+            while True:
+                with self.counts:
+                    finished, (busy, log, done) = self.passes > after, self.last
+                if finished:
+                    break
+                if ticks <= 0 or not self.alive():
+                    return False
+                time.sleep(TICK)
+                ticks -= 1
             if not busy and log == done:
                 return True
-            if time.monotonic() >= deadline:
-                return False
+        return False
 
 
 _lock = threading.Lock()

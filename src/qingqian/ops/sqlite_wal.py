@@ -117,7 +117,8 @@ class _Checkpointer:
                 break
             time.sleep(TICK)
         kicked = self.wake.is_set()
-        self.wake.clear()
+        if kicked:  # cleared only when seen: a kick landing after the look waits for next time
+            self.wake.clear()
         return kicked
 
     def settle(self, timeout: float) -> bool:

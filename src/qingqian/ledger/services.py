@@ -384,13 +384,20 @@ def _insert_pending(entry: LogEntry) -> None:
     entry._state.db = connection.alias
 
 
+_Grown = tuple[list[bytes], list[bytes]]  # commitments and leaf hashes, as bytes
+
+
 def _entry_data(statement: Mapping[str, Any] | bytes) -> bytes:
     """The stored bytes of one bulk entry, the rule ``_entry_rows`` applies: a salted dict
-    of simple shape (``_simple``) is encoded by orjson; what orjson hands back (see
-    ``_ORJSON_OPTIONS``), bytes past 65,535 and anything else go through ``_encode``
-    (``canonical_statement``'s C encoder or the kernel, a salt added if there is none),
-    which also refuses what is too long."""
-    if type(statement) is dict and "salt" in statement and _simple(statement):
+    of flat (``_flat_ascii``, checked first: cheaper) or simple shape (``_simple``) is
+    encoded by orjson; what orjson hands back (see ``_ORJSON_OPTIONS``), bytes past 65,535
+    and anything else go through ``_encode`` (``canonical_statement``'s C encoder or the
+    kernel, a salt added if there is none), which also refuses what is too long."""
+    if (
+        type(statement) is dict
+        and "salt" in statement
+        and (_flat_ascii(statement) or _simple(statement))
+    ):
         try:
             data = _ORJSON_DUMPS(statement, option=_ORJSON_OPTIONS)
         except TypeError:
@@ -405,7 +412,7 @@ def _entry_rows(
     head: tuple[Any, ...] = (),
     tail: tuple[Any, ...] = (),
     *,
-    grown: tuple[list[bytes], list[bytes]] | None = None,
+    grown: _Grown | None = None,
     blobs: bool = False,
 ) -> list[tuple[Any, ...]]:
     """Per entry the row both bulk writers store: ``(*head, [index,] public entry
@@ -441,9 +448,6 @@ def _entry_rows(
     return _entry_rows_py(entries, head, tail, grown=grown, blobs=blobs)
 
 
-_Grown = tuple[list[bytes], list[bytes]]
-
-
 def _entry_rows_py(
     entries: Iterable[NewEntry],
     head: tuple[Any, ...],
@@ -452,14 +456,11 @@ def _entry_rows_py(
     grown: _Grown | None,
     blobs: bool,
 ) -> list[tuple[Any, ...]]:
-    """``_entry_rows`` in Python. One loop, two calls per entry on the common path (a
-    salted, flat dict with ASCII names encoded by orjson); anything else goes through
-    ``_entry_data``."""
+    """``_entry_rows`` in Python: per entry ``_entry_data``, the two hashes, the row."""
     sha256 = hashlib.sha256
     domain = COMMITMENT_DOMAIN
     prefix = LEAF_PREFIX
-    flat = _flat_ascii
-    dumps, options = _ORJSON_DUMPS, _ORJSON_OPTIONS
+    encode = _entry_data
     blob = bytearray
     rows: list[tuple[Any, ...]] = []
     append = rows.append
@@ -467,16 +468,7 @@ def _entry_rows_py(
     keep = grown is not None
     index = head[0] if head else 0
     for kind, case_id, statement in entries:
-        data = None
-        if type(statement) is dict and "salt" in statement and flat(statement):
-            try:
-                data = dumps(statement, option=options)
-            except TypeError:  # see _ORJSON_OPTIONS: ``_entry_data`` decides below
-                data = None
-            if data is not None and len(data) > 0xFFFF:
-                data = None
-        if data is None:
-            data = _entry_data(statement)
+        data = encode(statement)
         public = sha256(domain + data).digest()
         leaf = sha256(prefix + public).digest()
         if keep:

@@ -140,6 +140,8 @@ class _Checkpointer:
                 ticks -= 1
             if not busy and log == done:
                 return True
+            time.sleep(TICK)  # a reader still holds frames back: try again, not at once
+            ticks -= 1
         return False
 
 
